@@ -1,0 +1,25 @@
+"""Exception hierarchy: one library root, each error also a builtin so callers can catch either."""
+
+
+class LandGapError(Exception):
+    """Root of every error LandGap raises on purpose."""
+
+
+class WorkspaceError(LandGapError, ValueError):
+    """The workspace file cannot be read, is malformed, or cannot be saved."""
+
+
+class ValidationError(WorkspaceError):
+    """Loading found errors; ``report`` holds every issue found (not just the first)."""
+
+    def __init__(self, message: str, report=None):
+        super().__init__(message)
+        self.report = report
+
+
+class CRSError(WorkspaceError):
+    """A layer has no coordinate reference system, or one LandGap cannot measure in."""
+
+
+class InputError(LandGapError, ValueError):
+    """A user-supplied value (date, area, id, option) is malformed."""

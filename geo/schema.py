@@ -1,0 +1,77 @@
+"""The workspace schema: four layers with canonical English field names (values may be Chinese)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .vocab import FACTORY_STATUS_LABELS, PARCEL_STATUS_LABELS, PROJECT_STAGE_LABELS
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: str                      # "text" | "real" | "integer" | "date"
+    required: bool = False
+    unique: bool = False
+    allowed: tuple[str, ...] | None = None
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class LayerSchema:
+    name: str
+    geometry: str | None           # "polygon" or None (attribute table)
+    fields: tuple[Field, ...]
+    doc: str = ""
+
+    @property
+    def id_field(self) -> str:
+        return self.fields[0].name
+
+    def field(self, name: str) -> Field:
+        return next(f for f in self.fields if f.name == name)
+
+
+ZONES = LayerSchema("zones", "polygon", (
+    Field("zone_id", "text", required=True, unique=True, doc="园区编号"),
+    Field("name", "text", required=True, doc="园区名称"),
+    Field("industries", "text", doc="准入产业，以 ; 分隔；空 = 不限"),
+), doc="园区/片区边界")
+
+PARCELS = LayerSchema("parcels", "polygon", (
+    Field("parcel_id", "text", required=True, unique=True, doc="地块编号/宗地号"),
+    Field("zone_id", "text", required=True, doc="所属园区编号"),
+    Field("status", "text", required=True, allowed=tuple(PARCEL_STATUS_LABELS), doc="供地状态"),
+    Field("ready_date", "date", doc="可供日期（待平整、待拆迁必填）"),
+    Field("land_use", "text", doc="用地类型，如 100101 一类工业用地"),
+    Field("registered_mu", "real", doc="台账面积（亩），仅用于核对"),
+), doc="工业用地地块")
+
+FACTORIES = LayerSchema("factories", "polygon", (
+    Field("factory_id", "text", required=True, unique=True, doc="厂房编号"),
+    Field("zone_id", "text", required=True, doc="所属园区编号"),
+    Field("name", "text", doc="厂房名称"),
+    Field("floors", "integer", doc="层数"),
+    Field("floor_area_m2", "real", required=True, doc="建筑面积（m²）"),
+    Field("vacant_m2", "real", required=True, doc="空置面积（m²）"),
+    Field("status", "text", required=True, allowed=tuple(FACTORY_STATUS_LABELS), doc="建设状态"),
+    Field("ready_date", "date", doc="可入驻日期（在建、规划必填）"),
+), doc="标准厂房（占地轮廓）")
+
+PROJECTS = LayerSchema("projects", None, (
+    Field("project_id", "text", required=True, unique=True, doc="项目编号"),
+    Field("name", "text", required=True, doc="项目名称"),
+    Field("industry", "text", required=True, doc="产业"),
+    Field("investment_yi", "real", doc="总投资（亿元）"),
+    Field("land_mu", "real", doc="拟用地（亩）；只需厂房时为空"),
+    Field("floor_m2", "real", doc="需标准厂房面积（m²）；只需土地时为空"),
+    Field("preferred_zone", "text", doc="意向园区编号"),
+    Field("stage", "text", required=True, allowed=tuple(PROJECT_STAGE_LABELS), doc="阶段"),
+    Field("priority", "real", doc="权重，默认 1"),
+    Field("needed_by", "date", doc="需用地时间；空 = 尽快"),
+), doc="招商项目（属性表，无几何）")
+
+LAYERS: dict[str, LayerSchema] = {s.name: s for s in (ZONES, PARCELS, FACTORIES, PROJECTS)}
+REQUIRED_LAYERS = ("zones", "parcels")
+
+DERIVED_COLUMNS = ("area_mu", "net_mu")
+"""Columns LandGap computes on load; never trusted from, nor written to, the file."""

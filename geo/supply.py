@@ -1,0 +1,92 @@
+"""Available land (可供地) as of a date: eligibility, per-zone acreage and contiguous blocks."""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from .blocks import contiguous_blocks
+from .errors import InputError
+from .validate import split_industries
+from .vocab import PIPELINE_STATUSES
+
+
+def _ts(date) -> pd.Timestamp | None:
+    return None if date is None else pd.Timestamp(date)
+
+
+def eligible_parcels(parcels: pd.DataFrame, by: dt.date | None = None) -> pd.Series:
+    """Parcels a project could get: ``available`` now; with ``by``, also leveling/demolition ready on or before it."""
+    ok = parcels["status"] == "available"
+    if by is not None:
+        ok |= parcels["status"].isin(PIPELINE_STATUSES) & (parcels["ready_date"] <= _ts(by))
+    return ok.rename("eligible")
+
+
+def ready_factories(factories: pd.DataFrame, by: dt.date | None = None) -> pd.Series:
+    """Standard factories that can take tenants: built; with ``by``, also building/planned ready by then."""
+    ok = factories["status"] == "built"
+    if by is not None:
+        ok |= factories["status"].isin(("building", "planned")) & (factories["ready_date"] <= _ts(by))
+    return ok.rename("ready")
+
+
+def zone_admits(zones: pd.DataFrame, industry: str | None) -> pd.Series:
+    """Whether each zone admits ``industry`` (a zone with no listed industries admits any)."""
+    if industry is None:
+        return pd.Series(True, index=zones.index, name="admits")
+    lists = zones["industries"].map(split_industries)
+    return lists.map(lambda names: not names or industry in names).astype(bool).rename("admits")
+
+
+def known_industries(zones: pd.DataFrame, projects: pd.DataFrame | None = None) -> list[str]:
+    from .vocab import INDUSTRIES
+    names = list(INDUSTRIES)
+    for lst in zones["industries"].map(split_industries):
+        names += [n for n in lst if n not in names]
+    if projects is not None:
+        names += [n for n in projects["industry"].dropna().unique() if n not in names]
+    return names
+
+
+def available_report(ws, zone: str | None = None, industry: str | None = None, by: dt.date | None = None,
+                     min_mu: float | None = None) -> dict:
+    """The ``available`` answer: per-zone available/pipeline acreage, largest block, vacant factory space, blocks.
+
+    With ``min_mu``, only blocks of at least that many 亩 count as available (land a project of that size could use).
+    """
+    zones = ws.zones
+    if zone is not None and zone not in zones.index:
+        raise InputError(f"园区编号“{zone}”不存在；现有园区：{', '.join(f'{z}（{n}）' for z, n in zones['name'].items())}")
+    if industry is not None and industry not in known_industries(zones, ws.projects):
+        raise InputError(f"产业“{industry}”无法识别；可选：{'、'.join(known_industries(zones, ws.projects))}")
+    if min_mu is not None and (not np.isfinite(min_mu) or min_mu < 0):
+        raise InputError(f"最小面积 --min-mu 必须是非负数（现为 {min_mu}）")
+    selected = zones[zone_admits(zones, industry)]
+    if zone is not None:
+        selected = selected.loc[[zone]] if zone in selected.index else selected.iloc[0:0]
+    parcels = ws.metric("parcels")
+    in_zone = parcels["zone_id"].isin(selected.index)
+    eligible = parcels[in_zone & eligible_parcels(parcels, by)]
+    _, blocks = contiguous_blocks(eligible)
+    if min_mu:
+        blocks = blocks[blocks["area_mu"] >= min_mu]
+    pipeline = parcels[in_zone & parcels["status"].isin(PIPELINE_STATUSES)].groupby("zone_id")["net_mu"].sum()
+    factories = ws.factories[ws.factories["zone_id"].isin(selected.index) & ready_factories(ws.factories, by)]
+    vacant = factories.groupby("zone_id")["vacant_m2"].sum()
+    per_zone = blocks.groupby("zone_id")["area_mu"].agg(["sum", "max"])
+    rows = [{
+        "zone_id": zid,
+        "name": selected.at[zid, "name"],
+        "available_mu": round(float(per_zone["sum"].get(zid, 0.0)), 4),
+        "pipeline_mu": round(float(pipeline.get(zid, 0.0)), 4),
+        "largest_block_mu": round(float(per_zone["max"].get(zid, 0.0)), 4),
+        "vacant_factory_m2": round(float(vacant.get(zid, 0.0)), 2),
+    } for zid in selected.index]
+    return {
+        "total_available_mu": round(float(sum(r["available_mu"] for r in rows)), 4),
+        "zones": rows,
+        "blocks": [{"block_id": b.block_id, "zone_id": b.zone_id, "parcel_ids": list(b.parcel_ids),
+                    "area_mu": round(float(b.area_mu), 4)} for b in blocks.itertuples()],
+    }

@@ -1,0 +1,221 @@
+"""Checks run on every load: coerce each layer to its schema and report, never drop, what is wrong.
+
+Each check takes a frame indexed by the row number people see (the file's fid) and adds issues to the report.
+"""
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .config import setting
+from .errors import InputError
+from .parse import parse_date
+from .report import LoadReport
+from .schema import Field, LayerSchema
+from .vocab import (FACTORY_STATUS_LABELS, INDUSTRIES, PARCEL_STATUS_LABELS, PIPELINE_STATUSES,
+                    PROJECT_STAGE_LABELS, STAGE_ALIASES, STATUS_ALIASES)
+
+_ALIASES = {("parcels", "status"): STATUS_ALIASES, ("projects", "stage"): STAGE_ALIASES,
+            ("factories", "status"): {"已建成": "built", "在建": "building", "规划": "planned"}}
+_LABELS = {("parcels", "status"): PARCEL_STATUS_LABELS, ("projects", "stage"): PROJECT_STAGE_LABELS,
+           ("factories", "status"): FACTORY_STATUS_LABELS}
+
+
+def _allowed_text(layer: str, f: Field) -> str:
+    labels = _LABELS.get((layer, f.name), {})
+    return "、".join(f"{v}（{labels[v]}）" if v in labels else v for v in f.allowed or ())
+
+
+def _text(series: pd.Series) -> pd.Series:
+    out = series.astype(object).where(series.notna(), None)
+    return out.map(lambda v: None if v is None else (str(v).strip() or None))
+
+
+def coerce_layer(df: pd.DataFrame, schema: LayerSchema, report: LoadReport) -> pd.DataFrame | None:
+    """Check fields and types; return the coerced frame, or None when a required field is missing."""
+    layer = schema.name
+    missing = [f.name for f in schema.fields if f.required and f.name not in df.columns]
+    if missing:
+        report.error(layer, "MISSING_FIELD",
+                     f"缺少必填字段 {', '.join(missing)}（现有字段：{', '.join(map(str, df.columns.drop('geometry', errors='ignore')))}）",
+                     field=",".join(missing))
+        return None
+    df = df.copy()
+    for f in schema.fields:
+        if f.name not in df.columns:
+            df[f.name] = None
+        col = df[f.name]
+        if f.kind == "text":
+            df[f.name] = _text(col)
+        elif f.kind in ("real", "integer"):
+            num = pd.to_numeric(col, errors="coerce")
+            bad = num.isna() & col.notna() & (_text(col).notna())
+            for row in df.index[bad]:
+                report.error(layer, "BAD_NUMBER", f"“{col[row]}”不是数值", row=row, field=f.name)
+            df[f.name] = num.astype("Int64") if f.kind == "integer" and not bad.any() and (num.dropna() % 1 == 0).all() \
+                else num.astype(float)
+        elif f.kind == "date":
+            df[f.name] = _coerce_dates(col, layer, f.name, report)
+        if f.required:
+            for row in df.index[df[f.name].isna()]:
+                report.error(layer, "MISSING_VALUE", f"必填字段 {f.name} 为空", row=row, field=f.name)
+        if f.allowed:
+            aliases = _ALIASES.get((layer, f.name), {})
+            df[f.name] = df[f.name].map(lambda v: aliases.get(v, v) if v is not None else None)
+            bad = df[f.name].notna() & ~df[f.name].isin(f.allowed)
+            for row in df.index[bad]:
+                report.error(layer, "UNKNOWN_VALUE",
+                             f"{f.name} 的取值“{df.at[row, f.name]}”无法识别，允许的取值：{_allowed_text(layer, f)}",
+                             row=row, field=f.name)
+        if f.unique:
+            ids = df[f.name]
+            dup = ids[ids.duplicated(keep=False) & ids.notna()]
+            if len(dup):
+                names = sorted(set(dup))
+                report.error(layer, "DUPLICATE_ID",
+                             f"{f.name} 重复：{', '.join(names[:20])}{' 等' if len(names) > 20 else ''}"
+                             f"（涉及第 {', '.join(map(str, dup.index[:20]))} 条）", field=f.name)
+    return df
+
+
+def _coerce_dates(col: pd.Series, layer: str, field: str, report: LoadReport) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(col):
+        return col.dt.tz_localize(None).dt.normalize() if getattr(col.dt, "tz", None) else col.dt.normalize()
+    parsed = {}
+    for row, value in col.items():
+        try:
+            parsed[row] = parse_date(value)
+        except InputError as exc:
+            report.error(layer, "BAD_DATE", str(exc), row=row, field=field)
+            parsed[row] = None
+    return pd.to_datetime(pd.Series(parsed, index=col.index, dtype=object))
+
+
+def repair_geometry(gdf: gpd.GeoDataFrame, layer: str, report: LoadReport) -> gpd.GeoDataFrame:
+    """Null/empty/non-polygon geometry is an error; invalid polygons are repaired with make_valid and reported."""
+    geoms = np.asarray(gdf.geometry.values)
+    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    for row in gdf.index[empty]:
+        report.error(layer, "EMPTY_GEOMETRY", "几何为空", row=row, field="geometry")
+    type_ids = shapely.get_type_id(geoms)
+    polygonal = np.isin(type_ids, (3, 6))  # Polygon, MultiPolygon
+    for row in gdf.index[~empty & ~polygonal]:
+        report.error(layer, "NOT_POLYGON", f"几何类型为 {shapely.get_type_id(gdf.geometry[row])} 而非面", row=row,
+                     field="geometry")
+    invalid = ~empty & polygonal & ~shapely.is_valid(geoms)
+    if invalid.any():
+        reasons = shapely.is_valid_reason(geoms[invalid])
+        fixed = shapely.make_valid(geoms[invalid])
+        fixed = np.array([_polygonal_part(g) for g in fixed], dtype=object)
+        before = shapely.area(geoms[invalid])
+        for row, reason, a0, a1 in zip(gdf.index[invalid], reasons, before, shapely.area(fixed)):
+            report.warning(layer, "REPAIRED_GEOMETRY", f"几何无效（{reason}），已自动修复（make_valid），"
+                           f"修复前后平面面积 {a0:.1f} → {a1:.1f} m²", row=row, field="geometry")
+        geoms = geoms.copy()
+        geoms[invalid] = fixed
+        gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
+    return gdf
+
+
+def _polygonal_part(geom):
+    if shapely.get_type_id(geom) in (3, 6):
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if shapely.get_type_id(p) in (3, 6)]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def check_parcels(parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None, report: LoadReport) -> None:
+    """Ready dates, registered area, unknown zone, parcel mostly outside its zone."""
+    needs_date = parcels["status"].isin(PIPELINE_STATUSES) & parcels["ready_date"].isna()
+    for row in parcels.index[needs_date]:
+        report.error("parcels", "MISSING_READY_DATE",
+                     f"地块 {parcels.at[row, 'parcel_id']} 状态为{PARCEL_STATUS_LABELS[parcels.at[row, 'status']]}，"
+                     "必须填写可供日期 ready_date", row=row, field="ready_date")
+    tol = setting("validation", "registered_mu_tolerance")
+    reg = parcels["registered_mu"]
+    off = reg.notna() & ((reg - parcels["area_mu"]).abs() > tol * parcels["area_mu"])
+    for row in parcels.index[off]:
+        report.warning("parcels", "AREA_MISMATCH",
+                       f"地块 {parcels.at[row, 'parcel_id']} 台账面积 {reg[row]:.1f} 亩与图形计算面积 "
+                       f"{parcels.at[row, 'area_mu']:.1f} 亩相差超过 {tol:.0%}", row=row, field="registered_mu")
+    if zones is None:
+        return
+    known = parcels["zone_id"].isin(zones["zone_id"])
+    for row in parcels.index[~known & parcels["zone_id"].notna()]:
+        report.warning("parcels", "UNKNOWN_ZONE",
+                       f"地块 {parcels.at[row, 'parcel_id']} 的园区编号 {parcels.at[row, 'zone_id']} 不存在", row=row,
+                       field="zone_id")
+    if not known.any():
+        return
+    sub = parcels[known]
+    zone_geom = zones.set_index("zone_id").geometry
+    zg = np.asarray(zone_geom.reindex(sub["zone_id"]).values)
+    shapely.prepare(zg)
+    pg = np.asarray(sub.geometry.values)
+    inside = shapely.within(pg, zg)
+    share_out = np.zeros(len(sub))
+    if (~inside).any():
+        idx = ~inside
+        area = shapely.area(pg[idx])
+        share_out[idx] = 1 - shapely.area(shapely.intersection(pg[idx], zg[idx])) / np.where(area > 0, area, 1)
+    limit = setting("validation", "outside_zone_fraction")
+    for row, share in zip(sub.index[share_out > limit], share_out[share_out > limit]):
+        report.warning("parcels", "OUTSIDE_ZONE",
+                       f"地块 {parcels.at[row, 'parcel_id']} 有 {share:.0%} 位于所属园区 {parcels.at[row, 'zone_id']} "
+                       "边界之外", row=row, field="zone_id")
+
+
+def check_factories(factories: pd.DataFrame, zone_ids: pd.Series, report: LoadReport) -> None:
+    needs_date = factories["status"].isin(("building", "planned")) & factories["ready_date"].isna()
+    for row in factories.index[needs_date]:
+        report.error("factories", "MISSING_READY_DATE", f"厂房 {factories.at[row, 'factory_id']} 在建或规划，"
+                     "必须填写可入驻日期 ready_date", row=row, field="ready_date")
+    bad = factories["vacant_m2"] > factories["floor_area_m2"]
+    for row in factories.index[bad]:
+        report.error("factories", "VACANT_EXCEEDS_FLOOR", f"厂房 {factories.at[row, 'factory_id']} 空置面积 "
+                     f"{factories.at[row, 'vacant_m2']:.0f} m² 大于建筑面积 {factories.at[row, 'floor_area_m2']:.0f} m²",
+                     row=row, field="vacant_m2")
+    for col in ("vacant_m2", "floor_area_m2"):
+        for row in factories.index[factories[col] < 0]:
+            report.error("factories", "NEGATIVE_VALUE", f"{col} 不能为负数", row=row, field=col)
+    for row in factories.index[~factories["zone_id"].isin(zone_ids) & factories["zone_id"].notna()]:
+        report.warning("factories", "UNKNOWN_ZONE", f"厂房 {factories.at[row, 'factory_id']} 的园区编号 "
+                       f"{factories.at[row, 'zone_id']} 不存在", row=row, field="zone_id")
+
+
+def check_projects(projects: pd.DataFrame, zone_ids: pd.Series, report: LoadReport) -> None:
+    neither = projects["land_mu"].isna() & projects["floor_m2"].isna()
+    for row in projects.index[neither]:
+        report.error("projects", "NO_NEED", f"项目 {projects.at[row, 'project_id']} 既没有拟用地（land_mu）也没有"
+                     "厂房需求（floor_m2）", row=row, field="land_mu")
+    for col in ("land_mu", "floor_m2", "investment_yi", "priority"):
+        for row in projects.index[projects[col] <= 0 if col != "investment_yi" else projects[col] < 0]:
+            report.error("projects", "NON_POSITIVE_VALUE", f"{col} 必须为正数（现为 {projects.at[row, col]}）", row=row,
+                         field=col)
+    unknown = projects["preferred_zone"].notna() & ~projects["preferred_zone"].isin(zone_ids)
+    for row in projects.index[unknown]:
+        report.warning("projects", "UNKNOWN_ZONE", f"项目 {projects.at[row, 'project_id']} 的意向园区 "
+                       f"{projects.at[row, 'preferred_zone']} 不存在", row=row, field="preferred_zone")
+    odd = projects["industry"].notna() & ~projects["industry"].isin(INDUSTRIES)
+    for row in projects.index[odd]:
+        report.info("projects", "OTHER_INDUSTRY", f"产业“{projects.at[row, 'industry']}”不在"
+                    f"{'、'.join(INDUSTRIES)}之列，仅匹配不限产业或明确准入该产业的园区", row=row, field="industry")
+
+
+def check_zones(zones: gpd.GeoDataFrame, report: LoadReport) -> None:
+    for row, text in zones["industries"].items():
+        for name in split_industries(text):
+            if name not in INDUSTRIES:
+                report.info("zones", "OTHER_INDUSTRY", f"准入产业“{name}”不在{'、'.join(INDUSTRIES)}之列", row=row,
+                            field="industries")
+
+
+def split_industries(text) -> list[str]:
+    """'纺织鞋服;健康食品' → ['纺织鞋服', '健康食品'] (also accepts ；,，、 separators); empty → [] = any industry."""
+    if text is None or (isinstance(text, float) and np.isnan(text)):
+        return []
+    for sep in ("；", ",", "，", "、"):
+        text = str(text).replace(sep, ";")
+    return [t.strip() for t in str(text).split(";") if t.strip()]

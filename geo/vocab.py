@@ -1,0 +1,54 @@
+"""Canonical values and their Chinese labels: the one table that the UI, the CLI and the reports all use."""
+from __future__ import annotations
+
+PARCEL_STATUS_LABELS: dict[str, str] = {
+    "available": "可供",      # 净地, can be handed over now
+    "leveling": "待平整",     # needs 土地平整; ready_date = planned finish
+    "demolition": "待拆迁",   # needs 拆迁/征拆; ready_date likewise
+    "supplied": "已供",       # 已出让 to an enterprise
+    "reserved": "预留",       # held back, not offered
+}
+PIPELINE_STATUSES: tuple[str, ...] = ("leveling", "demolition")
+"""Statuses that become available on ``ready_date`` (在途/储备 land)."""
+STATUSES_NEEDING_DATE = PIPELINE_STATUSES
+
+FACTORY_STATUS_LABELS: dict[str, str] = {"built": "已建成", "building": "在建", "planned": "规划"}
+PROJECT_STAGE_LABELS: dict[str, str] = {"negotiating": "在谈", "signed": "已签约", "started": "已开工"}
+
+INDUSTRIES: tuple[str, ...] = ("纺织鞋服", "健康食品", "新能源电池", "其他")
+"""The county's 两主一特 industries, plus 其他."""
+
+# Colours used by map layers and static maps alike.
+PARCEL_STATUS_COLORS: dict[str, str] = {
+    "available": "#2e9d4a",
+    "leveling": "#f2b705",
+    "demolition": "#e8663d",
+    "supplied": "#8c8c8c",
+    "reserved": "#6a8fc7",
+}
+
+# Chinese aliases accepted on import for each canonical value.
+STATUS_ALIASES: dict[str, str] = {
+    "可供": "available", "净地": "available", "待平整": "leveling", "待拆迁": "demolition",
+    "征拆中": "demolition", "已供": "supplied", "已出让": "supplied", "预留": "reserved",
+}
+STAGE_ALIASES: dict[str, str] = {"在谈": "negotiating", "已签约": "signed", "已开工": "started", "已投产": "started"}
+
+FIELD_LABELS: dict[str, str] = {
+    "zone_id": "园区编号", "name": "名称", "industries": "准入产业", "parcel_id": "地块编号",
+    "status": "状态", "ready_date": "可供日期", "land_use": "用地类型", "registered_mu": "台账面积（亩）",
+    "area_mu": "面积（亩）", "factory_id": "厂房编号", "floors": "层数", "floor_area_m2": "建筑面积（m²）",
+    "vacant_m2": "空置面积（m²）", "project_id": "项目编号", "industry": "产业", "investment_yi": "总投资（亿元）",
+    "land_mu": "拟用地（亩）", "floor_m2": "需厂房（m²）", "preferred_zone": "意向园区", "stage": "阶段",
+    "priority": "优先级", "needed_by": "需用地时间", "available_mu": "可供面积（亩）",
+    "pipeline_mu": "在途面积（亩）", "largest_block_mu": "最大连片（亩）", "vacant_factory_m2": "空置厂房（m²）",
+    "block_id": "连片编号", "parcel_ids": "地块", "total_available_mu": "可供总面积（亩）",
+}
+
+
+def status_label(status: str) -> str:
+    return PARCEL_STATUS_LABELS.get(status, status)
+
+
+def stage_label(stage: str) -> str:
+    return PROJECT_STAGE_LABELS.get(stage, stage)
