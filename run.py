@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""One entry point that sets itself up on a fresh machine (only Python needed), then runs the app or the tests.
+
+    python3 run.py app     # start the app on the built-in sample county (http://localhost:8501)
+    python3 run.py test    # run the whole test suite (unit, AppTest, real browser)
+
+Set-up (idempotent, skipped when already done): a virtualenv in .venv with requirements.txt, and, for the tests
+and PDF briefings, the Debian packages below (installed with apt-get when running as root).
+Standard library only: this file runs before anything is installed.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+PY = VENV / "bin" / "python"
+STAMP = VENV / ".requirements.sha256"
+
+# Debian packages: a real browser for the browser tests, CJK fonts for maps and briefings, poppler for PDF checks.
+APT_PACKAGES = ["chromium", "fonts-noto-cjk", "poppler-utils"]
+# Commands that tell whether each package is present (dpkg may be absent on non-Debian machines).
+APT_PROBES = {"chromium": "/usr/bin/chromium", "fonts-noto-cjk": "/usr/share/fonts/opentype/noto",
+              "poppler-utils": "/usr/bin/pdftotext"}
+
+
+def sh(cmd: list[str], **kw) -> None:
+    print("+", " ".join(map(str, cmd)), flush=True)
+    subprocess.run(cmd, check=True, **kw)
+
+
+def ensure_venv() -> None:
+    if not PY.exists():
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    digest = hashlib.sha256((ROOT / "requirements.txt").read_bytes()).hexdigest()
+    if not STAMP.exists() or STAMP.read_text().strip() != digest:
+        sh([str(PY), "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r",
+            str(ROOT / "requirements.txt")])
+        STAMP.write_text(digest)
+
+
+def ensure_system_packages() -> None:
+    missing = [p for p in APT_PACKAGES if not Path(APT_PROBES.get(p, "/nonexistent")).exists()]
+    if not missing:
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        print(f"注意：缺少系统软件包 {' '.join(missing)}，请以 root 运行本命令或手动 apt-get install；"
+              "相关测试将被跳过。", file=sys.stderr)
+        return
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    sh(["apt-get", "update", "-qq"], env=env)
+    sh(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing], env=env)
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("app", "test", "setup"):
+        print(__doc__)
+        return 2
+    command, rest = argv[0], argv[1:]
+    ensure_venv()
+    env = dict(os.environ, PYTHONPATH=str(ROOT), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    if command == "setup":
+        ensure_system_packages()
+        return 0
+    if command == "app":
+        return subprocess.call([str(PY), "-m", "streamlit", "run", str(ROOT / "app.py"), *rest], cwd=ROOT, env=env)
+    ensure_system_packages()
+    return subprocess.call([str(PY), "-m", "pytest", "-q", *rest], cwd=ROOT, env=env)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
