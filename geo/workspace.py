@@ -249,7 +249,8 @@ def _field_arrays(frame: pd.DataFrame, name: str) -> tuple[list[str], list[np.nd
 def _write_layer(path: Path, name: str, frame: pd.DataFrame, crs: CRS) -> None:
     frame = frame.reset_index(drop=True)
     columns, data, masks = _field_arrays(frame, name)
-    kwargs = dict(layer=name, driver="GPKG", append=False, nan_as_null=True,
+    # GeoPackage 1.2: readable by the older GDAL/QGIS found on government PCs
+    kwargs = dict(layer=name, driver="GPKG", append=False, nan_as_null=True, dataset_options={"VERSION": "1.2"},
                   field_mask=masks if any(m is not None for m in masks) else None)
     if LAYERS[name].geometry:
         geoms = np.asarray(frame.geometry.values)

@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""LandGap command line: ``python cli.py COMMAND [options]``; every command has ``--json``.
+
+Without ``--workspace`` a command uses $LANDGAP_WORKSPACE, else the built-in sample county.
+Bad input exits with code 1 and a Chinese message on stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from cli_format import format_table
+from geo.errors import InputError, LandGapError
+from geo.parse import parse_date
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's default exits 2 in English
+        self.print_usage(sys.stderr)
+        print(f"参数错误：{message}", file=sys.stderr)
+        sys.exit(1)
+
+
+def _date(text: str):
+    try:
+        return parse_date(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"“{text}”不是数值") from None
+
+
+def _workspace(args):
+    from geo.workspace import load_workspace
+    from seeds.sample import default_workspace_path
+    return load_workspace(args.workspace or default_workspace_path())
+
+
+def _emit(args, payload: dict, text: str) -> None:
+    print(json.dumps(payload, ensure_ascii=False, indent=2, default=str) if args.json else text)
+
+
+# ------------------------------------------------------------------------------------------------ commands
+
+def cmd_seed(args) -> int:
+    from seeds.generator import write_county
+    ws = write_county(args.out, parcels=args.parcels, projects=args.projects, seed=args.seed)
+    payload = {"out": str(args.out), "zones": len(ws.zones), "parcels": len(ws.parcels),
+               "factories": len(ws.factories), "projects": len(ws.projects), "crs": ws.crs.to_string()}
+    _emit(args, payload, f"已生成示例县（虚构数据）：{args.out}\n园区 {len(ws.zones)} 个，地块 {len(ws.parcels)} 块，"
+          f"标准厂房 {len(ws.factories)} 栋，招商项目 {len(ws.projects)} 个，坐标系 {ws.crs.to_string()}")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from geo.workspace import read_workspace
+    from seeds.sample import default_workspace_path
+    ws, report = read_workspace(args.workspace or default_workspace_path())
+    from geo.report import LEVEL_LABELS
+    rows = [{"level": LEVEL_LABELS[i.level], "layer": i.layer, "row": i.row, "field": i.field, "message": i.message}
+            for i in report.issues]
+    table = format_table(rows, [("level", "级别"), ("layer", "图层"), ("row", "fid"), ("field", "字段"),
+                                ("message", "说明")]) if rows else "未发现问题。"
+    _emit(args, report.to_dict(), f"校验 {report.source}：{report.summary()}\n{table}")
+    return 0 if report.ok else 1
+
+
+def cmd_available(args) -> int:
+    from geo.supply import available_report
+    ws = _workspace(args)
+    result = available_report(ws, zone=args.zone, industry=args.industry, by=args.by, min_mu=args.min_mu)
+    table = format_table(result["zones"], [("zone_id", "园区编号"), ("name", "园区"), ("available_mu", "可供（亩）"),
+                                           ("pipeline_mu", "待平整/待拆迁（亩）"), ("largest_block_mu", "最大连片（亩）"),
+                                           ("vacant_factory_m2", "空置厂房（m²）")])
+    when = f"截至 {args.by}（含届时完成平整/拆迁的地块）" if args.by else "当前"
+    _emit(args, result, f"{when}可供地合计 {result['total_available_mu']:,.1f} 亩，连片地块 {len(result['blocks'])} 片\n{table}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="cli.py", description="LandGap 工业用地保障与“有项目、无选址”分析")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    def command(name: str, func, help_text: str, workspace: bool = True) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        p.add_argument("--json", action="store_true", help="输出 JSON")
+        if workspace:
+            p.add_argument("--workspace", type=Path, help="工作空间 GeoPackage（默认：示例县）")
+        return p
+
+    p = command("seed", cmd_seed, "生成示例县（虚构数据）", workspace=False)
+    p.add_argument("--out", type=Path, required=True, help="输出 .gpkg 路径（DEM 写在旁边）")
+    p.add_argument("--parcels", type=int, help="地块数（用于性能测试扩容）")
+    p.add_argument("--projects", type=int, help="招商项目数")
+    p.add_argument("--seed", type=int, default=0, help="随机种子（相同种子 → 相同数据）")
+
+    command("validate", cmd_validate, "校验工作空间，列出全部问题（有错误时退出码为 1）")
+
+    p = command("available", cmd_available, "查询可供地面积与连片地块")
+    p.add_argument("--zone", help="园区编号")
+    p.add_argument("--industry", help="产业，如 纺织鞋服")
+    p.add_argument("--by", type=_date, help="截至日期 YYYY-MM-DD：计入届时完成平整/拆迁的地块")
+    p.add_argument("--min-mu", type=_number, help="只计入不小于该面积（亩）的连片地块")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except LandGapError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,27 @@
+"""The built-in sample county: generated once into a cache folder, used when no workspace is configured."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+SAMPLE_SEED = 0
+SAMPLE_VERSION = 1   # bump when the generator's output changes, so caches are rebuilt
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("LANDGAP_CACHE") or Path.home() / ".cache" / "landgap")
+
+
+def sample_workspace_path() -> Path:
+    """Path of the sample county GeoPackage, generating it (with its DEM) on first use."""
+    path = cache_dir() / f"sample-county-v{SAMPLE_VERSION}-seed{SAMPLE_SEED}.gpkg"
+    if not path.exists():
+        from .generator import write_county
+        write_county(path, seed=SAMPLE_SEED)
+    return path
+
+
+def default_workspace_path() -> Path:
+    """$LANDGAP_WORKSPACE when set, else the sample county."""
+    configured = os.environ.get("LANDGAP_WORKSPACE")
+    return Path(configured) if configured else sample_workspace_path()
