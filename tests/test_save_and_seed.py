@@ -1,0 +1,85 @@
+"""Atomic save, and the deterministic sample county with the report's two 有项目、无选址 cases."""
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+
+import geo.workspace as workspace_mod
+from geo.errors import WorkspaceError
+from geo.supply import available_report, zone_admits
+from geo.workspace import load_workspace, save_workspace
+
+
+def test_crash_mid_save_leaves_previous_file_intact(sample_ws, tmp_path, monkeypatch):
+    path = save_workspace(sample_ws, tmp_path / "county.gpkg")
+    before = path.read_bytes()
+    real = workspace_mod._write_layer
+    calls = []
+
+    def crash_on_third_layer(tmp, name, frame, crs):
+        calls.append(name)
+        if len(calls) == 3:
+            raise OSError("磁盘已满 (simulated)")
+        return real(tmp, name, frame, crs)
+
+    monkeypatch.setattr(workspace_mod, "_write_layer", crash_on_third_layer)
+    smaller = sample_ws.parcels.iloc[:10]
+    sample_ws_mod = dataclasses.replace(sample_ws, parcels=smaller)
+    with pytest.raises(WorkspaceError, match="原文件未改动"):
+        save_workspace(sample_ws_mod, path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["county.gpkg"]      # no temporary file left behind
+    assert len(load_workspace(path).parcels) == len(sample_ws.parcels)
+
+
+def test_seed_is_deterministic(tmp_path):
+    from seeds.generator import write_county
+    a = write_county(tmp_path / "a.gpkg", seed=3)
+    b = write_county(tmp_path / "b.gpkg", seed=3)
+    c = write_county(tmp_path / "c.gpkg", seed=4)
+    for name in ("zones", "parcels", "factories", "projects"):
+        fa = pyogrio.read_dataframe(tmp_path / "a.gpkg", layer=name)
+        fb = pyogrio.read_dataframe(tmp_path / "b.gpkg", layer=name)
+        pd.testing.assert_frame_equal(fa, fb)
+    assert not a.parcels.geometry.geom_equals(c.parcels.geometry.reindex(a.parcels.index)).all()
+    import rasterio
+    with rasterio.open(tmp_path / "a.dem.tif") as da, rasterio.open(tmp_path / "b.dem.tif") as db:
+        assert np.array_equal(da.read(1), db.read(1)) and da.crs.to_epsg() == 4544
+
+
+def test_sample_county_is_realistic(sample_ws):
+    ws = sample_ws
+    assert ws.crs.to_epsg() == 4544 and ws.report.ok
+    names = set(ws.zones["name"])
+    assert {"青东坝鞋服产业园", "冉家坝新能源产业园", "桐溪工业园区", "龙州产城新区"} <= names
+    assert set(ws.parcels["status"]) == {"available", "leveling", "demolition", "supplied", "reserved"}
+    assert set(ws.factories["status"]) == {"built", "building", "planned"}
+    assert 25 <= len(ws.projects) <= 40
+    assert ws.parcels["occupant"].notna().sum() >= 6                       # firms of the report on supplied land
+    areas = ws.parcels["area_mu"]
+    assert areas.std() / areas.mean() > 0.2                               # irregular, not a grid of equal squares
+    assert ws.zones["remark"].str.contains("虚构").all()
+    names = ws.projects["name"]
+    for word in ("秦禾轻纺产业园", "特种服装生产线", "米粉及肥肠预制菜加工", "第三代半导体太阳能电池芯片", "电池负极材料"):
+        assert names.str.contains(word).any(), word
+
+
+@pytest.mark.parametrize("project_id", ["P-RJB-01", "P-TX-01"])
+def test_shortfall_cases_do_not_fit_today_but_fit_after_pipeline_work(sample_ws, project_id):
+    ws = sample_ws
+    project = ws.projects.loc[project_id]
+    admitting = ws.zones.index[zone_admits(ws.zones, project["industry"])]
+    now = available_report(ws, industry=project["industry"])
+    assert max(z["largest_block_mu"] for z in now["zones"]) < project["land_mu"]
+    later = available_report(ws, zone=project["preferred_zone"], by=pd.Timestamp("2027-12-31").date())
+    assert later["zones"][0]["largest_block_mu"] >= project["land_mu"]
+    assert project["preferred_zone"] in admitting
+
+
+def test_scaled_seed_has_exact_parcel_count():
+    from seeds.generator import generate_workspace
+    ws = generate_workspace(parcels=3000, projects=120, seed=1)
+    assert len(ws.parcels) == 3000 and len(ws.projects) == 120
+    assert ws.parcels["parcel_id"].is_unique
