@@ -12,7 +12,7 @@ class Issue:
     layer: str
     code: str                  # stable machine code, e.g. DUPLICATE_ID
     message: str               # Chinese sentence for people
-    row: object = None         # the feature's fid in the file (or the frame index for in-memory data)
+    row: object = None         # the feature's fid in the file; for an edited table, its row number from 1
     field: str | None = None
 
     def to_dict(self) -> dict:
@@ -24,7 +24,7 @@ class Issue:
     def __str__(self) -> str:
         where = self.layer
         if self.row is not None:
-            where += f" 第 {self.row} 条（fid）"
+            where += f" 第 {self.row} 条"
         if self.field:
             where += f" 字段 {self.field}"
         return f"[{LEVEL_LABELS.get(self.level, self.level)}] {where}：{self.message}"

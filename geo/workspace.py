@@ -67,13 +67,20 @@ class Workspace:
 
     def with_projects(self, projects: pd.DataFrame) -> "Workspace":
         """A copy with another project list, validated like a load (raises ValidationError on errors)."""
-        raw = projects.reset_index(drop=projects.index.name != "project_id" and "project_id" in projects.columns)
-        ws, report = build_workspace({"zones": self.zones.reset_index(), "parcels": self.parcels.reset_index(),
-                                      "factories": self.factories.reset_index(), "projects": raw},
-                                     source=str(self.path or ""))
+        ws, report = build_workspace({"zones": self.zones.reset_index(drop=True),
+                                      "parcels": self.parcels.reset_index(drop=True),
+                                      "factories": self.factories.reset_index(drop=True),
+                                      "projects": _numbered_from_1(projects)}, source=str(self.path or ""))
         if ws is None:
             raise ValidationError(f"项目表有误：{report.summary()}", report)
         return replace(ws, path=self.path, dem_path=self.dem_path)
+
+
+def _numbered_from_1(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows numbered 1..n, so that a report's row is the row a person sees in a table."""
+    frame = frame.reset_index(drop=True)
+    frame.index = pd.RangeIndex(1, len(frame) + 1)
+    return frame
 
 
 def _empty_layer(name: str, crs) -> pd.DataFrame:
@@ -165,7 +172,7 @@ def build_workspace(layers: dict[str, pd.DataFrame], source: str = "",
         coerced = coerce_layer(frame, schema, report)
         if coerced is not None:
             out[name] = coerced
-    if report.errors:
+    if len(out) < len(LAYERS):  # a layer unusable as a whole: the checks below need all four
         return None, report
 
     zones, parcels, factories, projects = out["zones"], out["parcels"], out["factories"], out["projects"]

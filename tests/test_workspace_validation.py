@@ -179,3 +179,15 @@ def test_layers_in_other_crs_are_reprojected(tmp_path):
     ws, report = build_workspace(layers)
     assert report.ok and "REPROJECTED" in report.codes()
     assert ws.zones.crs == ws.parcels.crs
+
+
+def test_edited_project_list_is_validated_with_row_numbers(sample_ws):
+    projects = sample_ws.projects.copy()
+    projects.loc[projects.index[2], "stage"] = "洽谈中"
+    projects.loc[projects.index[4], "land_mu"] = -5
+    with pytest.raises(ValidationError) as info:
+        sample_ws.with_projects(projects)
+    errors = {(i.row, i.field, i.code) for i in info.value.report.errors}
+    assert errors == {(3, "stage", "UNKNOWN_VALUE"), (5, "land_mu", "NON_POSITIVE_VALUE")}
+    ok = sample_ws.with_projects(projects.drop(index=projects.index[[2, 4]]))
+    assert len(ok.projects) == len(projects) - 2 and "index" not in ok.zones.columns
