@@ -1,0 +1,134 @@
+"""The land-gap briefing (报告): one match run → a Word/PDF report to the county government, in Chinese.
+
+For the app's 简报 page and the CLI::
+
+    import briefing, matching
+    result = matching.match(ws).to_dict()
+    b = briefing.build(ws, result, as_of=None)     # raises MissingFontError if no CJK font is installed
+    b.to_html()          # self-contained HTML preview (figures inlined)   → st.html / components.html
+    b.to_markdown()      # Markdown preview (figures as captions; b.figures has the PNGs for st.image)
+    b.to_docx_bytes()    # the Word file, for st.download_button
+    b.to_pdf_bytes()     # the PDF (LibreOffice; raises ConverterError when it is not installed)
+    b.to_docx(path); b.to_pdf(path)
+    b.totals             # every total the text states, e.g. b.totals["unplaced_gap_mu"]
+    briefing.pdf_available()   # whether the PDF button can work on this machine
+
+Modules: content (pure: facts and the document model), figures (matplotlib map and chart), docx (GB/T 9704
+layout), pdf (LibreOffice), preview (Markdown/HTML), fonts (CJK font lookup), labels (code → Chinese).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .content import Document, build_document
+from .fonts import FontSet, MissingFontError, resolve_fonts
+from .pdf import ConverterError, docx_to_pdf, soffice
+
+__all__ = ["Briefing", "build", "MissingFontError", "ConverterError", "pdf_available", "FILE_STEM"]
+
+FILE_STEM = "工业用地保障和有项目无选址情况报告"
+"""Default file name (without suffix) for downloads."""
+
+
+def pdf_available() -> bool:
+    """Whether LibreOffice is installed, so ``to_pdf`` can work."""
+    return soffice() is not None
+
+
+@dataclass
+class Briefing:
+    document: Document
+    fonts: FontSet
+
+    @property
+    def title(self) -> str:
+        return self.document.title
+
+    @property
+    def totals(self) -> dict[str, float]:
+        return self.document.totals
+
+    @property
+    def figures(self) -> dict[str, bytes]:
+        """PNG bytes of each figure by key ("map", "supply_demand")."""
+        return {f.key: f.png for f in self.document.figures if f.png}
+
+    def to_docx(self, path: str | os.PathLike) -> Path:
+        from .docx import write_docx
+        write_docx(self.document, self.fonts, path)
+        return Path(path)
+
+    def to_docx_bytes(self) -> bytes:
+        from .docx import write_docx
+        buf = io.BytesIO()
+        write_docx(self.document, self.fonts, buf)
+        return buf.getvalue()
+
+    def to_pdf(self, path: str | os.PathLike, docx_path: str | os.PathLike | None = None) -> Path:
+        """Write the PDF (via the DOCX; pass ``docx_path`` when that file was already written by ``to_docx``)."""
+        if docx_path is not None:
+            return docx_to_pdf(docx_path, path)
+        with tempfile.TemporaryDirectory(prefix="landgap-brief-") as tmp:
+            src = self.to_docx(Path(tmp) / f"{Path(path).stem or 'briefing'}.docx")
+            return docx_to_pdf(src, path)
+
+    def to_pdf_bytes(self) -> bytes:
+        with tempfile.TemporaryDirectory(prefix="landgap-brief-") as tmp:
+            return self.to_pdf(Path(tmp) / "briefing.pdf").read_bytes()
+
+    def to_markdown(self, figure_links: bool = False) -> str:
+        from .preview import to_markdown
+        return to_markdown(self.document, figure_links=figure_links)
+
+    def to_html(self) -> str:
+        from .preview import to_html
+        return to_html(self.document)
+
+
+def _intensity_flags(ws) -> list[dict]:
+    """The 标准地 check's flagged projects as plain dicts (empty when the matching package has no check)."""
+    try:
+        from matching import intensity_check
+    except ImportError:
+        return []
+    flags = intensity_check(ws)
+    if hasattr(flags, "to_dict") and not isinstance(flags, list):
+        flags = flags.to_dict(orient="records") if hasattr(flags, "columns") else flags.to_dict()
+    if isinstance(flags, dict):
+        flags = flags.get("flags", flags.get("projects", []))
+    return [f if isinstance(f, dict) else getattr(f, "to_dict", lambda: vars(f))() for f in flags
+            if (f.get("flagged", True) if isinstance(f, dict) else getattr(f, "flagged", True))]
+
+
+def _data_date(ws) -> dt.date | None:
+    path = getattr(ws, "path", None)
+    if path and Path(path).exists():
+        return dt.date.fromtimestamp(Path(path).stat().st_mtime)
+    return None
+
+
+def build(ws, result: dict, as_of: dt.date | None = None, *, scenario: str | None = None,
+          intensity: list[dict] | None = None, data_date: dt.date | None = None, issuer: str | None = None,
+          addressee: str | None = None, figures: bool = True) -> Briefing:
+    """The briefing of one match run: ``result`` is ``matching.match(ws, ...).to_dict()`` on this ``ws``.
+
+    ``as_of`` is the report's date (default today); ``intensity`` the 标准地 flags (default
+    ``matching.intensity_check(ws)``); ``data_date`` the ledgers' date (default: the workspace file's date).
+    Raises MissingFontError when no CJK font is installed (the document would show boxes).
+    """
+    fonts = resolve_fonts()
+    if intensity is None:
+        intensity = _intensity_flags(ws)
+    document = build_document(ws, result, as_of=as_of, data_date=data_date or _data_date(ws), scenario=scenario,
+                              intensity=intensity, issuer=issuer, addressee=addressee, fonts_note=fonts.describe())
+    if figures:
+        from .figures import map_png, supply_demand_png
+        for fig in document.figures:
+            fig.png = map_png(ws, document.facts, fonts) if fig.key == "map" else \
+                supply_demand_png(document.facts, fonts)
+    return Briefing(document, fonts)

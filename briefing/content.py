@@ -1,0 +1,608 @@
+"""The briefing's content, pure: one match result (``MatchResult.to_dict()``) + its Workspace → a document model.
+
+Every number is computed once, in ``compute_facts``, from the match result and the workspace it was run on; the
+sections below only format those facts. Renderers (docx.py, preview.py) never compute, they lay out.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geo.config import setting
+from geo.units import fmt_mu
+from geo.vocab import (FACTORY_STATUS_LABELS, INDUSTRIES, PARCEL_STATUS_LABELS, PIPELINE_STATUSES,
+                       PROJECT_STAGE_LABELS)
+
+from .labels import action_label, reason_label
+
+CN_NUMERALS = "一二三四五六七八九十"
+SECTION_KEYS = ("basic", "demand", "match", "gap", "advice", "appendix")
+NO_ZONE_LABEL = "未指定园区"
+
+
+# ------------------------------------------------------------------------------------------------ model
+
+@dataclass
+class Paragraph:
+    """A body paragraph; ``lead`` is a run-in heading (（一）… in 楷体, 1. … in bold 仿宋) before the text."""
+    text: str
+    lead: str = ""
+    lead_level: int = 2
+    kind: str = "body"          # body | addressee | closing | signature | date | note
+
+
+@dataclass
+class Heading:
+    text: str
+    level: int = 1              # 1 = 一、(黑体)  2 = （一）(楷体)  3 = 1. (仿宋加粗)
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+    total: list[str] | None = None
+    widths: list[float] | None = None   # relative column widths
+    numeric: list[int] = field(default_factory=list)   # right-aligned columns
+
+
+@dataclass
+class Figure:
+    key: str                    # "map" | "supply_demand"
+    title: str
+    width_mm: float = 156.0
+    png: bytes | None = None    # filled by briefing.build (figures.py)
+
+
+Block = Paragraph | Heading | Table | Figure
+
+
+@dataclass
+class Section:
+    key: str
+    heading: str
+    blocks: list[Block]
+    new_page: bool = False
+
+
+@dataclass
+class Document:
+    title: str
+    addressee: str
+    opening: list[Paragraph]
+    sections: list[Section]      # 一…五 then the appendix (附)
+    closing: list[Paragraph]     # 特此报告。, issuer, date
+    totals: dict[str, float]
+    facts: "Facts"
+
+    @property
+    def title_lines(self) -> list[str]:
+        """The title in lines of at most ~20 characters of 2号, broken after 和 or 的 (GB/T 9704: 梯形/菱形)."""
+        if len(self.title) <= 20:
+            return [self.title]
+        cuts = [i + 1 for i, ch in enumerate(self.title) if ch in "和的" and 6 <= i + 1 <= len(self.title) - 6]
+        if not cuts:
+            return [self.title]
+        cut = min(cuts, key=lambda i: abs(i - len(self.title) / 2))
+        return [self.title[:cut], self.title[cut:]]
+
+    @property
+    def tables(self) -> dict[str, Table]:
+        return {b.key: b for s in self.sections for b in s.blocks if isinstance(b, Table)}
+
+    @property
+    def figures(self) -> list[Figure]:
+        return [b for s in self.sections for b in s.blocks if isinstance(b, Figure)]
+
+
+# ------------------------------------------------------------------------------------------------ formats
+
+def fmt_yi(yi: float) -> str:
+    """亿元 to at most two decimals, no trailing zeros (18 亿元, 2.5 亿元, 0.85 亿元)."""
+    text = f"{yi:,.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def fmt_m2(m2: float) -> str:
+    return f"{m2:,.0f}"
+
+
+def fmt_pct(x: float) -> str:
+    return f"{x * 100:.1f}%"
+
+
+def fmt_date(d: dt.date) -> str:
+    """GB/T 9704 成文日期: Arabic numerals, full year, no leading zeros (2026年3月5日)."""
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def cn_index(i: int) -> str:
+    """1 → 一, 11 → 十一 (section and sub-section numbers)."""
+    if i <= 10:
+        return CN_NUMERALS[i - 1]
+    tens, ones = divmod(i, 10)
+    return (CN_NUMERALS[tens - 1] if tens > 1 else "") + "十" + (CN_NUMERALS[ones - 1] if ones else "")
+
+
+def _join(names: Iterable[str], limit: int = 3, unit: str = "个项目") -> str:
+    """'A、B、C' or, past ``limit``, 'A、B、C等5个项目'."""
+    names = list(names)
+    if len(names) <= limit:
+        return "、".join(names)
+    return "、".join(names[:limit]) + f"等{len(names)}{unit}"
+
+
+def _num(x: Any) -> float:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return 0.0
+    return v if np.isfinite(v) else 0.0
+
+
+def _date(x: Any) -> dt.date | None:
+    if x is None or (isinstance(x, float) and np.isnan(x)) or x is pd.NaT:
+        return None
+    try:
+        ts = pd.Timestamp(x)
+    except (TypeError, ValueError):
+        return None
+    return None if pd.isna(ts) else ts.date()
+
+
+def split_county(name: str) -> tuple[str, str]:
+    """'示例县（虚构数据）' → ('示例县', '虚构数据'): the note stays out of the title and goes into the appendix."""
+    m = re.fullmatch(r"(.*?)[（(](.*)[)）]\s*", name or "")
+    return (m.group(1).strip(), m.group(2).strip()) if m else ((name or "").strip(), "")
+
+
+# ------------------------------------------------------------------------------------------------ facts
+
+@dataclass
+class Facts:
+    """All numbers of the briefing, computed once."""
+    county: str
+    county_note: str
+    as_of: dt.date
+    data_date: dt.date
+    scenario: str
+    status: str
+    gap: float
+    crs_name: str
+    zones: pd.DataFrame          # per zone: stock, demand, gap (index zone_id, in workspace order)
+    projects: pd.DataFrame       # pending projects with placement columns (index project_id)
+    placed: list[dict]
+    unplaced: list[dict]
+    unlocks: list[dict]
+    intensity: list[dict]
+    intensity_source: str
+    factories: pd.DataFrame      # count, floor area, vacant per factory status
+    totals: dict[str, float]
+
+
+def _zone_name(ws, zone_id) -> str:
+    if zone_id is None or (isinstance(zone_id, float) and np.isnan(zone_id)) or zone_id == "":
+        return NO_ZONE_LABEL
+    return str(ws.zones["name"].get(zone_id, zone_id))
+
+
+def compute_facts(ws, result: dict, as_of: dt.date | None = None, data_date: dt.date | None = None,
+                  scenario: str | None = None, intensity: list[dict] | None = None) -> Facts:
+    """Numbers from the match result (placed, unplaced, unlocks, objective) and the workspace's stock."""
+    as_of = as_of or dt.date.today()
+    county, note = split_county(str(setting("app", "county_name")))
+    projects = ws.projects.copy()
+    for col in ("investment_yi", "land_mu", "floor_m2"):
+        projects[col] = pd.to_numeric(projects[col], errors="coerce").fillna(0.0)
+    placed = list(result.get("placed", []))
+    unplaced = list(result.get("unplaced", []))
+    unlocks = list(result.get("unlocks", []))
+    by_placed = {p["project_id"]: p for p in placed}
+    by_unplaced = {u["project_id"]: u for u in unplaced}
+    projects["placed"] = projects.index.isin(list(by_placed))
+    projects["unplaced"] = projects.index.isin(list(by_unplaced))
+    projects["zone_name"] = [_zone_name(ws, z) for z in projects["preferred_zone"]]
+
+    # Land stock per zone and status (net_mu: overlaps counted once, so the table adds up).
+    parcels = ws.parcels
+    stock = parcels.pivot_table(index="zone_id", columns="status", values="net_mu", aggfunc="sum", fill_value=0.0)
+    stock = stock.reindex(index=ws.zones.index, columns=list(PARCEL_STATUS_LABELS), fill_value=0.0)
+    zones = pd.DataFrame(index=ws.zones.index)
+    zones["name"] = ws.zones["name"]
+    zones["industries"] = ws.zones["industries"].fillna("").astype(str).str.replace(";", "、")
+    zones["area_mu"] = ws.zones["area_mu"]
+    for status in PARCEL_STATUS_LABELS:
+        zones[f"{status}_mu"] = stock[status]
+    zones["pipeline_mu"] = zones[[f"{s}_mu" for s in PIPELINE_STATUSES]].sum(axis=1)
+    fac = ws.factories
+    zones["vacant_m2"] = fac.groupby("zone_id")["vacant_m2"].sum().reindex(zones.index, fill_value=0.0) \
+        if len(fac) else 0.0
+
+    # Demand per preferred zone; projects without one get their own row when there are any.
+    land = projects[projects["land_mu"] > 0]
+    demand = projects.groupby(projects["preferred_zone"].fillna(""))
+    keys = list(zones.index) + ([""] if (projects["preferred_zone"].fillna("") == "").any() else [])
+    zones = zones.reindex(keys)
+    if "" in zones.index:
+        zones.loc["", "name"] = NO_ZONE_LABEL
+    zones[[c for c in zones.columns if c.endswith(("_mu", "_m2"))]] = \
+        zones[[c for c in zones.columns if c.endswith(("_mu", "_m2"))]].fillna(0.0)
+    pz = projects["preferred_zone"].fillna("")
+    zones["demand_count"] = demand.size().reindex(keys, fill_value=0)
+    zones["demand_mu"] = land.groupby(pz[land.index])["land_mu"].sum().reindex(keys, fill_value=0.0)
+    zones["demand_yi"] = demand["investment_yi"].sum().reindex(keys, fill_value=0.0)
+    land_placed = land[land["placed"]]
+    zones["placed_need_mu"] = land_placed.groupby(pz[land_placed.index])["land_mu"].sum() \
+        .reindex(keys, fill_value=0.0)
+    un = pd.DataFrame(unplaced, columns=["project_id", "need_mu", "reason", "gap_mu", "detail"])
+    un["need_mu"] = un["need_mu"].map(_num)
+    un["gap_mu"] = un["gap_mu"].map(_num)
+    un["zone"] = [pz.get(p, "") for p in un["project_id"]]
+    un["industry"] = [projects["industry"].get(p, "") for p in un["project_id"]]
+    un["investment_yi"] = [projects["investment_yi"].get(p, 0.0) for p in un["project_id"]]
+    zones["unplaced_count"] = un.groupby("zone").size().reindex(keys, fill_value=0)
+    zones["unplaced_need_mu"] = un.groupby("zone")["need_mu"].sum().reindex(keys, fill_value=0.0)
+    zones["unplaced_gap_mu"] = un.groupby("zone")["gap_mu"].sum().reindex(keys, fill_value=0.0)
+    zones["unplaced_yi"] = un.groupby("zone")["investment_yi"].sum().reindex(keys, fill_value=0.0)
+    zones["placed_site_mu"] = pd.Series(
+        [sum(_num(p.get("site_mu")) for p in placed if p.get("kind") == "land" and p.get("zone_id") == z)
+         for z in keys], index=keys)
+
+    factories = (fac.groupby("status").agg(count=("factory_id", "size"), floor_m2=("floor_area_m2", "sum"),
+                                           vacant_m2=("vacant_m2", "sum"))
+                 .reindex(list(FACTORY_STATUS_LABELS), fill_value=0)) if len(fac) else \
+        pd.DataFrame(0, index=list(FACTORY_STATUS_LABELS), columns=["count", "floor_m2", "vacant_m2"])
+
+    placed_ids = [p["project_id"] for p in placed]
+    unlock_places = sorted({pid for u in unlocks for pid in u.get("places", [])})
+    obj = result.get("objective", {})
+    totals = {
+        "zone_count": float(len(ws.zones)),
+        "zone_area_mu": float(ws.zones["area_mu"].sum()),
+        "parcel_count": float(len(parcels)),
+        "parcel_mu": float(parcels["net_mu"].sum()),
+        **{f"{s}_mu": float(zones[f"{s}_mu"].sum()) for s in PARCEL_STATUS_LABELS},
+        "pipeline_mu": float(zones["pipeline_mu"].sum()),
+        "factory_count": float(len(fac)),
+        "factory_floor_m2": float(factories["floor_m2"].sum()),
+        "factory_vacant_m2": float(factories["vacant_m2"].sum()),
+        "pending_count": float(len(projects)),
+        "pending_investment_yi": float(projects["investment_yi"].sum()),
+        "pending_land_mu": float(projects["land_mu"].sum()),
+        "pending_floor_m2": float(projects["floor_m2"].sum()),
+        "placed_count": float(obj.get("placed_count", len(placed))),
+        "placed_land_count": float(sum(p.get("kind") == "land" for p in placed)),
+        "placed_factory_count": float(sum(p.get("kind") == "factory" for p in placed)),
+        "placed_site_mu": float(sum(_num(p.get("site_mu")) for p in placed if p.get("kind") == "land")),
+        "placed_investment_yi": float(projects.loc[placed_ids, "investment_yi"].sum()),
+        "unplaced_count": float(len(unplaced)),
+        "unplaced_need_mu": float(un["need_mu"].sum()),
+        "unplaced_gap_mu": float(un["gap_mu"].sum()),
+        "unplaced_investment_yi": float(un["investment_yi"].sum()),
+        "unlock_count": float(len(unlocks)),
+        "unlock_area_mu": float(sum(_num(u.get("area_mu")) for u in unlocks)),
+        "unlock_places_count": float(len(unlock_places)),
+        "unlock_investment_yi": float(projects.loc[[p for p in unlock_places if p in projects.index],
+                                                   "investment_yi"].sum()),
+        "intensity_flag_count": float(len(intensity or [])),
+    }
+    return Facts(county=county, county_note=note, as_of=as_of, data_date=data_date or as_of,
+                 scenario=scenario or str(result.get("scenario") or "现状（按各项目需用地时间计入在途土地）"),
+                 status=str(result.get("status", "")), gap=_num(result.get("gap")),
+                 crs_name=ws.crs.name, zones=zones, projects=projects, placed=placed, unplaced=unplaced,
+                 unlocks=unlocks, intensity=list(intensity or []),
+                 intensity_source=str(setting("intensity", "source")), factories=factories, totals=totals)
+
+
+# ------------------------------------------------------------------------------------------------ sections
+
+def _basic(f: Facts) -> Section:
+    t = f.totals
+    status_parts = "，".join(f"{label}{fmt_mu(t[f'{s}_mu'])}亩" for s, label in PARCEL_STATUS_LABELS.items())
+    blocks: list[Block] = [Paragraph(
+        f"全县共有工业园区（片区）{t['zone_count']:.0f}个，规划面积{fmt_mu(t['zone_area_mu'])}亩。园区内工业用地"
+        f"地块{t['parcel_count']:.0f}宗、{fmt_mu(t['parcel_mu'])}亩，其中：{status_parts}。"
+        f"待平整、待拆迁的在途土地合计{fmt_mu(t['pipeline_mu'])}亩，完成土地平整、拆迁后可转为可供净地。",
+        lead="（一）园区土地情况。")]
+    zones = f.zones[f.zones.index != ""]
+    cols = ["available", "leveling", "demolition", "supplied", "reserved"]
+    blocks.append(Table(
+        key="land", title="表1  各园区工业用地情况（亩）",
+        columns=["园区", "准入产业"] + [PARCEL_STATUS_LABELS[c] for c in cols] + ["空置厂房（m²）"],
+        rows=[[r.name, r.industries or "不限"] + [fmt_mu(getattr(r, f"{c}_mu")) for c in cols] + [fmt_m2(r.vacant_m2)]
+              for r in zones.itertuples()],
+        total=["合计", ""] + [fmt_mu(t[f"{c}_mu"]) for c in cols] + [fmt_m2(t["factory_vacant_m2"])],
+        widths=[2.5, 1.9, 1.2, 1.2, 1.2, 1.3, 1.2, 1.4], numeric=list(range(2, 8))))
+    if t["factory_count"]:
+        fac = f.factories
+        parts = "，".join(f"{label}{int(fac.at[s, 'count'])}栋、{fmt_m2(fac.at[s, 'floor_m2'])}平方米"
+                         for s, label in FACTORY_STATUS_LABELS.items() if fac.at[s, "count"])
+        built = fac.at["built", "floor_m2"] if "built" in fac.index else 0.0
+        rate = f"，已建成厂房空置率{fmt_pct(fac.at['built', 'vacant_m2'] / built)}" if built else ""
+        blocks.append(Paragraph(
+            f"全县标准厂房共{t['factory_count']:.0f}栋、建筑面积{fmt_m2(t['factory_floor_m2'])}平方米，其中{parts}；"
+            f"可供入驻的空置面积{fmt_m2(t['factory_vacant_m2'])}平方米{rate}。", lead="（二）标准厂房情况。"))
+    else:
+        blocks.append(Paragraph("全县暂无已建、在建或规划的标准厂房。", lead="（二）标准厂房情况。"))
+    return Section("basic", "一、基本情况", blocks)
+
+
+def _demand(f: Facts) -> Section:
+    t, p = f.totals, f.projects
+    if not len(p):
+        return Section("demand", "二、项目用地需求", [Paragraph(
+            "目前全县暂无在谈、已签约或已开工的待落地项目。现有可供土地和标准厂房可作为下一步招商引资的承载空间。")])
+    stages = "、".join(f"{label}{int((p['stage'] == s).sum())}个" for s, label in reversed(PROJECT_STAGE_LABELS.items())
+                      if (p["stage"] == s).any())
+    floor = f"，另需标准厂房{fmt_m2(t['pending_floor_m2'])}平方米" if t["pending_floor_m2"] else ""
+    blocks: list[Block] = [Paragraph(
+        f"目前全县待落地项目共{t['pending_count']:.0f}个（{stages}），总投资{fmt_yi(t['pending_investment_yi'])}亿元，"
+        f"拟用地{fmt_mu(t['pending_land_mu'])}亩{floor}。分产业和意向园区情况如下。")]
+    industries = list(INDUSTRIES) + [i for i in p["industry"].unique() if i not in INDUSTRIES]
+    rows = []
+    for ind in industries:
+        sub = p[p["industry"] == ind]
+        if not len(sub):
+            continue
+        rows.append([ind, f"{len(sub)}"] + [f"{int((sub['stage'] == s).sum())}" for s in reversed(PROJECT_STAGE_LABELS)]
+                    + [fmt_yi(sub["investment_yi"].sum()), fmt_mu(sub["land_mu"].sum()), fmt_m2(sub["floor_m2"].sum())])
+    blocks.append(Table(
+        key="demand", title="表2  待落地项目分产业情况",
+        columns=["产业", "项目数"] + [PROJECT_STAGE_LABELS[s] for s in reversed(PROJECT_STAGE_LABELS)]
+        + ["总投资（亿元）", "拟用地（亩）", "需厂房（m²）"],
+        rows=rows,
+        total=["合计", f"{t['pending_count']:.0f}"] + [f"{int((p['stage'] == s).sum())}"
+                                                     for s in reversed(PROJECT_STAGE_LABELS)]
+        + [fmt_yi(t["pending_investment_yi"]), fmt_mu(t["pending_land_mu"]), fmt_m2(t["pending_floor_m2"])],
+        widths=[1.8, 1.1, 1.1, 1.1, 1.1, 1.7, 1.6, 1.6], numeric=list(range(1, 8))))
+    want = f.zones[f.zones["demand_count"] > 0]
+    parts = "；".join(f"{r.name}{int(r.demand_count)}个、拟用地{fmt_mu(r.demand_mu)}亩（可供{fmt_mu(r.available_mu)}亩）"
+                     if r.Index != "" else f"{NO_ZONE_LABEL}{int(r.demand_count)}个、拟用地{fmt_mu(r.demand_mu)}亩"
+                     for r in want.itertuples())
+    blocks.append(Paragraph(f"按意向园区分：{parts}。"))
+    return Section("demand", "二、项目用地需求", blocks)
+
+
+def _site_text(f: Facts, p: dict) -> str:
+    if p.get("kind") == "factory":
+        return f"标准厂房{p.get('factory_id') or ''}"
+    return _join(p.get("parcel_ids") or [], limit=3, unit="宗")
+
+
+def _match(f: Facts) -> Section:
+    t = f.totals
+    if not t["pending_count"]:
+        return Section("match", "三、匹配结果", [Paragraph("目前没有需要匹配选址的待落地项目。"),
+                                               Figure("map", "图1  全县工业用地现状")])
+    pct = t["placed_count"] / t["pending_count"]
+    method = "全局最优" if f.status == "optimal" else f"可行解（与最优解相差不超过{fmt_pct(f.gap)}）"
+    blocks: list[Block] = [Paragraph(
+        f"按照优先保障已开工、已签约项目，兼顾项目意向园区的原则，对全部待落地项目统筹匹配选址（{method}）。"
+        f"结果显示，{t['placed_count']:.0f}个项目可落实选址，占{fmt_pct(pct)}，涉及总投资"
+        f"{fmt_yi(t['placed_investment_yi'])}亿元；其中{t['placed_land_count']:.0f}个项目安排土地"
+        f"{fmt_mu(t['placed_site_mu'])}亩，{t['placed_factory_count']:.0f}个项目入驻标准厂房。")]
+    p = f.projects
+    rows = []
+    for i, pl in enumerate(f.placed, 1):
+        pid = pl["project_id"]
+        site_mu = _num(pl.get("site_mu")) if pl.get("kind") == "land" else None
+        rows.append([f"{i}", str(p.at[pid, "name"]), str(p.at[pid, "industry"]), fmt_yi(p.at[pid, "investment_yi"]),
+                     str(f.zones["name"].get(pl.get("zone_id"), pl.get("zone_id") or "")), _site_text(f, pl),
+                     fmt_mu(site_mu) if site_mu is not None else "—"])
+    if rows:
+        blocks.append(Table(
+            key="placed", title="表3  可落实选址项目", columns=["序号", "项目名称", "产业", "总投资（亿元）", "园区",
+                                                          "地块或厂房", "选址面积（亩）"],
+            rows=rows, total=["合计", f"{t['placed_count']:.0f}个", "", fmt_yi(t["placed_investment_yi"]), "", "",
+                              fmt_mu(t["placed_site_mu"])],
+            widths=[0.7, 3.4, 1.4, 1.2, 2.3, 2.6, 1.3], numeric=[3, 6]))
+    blocks.append(Figure("map", "图1  全县工业用地与项目选址示意图"))
+    return Section("match", "三、匹配结果", blocks)
+
+
+def _need_text(u: dict) -> str:
+    """need_mu in 亩; a project that needs only factory space has none ("—")."""
+    need = _num(u.get("need_mu"))
+    return fmt_mu(need) if need > 0 else "—"
+
+
+def _gap(f: Facts) -> Section:
+    t, p = f.totals, f.projects
+    heading = "四、“有项目、无选址”情况"
+    if not t["pending_count"]:
+        return Section("gap", heading, [Paragraph("目前暂无待落地项目，不存在“有项目、无选址”情况。")])
+    if not f.unplaced:
+        return Section("gap", heading, [Paragraph(
+            f"经测算，全部{t['pending_count']:.0f}个待落地项目均可落实选址，暂无“有项目、无选址”情况。"
+            f"匹配后各园区仍有可供土地，可继续用于招商引资。"), Figure("supply_demand", "图2  各园区土地供需对比")])
+    worst = f.zones[f.zones["unplaced_count"] > 0].sort_values("unplaced_gap_mu", ascending=False)
+    where = "、".join(f"{r.name}（{int(r.unplaced_count)}个、缺口{fmt_mu(r.unplaced_gap_mu)}亩）"
+                     for r in worst.itertuples())
+    blocks: list[Block] = [Paragraph(
+        f"经测算，全县仍有{t['unplaced_count']:.0f}个项目暂无法落实选址，涉及总投资"
+        f"{fmt_yi(t['unplaced_investment_yi'])}亿元，需用地{fmt_mu(t['unplaced_need_mu'])}亩，用地缺口"
+        f"{fmt_mu(t['unplaced_gap_mu'])}亩，主要集中在{where}。具体见表4。")]
+    rows = []
+    for i, u in enumerate(f.unplaced, 1):
+        pid = u["project_id"]
+        rows.append([f"{i}", str(p.at[pid, "name"]), str(p.at[pid, "industry"]), fmt_yi(p.at[pid, "investment_yi"]),
+                     _need_text(u), str(p.at[pid, "zone_name"]), reason_label(u.get("reason")),
+                     fmt_mu(_num(u.get("gap_mu")))])
+    blocks.append(Table(
+        key="gap", title="表4  “有项目、无选址”项目情况",
+        columns=["序号", "项目名称", "产业", "总投资（亿元）", "需用地（亩）", "意向园区", "原因", "缺口（亩）"],
+        rows=rows, total=["合计", f"{t['unplaced_count']:.0f}个", "", fmt_yi(t["unplaced_investment_yi"]),
+                          fmt_mu(t["unplaced_need_mu"]), "", "", fmt_mu(t["unplaced_gap_mu"])],
+        widths=[0.7, 3.2, 1.4, 1.2, 1.2, 2.3, 1.7, 1.2], numeric=[3, 4, 7]))
+    zrows = [[r.name, f"{int(r.unplaced_count)}", fmt_yi(r.unplaced_yi), fmt_mu(r.unplaced_need_mu),
+              fmt_mu(r.unplaced_gap_mu), fmt_mu(r.available_mu), fmt_mu(r.pipeline_mu)]
+             for r in f.zones[f.zones["unplaced_count"] > 0].itertuples()]
+    blocks.append(Table(
+        key="gap_by_zone", title="表5  “有项目、无选址”分园区情况",
+        columns=["意向园区", "项目数", "总投资（亿元）", "需用地（亩）", "缺口（亩）", "可供（亩）", "在途（亩）"],
+        rows=zrows, total=["合计", f"{t['unplaced_count']:.0f}", fmt_yi(t["unplaced_investment_yi"]),
+                           fmt_mu(t["unplaced_need_mu"]), fmt_mu(t["unplaced_gap_mu"]), "", ""],
+        widths=[2.6, 1.0, 1.5, 1.5, 1.4, 1.4, 1.4], numeric=list(range(1, 7))))
+    un = pd.DataFrame(f.unplaced)
+    un["industry"] = [p.at[pid, "industry"] for pid in un["project_id"]]
+    un["yi"] = [p.at[pid, "investment_yi"] for pid in un["project_id"]]
+    un["need"] = un["need_mu"].map(_num)
+    un["gapv"] = un["gap_mu"].map(_num)
+    industries = list(INDUSTRIES) + [i for i in un["industry"].unique() if i not in INDUSTRIES]
+    irows = [[ind, f"{len(s)}", fmt_yi(s["yi"].sum()), fmt_mu(s["need"].sum()), fmt_mu(s["gapv"].sum())]
+             for ind in industries if len(s := un[un["industry"] == ind])]
+    blocks.append(Table(
+        key="gap_by_industry", title="表6  “有项目、无选址”分产业情况",
+        columns=["产业", "项目数", "总投资（亿元）", "需用地（亩）", "缺口（亩）"], rows=irows,
+        total=["合计", f"{t['unplaced_count']:.0f}", fmt_yi(t["unplaced_investment_yi"]),
+               fmt_mu(t["unplaced_need_mu"]), fmt_mu(t["unplaced_gap_mu"])],
+        widths=[2.0, 1.2, 1.8, 1.8, 1.8], numeric=[1, 2, 3, 4]))
+    blocks.append(Figure("supply_demand", "图2  各园区土地供需对比"))
+    blocks.append(Paragraph("各项目无法落实选址的具体原因如下：", lead="（一）具体原因。"))
+    for i, u in enumerate(f.unplaced, 1):
+        detail = str(u.get("detail") or reason_label(u.get("reason"))).rstrip("。")
+        blocks.append(Paragraph(f"{detail}。", lead=f"{i}. {p.at[u['project_id'], 'name']}：", lead_level=3))
+    return Section("gap", heading, blocks)
+
+
+def _advice(f: Facts, ws) -> Section:
+    t, p = f.totals, f.projects
+    blocks: list[Block] = []
+    n = 0
+    land_unlocks = [u for u in f.unlocks if not u.get("factory_id")]
+    factory_unlocks = [u for u in f.unlocks if u.get("factory_id")]
+    if land_unlocks:
+        n += 1
+        blocks.append(Paragraph(
+            "建议按照“投入少、见效快、带动大”的顺序，优先启动以下拆迁、土地平整工作：",
+            lead=f"（{cn_index(n)}）坚持“在空间上要增量”，加快推进拆迁和土地平整。"))
+        for i, u in enumerate(land_unlocks, 1):
+            blocks.append(Paragraph(_unlock_text(f, ws, u), lead=f"{i}. ", lead_level=3))
+    summary = Paragraph(
+        f"上述{t['unlock_count']:.0f}项工作共涉及土地{fmt_mu(t['unlock_area_mu'])}亩，全部完成后可新增落地项目"
+        f"{t['unlock_places_count']:.0f}个、总投资{fmt_yi(t['unlock_investment_yi'])}亿元。建议列入县级重点工作，"
+        f"明确责任单位和完成时限，实行台账管理、销号推进。")
+    if f.unlocks and not factory_unlocks:
+        blocks.append(summary)
+    if factory_unlocks or (t["pending_floor_m2"] and f.unplaced):
+        n += 1
+        if factory_unlocks:
+            text = "建议加快以下标准厂房建设，为企业“拎包入驻”提供承载空间："
+        else:
+            text = "建议加快在建、规划标准厂房建设进度，引导适宜项目入驻标准厂房，原则上不再单独供地。"
+        blocks.append(Paragraph(text, lead=f"（{cn_index(n)}）加快标准厂房建设。"))
+        for i, u in enumerate(factory_unlocks, 1):
+            blocks.append(Paragraph(_unlock_text(f, ws, u), lead=f"{i}. ", lead_level=3))
+        if factory_unlocks:
+            blocks.append(summary)
+    n += 1
+    lead = f"（{cn_index(n)}）严格落实“标准地”要求，节约集约用地。"
+    if f.intensity:
+        blocks.append(Paragraph(
+            f"按投资强度控制指标核算（{f.intensity_source}），{t['intensity_flag_count']:.0f}个项目投资强度低于"
+            f"标准，建议按标准核定用地规模，腾出的土地用于保障其他项目：", lead=lead))
+        for i, flag in enumerate(f.intensity, 1):
+            blocks.append(Paragraph(_intensity_text(f, flag), lead=f"{i}. ", lead_level=3))
+    elif t["pending_count"]:
+        blocks.append(Paragraph(f"按投资强度控制指标核算（{f.intensity_source}），待落地项目投资强度均达到标准。",
+                                lead=lead))
+    else:
+        blocks.append(Paragraph("新引进项目按“标准地”要求出让，严格执行投资强度、容积率等控制指标。", lead=lead))
+    remaining = [u for u in f.unplaced if u["project_id"] not in {pid for x in f.unlocks for pid in x.get("places", [])}]
+    n += 1
+    if remaining:
+        names = _join((p.at[u["project_id"], "name"] for u in remaining), limit=4)
+        blocks.append(Paragraph(
+            f"{names}在现有和在途土地中均难以落实选址，建议积极对接项目方，引导其在其他园区选址或调整用地规模，"
+            f"同步研究新增工业用地规划指标。", lead=f"（{cn_index(n)}）分类施策推动其余项目落地。"))
+    else:
+        blocks.append(Paragraph(
+            "持续跟踪在谈、已签约项目用地需求，动态更新园区地块和项目台账，定期开展用地匹配测算，"
+            "做到“项目等地”向“地等项目”转变。", lead=f"（{cn_index(n)}）强化项目用地动态管理。"))
+    return Section("advice", "五、意见建议", blocks)
+
+
+def _unlock_yi(f: Facts, u: dict) -> float:
+    """The investment an unlock places: the match result's figure, else the sum over its projects."""
+    if u.get("placed_investment_yi") is not None:
+        return _num(u["placed_investment_yi"])
+    places = [pid for pid in u.get("places", []) if pid in f.projects.index]
+    return float(f.projects.loc[places, "investment_yi"].sum())
+
+
+def _unlock_text(f: Facts, ws, u: dict) -> str:
+    p = f.projects
+    places = [pid for pid in u.get("places", []) if pid in p.index]
+    names = _join(p.at[pid, "name"] for pid in places)
+    yi = _unlock_yi(f, u)
+    if u.get("factory_id"):
+        fid = u["factory_id"]
+        zone = ws.factories["zone_id"].get(fid)
+        what = f"{_zone_name(ws, zone)}标准厂房{fid}"
+    else:
+        ids = list(u.get("parcel_ids") or [])
+        zone_ids = ws.parcels.loc[[i for i in ids if i in ws.parcels.index], "zone_id"].unique()
+        where = "、".join(_zone_name(ws, z) for z in zone_ids)
+        what = f"{where}{'、'.join(ids)}地块"
+    place_text = f"可落实{names}，总投资{fmt_yi(yi)}亿元" if places else "可增加可供土地"
+    statuses = list(ws.parcels["status"].reindex(list(u.get("parcel_ids") or [])).dropna())
+    return f"完成{what}{action_label(u.get('action'), statuses)}（{fmt_mu(_num(u.get('area_mu')))}亩），{place_text}。"
+
+
+def _intensity_text(f: Facts, flag: dict) -> str:
+    p = f.projects
+    pid = flag.get("project_id")
+    name = p.at[pid, "name"] if pid in p.index else str(pid)
+    parts = [f"{name}拟用地{fmt_mu(_num(flag.get('land_mu', p['land_mu'].get(pid, 0.0))))}亩"]
+    if flag.get("intensity_wan_per_mu") is not None:
+        parts.append(f"投资强度{_num(flag['intensity_wan_per_mu']):.1f}万元/亩")
+    if flag.get("threshold_wan_per_mu") is not None:
+        parts.append(f"低于{_num(flag['threshold_wan_per_mu']):.0f}万元/亩的标准")
+    if flag.get("justified_mu") is not None:
+        parts.append(f"按标准核定用地{fmt_mu(_num(flag['justified_mu']))}亩")
+    return "，".join(parts) + "。"
+
+
+def _appendix(f: Facts, fonts_note: str) -> Section:
+    status = {"optimal": "已求得最优解", "feasible": f"可行解，相对最优差距不超过{fmt_pct(f.gap)}"}.get(
+        f.status, f.status or "未注明")
+    items = [
+        ("数据", f"园区边界、工业用地地块、标准厂房和招商项目台账，数据日期{fmt_date(f.data_date)}；坐标系"
+                 f"{f.crs_name}；面积按CGCS2000椭球面积计算，1亩≈666.67平方米，重叠部分只计一次。"
+                 + (f"本报告所用为{f.county_note}。" if f.county_note else "")),
+        ("情景", f"{f.scenario}。"),
+        ("方法", "可供土地为净地，以及在项目需用地时间前完成平整、拆迁的在途地块；已供、预留土地不参与匹配。"
+                 "每个项目在准入其产业的园区内安排一处连片用地，较大地块按需分割；只需厂房的项目安排至空置标准厂房。"
+                 f"以项目优先级（已开工、已签约优先）加权的落地总量最大为目标，用混合整数规划求解（{status}）。"
+                 "“建议”中的每项工作均经重新测算验证。"),
+        ("标准", f"投资强度控制指标：{f.intensity_source}。"),
+        ("说明", f"本报告由LandGap根据同一次匹配测算结果自动生成，文中数字均取自该结果。字体：{fonts_note}。"),
+    ]
+    blocks: list[Block] = [Paragraph(text, lead=f"{i}. {k}：", lead_level=3) for i, (k, text) in enumerate(items, 1)]
+    return Section("appendix", "附：测算方法和数据说明", blocks, new_page=True)
+
+
+def build_document(ws, result: dict, as_of: dt.date | None = None, data_date: dt.date | None = None,
+                   scenario: str | None = None, intensity: list[dict] | None = None,
+                   issuer: str | None = None, addressee: str | None = None, fonts_note: str = "") -> Document:
+    """The whole document model; pure (no files, no rendering)."""
+    f = compute_facts(ws, result, as_of=as_of, data_date=data_date, scenario=scenario, intensity=intensity)
+    t = f.totals
+    issuer = issuer or f"{f.county}经济合作局"
+    opening = [Paragraph(
+        f"为摸清全县工业用地底数，破解“有项目、无选址”难题，我局依据截至{fmt_date(f.data_date)}的园区地块、标准厂房"
+        f"和招商项目台账，对全县{t['pending_count']:.0f}个待落地项目的用地需求与可供土地逐一进行了匹配测算。"
+        "现将有关情况报告如下：")]
+    sections = [_basic(f), _demand(f), _match(f), _gap(f), _advice(f, ws), _appendix(f, fonts_note)]
+    closing = [Paragraph("特此报告。"), Paragraph(issuer, kind="signature"), Paragraph(fmt_date(f.as_of), kind="date")]
+    return Document(title=f"关于{f.county}工业用地保障和“有项目、无选址”情况的报告",
+                    addressee=f"{addressee or f.county + '人民政府'}：", opening=opening, sections=sections,
+                    closing=closing, totals=t, facts=f)

@@ -1,0 +1,57 @@
+"""DOCX → PDF with LibreOffice (headless Writer): the PDF is the Word layout itself, CJK fonts embedded as subsets
+and text extractable. Debian: ``apt-get install --no-install-recommends libreoffice-writer-nogui`` (run.py does it).
+
+Each conversion uses its own throw-away LibreOffice profile, so concurrent conversions (two app users) never
+fight over the profile lock; a fresh profile costs well under a second.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from geo.errors import LandGapError
+
+INSTALL_HINT = "请安装 LibreOffice：Debian/Ubuntu 运行 apt-get install --no-install-recommends " \
+               "libreoffice-writer-nogui（或 python3 run.py setup）"
+TIMEOUT_S = 120
+
+
+class ConverterError(LandGapError, RuntimeError):
+    """The PDF converter (LibreOffice) is missing or failed."""
+
+
+def soffice() -> str | None:
+    """Path of LibreOffice's ``soffice`` (``LANDGAP_SOFFICE`` overrides), None when not installed."""
+    override = os.environ.get("LANDGAP_SOFFICE")
+    if override:
+        return override if Path(override).exists() else None
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def docx_to_pdf(docx_path: str | os.PathLike, pdf_path: str | os.PathLike) -> Path:
+    """Convert one DOCX file to PDF; raises ConverterError with LibreOffice's message when it fails."""
+    exe = soffice()
+    if exe is None:
+        raise ConverterError(f"找不到 LibreOffice，无法生成 PDF（Word 文件不受影响）。{INSTALL_HINT}")
+    docx_path, pdf_path = Path(docx_path), Path(pdf_path)
+    with tempfile.TemporaryDirectory(prefix="landgap-pdf-") as tmp:
+        out_dir = Path(tmp) / "out"
+        cmd = [exe, "--headless", "--norestore", "--nologo", "--nodefault", "--nolockcheck",
+               f"-env:UserInstallation={(Path(tmp) / 'profile').as_uri()}",
+               "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(out_dir), str(docx_path)]
+        env = dict(os.environ, HOME=tmp)   # LibreOffice writes caches under $HOME
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S, env=env)
+        except subprocess.TimeoutExpired as exc:
+            raise ConverterError(f"LibreOffice 转换 PDF 超时（{TIMEOUT_S} 秒）") from exc
+        produced = out_dir / (docx_path.stem + ".pdf")
+        if proc.returncode != 0 or not produced.exists():
+            message = (proc.stderr or proc.stdout).strip().splitlines()
+            raise ConverterError(f"LibreOffice 转换 PDF 失败（退出码 {proc.returncode}）："
+                                 f"{message[-1] if message else '无输出'}")
+        pdf_path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(produced), pdf_path)
+    return pdf_path
