@@ -23,11 +23,12 @@ VENV = ROOT / ".venv"
 PY = VENV / "bin" / "python"
 STAMP = VENV / ".requirements.sha256"
 
-# Debian packages: a real browser for the browser tests, CJK fonts for maps and briefings, poppler for PDF checks.
-APT_PACKAGES = ["chromium", "fonts-noto-cjk", "poppler-utils"]
+# Debian packages: a real browser for the browser tests, CJK fonts for maps and briefings, poppler for PDF checks,
+# LibreOffice Writer (no GUI; ~260 MB installed) to turn the briefing's DOCX into PDF.
+APT_PACKAGES = ["chromium", "fonts-noto-cjk", "poppler-utils", "libreoffice-writer-nogui"]
 # Commands that tell whether each package is present (dpkg may be absent on non-Debian machines).
 APT_PROBES = {"chromium": "/usr/bin/chromium", "fonts-noto-cjk": "/usr/share/fonts/opentype/noto",
-              "poppler-utils": "/usr/bin/pdftotext"}
+              "poppler-utils": "/usr/bin/pdftotext", "libreoffice-writer-nogui": "/usr/bin/soffice"}
 
 
 def sh(cmd: list[str], **kw) -> None:
