@@ -1,0 +1,93 @@
+"""Leaflet and its plugins, served by the app itself: the map must work on an intranet with no internet.
+
+The files come from the npm packages pinned in assets/package.json + package-lock.json (``npm ci``) and are copied
+into static/vendor/ (git-ignored), which Streamlit serves at /app/static/vendor/ (.streamlit/config.toml).
+Standard library only: ``python -m layers.assets`` runs from run.py's set-up before anything else is imported.
+"""
+from __future__ import annotations
+
+import base64
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NPM_DIR = ROOT / "assets"
+VENDOR = ROOT / "static" / "vendor"
+URL_PREFIX = "/app/static/vendor/"
+
+# (name, npm file under node_modules, vendor path) — the order is the load order.
+JS: list[tuple[str, str, str]] = [
+    ("leaflet", "leaflet/dist/leaflet.js", "leaflet/leaflet.js"),
+    ("leaflet_draw_js", "leaflet-draw/dist/leaflet.draw.js", "leaflet-draw/leaflet.draw.js"),
+]
+CSS: list[tuple[str, str, str]] = [
+    ("leaflet_css", "leaflet/dist/leaflet.css", "leaflet/leaflet.css"),
+    ("leaflet_draw_css", "leaflet-draw/dist/leaflet.draw.css", "leaflet-draw/leaflet.draw.css"),
+]
+IMAGE_DIRS: list[tuple[str, str]] = [("leaflet/dist/images", "leaflet/images"),
+                                     ("leaflet-draw/dist/images", "leaflet-draw/images")]
+
+
+def url(vendor_path: str) -> str:
+    return URL_PREFIX + vendor_path
+
+
+def missing() -> list[str]:
+    """Vendor files not yet installed."""
+    return [v for _, _, v in JS + CSS if not (VENDOR / v).exists()]
+
+
+def install(force: bool = False) -> None:
+    """``npm ci`` in assets/ (when node_modules is missing or stale) and copy the files into static/vendor/."""
+    modules = NPM_DIR / "node_modules"
+    lock = NPM_DIR / "package-lock.json"
+    stamp = modules / ".landgap-lock"
+    if force or not stamp.exists() or stamp.read_text() != lock.read_text():
+        npm = shutil.which("npm")
+        if npm is None:
+            raise SystemExit("缺少 npm：请安装 Node.js / npm（Debian: apt-get install npm）后重试")
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts"], cwd=NPM_DIR, check=True)
+        stamp.write_text(lock.read_text())
+    for _, src, dst in JS + CSS:
+        (VENDOR / dst).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(modules / src, VENDOR / dst)
+    for src, dst in IMAGE_DIRS:
+        shutil.copytree(modules / src, VENDOR / dst, dirs_exist_ok=True)
+
+
+def _css_inline(vendor_path: str) -> str:
+    """A stylesheet with its relative url(images/…) turned into data: URIs, so it works inside one HTML file."""
+    css_path = VENDOR / vendor_path
+    text = css_path.read_text(encoding="utf-8")
+
+    def data_uri(match: re.Match) -> str:
+        ref = match.group(1).strip("'\"")
+        if ref.startswith("data:") or "://" in ref:
+            return match.group(0)
+        file = (css_path.parent / ref).resolve()
+        if not file.exists():
+            return match.group(0)
+        mime = "image/svg+xml" if file.suffix == ".svg" else f"image/{file.suffix.lstrip('.')}"
+        return f"url(data:{mime};base64,{base64.b64encode(file.read_bytes()).decode()})"
+    return re.sub(r"url\(([^)]+)\)", data_uri, text)
+
+
+def inline_assets(html: str) -> str:
+    """Replace every <script src>/<link href> to our vendor files by the file's content (standalone offline HTML)."""
+    for _, _, v in JS:
+        tag = re.compile(r'<script[^>]*src="' + re.escape(url(v)) + r'"[^>]*>\s*</script>')
+        body = (VENDOR / v).read_text(encoding="utf-8").replace("</script", "<\\/script")
+        html = tag.sub(lambda _m, b=body: f"<script>{b}</script>", html)
+    for _, _, v in CSS:
+        tag = re.compile(r'<link[^>]*href="' + re.escape(url(v)) + r'"[^>]*/?>')
+        body = _css_inline(v)
+        html = tag.sub(lambda _m, b=body: f"<style>{b}</style>", html)
+    return html
+
+
+if __name__ == "__main__":
+    install(force="--force" in sys.argv)
+    print(f"地图前端资源已安装到 {VENDOR}")

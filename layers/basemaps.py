@@ -1,0 +1,98 @@
+"""Basemaps. Offline ones (default): a hillshade rendered from the workspace DEM, or plain. Online options:
+天地图 (CGCS2000, no offset; key from config or $LANDGAP_TIANDITU_KEY), OpenStreetMap, and 高德 (GCJ-02: the
+vector data must be shifted onto it, see ``needs_gcj02``)."""
+from __future__ import annotations
+
+import base64
+import functools
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from geo.config import setting
+
+HILLSHADE, PLAIN, TIANDITU, OSM, GAODE = "hillshade", "plain", "tianditu", "osm", "gaode"
+BASEMAP_LABELS: dict[str, str] = {
+    HILLSHADE: "山体阴影（离线，由 DEM 生成）",
+    PLAIN: "空白底图（离线）",
+    TIANDITU: "天地图（需联网及 key）",
+    OSM: "OpenStreetMap（需联网）",
+    GAODE: "高德地图（需联网，数据按 GCJ-02 纠偏）",
+}
+OFFLINE_BASEMAPS = (HILLSHADE, PLAIN)
+MAX_SHADE_PX = 1400   # the image's longer side: enough for county scale, small in the payload
+
+
+def tianditu_key() -> str:
+    """The 天地图 key: $LANDGAP_TIANDITU_KEY overrides config [app] tianditu_key; '' when none."""
+    return (os.environ.get("LANDGAP_TIANDITU_KEY") or setting("app", "tianditu_key") or "").strip()
+
+
+def available_basemaps(has_dem: bool) -> list[str]:
+    """Basemaps the user can pick: hillshade only with a DEM, 天地图 only with a key."""
+    out = [HILLSHADE] if has_dem else []
+    out.append(PLAIN)
+    if tianditu_key():
+        out.append(TIANDITU)
+    return out + [OSM, GAODE]
+
+
+def needs_gcj02(basemap: str) -> bool:
+    return basemap == GAODE
+
+
+@dataclass(frozen=True)
+class Shade:
+    data_url: str                                   # image/jpeg as a data: URI (no request at all)
+    bounds: tuple[tuple[float, float], tuple[float, float]]   # ((south, west), (north, east)) in lat/lon
+
+
+def hillshade_overlay(dem_path: str | Path) -> Shade:
+    """The DEM's hillshade warped to Web Mercator (so an L.imageOverlay stretched over its bounds is exact)."""
+    path = Path(dem_path)
+    return _hillshade(str(path), path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _hillshade(path: str, _mtime: int) -> Shade:
+    import rasterio
+    from PIL import Image
+    from rasterio.warp import Resampling, calculate_default_transform, reproject, transform_bounds
+
+    from geo.terrain import hillshade, read_dem
+    dem = read_dem(path)
+    shade = hillshade(dem).astype(np.float32)
+    shade = 150.0 + shade * (105.0 / 255.0)          # light relief: parcels drawn over it stay readable
+    shade[~np.isfinite(dem.elevation)] = 255.0
+    h, w = shade.shape
+    left, bottom, right, top = dem.bounds
+    transform, width, height = calculate_default_transform(dem.crs, "EPSG:3857", w, h, left, bottom, right, top)
+    scale = max(width, height) / MAX_SHADE_PX
+    if scale > 1:
+        width, height = int(width / scale), int(height / scale)
+        transform = transform * transform.scale(scale, scale)
+    out = np.full((height, width), 255.0, dtype=np.float32)
+    reproject(shade, out, src_transform=dem.transform, src_crs=dem.crs, dst_transform=transform,
+              dst_crs="EPSG:3857", resampling=Resampling.bilinear, dst_nodata=255.0)
+    west, south, east, north = transform_bounds(
+        "EPSG:3857", "EPSG:4326", transform.c, transform.f + transform.e * height,
+        transform.c + transform.a * width, transform.f)
+    buf = io.BytesIO()
+    Image.fromarray(np.clip(out, 0, 255).astype(np.uint8), mode="L").save(buf, format="JPEG", quality=80)
+    del rasterio
+    return Shade("data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode(),
+                 ((south, west), (north, east)))
+
+
+def tianditu_url(layer: str, key: str) -> str:
+    """WMTS tile URL of a 天地图 layer in Web Mercator (vec_w roads, cva_w annotation, img_w imagery)."""
+    return (f"https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+            f"&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILECOL={{x}}&TILEROW={{y}}"
+            f"&TILEMATRIX={{z}}&tk={key}")
+
+
+OSM_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+GAODE_URL = "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}"

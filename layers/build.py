@@ -1,0 +1,163 @@
+"""Map composition used by every page: one base map, then the layers a page needs, then legend/control/fit.
+
+Layer data is cached on the Workspace object itself (a new workspace, e.g. after editing projects, starts empty).
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+import folium
+import geopandas as gpd
+
+from geo.vocab import FACTORY_STATUS_LABELS, FIELD_LABELS, PARCEL_STATUS_COLORS, PARCEL_STATUS_LABELS
+from . import basemaps
+from .elements import (LABEL_CSS, DrawLocale, DrawnStamp, GeoJsonLayer, LegendControl, OfflineDraw, OfflineMap,
+                       PlainBase)
+from .features import feature_collection, lonlat_bounds
+
+F = FIELD_LABELS
+PARCEL_FIELDS = [("id", F["parcel_id"], "text"), ("s", F["status"], "lookup:status"), ("a", F["area_mu"], "mu"),
+                 ("z", "所属园区", "text"), ("d", F["ready_date"], "text"), ("u", F["land_use"], "text")]
+FACTORY_FIELDS = [("n", "标准厂房", "text"), ("s", "建设状态", "lookup:fstatus"), ("v", F["vacant_m2"], "m2"),
+                  ("id", F["factory_id"], "text"), ("f", F["floors"], "text"), ("fa", F["floor_area_m2"], "m2"),
+                  ("d", "可入驻日期", "text")]
+FACTORY_STYLE = {"color": "#1d3557", "weight": 2, "fillColor": "#457b9d", "fillOpacity": 0.85}
+SITE_STYLES = {
+    "placed": {"color": "#c1121f", "weight": 3, "fillColor": "#c1121f", "fillOpacity": 0.25},
+    "candidate": {"color": "#7b2cbf", "weight": 3, "dashArray": "6 4", "fillColor": "#7b2cbf", "fillOpacity": 0.2},
+    "unlock": {"color": "#ff7b00", "weight": 4, "dashArray": "2 4", "fillOpacity": 0.0},
+}
+SITE_LABELS = {"placed": "已安排选址", "candidate": "候选选址", "unlock": "建议优先整理的地块"}
+LOOKUPS = {"status": PARCEL_STATUS_LABELS, "fstatus": FACTORY_STATUS_LABELS}
+
+
+def _cached(ws, key: tuple, make: Callable[[], object]):
+    cache = ws.__dict__.setdefault("_layer_cache", {})
+    if key not in cache:
+        cache[key] = make()
+    return cache[key]
+
+
+def parcel_style(status: str) -> dict:
+    colour = PARCEL_STATUS_COLORS[status]
+    return {"color": colour, "weight": 1, "opacity": 0.9, "fillColor": colour, "fillOpacity": 0.55}
+
+
+def legend_items(statuses: Iterable[str] | None = None) -> list[tuple[str, str, str]]:
+    """(label, fill, outline) for the parcel statuses and the other layers: the one legend every page shows."""
+    items = [(PARCEL_STATUS_LABELS[s], PARCEL_STATUS_COLORS[s], PARCEL_STATUS_COLORS[s])
+             for s in (statuses or PARCEL_STATUS_LABELS)]
+    items.append(("标准厂房", FACTORY_STYLE["fillColor"], FACTORY_STYLE["color"]))
+    return items
+
+
+def new_map(ws, basemap: str = basemaps.HILLSHADE, height: int = 620) -> OfflineMap:
+    """A canvas-rendered map (fast with 10k polygons) with one basemap; vector layers are added by the caller."""
+    m = OfflineMap(location=list(reversed(ws.center)), zoom_start=13, tiles=None, prefer_canvas=True,
+                   control_scale=True, height=height)
+    m.get_root().header.add_child(folium.Element(LABEL_CSS), name="landgap_css")
+    label = basemaps.BASEMAP_LABELS[basemap]
+    if basemap == basemaps.HILLSHADE and ws.dem_path is not None:
+        shade = basemaps.hillshade_overlay(ws.dem_path)
+        folium.raster_layers.ImageOverlay(shade.data_url, bounds=[list(b) for b in shade.bounds], name=label,
+                                          overlay=False, pixelated=False, interactive=False).add_to(m)
+    elif basemap == basemaps.TIANDITU:
+        key = basemaps.tianditu_key()
+        folium.TileLayer(basemaps.tianditu_url("vec", key), attr="天地图", name=label, subdomains="01234567",
+                         overlay=False, max_zoom=18).add_to(m)
+        folium.TileLayer(basemaps.tianditu_url("cva", key), attr="天地图", name="天地图注记",
+                         subdomains="01234567", overlay=True, max_zoom=18).add_to(m)
+    elif basemap == basemaps.OSM:
+        folium.TileLayer(basemaps.OSM_URL, attr="© OpenStreetMap", name=label, overlay=False).add_to(m)
+    elif basemap == basemaps.GAODE:
+        folium.TileLayer(basemaps.GAODE_URL, attr="© 高德地图", name=label, subdomains="1234",
+                         overlay=False, max_zoom=18).add_to(m)
+    else:
+        PlainBase(basemaps.BASEMAP_LABELS[basemaps.PLAIN]).add_to(m)
+    m._landgap_gcj02 = basemaps.needs_gcj02(basemap)
+    return m
+
+
+def add_zones(m: OfflineMap, ws, zone_ids: Iterable[str] | None = None) -> None:
+    """Zone outlines (not clickable, so clicks reach the parcels) and their names as labels."""
+    gcj = m._landgap_gcj02
+    ids = tuple(zone_ids) if zone_ids is not None else tuple(ws.zones.index)
+    zones = ws.metric("zones").loc[list(ids)]
+    outline = _cached(ws, ("zones", gcj, ids), lambda: feature_collection(zones, {"id": "zone_id", "n": "name"}, gcj))
+    GeoJsonLayer(outline, "zones", "园区边界", styles={}, interactive=False,
+                 default_style={"color": "#1d3557", "weight": 2, "dashArray": "8 4", "fill": False},
+                 bounds=lonlat_bounds(zones, gcj)).add_to(m)
+    centres = zones.copy()
+    centres["geometry"] = zones.geometry.representative_point().buffer(1.0)   # tiny polygon carrying the label
+    labels = _cached(ws, ("zone_labels", gcj, ids), lambda: feature_collection(centres, {"n": "name"}, gcj, 0))
+    GeoJsonLayer(labels, "zone_labels", "园区名称", interactive=False, label_key="n",
+                 default_style={"stroke": False, "fill": False}).add_to(m)
+
+
+def add_parcels(m: OfflineMap, ws, statuses: Iterable[str] | None = None,
+                zone_ids: Iterable[str] | None = None) -> int:
+    """Parcels coloured by status with Chinese tooltip and popup; returns the number drawn."""
+    gcj = m._landgap_gcj02
+    sts = tuple(statuses) if statuses is not None else tuple(PARCEL_STATUS_LABELS)
+    zids = tuple(zone_ids) if zone_ids is not None else tuple(ws.zones.index)
+
+    def make() -> tuple[str, int, list]:
+        p = ws.metric("parcels")
+        p = p[p["status"].isin(sts) & p["zone_id"].isin(zids)].copy()
+        p["zone_name"] = p["zone_id"].map(ws.zones["name"])
+        data = feature_collection(p, {"id": "parcel_id", "s": "status", "a": "area_mu", "z": "zone_name",
+                                      "d": "ready_date", "u": "land_use"}, gcj)
+        return data, len(p), lonlat_bounds(p, gcj)
+    data, n, bounds = _cached(ws, ("parcels", gcj, sts, zids), make)
+    GeoJsonLayer(data, "parcels", "地块（按状态着色）", styles={s: parcel_style(s) for s in PARCEL_STATUS_COLORS},
+                 fields=PARCEL_FIELDS, lookups=LOOKUPS, bounds=bounds).add_to(m)
+    return n
+
+
+def add_factories(m: OfflineMap, ws, zone_ids: Iterable[str] | None = None) -> None:
+    gcj = m._landgap_gcj02
+    zids = tuple(zone_ids) if zone_ids is not None else tuple(ws.zones.index)
+
+    def make() -> str:
+        f = ws.metric("factories")
+        f = f[f["zone_id"].isin(zids)]
+        return feature_collection(f, {"id": "factory_id", "n": "name", "s": "status", "f": "floors",
+                                      "fa": "floor_area_m2", "v": "vacant_m2", "d": "ready_date"}, gcj)
+    GeoJsonLayer(_cached(ws, ("factories", gcj, zids), make), "factories", "标准厂房", default_style=FACTORY_STYLE,
+                 fields=FACTORY_FIELDS, lookups=LOOKUPS, tooltip_fields=3).add_to(m)
+
+
+def add_sites(m: OfflineMap, sites: gpd.GeoDataFrame, kind: str, fields: list[tuple[str, str, str]],
+              props: dict[str, str], name: str | None = None) -> None:
+    """Placed sites, candidate sites or unlock parcels (``kind``), from a metric GeoDataFrame."""
+    if len(sites) == 0:
+        return
+    gcj = m._landgap_gcj02
+    GeoJsonLayer(feature_collection(sites, props, gcj), kind, name or SITE_LABELS[kind], default_style=SITE_STYLES[kind],
+                 fields=fields, tooltip_fields=min(3, len(fields)), bounds=lonlat_bounds(sites, gcj)).add_to(m)
+
+
+def finish(m: OfflineMap, draw: bool = False, legend_statuses: Iterable[str] | None = None,
+           fit: list | None = None) -> OfflineMap:
+    """Legend, layer control, optional Draw toolbar (polygon/rectangle) and fit to ``fit`` or all layers."""
+    LegendControl("图例", legend_items(legend_statuses)).add_to(m)
+    if draw:
+        DrawLocale().add_to(m)
+        OfflineDraw(draw_options={"polyline": False, "circle": False, "marker": False, "circlemarker": False,
+                                  "polygon": {"allowIntersection": False, "showArea": False},
+                                  "rectangle": {"showArea": False}},
+                    edit_options={"edit": False}, show_geometry_on_click=False).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    bounds = fit or _bounds(m)
+    if bounds:
+        m.fit_bounds(bounds)
+    DrawnStamp().add_to(m)
+    return m
+
+
+def _bounds(m: OfflineMap) -> list | None:
+    boxes = [c._bounds for c in m._children.values() if isinstance(c, GeoJsonLayer) and c._bounds]
+    if not boxes:
+        return None
+    return [[min(b[0][0] for b in boxes), min(b[0][1] for b in boxes)],
+            [max(b[1][0] for b in boxes), max(b[1][1] for b in boxes)]]

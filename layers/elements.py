@@ -1,0 +1,163 @@
+"""Folium elements with our offline assets: the map and Draw plugin load Leaflet from the app, never a CDN, and a
+light GeoJSON layer whose tooltips/popups are built in the browser from short properties (small payload)."""
+from __future__ import annotations
+
+import json
+
+import folium
+import folium.plugins
+from folium.map import Layer
+from folium.template import Template
+
+from . import assets
+
+_LEAFLET_JS = [(n, assets.url(v)) for n, _, v in assets.JS if n == "leaflet"]
+_LEAFLET_CSS = [(n, assets.url(v)) for n, _, v in assets.CSS if n == "leaflet_css"]
+
+
+class OfflineMap(folium.Map):
+    """folium.Map without jQuery/Bootstrap/FontAwesome from CDNs: only Leaflet, from the app's static files."""
+    default_js = _LEAFLET_JS
+    default_css = _LEAFLET_CSS
+
+
+class OfflineDraw(folium.plugins.Draw):
+    """folium's Draw plugin with leaflet.draw served locally; toolbar texts in Chinese."""
+    default_js = [(n, assets.url(v)) for n, _, v in assets.JS if n == "leaflet_draw_js"]
+    default_css = [(n, assets.url(v)) for n, _, v in assets.CSS if n == "leaflet_draw_css"]
+
+
+# leaflet.draw's texts, in Chinese (set once, before the control is built).
+DRAW_LOCAL_ZH = """
+if (window.L && L.drawLocal) {
+  var d = L.drawLocal.draw;
+  d.toolbar.actions.text = '取消'; d.toolbar.actions.title = '取消绘制';
+  d.toolbar.finish.text = '完成'; d.toolbar.finish.title = '完成绘制';
+  d.toolbar.undo.text = '撤销最后一点'; d.toolbar.undo.title = '撤销最后一点';
+  d.toolbar.buttons.polygon = '画多边形：统计范围内各状态面积'; d.toolbar.buttons.rectangle = '画矩形：统计范围内各状态面积';
+  d.handlers.polygon.tooltip.start = '单击开始绘制'; d.handlers.polygon.tooltip.cont = '单击继续';
+  d.handlers.polygon.tooltip.end = '单击第一个点结束';
+  d.handlers.rectangle.tooltip.start = '按住并拖动画矩形'; d.handlers.simpleshape.tooltip.end = '松开鼠标完成';
+  var e = L.drawLocal.edit;
+  e.toolbar.buttons.edit = '编辑'; e.toolbar.buttons.editDisabled = '没有可编辑的图形';
+  e.toolbar.buttons.remove = '删除'; e.toolbar.buttons.removeDisabled = '没有可删除的图形';
+  e.toolbar.actions.save.text = '保存'; e.toolbar.actions.cancel.text = '取消'; e.toolbar.actions.clearAll.text = '全部清除';
+}
+"""
+
+
+class DrawLocale(folium.MacroElement):
+    """Puts leaflet.draw's Chinese texts in place; add it to the map before the Draw control."""
+    _template = Template("{% macro script(this, kwargs) %}" + DRAW_LOCAL_ZH + "{% endmacro %}")
+
+
+class PlainBase(Layer):
+    """An empty base layer: the offline 'plain' basemap (Leaflet's grey background)."""
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.layerGroup();
+        {% endmacro %}""")
+
+    def __init__(self, name: str):
+        super().__init__(name=name, overlay=False, control=True, show=True)
+
+
+class GeoJsonLayer(Layer):
+    """A GeoJSON overlay styled by one property (``style_key``), with Chinese tooltip and popup built client-side.
+
+    ``fields``: [(property, label, format)] with format ``text`` | ``mu`` (亩, 1 decimal) | ``m2`` | ``lookup:NAME``
+    (a label from ``lookups[NAME]``). The first ``tooltip_fields`` fields form the tooltip, all form the popup.
+    The layer registers itself as ``window.landgapLayers[kind]`` (tests and the benchmark count drawn features).
+    """
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function () {
+          var styles = {{ this.styles }}, fallback = {{ this.default_style }}, key = {{ this.style_key|tojson }};
+          var fields = {{ this.fields }}, lookups = {{ this.lookups }}, nt = {{ this.tooltip_fields }};
+          var label = {{ this.label_key|tojson }};
+          function fmt(v, f, tip) {
+            if (v === null || v === undefined || v === '') return '—';
+            if (f === 'mu') return Number(v).toFixed(1) + (tip ? ' 亩' : '');
+            if (f === 'm2') return Math.round(Number(v)).toLocaleString('zh-CN') + ' m²';
+            if (f.indexOf('lookup:') === 0) { var t = lookups[f.slice(7)] || {}; return t[v] || v; }
+            return String(v);
+          }
+          function esc(s) { return s.replace(/[&<>"]/g, function (c) { return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]; }); }
+          var layer = L.geoJson({{ this.data }}, {
+            interactive: {{ this.interactive|tojson }},
+            style: function (f) { return styles[f.properties[key]] || fallback; },
+            onEachFeature: function (f, l) {
+              var p = f.properties;
+              if (label) { l.bindTooltip(esc(String(p[label])), {permanent: true, direction: 'center', className: 'landgap-label'}); return; }
+              if (!{{ this.interactive|tojson }}) return;
+              var tip = [], rows = [];
+              fields.forEach(function (d, i) {
+                var v = esc(fmt(p[d[0]], d[2], false));
+                if (i < nt) tip.push(esc(fmt(p[d[0]], d[2], true)));
+                rows.push('<tr><th style="text-align:left;padding-right:8px;white-space:nowrap">' + esc(d[1]) + '</th><td>' + v + '</td></tr>');
+              });
+              l.bindTooltip(tip.join('｜'), {sticky: true});
+              l.bindPopup('<table style="font-size:13px">' + rows.join('') + '</table>');
+            }
+          });
+          window.landgapLayers = window.landgapLayers || {};
+          window.landgapLayers[{{ this.kind|tojson }}] = layer;
+          return layer;
+        })();
+        {% endmacro %}""")
+
+    def __init__(self, data: str, kind: str, name: str, style_key: str = "s", styles: dict | None = None,
+                 default_style: dict | None = None, fields: list[tuple[str, str, str]] | None = None,
+                 lookups: dict | None = None, tooltip_fields: int = 3, interactive: bool = True,
+                 label_key: str | None = None, show: bool = True, bounds: list | None = None):
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "GeoJsonLayer"
+        self.data, self.kind, self.style_key, self.label_key = data, kind, style_key, label_key
+        self.styles = json.dumps(styles or {}, ensure_ascii=False)
+        self.default_style = json.dumps(default_style or {"color": "#333", "weight": 1}, ensure_ascii=False)
+        self.fields = json.dumps(fields or [], ensure_ascii=False)
+        self.lookups = json.dumps(lookups or {}, ensure_ascii=False)
+        self.tooltip_fields = tooltip_fields
+        self.interactive = interactive
+        self._bounds = bounds
+
+    def _get_self_bounds(self):
+        return self._bounds or [[None, None], [None, None]]
+
+
+class LegendControl(folium.MacroElement):
+    """A small Leaflet control with coloured swatches (the same table as the sidebar legend)."""
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+          var c = L.control({position: 'bottomright'});
+          c.onAdd = function () {
+            var div = L.DomUtil.create('div', 'landgap-legend');
+            div.style.cssText = 'background:rgba(255,255,255,.9);padding:6px 8px;border-radius:4px;font-size:12px;line-height:18px';
+            div.innerHTML = {{ this.html|tojson }};
+            return div;
+          };
+          c.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}""")
+
+    def __init__(self, title: str, items: list[tuple[str, str, str]]):
+        """``items``: (label, fill colour, outline colour)."""
+        super().__init__()
+        self._name = "LegendControl"
+        rows = "".join(f'<div><span style="display:inline-block;width:14px;height:10px;margin-right:6px;'
+                       f'background:{fill};border:2px solid {line}"></span>{label}</div>'
+                       for label, fill, line in items)
+        self.html = f"<b>{title}</b>{rows}"
+
+
+class DrawnStamp(folium.MacroElement):
+    """Stamps ``window.landgapDrawnAt`` (epoch ms) once Leaflet has painted: the benchmark's 'map drawn' time."""
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        requestAnimationFrame(function () { requestAnimationFrame(function () { window.landgapDrawnAt = Date.now(); }); });
+        {% endmacro %}""")
+
+
+LABEL_CSS = """<style>.leaflet-tooltip.landgap-label{background:transparent;border:none;box-shadow:none;font-weight:bold;
+color:#1d3557;font-size:13px;text-shadow:0 0 3px #fff,0 0 3px #fff}.leaflet-tooltip.landgap-label:before{display:none}</style>"""
