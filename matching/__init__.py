@@ -1,0 +1,16 @@
+"""LandGap matching engine (项目选址匹配): pure decisions, no Streamlit, no file I/O.
+
+- ``fit(prospect, ws)``: candidate sites for one prospective project, or why none and what would unblock it;
+- ``match(ws, scenario)``: optimal placement of all pending projects (MILP), reasons for the unplaced
+  (有项目、无选址), per-zone gap summary and verified unlocks;
+- ``compare(a, b)``: what changed between two scenarios; ``intensity_check(ws)``: the 标准地 check.
+"""
+from .api import fit, gap_summary, match
+from .intensity import intensity_check, intensity_floor
+from .model import (FitCandidate, FitResult, MatchResult, Placement, Prospect, Scenario, Unlock, Unplaced)
+from .reasons import REASONS
+from .scenario import apply_scenario, compare
+
+__all__ = ["fit", "match", "compare", "intensity_check", "intensity_floor", "gap_summary", "apply_scenario",
+           "Prospect", "Scenario", "Placement", "Unplaced", "Unlock", "MatchResult", "FitResult", "FitCandidate",
+           "REASONS"]

@@ -1,0 +1,216 @@
+"""The public entry points: ``match`` (all pending projects) and ``fit`` (one prospective project)."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.config import setting
+from geo.errors import InputError
+from geo.units import M2_PER_MU
+from geo.vocab import PIPELINE_STATUSES
+
+from .engine import Instance, Taken
+from .model import FitCandidate, FitResult, MatchResult, Placement, Prospect, Scenario
+from .reasons import Diagnoser
+from .scenario import apply_scenario
+from .unlocks import verify_unlocks
+
+
+def _with(scenario: Scenario | None, parcels: tuple[str, ...], factories: tuple[str, ...]) -> Scenario:
+    s = scenario or Scenario()
+    return Scenario(as_of=s.as_of, without_planned_factories=s.without_planned_factories,
+                    justified_land_need=s.justified_land_need, extra_parcels=s.extra_parcels,
+                    cleared_parcels=tuple(sorted(set(s.cleared_parcels) | set(parcels))),
+                    ready_factories=tuple(sorted(set(s.ready_factories) | set(factories))), name=s.name)
+
+
+def _solve(ws, scenario: Scenario | None, time_limit: float | None, progress=None, projects=None,
+           taken: Taken | None = None):
+    """(instance, placements, solution) for the scenario's workspace."""
+    ws2 = apply_scenario(ws, scenario)
+    as_of = scenario.as_of if scenario else None
+    inst = Instance(ws2, ws2.projects if projects is None else projects(ws2), as_of, taken)
+    placements, sol = inst.place(time_limit if time_limit is not None else setting("matching", "time_limit_s"),
+                                 progress)
+    return inst, placements, sol
+
+
+def match(ws, scenario: Scenario | None = None, time_limit: float | None = None, progress=None,
+          unlocks: bool = True) -> MatchResult:
+    """Place all pending projects (招商项目) optimally; explain the unplaced ones; propose verified unlocks.
+
+    ``progress(fraction, message)`` is called as the work advances (for a UI progress bar). ``unlocks=False``
+    skips the unlock search (used when re-running to verify one).
+    """
+    t0 = time.perf_counter()
+    report = (lambda f, msg: progress(min(1.0, f), msg)) if progress else None
+    if report:
+        report(0.0, "构建候选地块")
+    sub = (lambda f, msg: report(0.05 + 0.6 * f, msg)) if report else None
+    inst, placements, sol = _solve(ws, scenario, time_limit, sub)
+    if report:
+        report(0.7, "分析未落地原因")
+    diag = Diagnoser(inst, placements)
+    placed_ids = {pl.project_id for pl in placements}
+    unplaced, ideas = [], []
+    for p in range(len(inst.pid)):
+        if inst.pid[p] in placed_ids:
+            continue
+        u, idea = diag.explain(p)
+        unplaced.append(u)
+        if idea is not None:
+            ideas.append(idea)
+    unplaced.sort(key=lambda u: u.project_id)
+    found = []
+    if unlocks and ideas:
+        def rerun(parcels, factories):
+            _, pls, _ = _solve(ws, _with(scenario, parcels, factories), time_limit)
+            return {pl.project_id for pl in pls}
+        prj = inst.projects
+        sub = (lambda f, msg: report(0.8 + 0.2 * f, msg)) if report else None
+        found = verify_unlocks(ideas, rerun, placed_ids, dict(zip(prj["project_id"], prj["priority"])),
+                               dict(zip(prj["project_id"], prj["investment_yi"].fillna(0.0))),
+                               dict(zip(inst.ws.parcels["parcel_id"], inst.ws.parcels["status"])), sub)
+    zones = gap_summary(inst, placements, unplaced)
+    if report:
+        report(1.0, "完成")
+    return MatchResult(status=sol.status, gap=sol.gap, placed=placements, unplaced=unplaced, zones=zones,
+                       unlocks=found, placed_priority=float(sum(pl.priority for pl in placements)),
+                       scenario=(scenario or Scenario()).describe(), solve_seconds=time.perf_counter() - t0,
+                       bound=sol.bound)
+
+
+def gap_summary(inst: Instance, placements: list[Placement], unplaced) -> list[dict]:
+    """Per zone and for the county: pending demand (count, 亩, 亿元), placed, unplaced (有项目、无选址), available land
+    left, pipeline land left, vacant factory space left. A project counts in its preferred zone, else where placed."""
+    ws = inst.ws
+    prj = inst.projects.set_index("project_id", drop=False)
+    where = {pl.project_id: pl.zone_id for pl in placements}
+    zone_of = {pid: (z if isinstance(z, str) else where.get(pid)) for pid, z in zip(prj["project_id"],
+                                                                                  prj["preferred_zone"])}
+    m = inst.model
+    # land taken by the sites, split by the status of the parcels under them
+    used = pd.Series(0.0, index=ws.parcels.index)
+    land = [pl for pl in placements if pl.kind == "land"]
+    if land:
+        geoms = np.asarray(ws.metric("parcels").geometry.values)
+        sites = np.array([pl.site for pl in land], dtype=object)
+        s_idx, g_idx = shapely.STRtree(geoms).query(sites, predicate="intersects")
+        inter = shapely.area(shapely.intersection(sites[s_idx], geoms[g_idx])) / M2_PER_MU
+        scale = ws.parcels["area_mu"].to_numpy()[g_idx] / np.maximum(shapely.area(geoms[g_idx]) / M2_PER_MU, 1e-12)
+        np.add.at(used.values, g_idx, inter * scale)
+    parcels = ws.parcels
+    left = (parcels["net_mu"] - used).clip(lower=0)
+    avail_left = left[parcels["status"] == "available"].groupby(parcels["zone_id"]).sum()
+    pipe_left = left[parcels["status"].isin(PIPELINE_STATUSES)].groupby(parcels["zone_id"]).sum()
+    floor_used = pd.Series({pl.factory_id: pl.floor_m2 for pl in placements if pl.kind == "factory"}, dtype=float)
+    fac = ws.factories
+    fac_left = (fac["vacant_m2"] - floor_used.groupby(level=0).sum().reindex(fac.index).fillna(0.0)) \
+        .groupby(fac["zone_id"]).sum()
+    un = {u.project_id: u for u in unplaced}
+    placed_mu = {pl.project_id: (pl.site_mu or 0.0) for pl in placements}
+
+    def row(zid, name, ids, total=False):
+        sel = prj.loc[ids] if ids else prj.iloc[0:0]
+        un_ids = [i for i in ids if i in un]
+        pick = (lambda s: s) if total else (lambda s: s.get(zid, 0.0))
+        return {
+            "zone_id": zid, "name": name, "total": total,
+            "pending_count": len(ids), "pending_mu": round(float(sel["land_mu"].fillna(0).sum()), 1),
+            "pending_yi": round(float(sel["investment_yi"].fillna(0).sum()), 2),
+            "placed_count": len(ids) - len(un_ids),
+            "placed_mu": round(float(sum(placed_mu.get(i, 0.0) for i in ids)), 1),
+            "unplaced_count": len(un_ids),
+            "unplaced_mu": round(float(sum((un[i].need_mu or 0.0) for i in un_ids)), 1),
+            "available_left_mu": round(float(pick(avail_left) if not total else avail_left.sum()), 1),
+            "pipeline_mu": round(float(pick(pipe_left) if not total else pipe_left.sum()), 1),
+            "vacant_factory_m2": round(float(pick(fac_left) if not total else fac_left.sum()), 0),
+        }
+    rows = []
+    for zid in sorted(ws.zones.index.astype(str)):
+        ids = sorted(i for i, z in zone_of.items() if z == zid)
+        rows.append(row(zid, str(ws.zones.at[zid, "name"]), ids))
+    loose = sorted(i for i, z in zone_of.items() if z is None)
+    if loose:
+        rows.append(row(None, "未定园区", loose) | {"available_left_mu": 0.0, "pipeline_mu": 0.0,
+                                                   "vacant_factory_m2": 0.0})
+    rows.append(row(None, "全县合计", sorted(zone_of), total=True))
+    return rows
+
+
+# ------------------------------------------------------------------------------------------------- fit
+
+def _committed(ws, scenario: Scenario | None) -> tuple[Taken, list[Placement]]:
+    """Land and factory space the committed (signed/started) projects get in match — cached per scenario."""
+    cache = ws.__dict__.setdefault("_matching_cache", {})
+    key = ("committed", (scenario or Scenario()).key())
+    if key not in cache:
+        stages = set(setting("matching", "committed_stages"))
+        _, pls, _ = _solve(ws, scenario, None, projects=lambda w: w.projects[w.projects["stage"].isin(stages)])
+        floor: dict[str, float] = {}
+        for pl in pls:
+            if pl.kind == "factory":
+                floor[pl.factory_id] = floor.get(pl.factory_id, 0.0) + pl.floor_m2
+        cache[key] = (Taken([pl.site for pl in pls if pl.kind == "land"], floor), pls)
+    return cache[key]
+
+
+def _prospect_frame(pr: Prospect) -> pd.DataFrame:
+    return pd.DataFrame({"project_id": ["__prospect__"], "name": [pr.name], "industry": [pr.industry],
+                         "investment_yi": [pr.investment_yi], "land_mu": [pr.need_mu], "floor_m2": [pr.floor_m2],
+                         "preferred_zone": [pr.zone_id], "stage": ["negotiating"], "priority": [pr.priority],
+                         "needed_by": [pd.Timestamp(pr.by) if pr.by else pd.NaT]}, index=["__prospect__"])
+
+
+def fit(prospect: Prospect, ws, scenario: Scenario | None = None, all_free_land: bool = False) -> FitResult:
+    """Every candidate site for a prospective project (意向项目), best first; or why none and what would unblock it.
+
+    By default the prospect competes only for land the committed projects (signed/started) do not get in match;
+    ``all_free_land=True`` checks against all free land. Candidates: standard factories first (policy), then one
+    carved site per block, ranked by least surplus, earliest ready date, zone and block.
+    """
+    if prospect.zone_id is not None and prospect.zone_id not in ws.zones.index:
+        raise InputError(f"园区编号“{prospect.zone_id}”不存在；现有园区："
+                         f"{', '.join(f'{z}（{n}）' for z, n in ws.zones['name'].items())}")
+    taken, committed = (Taken(), []) if all_free_land else _committed(ws, scenario)
+    ws2 = apply_scenario(ws, scenario)
+    inst = Instance(ws2, _prospect_frame(prospect), scenario.as_of if scenario else None, taken,
+                    only_zone=prospect.zone_id)
+    cands: list[FitCandidate] = []
+    limit = setting("matching", "fit_candidates")
+    order = np.lexsort((inst.col_res, -inst.value, -inst.col_kind))     # factories first, then best tie-break
+    land_cols = [c for c in order if inst.col_kind[c] == 0]
+    fac_cols = [c for c in order if inst.col_kind[c] == 1]
+    for c in fac_cols[:limit]:
+        f = int(inst.col_res[c])
+        cands.append(FitCandidate("factory", inst.fac_zone[f], [], None, None, inst.fac_ready_date[f], None,
+                                  factory_id=inst.fac_id[f], vacant_m2=round(float(inst.fac_vacant[f]), 0)))
+    for c in land_cols:
+        if len(cands) >= limit:
+            break
+        pls, failed = inst._carve_all(np.array([c]))
+        if failed or not pls:
+            continue
+        pl = pls[0]
+        cands.append(FitCandidate("land", pl.zone_id, pl.parcel_ids, pl.site_mu, pl.site_mu - prospect.need_mu,
+                                  pl.ready_date, pl.site_wkt))
+    result = FitResult(prospect, cands, candidate_count=len(land_cols) + len(fac_cols))
+    if cands:
+        return result
+    diag = Diagnoser(inst, committed)
+    u, idea = diag.explain(0)
+    result.reason, result.gap_mu, result.detail = u.reason, u.gap_mu, u.detail
+    if idea is not None:
+        def rerun(parcels, factories):
+            again = fit(prospect, ws, _with(scenario, parcels, factories), all_free_land)
+            return {"__prospect__"} if again.fits else set()
+        found = verify_unlocks([idea], rerun, set(), {"__prospect__": prospect.priority},
+                               {"__prospect__": prospect.investment_yi or 0.0},
+                               dict(zip(ws2.parcels["parcel_id"], ws2.parcels["status"])))
+        for un in found:
+            un.places = [prospect.name]
+        result.unlocks = found
+    return result

@@ -1,0 +1,174 @@
+"""Geometry → a plain candidate model: eligible land per date level, its contiguous blocks and their nesting.
+
+A project may use land that is ready by its *level* (the later of its needed_by and the scenario date; None = only
+land available now). Eligible land only grows with the date, so each block at one level lies inside exactly one
+block at every later level: the blocks form a tree (laminar family). ``ALL`` is the level of "all pipeline land,
+whatever its ready date", used to explain NOT_READY and to find unlocks, never to place.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from geo.blocks import touching_pairs
+from geo.config import setting
+from geo.supply import ready_factories, zone_admits
+from geo.units import M2_PER_MU
+from geo.vocab import PIPELINE_STATUSES
+
+ALL = pd.Timestamp.max.floor("D")
+"""Level sentinel: every leveling/demolition parcel counts, whatever its ready date."""
+
+
+def project_level(needed_by, as_of) -> pd.Timestamp | None:
+    """The date up to which a project may use pipeline land: the later of its needed_by and the scenario date."""
+    dates = [pd.Timestamp(d) for d in (needed_by, as_of) if d is not None and not pd.isna(d)]
+    return max(dates) if dates else None
+
+
+def _level_sort_key(level) -> pd.Timestamp:
+    return pd.Timestamp.min if level is None else level
+
+
+def _cache(ws) -> dict:
+    return ws.__dict__.setdefault("_matching_cache", {})
+
+
+class LandModel:
+    """Eligible parcels (available + all pipeline), sorted by parcel id, and their blocks at each level.
+
+    Blocks get integer keys; ``blocks`` is a DataFrame indexed by key with ``level`` (index into ``levels``),
+    ``zone_id``, ``area_mu`` (ellipsoidal, overlaps counted once), ``ready`` (latest ready date of its pipeline
+    parcels, NaT when all available), ``scale`` (ellipsoidal / planar area) and ``first`` (a member node).
+    """
+
+    def __init__(self, ws, levels):
+        levels = sorted(set(levels) | {None, ALL}, key=_level_sort_key)
+        self.levels: list[pd.Timestamp | None] = levels
+        parcels = ws.metric("parcels")
+        order = np.argsort(parcels["parcel_id"].to_numpy().astype(str), kind="stable")
+        status = parcels["status"].to_numpy()[order]
+        avail_all = status == "available"
+        top = avail_all | np.isin(status, PIPELINE_STATUSES)
+        self.rows = order[top]                                   # positions in ws.parcels
+        self.pid = np.array([str(v) for v in parcels["parcel_id"]], dtype=object)[self.rows]
+        self.zone = parcels["zone_id"].to_numpy().astype(str)[self.rows]
+        self.geom = np.asarray(parcels.geometry.values)[self.rows]
+        self.status = status[top]
+        self.available = avail_all[top]
+        self.ready = pd.to_datetime(parcels["ready_date"]).to_numpy()[self.rows]
+        self.net_mu = parcels["net_mu"].to_numpy(dtype=float)[self.rows]
+        self.planar_mu = shapely.area(self.geom) / M2_PER_MU
+        n = len(self.rows)
+        self.left, self.right = _pairs(ws, self.pid, self.geom, self.zone)
+
+        self.node_block = np.full((len(levels), n), -1, dtype=np.int64)
+        frames, offset = [], 0
+        for li, level in enumerate(levels):
+            elig = self.eligible_mask(level)
+            keep = elig[self.left] & elig[self.right]
+            graph = coo_matrix((np.ones(int(keep.sum())), (self.left[keep], self.right[keep])), shape=(n, n))
+            _, labels = connected_components(graph, directed=False)
+            nodes = np.flatnonzero(elig)
+            uniq, first, inv = np.unique(labels[nodes], return_index=True, return_inverse=True)
+            # number blocks by their first (smallest parcel id) member: deterministic
+            rank = np.empty(len(uniq), dtype=np.int64)
+            rank[np.argsort(first, kind="stable")] = np.arange(len(uniq))
+            keys = offset + rank[inv]
+            self.node_block[li, nodes] = keys
+            k = len(uniq)
+            local = rank[inv]
+            ready = self.ready[nodes].astype("datetime64[ns]").astype(np.int64)
+            ready = np.where(self.available[nodes], np.iinfo(np.int64).min, ready)
+            max_ready = np.full(k, np.iinfo(np.int64).min)
+            np.maximum.at(max_ready, local, ready)
+            first_node = np.full(k, n, dtype=np.int64)
+            np.minimum.at(first_node, local, nodes)
+            frames.append(pd.DataFrame({
+                "level": li, "zone_id": self.zone[first_node] if k else np.array([], dtype=str),
+                "area_mu": np.bincount(local, weights=self.net_mu[nodes], minlength=k),
+                "planar_mu": np.bincount(local, weights=self.planar_mu[nodes], minlength=k),
+                "n_parcels": np.bincount(local, minlength=k),
+                "ready": pd.to_datetime(np.where(max_ready == np.iinfo(np.int64).min, np.datetime64("NaT"),
+                                                 max_ready.astype("datetime64[ns]"))),
+                "first": first_node,
+            }, index=pd.RangeIndex(offset, offset + k)))
+            offset += k
+        self.blocks = pd.concat(frames)
+        self.blocks["scale"] = np.where(self.blocks["planar_mu"] > 0,
+                                        self.blocks["area_mu"] / self.blocks["planar_mu"].where(
+                                            self.blocks["planar_mu"] > 0, 1.0), 1.0)
+        self._geom_cache: dict[int, object] = {}
+        self._members_sorted = [np.argsort(self.node_block[li], kind="stable") for li in range(len(levels))]
+
+    # -------------------------------------------------------------------------------------------- queries
+    def level_index(self, level) -> int:
+        return self.levels.index(level)
+
+    def eligible_mask(self, level) -> np.ndarray:
+        """Nodes eligible at ``level``: available now, or pipeline ready on or before it."""
+        if level is None:
+            return self.available.copy()
+        return self.available | (~self.available & (self.ready <= np.datetime64(level)))
+
+    def at_level(self, keys: np.ndarray, li: int) -> np.ndarray:
+        """The block at level ``li`` containing each block in ``keys`` (blocks nest as the date grows)."""
+        return self.node_block[li, self.blocks["first"].to_numpy()[np.asarray(keys, dtype=np.int64)]]
+
+    def members(self, key: int) -> np.ndarray:
+        """Node indices of a block's parcels (sorted by parcel id)."""
+        li = int(self.blocks.at[key, "level"])
+        row = self.node_block[li]
+        srt = self._members_sorted[li]
+        lo, hi = np.searchsorted(row[srt], [key, key + 1])
+        return np.sort(srt[lo:hi])
+
+    def geometry(self, key: int):
+        """The block's land as one geometry in the metric CRS (digitising gaps closed so a block is one piece)."""
+        g = self._geom_cache.get(key)
+        if g is None:
+            g = shapely.union_all(self.geom[self.members(key)])
+            if shapely.get_num_geometries(g) > 1:
+                gap = setting("blocks", "touch_gap_m")
+                g = shapely.buffer(shapely.buffer(g, gap, join_style="mitre"), -gap, join_style="mitre")
+            self._geom_cache[key] = g
+        return g
+
+    def level_blocks(self, li: int) -> pd.DataFrame:
+        return self.blocks[self.blocks["level"] == li]
+
+
+def _pairs(ws, pid: np.ndarray, geom: np.ndarray, zone: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Touching pairs among the eligible parcels, cached on the workspace (scenarios that only change statuses
+    carry the cache over, keyed by the parcel ids)."""
+    cache = _cache(ws)
+    key = ("pairs", hash(tuple(pid)), len(pid))
+    if key not in cache:
+        cache[key] = touching_pairs(geom, zone)
+    return cache[key]
+
+
+def land_model(ws, levels) -> LandModel:
+    """The LandModel of a workspace for these levels (cached on the workspace)."""
+    levels = tuple(sorted(set(levels) | {None, ALL}, key=_level_sort_key))
+    cache = _cache(ws)
+    key = ("land", levels)
+    if key not in cache:
+        cache[key] = LandModel(ws, levels)
+    return cache[key]
+
+
+def admitting_zones(zones: pd.DataFrame, industry: str) -> set[str]:
+    """Zone ids whose 准入产业 include ``industry`` (or that list none)."""
+    ok = zone_admits(zones, industry)
+    return set(zones.index[ok].astype(str))
+
+
+def factory_ready_mask(factories: pd.DataFrame, level) -> np.ndarray:
+    """Factories that can take tenants by ``level`` (built; or building/planned ready by then)."""
+    if level is ALL:
+        return np.ones(len(factories), dtype=bool)
+    return ready_factories(factories, level).to_numpy()

@@ -1,0 +1,147 @@
+"""Cutting a site (选址) of the needed area out of a block's free land.
+
+The site is one polygon. It is cut with a straight line swept across the free piece — first along the piece's
+long axis from either end (full-depth, compact sites), then along the short axis — and the line is placed by
+bisection so the site takes between the need and need × (1 + cut_tolerance). A remainder that would be a sliver
+(under ``sliver_mu`` 亩, or narrower than ``sliver_width_m`` everywhere) goes with the site when it touches it.
+A free piece whose area is within the split window (need … need × (1 + split_surplus)) or whose leftover would be
+a sliver is taken whole: no cut. Everything here is in a planar metre CRS.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+
+from geo.config import setting
+from geo.units import M2_PER_MU
+
+_MIN_PART_M2 = 1.0          # parts smaller than this are numerical dust from cutting, not land
+
+
+@dataclass(frozen=True)
+class CarveRules:
+    """Thresholds (from config [matching]) in planar m², for one block's area scale."""
+    split_surplus: float
+    cut_tolerance: float
+    sliver_m2: float
+    sliver_width_m: float
+
+    @classmethod
+    def from_config(cls, scale: float = 1.0) -> "CarveRules":
+        """``scale`` = ellipsoidal / planar area of the block, so 亩 thresholds hold on the ellipsoid."""
+        return cls(split_surplus=setting("matching", "split_surplus"),
+                   cut_tolerance=setting("matching", "cut_tolerance"),
+                   sliver_m2=setting("matching", "sliver_mu") * M2_PER_MU / scale,
+                   sliver_width_m=setting("matching", "sliver_width_m"))
+
+
+def is_sliver(geom, rules: CarveRules) -> bool:
+    """Under ``sliver_mu`` 亩, or nowhere as wide as ``sliver_width_m`` (an inward buffer of half of it vanishes)."""
+    if shapely.area(geom) < rules.sliver_m2:
+        return True
+    return bool(shapely.is_empty(shapely.buffer(geom, -rules.sliver_width_m / 2, quad_segs=2)))
+
+
+def _parts(geom) -> list:
+    parts = shapely.get_parts(shapely.make_valid(geom)) if not shapely.is_empty(geom) else []
+    return [p for p in parts if shapely.get_type_id(p) == 3 and shapely.area(p) >= _MIN_PART_M2]
+
+
+def _long_axis_angle(geom) -> float:
+    """Angle (radians) of the longer side of the minimum rotated rectangle."""
+    rect = shapely.oriented_envelope(geom)
+    xy = shapely.get_coordinates(rect)
+    if len(xy) < 4:
+        return 0.0
+    e1, e2 = xy[1] - xy[0], xy[2] - xy[1]
+    edge = e1 if np.hypot(*e1) >= np.hypot(*e2) else e2
+    return float(np.arctan2(edge[1], edge[0]))
+
+
+def _rotate(geom, angle: float, origin):
+    c, s = np.cos(angle), np.sin(angle)
+    ox, oy = origin
+
+    def f(xy):
+        x, y = xy[:, 0] - ox, xy[:, 1] - oy
+        return np.column_stack([x * c - y * s + ox, x * s + y * c + oy])
+    return shapely.transform(geom, f)
+
+
+def _sweep(piece, need: float, hi_area: float, axis: int, from_low: bool):
+    """Cut ``piece`` (already rotated) perpendicular to ``axis`` so the low (or high) side has area in
+    [need, hi_area]; None when bisection cannot get there (area is monotone in the cut position)."""
+    xmin, ymin, xmax, ymax = shapely.bounds(piece)
+    lo, hi = (xmin, xmax) if axis == 0 else (ymin, ymax)
+
+    def side(c):
+        if axis == 0:
+            return (xmin - 1, ymin - 1, c, ymax + 1) if from_low else (c, ymin - 1, xmax + 1, ymax + 1)
+        return (xmin - 1, ymin - 1, xmax + 1, c) if from_low else (xmin - 1, c, xmax + 1, ymax + 1)
+
+    a, b = lo, hi          # invariant: area(side(a)) < need ≤ area(side(b)) when from_low (mirrored otherwise)
+    for _ in range(60):
+        mid = (a + b) / 2
+        area = shapely.area(shapely.clip_by_rect(piece, *side(mid)))
+        if need <= area <= hi_area:
+            return shapely.intersection(piece, shapely.box(*side(mid)))
+        grow = area < need
+        if from_low:
+            a, b = (mid, b) if grow else (a, mid)
+        else:
+            a, b = (a, mid) if grow else (mid, b)
+        if abs(b - a) < 1e-6:
+            break
+    return None
+
+
+def carve(free, need_m2: float, rules: CarveRules):
+    """A site (Polygon) of at least ``need_m2`` out of ``free`` and the land left over, or None.
+
+    Tries the free pieces large enough, smallest first (best fit), and for each the whole piece, then sweeps in
+    four directions; prefers the first cut that leaves the rest in one piece (so it stays usable).
+    """
+    hi_whole = need_m2 * (1 + rules.split_surplus)
+    hi_cut = need_m2 * (1 + rules.cut_tolerance)
+    parts = sorted((p for p in _parts(free) if shapely.area(p) >= need_m2),
+                   key=lambda p: (shapely.area(p), tuple(shapely.bounds(p))))
+    others_of = {id(p): [q for q in _parts(free) if q is not p] for p in parts}
+    for part in parts:
+        area = shapely.area(part)
+        if area <= hi_whole or area - need_m2 < rules.sliver_m2:
+            return part, _union(others_of[id(part)])
+        fallback = None
+        angle = _long_axis_angle(part)
+        origin = shapely.get_coordinates(shapely.centroid(part))[0]
+        rotated = _rotate(part, -angle, origin)
+        for axis, from_low in ((0, True), (0, False), (1, True), (1, False)):
+            cut = _sweep(rotated, need_m2, hi_cut, axis, from_low)
+            if cut is None:
+                continue
+            site_parts = _parts(cut)
+            if len(site_parts) != 1:
+                continue
+            site = site_parts[0]
+            rest = _parts(shapely.difference(rotated, site))
+            slivers = [r for r in rest if is_sliver(r, rules) and shapely.intersects(shapely.buffer(r, 0.01), site)]
+            if slivers:
+                merged = _parts(shapely.union_all([site, *slivers]))
+                if len(merged) != 1:
+                    continue
+                site = merged[0]
+                rest = [r for r in rest if not any(r is s for s in slivers)]
+            result = (_rotate(site, angle, origin), [_rotate(r, angle, origin) for r in rest])
+            if len(rest) <= 1:
+                return result[0], _union(result[1] + others_of[id(part)])
+            fallback = fallback or result
+        if fallback is not None:
+            return fallback[0], _union(fallback[1] + others_of[id(part)])
+    return None
+
+
+def _union(parts: list):
+    if not parts:
+        return shapely.Polygon()
+    return shapely.union_all(parts) if len(parts) > 1 else parts[0]

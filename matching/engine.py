@@ -1,0 +1,325 @@
+"""One placement problem: options per project (candidate blocks, factories), the MILP, and carving the sites.
+
+``Instance(ws, projects, as_of, taken)`` builds the options; ``place()`` solves, carves every planned site and,
+if a planned set of sites cannot be carved, forbids that set (a no-good cut) and solves again.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.sparse import csr_matrix
+
+from geo.config import setting
+from geo.units import M2_PER_MU
+
+from .candidates import LandModel, admitting_zones, factory_ready_mask, land_model, project_level
+from .carve import CarveRules, carve
+from .model import Placement
+from .solve import Solution, greedy, solve
+
+# Tie-break weights inside one project's share (lexicographic in spirit: preferred zone, then least surplus, then
+# earliest ready date); standard-factory options get the surplus bonus in full (policy: factories before land).
+_W_PREF, _W_SURPLUS, _W_READY = 0.6, 0.3, 0.1
+
+
+@dataclass
+class Taken:
+    """Land and factory space already taken (committed projects in ``fit``): metric site geometries, floor m²."""
+    sites: list = field(default_factory=list)
+    floor: dict = field(default_factory=dict)
+
+
+class Instance:
+    """The options and constraints of placing ``projects`` (a DataFrame like ws.projects) on ``ws``."""
+
+    def __init__(self, ws, projects: pd.DataFrame, as_of=None, taken: Taken | None = None,
+                 only_zone: str | None = None):
+        self.ws = ws
+        self.only_zone = only_zone
+        self.as_of = as_of
+        self.projects = projects.sort_values("project_id", kind="stable")
+        self.taken = taken or Taken()
+        p = self.projects
+        self.pid = np.array([str(v) for v in p["project_id"]], dtype=object)
+        self.need = p["land_mu"].to_numpy(dtype=float)
+        self.floor = p["floor_m2"].to_numpy(dtype=float)
+        self.priority = p["priority"].to_numpy(dtype=float)
+        self.pref = p["preferred_zone"].astype(object).where(p["preferred_zone"].notna(), None).to_numpy()
+        self.industry = p["industry"].to_numpy()
+        self.level = [project_level(nb, as_of) for nb in p["needed_by"]]
+        self.model: LandModel = land_model(ws, set(self.level))
+        self.li = np.array([self.model.level_index(lv) for lv in self.level], dtype=np.int64)
+        self.admit = {ind: admitting_zones(ws.zones, ind) for ind in set(self.industry)}
+        self.tol = setting("matching", "cut_tolerance")
+        self._build()
+
+    # ------------------------------------------------------------------------------------------ options
+    def _free_area(self) -> pd.Series:
+        """Block areas (亩), less the taken sites inside them (exactly, by geometry, for blocks they touch)."""
+        area = self.model.blocks["area_mu"].copy()
+        if not self.taken.sites:
+            return area
+        m = self.model
+        tree = shapely.STRtree(m.geom)
+        sites = np.array(self.taken.sites, dtype=object)
+        s_idx, n_idx = tree.query(sites, predicate="intersects")
+        if len(n_idx) == 0:
+            return area
+        inter = shapely.area(shapely.intersection(sites[s_idx], m.geom[n_idx])) / M2_PER_MU
+        for li in range(len(m.levels)):
+            keys = m.node_block[li, n_idx]
+            ok = keys >= 0
+            used = pd.Series(inter[ok]).groupby(keys[ok]).sum()
+            area.loc[used.index] -= used.to_numpy() * m.blocks.loc[used.index, "scale"].to_numpy()
+        return area
+
+    def _build(self) -> None:
+        m = self.model
+        self.free_mu = self._free_area()
+        blocks = m.blocks
+        n_proj = len(self.pid)
+        col_p, col_kind, col_res, col_tb = [], [], [], []
+        per_level = {}
+        for li in np.unique(self.li):
+            b = blocks[blocks["level"] == li]
+            order = np.argsort(-self.free_mu.loc[b.index].to_numpy(), kind="stable")
+            per_level[li] = (b.index.to_numpy()[order], b["zone_id"].to_numpy()[order],
+                             self.free_mu.loc[b.index].to_numpy()[order], b["ready"].to_numpy()[order])
+        ready_all = blocks["ready"].dropna().unique()
+        ready_rank = {d: (i + 1) / (len(ready_all) + 1) for i, d in enumerate(np.sort(ready_all))}
+        fac = self.ws.factories.sort_values("factory_id", kind="stable")
+        self.fac_id = np.array([str(v) for v in fac["factory_id"]], dtype=object)
+        fac_zone = self.fac_zone = np.array([str(v) for v in fac["zone_id"]], dtype=object)
+        self.fac_status = fac["status"].to_numpy().astype(str)
+        fac_vacant = fac["vacant_m2"].to_numpy(dtype=float) - np.array(
+            [self.taken.floor.get(f, 0.0) for f in self.fac_id])
+        self.fac_vacant = self.fac_vacant_total = fac_vacant
+        self._fac = fac
+        fac_ready = {li: self.fac_ready_at(li) for li in np.unique(self.li)}
+        self.fac_ready_date = fac["ready_date"].to_numpy()
+        for p in range(n_proj):
+            zones = self.zones_for(p)
+            li = int(self.li[p])
+            if self.need[p] > 0:
+                keys, zone, area, ready = per_level[li]
+                k = int(np.searchsorted(-area, -self.need[p] * (1 + self.tol), side="right"))
+                ok = np.isin(zone[:k], list(zones))
+                keys_ok = keys[:k][ok]
+                surplus = (area[:k][ok] - self.need[p]) / area[:k][ok]
+                rr = np.array([ready_rank.get(d, 0.0) if not pd.isna(d) else 0.0 for d in ready[:k][ok]])
+                tb = _W_PREF * (zone[:k][ok] == self.pref[p]) + _W_SURPLUS * (1 - surplus) + _W_READY * (1 - rr)
+                col_p.append(np.full(len(keys_ok), p))
+                col_kind.append(np.zeros(len(keys_ok), dtype=np.int8))
+                col_res.append(keys_ok)
+                col_tb.append(tb)
+            if self.floor[p] > 0:
+                ok = np.isin(fac_zone, list(zones)) & fac_ready[li] & (fac_vacant >= self.floor[p])
+                f = np.flatnonzero(ok)
+                surplus = (fac_vacant[f] - self.floor[p]) / fac_vacant[f]
+                tb = _W_PREF * (fac_zone[f] == self.pref[p]) + _W_SURPLUS * (1 + (1 - surplus)) / 2 + _W_READY
+                col_p.append(np.full(len(f), p))
+                col_kind.append(np.ones(len(f), dtype=np.int8))
+                col_res.append(f)
+                col_tb.append(tb)
+        cat = (lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.zeros(0, dt))
+        self.col_p = cat(col_p, np.int64)
+        self.col_kind = cat(col_kind, np.int8)
+        self.col_res = cat(col_res, np.int64)
+        tb = cat(col_tb, float)
+        # tie-breaks sum to < half the priority resolution over all projects
+        res = setting("matching", "priority_resolution")
+        n_with = max(1, len(np.unique(self.col_p)))
+        self.tb_scale = 0.5 * res / n_with / (_W_PREF + _W_SURPLUS + _W_READY + 1e-9)
+        self.value = self.priority[self.col_p] + self.tb_scale * tb * 0.999 if len(self.col_p) else np.zeros(0)
+        self.abs_gap = 0.25 * res
+        self._rows()
+
+    def zones_for(self, p: int) -> set[str]:
+        """Zones admitting project ``p``'s industry (only ``only_zone`` when the search is restricted)."""
+        zones = self.admit[self.industry[p]]
+        return zones & {self.only_zone} if self.only_zone is not None else zones
+
+    def fac_ready_at(self, li: int) -> np.ndarray:
+        return factory_ready_mask(self._fac, self.model.levels[li])
+
+    def _rows(self) -> None:
+        """Project rows, laminar block-capacity rows, factory rows (CSR)."""
+        m = self.model
+        n_cols = len(self.col_p)
+        rr, cc, vv, rhs = [self.col_p], [np.arange(n_cols)], [np.ones(n_cols)], [np.ones(len(self.pid))]
+        n_rows = len(self.pid)
+        land = np.flatnonzero(self.col_kind == 0)
+        if len(land):
+            top = int(self.li[self.col_p[land]].max())
+            col_li = self.li[self.col_p[land]]
+            need = self.need[self.col_p[land]] * (1 + self.tol)
+            nparc = m.blocks["n_parcels"].to_numpy()
+            keys_all, cols_all, coef_all = [], [], []
+            for j in range(int(col_li.min()), top + 1):
+                sel = col_li <= j
+                bj = m.at_level(self.col_res[land[sel]], j)
+                if j < top:   # a block identical to its parent at the next level is implied by the parent's row
+                    parent = m.at_level(bj, j + 1)
+                    keep = nparc[bj] != nparc[parent]
+                else:
+                    keep = np.ones(len(bj), dtype=bool)
+                keys_all.append(bj[keep])
+                cols_all.append(land[sel][keep])
+                coef_all.append(need[sel][keep])
+            keys = np.concatenate(keys_all)
+            uniq, row = np.unique(keys, return_inverse=True)
+            rr.append(n_rows + row)
+            cc.append(np.concatenate(cols_all))
+            vv.append(np.concatenate(coef_all))
+            rhs.append(self.free_mu.loc[uniq].to_numpy())
+            n_rows += len(uniq)
+            self.top_level = top
+        fac = np.flatnonzero(self.col_kind == 1)
+        if len(fac):
+            uniq, row = np.unique(self.col_res[fac], return_inverse=True)
+            rr.append(n_rows + row)
+            cc.append(fac)
+            vv.append(self.floor[self.col_p[fac]])
+            rhs.append(self.fac_vacant[uniq])
+            n_rows += len(uniq)
+        self.A = csr_matrix((np.concatenate(vv), (np.concatenate(rr), np.concatenate(cc))), shape=(n_rows, n_cols))
+        self.rhs = np.concatenate(rhs)
+
+    # ------------------------------------------------------------------------------------------ solving
+    def place(self, time_limit: float, progress=None) -> tuple[list[Placement], Solution]:
+        """Solve, carve; on a carving failure add a no-good cut and re-solve (at most ``repair_rounds`` times)."""
+        A, rhs = self.A, self.rhs
+        rounds = setting("matching", "repair_rounds")
+        t0 = time.perf_counter()
+        for attempt in range(rounds + 1):
+            left = max(1.0, time_limit - (time.perf_counter() - t0))
+            sol = solve(A, rhs, self.value, left, self.abs_gap, progress)
+            chosen = np.flatnonzero(sol.x > 0.5)
+            placements, failed = self._carve_all(chosen)
+            if not failed:
+                return placements, sol
+            if attempt == rounds:
+                sol.status = "feasible"      # the failed sets stay unplaced; optimality is no longer proven
+                return placements, sol
+            cut_rows = []
+            for cols in failed:
+                cut_rows.append(cols)
+            data = np.concatenate([np.ones(len(c)) for c in cut_rows])
+            rows = np.concatenate([np.full(len(c), i) for i, c in enumerate(cut_rows)])
+            cuts = csr_matrix((data, (rows, np.concatenate(cut_rows))), shape=(len(cut_rows), A.shape[1]))
+            from scipy.sparse import vstack
+            A = vstack([A, cuts], format="csr")
+            rhs = np.concatenate([rhs, np.array([len(c) - 1 for c in cut_rows], dtype=float)])
+        raise AssertionError("unreachable")
+
+    def greedy_value(self) -> float:
+        """Placed priority of the spreadsheet method (benchmarks)."""
+        x = greedy(self.A, self.rhs, self.priority[self.col_p], self.col_p)
+        return float(self.priority[self.col_p] @ x)
+
+    # ------------------------------------------------------------------------------------------ carving
+    def _carve_all(self, chosen: np.ndarray) -> tuple[list[Placement], list[np.ndarray]]:
+        m = self.model
+        placements: list[Placement] = []
+        failed: list[np.ndarray] = []
+        land = chosen[self.col_kind[chosen] == 0]
+        if len(land):
+            top = self.top_level
+            roots = m.at_level(self.col_res[land], top)
+            taken = np.array(self.taken.sites, dtype=object)
+            tree = shapely.STRtree(taken) if len(taken) else None
+            for root in np.unique(roots):
+                cols = land[roots == root]
+                free = m.geometry(int(root))
+                if tree is not None:
+                    hit = tree.query(free, predicate="intersects")
+                    if len(hit):
+                        free = shapely.difference(free, shapely.union_all(taken[hit]))
+                sites = None
+                for order in ("desc", "asc"):
+                    sites = self._carve_root(free, cols, order)
+                    if sites is not None:
+                        break
+                if sites is None:
+                    failed.append(np.sort(cols))
+                    continue
+                for c, site in sites:
+                    placements.append(self._land_placement(c, site))
+        for c in chosen[self.col_kind[chosen] == 1]:
+            p = int(self.col_p[c])
+            f = int(self.col_res[c])
+            placements.append(Placement(
+                project_id=self.pid[p], name=str(self.projects["name"].iloc[p]), kind="factory",
+                zone_id=str(self.ws.factories.at[self.fac_id[f], "zone_id"]), priority=float(self.priority[p]),
+                factory_id=self.fac_id[f], floor_m2=float(self.floor[p]), ready_date=self.fac_ready_date[f]))
+        self._finish(placements)
+        placements.sort(key=lambda pl: pl.project_id)
+        return placements, failed
+
+    def _carve_root(self, free, cols: np.ndarray, order: str):
+        """Carve the sites of one root block: earliest level first (they may only use land ready earliest), then
+        by need (largest first, or smallest first as a second try), then id."""
+        m = self.model
+        p = self.col_p[cols]
+        sign = -1 if order == "desc" else 1
+        seq = np.lexsort((self.pid[p], sign * self.need[p], self.li[p]))
+        out = []
+        for k, i in enumerate(seq):
+            c = int(cols[i])
+            key = int(self.col_res[c])
+            region = free if int(self.li[p[i]]) == self.top_level else shapely.intersection(free, m.geometry(key))
+            scale = float(m.blocks.at[key, "scale"])
+            rules = CarveRules.from_config(scale)
+            need_m2 = self.need[p[i]] * M2_PER_MU / scale
+            if k < len(seq) - 1:   # the split window (whole piece up to +2 %) only for the last site of a block
+                rules = CarveRules(0.0, rules.cut_tolerance, rules.sliver_m2, rules.sliver_width_m)
+            got = carve(region, need_m2, rules)
+            if got is None:
+                return None
+            site, _ = got
+            out.append((c, site))
+            free = shapely.difference(free, site)
+        return out
+
+    def _land_placement(self, c: int, site) -> Placement:
+        p = int(self.col_p[c])
+        key = int(self.col_res[c])
+        scale = float(self.model.blocks.at[key, "scale"])
+        return Placement(project_id=self.pid[p], name=str(self.projects["name"].iloc[p]), kind="land",
+                         zone_id=str(self.model.blocks.at[key, "zone_id"]), priority=float(self.priority[p]),
+                         need_mu=float(self.need[p]), site_mu=float(shapely.area(site)) / M2_PER_MU * scale,
+                         site=site)
+
+    def _finish(self, placements: list[Placement]) -> None:
+        """Parcel ids, ready date and WKT (workspace CRS) of the land sites, all at once."""
+        land = [pl for pl in placements if pl.kind == "land"]
+        if not land:
+            return
+        m = self.model
+        sites = np.array([pl.site for pl in land], dtype=object)
+        s_idx, n_idx = shapely.STRtree(m.geom).query(sites, predicate="intersects")
+        inter = shapely.area(shapely.intersection(sites[s_idx], m.geom[n_idx])) / M2_PER_MU
+        keep = inter > setting("validation", "overlap_min_mu")
+        s_idx, n_idx = s_idx[keep], n_idx[keep]
+        for k, pl in enumerate(land):
+            nodes = n_idx[s_idx == k]
+            pl.parcel_ids = sorted(m.pid[nodes].tolist())
+            pipe = nodes[~m.available[nodes]]
+            pl.ready_date = pd.Timestamp(m.ready[pipe].max()) if len(pipe) else None
+        wkts = to_workspace_wkt(self.ws, sites)
+        for pl, w in zip(land, wkts):
+            pl.site_wkt = w
+
+
+def to_workspace_wkt(ws, geoms) -> list[str]:
+    """WKT in the workspace CRS (metres to the millimetre, degrees to ~1 cm)."""
+    series = gpd.GeoSeries(list(geoms), crs=ws.metric_crs)
+    if series.crs != ws.crs:
+        series = series.to_crs(ws.crs)
+    precision = 8 if ws.crs.is_geographic else 3
+    return [shapely.to_wkt(g, rounding_precision=precision) for g in series.values]

@@ -1,0 +1,106 @@
+"""Scenarios (情景): apply a what-if to a workspace, and compare two match results."""
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+
+from geo.errors import InputError
+from geo.workspace import build_workspace
+
+from .model import MatchResult, Scenario
+
+
+def apply_scenario(ws, scenario: Scenario | None):
+    """A workspace with the scenario's land and factory changes applied (the same object when there are none).
+
+    Status-only changes keep the geometry caches (touching pairs) of the original workspace.
+    """
+    if scenario is None:
+        return ws
+    parcels, factories, projects = ws.parcels, ws.factories, ws.projects
+    changed = False
+    if scenario.cleared_parcels:
+        unknown = sorted(set(scenario.cleared_parcels) - set(parcels.index))
+        if unknown:
+            raise InputError(f"情景中的地块编号不存在：{'、'.join(unknown)}")
+        parcels = parcels.copy()
+        ids = list(scenario.cleared_parcels)
+        parcels.loc[ids, "status"] = "available"
+        parcels.loc[ids, "ready_date"] = pd.NaT
+        changed = True
+    if scenario.ready_factories:
+        unknown = sorted(set(scenario.ready_factories) - set(factories.index))
+        if unknown:
+            raise InputError(f"情景中的厂房编号不存在：{'、'.join(unknown)}")
+        factories = factories.copy()
+        ids = list(scenario.ready_factories)
+        factories.loc[ids, "status"] = "built"
+        factories.loc[ids, "ready_date"] = pd.NaT
+        changed = True
+    if scenario.without_planned_factories:
+        factories = factories[factories["status"] != "planned"]
+        changed = True
+    if scenario.justified_land_need:
+        from .intensity import intensity_check
+        check = intensity_check(ws)
+        below = check[check["below"]]
+        if len(below):
+            projects = projects.copy()
+            projects.loc[below.index, "land_mu"] = below["justified_mu"].clip(upper=below["land_mu"])
+            changed = True
+    if scenario.extra_parcels is not None and len(scenario.extra_parcels):
+        extra = scenario.extra_parcels
+        if "geometry" not in extra or extra.crs is None:
+            raise InputError("新增地块必须是带坐标系的 GeoDataFrame（字段同 parcels 图层）")
+        clash = sorted(set(extra["parcel_id"]) & set(parcels.index))
+        if clash:
+            raise InputError(f"新增地块编号与现有地块重复：{'、'.join(clash)}")
+        layers = {"zones": ws.zones.reset_index(drop=True), "factories": factories.reset_index(drop=True),
+                  "projects": projects.reset_index(drop=True),
+                  "parcels": pd.concat([parcels.reset_index(drop=True), extra.to_crs(ws.crs)], ignore_index=True)}
+        new, report = build_workspace(layers, source="scenario")
+        if new is None:
+            raise InputError(f"新增地块有误：{report.summary()}；{'；'.join(str(i) for i in report.errors[:3])}")
+        return new
+    if not changed:
+        return ws
+    new = dataclasses.replace(ws, parcels=parcels, factories=factories, projects=projects)
+    # geometry is unchanged: share the cached touching pairs (keyed by the eligible parcel ids)
+    old = ws.__dict__.get("_matching_cache", {})
+    new.__dict__["_matching_cache"] = {k: v for k, v in old.items() if k[0] == "pairs"}
+    return new
+
+
+def compare(a: MatchResult, b: MatchResult) -> dict:
+    """What changed from result ``a`` to result ``b``: newly placed / newly unplaced projects, projects that moved,
+    reason changes, and the per-zone and county differences of the gap summary."""
+    pa = {p.project_id: p for p in a.placed}
+    pb = {p.project_id: p for p in b.placed}
+    ua = {u.project_id: u for u in a.unplaced}
+    ub = {u.project_id: u for u in b.unplaced}
+    moved = [{"project_id": k, "from": _where(pa[k]), "to": _where(pb[k])}
+             for k in sorted(set(pa) & set(pb)) if _where(pa[k]) != _where(pb[k])]
+    reasons = [{"project_id": k, "from": ua[k].reason, "to": ub[k].reason}
+               for k in sorted(set(ua) & set(ub)) if ua[k].reason != ub[k].reason]
+    za = {z["zone_id"]: z for z in a.zones}
+    zb = {z["zone_id"]: z for z in b.zones}
+    numeric = ("placed_count", "placed_mu", "unplaced_count", "unplaced_mu", "available_left_mu", "pipeline_mu")
+    zones = []
+    for zid in sorted(set(za) | set(zb), key=lambda z: (z is None, str(z))):
+        x, y = za.get(zid, {}), zb.get(zid, {})
+        diff = {k: round(float(y.get(k, 0) or 0) - float(x.get(k, 0) or 0), 2) for k in numeric}
+        if any(diff.values()):
+            zones.append({"zone_id": zid, "name": (y or x).get("name"), **diff})
+    return {
+        "scenario_a": a.scenario, "scenario_b": b.scenario,
+        "newly_placed": sorted(set(pb) - set(pa)), "newly_unplaced": sorted(set(pa) - set(pb)),
+        "moved": moved, "reason_changed": reasons, "zones": zones,
+        "placed_priority": {"a": round(a.placed_priority, 6), "b": round(b.placed_priority, 6),
+                            "change": round(b.placed_priority - a.placed_priority, 6)},
+        "placed_count": {"a": len(a.placed), "b": len(b.placed), "change": len(b.placed) - len(a.placed)},
+    }
+
+
+def _where(p) -> tuple:
+    return (p.kind, p.zone_id, p.factory_id, tuple(p.parcel_ids))

@@ -1,0 +1,61 @@
+"""Unlocks (解锁措施): land actions that would place unplaced projects, each verified by applying it and re-running.
+
+Ideas come from the reasons (NOT_READY → finish these 待平整/待拆迁 parcels by the project's date;
+NO_FACTORY_SPACE with a factory still being built → complete that factory). Ideas with the same action are merged,
+ranked by the priority they target per 亩 cleared, and the best ``max_unlocks`` are applied one by one: an unlock
+is reported only with the projects the re-run actually places (that were unplaced before).
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from geo.config import setting
+from geo.vocab import PARCEL_STATUS_LABELS
+
+from .model import Unlock, iso
+from .reasons import UnlockIdea
+
+
+def _ratio(priority: float, area: float) -> float:
+    return math.inf if area <= 0 else priority / area
+
+
+def verify_unlocks(ideas: list[UnlockIdea], rerun: Callable[[tuple[str, ...], tuple[str, ...]], set[str]],
+                   placed_before: set[str], priority: dict[str, float], investment: dict[str, float],
+                   statuses: dict[str, str], progress=None) -> list[Unlock]:
+    """``rerun(parcel_ids, factory_ids)`` → ids placed after applying the action; returns verified unlocks, best
+    first (priority placed per 亩 cleared, then investment per 亩; factory completions clear no land and rank first)."""
+    merged: dict[tuple, dict] = {}
+    for idea in ideas:
+        key = (tuple(sorted(idea.parcel_ids)), idea.factory_id)
+        entry = merged.setdefault(key, {"targets": set(), "area": idea.area_mu, "dates": []})
+        entry["targets"].add(idea.project_id)
+        if idea.ready_by is not None:
+            entry["dates"].append(idea.ready_by)
+    ranked = sorted(merged.items(), key=lambda kv: (-_ratio(sum(priority[t] for t in kv[1]["targets"]), kv[1]["area"]),
+                                                     kv[0][0], kv[0][1] or ""))
+    limit = setting("matching", "max_unlocks")
+    out: list[Unlock] = []
+    for n, ((parcels, factory), entry) in enumerate(ranked[:limit]):
+        if progress is not None:
+            progress(n / max(1, min(limit, len(ranked))), f"验证解锁措施 {n + 1}")
+        after = rerun(parcels, (factory,) if factory else ())
+        places = sorted(after - placed_before)
+        if not places:
+            continue
+        prio = sum(priority.get(p, 0.0) for p in places)
+        inv = sum(investment.get(p, 0.0) for p in places)
+        by = min(entry["dates"]) if entry["dates"] else None
+        if factory:
+            detail = f"建成标准厂房 {factory}" + (f"（{iso(by)} 前）" if by is not None else "") + \
+                f"，可安排 {len(places)} 个项目"
+            out.append(Unlock("complete_factory", [], factory, 0.0, places, prio, inv, detail))
+        else:
+            kinds = "、".join(sorted({PARCEL_STATUS_LABELS.get(statuses.get(p, ""), "") for p in parcels} - {""}))
+            detail = (f"完成{kinds or '清理'}地块 {len(parcels)} 块、{entry['area']:.1f} 亩"
+                      + (f"（{iso(by)} 前）" if by is not None else "（尽快）") + f"，可安排 {len(places)} 个项目")
+            out.append(Unlock("clear", list(parcels), None, entry["area"], places, prio, inv, detail))
+    out.sort(key=lambda u: (-_ratio(u.priority, u.area_mu), -_ratio(u.investment_yi, u.area_mu),
+                            u.parcel_ids, u.factory_id or ""))
+    return out
