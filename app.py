@@ -1,0 +1,16 @@
+"""LandGap: industrial land and the 有项目、无选址 gap, in the browser (``python3 run.py app``).
+
+Thin on purpose: navigation only; each page module is UI, calling geo/, matching/, layers/.
+"""
+import streamlit as st
+
+st.set_page_config(page_title="LandGap 工业用地保障", page_icon=":material/map:", layout="wide")
+
+PAGES = [
+    st.Page("pages/map_page.py", title="用地一张图", icon=":material/map:", default=True, url_path="map"),
+    st.Page("pages/fit_page.py", title="项目选址", icon=":material/add_location:", url_path="fit"),
+    st.Page("pages/gap_page.py", title="缺口分析", icon=":material/bar_chart:", url_path="gap"),
+    st.Page("pages/briefing_page.py", title="简报", icon=":material/description:", url_path="briefing"),
+    st.Page("pages/data_page.py", title="数据管理", icon=":material/folder_open:", url_path="data"),
+]
+st.navigation(PAGES).run()

@@ -1,0 +1,231 @@
+"""What every page shares, written once: the current workspace, the sidebar filters and legend, the map panel with
+click/draw details, cached engine calls and download buttons."""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from geo.config import setting
+from geo.supply import available_report, known_industries
+from geo.units import fmt_mu
+from geo.vocab import PARCEL_STATUS_LABELS
+from geo.workspace import read_workspace
+from layers import basemaps, build, export, query
+from seeds.sample import default_workspace_path
+
+ALL = "全部"
+MAP_HEIGHT = 600
+# Only these make the app rerun: panning and zooming stay in the browser.
+MAP_RETURNS = ["last_object_clicked", "last_active_drawing"]
+
+
+# ------------------------------------------------------------------------------------------------- workspace
+
+@st.cache_resource(show_spinner="正在读取工作空间……", max_entries=4)
+def _read(path: str, mtime_ns: int):
+    return read_workspace(path)
+
+
+def workspace_path() -> Path:
+    return Path(st.session_state.setdefault("ws_path", str(default_workspace_path())))
+
+
+def current():
+    """(workspace or None, load report, key). The key changes whenever the workspace does (cache key)."""
+    if "ws_edited" in st.session_state:
+        ws = st.session_state["ws_edited"]
+        return ws, ws.report, st.session_state["ws_key"]
+    path = workspace_path()
+    ws, report = _read(str(path), path.stat().st_mtime_ns)
+    return ws, report, f"{path}:{path.stat().st_mtime_ns}"
+
+
+def require_workspace():
+    """The workspace, or stop the page with the reason (bad files are shown on 数据管理)."""
+    ws, report, key = current()
+    if ws is None:
+        st.error(f"工作空间 {report.source} 有 {report.summary()}，无法使用。请在“数据管理”页查看问题或换一个文件。")
+        st.stop()
+    return ws, key
+
+
+def set_workspace(path: str | Path | None = None, edited=None) -> None:
+    """Switch to a file, or to an edited in-memory workspace (cleared on the next switch)."""
+    for k in ("ws_edited", "match_cache", "fit_result"):
+        st.session_state.pop(k, None)
+    if path is not None:
+        st.session_state["ws_path"] = str(path)
+    if edited is not None:
+        st.session_state["ws_edited"] = edited
+        st.session_state["ws_key"] = f"edited:{time.time_ns()}"
+
+
+# --------------------------------------------------------------------------------------------- sidebar
+
+@dataclass(frozen=True)
+class Filters:
+    zone: str | None
+    statuses: tuple[str, ...]
+    industry: str | None
+    by: dt.date | None
+    min_mu: float | None
+    basemap: str
+
+
+def _persist(key: str) -> None:
+    st.session_state[key] = st.session_state["_" + key]
+
+
+def _widget(kind, label: str, key: str, default, **kw):
+    """A sidebar widget whose value survives page switches (Streamlit drops widget state of unseen pages)."""
+    st.session_state.setdefault(key, default)
+    st.session_state["_" + key] = st.session_state[key]
+    return kind(label, key="_" + key, on_change=_persist, args=(key,), **kw)
+
+
+def sidebar(ws) -> Filters:
+    """The filters every page uses, and the legend."""
+    sb = st.sidebar
+    sb.caption(f"{setting('app', 'county_name')} · {Path(ws.path).name if ws.path else '内存中的工作空间'}")
+    zones = [ALL, *ws.zones.index]
+    names = dict(ws.zones["name"])
+    with sb:
+        zone = _widget(st.selectbox, "园区", "flt_zone", ALL, options=zones,
+                       format_func=lambda z: z if z == ALL else f"{names[z]}（{z}）")
+        if st.session_state["flt_zone"] not in zones:
+            zone = ALL
+        statuses = _widget(st.multiselect, "地块状态", "flt_status", list(PARCEL_STATUS_LABELS),
+                           options=list(PARCEL_STATUS_LABELS), format_func=PARCEL_STATUS_LABELS.get)
+        industries = [ALL, *known_industries(ws.zones, ws.projects)]
+        industry = _widget(st.selectbox, "产业", "flt_industry", ALL, options=industries)
+        use_by = _widget(st.checkbox, "计入届时完成平整/拆迁的地块", "flt_use_by", False)
+        by = _widget(st.date_input, "截至日期", "flt_by", dt.date.today() + dt.timedelta(days=365),
+                     disabled=not use_by)
+        min_mu = _widget(st.number_input, "最小连片面积（亩）", "flt_min_mu", 0.0, min_value=0.0, step=10.0)
+        choices = basemaps.available_basemaps(ws.dem_path is not None)
+        basemap = _widget(st.selectbox, "底图", "flt_basemap", choices[0], options=choices,
+                          format_func=basemaps.BASEMAP_LABELS.get)
+        if basemap not in choices:
+            basemap = choices[0]
+        legend()
+    return Filters(None if zone == ALL else zone, tuple(statuses), None if industry == ALL else industry,
+                   by if use_by else None, float(min_mu) or None, basemap)
+
+
+def legend() -> None:
+    rows = "".join(f'<div><span style="display:inline-block;width:14px;height:10px;margin-right:6px;'
+                   f'background:{fill};border:2px solid {line}"></span>{label}</div>'
+                   for label, fill, line in build.legend_items())
+    st.markdown(f'<div style="font-size:13px;line-height:20px"><b>图例</b>{rows}</div>', unsafe_allow_html=True)
+
+
+# ------------------------------------------------------------------------------------------ cached facts
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def available(_ws, ws_key: str, zone: str | None, industry: str | None, by: dt.date | None,
+              min_mu: float | None) -> dict:
+    """geo.supply.available_report: the very numbers `cli.py available --json` prints."""
+    return available_report(_ws, zone=zone, industry=industry, by=by, min_mu=min_mu)
+
+
+def report_for(ws, key: str, f: Filters) -> dict:
+    return available(ws, key, f.zone, f.industry, f.by, f.min_mu)
+
+
+def zone_scope(ws, f: Filters) -> list[str]:
+    """Zones the filters select (park and industry), in the workspace's order."""
+    from geo.supply import zone_admits
+    ok = zone_admits(ws.zones, f.industry)
+    ids = [z for z in ws.zones.index if ok[z]]
+    return [z for z in ids if z == f.zone] if f.zone else ids
+
+
+def headline(report: dict) -> None:
+    """The numbers `cli.py available` prints, as metrics."""
+    zones = report["zones"]
+    c = st.columns(4)
+    c[0].metric("可供地（亩）", fmt_mu(report["total_available_mu"]))
+    c[1].metric("在途：待平整/待拆迁（亩）", fmt_mu(sum(z["pipeline_mu"] for z in zones)))
+    c[2].metric("最大连片（亩）", fmt_mu(max([z["largest_block_mu"] for z in zones] or [0.0])))
+    c[3].metric("空置标准厂房（m²）", f"{sum(z['vacant_factory_m2'] for z in zones):,.0f}")
+
+
+# ---------------------------------------------------------------------------------------------- the map
+
+def base_map(ws, f: Filters, height: int = MAP_HEIGHT):
+    """Map with zones, parcels (status filter) and factories of the selected zones."""
+    m = build.new_map(ws, f.basemap, height)
+    scope = zone_scope(ws, f)
+    build.add_zones(m, ws, scope)
+    build.add_parcels(m, ws, f.statuses, scope)
+    build.add_factories(m, ws, scope)
+    return m
+
+
+def show_map(m, key: str, height: int = MAP_HEIGHT) -> dict:
+    from streamlit_folium import st_folium
+    return st_folium(m, key=key, height=height, use_container_width=True, returned_objects=MAP_RETURNS) or {}
+
+
+def map_download(make_map, file_stem: str) -> None:
+    """The current map as one offline HTML file, built on click (deferred) by ``make_map()``."""
+    st.download_button("下载当前地图（离线 HTML）", lambda: export.standalone_html(make_map()), f"{file_stem}.html",
+                       "text/html", key=f"dl_map_{file_stem}", on_click="ignore")
+
+
+def offline_filters(f: Filters, ws) -> Filters:
+    """The same filters with an offline basemap (for downloads)."""
+    from dataclasses import replace
+    return f if f.basemap in basemaps.OFFLINE_BASEMAPS else replace(
+        f, basemap=basemaps.HILLSHADE if ws.dem_path is not None else basemaps.PLAIN)
+
+
+def interaction_panels(ws, key: str, f: Filters, out: dict) -> None:
+    """Details of the clicked parcel and the acreage inside the last drawn polygon."""
+    gcj = basemaps.needs_gcj02(f.basemap)
+    clicked = out.get("last_object_clicked")
+    if clicked:
+        pid = query.parcel_at(ws, clicked["lat"], clicked["lng"], gcj)
+        if pid:
+            blocks = query.block_index(available(ws, key, f.zone, f.industry, f.by, None))
+            parcel_panel(query.parcel_details(ws, pid, blocks))
+    drawing = out.get("last_active_drawing")
+    if drawing and drawing.get("geometry", {}).get("type") in ("Polygon", "MultiPolygon"):
+        table = query.drawn_area_by_status(ws, drawing, gcj)
+        total = query.drawn_total_mu(ws, drawing, gcj)
+        st.markdown(f"**绘制范围**：{fmt_mu(total)} 亩，其中地块面积按状态：")
+        shown = table.assign(**{"面积（亩）": table["area_mu"].round(1), "地块数": table["parcels"]})
+        st.dataframe(shown[["状态", "面积（亩）", "地块数"]], hide_index=True, width="stretch")
+
+
+def parcel_panel(d: dict) -> None:
+    with st.container(border=True):
+        st.markdown(f"**地块 {d['parcel_id']}**")
+        c = st.columns(3)
+        c[0].metric("面积（亩）", fmt_mu(d["area_mu"]))
+        c[1].metric("状态", d["status_label"])
+        c[2].metric("可供日期", d["ready_date"] or "—")
+        block = (f"{d['block_id']}（{d['block_parcels']} 块，合计 {fmt_mu(d['block_mu'])} 亩）" if d["block_id"]
+                 else "不属于可供连片地块（按当前筛选条件）")
+        st.markdown(f"所属园区：{d['zone_name']}（{d['zone_id']}）  \n所属连片：{block}  \n"
+                    f"用地类型：{d['land_use'] or '—'}")
+
+
+def excel_download(label: str, sheets: dict[str, pd.DataFrame], file_stem: str) -> None:
+    st.download_button(label, lambda: export.excel_bytes(sheets), f"{file_stem}.xlsx",
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"dl_x_{file_stem}",
+                       on_click="ignore")
+
+
+def matching_module():
+    """The matching engine, or None while it is not installed (the page says so)."""
+    try:
+        import matching
+        return matching if hasattr(matching, "match") else None
+    except ImportError:
+        return None

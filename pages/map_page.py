@@ -1,0 +1,36 @@
+"""用地一张图: parks, parcels and factories on one map; available acreage for the sidebar filters."""
+import streamlit as st
+
+from layers import build, tables
+from pages import common
+
+ws, key = common.require_workspace()
+f = common.sidebar(ws)
+st.title("用地一张图")
+report = common.report_for(ws, key, f)
+when = f"截至 {f.by}（含届时完成平整/拆迁的地块）" if f.by else "当前"
+st.caption(f"{when}可供地：按园区、产业、最小连片面积筛选；与 `python cli.py available --json` 的结果一致。")
+common.headline(report)
+
+
+def make_map(filters: common.Filters = f):
+    return build.finish(common.base_map(ws, filters), draw=True)
+
+
+left, right = st.columns([3, 1])
+with left:
+    out = common.show_map(make_map(), key="map_main")
+with right:
+    st.markdown("单击地块查看详情；用左侧工具画多边形统计范围内各状态面积。")
+    common.interaction_panels(ws, key, f, out)
+
+zones, blocks = tables.available_tables(report)
+st.subheader("各园区可供地")
+st.dataframe(zones, hide_index=True, width="stretch")
+with st.expander(f"连片地块（{len(blocks)} 片）"):
+    st.dataframe(blocks, hide_index=True, width="stretch")
+c1, c2 = st.columns(2)
+with c1:
+    common.excel_download("下载表格（Excel）", {"各园区可供地": zones, "连片地块": blocks}, "可供地")
+with c2:
+    common.map_download(lambda: make_map(common.offline_filters(f, ws)), "用地一张图")
