@@ -140,3 +140,35 @@ def compare_tables(diff: dict) -> dict[str, pd.DataFrame]:
                                   "新原因": reason_label(r["to"])} for r in diff["reason_changed"]]),
         "园区变化": pd.DataFrame(diff["zones"]).rename(columns=ZONE_GAP_LABELS),
     }
+
+
+PROJECT_COLUMNS = ["project_id", "name", "industry", "investment_yi", "land_mu", "floor_m2", "preferred_zone",
+                   "stage", "priority", "needed_by"]
+
+
+def report_table(report, layer: str | None = None, row_base: int = 0) -> pd.DataFrame:
+    """A LoadReport as a Chinese table: level, layer, row (``row_base`` added: 1 for on-screen rows), field, message."""
+    from geo.report import LEVEL_LABELS
+    rows = [{"级别": LEVEL_LABELS.get(i.level, i.level), "图层": i.layer,
+             "行": None if i.row is None else (i.row + row_base if isinstance(i.row, (int,)) else i.row),
+             "字段": F.get(i.field, i.field) if i.field else "", "说明": i.message}
+            for i in report.issues if layer is None or i.layer == layer]
+    return pd.DataFrame(rows, columns=["级别", "图层", "行", "字段", "说明"])
+
+
+def project_editor_frame(ws) -> pd.DataFrame:
+    """The project list for st.data_editor: canonical columns, stage shown as its Chinese label."""
+    p = ws.projects.reindex(columns=PROJECT_COLUMNS).reset_index(drop=True).copy()
+    p["stage"] = p["stage"].map(lambda s: PROJECT_STAGE_LABELS.get(s, s))
+    p["needed_by"] = pd.to_datetime(p["needed_by"]).dt.date
+    return p
+
+
+def editor_to_projects(ws, edited: pd.DataFrame) -> pd.DataFrame:
+    """Back from the editor: keep extra columns of existing projects (e.g. remark) matched by project id."""
+    edited = edited.copy().reset_index(drop=True)
+    extra = [c for c in ws.projects.columns if c not in PROJECT_COLUMNS]
+    if extra:
+        base = ws.projects[["project_id", *extra]].reset_index(drop=True)
+        edited = edited.merge(base, on="project_id", how="left")
+    return edited

@@ -1,0 +1,114 @@
+"""数据管理: load or switch the workspace, download it, edit the project list (validated), see the load report."""
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from geo.errors import LandGapError, ValidationError
+from geo.schema import PROJECTS
+from geo.supply import known_industries
+from geo.vocab import FIELD_LABELS, PROJECT_STAGE_LABELS
+from geo.workspace import save_workspace
+from layers import tables
+from pages import common
+from seeds.sample import default_workspace_path
+
+st.title("数据管理")
+ws, report, key = common.current()
+if ws is not None:
+    common.sidebar(ws)
+path = common.workspace_path()
+
+# ----------------------------------------------------------------------------------------- current file
+st.subheader("当前工作空间")
+edited = "ws_edited" in st.session_state
+st.markdown(f"文件：`{path}`" + ("（项目表已修改，尚未保存）" if edited else ""))
+if ws is not None:
+    c = st.columns(4)
+    c[0].metric("园区", len(ws.zones))
+    c[1].metric("地块", len(ws.parcels))
+    c[2].metric("标准厂房", len(ws.factories))
+    c[3].metric("招商项目", len(ws.projects))
+    st.caption(f"坐标系：{ws.crs.name}（EPSG:{ws.crs.to_epsg()}）；DEM：{ws.dem_path.name if ws.dem_path else '无'}")
+
+# ----------------------------------------------------------------------------------------- switch
+st.subheader("打开或切换工作空间")
+c1, c2 = st.columns(2)
+with c1:
+    upload = st.file_uploader("上传 GeoPackage（.gpkg）", type=["gpkg"])
+    if upload is not None and st.button("打开上传的文件"):
+        folder = Path(tempfile.gettempdir()) / "landgap-uploads"
+        folder.mkdir(exist_ok=True)
+        target = folder / Path(upload.name).name
+        target.write_bytes(upload.getvalue())
+        common.set_workspace(target)
+        st.rerun()
+with c2:
+    typed = st.text_input("或输入服务器上的文件路径", value=str(path))
+    if st.button("打开该路径"):
+        if Path(typed).is_file():
+            common.set_workspace(typed)
+            st.rerun()
+        else:
+            st.error(f"文件不存在：{typed}")
+    if st.button("恢复默认（示例县或 $LANDGAP_WORKSPACE）"):
+        common.set_workspace(default_workspace_path())
+        st.rerun()
+
+
+def workspace_bytes() -> bytes:
+    """The file as it stands, or the edited workspace written atomically to a temporary file."""
+    if "ws_edited" not in st.session_state:
+        return path.read_bytes()
+    with tempfile.TemporaryDirectory() as tmp:
+        return save_workspace(st.session_state["ws_edited"], Path(tmp) / path.name).read_bytes()
+
+
+st.download_button("下载工作空间（.gpkg）", workspace_bytes, path.name, "application/geopackage+sqlite3",
+                   on_click="ignore", disabled=ws is None)
+
+# ----------------------------------------------------------------------------------------- projects
+if ws is not None:
+    st.subheader("招商项目表")
+    st.caption("直接在表中修改、增加或删除行；“校验并应用”后各页面即按新表计算，“保存到文件”以原子方式写回。")
+    doc = {f.name: f.doc for f in PROJECTS.fields}
+    cfg = {c: st.column_config.Column(FIELD_LABELS.get(c, c), help=doc.get(c)) for c in tables.PROJECT_COLUMNS}
+    cfg["stage"] = st.column_config.SelectboxColumn(FIELD_LABELS["stage"], options=list(PROJECT_STAGE_LABELS.values()),
+                                                    required=True, help=doc["stage"])
+    cfg["industry"] = st.column_config.SelectboxColumn(FIELD_LABELS["industry"], required=True,
+                                                       options=known_industries(ws.zones, ws.projects))
+    cfg["preferred_zone"] = st.column_config.SelectboxColumn(FIELD_LABELS["preferred_zone"],
+                                                             options=list(ws.zones.index), help=doc["preferred_zone"])
+    cfg["needed_by"] = st.column_config.DateColumn(FIELD_LABELS["needed_by"], format="YYYY-MM-DD")
+    table = st.data_editor(tables.project_editor_frame(ws), column_config=cfg, num_rows="dynamic",
+                           hide_index=True, width="stretch", key=f"projects_editor_{key}")
+    a, b = st.columns(2)
+    if a.button("校验并应用", type="primary"):
+        try:
+            new = ws.with_projects(tables.editor_to_projects(ws, table))
+        except ValidationError as exc:
+            st.error("项目表有误，未应用。请按下表修改（行号为表中第几行）：")
+            st.dataframe(tables.report_table(exc.report, "projects", row_base=1).query("级别 == '错误'"),
+                         hide_index=True, width="stretch")
+        else:
+            common.set_workspace(edited=new)
+            st.success(f"已应用：{len(new.projects)} 个项目。")
+            st.rerun()
+    if b.button("保存到文件", disabled=not edited):
+        try:
+            save_workspace(st.session_state["ws_edited"], path)
+        except LandGapError as exc:
+            st.error(str(exc))
+        else:
+            common.set_workspace(path)
+            st.success(f"已保存到 {path}")
+            st.rerun()
+
+# ----------------------------------------------------------------------------------------- report
+st.subheader("校验报告")
+st.markdown(f"{report.source}：{report.summary()}")
+issues = tables.report_table(report)
+if issues.empty:
+    st.success("未发现问题。")
+else:
+    st.dataframe(issues, hide_index=True, width="stretch")
