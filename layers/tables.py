@@ -101,8 +101,11 @@ def unlock_table(ws, result: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def zone_gap_table(result: dict) -> pd.DataFrame:
-    frame = pd.DataFrame(result["zones"])
+def zone_gap_table(result: dict, with_total: bool = True) -> pd.DataFrame:
+    """Per-zone gap summary (the engine's rows; its county row last, named 全县合计)."""
+    rows = [dict(z, name="全县合计" if z.get("total") else z.get("name"), zone_id=z.get("zone_id") or "")
+            for z in result["zones"] if with_total or not z.get("total")]
+    frame = pd.DataFrame(rows).drop(columns=["total"], errors="ignore")
     return frame.rename(columns=ZONE_GAP_LABELS)
 
 
@@ -111,7 +114,8 @@ def gap_totals(result: dict) -> dict:
 
     The engine's own county row (``zone_id`` None) is used when it gives one, so the app shows its numbers.
     """
-    county = next((z for z in result.get("zones", []) if z.get("zone_id") in (None, "", "*")), None)
+    county = next((z for z in result.get("zones", []) if z.get("total") or z.get("zone_id") in (None, "", "*")),
+                  None)
     unplaced = result["unplaced"]
     placed = result["placed"]
     totals = {
@@ -122,9 +126,11 @@ def gap_totals(result: dict) -> dict:
         "unplaced_count": len(unplaced),
         "unplaced_mu": sum(u.get("need_mu") or 0 for u in unplaced),
         "gap_mu": sum(u.get("gap_mu") or 0 for u in unplaced),
+        "pending_yi": None,
     }
     if county:
         totals.update({k: county[k] for k in totals if county.get(k) is not None})
+        totals["pending_yi"] = county.get("pending_yi")
     return totals
 
 

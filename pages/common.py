@@ -222,6 +222,55 @@ def excel_download(label: str, sheets: dict[str, pd.DataFrame], file_stem: str) 
                        on_click="ignore")
 
 
+# --------------------------------------------------------------------------------------------- matching
+
+@st.cache_resource(max_entries=1)
+def _results() -> dict:
+    """Match results by (workspace key, scenario key), shared by sessions (the engine is deterministic)."""
+    return {}
+
+
+def scenario_controls(prefix: str, label: str):
+    """As-of date, without planned factories, justified land need → a matching.Scenario."""
+    import matching
+    with st.container(border=True):
+        st.markdown(f"**{label}**")
+        use_date = st.checkbox("按某一日期判断（计入届时完成的平整/拆迁和厂房）", key=f"{prefix}_use_date")
+        as_of = st.date_input("情景日期", dt.date.today() + dt.timedelta(days=365), key=f"{prefix}_as_of",
+                              disabled=not use_date)
+        no_planned = st.checkbox("不计规划中的标准厂房", key=f"{prefix}_no_planned")
+        justified = st.checkbox("按标准地投资强度核定用地需求", key=f"{prefix}_justified")
+    return matching.Scenario(as_of=as_of if use_date else None, without_planned_factories=no_planned,
+                             justified_land_need=justified)
+
+
+def run_match(ws, key: str, scenario):
+    """matching.match with a progress bar the first time; the cached MatchResult afterwards."""
+    import matching
+    store = _results()
+    cache_key = (key, scenario.key())
+    if cache_key not in store:
+        bar = st.progress(0.0, text=f"正在匹配：{scenario.describe()}")
+        result = matching.match(ws, scenario, progress=lambda f, msg: bar.progress(min(max(f, 0.0), 1.0), text=msg))
+        bar.empty()
+        if len(store) >= 16:
+            store.pop(next(iter(store)))
+        store[cache_key] = result
+    return store[cache_key]
+
+
+def gap_metrics(result: dict) -> None:
+    """County totals of a match answer (the engine's own county row: same as `cli.py match --json`)."""
+    from layers.tables import gap_totals
+    t = gap_totals(result)
+    c = st.columns(5)
+    c[0].metric("待安排项目（个）", t["pending_count"])
+    c[1].metric("需求用地（亩）", fmt_mu(t["pending_mu"]))
+    c[2].metric("已安排（个）", t["placed_count"])
+    c[3].metric("有项目、无选址（个）", t["unplaced_count"])
+    c[4].metric("无选址用地需求（亩）", fmt_mu(t["unplaced_mu"]))
+
+
 def matching_module():
     """The matching engine, or None while it is not installed (the page says so)."""
     try:

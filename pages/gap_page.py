@@ -1,0 +1,96 @@
+"""缺口分析: match all pending projects; placed sites, the 有项目、无选址 list with reasons, gap per park, unlocks,
+scenario controls and a side-by-side comparison of two scenarios."""
+import pandas as pd
+import streamlit as st
+
+from layers import build, tables
+from pages import common
+
+ws, key = common.require_workspace()
+f = common.sidebar(ws)
+st.title("缺口分析（有项目、无选址）")
+matching = common.matching_module()
+if matching is None:
+    st.info("匹配引擎（matching）尚未安装，本页暂不可用。")
+    st.stop()
+
+left, right = st.columns(2)
+with left:
+    scen_a = common.scenario_controls("sa", "情景 A")
+with right:
+    compare_on = st.toggle("与另一情景对比", key="compare_on")
+    scen_b = common.scenario_controls("sb", "情景 B") if compare_on else None
+
+res_a = common.run_match(ws, key, scen_a)
+a = res_a.to_dict()
+status = "最优解" if a["status"] == "optimal" else f"可行解（最优性差距 {a['gap']:.2%}）"
+st.caption(f"情景：{a['scenario']}；求解状态：{status}；与 `python cli.py match --json` 的结果一致。")
+common.gap_metrics(a)
+
+if scen_b is not None:
+    res_b = common.run_match(ws, key, scen_b)
+    b = res_b.to_dict()
+    st.subheader("情景对比")
+    ca, cb = st.columns(2)
+    with ca:
+        st.markdown(f"**A：{a['scenario']}**")
+        st.dataframe(tables.zone_gap_table(a), hide_index=True, width="stretch")
+    with cb:
+        st.markdown(f"**B：{b['scenario']}**")
+        common.gap_metrics(b)
+        st.dataframe(tables.zone_gap_table(b), hide_index=True, width="stretch")
+    diff = matching.compare(res_a, res_b)
+    st.markdown(f"B 比 A 多安排 **{diff['placed_count']['change']}** 个项目。")
+    for name, frame in tables.compare_tables(diff).items():
+        if not frame.empty:
+            st.markdown(f"**{name}**")
+            st.dataframe(frame, hide_index=True, width="stretch")
+
+placed = tables.placed_table(ws, a)
+unplaced = tables.unplaced_table(ws, a)
+unlocks = tables.unlock_table(ws, a)
+zone_gap = tables.zone_gap_table(a)
+
+
+def make_map(filters: common.Filters = f):
+    m = common.base_map(ws, filters)
+    sites = tables.sites_frame(ws, [dict(p, zone=tables.zone_name(ws, p["zone_id"])) for p in a["placed"]])
+    build.add_sites(m, sites, "placed", [("project_id", "项目编号", "text"), ("name", "项目名称", "text"),
+                                         ("site_mu", "选址面积", "mu"), ("zone", "园区", "text")],
+                    {"project_id": "project_id", "name": "name", "site_mu": "site_mu", "zone": "zone"})
+    unlock_ids = sorted({p for u in a["unlocks"] for p in u["parcel_ids"]})
+    if unlock_ids:
+        up = ws.metric("parcels").loc[unlock_ids]
+        build.add_sites(m, up, "unlock", build.PARCEL_FIELDS[:3], {"id": "parcel_id", "s": "status", "a": "area_mu"})
+    return build.finish(m, draw=True)
+
+
+st.subheader("选址分布")
+mcol, pcol = st.columns([3, 1])
+with mcol:
+    out = common.show_map(make_map(), key="map_gap")
+with pcol:
+    st.markdown("红色为已安排的选址，橙色虚线为建议优先平整/拆迁的地块。")
+    common.interaction_panels(ws, key, f, out)
+
+st.subheader(f"有项目、无选址（{len(unplaced)} 个）")
+st.dataframe(unplaced, hide_index=True, width="stretch")
+st.subheader("各园区缺口")
+chart = pd.DataFrame([z for z in a["zones"] if not z.get("total")]).set_index("name")[
+    ["unplaced_mu", "available_left_mu", "pipeline_mu"]].rename(columns=tables.ZONE_GAP_LABELS)
+st.bar_chart(chart, stack=False, y_label="亩")
+st.dataframe(zone_gap, hide_index=True, width="stretch")
+st.subheader("建议措施（按每亩可落地项目排序，均已复核）")
+if unlocks.empty:
+    st.write("无：未安排的项目不能靠完成现有在途地块或厂房解决。")
+else:
+    st.dataframe(unlocks, hide_index=True, width="stretch")
+st.subheader(f"已安排项目（{len(placed)} 个）")
+st.dataframe(placed, hide_index=True, width="stretch")
+
+c1, c2 = st.columns(2)
+with c1:
+    common.excel_download("下载全部表格（Excel）", {"无选址项目": unplaced, "各园区缺口": zone_gap, "建议措施": unlocks,
+                                            "已安排项目": placed}, "缺口分析")
+with c2:
+    common.map_download(lambda: make_map(common.offline_filters(f, ws)), "缺口分析地图")
