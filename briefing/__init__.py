@@ -91,18 +91,13 @@ class Briefing:
 
 
 def _intensity_flags(ws) -> list[dict]:
-    """The 标准地 check's flagged projects as plain dicts (empty when the matching package has no check)."""
+    """The 标准地 check's projects below their floor (``matching.intensity_check``), as plain dicts."""
     try:
-        from matching import intensity_check
-    except ImportError:
+        from matching.intensity import intensity_check
+    except ImportError:   # the matching package is optional for a preview of the stock alone
         return []
-    flags = intensity_check(ws)
-    if hasattr(flags, "to_dict") and not isinstance(flags, list):
-        flags = flags.to_dict(orient="records") if hasattr(flags, "columns") else flags.to_dict()
-    if isinstance(flags, dict):
-        flags = flags.get("flags", flags.get("projects", []))
-    return [f if isinstance(f, dict) else getattr(f, "to_dict", lambda: vars(f))() for f in flags
-            if (f.get("flagged", True) if isinstance(f, dict) else getattr(f, "flagged", True))]
+    table = intensity_check(ws)
+    return table[table["below"]].to_dict(orient="records")
 
 
 def _data_date(ws) -> dt.date | None:

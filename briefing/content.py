@@ -209,7 +209,6 @@ def compute_facts(ws, result: dict, as_of: dt.date | None = None, data_date: dt.
     by_unplaced = {u["project_id"]: u for u in unplaced}
     projects["placed"] = projects.index.isin(list(by_placed))
     projects["unplaced"] = projects.index.isin(list(by_unplaced))
-    projects["zone_name"] = [_zone_name(ws, z) for z in projects["preferred_zone"]]
 
     # Land stock per zone and status (net_mu: overlaps counted once, so the table adds up).
     parcels = ws.parcels
@@ -226,35 +225,47 @@ def compute_facts(ws, result: dict, as_of: dt.date | None = None, data_date: dt.
     zones["vacant_m2"] = fac.groupby("zone_id")["vacant_m2"].sum().reindex(zones.index, fill_value=0.0) \
         if len(fac) else 0.0
 
-    # Demand per preferred zone; projects without one get their own row when there are any.
-    land = projects[projects["land_mu"] > 0]
-    demand = projects.groupby(projects["preferred_zone"].fillna(""))
-    keys = list(zones.index) + ([""] if (projects["preferred_zone"].fillna("") == "").any() else [])
+    # Demand and gap per park, as the match result's gap summary counts them: a project in its preferred park,
+    # else in the park it was placed in; an unplaced project with no preferred park in a row of its own ("").
+    where = {p["project_id"]: p.get("zone_id") for p in placed}
+    pz = pd.Series({pid: (z if isinstance(z, str) and z else where.get(pid) or "")
+                    for pid, z in projects["preferred_zone"].items()}, dtype=object)
+    projects["zone_key"] = pz.reindex(projects.index).fillna("")
+    projects["zone_name"] = [_zone_name(ws, z) for z in projects["zone_key"]]
+    rows = {("" if r.get("zone_id") is None else r["zone_id"]): r for r in result.get("zones", [])
+            if not r.get("total")}
+    keys = list(zones.index) + ([""] if "" in rows or (projects["zone_key"] == "").any() else [])
     zones = zones.reindex(keys)
     if "" in zones.index:
         zones.loc["", "name"] = NO_ZONE_LABEL
-    zones[[c for c in zones.columns if c.endswith(("_mu", "_m2"))]] = \
-        zones[[c for c in zones.columns if c.endswith(("_mu", "_m2"))]].fillna(0.0)
-    pz = projects["preferred_zone"].fillna("")
-    zones["demand_count"] = demand.size().reindex(keys, fill_value=0)
-    zones["demand_mu"] = land.groupby(pz[land.index])["land_mu"].sum().reindex(keys, fill_value=0.0)
-    zones["demand_yi"] = demand["investment_yi"].sum().reindex(keys, fill_value=0.0)
-    land_placed = land[land["placed"]]
-    zones["placed_need_mu"] = land_placed.groupby(pz[land_placed.index])["land_mu"].sum() \
-        .reindex(keys, fill_value=0.0)
+    money = [c for c in zones.columns if c.endswith(("_mu", "_m2"))]
+    zones[money] = zones[money].fillna(0.0)
     un = pd.DataFrame(unplaced, columns=["project_id", "need_mu", "reason", "gap_mu", "detail"])
     un["need_mu"] = un["need_mu"].map(_num)
     un["gap_mu"] = un["gap_mu"].map(_num)
-    un["zone"] = [pz.get(p, "") for p in un["project_id"]]
-    un["industry"] = [projects["industry"].get(p, "") for p in un["project_id"]]
+    un["zone"] = [projects["zone_key"].get(p, "") for p in un["project_id"]]
     un["investment_yi"] = [projects["investment_yi"].get(p, 0.0) for p in un["project_id"]]
-    zones["unplaced_count"] = un.groupby("zone").size().reindex(keys, fill_value=0)
-    zones["unplaced_need_mu"] = un.groupby("zone")["need_mu"].sum().reindex(keys, fill_value=0.0)
+    by_zone = projects.groupby("zone_key")
+    land = projects[projects["land_mu"] > 0]
+    # The result's own per-zone figures when it has them; the same definitions recomputed otherwise.
+    fields = {
+        "demand_count": ("pending_count", by_zone.size()),
+        "demand_mu": ("pending_mu", land.groupby("zone_key")["land_mu"].sum()),
+        "demand_yi": ("pending_yi", by_zone["investment_yi"].sum()),
+        "placed_count": ("placed_count", projects[projects["placed"]].groupby("zone_key").size()),
+        "unplaced_count": ("unplaced_count", un.groupby("zone").size()),
+        "unplaced_need_mu": ("unplaced_mu", un.groupby("zone")["need_mu"].sum()),
+        "available_left_mu": ("available_left_mu", zones["available_mu"]),
+        "pipeline_left_mu": ("pipeline_mu", zones["pipeline_mu"]),
+    }
+    for col, (key, fallback) in fields.items():
+        computed = fallback.reindex(keys, fill_value=0.0)
+        zones[col] = [_num(rows[k][key]) if k in rows and key in rows[k] else _num(computed.get(k, 0.0))
+                      for k in keys]
+    # Not in the result's gap summary: the 亩 short (gap_mu) and the investment of the unplaced, per park.
     zones["unplaced_gap_mu"] = un.groupby("zone")["gap_mu"].sum().reindex(keys, fill_value=0.0)
     zones["unplaced_yi"] = un.groupby("zone")["investment_yi"].sum().reindex(keys, fill_value=0.0)
-    zones["placed_site_mu"] = pd.Series(
-        [sum(_num(p.get("site_mu")) for p in placed if p.get("kind") == "land" and p.get("zone_id") == z)
-         for z in keys], index=keys)
+    zones["placed_need_mu"] = (zones["demand_mu"] - zones["unplaced_need_mu"]).clip(lower=0.0)
 
     factories = (fac.groupby("status").agg(count=("factory_id", "size"), floor_m2=("floor_area_m2", "sum"),
                                            vacant_m2=("vacant_m2", "sum"))
@@ -262,6 +273,7 @@ def compute_facts(ws, result: dict, as_of: dt.date | None = None, data_date: dt.
         pd.DataFrame(0, index=list(FACTORY_STATUS_LABELS), columns=["count", "floor_m2", "vacant_m2"])
 
     placed_ids = [p["project_id"] for p in placed]
+    county_row = next((r for r in result.get("zones", []) if r.get("total")), {})
     unlock_places = sorted({pid for u in unlocks for pid in u.get("places", [])})
     obj = result.get("objective", {})
     totals = {
@@ -274,9 +286,9 @@ def compute_facts(ws, result: dict, as_of: dt.date | None = None, data_date: dt.
         "factory_count": float(len(fac)),
         "factory_floor_m2": float(factories["floor_m2"].sum()),
         "factory_vacant_m2": float(factories["vacant_m2"].sum()),
-        "pending_count": float(len(projects)),
-        "pending_investment_yi": float(projects["investment_yi"].sum()),
-        "pending_land_mu": float(projects["land_mu"].sum()),
+        "pending_count": _num(county_row.get("pending_count", len(projects))),
+        "pending_investment_yi": _num(county_row.get("pending_yi", projects["investment_yi"].sum())),
+        "pending_land_mu": _num(county_row.get("pending_mu", projects["land_mu"].sum())),
         "pending_floor_m2": float(projects["floor_m2"].sum()),
         "placed_count": float(obj.get("placed_count", len(placed))),
         "placed_land_count": float(sum(p.get("kind") == "land" for p in placed)),
@@ -289,9 +301,11 @@ def compute_facts(ws, result: dict, as_of: dt.date | None = None, data_date: dt.
         "unplaced_investment_yi": float(un["investment_yi"].sum()),
         "unlock_count": float(len(unlocks)),
         "unlock_area_mu": float(sum(_num(u.get("area_mu")) for u in unlocks)),
+        "unlock_factory_m2": float(ws.factories["vacant_m2"].reindex(
+            [u["factory_id"] for u in unlocks if u.get("factory_id")]).fillna(0.0).sum()),
         "unlock_places_count": float(len(unlock_places)),
         "unlock_investment_yi": float(projects.loc[[p for p in unlock_places if p in projects.index],
-                                                   "investment_yi"].sum()),
+                                                   "investment_yi"].sum()),   # a project counted once
         "intensity_flag_count": float(len(intensity or [])),
     }
     return Facts(county=county, county_note=note, as_of=as_of, data_date=data_date or as_of,
@@ -367,7 +381,7 @@ def _demand(f: Facts) -> Section:
     parts = "；".join(f"{r.name}{int(r.demand_count)}个、拟用地{fmt_mu(r.demand_mu)}亩（可供{fmt_mu(r.available_mu)}亩）"
                      if r.Index != "" else f"{NO_ZONE_LABEL}{int(r.demand_count)}个、拟用地{fmt_mu(r.demand_mu)}亩"
                      for r in want.itertuples())
-    blocks.append(Paragraph(f"按意向园区分：{parts}。"))
+    blocks.append(Paragraph(f"按意向园区分（未明确意向园区的按落地园区计）：{parts}。"))
     return Section("demand", "二、项目用地需求", blocks)
 
 
@@ -403,7 +417,7 @@ def _match(f: Facts) -> Section:
                                                           "地块或厂房", "选址面积（亩）"],
             rows=rows, total=["合计", f"{t['placed_count']:.0f}个", "", fmt_yi(t["placed_investment_yi"]), "", "",
                               fmt_mu(t["placed_site_mu"])],
-            widths=[0.7, 3.4, 1.4, 1.2, 2.3, 2.6, 1.3], numeric=[3, 6]))
+            widths=[0.85, 3.1, 1.7, 1.2, 2.2, 2.6, 1.3], numeric=[3, 6]))
     blocks.append(Figure("map", "图1  全县工业用地与项目选址示意图"))
     return Section("match", "三、匹配结果", blocks)
 
@@ -424,7 +438,8 @@ def _gap(f: Facts) -> Section:
             f"经测算，全部{t['pending_count']:.0f}个待落地项目均可落实选址，暂无“有项目、无选址”情况。"
             f"匹配后各园区仍有可供土地，可继续用于招商引资。"), Figure("supply_demand", "图2  各园区土地供需对比")])
     worst = f.zones[f.zones["unplaced_count"] > 0].sort_values("unplaced_gap_mu", ascending=False)
-    where = "、".join(f"{r.name}（{int(r.unplaced_count)}个、缺口{fmt_mu(r.unplaced_gap_mu)}亩）"
+    where = "、".join(f"{r.name}（{int(r.unplaced_count)}个" + (f"、缺口{fmt_mu(r.unplaced_gap_mu)}亩）"
+                                                           if r.unplaced_gap_mu > 0 else "）")
                      for r in worst.itertuples())
     blocks: list[Block] = [Paragraph(
         f"经测算，全县仍有{t['unplaced_count']:.0f}个项目暂无法落实选址，涉及总投资"
@@ -435,19 +450,19 @@ def _gap(f: Facts) -> Section:
         pid = u["project_id"]
         rows.append([f"{i}", str(p.at[pid, "name"]), str(p.at[pid, "industry"]), fmt_yi(p.at[pid, "investment_yi"]),
                      _need_text(u), str(p.at[pid, "zone_name"]), reason_label(u.get("reason")),
-                     fmt_mu(_num(u.get("gap_mu")))])
+                     "—" if u.get("gap_mu") is None else fmt_mu(_num(u["gap_mu"]))])
     blocks.append(Table(
         key="gap", title="表4  “有项目、无选址”项目情况",
         columns=["序号", "项目名称", "产业", "总投资（亿元）", "需用地（亩）", "意向园区", "原因", "缺口（亩）"],
         rows=rows, total=["合计", f"{t['unplaced_count']:.0f}个", "", fmt_yi(t["unplaced_investment_yi"]),
                           fmt_mu(t["unplaced_need_mu"]), "", "", fmt_mu(t["unplaced_gap_mu"])],
-        widths=[0.7, 3.2, 1.4, 1.2, 1.2, 2.3, 1.7, 1.2], numeric=[3, 4, 7]))
+        widths=[0.85, 2.9, 1.7, 1.2, 1.2, 2.1, 1.9, 1.1], numeric=[3, 4, 7]))
     zrows = [[r.name, f"{int(r.unplaced_count)}", fmt_yi(r.unplaced_yi), fmt_mu(r.unplaced_need_mu),
-              fmt_mu(r.unplaced_gap_mu), fmt_mu(r.available_mu), fmt_mu(r.pipeline_mu)]
+              fmt_mu(r.unplaced_gap_mu), fmt_mu(r.available_left_mu), fmt_mu(r.pipeline_left_mu)]
              for r in f.zones[f.zones["unplaced_count"] > 0].itertuples()]
     blocks.append(Table(
         key="gap_by_zone", title="表5  “有项目、无选址”分园区情况",
-        columns=["意向园区", "项目数", "总投资（亿元）", "需用地（亩）", "缺口（亩）", "可供（亩）", "在途（亩）"],
+        columns=["意向园区", "项目数", "总投资（亿元）", "需用地（亩）", "缺口（亩）", "剩余可供（亩）", "剩余在途（亩）"],
         rows=zrows, total=["合计", f"{t['unplaced_count']:.0f}", fmt_yi(t["unplaced_investment_yi"]),
                            fmt_mu(t["unplaced_need_mu"]), fmt_mu(t["unplaced_gap_mu"]), "", ""],
         widths=[2.6, 1.0, 1.5, 1.5, 1.4, 1.4, 1.4], numeric=list(range(1, 7))))
@@ -486,8 +501,10 @@ def _advice(f: Facts, ws) -> Section:
             lead=f"（{cn_index(n)}）坚持“在空间上要增量”，加快推进拆迁和土地平整。"))
         for i, u in enumerate(land_unlocks, 1):
             blocks.append(Paragraph(_unlock_text(f, ws, u), lead=f"{i}. ", lead_level=3))
+    space = "、".join(([f"土地{fmt_mu(t['unlock_area_mu'])}亩"] if land_unlocks else [])
+                      + ([f"标准厂房空置面积{fmt_m2(t['unlock_factory_m2'])}平方米"] if factory_unlocks else []))
     summary = Paragraph(
-        f"上述{t['unlock_count']:.0f}项工作共涉及土地{fmt_mu(t['unlock_area_mu'])}亩，全部完成后可新增落地项目"
+        f"上述{t['unlock_count']:.0f}项工作共涉及{space}，全部完成后可新增落地项目"
         f"{t['unlock_places_count']:.0f}个、总投资{fmt_yi(t['unlock_investment_yi'])}亿元。建议列入县级重点工作，"
         f"明确责任单位和完成时限，实行台账管理、销号推进。")
     if f.unlocks and not factory_unlocks:
@@ -521,7 +538,7 @@ def _advice(f: Facts, ws) -> Section:
     if remaining:
         names = _join((p.at[u["project_id"], "name"] for u in remaining), limit=4)
         blocks.append(Paragraph(
-            f"{names}在现有和在途土地中均难以落实选址，建议积极对接项目方，引导其在其他园区选址或调整用地规模，"
+            f"{names}在现有和在途土地、标准厂房中均难以落实选址，建议积极对接项目方，引导其在其他园区选址或调整用地规模，"
             f"同步研究新增工业用地规划指标。", lead=f"（{cn_index(n)}）分类施策推动其余项目落地。"))
     else:
         blocks.append(Paragraph(
@@ -542,19 +559,23 @@ def _unlock_text(f: Facts, ws, u: dict) -> str:
     p = f.projects
     places = [pid for pid in u.get("places", []) if pid in p.index]
     names = _join(p.at[pid, "name"] for pid in places)
-    yi = _unlock_yi(f, u)
+    place_text = f"可落实{names}，总投资{fmt_yi(_unlock_yi(f, u))}亿元" if places else "可增加可供土地"
     if u.get("factory_id"):
         fid = u["factory_id"]
-        zone = ws.factories["zone_id"].get(fid)
-        what = f"{_zone_name(ws, zone)}标准厂房{fid}"
-    else:
-        ids = list(u.get("parcel_ids") or [])
-        zone_ids = ws.parcels.loc[[i for i in ids if i in ws.parcels.index], "zone_id"].unique()
-        where = "、".join(_zone_name(ws, z) for z in zone_ids)
-        what = f"{where}{'、'.join(ids)}地块"
-    place_text = f"可落实{names}，总投资{fmt_yi(yi)}亿元" if places else "可增加可供土地"
-    statuses = list(ws.parcels["status"].reindex(list(u.get("parcel_ids") or [])).dropna())
-    return f"完成{what}{action_label(u.get('action'), statuses)}（{fmt_mu(_num(u.get('area_mu')))}亩），{place_text}。"
+        fac = ws.factories.loc[fid] if fid in ws.factories.index else None
+        if fac is None:
+            return f"加快标准厂房{fid}建设，{place_text}。"
+        state = FACTORY_STATUS_LABELS.get(fac["status"], fac["status"])
+        ready = _date(fac.get("ready_date"))
+        when = f"，原计划{fmt_date(ready)}建成" if ready else ""
+        return (f"加快{_zone_name(ws, fac['zone_id'])}标准厂房{fid}建设（{state}{when}，空置面积"
+                f"{fmt_m2(_num(fac['vacant_m2']))}平方米），{place_text}。")
+    ids = list(u.get("parcel_ids") or [])
+    zone_ids = ws.parcels["zone_id"].reindex(ids).dropna().unique()
+    where = "、".join(_zone_name(ws, z) for z in zone_ids)
+    statuses = list(ws.parcels["status"].reindex(ids).dropna())
+    return (f"完成{where}{_join(ids, limit=3, unit='宗')}地块{action_label(u.get('action'), statuses)}"
+            f"（{fmt_mu(_num(u.get('area_mu')))}亩），{place_text}。")
 
 
 def _intensity_text(f: Facts, flag: dict) -> str:
@@ -564,8 +585,8 @@ def _intensity_text(f: Facts, flag: dict) -> str:
     parts = [f"{name}拟用地{fmt_mu(_num(flag.get('land_mu', p['land_mu'].get(pid, 0.0))))}亩"]
     if flag.get("intensity_wan_per_mu") is not None:
         parts.append(f"投资强度{_num(flag['intensity_wan_per_mu']):.1f}万元/亩")
-    if flag.get("threshold_wan_per_mu") is not None:
-        parts.append(f"低于{_num(flag['threshold_wan_per_mu']):.0f}万元/亩的标准")
+    if flag.get("floor_wan_per_mu") is not None:
+        parts.append(f"低于{_num(flag['floor_wan_per_mu']):.0f}万元/亩的标准")
     if flag.get("justified_mu") is not None:
         parts.append(f"按标准核定用地{fmt_mu(_num(flag['justified_mu']))}亩")
     return "，".join(parts) + "。"

@@ -73,6 +73,13 @@ def _north_arrow(ax, x: float, y: float, size: float) -> None:
 MAX_PARK_PANELS = 5
 
 
+def _gap_words(row) -> str:
+    """缺口 X 亩 when land is short; else how many projects lack a site (factory space)."""
+    if row["unplaced_gap_mu"] > 0:
+        return f"缺口{fmt_mu(row['unplaced_gap_mu'])}亩"
+    return f"{int(row['unplaced_count'])}个项目无选址"
+
+
 def _frame(ax) -> None:
     ax.set_aspect("equal")
     ax.set_xticks([])
@@ -154,7 +161,7 @@ def map_png(ws, facts: Facts, fonts: FontSet, width_mm: float = 156.0) -> bytes:
             _frame(ax)
             title = zones.at[zid, "name"]
             if gap:
-                title += f"（缺口{fmt_mu(gap_zones.at[zid, 'unplaced_gap_mu'])}亩）"
+                title += f"（{_gap_words(gap_zones.loc[zid])}）"
             ax.set_title(title, fontsize=7.5, color=GAP_COLOR if gap else "black")
             _corner_furniture(ax, north=False)
         for ax in axes[len(shown) + 1:]:

@@ -1,7 +1,7 @@
 """Chinese words for the match result's codes (reason, unlock action), as a briefing phrases them.
 
-The matching package owns the codes; the labels it exports win, so each code is named in one place. The words
-here are only the noun forms a report needs (土地平整, not 待平整) and a fallback for codes it does not label.
+The matching package owns the reason codes and their labels (matching.reasons.REASONS); the words here are only
+the noun forms a report needs for the work an unlock asks (土地平整, not the status 待平整).
 """
 from __future__ import annotations
 
@@ -11,32 +11,11 @@ from geo.vocab import PARCEL_STATUS_LABELS
 WORK_NOUNS: dict[str, str] = {"leveling": "土地平整", "demolition": "拆迁"}
 FACTORY_WORK = "标准厂房建设"
 
-_FALLBACK_REASONS: dict[str, str] = {
-    "NO_ZONE": "无准入园区",
-    "TOO_SMALL": "连片地块不足",
-    "NOT_READY": "在途地块未完成",
-    "OUTCOMPETED": "土地已安排其他项目",
-    "NO_FACTORY_SPACE": "标准厂房不足",
-}
-
-
-def _matching_labels() -> dict[str, str]:
-    try:
-        import matching
-    except ImportError:
-        return {}
-    for name in ("REASON_LABELS", "REASON_SHORT_LABELS"):
-        labels = getattr(matching, name, None)
-        if isinstance(labels, dict):
-            return labels
-    return {}
-
 
 def reason_label(code: str | None) -> str:
-    """Short Chinese label of an unplaced reason code (for the gap table's 原因 column)."""
-    if not code:
-        return ""
-    return _matching_labels().get(code) or _FALLBACK_REASONS.get(code, code)
+    """Short Chinese label of an unplaced reason code (the gap table's 原因 column), from matching.reasons."""
+    from matching.reasons import REASONS
+    return REASONS.get(code, code) if code else ""
 
 
 def action_label(action: str | None, statuses: list[str] | tuple[str, ...] = ()) -> str:
