@@ -24,11 +24,13 @@ PY = VENV / "bin" / "python"
 STAMP = VENV / ".requirements.sha256"
 
 # Debian packages: a real browser for the browser tests, CJK fonts for maps and briefings, poppler for PDF checks,
-# LibreOffice Writer (no GUI; ~260 MB installed) to turn the briefing's DOCX into PDF.
-APT_PACKAGES = ["chromium", "fonts-noto-cjk", "poppler-utils", "libreoffice-writer-nogui"]
+# LibreOffice Writer (no GUI; ~260 MB installed) to turn the briefing's DOCX into PDF, a 楷体 (AR PL UKai, 17 MB)
+# for the briefing's （一） headings.
+APT_PACKAGES = ["chromium", "fonts-noto-cjk", "poppler-utils", "libreoffice-writer-nogui", "fonts-arphic-ukai"]
 # Commands that tell whether each package is present (dpkg may be absent on non-Debian machines).
 APT_PROBES = {"chromium": "/usr/bin/chromium", "fonts-noto-cjk": "/usr/share/fonts/opentype/noto",
-              "poppler-utils": "/usr/bin/pdftotext", "libreoffice-writer-nogui": "/usr/bin/soffice"}
+              "poppler-utils": "/usr/bin/pdftotext", "libreoffice-writer-nogui": "/usr/bin/soffice",
+              "fonts-arphic-ukai": "/usr/share/fonts/truetype/arphic/ukai.ttc"}
 
 
 def sh(cmd: list[str], **kw) -> None:
