@@ -1,0 +1,45 @@
+"""简报: the land-gap report to the county government (Word, PDF) from the current match run."""
+import streamlit as st
+
+from pages import common
+
+ws, key = common.require_workspace()
+common.sidebar(ws)
+st.title("简报")
+matching = common.matching_module()
+try:
+    import briefing
+except ImportError:
+    briefing = None
+if matching is None or briefing is None:
+    st.info("匹配引擎或简报模块尚未安装，本页暂不可用。")
+    st.stop()
+
+scenario = common.scenario_controls("brief", "报告依据的情景")
+result = common.run_match(ws, key, scenario)
+
+
+@st.cache_resource(show_spinner="正在生成简报……", max_entries=4)
+def _brief(_ws, ws_key: str, scenario_key: tuple, _result, as_of):
+    return briefing.build(_ws, _result.to_dict(), as_of=as_of, scenario=_result.scenario)
+
+
+try:
+    brief = _brief(ws, key, scenario.key(), result, scenario.as_of)
+except briefing.MissingFontError as exc:
+    st.error(f"无法生成简报：{exc}")
+    st.stop()
+
+c1, c2 = st.columns(2)
+with c1:
+    st.download_button("下载 Word 简报（.docx）", brief.to_docx_bytes, f"{briefing.FILE_STEM}.docx",
+                       "application/vnd.openxmlformats-officedocument.wordprocessingml.document", on_click="ignore",
+                       type="primary")
+with c2:
+    if briefing.pdf_available():
+        st.download_button("下载 PDF", brief.to_pdf_bytes, f"{briefing.FILE_STEM}.pdf", "application/pdf",
+                           on_click="ignore")
+    else:
+        st.caption("本机未安装 LibreOffice，无法导出 PDF（Word 版不受影响）。")
+st.divider()
+st.html(brief.to_html())
