@@ -84,6 +84,26 @@ def cmd_available(args) -> int:
     return 0
 
 
+def cmd_brief(args) -> int:
+    import briefing
+    import matching
+    from geo.units import fmt_mu
+    for path, suffix in ((args.out, ".docx"), (args.pdf, ".pdf")):
+        if path is not None and path.suffix.lower() != suffix:
+            raise InputError(f"输出文件 {path} 的扩展名应为 {suffix}")
+    ws = _workspace(args)
+    result = matching.match(ws, matching.Scenario(as_of=args.as_of) if args.as_of else None).to_dict()
+    brief = briefing.build(ws, result, as_of=args.as_of)
+    docx = brief.to_docx(args.out)
+    pdf = brief.to_pdf(args.pdf, docx_path=docx) if args.pdf else None
+    t = brief.totals
+    payload = {"docx": str(docx), "pdf": str(pdf) if pdf else None, "title": brief.title, "totals": t}
+    _emit(args, payload, f"已生成简报《{brief.title}》：{docx}" + (f"、{pdf}" if pdf else "") +
+          f"\n待落地项目 {t['pending_count']:.0f} 个，可落实选址 {t['placed_count']:.0f} 个；有项目、无选址 "
+          f"{t['unplaced_count']:.0f} 个，用地缺口 {fmt_mu(t['unplaced_gap_mu'])} 亩")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="cli.py", description="LandGap 工业用地保障与“有项目、无选址”分析")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
@@ -109,6 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--industry", help="产业，如 纺织鞋服")
     p.add_argument("--by", type=_date, help="截至日期 YYYY-MM-DD：计入届时完成平整/拆迁的地块")
     p.add_argument("--min-mu", type=_number, help="只计入不小于该面积（亩）的连片地块")
+
+    p = command("brief", cmd_brief, "生成工业用地保障和“有项目、无选址”情况报告（Word，可选 PDF）")
+    p.add_argument("--out", type=Path, required=True, help="输出 Word 文件（.docx）")
+    p.add_argument("--pdf", type=Path, help="同时输出 PDF（需 LibreOffice）")
+    p.add_argument("--as-of", type=_date, help="截至日期 YYYY-MM-DD：计入届时完成平整/拆迁的地块，并作报告日期")
     return parser
 
 
