@@ -88,7 +88,7 @@ if ws is not None:
             new = ws.with_projects(tables.editor_to_projects(ws, table))
         except ValidationError as exc:
             st.error("项目表有误，未应用。请按下表修改（行号为表中第几行）：")
-            st.dataframe(tables.report_table(exc.report, "projects", row_base=1).query("级别 == '错误'"),
+            st.dataframe(tables.report_table(exc.report, "projects").query("级别 == '错误'"),
                          hide_index=True, width="stretch")
         else:
             common.set_workspace(edited=new)

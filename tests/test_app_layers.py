@@ -1,0 +1,111 @@
+"""The map layers and their pure helpers: offline assets only, key never in downloads, clicks and drawings."""
+from __future__ import annotations
+
+import re
+
+import pytest
+import shapely
+from pyproj import Transformer
+
+from geo.crs import CGCS2000
+from layers import assets, basemaps, build, export, query, tables
+from layers.gcj02 import gcj02_to_wgs84, wgs84_to_gcj02
+
+CDN = re.compile(r"cdn\.jsdelivr|unpkg\.com|cdnjs\.|ajax\.googleapis|fonts\.googleapis|code\.jquery|bootstrapcdn")
+
+
+def full_map(ws, basemap=basemaps.HILLSHADE, draw=True):
+    m = build.new_map(ws, basemap)
+    build.add_zones(m, ws)
+    build.add_parcels(m, ws)
+    build.add_factories(m, ws)
+    return build.finish(m, draw=draw)
+
+
+def test_map_loads_only_local_assets(sample_ws):
+    html = full_map(sample_ws).get_root().render()
+    urls = re.findall(r'(?:src|href)="([^"#]+)"', html)
+    assert urls and all(u.startswith(assets.URL_PREFIX) for u in urls), urls
+    assert not CDN.search(html)
+
+
+def test_st_folium_gets_only_local_links(sample_ws):
+    """st_folium hands each element's default_js/css to its iframe: all must be ours."""
+    m = full_map(sample_ws)
+    links = [url for el in m._children.values() for _, url in getattr(el, "default_js", []) + getattr(el, "default_css", [])]
+    links += [url for _, url in m.default_js + m.default_css]
+    assert links and all(u.startswith(assets.URL_PREFIX) for u in links)
+
+
+def test_standalone_html_is_offline_and_never_has_the_tianditu_key(sample_ws, monkeypatch):
+    if assets.missing():
+        pytest.skip("前端资源未安装：python -m layers.assets")
+    monkeypatch.setenv("LANDGAP_TIANDITU_KEY", "SECRETKEY123")
+    assert basemaps.TIANDITU in basemaps.available_basemaps(True)
+    online = full_map(sample_ws, basemaps.TIANDITU).get_root().render()
+    assert "SECRETKEY123" in online                       # the live map uses it ...
+    with pytest.raises(ValueError):
+        export.standalone_html(full_map(sample_ws, basemaps.TIANDITU))   # ... a download never may
+    html = export.standalone_html(full_map(sample_ws)).decode()
+    assert "SECRETKEY123" not in html
+    assert not re.findall(r'<script[^>]+src=|<link[^>]+href=', html)
+    assert "L.Control.Draw" in html and "leaflet" in html.lower()
+
+
+def test_parcel_click_and_block_details(sample_ws):
+    report = __import__("geo.supply", fromlist=["x"]).available_report(sample_ws)
+    pid = report["blocks"][0]["parcel_ids"][0]
+    pt = sample_ws.metric("parcels").loc[pid].geometry.representative_point()
+    lon, lat = Transformer.from_crs(sample_ws.metric_crs, CGCS2000, always_xy=True).transform(pt.x, pt.y)
+    assert query.parcel_at(sample_ws, lat, lon) == pid
+    glon, glat = wgs84_to_gcj02(lon, lat)
+    assert query.parcel_at(sample_ws, float(glat), float(glon), gcj02=True) == pid
+    d = query.parcel_details(sample_ws, pid, query.block_index(report))
+    assert d["block_id"] == report["blocks"][0]["block_id"]
+    assert d["block_mu"] == pytest.approx(report["blocks"][0]["area_mu"])
+    assert d["status_label"] == "可供"
+
+
+def test_drawn_polygon_acreage_by_status(sample_ws):
+    """A polygon around one zone holds exactly that zone's parcels, by status, ellipsoidal 亩."""
+    zone = sample_ws.zones.index[0]
+    ring = sample_ws.metric("zones").loc[zone].geometry.buffer(5)
+    ll = shapely.transform(ring, lambda xy: __import__("numpy").column_stack(
+        Transformer.from_crs(sample_ws.metric_crs, CGCS2000, always_xy=True).transform(xy[:, 0], xy[:, 1])))
+    table = query.drawn_area_by_status(sample_ws, {"type": "Feature", "geometry": shapely.geometry.mapping(ll)})
+    parcels = sample_ws.parcels[sample_ws.parcels["zone_id"] == zone]
+    expected = parcels.groupby("status")["area_mu"].sum()
+    got = table.set_index("status")["area_mu"]
+    for status, mu in expected.items():
+        assert got[status] == pytest.approx(mu, rel=2e-3)
+    assert set(table["状态"]) >= {"可供", "已供"}
+
+
+def test_gcj02_shift_is_hundreds_of_metres_and_invertible():
+    lon, lat = 105.5, 30.5
+    glon, glat = wgs84_to_gcj02(lon, lat)
+    shift_m = ((glon - lon) * 96000) ** 2 + ((glat - lat) * 111000) ** 2
+    assert 200 ** 2 < shift_m < 800 ** 2
+    back = gcj02_to_wgs84(glon, glat)
+    assert abs(back[0] - lon) < 1e-7 and abs(back[1] - lat) < 1e-7
+
+
+def test_excel_has_chinese_headers(sample_ws):
+    import io
+
+    import openpyxl
+    zones, blocks = tables.available_tables(__import__("geo.supply", fromlist=["x"]).available_report(sample_ws))
+    book = openpyxl.load_workbook(io.BytesIO(export.excel_bytes({"各园区可供地": zones, "连片地块": blocks})))
+    header = [c.value for c in book["各园区可供地"][1]]
+    assert header[:3] == ["园区编号", "园区", "可供面积（亩）"]
+
+
+def test_project_editor_errors_name_row_and_field(sample_ws):
+    from geo.errors import ValidationError
+    frame = tables.project_editor_frame(sample_ws)
+    frame.loc[3, "land_mu"] = -5
+    with pytest.raises(ValidationError) as err:
+        sample_ws.with_projects(tables.editor_to_projects(sample_ws, frame))
+    shown = tables.report_table(err.value.report, "projects")   # rows count from 1, as on screen
+    bad = shown[shown["级别"] == "错误"]
+    assert (bad["行"] == 4).any() and (bad["字段"] == "拟用地（亩）").any()
