@@ -53,31 +53,35 @@ def _closing_md(document: Document) -> list[str]:
     return out
 
 
+# Every rule is scoped to .lg-brief: the app embeds this HTML in its own page (st.html), where a bare body{} rule
+# would restyle the whole app.
 _CSS = """
-body{font-family:"仿宋_GB2312","仿宋","FangSong","Noto Serif CJK SC","Source Han Serif SC",serif;font-size:16pt;
- line-height:1.8;max-width:156mm;margin:2em auto;color:#000}
-h1{font-family:"方正小标宋简体","Noto Serif CJK SC",serif;font-size:22pt;text-align:center;font-weight:bold;
- line-height:1.5}
-h2{font-family:"黑体","SimHei","Noto Sans CJK SC",sans-serif;font-size:16pt;font-weight:normal;text-indent:2em;margin:.4em 0}
-p{text-indent:2em;margin:0;text-align:justify}
-p.addressee{text-indent:0}
-p.right{text-align:right;padding-right:2em}
-.lead2{font-family:"楷体_GB2312","楷体","KaiTi","Noto Serif CJK SC",serif}
-.lead3{font-weight:bold}
-table{border-collapse:collapse;width:100%;font-size:10.5pt;line-height:1.4;margin:.2em 0 1em}
-th,td{border:1px solid #000;padding:2px 4px;text-align:center}
-th{font-family:"黑体","SimHei","Noto Sans CJK SC",sans-serif;font-weight:normal}
-td.num{text-align:right} tr.total td{font-weight:bold}
-.caption{font-family:"黑体","SimHei","Noto Sans CJK SC",sans-serif;font-size:14pt;text-align:center;text-indent:0}
-figure{margin:.5em 0;text-align:center} figure img{max-width:100%}
+.lg-brief{font-family:"仿宋_GB2312","仿宋","FangSong","Noto Serif CJK SC","Source Han Serif SC",serif;font-size:16pt;
+ line-height:1.8;max-width:156mm;margin:1em auto;color:#000;background:#fff}
+.lg-brief h1{font-family:"方正小标宋简体","Noto Serif CJK SC",serif;font-size:22pt;text-align:center;font-weight:bold;
+ line-height:1.5;margin:.5em 0 1em}
+.lg-brief h2{font-family:"黑体","SimHei","Noto Sans CJK SC",sans-serif;font-size:16pt;font-weight:normal;
+ text-indent:2em;margin:.4em 0}
+.lg-brief p{text-indent:2em;margin:0;text-align:justify}
+.lg-brief p.addressee{text-indent:0}
+.lg-brief p.right{text-align:right;padding-right:2em}
+.lg-brief .lead2{font-family:"楷体_GB2312","楷体","KaiTi","AR PL UKai CN","Noto Serif CJK SC",serif}
+.lg-brief .lead3{font-weight:bold}
+.lg-brief table{border-collapse:collapse;width:100%;font-size:10.5pt;line-height:1.4;margin:.2em 0 1em}
+.lg-brief th,.lg-brief td{border:1px solid #000;padding:2px 4px;text-align:center}
+.lg-brief th{font-family:"黑体","SimHei","Noto Sans CJK SC",sans-serif;font-weight:normal}
+.lg-brief td.num{text-align:right} .lg-brief tr.total td{font-weight:bold}
+.lg-brief .caption{font-family:"黑体","SimHei","Noto Sans CJK SC",sans-serif;font-size:14pt;text-align:center;
+ text-indent:0}
+.lg-brief figure{margin:.5em 0;text-align:center} .lg-brief figure img{max-width:100%}
 """
 
 
 def to_html(document: Document) -> str:
-    """One self-contained HTML page (styles and figures inline)."""
+    """One self-contained HTML page (styles and figures inline, styles scoped to ``div.lg-brief``)."""
     e = html.escape
     out = [f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>{e(document.title)}</title>"
-           f"<style>{_CSS}</style></head><body>",
+           f"</head><body><div class='lg-brief'><style>{_CSS}</style>",
            "<h1>" + "<br>".join(e(x) for x in document.title_lines) + "</h1>",
            f"<p class='addressee'>{e(document.addressee)}</p>"]
 
@@ -114,5 +118,5 @@ def to_html(document: Document) -> str:
                            f"<figcaption class='caption'>{e(b.title)}</figcaption></figure>")
     if not any(s.key == "appendix" for s in document.sections):
         out += closing()
-    out.append("</body></html>")
+    out.append("</div></body></html>")
     return "\n".join(out)

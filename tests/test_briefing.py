@@ -3,6 +3,7 @@ image, degenerate counties, and the missing-font error."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import shutil
 import subprocess
@@ -267,3 +268,14 @@ def test_missing_libreoffice_is_a_clear_error(sample, tmp_path, monkeypatch):
     assert not briefing.pdf_available()
     with pytest.raises(briefing.ConverterError, match="libreoffice-writer-nogui"):
         b.to_pdf(tmp_path / "x.pdf")
+
+
+def test_cli_brief_writes_the_word_file(tmp_path, capsys):
+    import cli
+    out = tmp_path / "报告.docx"
+    assert cli.main(["brief", "--out", str(out), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert out.exists() and payload["docx"] == str(out) and payload["pdf"] is None
+    assert _headings(out) == HEADINGS
+    assert cli.main(["brief", "--out", str(tmp_path / "x.txt")]) == 1
+    assert "扩展名应为 .docx" in capsys.readouterr().err
