@@ -334,7 +334,7 @@ def _basic(f: Facts) -> Section:
         rows=[[r.name, r.industries or "不限"] + [fmt_mu(getattr(r, f"{c}_mu")) for c in cols] + [fmt_m2(r.vacant_m2)]
               for r in zones.itertuples()],
         total=["合计", ""] + [fmt_mu(t[f"{c}_mu"]) for c in cols] + [fmt_m2(t["factory_vacant_m2"])],
-        widths=[2.9, 1.7, 1.2, 1.2, 1.2, 1.3, 1.2, 1.4], numeric=list(range(2, 8))))
+        widths=[2.9, 1.4, 1.3, 1.3, 1.3, 1.4, 1.3, 1.4], numeric=list(range(2, 8))))
     if t["factory_count"]:
         fac = f.factories
         parts = "，".join(f"{label}{int(fac.at[s, 'count'])}栋、{fmt_m2(fac.at[s, 'floor_m2'])}平方米"

@@ -314,9 +314,12 @@ def write_docx(document: Document, fonts: FontSet, target: str | os.PathLike | i
 def _closing(doc, document: Document, fonts: FontSet) -> None:
     """特此报告。, a blank line, then the issuer and the date (GB/T 9704 layout)."""
     body = [p for p in document.closing if p.kind == "body"]
+    first = len(doc.paragraphs)
     for para in body:
         _paragraph(doc, para, fonts)
     doc.add_paragraph(style="公文正文")
     sig = next((p.text for p in document.closing if p.kind == "signature"), "")
     date = next((p.text for p in document.closing if p.kind == "date"), "")
     _signature(doc, sig, date, fonts)
+    for p in doc.paragraphs[first:-1]:   # 特此报告, issuer and date never part across a page break
+        p.paragraph_format.keep_with_next = True

@@ -233,7 +233,8 @@ def test_county_with_no_pending_project(no_pending):
     text = _text(path)
     assert "目前全县暂无在谈、已签约或已开工的待落地项目" in text
     assert "不存在“有项目、无选址”情况" in text
-    pdf = b.to_pdf(ARTIFACTS / "no_pending.pdf", docx_path=path)
+    pdf = ARTIFACTS / "no_pending.pdf"
+    pdf.write_bytes(b.to_pdf_bytes())          # the app's path: DOCX in a temporary folder, then PDF
     flat = re.sub(r"\s+", "", subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout)
     assert all(h in flat for h in HEADINGS)
 
