@@ -24,10 +24,14 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .content import Document, build_document
 from .fonts import FontSet, MissingFontError, resolve_fonts
 from .pdf import ConverterError, docx_to_pdf, soffice
+
+if TYPE_CHECKING:
+    from geo.workspace import Workspace
 
 __all__ = ["Briefing", "build", "MissingFontError", "ConverterError", "pdf_available", "FILE_STEM"]
 
@@ -107,7 +111,7 @@ def _data_date(ws) -> dt.date | None:
     return None
 
 
-def build(ws, result: dict, as_of: dt.date | None = None, *, scenario: str | None = None,
+def build(ws: Workspace, result: dict, as_of: dt.date | None = None, *, scenario: str | None = None,
           intensity: list[dict] | None = None, data_date: dt.date | None = None, issuer: str | None = None,
           addressee: str | None = None, figures: bool = True) -> Briefing:
     """The briefing of one match run: ``result`` is ``matching.match(ws, ...).to_dict()`` on this ``ws``.

@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,9 @@ from geo.vocab import (FACTORY_STATUS_LABELS, INDUSTRIES, PARCEL_STATUS_LABELS, 
                        PROJECT_STAGE_LABELS)
 
 from .labels import action_label, reason_label
+
+if TYPE_CHECKING:
+    from geo.workspace import Workspace
 
 CN_NUMERALS = "一二三四五六七八九十"
 SECTION_KEYS = ("basic", "demand", "match", "gap", "advice", "appendix")
@@ -194,7 +197,7 @@ def _zone_name(ws, zone_id) -> str:
     return str(ws.zones["name"].get(zone_id, zone_id))
 
 
-def compute_facts(ws, result: dict, as_of: dt.date | None = None, data_date: dt.date | None = None,
+def compute_facts(ws: Workspace, result: dict, as_of: dt.date | None = None, data_date: dt.date | None = None,
                   scenario: str | None = None, intensity: list[dict] | None = None) -> Facts:
     """Numbers from the match result (placed, unplaced, unlocks, objective) and the workspace's stock."""
     as_of = as_of or dt.date.today()
@@ -611,7 +614,7 @@ def _appendix(f: Facts, fonts_note: str) -> Section:
     return Section("appendix", "附：测算方法和数据说明", blocks, new_page=True)
 
 
-def build_document(ws, result: dict, as_of: dt.date | None = None, data_date: dt.date | None = None,
+def build_document(ws: Workspace, result: dict, as_of: dt.date | None = None, data_date: dt.date | None = None,
                    scenario: str | None = None, intensity: list[dict] | None = None,
                    issuer: str | None = None, addressee: str | None = None, fonts_note: str = "") -> Document:
     """The whole document model; pure (no files, no rendering)."""

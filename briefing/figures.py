@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import threading
+from typing import TYPE_CHECKING
 import warnings
 
 import geopandas as gpd
@@ -22,6 +23,9 @@ from geo.vocab import PARCEL_STATUS_COLORS, PARCEL_STATUS_LABELS, PIPELINE_STATU
 
 from .content import Facts
 from .fonts import Face, FontSet
+
+if TYPE_CHECKING:
+    from geo.workspace import Workspace
 
 MM_PER_INCH = 25.4
 DPI = 200
@@ -71,6 +75,7 @@ def _north_arrow(ax, x: float, y: float, size: float) -> None:
 
 
 MAX_PARK_PANELS = 5
+MAX_CHART_PARKS = 12
 
 
 def _gap_words(row) -> str:
@@ -106,7 +111,7 @@ def _corner_furniture(ax, north: bool) -> None:
         _north_arrow(ax, x1 - (x1 - x0) * 0.08, y1 - (y1 - y0) * 0.2, (y1 - y0) * 0.12)
 
 
-def map_png(ws, facts: Facts, fonts: FontSet, width_mm: float = 156.0) -> bytes:
+def map_png(ws: Workspace, facts: Facts, fonts: FontSet, width_mm: float = 156.0) -> bytes:
     """An overview of the parks and one panel per park (parcels by status, placed sites, the parks wanted by
     unplaced projects in red), each with a scale bar; north arrow and legend shared."""
     zones = ws.metric("zones")
@@ -183,6 +188,9 @@ def map_png(ws, facts: Facts, fonts: FontSet, width_mm: float = 156.0) -> bytes:
 def supply_demand_png(facts: Facts, fonts: FontSet, width_mm: float = 156.0) -> bytes:
     """Per park: supply (available + pipeline) against land demand (placed need + 无选址 need)."""
     zones = facts.zones[(facts.zones["demand_count"] > 0) | (facts.zones.index != "")]
+    if len(zones) > MAX_CHART_PARKS:   # a large county: the parks with the largest gap, then demand
+        top = zones.sort_values(["unplaced_need_mu", "demand_mu"], ascending=False).index[:MAX_CHART_PARKS]
+        zones = zones[zones.index.isin(top)]
     names = list(zones["name"])
     n = len(names)
     height_mm = 28 + 13 * max(n, 1)

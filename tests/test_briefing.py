@@ -280,3 +280,19 @@ def test_cli_brief_writes_the_word_file(tmp_path, capsys):
     assert _headings(out) == HEADINGS
     assert cli.main(["brief", "--out", str(tmp_path / "x.txt")]) == 1
     assert "扩展名应为 .docx" in capsys.readouterr().err
+
+
+def test_intensity_flags_become_advice(sample):
+    ws = sample[0]
+    projects = ws.projects.copy()
+    projects.loc["P-QT-07", "investment_yi"] = 0.2        # 40 万元/亩 on 50 亩: below any 标准地 floor
+    ws2 = ws.with_projects(projects)
+    flagged = matching.intensity_check(ws2)
+    flagged = flagged[flagged["below"]]
+    assert "P-QT-07" in flagged.index
+    b = briefing.build(ws2, matching.match(ws2).to_dict(), as_of=AS_OF, figures=False)
+    md = b.to_markdown()
+    row = flagged.loc["P-QT-07"]
+    assert (f"家居定制生产基地项目拟用地{fmt_mu(row['land_mu'])}亩，投资强度{row['intensity_wan_per_mu']:.1f}万元/亩，"
+            f"低于{row['floor_wan_per_mu']:.0f}万元/亩的标准，按标准核定用地{fmt_mu(row['justified_mu'])}亩") in md
+    assert b.totals["intensity_flag_count"] == len(flagged)
