@@ -18,6 +18,7 @@ from geo.config import setting
 from geo.units import M2_PER_MU
 
 _MIN_PART_M2 = 1.0          # parts smaller than this are numerical dust from cutting, not land
+GRID_M = 0.001              # overlay operations snap to a 1 mm grid: robust against near-coincident edges
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ def _sweep(piece, need: float, hi_area: float, axis: int, from_low: bool):
         mid = (a + b) / 2
         area = shapely.area(shapely.clip_by_rect(piece, *side(mid)))
         if need <= area <= hi_area:
-            return shapely.intersection(piece, shapely.box(*side(mid)))
+            return shapely.intersection(piece, shapely.box(*side(mid)), grid_size=GRID_M)
         grow = area < need
         if from_low:
             a, b = (mid, b) if grow else (a, mid)
@@ -124,10 +125,10 @@ def carve(free, need_m2: float, rules: CarveRules):
             if len(site_parts) != 1:
                 continue
             site = site_parts[0]
-            rest = _parts(shapely.difference(rotated, site))
+            rest = _parts(shapely.difference(rotated, site, grid_size=GRID_M))
             slivers = [r for r in rest if is_sliver(r, rules) and shapely.intersects(shapely.buffer(r, 0.01), site)]
             if slivers:
-                merged = _parts(shapely.union_all([site, *slivers]))
+                merged = _parts(shapely.union_all([site, *slivers], grid_size=GRID_M))
                 if len(merged) != 1:
                     continue
                 site = merged[0]
@@ -144,4 +145,4 @@ def carve(free, need_m2: float, rules: CarveRules):
 def _union(parts: list):
     if not parts:
         return shapely.Polygon()
-    return shapely.union_all(parts) if len(parts) > 1 else parts[0]
+    return shapely.union_all(parts, grid_size=GRID_M) if len(parts) > 1 else parts[0]

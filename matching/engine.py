@@ -18,9 +18,9 @@ from geo.config import setting
 from geo.units import M2_PER_MU
 
 from .candidates import LandModel, admitting_zones, factory_ready_mask, land_model, project_level
-from .carve import CarveRules, carve
+from .carve import GRID_M, CarveRules, carve
 from .model import Placement
-from .solve import Solution, greedy, solve
+from .solve import Solution, greedy, solve_sparse
 
 # Tie-break weights inside one project's share (lexicographic in spirit: preferred zone, then least surplus, then
 # earliest ready date); standard-factory options get the surplus bonus in full (policy: factories before land).
@@ -176,7 +176,7 @@ class Instance:
             rr.append(n_rows + row)
             cc.append(np.concatenate(cols_all))
             vv.append(np.concatenate(coef_all))
-            rhs.append(self.free_mu.loc[uniq].to_numpy())
+            rhs.append(np.maximum(self.free_mu.loc[uniq].to_numpy(), 0.0))
             n_rows += len(uniq)
             self.top_level = top
         fac = np.flatnonzero(self.col_kind == 1)
@@ -198,7 +198,8 @@ class Instance:
         t0 = time.perf_counter()
         for attempt in range(rounds + 1):
             left = max(1.0, time_limit - (time.perf_counter() - t0))
-            sol = solve(A, rhs, self.value, left, self.abs_gap, progress)
+            sol = solve_sparse(A, rhs, self.value, self.col_p, setting("matching", "columns_per_project"),
+                               setting("matching", "max_columns"), left, self.abs_gap, progress)
             chosen = np.flatnonzero(sol.x > 0.5)
             placements, failed = self._carve_all(chosen)
             if not failed:
@@ -239,7 +240,7 @@ class Instance:
                 if tree is not None:
                     hit = tree.query(free, predicate="intersects")
                     if len(hit):
-                        free = shapely.difference(free, shapely.union_all(taken[hit]))
+                        free = shapely.difference(free, shapely.union_all(taken[hit]), grid_size=GRID_M)
                 sites = None
                 for order in ("desc", "asc"):
                     sites = self._carve_root(free, cols, order)
@@ -272,7 +273,8 @@ class Instance:
         for k, i in enumerate(seq):
             c = int(cols[i])
             key = int(self.col_res[c])
-            region = free if int(self.li[p[i]]) == self.top_level else shapely.intersection(free, m.geometry(key))
+            region = free if int(self.li[p[i]]) == self.top_level else shapely.intersection(free, m.geometry(key),
+                                                                                          grid_size=GRID_M)
             scale = float(m.blocks.at[key, "scale"])
             rules = CarveRules.from_config(scale)
             need_m2 = self.need[p[i]] * M2_PER_MU / scale
@@ -283,7 +285,7 @@ class Instance:
                 return None
             site, _ = got
             out.append((c, site))
-            free = shapely.difference(free, site)
+            free = shapely.difference(free, site, grid_size=GRID_M)
         return out
 
     def _land_placement(self, c: int, site) -> Placement:

@@ -128,3 +128,70 @@ def greedy(A: csr_matrix, rhs: np.ndarray, value: np.ndarray, col_project: np.nd
             x[c] = 1
             done.add(p)
     return x
+
+
+_debug = False
+
+
+def solve_sparse(A: csr_matrix, rhs: np.ndarray, value: np.ndarray, col_project: np.ndarray, per_project: int,
+                 max_columns: int, time_limit: float, abs_gap: float, progress=None) -> Solution:
+    """The same problem with sparse candidates: each project starts with its ``per_project`` best options; LP
+    pricing adds options that could improve the LP; then reduced-cost fixing proves which omitted options can
+    never be in a better solution, and the MILP is re-solved with the others. The status is "optimal" only
+    when that proof holds for the full problem; otherwise the gap is measured against the LP bound.
+    """
+    from scipy.optimize import linprog
+    t0 = time.perf_counter()
+    n = A.shape[1]
+    order = np.lexsort((np.arange(n), -value, col_project))
+    start = np.r_[0, np.flatnonzero(np.diff(col_project[order])) + 1] if n else np.zeros(0, dtype=np.int64)
+    rank = np.empty(n, dtype=np.int64)
+    if n:
+        rank[order] = np.arange(n) - np.repeat(start, np.diff(np.r_[start, n]))
+    keep = rank < per_project
+    if keep.all():
+        return solve(A, rhs, value, time_limit, abs_gap, progress)
+    Acsc = csc_matrix(A)
+    rhs = np.maximum(rhs, 0.0)
+    for _ in range(8):                              # column generation on the LP relaxation
+        lp = linprog(-value[keep], A_ub=Acsc[:, keep], b_ub=rhs, bounds=(0, 1), method="highs")
+        y = np.maximum(-lp.ineqlin.marginals, 0.0)
+        rc = value - Acsc.T @ y
+        add = ~keep & (rc > 1e-9)
+        if not add.any():
+            break
+        keep |= add
+    upper = float(y @ rhs + np.maximum(rc, 0.0).sum())   # Lagrangian bound, valid for any y ≥ 0
+    left = lambda: max(1.0, time_limit - (time.perf_counter() - t0))  # noqa: E731
+    cols = np.flatnonzero(keep)
+    sol = solve(csr_matrix(Acsc[:, cols]), rhs, value[cols], left(), abs_gap, progress)
+    if sol.status == "optimal" and upper - sol.objective <= abs_gap:
+        return _lift(sol, cols, n, upper, t0)
+    # reduced-cost fixing: an option with rc < -(upper - best) cannot be in any better solution
+    need = ~keep & (rc >= -(upper - sol.objective) - 1e-9)
+    proven = sol.status == "optimal"
+    if need.sum() + keep.sum() > min(max_columns, 3 * keep.sum()):
+        need[:] = False        # the fixing is too weak to prove anything: keep the solution, report the gap
+        proven = False
+    if _debug:
+        print(f"sparse: cols {int(keep.sum())}/{n} upper {upper:.4f} first {sol.objective:.4f} {sol.status} "
+              f"need {int(need.sum())} t={time.perf_counter() - t0:.2f}")
+    if need.any():
+        keep |= need
+        cols2 = np.flatnonzero(keep)
+        sol2 = solve(csr_matrix(Acsc[:, cols2]), rhs, value[cols2], left(), abs_gap, progress)
+        if sol2.objective >= sol.objective - 1e-9:
+            sol, cols = sol2, cols2
+        proven = proven and sol2.status == "optimal"
+    out = _lift(sol, cols, n, upper, t0)
+    if not proven:
+        out.status = "feasible"
+        out.bound = max(min(upper, out.bound if sol.status != "optimal" else upper), out.objective)
+    return out
+
+
+def _lift(sol: Solution, cols: np.ndarray, n: int, upper: float, t0: float) -> Solution:
+    x = np.zeros(n)
+    x[cols] = sol.x
+    bound = sol.objective if sol.status == "optimal" else max(sol.objective, min(upper, sol.bound))
+    return Solution(x, sol.status, sol.objective, bound, sol.components, time.perf_counter() - t0)
