@@ -2,9 +2,15 @@
 
 Thin on purpose: navigation only; each page module is UI, calling geo/, matching/, layers/.
 """
+import numpy as np
 import streamlit as st
+from PIL import Image
 
-st.set_page_config(page_title="LandGap 工业用地保障", page_icon=":material/map:", layout="wide")
+# The favicon is an in-memory image: a ":material/…" or emoji page_icon is fetched from Google's servers.
+ICON = np.zeros((32, 32, 3), dtype=np.uint8)
+ICON[:] = (46, 157, 74)
+ICON[8:24, 8:24] = (242, 183, 5)
+st.set_page_config(page_title="LandGap 工业用地保障", page_icon=Image.fromarray(ICON), layout="wide")
 
 PAGES = [
     st.Page("pages/map_page.py", title="用地一张图", icon=":material/map:", default=True, url_path="map"),

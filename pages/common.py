@@ -195,7 +195,9 @@ def interaction_panels(ws, key: str, f: Filters, out: dict) -> None:
             blocks = query.block_index(available(ws, key, f.zone, f.industry, f.by, None))
             parcel_panel(query.parcel_details(ws, pid, blocks))
     drawing = out.get("last_active_drawing")
-    if drawing and drawing.get("geometry", {}).get("type") in ("Polygon", "MultiPolygon"):
+    # st_folium also reports a clicked feature here: a drawn shape is the one without our properties
+    if drawing and not drawing.get("properties") and \
+            drawing.get("geometry", {}).get("type") in ("Polygon", "MultiPolygon"):
         table = query.drawn_area_by_status(ws, drawing, gcj)
         total = query.drawn_total_mu(ws, drawing, gcj)
         st.markdown(f"**绘制范围**：{fmt_mu(total)} 亩，其中地块面积按状态：")
@@ -204,16 +206,12 @@ def interaction_panels(ws, key: str, f: Filters, out: dict) -> None:
 
 
 def parcel_panel(d: dict) -> None:
+    block = (f"{d['block_id']}（{d['block_parcels']} 块，合计 {fmt_mu(d['block_mu'])} 亩）" if d["block_id"]
+             else "不属于可供连片地块（按当前筛选条件）")
     with st.container(border=True):
-        st.markdown(f"**地块 {d['parcel_id']}**")
-        c = st.columns(3)
-        c[0].metric("面积（亩）", fmt_mu(d["area_mu"]))
-        c[1].metric("状态", d["status_label"])
-        c[2].metric("可供日期", d["ready_date"] or "—")
-        block = (f"{d['block_id']}（{d['block_parcels']} 块，合计 {fmt_mu(d['block_mu'])} 亩）" if d["block_id"]
-                 else "不属于可供连片地块（按当前筛选条件）")
-        st.markdown(f"所属园区：{d['zone_name']}（{d['zone_id']}）  \n所属连片：{block}  \n"
-                    f"用地类型：{d['land_use'] or '—'}")
+        st.markdown(f"**地块 {d['parcel_id']}**  \n面积：{fmt_mu(d['area_mu'])} 亩  \n状态：{d['status_label']}  \n"
+                    f"可供日期：{d['ready_date'] or '—'}  \n所属园区：{d['zone_name']}（{d['zone_id']}）  \n"
+                    f"所属连片：{block}  \n用地类型：{d['land_use'] or '—'}")
 
 
 def excel_download(label: str, sheets: dict[str, pd.DataFrame], file_stem: str) -> None:

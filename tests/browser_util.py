@@ -1,0 +1,103 @@
+"""Shared by the browser tests and bench/bench_map.py: start the app on a free port, drive Debian's chromium
+with every request that is not to localhost blocked and recorded, and count what Leaflet drew."""
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
+
+# Number of parcel features Leaflet projected and drew in the map iframe (canvas renderer: no SVG paths to count).
+DRAWN_JS = """() => { const l = window.landgapLayers && window.landgapLayers.parcels;
+  if (!l) return null;
+  const all = l.getLayers();
+  return {total: all.length, drawn: all.filter(x => x._parts && x._parts.length > 0).length,
+          drawnAt: window.landgapDrawnAt || null}; }"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_app(workspace: Path, extra_env: dict | None = None):
+    """Streamlit serving app.py on a free localhost port; yields the base URL."""
+    from layers import assets
+    if assets.missing():
+        assets.install()
+    port = free_port()
+    env = dict(os.environ, LANDGAP_WORKSPACE=str(workspace), PYTHONPATH=str(ROOT),
+               STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", **(extra_env or {}))
+    env.pop("LANDGAP_TIANDITU_KEY", None)
+    log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
+                             str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError(Path(log.name).read_text())
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@contextlib.contextmanager
+def browser(user_data_dir: str):
+    """A Playwright context on Debian's chromium, fresh profile; ``ctx.outside`` lists blocked non-local URLs."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        ctx = p.chromium.launch_persistent_context(user_data_dir, executable_path=CHROMIUM, headless=True,
+                                                   args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000},
+                                                   locale="zh-CN")
+        ctx.outside = []
+
+        def guard(route):
+            host = urlparse(route.request.url).hostname or ""
+            if route.request.url.startswith(("data:", "blob:")) or host in LOCAL_HOSTS:
+                route.continue_()
+            else:
+                ctx.outside.append(route.request.url)
+                route.abort()
+        ctx.route("**/*", guard)
+        try:
+            yield ctx
+        finally:
+            ctx.close()
+
+
+def wait_for_map(page, timeout_s: float = 60.0, min_total: int = 1):
+    """(frame, counts) once the parcels layer of a map iframe has drawn features."""
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        for frame in page.frames:
+            with contextlib.suppress(Exception):
+                counts = frame.evaluate(DRAWN_JS)
+                if counts and counts["total"] >= min_total and counts["drawn"] > 0 and counts["drawnAt"]:
+                    return frame, counts
+        time.sleep(0.05)
+    raise AssertionError("地图未在限定时间内绘出地块")
