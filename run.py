@@ -61,12 +61,22 @@ def ensure_system_packages() -> None:
     sh(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing], env=env)
 
 
+def ensure_map_assets() -> None:
+    """Leaflet and its plugins for the offline map: `npm ci` of assets/package-lock.json → static/vendor/."""
+    if not shutil.which("npm") and os.geteuid() == 0 and shutil.which("apt-get"):
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        sh(["apt-get", "update", "-qq"], env=env)
+        sh(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "npm"], env=env)
+    sh([str(PY), "-m", "layers.assets"], cwd=ROOT)
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("app", "test", "setup"):
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
     ensure_venv()
+    ensure_map_assets()
     env = dict(os.environ, PYTHONPATH=str(ROOT), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
     if command == "setup":
         ensure_system_packages()
