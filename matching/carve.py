@@ -46,8 +46,24 @@ def is_sliver(geom, rules: CarveRules) -> bool:
 
 
 def _parts(geom) -> list:
-    parts = shapely.get_parts(shapely.make_valid(geom)) if not shapely.is_empty(geom) else []
-    return [p for p in parts if shapely.get_type_id(p) == 3 and shapely.area(p) >= _MIN_PART_M2]
+    """The polygons of any geometry (collections flattened), without lines, points and numerical dust."""
+    if geom is None or shapely.is_empty(geom):
+        return []
+    todo, out = [shapely.make_valid(geom)], []
+    while todo:
+        g = todo.pop()
+        kind = shapely.get_type_id(g)
+        if kind == 3:
+            if shapely.area(g) >= _MIN_PART_M2:
+                out.append(g)
+        elif kind in (6, 7):
+            todo.extend(shapely.get_parts(g))
+    return sorted(out, key=lambda p: tuple(shapely.bounds(p)))
+
+
+def polygonal(geom):
+    """Only the polygonal part of an overlay result (a grid-snapped difference can leave lines and points)."""
+    return _union(_parts(geom))
 
 
 def _long_axis_angle(geom) -> float:
@@ -106,9 +122,10 @@ def carve(free, need_m2: float, rules: CarveRules):
     """
     hi_whole = need_m2 * (1 + rules.split_surplus)
     hi_cut = need_m2 * (1 + rules.cut_tolerance)
-    parts = sorted((p for p in _parts(free) if shapely.area(p) >= need_m2),
+    all_parts = _parts(free)
+    parts = sorted((p for p in all_parts if shapely.area(p) >= need_m2),
                    key=lambda p: (shapely.area(p), tuple(shapely.bounds(p))))
-    others_of = {id(p): [q for q in _parts(free) if q is not p] for p in parts}
+    others_of = {id(p): [q for q in all_parts if q is not p] for p in parts}
     for part in parts:
         area = shapely.area(part)
         if area <= hi_whole or area - need_m2 < rules.sliver_m2:

@@ -18,7 +18,7 @@ from geo.config import setting
 from geo.units import M2_PER_MU
 
 from .candidates import LandModel, admitting_zones, factory_ready_mask, land_model, project_level
-from .carve import GRID_M, CarveRules, carve
+from .carve import GRID_M, CarveRules, carve, polygonal
 from .model import Placement
 from .solve import Solution, greedy, solve_sparse
 
@@ -240,7 +240,7 @@ class Instance:
                 if tree is not None:
                     hit = tree.query(free, predicate="intersects")
                     if len(hit):
-                        free = shapely.difference(free, shapely.union_all(taken[hit]), grid_size=GRID_M)
+                        free = polygonal(shapely.difference(free, shapely.union_all(taken[hit]), grid_size=GRID_M))
                 sites = None
                 for order in ("desc", "asc"):
                     sites = self._carve_root(free, cols, order)
@@ -273,8 +273,8 @@ class Instance:
         for k, i in enumerate(seq):
             c = int(cols[i])
             key = int(self.col_res[c])
-            region = free if int(self.li[p[i]]) == self.top_level else shapely.intersection(free, m.geometry(key),
-                                                                                          grid_size=GRID_M)
+            region = free if int(self.li[p[i]]) == self.top_level else polygonal(
+                shapely.intersection(free, m.geometry(key), grid_size=GRID_M))
             scale = float(m.blocks.at[key, "scale"])
             rules = CarveRules.from_config(scale)
             need_m2 = self.need[p[i]] * M2_PER_MU / scale
@@ -285,7 +285,7 @@ class Instance:
                 return None
             site, _ = got
             out.append((c, site))
-            free = shapely.difference(free, site, grid_size=GRID_M)
+            free = polygonal(shapely.difference(free, site, grid_size=GRID_M))
         return out
 
     def _land_placement(self, c: int, site) -> Placement:
