@@ -104,6 +104,48 @@ def cmd_brief(args) -> int:
     return 0
 
 
+def cmd_fit(args) -> int:
+    import matching
+    ws = _workspace(args)
+    prospect = matching.Prospect(industry=args.industry, need_mu=args.need_mu, floor_m2=args.floor_m2,
+                                 zone_id=args.zone, by=args.by, investment_yi=args.investment_yi)
+    result = matching.fit(prospect, ws, all_free_land=args.all_free_land)
+    d = result.to_dict()
+    if result.fits:
+        rows = [dict(c, parcel_ids=c["parcel_ids"] or c["factory_id"]) for c in d["candidates"]]
+        text = (f"可以安排：共 {d['candidate_count']} 处候选（列出前 {len(rows)} 处）\n" + format_table(
+            rows, [("zone_id", "园区"), ("parcel_ids", "地块/厂房"), ("area_mu", "选址面积（亩）"),
+                   ("surplus_mu", "富余（亩）"), ("ready_date", "可供日期")]))
+    else:
+        text = f"无法安排（{matching.REASONS[d['reason']]}）：{d['detail']}"
+        if d["unlocks"]:
+            text += "\n解锁措施（已复核）：\n" + "\n".join(f"- {u['detail']}" for u in d["unlocks"])
+    _emit(args, d, text)
+    return 0
+
+
+def cmd_match(args) -> int:
+    import matching
+    ws = _workspace(args)
+    scenario = matching.Scenario(as_of=args.as_of) if args.as_of else None
+    result = matching.match(ws, scenario, time_limit=args.time_limit)
+    d = result.to_dict()
+    status = "最优" if d["status"] == "optimal" else f"可行解（距最优不超过 {d['gap']:.2%}）"
+    unplaced = [dict(u, reason=matching.REASONS[u["reason"]]) for u in d["unplaced"]]
+    text = (f"求解状态：{status}；落地项目 {d['objective']['placed_count']} 个，有项目、无选址 {len(unplaced)} 个\n\n"
+            + format_table(d["zones"], [("name", "园区"), ("pending_count", "待落地"), ("placed_count", "已选址"),
+                                        ("unplaced_count", "无选址"), ("unplaced_mu", "缺口需求（亩）"),
+                                        ("available_left_mu", "剩余可供（亩）"), ("pipeline_mu", "在途（亩）")])
+            + ("\n\n未落地项目：\n" + format_table(unplaced, [("project_id", "项目编号"), ("name", "项目"),
+                                                          ("need_mu", "需地（亩）"), ("reason", "原因"),
+                                                          ("gap_mu", "缺口（亩）")])
+               + "\n" + "\n".join(f"- {u['project_id']}：{u['detail']}" for u in d["unplaced"]) if unplaced else "")
+            + ("\n\n解锁措施（已复核）：\n" + "\n".join(f"- {u['detail']}：{'、'.join(u['places'])}"
+                                                   for u in d["unlocks"]) if d["unlocks"] else ""))
+    _emit(args, d, text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="cli.py", description="LandGap 工业用地保障与“有项目、无选址”分析")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
@@ -129,6 +171,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--industry", help="产业，如 纺织鞋服")
     p.add_argument("--by", type=_date, help="截至日期 YYYY-MM-DD：计入届时完成平整/拆迁的地块")
     p.add_argument("--min-mu", type=_number, help="只计入不小于该面积（亩）的连片地块")
+
+    p = command("fit", cmd_fit, "检查一个意向项目能否落地：候选选址，或原因、缺口与解锁措施")
+    p.add_argument("--industry", required=True, help="产业，如 纺织鞋服")
+    need = p.add_mutually_exclusive_group(required=True)
+    need.add_argument("--need-mu", type=_number, help="拟用地面积（亩）")
+    need.add_argument("--floor-m2", type=_number, help="需标准厂房面积（m²）")
+    p.add_argument("--zone", help="只在该园区内查找（园区编号）")
+    p.add_argument("--by", type=_date, help="需用地时间 YYYY-MM-DD：计入届时完成平整/拆迁的地块")
+    p.add_argument("--investment-yi", type=_number, help="总投资（亿元）")
+    p.add_argument("--all-free-land", action="store_true", help="与全部空闲土地比较（默认扣除已签约/已开工项目的选址）")
+
+    p = command("match", cmd_match, "为全部待落地项目求最优选址，列出“有项目、无选址”、原因与解锁措施")
+    p.add_argument("--as-of", type=_date, help="情景日期 YYYY-MM-DD：届时完成平整/拆迁的地块和建成的厂房计入")
+    p.add_argument("--time-limit", type=_number, help="求解时间上限（秒），默认见 config [matching] time_limit_s")
 
     p = command("brief", cmd_brief, "生成工业用地保障和“有项目、无选址”情况报告（Word，可选 PDF）")
     p.add_argument("--out", type=Path, required=True, help="输出 Word 文件（.docx）")
