@@ -220,7 +220,7 @@ class Instance:
 
     def greedy_value(self) -> float:
         """Placed priority of the spreadsheet method (benchmarks)."""
-        x = greedy(self.A, self.rhs, self.priority[self.col_p], self.col_p)
+        x = greedy(self.A, self.rhs, self.priority[self.col_p], self.col_p, self.col_res)
         return float(self.priority[self.col_p] @ x)
 
     # ------------------------------------------------------------------------------------------ carving

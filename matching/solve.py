@@ -109,13 +109,14 @@ def solve(A: csr_matrix, rhs: np.ndarray, value: np.ndarray, time_limit: float, 
     return Solution(x, status, objective, bound, len(comps), time.perf_counter() - t0)
 
 
-def greedy(A: csr_matrix, rhs: np.ndarray, value: np.ndarray, col_project: np.ndarray) -> np.ndarray:
-    """The spreadsheet method, for benchmarks only: projects by priority (highest first), each into the first
-    option (in option order) that still fits."""
+def greedy(A: csr_matrix, rhs: np.ndarray, priority: np.ndarray, col_project: np.ndarray,
+           col_resource: np.ndarray) -> np.ndarray:
+    """The spreadsheet method, for benchmarks only: projects by priority (highest first, then in list order),
+    each into the first block or factory (in ledger order) that still has room. Area rule only, no carving."""
     A = csc_matrix(A)
     slack = rhs.astype(float).copy()
     x = np.zeros(A.shape[1])
-    order = np.lexsort((np.arange(len(value)), -np.floor(value)))
+    order = np.lexsort((col_resource, col_project, -priority))
     done: set[int] = set()
     for c in order:
         p = int(col_project[c])

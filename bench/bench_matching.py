@@ -1,0 +1,70 @@
+"""Benchmark of the matching engine on seeded counties (not part of the test suite).
+
+    .venv/bin/python bench/bench_matching.py [--sizes 1000:50,10000:500,100000:5000] [--repeat 3]
+
+Prints a table of medians: workspace generation, fit (cold = first call, which solves the committed projects'
+placement; warm = later calls on the same workspace), match without and with the unlock search, MILP status and
+gap, and how far the greedy spreadsheet method (priority first, first block that fits) falls short.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from matching import Prospect, fit, match  # noqa: E402
+from matching.engine import Instance  # noqa: E402
+from seeds.generator import generate_workspace  # noqa: E402
+
+PROSPECTS = [Prospect(industry="纺织鞋服", need_mu=60), Prospect(industry="其他", need_mu=35),
+             Prospect(industry="健康食品", need_mu=120), Prospect(industry="纺织鞋服", floor_m2=5000),
+             Prospect(industry="新能源电池", need_mu=500)]
+
+
+def timed(f):
+    t = time.perf_counter()
+    out = f()
+    return time.perf_counter() - t, out
+
+
+def bench(n_parcels: int, n_projects: int, repeat: int) -> dict:
+    t_gen, ws = timed(lambda: generate_workspace(parcels=n_parcels, projects=n_projects, seed=0))
+    t_cold, _ = timed(lambda: fit(PROSPECTS[0], ws))
+    warm = [timed(lambda p=p: fit(p, ws))[0] for _ in range(repeat) for p in PROSPECTS]
+    solves = [timed(lambda: match(ws, unlocks=False)) for _ in range(repeat)]
+    result = solves[-1][1]
+    t_full, full = timed(lambda: match(ws))
+    inst = Instance(ws, ws.projects)
+    greedy = inst.greedy_value()
+    return {"parcels": len(ws.parcels), "projects": len(ws.projects), "gen_s": t_gen, "fit_cold_s": t_cold,
+            "fit_warm_s": statistics.median(warm), "match_s": statistics.median(t for t, _ in solves),
+            "match_unlocks_s": t_full, "unlocks": len(full.unlocks), "status": result.status, "gap": result.gap,
+            "placed": len(result.placed), "priority": result.placed_priority, "greedy": greedy,
+            "greedy_short": (result.placed_priority - greedy) / max(result.placed_priority, 1e-9),
+            "options": len(inst.col_p)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="1000:50,10000:500,100000:5000")
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
+          f"{platform.python_version()}")
+    cols = ["parcels", "projects", "options", "gen_s", "fit_cold_s", "fit_warm_s", "match_s", "match_unlocks_s",
+            "unlocks", "status", "gap", "placed", "priority", "greedy", "greedy_short"]
+    print(" | ".join(cols))
+    for size in args.sizes.split(","):
+        n, k = (int(v) for v in size.split(":"))
+        r = bench(n, k, args.repeat if n <= 10_000 else 1)
+        print(" | ".join(f"{r[c]:.3f}" if isinstance(r[c], float) else str(r[c]) for c in cols), flush=True)
+
+
+if __name__ == "__main__":
+    main()
