@@ -31,6 +31,27 @@ IMAGE_DIRS: list[tuple[str, str]] = [("leaflet/dist/images", "leaflet/images"),
                                      ("leaflet-draw/dist/images", "leaflet-draw/images")]
 
 
+CACHE = ROOT / "static" / "cache"
+CACHE_PREFIX = "/app/static/cache/"
+
+
+def cached_json_url(text: str) -> str:
+    """Write layer data once under static/cache/ (named by its hash) and return the URL the map fetches it from.
+
+    A large layer fetched by the map (JSON.parse, in parallel) opens much faster than the same data embedded in
+    the component's script, which Streamlit ships over its websocket and the browser must parse as JavaScript.
+    """
+    import hashlib
+    name = hashlib.sha1(text.encode("utf-8")).hexdigest()[:20] + ".json"
+    path = CACHE / name
+    if not path.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    return CACHE_PREFIX + name
+
+
 def url(vendor_path: str) -> str:
     return URL_PREFIX + vendor_path
 

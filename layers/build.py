@@ -10,7 +10,7 @@ import folium
 import geopandas as gpd
 
 from geo.vocab import FACTORY_STATUS_LABELS, FIELD_LABELS, PARCEL_STATUS_COLORS, PARCEL_STATUS_LABELS
-from . import basemaps
+from . import assets, basemaps
 from .elements import (LABEL_CSS, DrawLocale, DrawnStamp, GeoJsonLayer, LegendControl, OfflineDraw, OfflineMap,
                        PlainBase)
 from .features import feature_collection, lonlat_bounds
@@ -51,8 +51,12 @@ def legend_items(statuses: Iterable[str] | None = None) -> list[tuple[str, str, 
     return items
 
 
-def new_map(ws, basemap: str = basemaps.HILLSHADE, height: int = 620) -> OfflineMap:
-    """A canvas-rendered map (fast with 10k polygons) with one basemap; vector layers are added by the caller."""
+def new_map(ws, basemap: str = basemaps.HILLSHADE, height: int = 620, fetch_data: bool = False) -> OfflineMap:
+    """A canvas-rendered map (fast with 10k polygons) with one basemap; vector layers are added by the caller.
+
+    ``fetch_data``: the parcels layer is served from static/cache and fetched by the browser (the app); without
+    it every layer is embedded (standalone downloads).
+    """
     m = OfflineMap(location=list(reversed(ws.center)), zoom_start=13, tiles=None, prefer_canvas=True,
                    control_scale=True, height=height)
     m.get_root().header.add_child(folium.Element(LABEL_CSS), name="landgap_css")
@@ -75,6 +79,7 @@ def new_map(ws, basemap: str = basemaps.HILLSHADE, height: int = 620) -> Offline
     else:
         PlainBase(basemaps.BASEMAP_LABELS[basemaps.PLAIN]).add_to(m)
     m._landgap_gcj02 = basemaps.needs_gcj02(basemap)
+    m._landgap_fetch = fetch_data
     return m
 
 
@@ -109,8 +114,10 @@ def add_parcels(m: OfflineMap, ws, statuses: Iterable[str] | None = None,
                                       "d": "ready_date", "u": "land_use"}, gcj)
         return data, len(p), lonlat_bounds(p, gcj)
     data, n, bounds = _cached(ws, ("parcels", gcj, sts, zids), make)
+    url = _cached(ws, ("parcels_url", gcj, sts, zids), lambda: assets.cached_json_url(data)) if m._landgap_fetch \
+        else None
     GeoJsonLayer(data, "parcels", "地块（按状态着色）", styles={s: parcel_style(s) for s in PARCEL_STATUS_COLORS},
-                 fields=PARCEL_FIELDS, lookups=LOOKUPS, bounds=bounds).add_to(m)
+                 fields=PARCEL_FIELDS, lookups=LOOKUPS, bounds=bounds, data_url=url).add_to(m)
     return n
 
 

@@ -83,23 +83,36 @@ class GeoJsonLayer(Layer):
             return String(v);
           }
           function esc(s) { return s.replace(/[&<>"]/g, function (c) { return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]; }); }
-          var layer = L.geoJson({{ this.data }}, {
+          function rows(p, tip) {
+            return fields.map(function (d) { return esc(fmt(p[d[0]], d[2], tip)); });
+          }
+          var layer = L.geoJson({{ 'null' if this.data_url else this.data }}, {
             interactive: {{ this.interactive|tojson }},
             style: function (f) { return styles[f.properties[key]] || fallback; },
-            onEachFeature: function (f, l) {
-              var p = f.properties;
-              if (label) { l.bindTooltip(esc(String(p[label])), {permanent: true, direction: 'center', className: 'landgap-label'}); return; }
-              if (!{{ this.interactive|tojson }}) return;
-              var tip = [], rows = [];
-              fields.forEach(function (d, i) {
-                var v = esc(fmt(p[d[0]], d[2], false));
-                if (i < nt) tip.push(esc(fmt(p[d[0]], d[2], true)));
-                rows.push('<tr><th style="text-align:left;padding-right:8px;white-space:nowrap">' + esc(d[1]) + '</th><td>' + v + '</td></tr>');
-              });
-              l.bindTooltip(tip.join('｜'), {sticky: true});
-              l.bindPopup('<table style="font-size:13px">' + rows.join('') + '</table>');
-            }
+            onEachFeature: label ? function (f, l) {
+              l.bindTooltip(esc(String(f.properties[label])), {permanent: true, direction: 'center', className: 'landgap-label'});
+            } : null
           });
+          // One tooltip and one popup for the whole layer, filled from the feature under the pointer: binding
+          // them per feature costs seconds with 10k parcels.
+          if (!label && {{ this.interactive|tojson }}) {
+            layer.bindTooltip(function (l) { return rows(l.feature.properties, true).slice(0, nt).join('｜'); }, {sticky: true});
+            layer.bindPopup(function (l) {
+              var v = rows(l.feature.properties, false);
+              return '<table style="font-size:13px">' + fields.map(function (d, i) {
+                return '<tr><th style="text-align:left;padding-right:8px;white-space:nowrap">' + esc(d[1]) + '</th><td>' + v[i] + '</td></tr>';
+              }).join('') + '</table>';
+            });
+          }
+          {%- if this.data_url %}
+          // Fetched, not embedded: clicks still reach Streamlit through the layer group (events propagate).
+          window.landgapPending = (window.landgapPending || 0) + 1;
+          fetch({{ this.data_url|tojson }}).then(function (r) { return r.json(); }).then(function (d) {
+            layer.addData(d);
+            window.landgapPending -= 1;
+            if (window.landgapStamp) window.landgapStamp();
+          });
+          {%- endif %}
           window.landgapLayers = window.landgapLayers || {};
           window.landgapLayers[{{ this.kind|tojson }}] = layer;
           return layer;
@@ -109,10 +122,12 @@ class GeoJsonLayer(Layer):
     def __init__(self, data: str, kind: str, name: str, style_key: str = "s", styles: dict | None = None,
                  default_style: dict | None = None, fields: list[tuple[str, str, str]] | None = None,
                  lookups: dict | None = None, tooltip_fields: int = 3, interactive: bool = True,
-                 label_key: str | None = None, show: bool = True, bounds: list | None = None):
+                 label_key: str | None = None, show: bool = True, bounds: list | None = None,
+                 data_url: str | None = None):
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "GeoJsonLayer"
         self.data, self.kind, self.style_key, self.label_key = data, kind, style_key, label_key
+        self.data_url = data_url
         self.styles = json.dumps(styles or {}, ensure_ascii=False)
         self.default_style = json.dumps(default_style or {"color": "#333", "weight": 1}, ensure_ascii=False)
         self.fields = json.dumps(fields or [], ensure_ascii=False)
@@ -155,7 +170,11 @@ class DrawnStamp(folium.MacroElement):
     """Stamps ``window.landgapDrawnAt`` (epoch ms) once Leaflet has painted: the benchmark's 'map drawn' time."""
     _template = Template("""
         {% macro script(this, kwargs) %}
-        requestAnimationFrame(function () { requestAnimationFrame(function () { window.landgapDrawnAt = Date.now(); }); });
+        window.landgapStamp = function () {
+          if (window.landgapPending) return;     // fetched layers still loading
+          requestAnimationFrame(function () { requestAnimationFrame(function () { window.landgapDrawnAt = Date.now(); }); });
+        };
+        window.landgapStamp();
         {% endmacro %}""")
 
 

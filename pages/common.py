@@ -157,9 +157,10 @@ def headline(report: dict) -> None:
 
 # ---------------------------------------------------------------------------------------------- the map
 
-def base_map(ws, f: Filters, height: int = MAP_HEIGHT):
-    """Map with zones, parcels (status filter) and factories of the selected zones."""
-    m = build.new_map(ws, f.basemap, height)
+def base_map(ws, f: Filters, height: int = MAP_HEIGHT, fetch_data: bool = True):
+    """Map with zones, parcels (status filter) and factories of the selected zones (parcels fetched by the browser
+    in the app; embedded for downloads)."""
+    m = build.new_map(ws, f.basemap, height, fetch_data)
     scope = zone_scope(ws, f)
     build.add_zones(m, ws, scope)
     build.add_parcels(m, ws, f.statuses, scope)
@@ -179,7 +180,7 @@ def map_download(make_map, file_stem: str) -> None:
 
 
 def offline_filters(f: Filters, ws) -> Filters:
-    """The same filters with an offline basemap (for downloads)."""
+    """The same filters with an offline basemap (for downloads; pages build those maps with fetch_data=False)."""
     from dataclasses import replace
     return f if f.basemap in basemaps.OFFLINE_BASEMAPS else replace(
         f, basemap=basemaps.HILLSHADE if ws.dem_path is not None else basemaps.PLAIN)

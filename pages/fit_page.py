@@ -68,8 +68,8 @@ cand = pd.DataFrame([{"序号": r["rank"], "方式": "标准厂房" if r["kind"]
 unlocks = tables.unlock_table(ws, res)
 
 
-def make_map(filters: common.Filters = f):
-    m = common.base_map(ws, filters)
+def make_map(filters: common.Filters = f, fetch: bool = True):
+    m = common.base_map(ws, filters, fetch_data=fetch)
     build.add_sites(m, tables.sites_frame(ws, rows), "candidate",
                     [("rank", "候选序号", "text"), ("zone", "园区", "text"), ("area_mu", "面积", "mu")],
                     {"rank": "rank", "zone": "zone", "area_mu": "area_mu"})
@@ -111,4 +111,4 @@ c1, c2 = st.columns(2)
 with c1:
     common.excel_download("下载候选表（Excel）", {"候选选址": cand, "措施": unlocks}, "项目选址")
 with c2:
-    common.map_download(lambda: make_map(common.offline_filters(f, ws)), "项目选址地图")
+    common.map_download(lambda: make_map(common.offline_filters(f, ws), fetch=False), "项目选址地图")

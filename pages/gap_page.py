@@ -52,8 +52,8 @@ unlocks = tables.unlock_table(ws, a)
 zone_gap = tables.zone_gap_table(a)
 
 
-def make_map(filters: common.Filters = f):
-    m = common.base_map(ws, filters)
+def make_map(filters: common.Filters = f, fetch: bool = True):
+    m = common.base_map(ws, filters, fetch_data=fetch)
     sites = tables.sites_frame(ws, [dict(p, zone=tables.zone_name(ws, p["zone_id"])) for p in a["placed"]])
     build.add_sites(m, sites, "placed", [("project_id", "项目编号", "text"), ("name", "项目名称", "text"),
                                          ("site_mu", "选址面积", "mu"), ("zone", "园区", "text")],
@@ -93,4 +93,4 @@ with c1:
     common.excel_download("下载全部表格（Excel）", {"无选址项目": unplaced, "各园区缺口": zone_gap, "建议措施": unlocks,
                                             "已安排项目": placed}, "缺口分析")
 with c2:
-    common.map_download(lambda: make_map(common.offline_filters(f, ws)), "缺口分析地图")
+    common.map_download(lambda: make_map(common.offline_filters(f, ws), fetch=False), "缺口分析地图")

@@ -13,8 +13,8 @@ st.caption(f"{when}可供地：按园区、产业、最小连片面积筛选；�
 common.headline(report)
 
 
-def make_map(filters: common.Filters = f):
-    return build.finish(common.base_map(ws, filters), draw=True)
+def make_map(filters: common.Filters = f, fetch: bool = True):
+    return build.finish(common.base_map(ws, filters, fetch_data=fetch), draw=True)
 
 
 left, right = st.columns([3, 1])
@@ -27,10 +27,10 @@ with right:
 zones, blocks = tables.available_tables(report)
 st.subheader("各园区可供地")
 st.dataframe(zones, hide_index=True, width="stretch")
-with st.expander(f"连片地块（{len(blocks)} 片）"):
+if st.toggle(f"显示连片地块明细（{len(blocks)} 片）", key="show_blocks"):   # not built unless asked: large counties
     st.dataframe(blocks, hide_index=True, width="stretch")
 c1, c2 = st.columns(2)
 with c1:
     common.excel_download("下载表格（Excel）", {"各园区可供地": zones, "连片地块": blocks}, "可供地")
 with c2:
-    common.map_download(lambda: make_map(common.offline_filters(f, ws)), "用地一张图")
+    common.map_download(lambda: make_map(common.offline_filters(f, ws), fetch=False), "用地一张图")
