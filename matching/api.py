@@ -28,13 +28,13 @@ def _with(scenario: Scenario | None, parcels: tuple[str, ...], factories: tuple[
 
 
 def _solve(ws, scenario: Scenario | None, time_limit: float | None, progress=None, projects=None,
-           taken: Taken | None = None):
+           taken: Taken | None = None, prove: bool = True):
     """(instance, placements, solution) for the scenario's workspace."""
     ws2 = apply_scenario(ws, scenario)
     as_of = scenario.as_of if scenario else None
     inst = Instance(ws2, ws2.projects if projects is None else projects(ws2), as_of, taken)
     placements, sol = inst.place(time_limit if time_limit is not None else setting("matching", "time_limit_s"),
-                                 progress)
+                                 progress, prove)
     return inst, placements, sol
 
 
@@ -67,7 +67,8 @@ def match(ws, scenario: Scenario | None = None, time_limit: float | None = None,
     found = []
     if unlocks and ideas:
         def rerun(parcels, factories):
-            _, pls, _ = _solve(ws, _with(scenario, parcels, factories), time_limit)
+            # the re-run only needs the placement, not the optimality proof
+            _, pls, _ = _solve(ws, _with(scenario, parcels, factories), time_limit, prove=False)
             return {pl.project_id for pl in pls}
         prj = inst.projects
         sub = (lambda f, msg: report(0.8 + 0.2 * f, msg)) if report else None
@@ -149,7 +150,8 @@ def _committed(ws, scenario: Scenario | None) -> tuple[Taken, list[Placement]]:
     key = ("committed", (scenario or Scenario()).key())
     if key not in cache:
         stages = set(setting("matching", "committed_stages"))
-        _, pls, _ = _solve(ws, scenario, None, projects=lambda w: w.projects[w.projects["stage"].isin(stages)])
+        _, pls, _ = _solve(ws, scenario, None, projects=lambda w: w.projects[w.projects["stage"].isin(stages)],
+                           prove=False)
         floor: dict[str, float] = {}
         for pl in pls:
             if pl.kind == "factory":

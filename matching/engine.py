@@ -154,6 +154,8 @@ class Instance:
         rr, cc, vv, rhs = [self.col_p], [np.arange(n_cols)], [np.ones(n_cols)], [np.ones(len(self.pid))]
         n_rows = len(self.pid)
         land = np.flatnonzero(self.col_kind == 0)
+        self.col_pool = np.full(n_cols, -1, dtype=np.int64)
+        row_pool_land = np.zeros(0, dtype=np.int64)
         if len(land):
             top = int(self.li[self.col_p[land]].max())
             col_li = self.li[self.col_p[land]]
@@ -173,6 +175,11 @@ class Instance:
                 coef_all.append(need[sel][keep])
             keys = np.concatenate(keys_all)
             uniq, row = np.unique(keys, return_inverse=True)
+            zone_code = {z: i for i, z in enumerate(sorted(set(m.blocks["zone_id"])))}
+            top_rows = (m.blocks["level"].to_numpy()[uniq] == top)
+            pool = np.array([zone_code[z] for z in m.blocks["zone_id"].to_numpy()[uniq]], dtype=np.int64)
+            row_pool_land = np.where(top_rows, pool, -1)
+            self.col_pool[land] = [zone_code[z] for z in m.blocks["zone_id"].to_numpy()[self.col_res[land]]]
             rr.append(n_rows + row)
             cc.append(np.concatenate(cols_all))
             vv.append(np.concatenate(coef_all))
@@ -188,18 +195,22 @@ class Instance:
             rhs.append(self.fac_vacant[uniq])
             n_rows += len(uniq)
         self.A = csr_matrix((np.concatenate(vv), (np.concatenate(rr), np.concatenate(cc))), shape=(n_rows, n_cols))
+        self.row_pool = np.full(n_rows, -1, dtype=np.int64)
+        self.row_pool[len(self.pid):len(self.pid) + len(row_pool_land)] = row_pool_land
         self.rhs = np.concatenate(rhs)
 
     # ------------------------------------------------------------------------------------------ solving
-    def place(self, time_limit: float, progress=None) -> tuple[list[Placement], Solution]:
+    def place(self, time_limit: float, progress=None, prove: bool = True) -> tuple[list[Placement], Solution]:
         """Solve, carve; on a carving failure add a no-good cut and re-solve (at most ``repair_rounds`` times)."""
         A, rhs = self.A, self.rhs
         rounds = setting("matching", "repair_rounds")
         t0 = time.perf_counter()
         for attempt in range(rounds + 1):
             left = max(1.0, time_limit - (time.perf_counter() - t0))
+            row_pool = np.r_[self.row_pool, np.full(A.shape[0] - len(self.row_pool), -1)]
             sol = solve_sparse(A, rhs, self.value, self.col_p, setting("matching", "columns_per_project"),
-                               setting("matching", "max_columns"), left, self.abs_gap, progress)
+                               setting("matching", "max_columns"), left, self.abs_gap, progress,
+                               row_pool=row_pool, col_pool=self.col_pool, prove=prove)
             chosen = np.flatnonzero(sol.x > 0.5)
             placements, failed = self._carve_all(chosen)
             if not failed:

@@ -135,7 +135,9 @@ _debug = False
 
 
 def solve_sparse(A: csr_matrix, rhs: np.ndarray, value: np.ndarray, col_project: np.ndarray, per_project: int,
-                 max_columns: int, time_limit: float, abs_gap: float, progress=None) -> Solution:
+                 max_columns: int, time_limit: float, abs_gap: float, progress=None,
+                 row_pool: np.ndarray | None = None, col_pool: np.ndarray | None = None,
+                 prove: bool = True) -> Solution:
     """The same problem with sparse candidates: each project starts with its ``per_project`` best options; LP
     pricing adds options that could improve the LP; then reduced-cost fixing proves which omitted options can
     never be in a better solution, and the MILP is re-solved with the others. The status is "optimal" only
@@ -150,6 +152,8 @@ def solve_sparse(A: csr_matrix, rhs: np.ndarray, value: np.ndarray, col_project:
     if n:
         rank[order] = np.arange(n) - np.repeat(start, np.diff(np.r_[start, n]))
     keep = rank < per_project
+    if col_pool is not None:
+        keep |= col_pool < 0                        # options outside any pool (factories) are always kept
     if keep.all():
         return solve(A, rhs, value, time_limit, abs_gap, progress)
     Acsc = csc_matrix(A)
@@ -166,8 +170,21 @@ def solve_sparse(A: csr_matrix, rhs: np.ndarray, value: np.ndarray, col_project:
     left = lambda: max(1.0, time_limit - (time.perf_counter() - t0))  # noqa: E731
     cols = np.flatnonzero(keep)
     sol = solve(csr_matrix(Acsc[:, cols]), rhs, value[cols], left(), abs_gap, progress)
-    if sol.status == "optimal" and upper - sol.objective <= abs_gap:
-        return _lift(sol, cols, n, upper, t0)
+    # proven when no solution can add a priority step: the bound is within half the resolution (= 2 × abs_gap)
+    proof_gap = 2 * abs_gap * 0.999
+    if sol.status == "optimal" and upper - sol.objective <= proof_gap:
+        return _lift(sol, cols, n, sol.objective, t0)
+    if not prove:
+        out = _lift(sol, cols, n, upper, t0)
+        out.status, out.bound = "feasible", max(upper, out.objective)
+        return out
+    if row_pool is not None and col_pool is not None:
+        relaxed = _pooled_bound(Acsc, rhs, value, col_project, keep, row_pool, col_pool, left(), abs_gap)
+        if _debug:
+            print(f"pooled bound {relaxed:.4f} vs best {sol.objective:.4f}")
+        if sol.status == "optimal" and relaxed - sol.objective <= proof_gap:
+            return _lift(sol, cols, n, sol.objective, t0)
+        upper = min(upper, relaxed)
     # reduced-cost fixing: an option with rc < -(upper - best) cannot be in any better solution
     need = ~keep & (rc >= -(upper - sol.objective) - 1e-9)
     proven = sol.status == "optimal"
@@ -189,6 +206,39 @@ def solve_sparse(A: csr_matrix, rhs: np.ndarray, value: np.ndarray, col_project:
         out.status = "feasible"
         out.bound = max(min(upper, out.bound if sol.status != "optimal" else upper), out.objective)
     return out
+
+
+def _pooled_bound(Acsc, rhs, value, col_project, keep, row_pool, col_pool, time_limit, abs_gap) -> float:
+    """An upper bound for the full problem from a relaxation that keeps the kept options exact and lets each
+    project take any omitted option of a pool (a zone) for its best value, using only the pool's total capacity.
+
+    Valid because every omitted option's coefficients sum, over the pool's rows, to the same need: a full solution
+    maps to a feasible relaxed one of no lower value. Tight when the unplaced projects have no kept land options.
+    """
+    kept = np.flatnonzero(keep)
+    omitted = np.flatnonzero(~keep)
+    pools = np.unique(row_pool[row_pool >= 0])
+    n_rows = Acsc.shape[0]
+    # pool rows = sums of the pool's rows, over kept options
+    P = csr_matrix((np.ones(int((row_pool >= 0).sum())), (np.searchsorted(pools, row_pool[row_pool >= 0]),
+                    np.flatnonzero(row_pool >= 0))), shape=(len(pools), n_rows))
+    pool_rhs = P @ rhs
+    kept_pool = P @ Acsc[:, kept]
+    # one aggregated option per (project, pool) among the omitted: best value, its need (column sum over the pool)
+    key = col_project[omitted] * (len(pools) + 1) + np.searchsorted(pools, col_pool[omitted])
+    uniq, first = np.unique(key, return_index=True)
+    best = np.full(len(uniq), -np.inf)
+    np.maximum.at(best, np.searchsorted(uniq, key), value[omitted])
+    proj = col_project[omitted][first]
+    pool = np.searchsorted(pools, col_pool[omitted][first])
+    need = np.asarray((P @ Acsc[:, omitted[first]]).sum(axis=0)).ravel()
+    n_agg = len(uniq)
+    proj_rows = csr_matrix((np.ones(n_agg), (proj, np.arange(n_agg))), shape=(n_rows, n_agg))
+    pool_rows = csr_matrix((need, (pool, np.arange(n_agg))), shape=(len(pools), n_agg))
+    from scipy.sparse import bmat as _bmat
+    A_rel = _bmat([[Acsc[:, kept], proj_rows], [kept_pool, pool_rows]], format="csr")
+    rel = solve(A_rel, np.r_[rhs, pool_rhs], np.r_[value[kept], best], time_limit, abs_gap)
+    return rel.bound if rel.status != "optimal" else rel.objective
 
 
 def _lift(sol: Solution, cols: np.ndarray, n: int, upper: float, t0: float) -> Solution:
