@@ -1,19 +1,12 @@
 """简报: the land-gap report to the county government (Word, PDF) from the current match run."""
 import streamlit as st
 
+import briefing
 from pages import common
 
 ws, key = common.require_workspace()
 common.sidebar(ws)
 st.title("简报")
-matching = common.matching_module()
-try:
-    import briefing
-except ImportError:
-    briefing = None
-if matching is None or briefing is None:
-    st.info("匹配引擎或简报模块尚未安装，本页暂不可用。")
-    st.stop()
 
 scenario = common.scenario_controls("brief", "报告依据的情景")
 result = common.run_match(ws, key, scenario)

@@ -269,11 +269,3 @@ def gap_metrics(result: dict) -> None:
     c[3].metric("有项目、无选址（个）", t["unplaced_count"])
     c[4].metric("无选址用地需求（亩）", fmt_mu(t["unplaced_mu"]))
 
-
-def matching_module():
-    """The matching engine, or None while it is not installed (the page says so)."""
-    try:
-        import matching
-        return matching if hasattr(matching, "match") else None
-    except ImportError:
-        return None

@@ -5,6 +5,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+import matching
 from geo.errors import LandGapError, ValidationError
 from geo.supply import known_industries
 from geo.units import fmt_mu
@@ -14,10 +15,6 @@ from pages import common
 ws, key = common.require_workspace()
 f = common.sidebar(ws)
 st.title("项目选址")
-matching = common.matching_module()
-if matching is None:
-    st.info("匹配引擎（matching）尚未安装，本页暂不可用。")
-    st.stop()
 
 names = dict(ws.zones["name"])
 with st.form("prospect"):

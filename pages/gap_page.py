@@ -3,16 +3,13 @@ scenario controls and a side-by-side comparison of two scenarios."""
 import pandas as pd
 import streamlit as st
 
+import matching
 from layers import build, tables
 from pages import common
 
 ws, key = common.require_workspace()
 f = common.sidebar(ws)
 st.title("缺口分析（有项目、无选址）")
-matching = common.matching_module()
-if matching is None:
-    st.info("匹配引擎（matching）尚未安装，本页暂不可用。")
-    st.stop()
 
 left, right = st.columns(2)
 with left:
