@@ -25,6 +25,7 @@ from .solve import Solution, greedy, solve_sparse
 # Tie-break weights inside one project's share (lexicographic in spirit: preferred zone, then least surplus, then
 # earliest ready date); standard-factory options get the surplus bonus in full (policy: factories before land).
 _W_PREF, _W_SURPLUS, _W_READY = 0.6, 0.3, 0.1
+_RESOLVE_MAX_OPTIONS = 20_000     # above this, an uncarvable set is repaired by dropping, not by re-solving
 
 
 @dataclass
@@ -85,13 +86,20 @@ class Instance:
         n_proj = len(self.pid)
         col_p, col_kind, col_res, col_tb = [], [], [], []
         per_level = {}
+        ready_all = np.sort(blocks["ready"].dropna().unique())
+        # zones as integer codes: admission and per-zone aggregation become array indexing (hot path)
+        zone_names = np.array(sorted(set(blocks["zone_id"]) | set(self.ws.zones.index.astype(str))), dtype=object)
+        zone_codes = pd.Series(np.arange(len(zone_names)), index=zone_names)
+        pref_code = np.array([zone_codes.get(z, -1) if z is not None else -1 for z in self.pref])
         for li in np.unique(self.li):
             b = blocks[blocks["level"] == li]
             order = np.argsort(-self.free_mu.loc[b.index].to_numpy(), kind="stable")
-            per_level[li] = (b.index.to_numpy()[order], b["zone_id"].to_numpy()[order],
-                             self.free_mu.loc[b.index].to_numpy()[order], b["ready"].to_numpy()[order])
-        ready_all = blocks["ready"].dropna().unique()
-        ready_rank = {d: (i + 1) / (len(ready_all) + 1) for i, d in enumerate(np.sort(ready_all))}
+            ready = b["ready"].to_numpy()[order]
+            rank = np.where(pd.isna(ready), 0.0, (np.searchsorted(ready_all, ready) + 1) / (len(ready_all) + 1))
+            per_level[li] = (b.index.to_numpy()[order], zone_codes.loc[b["zone_id"].to_numpy()[order]].to_numpy(),
+                             self.free_mu.loc[b.index].to_numpy()[order], rank)
+        per_project = setting("matching", "columns_per_project")
+        agg_p, agg_zone, agg_tb = [], [], []
         fac = self.ws.factories.sort_values("factory_id", kind="stable")
         self.fac_id = np.array([str(v) for v in fac["factory_id"]], dtype=object)
         fac_zone = self.fac_zone = np.array([str(v) for v in fac["zone_id"]], dtype=object)
@@ -102,23 +110,40 @@ class Instance:
         self._fac = fac
         fac_ready = {li: self.fac_ready_at(li) for li in np.unique(self.li)}
         self.fac_ready_date = fac["ready_date"].to_numpy()
+        admit_mask = {}
         for p in range(n_proj):
             zones = self.zones_for(p)
+            zkey = (self.industry[p], self.only_zone)
+            if zkey not in admit_mask:
+                admit_mask[zkey] = np.isin(zone_names, list(zones))
+            zmask = admit_mask[zkey]
             li = int(self.li[p])
             if self.need[p] > 0:
-                keys, zone, area, ready = per_level[li]
+                keys, zone, area, rank = per_level[li]
                 k = int(np.searchsorted(-area, -self.need[p] * (1 + self.tol), side="right"))
-                ok = np.isin(zone[:k], list(zones))
-                keys_ok = keys[:k][ok]
+                ok = zmask[zone[:k]]
+                keys_ok, zone_ok = keys[:k][ok], zone[:k][ok]
                 surplus = (area[:k][ok] - self.need[p]) / area[:k][ok]
-                rr = np.array([ready_rank.get(d, 0.0) if not pd.isna(d) else 0.0 for d in ready[:k][ok]])
-                tb = _W_PREF * (zone[:k][ok] == self.pref[p]) + _W_SURPLUS * (1 - surplus) + _W_READY * (1 - rr)
+                tb = _W_PREF * (zone_ok == pref_code[p]) + _W_SURPLUS * (1 - surplus) + _W_READY * (1 - rank[:k][ok])
+                if len(tb) > per_project:
+                    # sparse candidates: keep the best; the rest enter the optimality proof per zone (pooled)
+                    best = np.lexsort((keys_ok, -tb))
+                    drop = best[per_project:]
+                    dz = np.full(len(zone_names), -np.inf)
+                    np.maximum.at(dz, zone_ok[drop], tb[drop])
+                    zs = np.flatnonzero(np.isfinite(dz))
+                    agg_p.append(np.full(len(zs), p))
+                    agg_zone.append(zone_names[zs])
+                    agg_tb.append(dz[zs])
+                    keep = np.sort(best[:per_project])
+                    keys_ok, tb = keys_ok[keep], tb[keep]
                 col_p.append(np.full(len(keys_ok), p))
                 col_kind.append(np.zeros(len(keys_ok), dtype=np.int8))
                 col_res.append(keys_ok)
                 col_tb.append(tb)
             if self.floor[p] > 0:
-                ok = np.isin(fac_zone, list(zones)) & fac_ready[li] & (fac_vacant >= self.floor[p])
+                ok = zmask[zone_codes.reindex(fac_zone).fillna(-1).astype(int).to_numpy()] & fac_ready[li] \
+                    & (fac_vacant >= self.floor[p]) if len(fac_zone) else np.zeros(0, dtype=bool)
                 f = np.flatnonzero(ok)
                 surplus = (fac_vacant[f] - self.floor[p]) / fac_vacant[f]
                 tb = _W_PREF * (fac_zone[f] == self.pref[p]) + _W_SURPLUS * (1 + (1 - surplus)) / 2 + _W_READY
@@ -136,6 +161,9 @@ class Instance:
         n_with = max(1, len(np.unique(self.col_p)))
         self.tb_scale = 0.5 * res / n_with / (_W_PREF + _W_SURPLUS + _W_READY + 1e-9)
         self.value = self.priority[self.col_p] + self.tb_scale * tb * 0.999 if len(self.col_p) else np.zeros(0)
+        self.agg_p = cat(agg_p, np.int64)
+        self.agg_zone = np.concatenate(agg_zone) if agg_zone else np.zeros(0, dtype=object)
+        self.agg_value = self.priority[self.agg_p] + self.tb_scale * cat(agg_tb, float) * 0.999
         self.abs_gap = 0.25 * res
         self._rows()
 
@@ -155,6 +183,7 @@ class Instance:
         n_rows = len(self.pid)
         land = np.flatnonzero(self.col_kind == 0)
         self.col_pool = np.full(n_cols, -1, dtype=np.int64)
+        self.agg_pool = np.zeros(0, dtype=np.int64)
         row_pool_land = np.zeros(0, dtype=np.int64)
         if len(land):
             top = int(self.li[self.col_p[land]].max())
@@ -180,6 +209,7 @@ class Instance:
             pool = np.array([zone_code[z] for z in m.blocks["zone_id"].to_numpy()[uniq]], dtype=np.int64)
             row_pool_land = np.where(top_rows, pool, -1)
             self.col_pool[land] = [zone_code[z] for z in m.blocks["zone_id"].to_numpy()[self.col_res[land]]]
+            self.agg_pool = np.array([zone_code[z] for z in self.agg_zone], dtype=np.int64)
             rr.append(n_rows + row)
             cc.append(np.concatenate(cols_all))
             vv.append(np.concatenate(coef_all))
@@ -201,33 +231,46 @@ class Instance:
 
     # ------------------------------------------------------------------------------------------ solving
     def place(self, time_limit: float, progress=None, prove: bool = True) -> tuple[list[Placement], Solution]:
-        """Solve, carve; on a carving failure add a no-good cut and re-solve (at most ``repair_rounds`` times)."""
+        """Solve, carve. When a planned set of sites cannot be carved: on small problems add a no-good cut and
+        re-solve (at most ``repair_rounds`` times); on large ones (or when time or rounds run out) leave the
+        lowest-priority project of that set unplaced and report the status as feasible, with the gap."""
         A, rhs = self.A, self.rhs
-        rounds = setting("matching", "repair_rounds")
+        rounds = setting("matching", "repair_rounds") if A.shape[1] <= _RESOLVE_MAX_OPTIONS else 0
         t0 = time.perf_counter()
         for attempt in range(rounds + 1):
             left = max(1.0, time_limit - (time.perf_counter() - t0))
             row_pool = np.r_[self.row_pool, np.full(A.shape[0] - len(self.row_pool), -1)]
             sol = solve_sparse(A, rhs, self.value, self.col_p, setting("matching", "columns_per_project"),
                                setting("matching", "max_columns"), left, self.abs_gap, progress,
-                               row_pool=row_pool, col_pool=self.col_pool, prove=prove)
+                               row_pool=row_pool, col_pool=self.col_pool, prove=prove,
+                               omitted=(self.agg_p, self.agg_pool, self.agg_value,
+                                        self.need[self.agg_p] * (1 + self.tol)))
             chosen = np.flatnonzero(sol.x > 0.5)
             placements, failed = self._carve_all(chosen)
             if not failed:
                 return placements, sol
-            if attempt == rounds:
-                sol.status = "feasible"      # the failed sets stay unplaced; optimality is no longer proven
-                return placements, sol
-            cut_rows = []
-            for cols in failed:
-                cut_rows.append(cols)
-            data = np.concatenate([np.ones(len(c)) for c in cut_rows])
-            rows = np.concatenate([np.full(len(c), i) for i, c in enumerate(cut_rows)])
-            cuts = csr_matrix((data, (rows, np.concatenate(cut_rows))), shape=(len(cut_rows), A.shape[1]))
+            if attempt == rounds or time.perf_counter() - t0 > time_limit / 2:
+                break
             from scipy.sparse import vstack
+            data = np.concatenate([np.ones(len(c)) for c in failed])
+            rows = np.concatenate([np.full(len(c), i) for i, c in enumerate(failed)])
+            cuts = csr_matrix((data, (rows, np.concatenate(failed))), shape=(len(failed), A.shape[1]))
             A = vstack([A, cuts], format="csr")
-            rhs = np.concatenate([rhs, np.array([len(c) - 1 for c in cut_rows], dtype=float)])
-        raise AssertionError("unreachable")
+            rhs = np.concatenate([rhs, np.array([len(c) - 1 for c in failed], dtype=float)])
+        # drop the lowest-priority project of each uncarvable set until the rest can be carved
+        chosen = set(chosen.tolist())
+        for cols in failed:
+            cols = sorted(cols.tolist(), key=lambda c: (self.value[c], -c))
+            while cols:
+                chosen.discard(cols.pop(0))
+                placements, still = self._carve_all(np.array(sorted(chosen), dtype=np.int64))
+                if not any(set(f.tolist()) & set(cols) for f in still):
+                    break
+        placements, _ = self._carve_all(np.array(sorted(chosen), dtype=np.int64))
+        sol.status = "feasible"              # optimality is no longer proven
+        placed_value = float(sum(self.value[c] for c in chosen))
+        sol.objective = placed_value
+        return placements, sol
 
     def greedy_value(self) -> float:
         """Placed priority of the spreadsheet method (benchmarks)."""

@@ -104,8 +104,6 @@ def solve(A: csr_matrix, rhs: np.ndarray, value: np.ndarray, time_limit: float, 
         remaining_cols -= len(cols)
         if progress is not None:
             progress((k + 1) / len(comps), f"求解第 {k + 1}/{len(comps)} 组")
-    if status == "optimal":
-        bound = objective
     return Solution(x, status, objective, bound, len(comps), time.perf_counter() - t0)
 
 
@@ -132,113 +130,136 @@ def greedy(A: csr_matrix, rhs: np.ndarray, priority: np.ndarray, col_project: np
 
 
 _debug = False
+LARGE_OPTIONS = 60_000
+"""Above this many options a best-fit greedy start is compared with a time-limited MILP, and the gap is measured
+against the LP relaxation of the pooled relaxation (county-wide instances of 100k parcels)."""
 
 
 def solve_sparse(A: csr_matrix, rhs: np.ndarray, value: np.ndarray, col_project: np.ndarray, per_project: int,
                  max_columns: int, time_limit: float, abs_gap: float, progress=None,
                  row_pool: np.ndarray | None = None, col_pool: np.ndarray | None = None,
-                 prove: bool = True) -> Solution:
-    """The same problem with sparse candidates: each project starts with its ``per_project`` best options; LP
-    pricing adds options that could improve the LP; then reduced-cost fixing proves which omitted options can
-    never be in a better solution, and the MILP is re-solved with the others. The status is "optimal" only
-    when that proof holds for the full problem; otherwise the gap is measured against the LP bound.
+                 prove: bool = True, omitted=None) -> Solution:
+    """The MILP over the kept options (each project's best ``columns_per_project``), with an optimality proof for
+    the full problem: ``omitted`` = (project, pool, best value, need) of the options left out, aggregated per
+    project and zone (pool). A relaxation in which each project may take an omitted option of a zone using only
+    the zone's total capacity bounds the full optimum; the status is "optimal" only when that bound is within half
+    the priority resolution of the solution (no placement with more priority exists), else "feasible" with the gap.
     """
+    t0 = time.perf_counter()
+    has_omitted = omitted is not None and len(omitted[0]) > 0
+    if A.shape[1] > LARGE_OPTIONS:
+        return _solve_large(A, rhs, value, col_project, time_limit, abs_gap, progress, row_pool, col_pool, omitted,
+                            prove)
+    # most of the time goes to finding the placement; the bound gets the rest
+    sol = solve(A, rhs, value, time_limit * (0.6 if has_omitted and prove else 1.0), abs_gap, progress)
+    if not has_omitted:
+        return sol
+    if not prove:
+        sol.status = "feasible"
+        sol.bound = max(sol.bound, sol.objective + float(np.maximum(omitted[2], 0).sum()))
+        return sol
+    left = max(1.0, time_limit - (time.perf_counter() - t0))
+    upper = _pooled_bound(csc_matrix(A), np.maximum(rhs, 0.0), value, row_pool, col_pool, omitted, left, abs_gap)
+    if _debug:
+        print(f"pooled bound {upper:.4f} vs best {sol.objective:.4f} ({sol.status}), "
+              f"t={time.perf_counter() - t0:.2f}")
+    if sol.status == "optimal" and upper - sol.objective <= 2 * abs_gap * 0.999:
+        return sol
+    sol.status = "feasible"
+    sol.bound = max(upper, sol.objective)
+    sol.seconds = time.perf_counter() - t0
+    return sol
+
+
+def _best_fit_greedy(A: csr_matrix, rhs: np.ndarray, value: np.ndarray, col_project: np.ndarray) -> np.ndarray:
+    """Projects by value (priority first), each into its best-valued option that still fits."""
+    A = csc_matrix(A)
+    slack = rhs.astype(float).copy()
+    x = np.zeros(A.shape[1])
+    top = np.full(col_project.max() + 1 if len(col_project) else 0, -np.inf)
+    np.maximum.at(top, col_project, value)
+    order = np.lexsort((np.arange(len(value)), -value, col_project, -top[col_project]))
+    done = np.zeros(len(top), dtype=bool)
+    for c in order:
+        p = col_project[c]
+        if done[p]:
+            continue
+        r, a = A.indices[A.indptr[c]:A.indptr[c + 1]], A.data[A.indptr[c]:A.indptr[c + 1]]
+        if np.all(slack[r] - a >= -1e-9):
+            slack[r] -= a
+            x[c] = 1
+            done[p] = True
+    return x
+
+
+def _solve_large(A, rhs, value, col_project, time_limit, abs_gap, progress, row_pool, col_pool, omitted,
+                 prove) -> Solution:
     from scipy.optimize import linprog
     t0 = time.perf_counter()
-    n = A.shape[1]
-    order = np.lexsort((np.arange(n), -value, col_project))
-    start = np.r_[0, np.flatnonzero(np.diff(col_project[order])) + 1] if n else np.zeros(0, dtype=np.int64)
-    rank = np.empty(n, dtype=np.int64)
-    if n:
-        rank[order] = np.arange(n) - np.repeat(start, np.diff(np.r_[start, n]))
-    keep = rank < per_project
-    if col_pool is not None:
-        keep |= col_pool < 0                        # options outside any pool (factories) are always kept
-    if keep.all():
-        return solve(A, rhs, value, time_limit, abs_gap, progress)
-    Acsc = csc_matrix(A)
     rhs = np.maximum(rhs, 0.0)
-    for _ in range(8):                              # column generation on the LP relaxation
-        lp = linprog(-value[keep], A_ub=Acsc[:, keep], b_ub=rhs, bounds=(0, 1), method="highs")
-        y = np.maximum(-lp.ineqlin.marginals, 0.0)
-        rc = value - Acsc.T @ y
-        add = ~keep & (rc > 1e-9)
-        if not add.any():
-            break
-        keep |= add
-    upper = float(y @ rhs + np.maximum(rc, 0.0).sum())   # Lagrangian bound, valid for any y ≥ 0
-    left = lambda: max(1.0, time_limit - (time.perf_counter() - t0))  # noqa: E731
-    cols = np.flatnonzero(keep)
-    sol = solve(csr_matrix(Acsc[:, cols]), rhs, value[cols], left(), abs_gap, progress)
-    # proven when no solution can add a priority step: the bound is within half the resolution (= 2 × abs_gap)
-    proof_gap = 2 * abs_gap * 0.999
-    if sol.status == "optimal" and upper - sol.objective <= proof_gap:
-        return _lift(sol, cols, n, sol.objective, t0)
-    if not prove:
-        out = _lift(sol, cols, n, upper, t0)
-        out.status, out.bound = "feasible", max(upper, out.objective)
-        return out
-    if row_pool is not None and col_pool is not None:
-        relaxed = _pooled_bound(Acsc, rhs, value, col_project, keep, row_pool, col_pool, left(), abs_gap)
-        if _debug:
-            print(f"pooled bound {relaxed:.4f} vs best {sol.objective:.4f}")
-        if sol.status == "optimal" and relaxed - sol.objective <= proof_gap:
-            return _lift(sol, cols, n, sol.objective, t0)
-        upper = min(upper, relaxed)
-    # reduced-cost fixing: an option with rc < -(upper - best) cannot be in any better solution
-    need = ~keep & (rc >= -(upper - sol.objective) - 1e-9)
-    proven = sol.status == "optimal"
-    if need.sum() + keep.sum() > min(max_columns, 3 * keep.sum()):
-        need[:] = False        # the fixing is too weak to prove anything: keep the solution, report the gap
-        proven = False
+    xg = _best_fit_greedy(A, rhs, value, col_project)
+    sol = solve(A, rhs, value, time_limit * 0.6, abs_gap, progress)
+    if float(value @ xg) > sol.objective:
+        sol = Solution(xg, "feasible", float(value @ xg), sol.bound, sol.components, 0.0)
+    sol.status = "feasible"
+    if prove:
+        Acsc = csc_matrix(A)
+        if omitted is not None and len(omitted[0]):
+            A_rel, rhs_rel, v_rel = _pooled_model(Acsc, rhs, value, row_pool, col_pool, omitted)
+        else:
+            A_rel, rhs_rel, v_rel = Acsc, rhs, value
+        lp = linprog(-v_rel, A_ub=A_rel, b_ub=rhs_rel, bounds=(0, 1), method="highs",
+                     options={"time_limit": max(5.0, time_limit - (time.perf_counter() - t0))})
+        if lp.status == 0:
+            sol.bound = max(sol.objective, -float(lp.fun))
+            if sol.bound - sol.objective <= 2 * abs_gap * 0.999:
+                sol.status = "optimal"
+        else:
+            sol.bound = max(sol.objective, float(np.maximum(v_rel, 0).sum()))
     if _debug:
-        print(f"sparse: cols {int(keep.sum())}/{n} upper {upper:.4f} first {sol.objective:.4f} {sol.status} "
-              f"need {int(need.sum())} t={time.perf_counter() - t0:.2f}")
-    if need.any():
-        keep |= need
-        cols2 = np.flatnonzero(keep)
-        sol2 = solve(csr_matrix(Acsc[:, cols2]), rhs, value[cols2], left(), abs_gap, progress)
-        if sol2.objective >= sol.objective - 1e-9:
-            sol, cols = sol2, cols2
-        proven = proven and sol2.status == "optimal"
-    out = _lift(sol, cols, n, upper, t0)
-    if not proven:
-        out.status = "feasible"
-        out.bound = max(min(upper, out.bound if sol.status != "optimal" else upper), out.objective)
-    return out
+        print(f"large: greedy {float(value @ xg):.3f} best {sol.objective:.3f} bound {sol.bound:.3f} "
+              f"t={time.perf_counter() - t0:.1f}")
+    sol.seconds = time.perf_counter() - t0
+    return sol
 
 
-def _pooled_bound(Acsc, rhs, value, col_project, keep, row_pool, col_pool, time_limit, abs_gap) -> float:
-    """An upper bound for the full problem from a relaxation that keeps the kept options exact and lets each
-    project take any omitted option of a pool (a zone) for its best value, using only the pool's total capacity.
-
-    Valid because every omitted option's coefficients sum, over the pool's rows, to the same need: a full solution
-    maps to a feasible relaxed one of no lower value. Tight when the unplaced projects have no kept land options.
-    """
-    kept = np.flatnonzero(keep)
-    omitted = np.flatnonzero(~keep)
-    pools = np.unique(row_pool[row_pool >= 0])
+def _pooled_model(Acsc, rhs, value, row_pool, col_pool, omitted):
+    agg_p, agg_pool, agg_value, agg_need = omitted
     n_rows = Acsc.shape[0]
-    # pool rows = sums of the pool's rows, over kept options
-    P = csr_matrix((np.ones(int((row_pool >= 0).sum())), (np.searchsorted(pools, row_pool[row_pool >= 0]),
-                    np.flatnonzero(row_pool >= 0))), shape=(len(pools), n_rows))
-    pool_rhs = P @ rhs
-    kept_pool = P @ Acsc[:, kept]
-    # one aggregated option per (project, pool) among the omitted: best value, its need (column sum over the pool)
-    key = col_project[omitted] * (len(pools) + 1) + np.searchsorted(pools, col_pool[omitted])
-    uniq, first = np.unique(key, return_index=True)
-    best = np.full(len(uniq), -np.inf)
-    np.maximum.at(best, np.searchsorted(uniq, key), value[omitted])
-    proj = col_project[omitted][first]
-    pool = np.searchsorted(pools, col_pool[omitted][first])
-    need = np.asarray((P @ Acsc[:, omitted[first]]).sum(axis=0)).ravel()
-    n_agg = len(uniq)
-    proj_rows = csr_matrix((np.ones(n_agg), (proj, np.arange(n_agg))), shape=(n_rows, n_agg))
-    pool_rows = csr_matrix((need, (pool, np.arange(n_agg))), shape=(len(pools), n_agg))
-    from scipy.sparse import bmat as _bmat
-    A_rel = _bmat([[Acsc[:, kept], proj_rows], [kept_pool, pool_rows]], format="csr")
-    rel = solve(A_rel, np.r_[rhs, pool_rhs], np.r_[value[kept], best], time_limit, abs_gap)
-    return rel.bound if rel.status != "optimal" else rel.objective
+    pools = np.unique(np.r_[row_pool[row_pool >= 0], agg_pool])
+    pooled = row_pool >= 0
+    P = csr_matrix((np.ones(int(pooled.sum())), (np.searchsorted(pools, row_pool[pooled]), np.flatnonzero(pooled))),
+                   shape=(len(pools), n_rows))
+    n_agg = len(agg_p)
+    proj_rows = csr_matrix((np.ones(n_agg), (agg_p, np.arange(n_agg))), shape=(n_rows, n_agg))
+    pool_rows = csr_matrix((agg_need, (np.searchsorted(pools, agg_pool), np.arange(n_agg))),
+                           shape=(len(pools), n_agg))
+    return bmat([[Acsc, proj_rows], [P @ Acsc, pool_rows]], format="csr"), np.r_[rhs, P @ rhs], \
+        np.r_[value, agg_value]
+
+
+def _pooled_bound(Acsc, rhs, value, row_pool, col_pool, omitted, time_limit, abs_gap) -> float:
+    """Upper bound on the full problem: the kept options stay exact; each project may also take one aggregated
+    omitted option per zone, worth the best omitted value, which uses only that zone's pooled capacity (the sum of
+    its top-level block rows, over kept options too).
+
+    Valid: a full solution maps to a relaxed one of no lower value (an omitted option's need is counted in its
+    zone's pool; every block row of a kept option is unchanged). Tight when the projects left unplaced have no
+    land left in the pools, which is the usual case (abundant small blocks, scarce large ones).
+    """
+    agg_p, agg_pool, agg_value, agg_need = omitted
+    n_rows = Acsc.shape[0]
+    pools = np.unique(np.r_[row_pool[row_pool >= 0], agg_pool])
+    pooled = row_pool >= 0
+    P = csr_matrix((np.ones(int(pooled.sum())), (np.searchsorted(pools, row_pool[pooled]), np.flatnonzero(pooled))),
+                   shape=(len(pools), n_rows))
+    n_agg = len(agg_p)
+    proj_rows = csr_matrix((np.ones(n_agg), (agg_p, np.arange(n_agg))), shape=(n_rows, n_agg))
+    pool_rows = csr_matrix((agg_need, (np.searchsorted(pools, agg_pool), np.arange(n_agg))),
+                           shape=(len(pools), n_agg))
+    A_rel = bmat([[Acsc, proj_rows], [P @ Acsc, pool_rows]], format="csr")
+    rel = solve(A_rel, np.r_[rhs, P @ rhs], np.r_[value, agg_value], time_limit, abs_gap)
+    return rel.bound          # HiGHS' dual bound (≥ the relaxation's optimum): rigorous
 
 
 def _lift(sol: Solution, cols: np.ndarray, n: int, upper: float, t0: float) -> Solution:
