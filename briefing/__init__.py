@@ -96,10 +96,7 @@ class Briefing:
 
 def _intensity_flags(ws) -> list[dict]:
     """The 标准地 check's projects below their floor (``matching.intensity_check``), as plain dicts."""
-    try:
-        from matching.intensity import intensity_check
-    except ImportError:   # the matching package is optional for a preview of the stock alone
-        return []
+    from matching import intensity_check
     table = intensity_check(ws)
     return table[table["below"]].to_dict(orient="records")
 
