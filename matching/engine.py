@@ -240,8 +240,7 @@ class Instance:
         for attempt in range(rounds + 1):
             left = max(1.0, time_limit - (time.perf_counter() - t0))
             row_pool = np.r_[self.row_pool, np.full(A.shape[0] - len(self.row_pool), -1)]
-            sol = solve_sparse(A, rhs, self.value, self.col_p, setting("matching", "columns_per_project"),
-                               setting("matching", "max_columns"), left, self.abs_gap, progress,
+            sol = solve_sparse(A, rhs, self.value, self.col_p, left, self.abs_gap, progress,
                                row_pool=row_pool, col_pool=self.col_pool, prove=prove,
                                omitted=(self.agg_p, self.agg_pool, self.agg_value,
                                         self.need[self.agg_p] * (1 + self.tol)))

@@ -135,8 +135,8 @@ LARGE_OPTIONS = 60_000
 against the LP relaxation of the pooled relaxation (county-wide instances of 100k parcels)."""
 
 
-def solve_sparse(A: csr_matrix, rhs: np.ndarray, value: np.ndarray, col_project: np.ndarray, per_project: int,
-                 max_columns: int, time_limit: float, abs_gap: float, progress=None,
+def solve_sparse(A: csr_matrix, rhs: np.ndarray, value: np.ndarray, col_project: np.ndarray,
+                 time_limit: float, abs_gap: float, progress=None,
                  row_pool: np.ndarray | None = None, col_pool: np.ndarray | None = None,
                  prove: bool = True, omitted=None) -> Solution:
     """The MILP over the kept options (each project's best ``columns_per_project``), with an optimality proof for
@@ -247,23 +247,6 @@ def _pooled_bound(Acsc, rhs, value, row_pool, col_pool, omitted, time_limit, abs
     zone's pool; every block row of a kept option is unchanged). Tight when the projects left unplaced have no
     land left in the pools, which is the usual case (abundant small blocks, scarce large ones).
     """
-    agg_p, agg_pool, agg_value, agg_need = omitted
-    n_rows = Acsc.shape[0]
-    pools = np.unique(np.r_[row_pool[row_pool >= 0], agg_pool])
-    pooled = row_pool >= 0
-    P = csr_matrix((np.ones(int(pooled.sum())), (np.searchsorted(pools, row_pool[pooled]), np.flatnonzero(pooled))),
-                   shape=(len(pools), n_rows))
-    n_agg = len(agg_p)
-    proj_rows = csr_matrix((np.ones(n_agg), (agg_p, np.arange(n_agg))), shape=(n_rows, n_agg))
-    pool_rows = csr_matrix((agg_need, (np.searchsorted(pools, agg_pool), np.arange(n_agg))),
-                           shape=(len(pools), n_agg))
-    A_rel = bmat([[Acsc, proj_rows], [P @ Acsc, pool_rows]], format="csr")
-    rel = solve(A_rel, np.r_[rhs, P @ rhs], np.r_[value, agg_value], time_limit, abs_gap)
+    A_rel, rhs_rel, v_rel = _pooled_model(Acsc, rhs, value, row_pool, col_pool, omitted)
+    rel = solve(A_rel, rhs_rel, v_rel, time_limit, abs_gap)
     return rel.bound          # HiGHS' dual bound (≥ the relaxation's optimum): rigorous
-
-
-def _lift(sol: Solution, cols: np.ndarray, n: int, upper: float, t0: float) -> Solution:
-    x = np.zeros(n)
-    x[cols] = sol.x
-    bound = sol.objective if sol.status == "optimal" else max(sol.objective, min(upper, sol.bound))
-    return Solution(x, sol.status, sol.objective, bound, sol.components, time.perf_counter() - t0)
