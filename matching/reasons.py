@@ -76,8 +76,26 @@ class Diagnoser:
         k = a.idxmax()
         return float(a.loc[k]), str(b.at[k, "zone_id"])
 
+    def _by_block(self, li: int) -> dict[int, list[int]]:
+        """Block key at level ``li`` → indices of the land placements whose parcels lie in it (memoised)."""
+        cache = self.__dict__.setdefault("_by_block_cache", {})
+        if li not in cache:
+            out: dict[int, list[int]] = {}
+            for i, (pl, nodes) in enumerate(zip(self.placements, self.site_nodes)):
+                if pl.kind == "land" and len(nodes):
+                    for k in set(self.m.node_block[li, nodes].tolist()) - {-1}:
+                        out.setdefault(k, []).append(i)
+            cache[li] = out
+        return cache[li]
+
     def _free_after(self, li: int) -> pd.Series:
         """Block areas at level ``li`` less the sites placed in them (a site counts in the block of its parcels)."""
+        cache = self.__dict__.setdefault("_free_cache", {})
+        if li not in cache:
+            cache[li] = self._compute_free_after(li)
+        return cache[li]
+
+    def _compute_free_after(self, li: int) -> pd.Series:
         b = self.m.level_blocks(li)
         free = b["area_mu"].copy()
         for pl, nodes in zip(self.placements, self.site_nodes):
@@ -90,10 +108,8 @@ class Diagnoser:
         return free
 
     def _blockers_land(self, li: int, keys: set[int]) -> list[str]:
-        out = []
-        for pl, nodes in zip(self.placements, self.site_nodes):
-            if pl.kind == "land" and len(nodes) and set(self.m.node_block[li, nodes].tolist()) & keys:
-                out.append(pl)
+        by_block = self._by_block(li)
+        out = [self.placements[i] for i in sorted({i for k in keys for i in by_block.get(k, [])})]
         return [pl.project_id for pl in sorted(out, key=lambda q: (-q.priority, q.project_id))]
 
     def _curve(self, key: int) -> list[tuple[pd.Timestamp, float, np.ndarray]]:
