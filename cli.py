@@ -135,7 +135,7 @@ def cmd_match(args) -> int:
     text = (f"求解状态：{status}；落地项目 {d['objective']['placed_count']} 个，有项目、无选址 {len(unplaced)} 个\n\n"
             + format_table(d["zones"], [("name", "园区"), ("pending_count", "待落地"), ("placed_count", "已选址"),
                                         ("unplaced_count", "无选址"), ("unplaced_mu", "缺口需求（亩）"),
-                                        ("available_left_mu", "剩余可供（亩）"), ("pipeline_mu", "在途（亩）")])
+                                        ("available_left_mu", "剩余可供（亩）"), ("pipeline_mu", "剩余在途（亩）")])
             + ("\n\n未落地项目：\n" + format_table(unplaced, [("project_id", "项目编号"), ("name", "项目"),
                                                           ("need_mu", "需地（亩）"), ("reason", "原因"),
                                                           ("gap_mu", "缺口（亩）")])
