@@ -9,7 +9,7 @@ import pandas as pd
 from .blocks import contiguous_blocks
 from .errors import InputError
 from .validate import split_industries
-from .vocab import PIPELINE_STATUSES
+from .vocab import INDUSTRIES, PIPELINE_STATUSES
 
 
 def _ts(date) -> pd.Timestamp | None:
@@ -41,7 +41,7 @@ def zone_admits(zones: pd.DataFrame, industry: str | None) -> pd.Series:
 
 
 def known_industries(zones: pd.DataFrame, projects: pd.DataFrame | None = None) -> list[str]:
-    from .vocab import INDUSTRIES
+    """The county's industries, then any other named by a zone or a project (for pick lists and input checks)."""
     names = list(INDUSTRIES)
     for lst in zones["industries"].map(split_industries):
         names += [n for n in lst if n not in names]

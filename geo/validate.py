@@ -14,11 +14,11 @@ from .errors import InputError
 from .parse import parse_date
 from .report import LoadReport
 from .schema import Field, LayerSchema
-from .vocab import (FACTORY_STATUS_LABELS, INDUSTRIES, PARCEL_STATUS_LABELS, PIPELINE_STATUSES,
-                    PROJECT_STAGE_LABELS, STAGE_ALIASES, STATUS_ALIASES)
+from .vocab import (FACTORY_STATUS_ALIASES, FACTORY_STATUS_LABELS, INDUSTRIES, PARCEL_STATUS_LABELS,
+                    PIPELINE_STATUSES, PROJECT_STAGE_LABELS, STAGE_ALIASES, STATUS_ALIASES)
 
 _ALIASES = {("parcels", "status"): STATUS_ALIASES, ("projects", "stage"): STAGE_ALIASES,
-            ("factories", "status"): {"已建成": "built", "在建": "building", "规划": "planned"}}
+            ("factories", "status"): FACTORY_STATUS_ALIASES}
 _LABELS = {("parcels", "status"): PARCEL_STATUS_LABELS, ("projects", "stage"): PROJECT_STAGE_LABELS,
            ("factories", "status"): FACTORY_STATUS_LABELS}
 

@@ -33,6 +33,7 @@ STATUS_ALIASES: dict[str, str] = {
     "征拆中": "demolition", "已供": "supplied", "已出让": "supplied", "预留": "reserved",
 }
 STAGE_ALIASES: dict[str, str] = {"在谈": "negotiating", "已签约": "signed", "已开工": "started", "已投产": "started"}
+FACTORY_STATUS_ALIASES: dict[str, str] = {label: value for value, label in FACTORY_STATUS_LABELS.items()}
 
 FIELD_LABELS: dict[str, str] = {
     "zone_id": "园区编号", "name": "名称", "industries": "准入产业", "parcel_id": "地块编号",
