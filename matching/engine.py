@@ -84,7 +84,7 @@ class Instance:
         self.free_mu = self._free_area()
         blocks = m.blocks
         n_proj = len(self.pid)
-        col_p, col_kind, col_res, col_tb = [], [], [], []
+        col_p, col_kind, col_res, col_tb, col_zone = [], [], [], [], []
         per_level = {}
         ready_all = np.sort(blocks["ready"].dropna().unique())
         # zones as integer codes: admission and per-zone aggregation become array indexing (hot path)
@@ -109,6 +109,7 @@ class Instance:
         self.fac_vacant = self.fac_vacant_total = fac_vacant
         self._fac = fac
         fac_ready = {li: self.fac_ready_at(li) for li in np.unique(self.li)}
+        fz = zone_codes.reindex(fac_zone).fillna(-1).astype(int).to_numpy() if len(fac_zone) else np.zeros(0, int)
         self.fac_ready_date = fac["ready_date"].to_numpy()
         admit_mask = {}
         for p in range(n_proj):
@@ -136,13 +137,14 @@ class Instance:
                     agg_zone.append(zone_names[zs])
                     agg_tb.append(dz[zs])
                     keep = np.sort(best[:per_project])
-                    keys_ok, tb = keys_ok[keep], tb[keep]
+                    keys_ok, tb, zone_ok = keys_ok[keep], tb[keep], zone_ok[keep]
                 col_p.append(np.full(len(keys_ok), p))
                 col_kind.append(np.zeros(len(keys_ok), dtype=np.int8))
                 col_res.append(keys_ok)
                 col_tb.append(tb)
+                col_zone.append(zone_ok)
             if self.floor[p] > 0:
-                ok = zmask[zone_codes.reindex(fac_zone).fillna(-1).astype(int).to_numpy()] & fac_ready[li] \
+                ok = zmask[fz] & fac_ready[li] \
                     & (fac_vacant >= self.floor[p]) if len(fac_zone) else np.zeros(0, dtype=bool)
                 f = np.flatnonzero(ok)
                 surplus = (fac_vacant[f] - self.floor[p]) / fac_vacant[f]
@@ -151,10 +153,12 @@ class Instance:
                 col_kind.append(np.ones(len(f), dtype=np.int8))
                 col_res.append(f)
                 col_tb.append(tb)
+                col_zone.append(fz[f])
         cat = (lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.zeros(0, dt))
         self.col_p = cat(col_p, np.int64)
         self.col_kind = cat(col_kind, np.int8)
         self.col_res = cat(col_res, np.int64)
+        self.col_zone = cat(col_zone, np.int64)     # zone code of each option (zone decomposition, large problems)
         tb = cat(col_tb, float)
         # tie-breaks sum to < half the priority resolution over all projects
         res = setting("matching", "priority_resolution")
@@ -241,7 +245,7 @@ class Instance:
             left = max(1.0, time_limit - (time.perf_counter() - t0))
             row_pool = np.r_[self.row_pool, np.full(A.shape[0] - len(self.row_pool), -1)]
             sol = solve_sparse(A, rhs, self.value, self.col_p, left, self.abs_gap, progress,
-                               row_pool=row_pool, col_pool=self.col_pool, prove=prove,
+                               row_pool=row_pool, col_pool=self.col_pool, prove=prove, col_zone=self.col_zone,
                                omitted=(self.agg_p, self.agg_pool, self.agg_value,
                                         self.need[self.agg_p] * (1 + self.tol)))
             chosen = np.flatnonzero(sol.x > 0.5)

@@ -138,7 +138,7 @@ against the LP relaxation of the pooled relaxation (county-wide instances of 100
 def solve_sparse(A: csr_matrix, rhs: np.ndarray, value: np.ndarray, col_project: np.ndarray,
                  time_limit: float, abs_gap: float, progress=None,
                  row_pool: np.ndarray | None = None, col_pool: np.ndarray | None = None,
-                 prove: bool = True, omitted=None) -> Solution:
+                 prove: bool = True, omitted=None, col_zone: np.ndarray | None = None) -> Solution:
     """The MILP over the kept options (each project's best ``columns_per_project``), with an optimality proof for
     the full problem: ``omitted`` = (project, pool, best value, need) of the options left out, aggregated per
     project and zone (pool). A relaxation in which each project may take an omitted option of a zone using only
@@ -149,7 +149,7 @@ def solve_sparse(A: csr_matrix, rhs: np.ndarray, value: np.ndarray, col_project:
     has_omitted = omitted is not None and len(omitted[0]) > 0
     if A.shape[1] > LARGE_OPTIONS:
         return _solve_large(A, rhs, value, col_project, time_limit, abs_gap, progress, row_pool, col_pool, omitted,
-                            prove)
+                            prove, col_zone)
     # most of the time goes to finding the placement; the bound gets the rest
     sol = solve(A, rhs, value, time_limit * (0.6 if has_omitted and prove else 1.0), abs_gap, progress)
     if not has_omitted:
@@ -192,15 +192,64 @@ def _best_fit_greedy(A: csr_matrix, rhs: np.ndarray, value: np.ndarray, col_proj
     return x
 
 
+def _fill(A, rhs: np.ndarray, value: np.ndarray, col_project: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Best-fit greedy for the projects ``x`` leaves unplaced, in the capacity ``x`` leaves free."""
+    placed = np.zeros(int(col_project.max()) + 1, dtype=bool)
+    placed[col_project[x > 0.5]] = True
+    free = np.flatnonzero(~placed[col_project])
+    if not len(free):
+        return x
+    slack = rhs - A @ x
+    xf = _best_fit_greedy(A[:, free], np.maximum(slack, 0.0), value[free], col_project[free])
+    out = x.copy()
+    out[free] = xf
+    return out
+
+
+def _zone_decomposed(A, rhs, value, col_project, col_zone, x_lp, x_start, time_limit, abs_gap, progress):
+    """A placement guided by the LP: each project is fixed to the zone holding most of its LP mass (else the zone
+    of its start placement, else of its best option); the zones are then independent exact MILPs (small: solve()
+    splits them), and a best-fit pass places what is left in the capacity still free."""
+    n_p = int(col_project.max()) + 1
+    zones, zc = np.unique(col_zone, return_inverse=True)
+    mass = np.zeros((n_p, len(zones)))
+    np.add.at(mass, (col_project, zc), x_lp)
+    start = np.full(n_p, -1)
+    on = x_start > 0.5
+    start[col_project[on]] = zc[on]
+    best = np.full(n_p, -1)
+    order = np.lexsort((np.arange(len(value)), -value, col_project))
+    head = np.r_[True, col_project[order][1:] != col_project[order][:-1]]
+    best[col_project[order][head]] = zc[order][head]
+    z = np.where(mass.max(axis=1) > 1e-6, mass.argmax(axis=1), np.where(start >= 0, start, best))
+    cols = np.flatnonzero(zc == z[col_project])
+    sub = solve(csr_matrix(A[:, cols]), rhs, value[cols], time_limit, abs_gap, progress)
+    x = np.zeros(len(value))
+    x[cols] = sub.x
+    return _fill(csc_matrix(A), rhs, value, col_project, x)
+
+
 def _solve_large(A, rhs, value, col_project, time_limit, abs_gap, progress, row_pool, col_pool, omitted,
-                 prove) -> Solution:
+                 prove, col_zone=None) -> Solution:
     from scipy.optimize import linprog
     t0 = time.perf_counter()
     rhs = np.maximum(rhs, 0.0)
     xg = _best_fit_greedy(A, rhs, value, col_project)
-    sol = solve(A, rhs, value, time_limit * 0.6, abs_gap, progress)
-    if float(value @ xg) > sol.objective:
-        sol = Solution(xg, "feasible", float(value @ xg), sol.bound, sol.components, 0.0)
+    best = xg
+    if col_zone is not None:
+        # one MILP over all zones does not even finish presolve in the time; the LP + per-zone MILPs do
+        lp = linprog(-value, A_ub=A, b_ub=rhs, bounds=(0, 1), method="highs-ds",
+                     options={"time_limit": max(5.0, time_limit * 0.2)})
+        if lp.x is not None:
+            left = time_limit * 0.55 - (time.perf_counter() - t0)
+            xz = _zone_decomposed(A, rhs, value, col_project, col_zone, lp.x, xg, max(5.0, left), abs_gap, progress)
+            if float(value @ xz) > float(value @ best) and np.all(A @ xz <= rhs + 1e-6):
+                best = xz
+        sol = Solution(best, "feasible", float(value @ best), float(value @ best), 0, 0.0)
+    else:
+        sol = solve(A, rhs, value, time_limit * 0.6, abs_gap, progress)
+        if float(value @ xg) > sol.objective:
+            sol = Solution(xg, "feasible", float(value @ xg), sol.bound, sol.components, 0.0)
     sol.status = "feasible"
     if prove:
         Acsc = csc_matrix(A)
