@@ -12,7 +12,7 @@ import geopandas as gpd
 from geo.vocab import FACTORY_STATUS_LABELS, FIELD_LABELS, PARCEL_STATUS_COLORS, PARCEL_STATUS_LABELS
 from . import assets, basemaps
 from .elements import (LABEL_CSS, DrawLocale, DrawnStamp, GeoJsonLayer, LegendControl, OfflineDraw, OfflineMap,
-                       PlainBase)
+                       PlainBase, prefetch_layer_data)
 from .features import feature_collection, lonlat_bounds
 
 F = FIELD_LABELS
@@ -116,6 +116,8 @@ def add_parcels(m: OfflineMap, ws, statuses: Iterable[str] | None = None,
     data, n, bounds = _cached(ws, ("parcels", gcj, sts, zids), make)
     url = _cached(ws, ("parcels_url", gcj, sts, zids), lambda: assets.cached_json_url(data)) if m._landgap_fetch \
         else None
+    if url:
+        prefetch_layer_data(m, url)
     GeoJsonLayer(data, "parcels", "地块（按状态着色）", styles={s: parcel_style(s) for s in PARCEL_STATUS_COLORS},
                  fields=PARCEL_FIELDS, lookups=LOOKUPS, bounds=bounds, data_url=url).add_to(m)
     return n

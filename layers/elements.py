@@ -21,6 +21,20 @@ class OfflineMap(folium.Map):
     default_css = _LEAFLET_CSS
 
 
+def prefetch_layer_data(m: "OfflineMap", data_url: str) -> None:
+    """Start fetching (and parsing) ``data_url`` before Leaflet and the plugins load, not after.
+
+    st_folium loads the map's script links one after another and runs the map script last; a first, inline
+    (data: URL) link starts the download and JSON parse at once, so they overlap with loading Leaflet. The layer
+    picks the promise up from ``window.landgapPrefetch``.
+    """
+    from urllib.parse import quote
+    js = ("window.landgapPrefetch=window.landgapPrefetch||{};"
+          f"window.landgapPrefetch[{json.dumps(data_url)}]=fetch({json.dumps(data_url)}).then(function(r){{return r.json();}});")
+    links = [x for x in m.default_js if x[0] != f"landgap_prefetch_{data_url}"]
+    m.default_js = [(f"landgap_prefetch_{data_url}", "data:text/javascript," + quote(js))] + links
+
+
 class OfflineDraw(folium.plugins.Draw):
     """folium's Draw plugin with leaflet.draw served locally; toolbar texts in Chinese."""
     default_js = [(n, assets.url(v)) for n, _, v in assets.JS if n == "leaflet_draw_js"]
@@ -107,7 +121,8 @@ class GeoJsonLayer(Layer):
           {%- if this.data_url %}
           // Fetched, not embedded: clicks still reach Streamlit through the layer group (events propagate).
           window.landgapPending = (window.landgapPending || 0) + 1;
-          fetch({{ this.data_url|tojson }}).then(function (r) { return r.json(); }).then(function (d) {
+          var url = {{ this.data_url|tojson }}, pre = window.landgapPrefetch && window.landgapPrefetch[url];
+          (pre || fetch(url).then(function (r) { return r.json(); })).then(function (d) {
             layer.addData(d);
             window.landgapPending -= 1;
             if (window.landgapStamp) window.landgapStamp();

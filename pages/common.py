@@ -88,33 +88,50 @@ def _widget(kind, label: str, key: str, default, **kw):
     return kind(label, key="_" + key, on_change=_persist, args=(key,), **kw)
 
 
+def _defaults(ws) -> dict:
+    """Every sidebar filter's key → default value (the one place they are written down)."""
+    return {"flt_zone": ALL, "flt_status": list(PARCEL_STATUS_LABELS), "flt_industry": ALL, "flt_use_by": False,
+            "flt_by": dt.date.today() + dt.timedelta(days=365), "flt_min_mu": 0.0,
+            "flt_basemap": basemaps.available_basemaps(ws.dem_path is not None)[0]}
+
+
+def filters(ws) -> Filters:
+    """The sidebar's filters, read from the session state the sidebar widgets keep (defaults before the first run).
+
+    The same values the widgets of ``sidebar()`` return, so a page may build its map before it draws the sidebar:
+    the map's element then reaches the browser first (it is what the user waits for)."""
+    state = {k: st.session_state.get(k, v) for k, v in _defaults(ws).items()}
+    zone = state["flt_zone"] if state["flt_zone"] in ws.zones.index else None
+    industry = state["flt_industry"]
+    industry = None if industry == ALL or industry not in known_industries(ws.zones, ws.projects) else industry
+    choices = basemaps.available_basemaps(ws.dem_path is not None)
+    basemap = state["flt_basemap"] if state["flt_basemap"] in choices else choices[0]
+    return Filters(zone, tuple(state["flt_status"]), industry, state["flt_by"] if state["flt_use_by"] else None,
+                   float(state["flt_min_mu"]) or None, basemap)
+
+
 def sidebar(ws) -> Filters:
     """The filters every page uses, and the legend."""
+    d = _defaults(ws)
     sb = st.sidebar
     sb.caption(f"{setting('app', 'county_name')} · {Path(ws.path).name if ws.path else '内存中的工作空间'}")
     zones = [ALL, *ws.zones.index]
     names = dict(ws.zones["name"])
     with sb:
-        zone = _widget(st.selectbox, "园区", "flt_zone", ALL, options=zones,
-                       format_func=lambda z: z if z == ALL else f"{names[z]}（{z}）")
-        if st.session_state["flt_zone"] not in zones:
-            zone = ALL
-        statuses = _widget(st.multiselect, "地块状态", "flt_status", list(PARCEL_STATUS_LABELS),
-                           options=list(PARCEL_STATUS_LABELS), format_func=PARCEL_STATUS_LABELS.get)
+        _widget(st.selectbox, "园区", "flt_zone", d["flt_zone"], options=zones,
+                format_func=lambda z: z if z == ALL else f"{names[z]}（{z}）")
+        _widget(st.multiselect, "地块状态", "flt_status", d["flt_status"],
+                options=list(PARCEL_STATUS_LABELS), format_func=PARCEL_STATUS_LABELS.get)
         industries = [ALL, *known_industries(ws.zones, ws.projects)]
-        industry = _widget(st.selectbox, "产业", "flt_industry", ALL, options=industries)
-        use_by = _widget(st.checkbox, "计入届时完成平整/拆迁的地块", "flt_use_by", False)
-        by = _widget(st.date_input, "截至日期", "flt_by", dt.date.today() + dt.timedelta(days=365),
-                     disabled=not use_by)
-        min_mu = _widget(st.number_input, "最小连片面积（亩）", "flt_min_mu", 0.0, min_value=0.0, step=10.0)
+        _widget(st.selectbox, "产业", "flt_industry", d["flt_industry"], options=industries)
+        use_by = _widget(st.checkbox, "计入届时完成平整/拆迁的地块", "flt_use_by", d["flt_use_by"])
+        _widget(st.date_input, "截至日期", "flt_by", d["flt_by"], disabled=not use_by)
+        _widget(st.number_input, "最小连片面积（亩）", "flt_min_mu", d["flt_min_mu"], min_value=0.0, step=10.0)
         choices = basemaps.available_basemaps(ws.dem_path is not None)
-        basemap = _widget(st.selectbox, "底图", "flt_basemap", choices[0], options=choices,
-                          format_func=basemaps.BASEMAP_LABELS.get)
-        if basemap not in choices:
-            basemap = choices[0]
+        _widget(st.selectbox, "底图", "flt_basemap", d["flt_basemap"], options=choices,
+                format_func=basemaps.BASEMAP_LABELS.get)
         legend()
-    return Filters(None if zone == ALL else zone, tuple(statuses), None if industry == ALL else industry,
-                   by if use_by else None, float(min_mu) or None, basemap)
+    return filters(ws)
 
 
 def legend() -> None:

@@ -67,23 +67,39 @@ def running_app(workspace: Path, extra_env: dict | None = None):
 
 
 @contextlib.contextmanager
-def browser(user_data_dir: str):
-    """A Playwright context on Debian's chromium, fresh profile; ``ctx.outside`` lists blocked non-local URLs."""
+def browser(user_data_dir: str, intercept: bool = False):
+    """A Playwright context on Debian's chromium, fresh profile; ``ctx.outside`` lists non-local URLs requested.
+
+    Offline is enforced by chromium itself: every non-loopback request goes to a proxy port where nothing listens
+    (chromium never proxies loopback) and no host name resolves except localhost; requests are recorded by a passive
+    listener. ``intercept=True`` instead routes every request through Playwright (the former way): that disables
+    chromium's HTTP cache and costs an IPC round trip per request (~400 for a Streamlit page), so "warm" visits
+    then re-download every script — a test-harness cost no user pays.
+    """
     from playwright.sync_api import sync_playwright
+    dead = free_port()        # bound then released: connections there are refused
+    args = CHROMIUM_ARGS + [f"--proxy-server=http://127.0.0.1:{dead}",
+                            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"]
     with sync_playwright() as p:
         ctx = p.chromium.launch_persistent_context(user_data_dir, executable_path=CHROMIUM, headless=True,
-                                                   args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000},
+                                                   args=args, viewport={"width": 1400, "height": 1000},
                                                    locale="zh-CN")
         ctx.outside = []
 
-        def guard(route):
-            host = urlparse(route.request.url).hostname or ""
-            if route.request.url.startswith(("data:", "blob:")) or host in LOCAL_HOSTS:
-                route.continue_()
-            else:
-                ctx.outside.append(route.request.url)
-                route.abort()
-        ctx.route("**/*", guard)
+        def outside(url: str) -> bool:
+            return not url.startswith(("data:", "blob:", "about:")) and (urlparse(url).hostname or "") not in LOCAL_HOSTS
+
+        def record(request):
+            if outside(request.url):
+                ctx.outside.append(request.url)
+        ctx.on("request", record)
+        if intercept:
+            def guard(route):
+                if outside(route.request.url):
+                    route.abort()
+                else:
+                    route.continue_()
+            ctx.route("**/*", guard)
         try:
             yield ctx
         finally:
