@@ -4,9 +4,13 @@
     python bench/bench_map.py [--parcels 10000] [--runs 3]
 
 How it is measured: `python cli.py seed --out X --parcels N` makes the county; the app (streamlit) serves it on a
-free localhost port; Debian's chromium (headless, fresh profile, every non-localhost request blocked) opens the
-用地一张图 page. Time to drawn map = from just before page.goto() to the epoch time the map iframe stamps two
-animation frames after Leaflet added its layers (``window.landgapDrawnAt``), with the parcels layer fully
+free localhost port; Debian's chromium (headless, fresh profile, every non-localhost request blocked and recorded)
+opens the 用地一张图 page. Offline is enforced by chromium itself (a dead proxy for everything but loopback, no name
+resolution but localhost); ``--intercept`` blocks through Playwright request routing instead, as this benchmark did
+before: routing disables chromium's HTTP cache and adds an IPC round trip per request (~400 for a Streamlit page),
+so its "warm" visits re-download every script (~1.1 s slower on this 2-core machine) — no user pays that.
+Time to drawn map = from just before page.goto() to the epoch time the map iframe stamps two animation frames
+after Leaflet added its layers (``window.landgapDrawnAt``), with the parcels layer fully
 projected (counted like the browser test). "cold" is the first visit after the server started (workspace read
 and validated, blocks computed, layer JSON built); "warm" is a new browser tab afterwards (the server's caches
 hold). "iframe_created" = when the map component's iframe started (the Streamlit page shell before it). Payload =
