@@ -131,8 +131,8 @@ def greedy(A: csr_matrix, rhs: np.ndarray, priority: np.ndarray, col_project: np
 
 _debug = False
 LARGE_OPTIONS = 60_000
-"""Above this many options a best-fit greedy start is compared with a time-limited MILP, and the gap is measured
-against the LP relaxation of the pooled relaxation (county-wide instances of 100k parcels)."""
+"""Above this many options (county-wide instances of 100k parcels) the placement is the better of a best-fit greedy
+and the LP-guided zone decomposition, and the gap is measured against the LP relaxation of the pooled relaxation."""
 
 
 def solve_sparse(A: csr_matrix, rhs: np.ndarray, value: np.ndarray, col_project: np.ndarray,
