@@ -190,6 +190,16 @@ def show_map(m, key: str, height: int = MAP_HEIGHT) -> dict:
     return st_folium(m, key=key, height=height, use_container_width=True, returned_objects=MAP_RETURNS) or {}
 
 
+def map_with_details(ws, key: str, f: Filters, m, map_key: str, hint: str) -> None:
+    """The map (three quarters wide) beside a hint, the clicked parcel's details and the drawn polygon's acreage."""
+    mcol, pcol = st.columns([3, 1])
+    with mcol:
+        out = show_map(m, key=map_key)
+    with pcol:
+        st.markdown(hint)
+        interaction_panels(ws, key, f, out)
+
+
 def map_download(make_map, file_stem: str) -> None:
     """The current map as one offline HTML file, built on click (deferred) by ``make_map()``."""
     st.download_button("下载当前地图（离线 HTML）", lambda: export.standalone_html(make_map()), f"{file_stem}.html",

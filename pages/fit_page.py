@@ -77,12 +77,7 @@ def make_map(filters: common.Filters = f, fetch: bool = True):
     return build.finish(m, draw=True)
 
 
-mcol, pcol = st.columns([3, 1])
-with mcol:
-    out = common.show_map(make_map(), key="map_fit")
-with pcol:
-    st.markdown("紫色虚线为候选选址，橙色虚线为可解决缺口的地块。")
-    common.interaction_panels(ws, key, f, out)
+common.map_with_details(ws, key, f, make_map(), "map_fit", "紫色虚线为候选选址，橙色虚线为可解决缺口的地块。")
 if not cand.empty:
     st.subheader("候选选址")
     st.dataframe(cand, hide_index=True, width="stretch")

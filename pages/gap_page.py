@@ -63,12 +63,7 @@ def make_map(filters: common.Filters = f, fetch: bool = True):
 
 
 st.subheader("选址分布")
-mcol, pcol = st.columns([3, 1])
-with mcol:
-    out = common.show_map(make_map(), key="map_gap")
-with pcol:
-    st.markdown("红色为已安排的选址，橙色虚线为建议优先平整/拆迁的地块。")
-    common.interaction_panels(ws, key, f, out)
+common.map_with_details(ws, key, f, make_map(), "map_gap", "红色为已安排的选址，橙色虚线为建议优先平整/拆迁的地块。")
 
 st.subheader(f"有项目、无选址（{len(unplaced)} 个）")
 st.dataframe(unplaced, hide_index=True, width="stretch")
