@@ -11,6 +11,16 @@ from geo.workspace import build_workspace
 from .model import MatchResult, Scenario
 
 
+def _made_ready(frame: pd.DataFrame, ids, status: str, what: str) -> pd.DataFrame:
+    """A copy where ``ids`` are ready now (cleared land → available, finished factory → built)."""
+    unknown = sorted(set(ids) - set(frame.index))
+    if unknown:
+        raise InputError(f"情景中的{what}编号不存在：{'、'.join(unknown)}")
+    frame = frame.copy()
+    frame.loc[list(ids), ["status", "ready_date"]] = (status, pd.NaT)
+    return frame
+
+
 def apply_scenario(ws, scenario: Scenario | None):
     """A workspace with the scenario's land and factory changes applied (the same object when there are none).
 
@@ -21,22 +31,10 @@ def apply_scenario(ws, scenario: Scenario | None):
     parcels, factories, projects = ws.parcels, ws.factories, ws.projects
     changed = False
     if scenario.cleared_parcels:
-        unknown = sorted(set(scenario.cleared_parcels) - set(parcels.index))
-        if unknown:
-            raise InputError(f"情景中的地块编号不存在：{'、'.join(unknown)}")
-        parcels = parcels.copy()
-        ids = list(scenario.cleared_parcels)
-        parcels.loc[ids, "status"] = "available"
-        parcels.loc[ids, "ready_date"] = pd.NaT
+        parcels = _made_ready(parcels, scenario.cleared_parcels, "available", "地块")
         changed = True
     if scenario.ready_factories:
-        unknown = sorted(set(scenario.ready_factories) - set(factories.index))
-        if unknown:
-            raise InputError(f"情景中的厂房编号不存在：{'、'.join(unknown)}")
-        factories = factories.copy()
-        ids = list(scenario.ready_factories)
-        factories.loc[ids, "status"] = "built"
-        factories.loc[ids, "ready_date"] = pd.NaT
+        factories = _made_ready(factories, scenario.ready_factories, "built", "厂房")
         changed = True
     if scenario.without_planned_factories:
         factories = factories[factories["status"] != "planned"]
