@@ -99,6 +99,7 @@ class Instance:
             per_level[li] = (b.index.to_numpy()[order], zone_codes.loc[b["zone_id"].to_numpy()[order]].to_numpy(),
                              self.free_mu.loc[b.index].to_numpy()[order], rank)
         per_project = setting("matching", "columns_per_project")
+        spread_share = setting("matching", "columns_spread_share")
         agg_p, agg_zone, agg_tb = [], [], []
         fac = self.ws.factories.sort_values("factory_id", kind="stable")
         self.fac_id = np.array([str(v) for v in fac["factory_id"]], dtype=object)
@@ -128,7 +129,15 @@ class Instance:
                 tb = _W_PREF * (zone_ok == pref_code[p]) + _W_SURPLUS * (1 - surplus) + _W_READY * (1 - rank[:k][ok])
                 if len(tb) > per_project:
                     # sparse candidates: keep the best; the rest enter the optimality proof per zone (pooled)
-                    best = np.lexsort((keys_ok, -tb))
+                    # half the snuggest blocks (the tie-break order), half spread evenly over all sizes (keys_ok is
+                    # in descending area order): with only snug ones, similar projects crowd the same few blocks on
+                    # large counties (100k/5000: 5,601 → 6,269 placed priority)
+                    by_tb = np.lexsort((keys_ok, -tb))
+                    n_spread = int(per_project * spread_share)
+                    spread = np.unique(np.linspace(0, len(tb) - 1, n_spread).round().astype(np.int64))
+                    snug = by_tb[~np.isin(by_tb, spread)][:per_project - len(spread)]
+                    kept = np.r_[snug, spread]
+                    best = np.r_[kept, np.setdiff1d(np.arange(len(tb)), kept)]
                     drop = best[per_project:]
                     dz = np.full(len(zone_names), -np.inf)
                     np.maximum.at(dz, zone_ok[drop], tb[drop])
