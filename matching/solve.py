@@ -171,14 +171,17 @@ def solve_sparse(A: csr_matrix, rhs: np.ndarray, value: np.ndarray, col_project:
     return sol
 
 
-def _best_fit_greedy(A: csr_matrix, rhs: np.ndarray, value: np.ndarray, col_project: np.ndarray) -> np.ndarray:
-    """Projects by value (priority first), each into its best-valued option that still fits."""
+def _best_fit_greedy(A: csr_matrix, rhs: np.ndarray, value: np.ndarray, col_project: np.ndarray,
+                     first_fit: bool = False) -> np.ndarray:
+    """Projects by value (priority first), each into its best-valued option that still fits (with ``first_fit``,
+    its first option in column order: the largest block first, which spreads projects instead of crowding them)."""
     A = csc_matrix(A)
     slack = rhs.astype(float).copy()
     x = np.zeros(A.shape[1])
     top = np.full(col_project.max() + 1 if len(col_project) else 0, -np.inf)
     np.maximum.at(top, col_project, value)
-    order = np.lexsort((np.arange(len(value)), -value, col_project, -top[col_project]))
+    within = np.zeros(len(value)) if first_fit else -value
+    order = np.lexsort((np.arange(len(value)), within, col_project, -top[col_project]))
     done = np.zeros(len(top), dtype=bool)
     for c in order:
         p = col_project[c]
@@ -234,7 +237,9 @@ def _solve_large(A, rhs, value, col_project, time_limit, abs_gap, progress, row_
     from scipy.optimize import linprog
     t0 = time.perf_counter()
     rhs = np.maximum(rhs, 0.0)
-    xg = _best_fit_greedy(A, rhs, value, col_project)
+    # two greedy starts, best fit (snug) and first fit (largest block first): the better seeds the decomposition
+    xg = max((_best_fit_greedy(A, rhs, value, col_project, first_fit=ff) for ff in (False, True)),
+             key=lambda x: float(value @ x))
     best = xg
     if col_zone is not None:
         # one MILP over all zones does not even finish presolve in the time; the LP + per-zone MILPs do
