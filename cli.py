@@ -14,6 +14,7 @@ from pathlib import Path
 from cli_format import format_table
 from geo.errors import InputError, LandGapError
 from geo.parse import parse_date
+from geo.vocab import GAP_ZONE_LABELS
 
 
 class Parser(argparse.ArgumentParser):
@@ -133,9 +134,9 @@ def cmd_match(args) -> int:
     status = "最优" if d["status"] == "optimal" else f"可行解（距最优不超过 {d['gap']:.2%}）"
     unplaced = [dict(u, reason=matching.REASONS[u["reason"]]) for u in d["unplaced"]]
     text = (f"求解状态：{status}；落地项目 {d['objective']['placed_count']} 个，有项目、无选址 {len(unplaced)} 个\n\n"
-            + format_table(d["zones"], [("name", "园区"), ("pending_count", "待落地"), ("placed_count", "已选址"),
-                                        ("unplaced_count", "无选址"), ("unplaced_mu", "缺口需求（亩）"),
-                                        ("available_left_mu", "剩余可供（亩）"), ("pipeline_mu", "剩余在途（亩）")])
+            + format_table(d["zones"], [(k, GAP_ZONE_LABELS[k]) for k in (
+                "name", "pending_count", "placed_count", "unplaced_count", "unplaced_mu", "available_left_mu",
+                "pipeline_mu")])
             + ("\n\n未落地项目：\n" + format_table(unplaced, [("project_id", "项目编号"), ("name", "项目"),
                                                           ("need_mu", "需地（亩）"), ("reason", "原因"),
                                                           ("gap_mu", "缺口（亩）")])

@@ -46,6 +46,15 @@ FIELD_LABELS: dict[str, str] = {
     "block_id": "连片编号", "parcel_ids": "地块", "total_available_mu": "可供总面积（亩）",
 }
 
+GAP_ZONE_LABELS: dict[str, str] = {
+    "zone_id": FIELD_LABELS["zone_id"], "name": "园区", "pending_count": "待安排项目（个）",
+    "pending_mu": "需求用地（亩）", "pending_yi": "需求投资（亿元）", "placed_count": "已安排（个）",
+    "placed_mu": "已安排用地（亩）", "unplaced_count": "无选址项目（个）", "unplaced_mu": "无选址缺口（亩）",
+    "available_left_mu": "剩余可供（亩）", "pipeline_mu": "剩余在途（亩）",
+    "vacant_factory_m2": FIELD_LABELS["vacant_factory_m2"],
+}
+"""Headers of the match result's gap summary per zone (``zones`` of ``match --json``): CLI, app and downloads."""
+
 
 def status_label(status: str) -> str:
     return PARCEL_STATUS_LABELS.get(status, status)

@@ -9,15 +9,9 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo.vocab import FIELD_LABELS, PARCEL_STATUS_LABELS, PROJECT_STAGE_LABELS
+from geo.vocab import FIELD_LABELS, GAP_ZONE_LABELS, PARCEL_STATUS_LABELS, PROJECT_STAGE_LABELS
 
 F = FIELD_LABELS
-ZONE_GAP_LABELS = {
-    "zone_id": F["zone_id"], "name": "园区", "pending_count": "待安排项目（个）", "pending_mu": "需求用地（亩）",
-    "pending_yi": "需求投资（亿元）", "placed_count": "已安排（个）", "placed_mu": "已安排用地（亩）",
-    "unplaced_count": "无选址项目（个）", "unplaced_mu": "无选址缺口（亩）", "available_left_mu": "剩余可供地（亩）",
-    "pipeline_mu": "在途地块（亩）", "vacant_factory_m2": F["vacant_factory_m2"],
-}
 
 
 def _labels():
@@ -106,7 +100,7 @@ def zone_gap_table(result: dict, with_total: bool = True) -> pd.DataFrame:
     rows = [dict(z, name="全县合计" if z.get("total") else z.get("name"), zone_id=z.get("zone_id") or "")
             for z in result["zones"] if with_total or not z.get("total")]
     frame = pd.DataFrame(rows).drop(columns=["total"], errors="ignore")
-    return frame.rename(columns=ZONE_GAP_LABELS)
+    return frame.rename(columns=GAP_ZONE_LABELS)
 
 
 def gap_totals(result: dict) -> dict:
@@ -144,7 +138,7 @@ def compare_tables(diff: dict) -> dict[str, pd.DataFrame]:
                                   "新选址": " ".join(map(str, m["to"][1:2]))} for m in diff["moved"]]),
         "原因变化": pd.DataFrame([{F["project_id"]: r["project_id"], "原原因": reason_label(r["from"]),
                                   "新原因": reason_label(r["to"])} for r in diff["reason_changed"]]),
-        "园区变化": pd.DataFrame(diff["zones"]).rename(columns=ZONE_GAP_LABELS),
+        "园区变化": pd.DataFrame(diff["zones"]).rename(columns=GAP_ZONE_LABELS),
     }
 
 

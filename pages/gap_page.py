@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 import matching
+from geo.vocab import GAP_ZONE_LABELS
 from layers import build, tables
 from pages import common
 
@@ -69,7 +70,7 @@ st.subheader(f"有项目、无选址（{len(unplaced)} 个）")
 st.dataframe(unplaced, hide_index=True, width="stretch")
 st.subheader("各园区缺口")
 chart = pd.DataFrame([z for z in a["zones"] if not z.get("total")]).set_index("name")[
-    ["unplaced_mu", "available_left_mu", "pipeline_mu"]].rename(columns=tables.ZONE_GAP_LABELS)
+    ["unplaced_mu", "available_left_mu", "pipeline_mu"]].rename(columns=GAP_ZONE_LABELS)
 st.bar_chart(chart, stack=False, y_label="亩")
 st.dataframe(zone_gap, hide_index=True, width="stretch")
 st.subheader("建议措施（按每亩可落地项目排序，均已复核）")
