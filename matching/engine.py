@@ -20,12 +20,17 @@ from geo.units import M2_PER_MU
 from .candidates import LandModel, admitting_zones, factory_ready_mask, land_model, project_level
 from .carve import GRID_M, CarveRules, carve, polygonal
 from .model import Placement
-from .solve import Solution, greedy, solve_sparse
+from .solve import Solution, fill_unplaced, greedy, solve_sparse
 
 # Tie-break weights inside one project's share (lexicographic in spirit: preferred zone, then least surplus, then
 # earliest ready date); standard-factory options get the surplus bonus in full (policy: factories before land).
 _W_PREF, _W_SURPLUS, _W_READY = 0.6, 0.3, 0.1
 _RESOLVE_MAX_OPTIONS = 20_000     # above this, an uncarvable set is repaired by dropping, not by re-solving
+
+
+def _land_tiebreak(same_zone: np.ndarray, surplus: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """Tie-break of land options: preferred zone, then least surplus (share of the block left), then earliest ready."""
+    return _W_PREF * same_zone + _W_SURPLUS * (1 - surplus) + _W_READY * (1 - rank)
 
 
 @dataclass
@@ -57,6 +62,8 @@ class Instance:
         self.li = np.array([self.model.level_index(lv) for lv in self.level], dtype=np.int64)
         self.admit = {ind: admitting_zones(ws.zones, ind) for ind in set(self.industry)}
         self.tol = setting("matching", "cut_tolerance")
+        self._carved: dict[tuple, list | None] = {}      # (root block, options) → sites (None: cannot carve)
+        self._taken_tree = None
         self._build()
 
     # ------------------------------------------------------------------------------------------ options
@@ -91,13 +98,17 @@ class Instance:
         zone_names = np.array(sorted(set(blocks["zone_id"]) | set(self.ws.zones.index.astype(str))), dtype=object)
         zone_codes = pd.Series(np.arange(len(zone_names)), index=zone_names)
         pref_code = np.array([zone_codes.get(z, -1) if z is not None else -1 for z in self.pref])
+        self.zone_names, self.zone_codes, self.pref_code = zone_names, zone_codes, pref_code
+        ready = blocks["ready"].to_numpy()
+        self.block_rank = np.where(pd.isna(ready), 0.0,
+                                   (np.searchsorted(ready_all, ready) + 1) / (len(ready_all) + 1))
+        self.block_zone = zone_codes.loc[blocks["zone_id"].to_numpy()].to_numpy()
         for li in np.unique(self.li):
             b = blocks[blocks["level"] == li]
             order = np.argsort(-self.free_mu.loc[b.index].to_numpy(), kind="stable")
-            ready = b["ready"].to_numpy()[order]
-            rank = np.where(pd.isna(ready), 0.0, (np.searchsorted(ready_all, ready) + 1) / (len(ready_all) + 1))
-            per_level[li] = (b.index.to_numpy()[order], zone_codes.loc[b["zone_id"].to_numpy()[order]].to_numpy(),
-                             self.free_mu.loc[b.index].to_numpy()[order], rank)
+            keys = b.index.to_numpy()[order]
+            per_level[li] = (keys, self.block_zone[keys], self.free_mu.loc[b.index].to_numpy()[order],
+                             self.block_rank[keys])
         per_project = setting("matching", "columns_per_project")
         spread_share = setting("matching", "columns_spread_share")
         agg_p, agg_zone, agg_tb = [], [], []
@@ -126,7 +137,7 @@ class Instance:
                 ok = zmask[zone[:k]]
                 keys_ok, zone_ok = keys[:k][ok], zone[:k][ok]
                 surplus = (area[:k][ok] - self.need[p]) / area[:k][ok]
-                tb = _W_PREF * (zone_ok == pref_code[p]) + _W_SURPLUS * (1 - surplus) + _W_READY * (1 - rank[:k][ok])
+                tb = _land_tiebreak(zone_ok == pref_code[p], surplus, rank[:k][ok])
                 if len(tb) > per_project:
                     # sparse candidates: keep the best; the rest enter the optimality proof per zone (pooled)
                     # half the snuggest blocks (the tie-break order), half spread evenly over all sizes (keys_ok is
@@ -217,12 +228,12 @@ class Instance:
                 coef_all.append(need[sel][keep])
             keys = np.concatenate(keys_all)
             uniq, row = np.unique(keys, return_inverse=True)
-            zone_code = {z: i for i, z in enumerate(sorted(set(m.blocks["zone_id"])))}
             top_rows = (m.blocks["level"].to_numpy()[uniq] == top)
-            pool = np.array([zone_code[z] for z in m.blocks["zone_id"].to_numpy()[uniq]], dtype=np.int64)
+            pool = self.block_zone[uniq]            # a zone's pool: its top-level rows
             row_pool_land = np.where(top_rows, pool, -1)
-            self.col_pool[land] = [zone_code[z] for z in m.blocks["zone_id"].to_numpy()[self.col_res[land]]]
-            self.agg_pool = np.array([zone_code[z] for z in self.agg_zone], dtype=np.int64)
+            self.col_pool[land] = self.block_zone[self.col_res[land]]
+            self.agg_pool = self.zone_codes.loc[self.agg_zone].to_numpy().astype(np.int64) \
+                if len(self.agg_zone) else np.zeros(0, dtype=np.int64)
             rr.append(n_rows + row)
             cc.append(np.concatenate(cols_all))
             vv.append(np.concatenate(coef_all))
@@ -242,6 +253,200 @@ class Instance:
         self.row_pool[len(self.pid):len(self.pid) + len(row_pool_land)] = row_pool_land
         self.rhs = np.concatenate(rhs)
 
+    # ------------------------------------------------------------------------------------------ contested parks
+    def polish(self, x: np.ndarray, sol: Solution, deadline: float) -> np.ndarray:
+        """Large instances: re-pack the land of the contested parks as bins (matching.binpack) and keep a park
+        group's new packing when it places more. Contested: the LP places clearly more priority there than ``x``
+        (``polish_min_zone_gap``); parks sharing projects the LP spreads over both are packed together. May add
+        options (blocks left out of the sparse candidates); returns the placement over the options then."""
+        lp = sol.lp
+        if lp is None or not (self.col_kind == 0).any():
+            return x
+        start = x
+        x = x.copy()
+        duals = lp.row_duals[:len(self.pid)]
+        added_p, added_key = [], []
+        packed = np.zeros(len(self.pid), dtype=bool)     # placed by an earlier group: not movable by later ones
+        for zones, _ in self._contested_groups(x, lp.x):
+            now = time.perf_counter()
+            if now >= deadline - 0.5:
+                break
+            got = self._pack_group(zones, x, packed, duals, now + (deadline - now) / 2)
+            if got is None:
+                continue
+            drop, new_p, new_key = got
+            x[drop] = 0
+            packed[new_p] = True
+            added_p.append(new_p)
+            added_key.append(new_key)
+        if not added_p:
+            return x
+        new_p, new_key = np.concatenate(added_p), np.concatenate(added_key)
+        existing = pd.Series(np.flatnonzero(self.col_kind == 0),
+                             index=pd.MultiIndex.from_arrays([self.col_p[self.col_kind == 0],
+                                                              self.col_res[self.col_kind == 0]]))
+        hit = existing.reindex(pd.MultiIndex.from_arrays([new_p, new_key]))
+        fresh = hit.isna().to_numpy()
+        first_new = len(self.col_p)
+        self._add_land_options(new_p[fresh], new_key[fresh])
+        x = np.r_[x, np.zeros(len(self.col_p) - first_new)]
+        x[hit.to_numpy()[~fresh].astype(np.int64)] = 1
+        x[first_new:] = 1
+        x = fill_unplaced(self.A, self.rhs, self.value, self.col_p, x)
+        once = np.bincount(self.col_p, weights=x, minlength=len(self.pid)) <= 1
+        if not (once.all() and np.all(self.A @ x <= self.rhs + 1e-6)):     # never trade a valid placement away
+            return np.r_[start, np.zeros(len(x) - len(start))]
+        return x
+
+    def _contested_groups(self, x: np.ndarray, lp_x: np.ndarray) -> list[tuple[set[str], float]]:
+        """Zones where the LP's land value exceeds ``x``'s, joined when the LP spreads a project over both;
+        largest gap first."""
+        n_cols, n_zones = len(self.value), len(self.zone_names)
+        land = self.col_kind == 0
+        agg_zone = self.zone_codes.loc[self.agg_zone].to_numpy() if len(self.agg_zone) else np.zeros(0, np.int64)
+        lp_agg = lp_x[n_cols:n_cols + len(self.agg_p)] if len(lp_x) > n_cols else np.zeros(len(self.agg_p))
+        zone = np.r_[self.col_zone[land], agg_zone]
+        proj = np.r_[self.col_p[land], self.agg_p]
+        mass = np.r_[lp_x[:n_cols][land], lp_agg]
+        lp_value = np.bincount(zone, weights=mass * np.r_[self.value[land], self.agg_value], minlength=n_zones)
+        now_value = np.bincount(self.col_zone[land], weights=(self.value * x)[land], minlength=n_zones)
+        gap = lp_value - now_value
+        contested = gap > setting("matching", "polish_min_zone_gap")
+        on = (mass > 1e-6) & contested[zone]
+        if not on.any():
+            return []
+        from scipy.sparse.csgraph import connected_components
+        pz = csr_matrix((np.ones(int(on.sum())), (proj[on], zone[on])), shape=(len(self.pid), n_zones))
+        n_comp, label = connected_components(pz.T @ pz, directed=False)
+        groups = []
+        for c in np.unique(label[contested]):
+            members = np.flatnonzero(contested & (label == c))
+            groups.append(({str(z) for z in self.zone_names[members]}, float(gap[members].sum())))
+        return sorted(groups, key=lambda g: (-g[1], sorted(g[0])))
+
+    def _bin_model(self, zones: set[str], items: np.ndarray, margin: float = 0.0):
+        """The zones' top-level block trees as bins and ``items`` (land projects), for matching.binpack; and the
+        bins' block keys. Values are the projects' best possible (priority + largest tie-break)."""
+        from .binpack import BinModel
+        m, top = self.model, self.top_level
+        level = m.blocks["level"].to_numpy()
+        free = np.maximum(self.free_mu.to_numpy(), 0.0)
+        in_zones = m.blocks["zone_id"].isin(zones).to_numpy()
+        bin_keys = np.flatnonzero(in_zones & (level == top))
+        member = np.flatnonzero(in_zones & (level <= top))
+        member_bin = np.searchsorted(bin_keys, m.at_level(member, top))
+        cap = np.zeros((len(bin_keys), top + 1))
+        biggest = np.zeros((len(bin_keys), top + 1))
+        np.add.at(cap, (member_bin, level[member]), free[member])
+        np.maximum.at(biggest, (member_bin, level[member]), free[member])
+        bin_zone = m.blocks["zone_id"].to_numpy()[bin_keys]
+        admit = {ind: np.isin(bin_zone, list(self.zones_for(int(items[self.industry[items] == ind][0]))))
+                 for ind in set(self.industry[items])}
+        weight = self.need[items] * (1 + self.tol)
+        eligible = np.stack([admit[i] for i in self.industry[items]]) if len(items) \
+            else np.zeros((0, len(bin_keys)), dtype=bool)
+        eligible &= biggest[:, self.li[items]].T >= weight[:, None] - 1e-9
+        value = self.priority[items] + self.tb_scale * 0.999 * (_W_PREF + _W_SURPLUS + _W_READY)
+        grid = setting("matching", "pack_grid_mu")
+        # whole cells, rounded up: every set the DP packs fits the real capacities (binpack rounds down)
+        model = BinModel(cap, np.ceil((weight + margin) / grid - 1e-9) * grid, self.li[items], value, eligible, grid)
+        return model, bin_keys, free
+
+    def _group_items(self, zones: set[str], locked: np.ndarray | None = None) -> np.ndarray:
+        return np.array([p for p in range(len(self.pid)) if self.need[p] > 0 and self.zones_for(p) & zones
+                         and (locked is None or not locked[p])], dtype=np.int64)
+
+    def _pack_group(self, zones: set[str], x: np.ndarray, packed: np.ndarray, duals: np.ndarray, deadline: float):
+        """The zones' land packed anew: Lagrangian fill at LP-dual prices, then local search. Returns (options of
+        ``x`` to drop, projects, block keys) when it places more than ``x`` there, else None."""
+        from .binpack import greedy_fill, improve, lagrangian_fill
+        # projects placed outside these zones (or in a factory) keep their place
+        in_zones = self.model.blocks["zone_id"].isin(zones).to_numpy()
+        chosen = np.flatnonzero(x > 0.5)
+        inside = (self.col_kind[chosen] == 0) & in_zones[np.where(self.col_kind[chosen] == 0, self.col_res[chosen], 0)]
+        locked = packed.copy()
+        locked[self.col_p[chosen[~inside]]] = True
+        items = self._group_items(zones, locked)
+        if not len(items):
+            return None
+        # packed to the last 亩, a block often cannot be cut (slivers go with a site): each item keeps a margin
+        model, bin_keys, free = self._bin_model(zones, items, setting("matching", "pack_margin_mu"))
+        if not len(bin_keys):
+            return None
+        eligible = model.eligible
+        # three starts, each improved by local search: the Lagrangian fill at LP prices, a best-fit greedy, and the
+        # packing so far (so the polish never ends below it); the best realized placement is kept
+        now = {int(p): i for i, p in enumerate(items)}
+        current = np.full(len(items), -1, dtype=np.int64)
+        bin_of = pd.Series(np.arange(len(bin_keys)), index=bin_keys)
+        mine = chosen[inside]
+        current[[now[int(p)] for p in self.col_p[mine]]] = \
+            bin_of.loc[self.model.at_level(self.col_res[mine], self.top_level)].to_numpy()
+        best = None
+        starts = (lambda t: lagrangian_fill(model, duals[items], eligible, t), lambda t: greedy_fill(model, eligible),
+                  lambda t: current)
+        for k, make in enumerate(starts):
+            share = time.perf_counter() + (deadline - time.perf_counter()) / (len(starts) - k)
+            assign = improve(model, make(share - (share - time.perf_counter()) * 0.4), eligible, share)
+            got = self._realize(items, assign, bin_keys, free)
+            if best is None or self.priority[got[0]].sum() > self.priority[best[0]].sum():
+                best = got
+        new_p, new_key = best
+        old = chosen[inside]
+        new_value = float(self.priority[new_p].sum() + self.tb_scale * 0.999 * self._tiebreak(new_p, new_key).sum())
+        if new_value <= float(self.value[old].sum()) + 1e-9:
+            return None
+        return old, new_p, new_key
+
+    def _realize(self, items: np.ndarray, assign: np.ndarray, bin_keys: np.ndarray, free: np.ndarray):
+        """Each packed item into a real block of its level inside its bin (best fit, every date level's capacity
+        checked); what does not fit (sibling blocks, grid rounding) stays unplaced."""
+        m, top = self.model, self.top_level
+        residual = free.copy()
+        level = m.blocks["level"].to_numpy()
+        order = np.lexsort((self.pid[items], -self.need[items], self.li[items], assign))
+        out_p, out_key = [], []
+        per_level = {}          # level → (its blocks in the bins sorted by bin, their bins)
+        in_bins = np.isin(m.at_level(np.arange(len(level)), top), bin_keys)
+        for li in np.unique(self.li[items]):
+            keys = np.flatnonzero((level == li) & in_bins)
+            bins = np.searchsorted(bin_keys, m.at_level(keys, top))
+            o = np.argsort(bins, kind="stable")
+            per_level[int(li)] = (keys[o], bins[o])
+        for k in order[assign[order] >= 0]:
+            p, b, li = int(items[k]), int(assign[k]), int(self.li[items[k]])
+            keys, bins = per_level[li]
+            lo, hi = np.searchsorted(bins, [b, b + 1])
+            cands = keys[lo:hi]
+            if not len(cands):
+                continue
+            chains = np.stack([m.at_level(cands, j) for j in range(li, top + 1)])
+            w = self.need[p] * (1 + self.tol)
+            ok = np.flatnonzero(residual[chains].min(axis=0) >= w - 1e-9)
+            if not len(ok):
+                continue
+            c = ok[np.argmin(residual[cands[ok]])]
+            residual[chains[:, c]] -= w
+            out_p.append(p)
+            out_key.append(int(cands[c]))
+        return np.array(out_p, dtype=np.int64), np.array(out_key, dtype=np.int64)
+
+    def _tiebreak(self, p: np.ndarray, keys: np.ndarray) -> np.ndarray:
+        area = np.maximum(self.free_mu.to_numpy()[keys], 1e-9)
+        return _land_tiebreak(self.block_zone[keys] == self.pref_code[p], (area - self.need[p]) / area,
+                              self.block_rank[keys])
+
+    def _add_land_options(self, p: np.ndarray, keys: np.ndarray) -> None:
+        """New land options (project, block) after the build; the rows are rebuilt."""
+        if not len(p):
+            return
+        self.col_p = np.r_[self.col_p, p]
+        self.col_kind = np.r_[self.col_kind, np.zeros(len(p), dtype=np.int8)]
+        self.col_res = np.r_[self.col_res, keys]
+        self.col_zone = np.r_[self.col_zone, self.block_zone[keys]]
+        self.value = np.r_[self.value, self.priority[p] + self.tb_scale * self._tiebreak(p, keys) * 0.999]
+        self._rows()
+
     # ------------------------------------------------------------------------------------------ solving
     def place(self, time_limit: float, progress=None, prove: bool = True) -> tuple[list[Placement], Solution]:
         """Solve, carve. When a planned set of sites cannot be carved: on small problems add a no-good cut and
@@ -257,6 +462,14 @@ class Instance:
                                row_pool=row_pool, col_pool=self.col_pool, prove=prove, col_zone=self.col_zone,
                                omitted=(self.agg_p, self.agg_pool, self.agg_value,
                                         self.need[self.agg_p] * (1 + self.tol)))
+            if sol.lp is not None:          # large instance: re-pack the contested parks
+                sol.x = self.polish(sol.x, sol, t0 + time_limit)
+                A, rhs = self.A, self.rhs   # options may have been added
+                sol.objective = float(self.value @ sol.x)
+                sol.bound = max(sol.bound, sol.objective)
+                if prove and sol.bound - sol.objective <= 2 * self.abs_gap * 0.999:
+                    sol.status = "optimal"
+                sol.seconds = time.perf_counter() - t0
             chosen = np.flatnonzero(sol.x > 0.5)
             placements, failed = self._carve_all(chosen)
             if not failed:
@@ -272,12 +485,11 @@ class Instance:
         # drop the lowest-priority project of each uncarvable set until the rest can be carved
         chosen = set(chosen.tolist())
         for cols in failed:
-            cols = sorted(cols.tolist(), key=lambda c: (self.value[c], -c))
-            while cols:
-                chosen.discard(cols.pop(0))
-                placements, still = self._carve_all(np.array(sorted(chosen), dtype=np.int64))
-                if not any(set(f.tolist()) & set(cols) for f in still):
-                    break
+            root = int(self.model.at_level(self.col_res[cols[:1]], self.top_level)[0])
+            for c in self._carvable_without(root, cols):
+                chosen.discard(c)
+        if sol.lp is not None:
+            chosen = self._refill(chosen, A, rhs)
         placements, _ = self._carve_all(np.array(sorted(chosen), dtype=np.int64))
         sol.status = "feasible"              # optimality is no longer proven
         placed_value = float(sum(self.value[c] for c in chosen))
@@ -298,20 +510,9 @@ class Instance:
         if len(land):
             top = self.top_level
             roots = m.at_level(self.col_res[land], top)
-            taken = np.array(self.taken.sites, dtype=object)
-            tree = shapely.STRtree(taken) if len(taken) else None
             for root in np.unique(roots):
                 cols = land[roots == root]
-                free = m.geometry(int(root))
-                if tree is not None:
-                    hit = tree.query(free, predicate="intersects")
-                    if len(hit):
-                        free = polygonal(shapely.difference(free, shapely.union_all(taken[hit]), grid_size=GRID_M))
-                sites = None
-                for order in ("desc", "asc"):
-                    sites = self._carve_root(free, cols, order)
-                    if sites is not None:
-                        break
+                sites = self._carve_block(int(root), cols)
                 if sites is None:
                     failed.append(np.sort(cols))
                     continue
@@ -327,6 +528,66 @@ class Instance:
         self._finish(placements)
         placements.sort(key=lambda pl: pl.project_id)
         return placements, failed
+
+    def _refill(self, chosen: set[int], A, rhs: np.ndarray) -> set[int]:
+        """Large instances, after uncarvable sets were thinned: the land and projects left over go to a best-fit
+        pass; a block tree keeps its new sites only if they can all be cut with the old ones."""
+        x = np.zeros(len(self.value))
+        x[sorted(chosen)] = 1
+        new = np.flatnonzero(fill_unplaced(A, rhs, self.value, self.col_p, x) > x + 0.5)
+        land = new[self.col_kind[new] == 0]
+        out = set(chosen) | set(new[self.col_kind[new] == 1].tolist())
+        if not len(land):
+            return out
+        top = self.top_level
+        old = np.array(sorted(c for c in chosen if self.col_kind[c] == 0), dtype=np.int64)
+        old_root = self.model.at_level(self.col_res[old], top)
+        new_root = self.model.at_level(self.col_res[land], top)
+        for root in np.unique(new_root):
+            cols = np.r_[old[old_root == root], land[new_root == root]]
+            if self._carve_block(int(root), cols) is not None:
+                out |= set(land[new_root == root].tolist())
+        return out
+
+    def _carvable_without(self, root: int, cols: np.ndarray) -> list[int]:
+        """The options to leave out of an uncarvable block: the least valuable one whose removal lets the rest be
+        cut (the lowest priority first, then the smallest need); when no single one does, the least valuable,
+        and again."""
+        left = sorted(cols.tolist(), key=lambda c: (round(float(self.priority[self.col_p[c]]), 6),
+                                                    self.need[self.col_p[c]], self.value[c], -c))
+        dropped = []
+        while left:
+            lowest = self.priority[self.col_p[left[0]]]
+            for c in [c for c in left if self.priority[self.col_p[c]] <= lowest + 1e-9]:
+                rest = np.array(sorted(set(left) - {c}), dtype=np.int64)
+                if not len(rest) or self._carve_block(root, rest) is not None:
+                    return dropped + [c]
+            dropped.append(left.pop(0))
+            if left and self._carve_block(root, np.array(sorted(left), dtype=np.int64)) is not None:
+                return dropped
+        return dropped
+
+    def _carve_block(self, root: int, cols: np.ndarray):
+        """The sites of options ``cols`` in top-level block ``root`` (in the land not already taken), or None when
+        they cannot all be carved. Remembered per (root, options): the repair re-carves only the failed blocks."""
+        key = (root, tuple(np.sort(cols).tolist()))
+        if key in self._carved:
+            return self._carved[key]
+        free = self.model.geometry(root)
+        if self.taken.sites:
+            if self._taken_tree is None:
+                self._taken_tree = shapely.STRtree(np.array(self.taken.sites, dtype=object))
+            hit = self._taken_tree.query(free, predicate="intersects")
+            if len(hit):
+                taken = self._taken_tree.geometries[hit]
+                free = polygonal(shapely.difference(free, shapely.union_all(taken), grid_size=GRID_M))
+        sites = None
+        for order in ("desc", "asc"):
+            sites = self._carve_root(free, cols, order)
+            if sites is not None:
+                break
+        self._carved[key] = sites
+        return sites
 
     def _carve_root(self, free, cols: np.ndarray, order: str):
         """Carve the sites of one root block: earliest level first (they may only use land ready earliest), then

@@ -22,6 +22,13 @@ from scipy.sparse.csgraph import connected_components
 
 
 @dataclass
+class LPRelaxation:
+    """The solved pooled LP (large instances): columns = the options, then the pooled omitted ones."""
+    x: np.ndarray
+    row_duals: np.ndarray       # ≥ 0 (maximisation); the first rows are the projects'
+
+
+@dataclass
 class Solution:
     x: np.ndarray            # 0/1 per option
     status: str              # "optimal" | "feasible"
@@ -29,6 +36,8 @@ class Solution:
     bound: float             # upper bound on the objective (== objective when optimal)
     components: int
     seconds: float
+    lp: LPRelaxation | None = None      # large instances: the LP behind the bound, to guide the polish
+
 
     @property
     def gap(self) -> float:
@@ -195,7 +204,7 @@ def _best_fit_greedy(A: csr_matrix, rhs: np.ndarray, value: np.ndarray, col_proj
     return x
 
 
-def _fill(A, rhs: np.ndarray, value: np.ndarray, col_project: np.ndarray, x: np.ndarray) -> np.ndarray:
+def fill_unplaced(A, rhs: np.ndarray, value: np.ndarray, col_project: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Best-fit greedy for the projects ``x`` leaves unplaced, in the capacity ``x`` leaves free."""
     placed = np.zeros(int(col_project.max()) + 1, dtype=bool)
     placed[col_project[x > 0.5]] = True
@@ -229,49 +238,51 @@ def _zone_decomposed(A, rhs, value, col_project, col_zone, x_lp, x_start, time_l
     sub = solve(csr_matrix(A[:, cols]), rhs, value[cols], time_limit, abs_gap, progress)
     x = np.zeros(len(value))
     x[cols] = sub.x
-    return _fill(csc_matrix(A), rhs, value, col_project, x)
+    return fill_unplaced(csc_matrix(A), rhs, value, col_project, x)
 
 
 def _solve_large(A, rhs, value, col_project, time_limit, abs_gap, progress, row_pool, col_pool, omitted,
                  prove, col_zone=None) -> Solution:
+    """The better of two greedy starts and the LP-guided zone decomposition. One LP, of the pooled relaxation,
+    gives the bound (any placement of the full problem maps to it), the guidance and the row duals."""
     from scipy.optimize import linprog
     t0 = time.perf_counter()
     rhs = np.maximum(rhs, 0.0)
-    # two greedy starts, best fit (snug) and first fit (largest block first): the better seeds the decomposition
-    xg = max((_best_fit_greedy(A, rhs, value, col_project, first_fit=ff) for ff in (False, True)),
-             key=lambda x: float(value @ x))
-    best = xg
-    if col_zone is not None:
-        # one MILP over all zones does not even finish presolve in the time; the LP + per-zone MILPs do
-        lp = linprog(-value, A_ub=A, b_ub=rhs, bounds=(0, 1), method="highs-ds",
-                     options={"time_limit": max(5.0, time_limit * 0.2)})
-        if lp.x is not None:
-            left = time_limit * 0.55 - (time.perf_counter() - t0)
-            xz = _zone_decomposed(A, rhs, value, col_project, col_zone, lp.x, xg, max(5.0, left), abs_gap, progress)
-            if float(value @ xz) > float(value @ best) and np.all(A @ xz <= rhs + 1e-6):
-                best = xz
-        sol = Solution(best, "feasible", float(value @ best), float(value @ best), 0, 0.0)
+    n_cols = A.shape[1]
+    # two greedy starts, best fit (snug) and first fit (largest block first)
+    best = max((_best_fit_greedy(A, rhs, value, col_project, first_fit=ff) for ff in (False, True)),
+               key=lambda x: float(value @ x))
+    greedy_value = float(value @ best)
+    Acsc = csc_matrix(A)
+    if omitted is not None and len(omitted[0]):
+        A_rel, rhs_rel, v_rel = _pooled_model(Acsc, rhs, value, row_pool, col_pool, omitted)
     else:
-        sol = solve(A, rhs, value, time_limit * 0.6, abs_gap, progress)
-        if float(value @ xg) > sol.objective:
-            sol = Solution(xg, "feasible", float(value @ xg), sol.bound, sol.components, 0.0)
-    sol.status = "feasible"
-    if prove:
-        Acsc = csc_matrix(A)
-        if omitted is not None and len(omitted[0]):
-            A_rel, rhs_rel, v_rel = _pooled_model(Acsc, rhs, value, row_pool, col_pool, omitted)
-        else:
-            A_rel, rhs_rel, v_rel = Acsc, rhs, value
-        lp = linprog(-v_rel, A_ub=A_rel, b_ub=rhs_rel, bounds=(0, 1), method="highs",
-                     options={"time_limit": max(5.0, time_limit - (time.perf_counter() - t0))})
-        if lp.status == 0:
-            sol.bound = max(sol.objective, -float(lp.fun))
-            if sol.bound - sol.objective <= 2 * abs_gap * 0.999:
-                sol.status = "optimal"
-        else:
-            sol.bound = max(sol.objective, float(np.maximum(v_rel, 0).sum()))
+        A_rel, rhs_rel, v_rel = Acsc, rhs, value
+    if progress is not None:
+        progress(0.05, "求解线性松弛（上界）")
+    lp = linprog(-v_rel, A_ub=A_rel, b_ub=rhs_rel, bounds=(0, 1), method="highs",
+                 options={"time_limit": max(5.0, time_limit * 0.45)})
+    solved = lp.status == 0 and lp.x is not None
+    bound = -float(lp.fun) if solved else float(np.maximum(v_rel, 0).sum())
+    if solved and col_zone is not None:
+        # one MILP over all zones does not even finish presolve in the time; per-zone MILPs do
+        left = time_limit * 0.75 - (time.perf_counter() - t0)
+        xz = _zone_decomposed(A, rhs, value, col_project, col_zone, lp.x[:n_cols], best, max(5.0, left), abs_gap,
+                              progress)
+        if float(value @ xz) > float(value @ best) and np.all(A @ xz <= rhs + 1e-6):
+            best = xz
+    elif col_zone is None:
+        sub = solve(A, rhs, value, time_limit * 0.6, abs_gap, progress)
+        if sub.objective > float(value @ best):
+            best = sub.x
+    objective = float(value @ best)
+    sol = Solution(best, "feasible", objective, max(objective, bound), 0, 0.0)
+    if solved:
+        sol.lp = LPRelaxation(lp.x, np.maximum(-lp.ineqlin.marginals, 0.0))
+    if prove and solved and sol.bound - objective <= 2 * abs_gap * 0.999:
+        sol.status = "optimal"
     if _debug:
-        print(f"large: greedy {float(value @ xg):.3f} best {sol.objective:.3f} bound {sol.bound:.3f} "
+        print(f"large: greedy {greedy_value:.3f} best {objective:.3f} bound {sol.bound:.3f} "
               f"t={time.perf_counter() - t0:.1f}")
     sol.seconds = time.perf_counter() - t0
     return sol

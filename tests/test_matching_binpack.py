@@ -1,0 +1,122 @@
+"""matching.binpack (the large-instance polish): the knapsack DP against exhaustive search, the heuristics' packings
+feasible and never worse than where they start, and the large path of match against the exact path."""
+from __future__ import annotations
+
+import itertools
+import time
+
+import numpy as np
+import pytest
+
+import matching.solve as solve_module
+from matching import match
+from matching.binpack import BinModel, best_patterns, improve, lagrangian_fill
+from matching.engine import Instance
+from matching.solve import greedy
+from seeds.generator import generate_workspace
+from test_matching_behaviour import check_invariants
+
+
+def random_model(seed: int, n_items: int = 9, n_bins: int = 4, n_levels: int = 3) -> BinModel:
+    rng = np.random.default_rng(seed)
+    cap = np.cumsum(rng.integers(0, 40, size=(n_bins, n_levels)), axis=1).astype(float)   # grows with the date
+    weight = rng.integers(3, 35, size=n_items).astype(float)
+    level = rng.integers(0, n_levels, size=n_items)
+    value = rng.choice([1.0, 2.0, 3.0], size=n_items)
+    eligible = rng.random((n_items, n_bins)) < 0.8
+    return BinModel(cap, weight, level, value, eligible, grid=1.0)
+
+
+def fits(model: BinModel, items, b: int) -> bool:
+    """Every date level's capacity: the items of that level or earlier fit it."""
+    items = np.asarray(items, dtype=np.int64)
+    return all(model.weight[items][model.level[items] <= j].sum() <= model.cap[b, j] + 1e-9
+               for j in range(model.cap.shape[1]))
+
+
+def brute_best(model: BinModel, profit: np.ndarray, b: int) -> float:
+    cands = [k for k in range(len(profit)) if model.eligible[k, b] and profit[k] > 0]
+    best = 0.0
+    for r in range(len(cands) + 1):
+        for subset in itertools.combinations(cands, r):
+            if fits(model, subset, b):
+                best = max(best, float(profit[list(subset)].sum()))
+    return best
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_best_patterns_equal_exhaustive_search(seed):
+    model = random_model(seed)
+    rng = np.random.default_rng(100 + seed)
+    profit = model.value - rng.uniform(0, 1.5, size=len(model.value))     # some items priced out
+    best, patterns = best_patterns(model, profit, model.eligible, want=np.ones(model.cap.shape[0], dtype=bool))
+    for b in range(model.cap.shape[0]):
+        assert best[b] == pytest.approx(brute_best(model, profit, b))
+        items = patterns[b]
+        assert len(set(items)) == len(items) and fits(model, items, b)
+        assert all(model.eligible[k, b] for k in items)
+        assert profit[items].sum() == pytest.approx(best[b])
+
+
+def test_levels_nest_capacity():
+    # bin 0 has 10 亩 now and 30 by the later date: an item of the early level cannot use the later land
+    model = BinModel(np.array([[10.0, 30.0]]), np.array([20.0, 20.0]), np.array([0, 1]), np.array([3.0, 1.0]),
+                     np.ones((2, 1), dtype=bool))
+    best, patterns = best_patterns(model, model.value, model.eligible, want=np.array([True]))
+    assert patterns[0] == [1] and best[0] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_heuristics_pack_feasibly_and_improve(seed):
+    model = random_model(seed, n_items=30, n_bins=6)
+    duals = np.random.default_rng(seed).uniform(0, 1, size=30)
+    start = lagrangian_fill(model, duals, model.eligible, deadline=float("inf"))
+    better = improve(model, start, model.eligible, deadline=float("inf"))
+    for assign in (start, better):
+        for b in range(model.cap.shape[0]):
+            items = np.flatnonzero(assign == b)
+            assert fits(model, items, b) and model.eligible[items, b].all()
+    assert model.value[better >= 0].sum() >= model.value[start >= 0].sum() - 1e-9
+
+
+def test_large_path_bound_holds_and_packing_is_close(monkeypatch):
+    """The path for county-wide instances (LP-guided zones, then the polish) on a county small enough to solve
+    exactly: its bound is not below the proven optimum, its placement is valid and within its reported gap."""
+    ws = generate_workspace(parcels=1500, projects=150, seed=5)
+    exact = match(ws, unlocks=False)
+    assert exact.status == "optimal"
+    monkeypatch.setattr(solve_module, "LARGE_OPTIONS", 0)
+    large = match(ws, unlocks=False, time_limit=20)
+    check_invariants(ws, large)
+    assert large.bound >= exact.placed_priority - 1e-6
+    assert large.placed_priority <= exact.placed_priority + 1e-6
+    assert large.placed_priority >= (1 - large.gap) * large.bound - 0.01      # tie-breaks are below 0.01
+    assert large.gap <= 0.05
+
+
+def test_polish_packing_of_a_contested_park_is_feasible():
+    """The polish on the park only 新能源电池 may use, from nothing placed: the packed projects go into real blocks
+    (options added where the sparse candidates lacked them) and every capacity row of the model holds."""
+    ws = generate_workspace(parcels=2000, projects=400, seed=5)
+    inst = Instance(ws, ws.projects)
+    none_placed = np.zeros(len(inst.value))
+    got = inst._pack_group({"RJB"}, none_placed, np.zeros(len(inst.pid), dtype=bool), np.zeros(len(inst.pid)),
+                           deadline=time.perf_counter() + 10)
+    assert got is not None
+    drop, projects, keys = got
+    assert len(drop) == 0 and len(projects) == len(set(projects.tolist())) > 0
+    assert set(inst.industry[projects]) == {"新能源电池"}
+    assert (inst.model.blocks["zone_id"].to_numpy()[keys] == "RJB").all()
+    assert (inst.model.blocks["level"].to_numpy()[keys] == inst.li[projects]).all()     # land ready by its date
+    n_before = len(inst.value)
+    existing = {(int(p), int(k)): c for c, (p, k) in enumerate(zip(inst.col_p, inst.col_res)) if inst.col_kind[c] == 0}
+    fresh = [i for i, (p, k) in enumerate(zip(projects, keys)) if (int(p), int(k)) not in existing]
+    inst._add_land_options(projects[fresh], keys[fresh])
+    x = np.zeros(len(inst.value))
+    x[[existing[(int(p), int(k))] for i, (p, k) in enumerate(zip(projects, keys)) if i not in set(fresh)]] = 1
+    x[n_before:] = 1
+    assert np.all(inst.A @ x <= inst.rhs + 1e-6)
+    # the packing is at least as good as the spreadsheet method on the same park
+    rjb = np.flatnonzero((inst.col_kind == 0) & (inst.model.blocks["zone_id"].to_numpy()[inst.col_res] == "RJB"))
+    greedy_x = greedy(inst.A[:, rjb], inst.rhs, inst.priority[inst.col_p[rjb]], inst.col_p[rjb], inst.col_res[rjb])
+    assert inst.priority[projects].sum() >= inst.priority[inst.col_p[rjb]] @ greedy_x
