@@ -267,11 +267,14 @@ class Instance:
         duals = lp.row_duals[:len(self.pid)]
         added_p, added_key = [], []
         packed = np.zeros(len(self.pid), dtype=bool)     # placed by an earlier group: not movable by later ones
-        for zones, _ in self._contested_groups(x, lp.x):
+        groups = self._contested_groups(x, lp.x)
+        gaps = np.array([g for _, g in groups])
+        for k, (zones, gap) in enumerate(groups):
             now = time.perf_counter()
             if now >= deadline - 0.5:
                 break
-            got = self._pack_group(zones, x, packed, duals, now + (deadline - now) / 2)
+            # time by share of the LP gap still to work on (what a group leaves unused goes to the next)
+            got = self._pack_group(zones, x, packed, duals, now + (deadline - now) * gap / gaps[k:].sum())
             if got is None:
                 continue
             drop, new_p, new_key = got
@@ -383,11 +386,11 @@ class Instance:
         current[[now[int(p)] for p in self.col_p[mine]]] = \
             bin_of.loc[self.model.at_level(self.col_res[mine], self.top_level)].to_numpy()
         best = None
-        starts = (lambda t: lagrangian_fill(model, duals[items], eligible, t), lambda t: greedy_fill(model, eligible),
-                  lambda t: current)
-        for k, make in enumerate(starts):
-            share = time.perf_counter() + (deadline - time.perf_counter()) / (len(starts) - k)
-            assign = improve(model, make(share - (share - time.perf_counter()) * 0.4), eligible, share)
+        starts = ((0.6, lambda t: lagrangian_fill(model, duals[items], eligible, t)),
+                  (0.5, lambda t: greedy_fill(model, eligible)), (1.0, lambda t: current))
+        for share, make in starts:
+            until = time.perf_counter() + (deadline - time.perf_counter()) * share
+            assign = improve(model, make(until - (until - time.perf_counter()) * 0.4), eligible, until)
             got = self._realize(items, assign, bin_keys, free)
             if best is None or self.priority[got[0]].sum() > self.priority[best[0]].sum():
                 best = got
