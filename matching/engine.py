@@ -360,8 +360,8 @@ class Instance:
                          and (locked is None or not locked[p])], dtype=np.int64)
 
     def _pack_group(self, zones: set[str], x: np.ndarray, packed: np.ndarray, duals: np.ndarray, deadline: float):
-        """The zones' land packed anew: Lagrangian fill at LP-dual prices, then local search. Returns (options of
-        ``x`` to drop, projects, block keys) when it places more than ``x`` there, else None."""
+        """The zones' land packed anew from three starts, each improved by local search (matching.binpack).
+        Returns (options of ``x`` to drop, projects, block keys) when it places more than ``x`` there, else None."""
         from .binpack import greedy_fill, improve, lagrangian_fill
         # projects placed outside these zones (or in a factory) keep their place
         in_zones = self.model.blocks["zone_id"].isin(zones).to_numpy()
@@ -372,7 +372,7 @@ class Instance:
         items = self._group_items(zones, locked)
         if not len(items):
             return None
-        # packed to the last 亩, a block often cannot be cut (slivers go with a site): each item keeps a margin
+        # needs rounded up to whole cells (+ an optional margin): a block packed to the last 亩 often cannot be cut
         model, bin_keys, free = self._bin_model(zones, items, setting("matching", "pack_margin_mu"))
         if not len(bin_keys):
             return None

@@ -38,7 +38,6 @@ class Solution:
     seconds: float
     lp: LPRelaxation | None = None      # large instances: the LP behind the bound, to guide the polish
 
-
     @property
     def gap(self) -> float:
         return 0.0 if self.status == "optimal" else max(0.0, (self.bound - self.objective) / max(abs(self.bound), 1e-9))
@@ -140,8 +139,9 @@ def greedy(A: csr_matrix, rhs: np.ndarray, priority: np.ndarray, col_project: np
 
 _debug = False
 LARGE_OPTIONS = 60_000
-"""Above this many options (county-wide instances of 100k parcels) the placement is the better of a best-fit greedy
-and the LP-guided zone decomposition, and the gap is measured against the LP relaxation of the pooled relaxation."""
+"""Above this many options (county-wide instances of 100k parcels) the placement is the better of two greedy starts
+and the LP-guided zone decomposition (then polished per contested park by engine.Instance.polish), and the gap is
+measured against the LP relaxation of the pooled relaxation."""
 
 
 def solve_sparse(A: csr_matrix, rhs: np.ndarray, value: np.ndarray, col_project: np.ndarray,
