@@ -356,6 +356,7 @@ class Instance:
         return model, bin_keys, free
 
     def _group_items(self, zones: set[str], locked: np.ndarray | None = None) -> np.ndarray:
+        """Land projects admitted to any of ``zones`` (less the ``locked`` ones)."""
         return np.array([p for p in range(len(self.pid)) if self.need[p] > 0 and self.zones_for(p) & zones
                          and (locked is None or not locked[p])], dtype=np.int64)
 
