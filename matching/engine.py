@@ -320,7 +320,7 @@ class Instance:
             return []
         from scipy.sparse.csgraph import connected_components
         pz = csr_matrix((np.ones(int(on.sum())), (proj[on], zone[on])), shape=(len(self.pid), n_zones))
-        n_comp, label = connected_components(pz.T @ pz, directed=False)
+        _, label = connected_components(pz.T @ pz, directed=False)
         groups = []
         for c in np.unique(label[contested]):
             members = np.flatnonzero(contested & (label == c))
