@@ -120,43 +120,80 @@ def carve(free, need_m2: float, rules: CarveRules):
     Tries the free pieces large enough, smallest first (best fit), and for each the whole piece, then sweeps in
     four directions; prefers the first cut that leaves the rest in one piece (so it stays usable).
     """
+    return next(carve_options(free, need_m2, rules), None)
+
+
+def carve_options(free, need_m2: float, rules: CarveRules, within=None):
+    """Every site ``carve`` would consider, best first, as (site, land left over): lazily, so the first costs what
+    ``carve`` costs. A block whose sites cannot all be cut the first way searches the next ones.
+
+    ``within``: the block's whole free land when ``free`` is only its part ready by the project's date. Then, after
+    the usual cuts, come cuts that leave a remainder which is a sliver of ``free`` but not of ``within`` (it joins
+    land ready later), instead of handing it to this site.
+    """
     hi_whole = need_m2 * (1 + rules.split_surplus)
-    hi_cut = need_m2 * (1 + rules.cut_tolerance)
     all_parts = _parts(free)
     parts = sorted((p for p in all_parts if shapely.area(p) >= need_m2),
                    key=lambda p: (shapely.area(p), tuple(shapely.bounds(p))))
-    others_of = {id(p): [q for q in all_parts if q is not p] for p in parts}
     for part in parts:
+        others = [q for q in all_parts if q is not part]
         area = shapely.area(part)
         if area <= hi_whole or area - need_m2 < rules.sliver_m2:
-            return part, _union(others_of[id(part)])
-        fallback = None
-        angle = _long_axis_angle(part)
-        origin = shapely.get_coordinates(shapely.centroid(part))[0]
-        rotated = _rotate(part, -angle, origin)
-        for axis, from_low in ((0, True), (0, False), (1, True), (1, False)):
-            cut = _sweep(rotated, need_m2, hi_cut, axis, from_low)
-            if cut is None:
+            yield part, _union(others)
+            continue
+        yield from _cuts(part, others, need_m2, rules, lambda r: is_sliver(r, rules))
+    if within is None:
+        return
+    around = _parts(shapely.difference(within, free, grid_size=GRID_M))
+    if not around:
+        return
+
+    def sliver_here(r) -> bool:
+        if not is_sliver(r, rules):
+            return False
+        touching = [a for a in around if shapely.intersects(shapely.buffer(r, 0.01), a)]
+        joined = [q for q in _parts(shapely.union_all([r, *touching], grid_size=GRID_M)) if shapely.intersects(q, r)]
+        return not joined or is_sliver(joined[0], rules)
+    for part in parts:
+        if shapely.area(part) > hi_whole:
+            others = [q for q in all_parts if q is not part]
+            yield from _cuts(part, others, need_m2, rules, sliver_here, only_kept=True)
+
+
+def _cuts(part, others: list, need_m2: float, rules: CarveRules, sliver, only_kept: bool = False):
+    """Sweep cuts of one free piece, those leaving the rest in one piece first; remainders for which ``sliver``
+    holds (and touch the site) go with it. ``only_kept``: only cuts where some sliver-sized remainder stays out
+    (the others were already offered)."""
+    hi_cut = need_m2 * (1 + rules.cut_tolerance)
+    split = []                      # cuts that leave the rest in several pieces: after the others of this piece
+    angle = _long_axis_angle(part)
+    origin = shapely.get_coordinates(shapely.centroid(part))[0]
+    rotated = _rotate(part, -angle, origin)
+    for axis, from_low in ((0, True), (0, False), (1, True), (1, False)):
+        cut = _sweep(rotated, need_m2, hi_cut, axis, from_low)
+        if cut is None:
+            continue
+        site_parts = _parts(cut)
+        if len(site_parts) != 1:
+            continue
+        site = site_parts[0]
+        rest = _parts(shapely.difference(rotated, site, grid_size=GRID_M))
+        touching = [r for r in rest if shapely.intersects(shapely.buffer(r, 0.01), site)]
+        slivers = [r for r in touching if sliver(_rotate(r, angle, origin))]
+        if only_kept and not any(is_sliver(r, rules) for r in touching if not any(r is s for s in slivers)):
+            continue
+        if slivers:
+            merged = _parts(shapely.union_all([site, *slivers], grid_size=GRID_M))
+            if len(merged) != 1:
                 continue
-            site_parts = _parts(cut)
-            if len(site_parts) != 1:
-                continue
-            site = site_parts[0]
-            rest = _parts(shapely.difference(rotated, site, grid_size=GRID_M))
-            slivers = [r for r in rest if is_sliver(r, rules) and shapely.intersects(shapely.buffer(r, 0.01), site)]
-            if slivers:
-                merged = _parts(shapely.union_all([site, *slivers], grid_size=GRID_M))
-                if len(merged) != 1:
-                    continue
-                site = merged[0]
-                rest = [r for r in rest if not any(r is s for s in slivers)]
-            result = (_rotate(site, angle, origin), [_rotate(r, angle, origin) for r in rest])
-            if len(rest) <= 1:
-                return result[0], _union(result[1] + others_of[id(part)])
-            fallback = fallback or result
-        if fallback is not None:
-            return fallback[0], _union(fallback[1] + others_of[id(part)])
-    return None
+            site = merged[0]
+            rest = [r for r in rest if not any(r is s for s in slivers)]
+        result = (_rotate(site, angle, origin), _union([_rotate(r, angle, origin) for r in rest] + others))
+        if len(rest) <= 1:
+            yield result
+        else:
+            split.append(result)
+    yield from split
 
 
 def _union(parts: list):

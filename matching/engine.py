@@ -18,7 +18,7 @@ from geo.config import setting
 from geo.units import M2_PER_MU
 
 from .candidates import LandModel, admitting_zones, factory_ready_mask, land_model, project_level
-from .carve import GRID_M, CarveRules, carve, polygonal
+from .carve import GRID_M, CarveRules, carve_options, polygonal
 from .model import Placement
 from .solve import Solution, fill_unplaced, greedy, solve_sparse
 
@@ -595,29 +595,43 @@ class Instance:
 
     def _carve_root(self, free, cols: np.ndarray, order: str):
         """Carve the sites of one root block: earliest level first (they may only use land ready earliest), then
-        by need (largest first, or smallest first as a second try), then id."""
+        by need (largest first, or smallest first as a second try), then id. Each site takes the first cut that
+        works; when a later site then cannot be cut, the earlier sites' other cuts are searched, depth first, up
+        to ``carve_search_cuts`` cuts per block."""
         m = self.model
         p = self.col_p[cols]
         sign = -1 if order == "desc" else 1
         seq = np.lexsort((self.pid[p], sign * self.need[p], self.li[p]))
-        out = []
+        steps = []
         for k, i in enumerate(seq):
             c = int(cols[i])
             key = int(self.col_res[c])
-            region = free if int(self.li[p[i]]) == self.top_level else polygonal(
-                shapely.intersection(free, m.geometry(key), grid_size=GRID_M))
             scale = float(m.blocks.at[key, "scale"])
             rules = CarveRules.from_config(scale)
-            need_m2 = self.need[p[i]] * M2_PER_MU / scale
             if k < len(seq) - 1:   # the split window (whole piece up to +2 %) only for the last site of a block
                 rules = CarveRules(0.0, rules.cut_tolerance, rules.sliver_m2, rules.sliver_width_m)
-            got = carve(region, need_m2, rules)
-            if got is None:
+            top = int(self.li[p[i]]) == self.top_level
+            steps.append((c, None if top else m.geometry(key), self.need[p[i]] * M2_PER_MU / scale, rules))
+        need_after = np.r_[np.cumsum([s[2] for s in steps][::-1])[::-1], 0.0]
+        budget = [max(len(steps), int(setting("matching", "carve_search_cuts")))]
+
+        def search(k: int, free):
+            if k == len(steps):
+                return []
+            if shapely.area(free) < need_after[k]:
                 return None
-            site, _ = got
-            out.append((c, site))
-            free = polygonal(shapely.difference(free, site, grid_size=GRID_M))
-        return out
+            c, level_geom, need_m2, rules = steps[k]
+            region = free if level_geom is None else polygonal(
+                shapely.intersection(free, level_geom, grid_size=GRID_M))
+            for site, _ in carve_options(region, need_m2, rules, within=None if level_geom is None else free):
+                budget[0] -= 1
+                rest = search(k + 1, polygonal(shapely.difference(free, site, grid_size=GRID_M)))
+                if rest is not None:
+                    return [(c, site)] + rest
+                if budget[0] <= 0:
+                    return None
+            return None
+        return search(0, free)
 
     def _land_placement(self, c: int, site) -> Placement:
         p = int(self.col_p[c])

@@ -14,7 +14,7 @@ from geo.supply import zone_admits
 from geo.units import M2_PER_MU
 from geo.vocab import PIPELINE_STATUSES
 from matching import (REASONS, Prospect, Scenario, compare, fit, intensity_check, intensity_floor, match)
-from matching.carve import CarveRules, carve
+from matching.carve import CarveRules, carve, carve_options
 from test_matching_support import make_ws
 
 TOL_M2 = 0.01 * M2_PER_MU      # 0.01 亩
@@ -288,6 +288,35 @@ def test_carve_returns_none_when_no_piece_is_large_enough():
     two = shapely.union_all([shapely.box(0, 0, 100, 100), shapely.box(200, 0, 300, 100)])
     assert carve(two, 15_000.0, rules) is None
     assert carve(two, 9_000.0, rules) is not None
+
+
+def test_carve_keeps_a_remainder_that_joins_later_land():
+    """58 亩 out of a 61.2 亩 parcel ready now leaves 3.2 亩 (a sliver of today's land). Next to it lies 29.3 亩
+    ready later: the remainder joins it, so a later 30 亩 project fits too."""
+    rules = CarveRules(0.0, 0.002, 5 * M2_PER_MU, 30.0)
+    now = shapely.box(0, 0, 61.2 * M2_PER_MU / 100, 100)
+    later = shapely.box(61.2 * M2_PER_MU / 100, 0, 90.5 * M2_PER_MU / 100, 100)
+    alone = list(carve_options(now, 58 * M2_PER_MU, rules))
+    assert len(alone) == 1 and shapely.area(alone[0][0]) == pytest.approx(shapely.area(now))
+    options = list(carve_options(now, 58 * M2_PER_MU, rules, within=shapely.union_all([now, later])))
+    assert options[0][0].equals(alone[0][0])              # the usual cut stays first
+    kept = options[1][0]
+    assert 58 * M2_PER_MU <= shapely.area(kept) <= 58 * M2_PER_MU * 1.002 + 1e-6
+    assert shapely.area(shapely.difference(kept, now)) < 1e-3
+    rest = shapely.difference(shapely.union_all([now, later]), kept)
+    assert carve(rest, 30 * M2_PER_MU, rules) is not None
+
+
+def test_match_searches_other_cuts_when_a_block_cannot_be_carved():
+    ws = make_ws([("A", "纺织鞋服", [(("mu", 61.2), "available", None),
+                                      (("mu", 29.3), "leveling", "2027-06-01")])],
+                 [{"land_mu": 58, "priority": 2, "needed_by": "2026-12-01"},
+                  {"land_mu": 30, "priority": 1, "needed_by": "2027-12-01"}])
+    r = match(ws, unlocks=False)
+    assert r.status == "optimal" and {p.project_id for p in r.placed} == {"P01", "P02"}
+    check_invariants(ws, r)
+    first = next(p for p in r.placed if p.project_id == "P01")
+    assert first.parcel_ids == ["A-01"] and first.site_mu < 58 * 1.002 + 1e-6
 
 
 # ------------------------------------------------------------------------------------------ intensity
