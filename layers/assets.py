@@ -7,6 +7,7 @@ Standard library only: ``python -m layers.assets`` runs from run.py's set-up bef
 from __future__ import annotations
 
 import base64
+import os
 import re
 import shutil
 import subprocess
@@ -44,12 +45,31 @@ def cached_json_url(text: str) -> str:
     import hashlib
     name = hashlib.sha1(text.encode("utf-8")).hexdigest()[:20] + ".json"
     path = CACHE / name
-    if not path.exists():
+    if path.exists():
+        os.utime(path)                      # recently used: pruned last
+    else:
         CACHE.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)
+        from geo.config import setting      # lazily: this module runs before the venv exists (set-up)
+        prune_cache(setting("app", "cache_max_mb") * 1e6, keep=path)
     return CACHE_PREFIX + name
+
+
+def prune_cache(max_bytes: float, keep: Path | None = None) -> list[Path]:
+    """Delete the least recently used layer files until static/cache/ holds at most ``max_bytes`` (never ``keep``,
+    the file just served). Returns what was deleted."""
+    files = sorted(((f.stat().st_mtime, f) for f in CACHE.glob("*.json") if f != keep), reverse=True)
+    total = sum(f.stat().st_size for _, f in files) + (keep.stat().st_size if keep and keep.exists() else 0)
+    gone = []
+    while files and total > max_bytes:
+        _, f = files.pop()
+        size = f.stat().st_size
+        f.unlink(missing_ok=True)
+        total -= size
+        gone.append(f)
+    return gone
 
 
 def url(vendor_path: str) -> str:

@@ -1,6 +1,7 @@
 """The map layers and their pure helpers: offline assets only, key never in downloads, clicks and drawings."""
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -109,3 +110,22 @@ def test_project_editor_errors_name_row_and_field(sample_ws):
     shown = tables.report_table(err.value.report, "projects")   # rows count from 1, as on screen
     bad = shown[shown["级别"] == "错误"]
     assert (bad["行"] == 4).any() and (bad["字段"] == "拟用地（亩）").any()
+
+
+def test_layer_cache_is_pruned_least_recently_used_first(tmp_path, monkeypatch):
+    monkeypatch.setattr(assets, "CACHE", tmp_path)
+    urls = [assets.cached_json_url(f'{{"n": {i}, "pad": "{"x" * 1000}"}}') for i in range(5)]
+    files = [tmp_path / u.rsplit("/", 1)[1] for u in urls]
+    assert all(f.exists() for f in files) and len(set(files)) == 5
+    for k, f in enumerate(files):                       # distinct ages: files[0] oldest
+        os.utime(f, (1_000_000 + k, 1_000_000 + k))
+    assets.cached_json_url(f'{{"n": 0, "pad": "{"x" * 1000}"}}')   # reused: now the most recent
+    gone = assets.prune_cache(3.5 * files[0].stat().st_size, keep=files[4])
+    assert gone == [files[1], files[2]]                 # oldest first; the reused one and `keep` stay
+    assert [f.exists() for f in files] == [True, False, False, True, True]
+    override = tmp_path / "o.toml"
+    override.write_text("[app]\ncache_max_mb = 0.0025\n", encoding="utf-8")
+    monkeypatch.setenv("LANDGAP_CONFIG", str(override))
+    url = assets.cached_json_url('{"new": 1}')        # writing prunes to the configured size, keeping the new file
+    assert (tmp_path / url.rsplit("/", 1)[1]).exists()
+    assert sum(f.stat().st_size for f in tmp_path.glob("*.json")) <= 2500
