@@ -288,3 +288,50 @@ def save_workspace(ws: Workspace, path: str | os.PathLike) -> Path:
             raise WorkspaceError(f"保存工作空间 {path} 失败（原文件未改动）：{exc}") from exc
         raise
     return path
+
+
+def workspace_archive(gpkg: bytes, name: str, dem_path: Path | None) -> bytes:
+    """A workspace to download: ``name``.gpkg and, when there is one, its DEM ``name``.dem.tif, in one zip (the
+    hillshade basemap, slope and earthwork need the DEM; the .gpkg alone loses them)."""
+    import io
+    import zipfile
+    stem = Path(name).stem
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr(stem + ".gpkg", gpkg)
+        if dem_path is not None and Path(dem_path).exists():
+            z.write(dem_path, stem + DEM_SUFFIX, compress_type=zipfile.ZIP_STORED)   # GeoTIFFs are compressed
+    return buf.getvalue()
+
+
+def open_archive(data: bytes, name: str, folder: str | os.PathLike) -> Path:
+    """Unpack a workspace zip (one .gpkg, optionally its .dem.tif) into ``folder``; the .gpkg path to load.
+
+    Only the files' own names are used (no paths from the archive), so nothing is written outside ``folder``.
+    """
+    import io
+    import zipfile
+    try:
+        z = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise WorkspaceError(f"{name} 不是有效的 zip 压缩包：{exc}") from exc
+    with z:
+        members = [i for i in z.infolist() if not i.is_dir()]
+        gpkgs = [i for i in members if i.filename.lower().endswith(".gpkg")]
+        if len(gpkgs) != 1:
+            found = "、".join(Path(i.filename).name for i in gpkgs) or "无"
+            raise WorkspaceError(f"{name} 中应恰有一个 GeoPackage（.gpkg）文件，实际：{found}")
+        stem = Path(gpkgs[0].filename).stem
+        dems = [i for i in members if Path(i.filename).name.lower() == (stem + DEM_SUFFIX).lower()]
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / (stem + ".gpkg")
+        for info, out in [(gpkgs[0], target)] + [(d, folder / (stem + DEM_SUFFIX)) for d in dems[:1]]:
+            tmp = out.with_name(out.name + ".part")
+            with z.open(info) as src, open(tmp, "wb") as dst:
+                dst.write(src.read())
+            os.replace(tmp, out)
+        stale = folder / (stem + DEM_SUFFIX)
+        if not dems and stale.exists():       # an earlier upload's DEM does not belong to this workspace
+            stale.unlink()
+    return target

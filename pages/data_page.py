@@ -8,7 +8,7 @@ from geo.errors import LandGapError, ValidationError
 from geo.schema import PROJECTS
 from geo.supply import known_industries
 from geo.vocab import FIELD_LABELS, PROJECT_STAGE_LABELS
-from geo.workspace import save_workspace
+from geo.workspace import open_archive, save_workspace, workspace_archive
 from layers import tables
 from pages import common
 from seeds.sample import default_workspace_path
@@ -35,14 +35,21 @@ if ws is not None:
 st.subheader("打开或切换工作空间")
 c1, c2 = st.columns(2)
 with c1:
-    upload = st.file_uploader("上传 GeoPackage（.gpkg）", type=["gpkg"])
+    upload = st.file_uploader("上传 GeoPackage（.gpkg），或本页下载的压缩包（.zip，含 DEM）", type=["gpkg", "zip"])
     if upload is not None and st.button("打开上传的文件"):
         folder = Path(tempfile.gettempdir()) / "landgap-uploads"
         folder.mkdir(exist_ok=True)
-        target = folder / Path(upload.name).name
-        target.write_bytes(upload.getvalue())
-        common.set_workspace(target)
-        st.rerun()
+        try:
+            if upload.name.lower().endswith(".zip"):
+                target = open_archive(upload.getvalue(), upload.name, folder)
+            else:
+                target = folder / Path(upload.name).name
+                target.write_bytes(upload.getvalue())
+        except LandGapError as exc:
+            st.error(str(exc))
+        else:
+            common.set_workspace(target)
+            st.rerun()
 with c2:
     typed = st.text_input("或输入服务器上的文件路径", value=str(path))
     if st.button("打开该路径"):
@@ -64,8 +71,13 @@ def workspace_bytes() -> bytes:
         return save_workspace(st.session_state["ws_edited"], Path(tmp) / path.name).read_bytes()
 
 
-st.download_button("下载工作空间（.gpkg）", workspace_bytes, path.name, "application/geopackage+sqlite3",
-                   on_click="ignore", disabled=ws is None)
+if ws is not None and ws.dem_path is not None:
+    st.download_button("下载工作空间（.zip：GeoPackage + DEM）",
+                       lambda: workspace_archive(workspace_bytes(), path.name, ws.dem_path), f"{path.stem}.zip",
+                       "application/zip", on_click="ignore")
+else:
+    st.download_button("下载工作空间（.gpkg）", workspace_bytes, path.name, "application/geopackage+sqlite3",
+                       on_click="ignore", disabled=ws is None)
 
 # ----------------------------------------------------------------------------------------- projects
 if ws is not None:

@@ -1,5 +1,6 @@
 """Atomic save, and the deterministic sample county with the report's two 有项目、无选址 cases."""
 import dataclasses
+import io
 
 import numpy as np
 import pandas as pd
@@ -83,3 +84,48 @@ def test_scaled_seed_has_exact_parcel_count():
     ws = generate_workspace(parcels=3000, projects=120, seed=1)
     assert len(ws.parcels) == 3000 and len(ws.projects) == 120
     assert ws.parcels["parcel_id"].is_unique
+
+
+def test_workspace_archive_round_trip_keeps_the_dem(sample_ws, tmp_path):
+    import zipfile
+    from geo.workspace import open_archive, workspace_archive
+    assert sample_ws.dem_path is not None
+    data = workspace_archive(sample_ws.path.read_bytes(), "县域.gpkg", sample_ws.dem_path)
+    assert sorted(zipfile.ZipFile(io.BytesIO(data)).namelist()) == ["县域.dem.tif", "县域.gpkg"]
+    target = open_archive(data, "县域.zip", tmp_path / "up")
+    back = load_workspace(target)
+    assert back.dem_path == tmp_path / "up" / "县域.dem.tif"
+    assert back.dem_path.read_bytes() == sample_ws.dem_path.read_bytes()
+    pd.testing.assert_frame_equal(back.parcels.drop(columns="geometry"), sample_ws.parcels.drop(columns="geometry"))
+    # without a DEM: only the .gpkg, and a DEM left from an earlier upload of that name is removed
+    target = open_archive(workspace_archive(sample_ws.path.read_bytes(), "县域.gpkg", None), "县域.zip", tmp_path / "up")
+    assert load_workspace(target).dem_path is None
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"not a zip", "不是有效的 zip 压缩包"),
+    (_zip({"readme.txt": b"x"}), "应恰有一个 GeoPackage（.gpkg）文件，实际：无"),
+    (_zip({"a.gpkg": b"x", "b.gpkg": b"y"}), "实际：a.gpkg、b.gpkg"),
+])
+def test_bad_workspace_archives_are_refused_by_name(tmp_path, data, message):
+    from geo.workspace import open_archive
+    with pytest.raises(WorkspaceError, match=message) as err:
+        open_archive(data, "上传.zip", tmp_path)
+    assert "上传.zip" in str(err.value) and not any(tmp_path.iterdir())
+
+
+def test_archive_paths_cannot_escape_the_folder(sample_ws, tmp_path):
+    from geo.workspace import open_archive
+    data = _zip({"../../evil/县域.gpkg": sample_ws.path.read_bytes()})
+    target = open_archive(data, "x.zip", tmp_path / "up")
+    assert target == tmp_path / "up" / "县域.gpkg" and load_workspace(target) is not None
+    assert [p.name for p in tmp_path.iterdir()] == ["up"]
