@@ -65,3 +65,45 @@ def test_clicking_a_parcel_shows_its_details(session, sample_ws):
     assert re.search(r"所属连片：\S+-B\d{3}（\d+ 块，合计 [\d,]+\.\d 亩）", body)
     page.screenshot(path=str(ARTIFACTS / "parcel-click.png"), full_page=True)
     assert ctx.outside == []
+
+
+def test_drawing_a_polygon_shows_its_acreage(session, sample_ws):
+    """leaflet-draw's polygon tool, clicked like a planner would: the page then shows the drawn area and the 亩 by
+    status inside it, equal to query.drawn_total_mu for the same corners."""
+    from geo.units import fmt_mu
+    from layers import query
+    url, ctx = session
+    page = ctx.new_page()
+    page.goto(url)
+    frame, _ = wait_for_map(page)
+    corners = frame.evaluate("""() => {
+        const m = Object.values(window).find(v => v instanceof L.Map);
+        const s = m.getSize(), c = [Math.round(s.x / 2), Math.round(s.y / 2)], d = Math.round(Math.min(s.x, s.y) / 4);
+        return [[-d, -d], [d, -d], [d, d], [-d, d]].map(([dx, dy]) => {
+            const ll = m.containerPointToLatLng([c[0] + dx, c[1] + dy]);
+            return {x: c[0] + dx, y: c[1] + dy, lat: ll.lat, lng: ll.lng}; }); }""")
+    frame.locator(".leaflet-draw-draw-polygon").click()
+    box = frame.frame_element().bounding_box()
+    for pt in corners + corners[:1]:                 # back to the first corner closes the polygon
+        page.mouse.click(box["x"] + pt["x"], box["y"] + pt["y"])
+        page.wait_for_timeout(250)
+    shown = page.get_by_text(re.compile(r"绘制范围"))
+    shown.first.wait_for(timeout=30_000)
+    body = page.locator("section.main, [data-testid='stMain']").first.inner_text()
+    ring = [[pt["lng"], pt["lat"]] for pt in corners + corners[:1]]
+    drawing = {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+    expected = query.drawn_total_mu(sample_ws, drawing)
+    got = float(re.search(r"绘制范围：([\d,]+\.\d) 亩", body).group(1).replace(",", ""))
+    assert expected > 0 and got == pytest.approx(expected, rel=0.01), (got, fmt_mu(expected))
+    by_status = query.drawn_area_by_status(sample_ws, drawing)
+    grid = page.locator("[data-testid='stDataFrame']").first
+    grid.wait_for(timeout=30_000)
+    page.wait_for_timeout(1000)
+    cells = [[c.text_content() for c in row.locator("td").all()] for row in grid.locator("tr").all()]
+    shown = {r[0]: (float(r[1]), int(r[2])) for r in cells if len(r) == 3}
+    assert set(shown) == set(by_status["状态"])
+    for _, r in by_status.iterrows():                 # the drawn corners are pixel-exact: 1 % covers rounding
+        assert shown[r["状态"]][0] == pytest.approx(r["area_mu"], rel=0.01, abs=0.2)
+        assert abs(shown[r["状态"]][1] - r["parcels"]) <= 1
+    page.screenshot(path=str(ARTIFACTS / "polygon-drawn.png"), full_page=True)
+    assert ctx.outside == []
