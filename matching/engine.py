@@ -391,8 +391,10 @@ class Instance:
                   (0.5, lambda t: greedy_fill(model, eligible)), (1.0, lambda t: current))
         for share, make in starts:
             until = time.perf_counter() + (deadline - time.perf_counter()) * share
-            assign = improve(model, make(until - (until - time.perf_counter()) * 0.4), eligible, until)
-            got = self._realize(items, assign, bin_keys, free)
+            polish_until = until - (until - time.perf_counter()) * 0.2
+            assign = improve(model, make(polish_until - (polish_until - time.perf_counter()) * 0.4), eligible,
+                             polish_until)
+            got = self._realize_repaired(model, items, assign, eligible, bin_keys, free, until)
             if best is None or self.priority[got[0]].sum() > self.priority[best[0]].sum():
                 best = got
         new_p, new_key = best
@@ -401,6 +403,28 @@ class Instance:
         if new_value <= float(self.value[old].sum()) + 1e-9:
             return None
         return old, new_p, new_key
+
+    def _realize_repaired(self, model, items: np.ndarray, assign: np.ndarray, eligible: np.ndarray,
+                          bin_keys: np.ndarray, free: np.ndarray, deadline: float, rounds: int = 3):
+        """``_realize``, then: the packed items that found no real block in their bin (its blocks of their date
+        are separate pieces whose sum the bin model counted) may no longer enter that bin, and the local search
+        re-packs with that knowledge; the best realized placement is kept."""
+        from .binpack import improve
+        best = self._realize(items, assign, bin_keys, free)
+        eligible = eligible.copy()
+        for _ in range(rounds):
+            placed = np.isin(items, best[0])
+            failed = np.flatnonzero((assign >= 0) & ~placed)
+            if not len(failed) or time.perf_counter() >= deadline:
+                break
+            eligible[failed, assign[failed]] = False
+            assign = assign.copy()
+            assign[failed] = -1
+            assign = improve(model, assign, eligible, deadline)
+            got = self._realize(items, assign, bin_keys, free)
+            if self.priority[got[0]].sum() > self.priority[best[0]].sum():
+                best = got
+        return best
 
     def _realize(self, items: np.ndarray, assign: np.ndarray, bin_keys: np.ndarray, free: np.ndarray):
         """Each packed item into a real block of its level inside its bin (best fit, every date level's capacity
