@@ -120,3 +120,28 @@ def test_polish_packing_of_a_contested_park_is_feasible():
     rjb = np.flatnonzero((inst.col_kind == 0) & (inst.model.blocks["zone_id"].to_numpy()[inst.col_res] == "RJB"))
     greedy_x = greedy(inst.A[:, rjb], inst.rhs, inst.priority[inst.col_p[rjb]], inst.col_p[rjb], inst.col_res[rjb])
     assert inst.priority[projects].sum() >= inst.priority[inst.col_p[rjb]] @ greedy_x
+
+
+def test_realize_repair_moves_what_separate_pieces_of_a_bin_cannot_take():
+    """Today the tree A | B (leveling) | C is two pieces of 30 亩; the bin model sums them (60 亩) and packs 25 + 20
+    + 14 亩 into it, but only two of those fit the real pieces. The repair bars the third from that tree and the
+    search puts it into D (20 亩, behind supplied land)."""
+    from test_matching_support import make_ws
+    ws = make_ws([("A", "纺织鞋服", [(("mu", 30), "available", None), (("mu", 10), "leveling", "2027-06-01"),
+                                      (("mu", 30), "available", None), (("mu", 10), "supplied", None),
+                                      (("mu", 20), "available", None)])],
+                 [{"land_mu": 25, "needed_by": "2026-12-01"}, {"land_mu": 20, "needed_by": "2026-12-01"},
+                  {"land_mu": 14, "needed_by": "2026-12-01"}, {"land_mu": 5, "needed_by": "2028-01-01"}])
+    inst = Instance(ws, ws.projects)
+    items = np.array([0, 1, 2])
+    model, bin_keys, free = inst._bin_model({"A"}, items)
+    tree = int(np.argmax(model.cap[:, -1]))                        # the A-B-C tree
+    assert model.cap[tree, 0] >= 59 and model.eligible[:, tree].all()
+    assign = np.full(3, tree)
+    plain = inst._realize(items, assign, bin_keys, free)
+    assert len(plain[0]) == 2
+    repaired = inst._realize_repaired(model, items, assign, model.eligible, bin_keys, free, time.perf_counter() + 5)
+    assert sorted(repaired[0].tolist()) == [0, 1, 2]
+    level = inst.model.blocks["level"].to_numpy()
+    assert (level[repaired[1]] == inst.li[repaired[0]]).all()
+    assert set(inst.model.at_level(repaired[1], inst.top_level).tolist()) == set(bin_keys.tolist())
