@@ -14,7 +14,7 @@ from pathlib import Path
 from cli_format import format_table
 from geo.errors import InputError, LandGapError
 from geo.parse import parse_date
-from geo.vocab import GAP_ZONE_LABELS
+from geo.vocab import FIELD_LABELS, GAP_ZONE_LABELS
 
 
 class Parser(argparse.ArgumentParser):
@@ -105,6 +105,29 @@ def cmd_brief(args) -> int:
     return 0
 
 
+def cmd_import_projects(args) -> int:
+    from geo.errors import ValidationError
+    from geo.ledger import import_ledger
+    from geo.workspace import save_workspace
+    from seeds.sample import default_workspace_path
+    path = args.workspace or default_workspace_path()
+    ws = _workspace(args)
+    try:
+        new, counts, report = import_ledger(ws, args.ledger, replace=args.replace)
+    except ValidationError as exc:
+        rows = [{"row": i.row, "field": FIELD_LABELS.get(i.field, i.field or ""), "message": i.message}
+                for i in exc.report.errors]
+        _emit(args, {"imported": False, **exc.report.to_dict()},
+              f"{exc}\n" + format_table(rows, [("row", "台账行号"), ("field", "字段"), ("message", "说明")]))
+        return 1
+    save_workspace(new, path)
+    notes = [i.message for i in report.issues]
+    _emit(args, {"imported": True, "workspace": str(path), **counts, "projects": len(new.projects), "notes": notes},
+          f"已导入台账 {args.ledger.name} 到 {path}：新增 {counts['added']} 个、更新 {counts['updated']} 个项目，"
+          f"项目表共 {len(new.projects)} 个" + "".join(f"\n提示：{n}" for n in notes))
+    return 0
+
+
 def cmd_fit(args) -> int:
     import matching
     ws = _workspace(args)
@@ -172,6 +195,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--industry", help="产业，如 纺织鞋服")
     p.add_argument("--by", type=_date, help="截至日期 YYYY-MM-DD：计入届时完成平整/拆迁的地块")
     p.add_argument("--min-mu", type=_number, help="只计入不小于该面积（亩）的连片地块")
+
+    p = command("import-projects", cmd_import_projects, "导入招商项目台账（Excel/CSV）到工作空间的项目表（原子写回）")
+    p.add_argument("--ledger", type=Path, required=True, help="台账文件 .xlsx 或 .csv（表头如 项目名称、产业、阶段、拟用地（亩））")
+    p.add_argument("--replace", action="store_true", help="以台账替换整个项目表（默认：按编号或名称更新，其余新增）")
 
     p = command("fit", cmd_fit, "检查一个意向项目能否落地：候选选址，或原因、缺口与解锁措施")
     p.add_argument("--industry", required=True, help="产业，如 纺织鞋服")

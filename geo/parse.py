@@ -53,7 +53,10 @@ def parse_number(value) -> float | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     text = str(value).strip()
-    numbers = re.findall(r"\d+(?:\.\d+)?", text.replace(",", "").replace("，", ""))
+    plain = text.replace(",", "").replace("，", "")
+    if re.fullmatch(r"[-+−]\s*\d+(?:\.\d+)?", plain):       # a signed number keeps its sign (−5 is not 5)
+        return float(plain.replace("−", "-").replace(" ", ""))
+    numbers = re.findall(r"\d+(?:\.\d+)?", plain)
     if not numbers:
         raise InputError(f"无法识别的数值“{text}”")
     return float(numbers[-1])

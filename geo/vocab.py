@@ -1,6 +1,8 @@
 """Canonical values and their Chinese labels: the one table that the UI, the CLI and the reports all use."""
 from __future__ import annotations
 
+from .units import M2_PER_MU, MU_PER_HECTARE
+
 PARCEL_STATUS_LABELS: dict[str, str] = {
     "available": "可供",      # 净地, can be handed over now
     "leveling": "待平整",     # needs 土地平整; ready_date = planned finish
@@ -32,7 +34,11 @@ STATUS_ALIASES: dict[str, str] = {
     "可供": "available", "净地": "available", "待平整": "leveling", "待拆迁": "demolition",
     "征拆中": "demolition", "已供": "supplied", "已出让": "supplied", "预留": "reserved",
 }
-STAGE_ALIASES: dict[str, str] = {"在谈": "negotiating", "已签约": "signed", "已开工": "started", "已投产": "started"}
+STAGE_ALIASES: dict[str, str] = {
+    "在谈": "negotiating", "洽谈": "negotiating", "洽谈中": "negotiating", "在洽谈": "negotiating",
+    "已签约": "signed", "签约": "signed", "已签": "signed",
+    "已开工": "started", "开工": "started", "在建": "started", "已投产": "started",
+}
 FACTORY_STATUS_ALIASES: dict[str, str] = {label: value for value, label in FACTORY_STATUS_LABELS.items()}
 
 FIELD_LABELS: dict[str, str] = {
@@ -62,3 +68,27 @@ def status_label(status: str) -> str:
 
 def stage_label(stage: str) -> str:
     return PROJECT_STAGE_LABELS.get(stage, stage)
+
+
+LEDGER_HEADERS: dict[str, tuple[str, ...]] = {
+    "project_id": ("项目编号", "项目代码", "编号", "项目id"),
+    "name": ("项目名称", "名称", "项目"),
+    "industry": ("产业", "行业", "产业类别", "产业类型", "所属产业", "产业分类"),
+    "investment_yi": ("总投资", "计划总投资", "投资总额", "投资额", "协议投资"),
+    "land_mu": ("拟用地", "拟用地面积", "用地面积", "需用地", "用地需求", "供地面积", "用地"),
+    "floor_m2": ("需厂房", "需厂房面积", "厂房面积", "标准厂房", "租用厂房面积"),
+    "preferred_zone": ("意向园区", "拟落户园区", "落户园区", "拟选址园区", "园区", "片区"),
+    "stage": ("阶段", "项目阶段", "项目状态", "推进情况", "进展", "状态"),
+    "priority": ("优先级",),
+    "needed_by": ("需用地时间", "计划用地时间", "需地时间", "用地时间", "拟开工时间", "计划开工时间"),
+}
+"""Headers a project ledger (招商项目台账) uses for each field, without the unit in brackets (matched after
+removing spaces, full-width brackets and *)."""
+LEDGER_UNITS: dict[str, dict[str, float]] = {
+    "investment_yi": {"亿元": 1.0, "亿": 1.0, "万元": 1e-4, "万": 1e-4, "元": 1e-8},
+    "land_mu": {"亩": 1.0, "公顷": MU_PER_HECTARE, "ha": MU_PER_HECTARE,
+                **{m2: 1 / M2_PER_MU for m2 in ("平方米", "㎡", "m2", "m²")}},
+    "floor_m2": {"平方米": 1.0, "㎡": 1.0, "m2": 1.0, "m²": 1.0, "万平方米": 1e4},
+}
+"""Units a ledger header may carry, as factors to the field's own unit (亿元, 亩, m²); no unit = the field's own."""
+LEDGER_TOTAL_ROWS: tuple[str, ...] = ("合计", "小计", "总计")

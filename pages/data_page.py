@@ -5,6 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from geo.errors import LandGapError, ValidationError
+from geo.ledger import import_ledger
 from geo.schema import PROJECTS
 from geo.supply import known_industries
 from geo.vocab import FIELD_LABELS, PROJECT_STAGE_LABELS
@@ -115,6 +116,31 @@ if ws is not None:
             common.set_workspace(path)
             st.success(f"已保存到 {path}")
             st.rerun()
+
+    with st.expander("从台账导入（Excel / CSV）", expanded="ledger_done" in st.session_state):
+        st.caption("表头按台账原样即可：项目名称、产业、阶段，拟用地（亩）或用地面积（公顷/平方米）、需厂房（平方米），"
+                   "总投资（亿元或万元）、意向园区（名称或编号）、需用地时间。标题行、合计行自动跳过；有任何错误则整表不导入。")
+        if "ledger_done" in st.session_state:
+            st.success(st.session_state.pop("ledger_done"))
+        ledger_file = st.file_uploader("招商项目台账", type=["xlsx", "xls", "csv"], key="ledger_upload")
+        mode = st.radio("导入方式", ["按编号或名称更新，其余新增", "替换整个项目表"], horizontal=True, key="ledger_mode")
+        if ledger_file is not None and st.button("导入台账", key="ledger_import"):
+            try:
+                new, counts, notes = import_ledger(ws, ledger_file.getvalue(), ledger_file.name,
+                                                   replace=mode.startswith("替换"))
+            except ValidationError as exc:
+                st.error(f"{exc}。请按下表修改台账（行号为 Excel 中的行号）：")
+                st.dataframe(tables.report_table(exc.report, "projects").query("级别 == '错误'")
+                             .rename(columns={"行": "台账行号"}), hide_index=True, width="stretch")
+            except LandGapError as exc:
+                st.error(str(exc))
+            else:
+                common.set_workspace(edited=new)
+                st.session_state["ledger_done"] = (
+                    f"已导入台账 {ledger_file.name}：新增 {counts['added']} 个、更新 {counts['updated']} 个项目，项目表共 "
+                    f"{len(new.projects)} 个（尚未保存，点“保存到文件”写回）。"
+                    + "".join(f"\n\n提示：{i.message}" for i in notes.issues))
+                st.rerun()
 
 # ----------------------------------------------------------------------------------------- report
 st.subheader("校验报告")

@@ -18,6 +18,7 @@ import shapely
 from pyproj import CRS
 
 from geo.blocks import block_labels
+from geo.config import setting
 from geo.workspace import DEM_SUFFIX, Workspace, build_workspace, save_workspace
 
 from . import sample_data as sd
@@ -246,7 +247,7 @@ def _projects(zones: gpd.GeoDataFrame, n: int | None, rng: np.random.Generator) 
         table = pd.concat([table, extra], ignore_index=True)
     elif n is not None:
         table = table.iloc[:n]
-    table["priority"] = table["stage"].map(sd.STAGE_PRIORITY)
+    table["priority"] = table["stage"].map(setting("matching", "stage_priority"))
     table["remark"] = sd.FICTIONAL_NOTE
     return table
 

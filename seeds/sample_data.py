@@ -65,9 +65,6 @@ PROJECTS = [
     ("P-QT-07", "家居定制生产基地项目", "其他", 2.8, 50.0, None, None, "negotiating", "2027-09-30"),
 ]
 
-STAGE_PRIORITY = {"started": 3.0, "signed": 2.0, "negotiating": 1.0}
-"""Default weight of a project by stage: started and signed projects come first."""
-
 # Standard factories (标准厂房) per park, as the report proposes for 青东坝, *溪 and *州:
 # (zone_id, status, ready_date or None, floors)
 FACTORIES = [

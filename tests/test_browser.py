@@ -107,3 +107,36 @@ def test_drawing_a_polygon_shows_its_acreage(session, sample_ws):
         assert abs(shown[r["状态"]][1] - r["parcels"]) <= 1
     page.screenshot(path=str(ARTIFACTS / "polygon-drawn.png"), full_page=True)
     assert ctx.outside == []
+
+
+def test_importing_a_ledger_on_the_data_page(session, sample_ws, tmp_path):
+    """A planner uploads the bureau's Excel ledger: the project count grows by its rows, a bad ledger lists its
+    Excel rows and changes nothing."""
+    from test_ledger import GOOD, HEADER, TITLE, xlsx
+    url, ctx = session
+    page = ctx.new_page()
+    page.goto(url)
+    page.get_by_role("link", name="数据管理").click()                 # the sidebar, as a planner gets there
+    page.get_by_role("heading", name=re.compile("数据管理")).first.wait_for(timeout=90_000)
+    page.get_by_text("从台账导入（Excel / CSV）").click()
+    bad = tmp_path / "坏台账.xlsx"
+    bad.write_bytes(xlsx([HEADER, [1, "坏", "纺织鞋服", 1, "abc", "QDB", "在谈", None]]))
+    good = tmp_path / "台账.xlsx"
+    good.write_bytes(xlsx([[TITLE] + [None] * 7, HEADER, *GOOD]))
+    uploader = page.locator("[data-testid='stFileUploader'] input[type='file']").last
+    uploader.set_input_files(str(bad))
+    page.get_by_role("button", name="导入台账").click()
+    page.get_by_text(re.compile("台账 坏台账.xlsx 有 1 处错误，未导入")).first.wait_for(timeout=30_000)
+    grid = page.locator("[data-testid='stDataFrame']").filter(has_text="台账行号").first
+    grid.wait_for(state="attached", timeout=30_000)
+    page.wait_for_timeout(500)
+    cells = [[c.text_content() for c in row.locator("td").all()] for row in grid.locator("tr").all()]
+    assert [r[2:4] for r in cells if r] == [["2", "拟用地（亩）"]], cells           # Excel row 2, the 亩 column
+    uploader = page.locator("[data-testid='stFileUploader'] input[type='file']").last
+    uploader.set_input_files(str(good))
+    page.get_by_role("button", name="导入台账").click()
+    page.get_by_text(re.compile("已导入台账 台账.xlsx：新增 2 个")).first.wait_for(timeout=30_000)
+    body = page.locator("[data-testid='stMain']").first.inner_text()
+    assert re.search(rf"招商项目\s+{len(sample_ws.projects) + 2}\s", body) and "尚未保存" in body
+    page.screenshot(path=str(ARTIFACTS / "ledger-import.png"), full_page=True)
+    assert ctx.outside == []

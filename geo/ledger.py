@@ -1,0 +1,243 @@
+"""Project ledgers (招商项目台账) from Excel or CSV: the bureau's own sheet, with its headers as they come.
+
+``read_ledger`` (I/O) finds the sheet and its header row (a title row above it is usual) and returns the rows with
+their Excel row numbers; ``projects_from_ledger`` maps headers to fields (units in brackets converted: 万元 → 亿元,
+公顷/平方米 → 亩), park names to zone ids and checks every cell, reporting each problem with its row and column;
+``merge_projects`` applies the ledger to the workspace's project list (update by id or name, add the rest, or
+replace). Nothing is half-imported: any error and the caller keeps the old list.
+"""
+from __future__ import annotations
+
+import io
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import InputError, LandGapError, ValidationError
+from .parse import is_missing, parse_number
+from .report import LoadReport
+from .vocab import LEDGER_HEADERS, LEDGER_TOTAL_ROWS, LEDGER_UNITS
+
+_HEADER_SCAN_ROWS = 15          # a header row is looked for this far down (title and note rows above it)
+_NUMERIC = ("investment_yi", "land_mu", "floor_m2", "priority")
+
+
+class LedgerError(LandGapError, ValueError):
+    """The ledger file cannot be read, or has no recognisable header row or no 项目名称 column."""
+
+
+@dataclass
+class Ledger:
+    """The ledger's rows as read: ``rows`` indexed by Excel row number, columns = the sheet's own headers."""
+    name: str
+    rows: pd.DataFrame
+    sheet: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _normalise(header) -> str:
+    text = "" if is_missing(header) else str(header)
+    text = text.replace("（", "(").replace("）", ")").replace("*", "").replace("：", "").replace(":", "")
+    return re.sub(r"\s+", "", text).lower()
+
+
+def header_field(header) -> tuple[str, float | None] | None:
+    """The field a ledger header names and the factor from its unit to the field's unit (None: a unit it cannot
+    convert); None when the header names no field. '总投资（万元）' → ('investment_yi', 1e-4);
+    '用地面积(公顷)' → ('land_mu', 15.0); '总投资（美元）' → ('investment_yi', None)."""
+    text = _normalise(header)
+    m = re.fullmatch(r"(.*?)(?:\((.*)\))?", text)
+    stem, unit = m.group(1), (m.group(2) or "")
+    for name, variants in LEDGER_HEADERS.items():
+        if stem in (v.lower() for v in variants):
+            units = LEDGER_UNITS.get(name, {})
+            if not unit or not units:
+                return name, 1.0
+            return name, units.get(unit)
+    return None
+
+
+def read_ledger(source: str | os.PathLike | bytes, name: str | None = None) -> Ledger:
+    """Read an .xlsx/.xls/.csv ledger (``source`` a path, or the file's bytes with its ``name``). CSV text is
+    UTF-8 (with or without BOM) or else GB18030 (which covers GBK), and the note says which."""
+    name = name or Path(source).name
+    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    notes: list[str] = []
+    suffix = Path(name).suffix.lower()
+    try:
+        if suffix == ".csv":
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = data.decode("gb18030")
+                notes.append(f"{name} 不是 UTF-8 编码，已按 GB18030（GBK）读取")
+            sheets = {None: pd.read_csv(io.StringIO(text), header=None, dtype=object, skip_blank_lines=False)}
+        elif suffix in (".xlsx", ".xlsm", ".xls"):
+            sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=object)
+        else:
+            raise LedgerError(f"{name}：台账应为 Excel（.xlsx）或 CSV 文件")
+    except LedgerError:
+        raise
+    except Exception as exc:  # pandas/openpyxl's message names the problem
+        raise LedgerError(f"无法读取台账 {name}：{exc}") from exc
+    for sheet, raw in sheets.items():
+        for i in range(min(_HEADER_SCAN_ROWS, len(raw))):
+            fields = [header_field(h) for h in raw.iloc[i]]
+            if sum(f is not None for f in fields) >= 2 and any(f and f[0] == "name" for f in fields):
+                body = raw.iloc[i + 1:].copy()
+                body.columns = [str(h).strip() if not is_missing(h) else f"列{k + 1}"
+                                for k, h in enumerate(raw.iloc[i])]
+                body.index = pd.RangeIndex(i + 2, i + 2 + len(body))       # Excel rows count from 1
+                body = body[~body.apply(lambda r: all(is_missing(v) or str(v).strip() == "" for v in r), axis=1)]
+                if sheet is not None and len(sheets) > 1:
+                    notes.append(f"读取工作表“{sheet}”（第 {i + 1} 行为表头）")
+                return Ledger(name, body, sheet, notes)
+    raise LedgerError(f"{name}：前 {_HEADER_SCAN_ROWS} 行中找不到表头（至少要有“项目名称”和另一列，如"
+                      f"{'、'.join(LEDGER_HEADERS['land_mu'][:2])}、{LEDGER_HEADERS['stage'][0]}）")
+
+
+def _zone_lookup(zones: pd.DataFrame):
+    ids = {str(z): str(z) for z in zones.index}
+    names = {str(n): str(z) for z, n in zones["name"].items()}
+
+    def find(value) -> str | None:
+        text = str(value).strip()
+        if text in ids:
+            return ids[text]
+        if text in names:
+            return names[text]
+        hits = {z for n, z in names.items() if text in n or n in text}
+        return hits.pop() if len(hits) == 1 else None
+    return find
+
+
+def projects_from_ledger(ledger: Ledger, zones: pd.DataFrame) -> tuple[pd.DataFrame, LoadReport]:
+    """The ledger as a project table (index = Excel row) and every problem found, each naming the row and the
+    ledger's own column header. Total rows (合计/小计) are skipped with a note."""
+    report = LoadReport(source=ledger.name)
+    for note in ledger.notes:
+        report.info("projects", "LEDGER_NOTE", note)
+    mapping: dict[str, tuple[str, float]] = {}
+    for header in ledger.rows.columns:
+        got = header_field(header)
+        if got and got[1] is None:
+            report.warning("projects", "UNKNOWN_UNIT", f"“{header}”列的单位无法换算（可用："
+                           f"{'、'.join(LEDGER_UNITS[got[0]])}），该列未导入", field=got[0])
+        elif got and got[0] not in {f for f, _ in mapping.values()}:
+            mapping[header] = got
+    out = pd.DataFrame(index=ledger.rows.index)
+    where = {f: h for h, (f, _) in mapping.items()}
+    for header, (name, factor) in mapping.items():
+        out[name] = ledger.rows[header]
+    total = out.get("name", pd.Series(dtype=object)).astype(str).str.contains("|".join(LEDGER_TOTAL_ROWS))
+    for row in out.index[total]:
+        report.info("projects", "TOTAL_ROW", f"第 {row} 行是合计行，已跳过", row=row)
+    out = out[~total]
+    missing = [f"缺少“{LEDGER_HEADERS[name][0]}”列（可用的列名：{'、'.join(LEDGER_HEADERS[name])}）"
+               for name in ("name", "industry", "stage") if name not in out.columns]
+    if "land_mu" not in out.columns and "floor_m2" not in out.columns:
+        missing.append("既没有用地面积列（如“拟用地（亩）”）也没有厂房面积列（如“需厂房（平方米）”）")
+    if missing:
+        raise LedgerError(f"{ledger.name}：{'；'.join(missing)}")
+    for name in _NUMERIC:
+        if name not in out.columns:
+            continue
+        factor = mapping[where[name]][1]
+        values = {}
+        for row, v in out[name].items():
+            try:
+                n = parse_number(v)
+                if n is not None and (n < 0 or (n == 0 and name != "investment_yi")):
+                    raise InputError(f"应为正数（现为 {v}）")
+                values[row] = None if n is None else n * factor
+            except InputError as exc:
+                report.error("projects", "BAD_NUMBER", f"“{where[name]}”列：{exc}", row=row, field=name)
+                values[row] = None
+        out[name] = pd.Series(values, index=out.index, dtype=float)
+    if "preferred_zone" in out.columns:
+        find = _zone_lookup(zones)
+        known = "、".join(f"{z}（{n}）" for z, n in zones["name"].items())
+        for row, v in out["preferred_zone"].items():
+            if is_missing(v) or not str(v).strip():
+                out.at[row, "preferred_zone"] = None
+                continue
+            zone = find(v)
+            if zone is None:
+                report.error("projects", "UNKNOWN_ZONE", f"“{where['preferred_zone']}”列的“{v}”不是已知园区（{known}）",
+                             row=row, field="preferred_zone")
+            out.at[row, "preferred_zone"] = zone
+    for name in ("name", "industry", "stage", "project_id"):
+        if name in out.columns:
+            out[name] = out[name].map(lambda v: None if is_missing(v) or not str(v).strip() else str(v).strip())
+    return out, report
+
+
+def merge_projects(existing: pd.DataFrame, imported: pd.DataFrame, replace: bool = False,
+                   id_prefix: str = "TZ") -> tuple[pd.DataFrame, dict[str, int]]:
+    """The new project list and counts {'added', 'updated', 'kept'}. ``replace``: the ledger is the whole list.
+    Otherwise a ledger row updates the project with its id (else with its name) in the columns the ledger has,
+    and the rest are added; rows without an id get the next free ``id_prefix``-NNN."""
+    base = pd.DataFrame(columns=existing.columns) if replace else existing.reset_index(drop=True).copy()
+    rows = imported.reset_index(drop=True)
+    taken = set(base["project_id"].astype(str)) | set(rows.get("project_id", pd.Series(dtype=object)).dropna())
+    counter = 0
+    added = updated = 0
+    for _, r in rows.iterrows():
+        pid = None if is_missing(r.get("project_id")) else r.get("project_id")
+        hit = base.index[base["project_id"] == pid] if pid else base.index[base["name"] == r["name"]]
+        if len(hit):
+            for col, v in r.items():
+                if col != "project_id" and not is_missing(v):
+                    base.at[hit[0], col] = v
+            updated += 1
+            continue
+        if not pid:
+            while True:
+                counter += 1
+                pid = f"{id_prefix}-{counter:03d}"
+                if pid not in taken:
+                    break
+            taken.add(pid)
+        new = {c: r.get(c) for c in rows.columns}
+        new["project_id"] = pid
+        base = pd.concat([base, pd.DataFrame([new])], ignore_index=True)
+        added += 1
+    kept = len(base) - added - updated
+    return base, {"added": added, "updated": updated, "kept": kept}
+
+
+def import_ledger(ws, source: str | os.PathLike | bytes, name: str | None = None, replace: bool = False):
+    """The workspace with the ledger applied to its project list, the counts and the report (notes, warnings).
+
+    Raises LedgerError when the file cannot be used at all, and ValidationError whose report names every bad cell
+    by its Excel row and the ledger's column when any row is wrong: then nothing is applied.
+    """
+    ledger = read_ledger(source, name)
+    table, report = projects_from_ledger(ledger, ws.zones)
+    # each ledger row must be a valid project on its own (a row without an id borrows its row number); a cell
+    # already reported unreadable is not reported again
+    seen = {(i.row, i.field) for i in report.errors}
+    alone = table.copy()
+    if "project_id" not in alone.columns:
+        alone["project_id"] = None
+    alone["project_id"] = [f"第{row}行" if is_missing(p) else p for row, p in alone["project_id"].items()]
+    try:
+        ws.with_projects(alone)
+    except ValidationError as exc:
+        excel_row = dict(enumerate(table.index, start=1))
+        for issue in exc.report.issues:
+            row = excel_row.get(issue.row, issue.row)
+            if issue.layer == "projects" and (row, issue.field) not in seen and \
+                    not (issue.code == "NO_NEED" and {(row, "land_mu"), (row, "floor_m2")} & seen):
+                report.add(issue.level, "projects", issue.code, issue.message, row=row, field=issue.field)
+    if report.errors:
+        raise ValidationError(f"台账 {ledger.name} 有 {len(report.errors)} 处错误，未导入", report)
+    merged, counts = merge_projects(ws.projects, table, replace)
+    try:
+        new = ws.with_projects(merged)
+    except ValidationError as exc:
+        raise ValidationError(f"台账 {ledger.name} 并入项目表后有误（行号为合并后项目表的行）：{exc}", exc.report) from exc
+    return new, counts, report

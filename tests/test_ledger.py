@@ -1,0 +1,148 @@
+"""Project ledgers (招商项目台账) from Excel/CSV: headers as bureaus write them, units converted, every bad cell named by
+its Excel row and column, nothing half-imported, and the CLI writing the workspace atomically."""
+from __future__ import annotations
+
+import io
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+import cli
+from geo.errors import ValidationError
+from geo.ledger import LedgerError, header_field, import_ledger, read_ledger
+from geo.parse import parse_number
+from geo.units import M2_PER_MU
+from geo.workspace import load_workspace
+
+TITLE = "2026年招商项目台账（示例县经济合作局）"
+HEADER = ["序号", "项目名称", "所属产业", "总投资（万元）", "用地面积（公顷）", "意向园区", "项目阶段", "计划开工时间"]
+GOOD = [[1, "台账新材料项目", "新能源电池", 50000, 4, "冉家坝", "签约", "2027年3月"],
+        [2, "台账食品项目", "健康食品", "约8000", 2.5, "云台健康食品产业园", "洽谈中", "2027.6"],
+        [None, "合计", None, 58000, 6.5, None, None, None]]
+
+
+def xlsx(rows: list[list]) -> bytes:
+    buf = io.BytesIO()
+    pd.DataFrame(rows).to_excel(buf, header=False, index=False)
+    return buf.getvalue()
+
+
+def csv(rows: list[list], encoding: str) -> bytes:
+    return pd.DataFrame(rows).to_csv(header=False, index=False).encode(encoding)
+
+
+@pytest.mark.parametrize("header, expected", [
+    ("总投资（万元）", ("investment_yi", 1e-4)), ("总投资(亿元)", ("investment_yi", 1.0)), ("*项目名称", ("name", 1.0)),
+    ("用地面积（公顷）", ("land_mu", 15.0)), ("拟用地（平方米）", ("land_mu", 1 / M2_PER_MU)), ("拟用地 （亩）", ("land_mu", 1.0)),
+    ("需厂房（㎡）", ("floor_m2", 1.0)), ("总投资（美元）", ("investment_yi", None)), ("签约时间", None), ("序号", None),
+])
+def test_headers_and_their_units(header, expected):
+    assert header_field(header) == (pytest.approx(expected) if expected and expected[1] else expected)
+
+
+def test_parse_number_keeps_a_sign():
+    assert parse_number("-5") == -5.0 and parse_number("−3.5") == -3.5
+    assert parse_number("300-500") == 500.0 and parse_number("约200") == 200.0
+
+
+def test_excel_ledger_with_title_units_names_and_a_total_row(sample_ws):
+    new, counts, report = import_ledger(sample_ws, xlsx([[TITLE] + [None] * 7, HEADER, *GOOD]), "台账.xlsx")
+    assert counts == {"added": 2, "updated": 0, "kept": len(sample_ws.projects)}
+    assert len(new.projects) == len(sample_ws.projects) + 2
+    got = new.projects[new.projects["name"].str.startswith("台账")].set_index("name")
+    a, b = got.loc["台账新材料项目"], got.loc["台账食品项目"]
+    assert a["investment_yi"] == pytest.approx(5.0) and a["land_mu"] == pytest.approx(60.0)
+    assert a["preferred_zone"] == "RJB" and a["stage"] == "signed" and a["priority"] == 2.0   # priority by stage
+    assert a["needed_by"] == pd.Timestamp("2027-03-01")
+    assert b["investment_yi"] == pytest.approx(0.8) and b["land_mu"] == pytest.approx(37.5)
+    assert b["preferred_zone"] == "JKSP" and b["stage"] == "negotiating" and b["priority"] == 1.0
+    assert sorted(got["project_id"]) == ["TZ-001", "TZ-002"]
+    assert any(i.code == "TOTAL_ROW" and i.row == 5 for i in report.issues)    # title row 1, header row 2
+
+
+def test_gbk_csv_is_detected_and_said(sample_ws):
+    rows = [HEADER, *GOOD[:2]]
+    ledger = read_ledger(csv(rows, "gbk"), "台账.csv")
+    assert ledger.rows.iloc[0][HEADER[1]] == "台账新材料项目" and "GB18030" in ledger.notes[0]
+    assert read_ledger(csv(rows, "utf-8-sig"), "台账.csv").notes == []
+    new, counts, _ = import_ledger(sample_ws, csv(rows, "gbk"), "台账.csv")
+    assert counts["added"] == 2
+
+
+def test_every_bad_cell_is_named_by_excel_row_and_nothing_is_imported(sample_ws):
+    rows = [[TITLE] + [None] * 7, HEADER,
+            [1, "坏项目甲", "纺织鞋服", "abc", -5, "火星园区", "已签约", "2027-01-01"],
+            [2, None, "健康食品", 100, 2, "RJB", "搁置", "明年"],
+            [3, "好项目", "纺织鞋服", 100, 2, "QDB", "在谈", None]]
+    before = sample_ws.projects.copy()
+    with pytest.raises(ValidationError, match="台账 坏.xlsx 有 6 处错误，未导入") as err:
+        import_ledger(sample_ws, xlsx(rows), "坏.xlsx")
+    found = {(i.row, i.field, i.code) for i in err.value.report.errors}
+    assert found == {(3, "investment_yi", "BAD_NUMBER"), (3, "land_mu", "BAD_NUMBER"),
+                     (3, "preferred_zone", "UNKNOWN_ZONE"), (4, "name", "MISSING_VALUE"),
+                     (4, "stage", "UNKNOWN_VALUE"), (4, "needed_by", "BAD_DATE")}
+    messages = {i.field: i.message for i in err.value.report.errors}
+    assert "“总投资（万元）”列" in messages["investment_yi"] and "“用地面积（公顷）”列：应为正数" in messages["land_mu"]
+    assert "火星园区" in messages["preferred_zone"] and "RJB（冉家坝新能源产业园）" in messages["preferred_zone"]
+    pd.testing.assert_frame_equal(sample_ws.projects, before)
+
+
+@pytest.mark.parametrize("rows, name, message", [
+    ([["项目名称", "产业", "拟用地（亩）"], ["甲", "纺织鞋服", 20]], "无阶段.xlsx", "缺少“阶段”列（可用的列名：阶段、项目阶段"),
+    ([["项目名称", "产业", "阶段"], ["甲", "纺织鞋服", "在谈"]], "无面积.xlsx", "既没有用地面积列"),
+    ([["说明"], ["这不是台账"]], "杂表.xlsx", "前 15 行中找不到表头"),
+])
+def test_unusable_ledgers_are_refused_with_the_reason(sample_ws, rows, name, message):
+    with pytest.raises((LedgerError, ValidationError), match=message):
+        import_ledger(sample_ws, xlsx(rows), name)
+
+
+def test_unreadable_files_are_refused_by_name(sample_ws):
+    with pytest.raises(LedgerError, match="台账应为 Excel"):
+        read_ledger(b"x", "台账.txt")
+    with pytest.raises(LedgerError, match="无法读取台账 坏.xlsx"):
+        read_ledger(b"not a zip", "坏.xlsx")
+
+
+def test_unknown_unit_column_is_left_out_with_a_warning(sample_ws):
+    rows = [["项目名称", "产业", "阶段", "拟用地（亩）", "总投资（美元）"], ["甲", "纺织鞋服", "在谈", 20, 100]]
+    new, _, report = import_ledger(sample_ws, xlsx(rows), "美元.xlsx")
+    assert [i.code for i in report.warnings] == ["UNKNOWN_UNIT"]
+    assert pd.isna(new.projects.set_index("name").at["甲", "investment_yi"])
+
+
+def test_update_by_id_or_name_and_replace(sample_ws):
+    first = sample_ws.projects.iloc[0]
+    second = sample_ws.projects.iloc[1]
+    rows = [["项目编号", "项目名称", "产业", "阶段", "拟用地（亩）"],
+            [first["project_id"], first["name"], first["industry"], "已开工", 12.5],
+            [None, second["name"], second["industry"], "已签约", 33.0],
+            ["TZ-001", "新项目", "纺织鞋服", "在谈", 20]]
+    new, counts, _ = import_ledger(sample_ws, xlsx(rows), "更新.xlsx")
+    assert counts == {"added": 1, "updated": 2, "kept": len(sample_ws.projects) - 2}
+    p = new.projects.set_index("project_id")
+    assert p.at[first["project_id"], "land_mu"] == 12.5 and p.at[first["project_id"], "stage"] == "started"
+    assert p.at[second["project_id"], "land_mu"] == 33.0
+    assert p.at[first["project_id"], "investment_yi"] == first["investment_yi"]       # untouched columns kept
+    only, counts, _ = import_ledger(sample_ws, xlsx(rows), "替换.xlsx", replace=True)
+    assert counts["kept"] == 0 and sorted(only.projects["name"]) == sorted([first["name"], second["name"], "新项目"])
+
+
+def test_cli_import_writes_atomically_or_not_at_all(sample_path, tmp_path, capsys):
+    work = tmp_path / "county.gpkg"
+    shutil.copy(sample_path, work)
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(xlsx([HEADER, [1, "坏", "纺织鞋服", 1, "abc", "QDB", "在谈", None]]))
+    before = work.read_bytes()
+    assert cli.main(["import-projects", "--workspace", str(work), "--ledger", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert "台账 bad.xlsx 有 1 处错误，未导入" in out and "台账行号" in out and "拟用地（亩）" in out
+    assert work.read_bytes() == before
+    good = tmp_path / "good.xlsx"
+    good.write_bytes(xlsx([[TITLE] + [None] * 7, HEADER, *GOOD]))
+    assert cli.main(["import-projects", "--workspace", str(work), "--ledger", str(good), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["imported"] and payload["added"] == 2
+    assert len(load_workspace(work).projects) == payload["projects"] == len(load_workspace(sample_path).projects) + 2
