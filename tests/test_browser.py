@@ -40,14 +40,23 @@ def test_every_page_renders_offline_and_map_draws_parcels(session, sample_ws):
     assert not errors, errors
 
 
-def test_clicking_a_parcel_shows_its_details(session, sample_ws):
+def open_map(session):
+    """A new tab on the map page, once the map has drawn: (page, map iframe, the browser context)."""
     url, ctx = session
     page = ctx.new_page()
     page.goto(url)
     frame, _ = wait_for_map(page)
+    return page, frame, ctx
+
+
+FIND_MAP = "const m = Object.values(window).find(v => v instanceof L.Map);"
+
+
+def test_clicking_a_parcel_shows_its_details(session, sample_ws):
+    page, frame, ctx = open_map(session)
     # an available parcel (it belongs to a block), at its centre, in page coordinates
     target = frame.evaluate("""() => {
-        const m = Object.values(window).find(v => v instanceof L.Map);
+        """ + FIND_MAP + """
         const l = window.landgapLayers.parcels.getLayers().filter(x => x.feature.properties.s === 'available')
                   .sort((a, b) => b.feature.properties.a - a.feature.properties.a)[0];
         m.setView(l.getCenter(), 17, {animate: false});   // big enough to hit; no rerun (bounds not returned)
@@ -72,12 +81,9 @@ def test_drawing_a_polygon_shows_its_acreage(session, sample_ws):
     status inside it, equal to query.drawn_total_mu for the same corners."""
     from geo.units import fmt_mu
     from layers import query
-    url, ctx = session
-    page = ctx.new_page()
-    page.goto(url)
-    frame, _ = wait_for_map(page)
+    page, frame, ctx = open_map(session)
     corners = frame.evaluate("""() => {
-        const m = Object.values(window).find(v => v instanceof L.Map);
+        """ + FIND_MAP + """
         const s = m.getSize(), c = [Math.round(s.x / 2), Math.round(s.y / 2)], d = Math.round(Math.min(s.x, s.y) / 4);
         return [[-d, -d], [d, -d], [d, d], [-d, d]].map(([dx, dy]) => {
             const ll = m.containerPointToLatLng([c[0] + dx, c[1] + dy]);
