@@ -183,7 +183,7 @@ def test_layers_in_other_crs_are_reprojected(tmp_path):
 
 def test_edited_project_list_is_validated_with_row_numbers(sample_ws):
     projects = sample_ws.projects.copy()
-    projects.loc[projects.index[2], "stage"] = "洽谈中"
+    projects.loc[projects.index[2], "stage"] = "搁置"
     projects.loc[projects.index[4], "land_mu"] = -5
     with pytest.raises(ValidationError) as info:
         sample_ws.with_projects(projects)
