@@ -105,15 +105,15 @@ def cmd_brief(args) -> int:
     return 0
 
 
-def cmd_import_projects(args) -> int:
+def _import_ledger(args, apply, done) -> int:
+    """Apply a ledger with ``apply``(workspace, path) → (workspace, counts, report); write back atomically."""
     from geo.errors import ValidationError
-    from geo.ledger import import_ledger
     from geo.workspace import save_workspace
     from seeds.sample import default_workspace_path
     path = args.workspace or default_workspace_path()
     ws = _workspace(args)
     try:
-        new, counts, report = import_ledger(ws, args.ledger, replace=args.replace)
+        new, counts, report = apply(ws, args.ledger)
     except ValidationError as exc:
         rows = [{"row": i.row, "field": FIELD_LABELS.get(i.field, i.field or ""), "message": i.message}
                 for i in exc.report.errors]
@@ -122,10 +122,22 @@ def cmd_import_projects(args) -> int:
         return 1
     save_workspace(new, path)
     notes = [i.message for i in report.issues]
-    _emit(args, {"imported": True, "workspace": str(path), **counts, "projects": len(new.projects), "notes": notes},
-          f"已导入台账 {args.ledger.name} 到 {path}：新增 {counts['added']} 个、更新 {counts['updated']} 个项目，"
-          f"项目表共 {len(new.projects)} 个" + "".join(f"\n提示：{n}" for n in notes))
+    _emit(args, {"imported": True, "workspace": str(path), **counts, "projects": len(new.projects),
+                 "parcels": len(new.parcels), "notes": notes},
+          f"已导入台账 {args.ledger.name} 到 {path}：{done(new, counts)}" + "".join(f"\n提示：{n}" for n in notes))
     return 0
+
+
+def cmd_import_projects(args) -> int:
+    from geo.ledger import import_ledger
+    return _import_ledger(args, lambda ws, f: import_ledger(ws, f, replace=args.replace),
+                          lambda new, c: f"新增 {c['added']} 个、更新 {c['updated']} 个项目，项目表共 {len(new.projects)} 个")
+
+
+def cmd_import_parcels(args) -> int:
+    from geo.ledger import import_parcel_ledger
+    return _import_ledger(args, import_parcel_ledger,
+                          lambda new, c: f"更新 {c['updated']} 块地块，其中 {c['status_changed']} 块状态改变")
 
 
 def cmd_fit(args) -> int:
@@ -199,6 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("import-projects", cmd_import_projects, "导入招商项目台账（Excel/CSV）到工作空间的项目表（原子写回）")
     p.add_argument("--ledger", type=Path, required=True, help="台账文件 .xlsx 或 .csv（表头如 项目名称、产业、阶段、拟用地（亩））")
     p.add_argument("--replace", action="store_true", help="以台账替换整个项目表（默认：按编号或名称更新，其余新增）")
+
+    p = command("import-parcels", cmd_import_parcels, "按土地台账（Excel/CSV）更新地块的状态、可供日期、用地类型和台账面积（原子写回）")
+    p.add_argument("--ledger", type=Path, required=True, help="台账文件 .xlsx 或 .csv（表头如 地块编号/宗地号、供地状态、预计可供时间）")
 
     p = command("fit", cmd_fit, "检查一个意向项目能否落地：候选选址，或原因、缺口与解锁措施")
     p.add_argument("--industry", required=True, help="产业，如 纺织鞋服")

@@ -1,4 +1,4 @@
-"""Project ledgers (招商项目台账) from Excel or CSV: the bureau's own sheet, with its headers as they come.
+"""Ledgers (台账) from Excel or CSV — the bureau's project ledger and the land ledger — with headers as they come.
 
 ``read_ledger`` (I/O) finds the sheet and its header row (a title row above it is usual) and returns the rows with
 their Excel row numbers; ``projects_from_ledger`` maps headers to fields (units in brackets converted: 万元 → 亿元,
@@ -17,9 +17,9 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import InputError, LandGapError, ValidationError
-from .parse import is_missing, parse_number
+from .parse import is_missing, parse_date, parse_number
 from .report import LoadReport
-from .vocab import LEDGER_HEADERS, LEDGER_TOTAL_ROWS, LEDGER_UNITS
+from .vocab import LEDGER_HEADERS, LEDGER_TOTAL_ROWS, LEDGER_UNITS, PARCEL_LEDGER_HEADERS
 
 _HEADER_SCAN_ROWS = 15          # a header row is looked for this far down (title and note rows above it)
 _NUMERIC = ("investment_yi", "land_mu", "floor_m2", "priority")
@@ -44,14 +44,14 @@ def _normalise(header) -> str:
     return re.sub(r"\s+", "", text).lower()
 
 
-def header_field(header) -> tuple[str, float | None] | None:
+def header_field(header, headers: dict[str, tuple[str, ...]] = LEDGER_HEADERS) -> tuple[str, float | None] | None:
     """The field a ledger header names and the factor from its unit to the field's unit (None: a unit it cannot
     convert); None when the header names no field. '总投资（万元）' → ('investment_yi', 1e-4);
     '用地面积(公顷)' → ('land_mu', 15.0); '总投资（美元）' → ('investment_yi', None)."""
     text = _normalise(header)
     m = re.fullmatch(r"(.*?)(?:\((.*)\))?", text)
     stem, unit = m.group(1), (m.group(2) or "")
-    for name, variants in LEDGER_HEADERS.items():
+    for name, variants in headers.items():
         if stem in (v.lower() for v in variants):
             units = LEDGER_UNITS.get(name, {})
             if not unit or not units:
@@ -60,9 +60,11 @@ def header_field(header) -> tuple[str, float | None] | None:
     return None
 
 
-def read_ledger(source: str | os.PathLike | bytes, name: str | None = None) -> Ledger:
-    """Read an .xlsx/.xls/.csv ledger (``source`` a path, or the file's bytes with its ``name``). CSV text is
-    UTF-8 (with or without BOM) or else GB18030 (which covers GBK), and the note says which."""
+def read_ledger(source: str | os.PathLike | bytes, name: str | None = None,
+                headers: dict[str, tuple[str, ...]] = LEDGER_HEADERS, key: str = "name") -> Ledger:
+    """Read an .xlsx/.xls/.csv ledger (``source`` a path, or the file's bytes with its ``name``): the header row
+    is the first naming ``key`` and one more field of ``headers``. CSV text is UTF-8 (with or without BOM) or else
+    GB18030 (which covers GBK), and the note says which."""
     name = name or Path(source).name
     data = source if isinstance(source, bytes) else Path(source).read_bytes()
     notes: list[str] = []
@@ -85,8 +87,8 @@ def read_ledger(source: str | os.PathLike | bytes, name: str | None = None) -> L
         raise LedgerError(f"无法读取台账 {name}：{exc}") from exc
     for sheet, raw in sheets.items():
         for i in range(min(_HEADER_SCAN_ROWS, len(raw))):
-            fields = [header_field(h) for h in raw.iloc[i]]
-            if sum(f is not None for f in fields) >= 2 and any(f and f[0] == "name" for f in fields):
+            fields = [header_field(h, headers) for h in raw.iloc[i]]
+            if sum(f is not None for f in fields) >= 2 and any(f and f[0] == key for f in fields):
                 body = raw.iloc[i + 1:].copy()
                 body.columns = [str(h).strip() if not is_missing(h) else f"列{k + 1}"
                                 for k, h in enumerate(raw.iloc[i])]
@@ -95,8 +97,8 @@ def read_ledger(source: str | os.PathLike | bytes, name: str | None = None) -> L
                 if sheet is not None and len(sheets) > 1:
                     notes.append(f"读取工作表“{sheet}”（第 {i + 1} 行为表头）")
                 return Ledger(name, body, sheet, notes)
-    raise LedgerError(f"{name}：前 {_HEADER_SCAN_ROWS} 行中找不到表头（至少要有“项目名称”和另一列，如"
-                      f"{'、'.join(LEDGER_HEADERS['land_mu'][:2])}、{LEDGER_HEADERS['stage'][0]}）")
+    others = "、".join(v[0] for f, v in headers.items() if f != key)
+    raise LedgerError(f"{name}：前 {_HEADER_SCAN_ROWS} 行中找不到表头（至少要有“{headers[key][0]}”和另一列，如 {others}）")
 
 
 def _zone_lookup(zones: pd.DataFrame):
@@ -114,49 +116,80 @@ def _zone_lookup(zones: pd.DataFrame):
     return find
 
 
-def projects_from_ledger(ledger: Ledger, zones: pd.DataFrame) -> tuple[pd.DataFrame, LoadReport]:
-    """The ledger as a project table (index = Excel row) and every problem found, each naming the row and the
-    ledger's own column header. Total rows (合计/小计) are skipped with a note."""
-    report = LoadReport(source=ledger.name)
+def _columns(ledger: Ledger, headers: dict[str, tuple[str, ...]], layer: str, key: str,
+             report: LoadReport) -> tuple[pd.DataFrame, dict[str, str], dict[str, float]]:
+    """The ledger's known columns renamed to fields (the first column naming a field wins), total rows dropped;
+    with, per field, the ledger's header and the unit factor."""
     for note in ledger.notes:
-        report.info("projects", "LEDGER_NOTE", note)
-    mapping: dict[str, tuple[str, float]] = {}
+        report.info(layer, "LEDGER_NOTE", note)
+    where: dict[str, str] = {}
+    factor: dict[str, float] = {}
     for header in ledger.rows.columns:
-        got = header_field(header)
+        got = header_field(header, headers)
         if got and got[1] is None:
-            report.warning("projects", "UNKNOWN_UNIT", f"“{header}”列的单位无法换算（可用："
+            report.warning(layer, "UNKNOWN_UNIT", f"“{header}”列的单位无法换算（可用："
                            f"{'、'.join(LEDGER_UNITS[got[0]])}），该列未导入", field=got[0])
-        elif got and got[0] not in {f for f, _ in mapping.values()}:
-            mapping[header] = got
-    out = pd.DataFrame(index=ledger.rows.index)
-    where = {f: h for h, (f, _) in mapping.items()}
-    for header, (name, factor) in mapping.items():
-        out[name] = ledger.rows[header]
-    total = out.get("name", pd.Series(dtype=object)).astype(str).str.contains("|".join(LEDGER_TOTAL_ROWS))
+        elif got and got[0] not in where:
+            where[got[0]], factor[got[0]] = header, got[1]
+    out = pd.DataFrame({f: ledger.rows[h] for f, h in where.items()}, index=ledger.rows.index)
+    total = out.get(key, pd.Series("", index=out.index)).astype(str).str.contains("|".join(LEDGER_TOTAL_ROWS))
     for row in out.index[total]:
-        report.info("projects", "TOTAL_ROW", f"第 {row} 行是合计行，已跳过", row=row)
-    out = out[~total]
-    missing = [f"缺少“{LEDGER_HEADERS[name][0]}”列（可用的列名：{'、'.join(LEDGER_HEADERS[name])}）"
-               for name in ("name", "industry", "stage") if name not in out.columns]
-    if "land_mu" not in out.columns and "floor_m2" not in out.columns:
-        missing.append("既没有用地面积列（如“拟用地（亩）”）也没有厂房面积列（如“需厂房（平方米）”）")
-    if missing:
-        raise LedgerError(f"{ledger.name}：{'；'.join(missing)}")
-    for name in _NUMERIC:
+        report.info(layer, "TOTAL_ROW", f"第 {row} 行是合计行，已跳过", row=row)
+    return out[~total], where, factor
+
+
+def _numbers(out: pd.DataFrame, fields: tuple[str, ...], where: dict[str, str], factor: dict[str, float],
+             layer: str, report: LoadReport) -> None:
+    """Numeric cells parsed (约200, 1,200 …) and converted to the field's unit; each bad one reported by row."""
+    for name in fields:
         if name not in out.columns:
             continue
-        factor = mapping[where[name]][1]
         values = {}
         for row, v in out[name].items():
             try:
                 n = parse_number(v)
                 if n is not None and (n < 0 or (n == 0 and name != "investment_yi")):
                     raise InputError(f"应为正数（现为 {v}）")
-                values[row] = None if n is None else n * factor
+                values[row] = None if n is None else n * factor[name]
             except InputError as exc:
-                report.error("projects", "BAD_NUMBER", f"“{where[name]}”列：{exc}", row=row, field=name)
+                report.error(layer, "BAD_NUMBER", f"“{where[name]}”列：{exc}", row=row, field=name)
                 values[row] = None
         out[name] = pd.Series(values, index=out.index, dtype=float)
+
+
+def _texts(out: pd.DataFrame, fields) -> None:
+    for name in fields:
+        if name in out.columns:
+            out[name] = out[name].map(lambda v: None if is_missing(v) or not str(v).strip() else str(v).strip())
+
+
+def _rows_alone(report: LoadReport, layer: str, table: pd.DataFrame, validate) -> None:
+    """Validate the ledger's rows as a layer of their own (``validate``(frame) raises ValidationError with rows
+    numbered from 1) and add its issues to ``report`` by Excel row, leaving out cells already reported."""
+    seen = {(i.row, i.field) for i in report.errors}
+    try:
+        validate(table)
+    except ValidationError as exc:
+        excel_row = dict(enumerate(table.index, start=1))
+        for issue in exc.report.issues:
+            row = excel_row.get(issue.row, issue.row)
+            if issue.layer == layer and (row, issue.field) not in seen and \
+                    not (issue.code == "NO_NEED" and {(row, "land_mu"), (row, "floor_m2")} & seen):
+                report.add(issue.level, layer, issue.code, issue.message, row=row, field=issue.field)
+
+
+def projects_from_ledger(ledger: Ledger, zones: pd.DataFrame) -> tuple[pd.DataFrame, LoadReport]:
+    """The ledger as a project table (index = Excel row) and every problem found, each naming the row and the
+    ledger's own column header. Total rows (合计/小计) are skipped with a note."""
+    report = LoadReport(source=ledger.name)
+    out, where, factor = _columns(ledger, LEDGER_HEADERS, "projects", "name", report)
+    missing = [f"缺少“{LEDGER_HEADERS[name][0]}”列（可用的列名：{'、'.join(LEDGER_HEADERS[name])}）"
+               for name in ("name", "industry", "stage") if name not in out.columns]
+    if "land_mu" not in out.columns and "floor_m2" not in out.columns:
+        missing.append("既没有用地面积列（如“拟用地（亩）”）也没有厂房面积列（如“需厂房（平方米）”）")
+    if missing:
+        raise LedgerError(f"{ledger.name}：{'；'.join(missing)}")
+    _numbers(out, _NUMERIC, where, factor, "projects", report)
     if "preferred_zone" in out.columns:
         find = _zone_lookup(zones)
         known = "、".join(f"{z}（{n}）" for z, n in zones["name"].items())
@@ -169,9 +202,7 @@ def projects_from_ledger(ledger: Ledger, zones: pd.DataFrame) -> tuple[pd.DataFr
                 report.error("projects", "UNKNOWN_ZONE", f"“{where['preferred_zone']}”列的“{v}”不是已知园区（{known}）",
                              row=row, field="preferred_zone")
             out.at[row, "preferred_zone"] = zone
-    for name in ("name", "industry", "stage", "project_id"):
-        if name in out.columns:
-            out[name] = out[name].map(lambda v: None if is_missing(v) or not str(v).strip() else str(v).strip())
+    _texts(out, ("name", "industry", "stage", "project_id"))
     return out, report
 
 
@@ -217,22 +248,12 @@ def import_ledger(ws, source: str | os.PathLike | bytes, name: str | None = None
     """
     ledger = read_ledger(source, name)
     table, report = projects_from_ledger(ledger, ws.zones)
-    # each ledger row must be a valid project on its own (a row without an id borrows its row number); a cell
-    # already reported unreadable is not reported again
-    seen = {(i.row, i.field) for i in report.errors}
+    # each ledger row must be a valid project on its own (a row without an id borrows its row number)
     alone = table.copy()
     if "project_id" not in alone.columns:
         alone["project_id"] = None
     alone["project_id"] = [f"第{row}行" if is_missing(p) else p for row, p in alone["project_id"].items()]
-    try:
-        ws.with_projects(alone)
-    except ValidationError as exc:
-        excel_row = dict(enumerate(table.index, start=1))
-        for issue in exc.report.issues:
-            row = excel_row.get(issue.row, issue.row)
-            if issue.layer == "projects" and (row, issue.field) not in seen and \
-                    not (issue.code == "NO_NEED" and {(row, "land_mu"), (row, "floor_m2")} & seen):
-                report.add(issue.level, "projects", issue.code, issue.message, row=row, field=issue.field)
+    _rows_alone(report, "projects", alone, ws.with_projects)
     if report.errors:
         raise ValidationError(f"台账 {ledger.name} 有 {len(report.errors)} 处错误，未导入", report)
     merged, counts = merge_projects(ws.projects, table, replace)
@@ -241,3 +262,60 @@ def import_ledger(ws, source: str | os.PathLike | bytes, name: str | None = None
     except ValidationError as exc:
         raise ValidationError(f"台账 {ledger.name} 并入项目表后有误（行号为合并后项目表的行）：{exc}", exc.report) from exc
     return new, counts, report
+
+
+def import_parcel_ledger(ws, source: str | os.PathLike | bytes, name: str | None = None):
+    """The workspace with a land ledger (土地台账) applied to the parcels it lists, by 地块编号: status, ready
+    date, land use and registered area; geometry and unlisted parcels are kept. Returns (workspace, counts
+    {'updated', 'status_changed'}, report). Raises LedgerError / ValidationError (cells by Excel row) as
+    ``import_ledger`` does; then nothing is applied."""
+    ledger = read_ledger(source, name, PARCEL_LEDGER_HEADERS, key="parcel_id")
+    report = LoadReport(source=ledger.name)
+    out, where, factor = _columns(ledger, PARCEL_LEDGER_HEADERS, "parcels", "parcel_id", report)
+    if len(where) < 2:
+        raise LedgerError(f"{ledger.name}：除“{where['parcel_id']}”外没有可更新的列（"
+                          f"{'、'.join(v[0] for f, v in PARCEL_LEDGER_HEADERS.items() if f != 'parcel_id')}）")
+    _numbers(out, ("registered_mu",), where, factor, "parcels", report)
+    _texts(out, ("parcel_id", "status", "land_use"))
+    if "ready_date" in out.columns:
+        dates = {}
+        for row, v in out["ready_date"].items():
+            try:
+                dates[row] = parse_date(v)
+            except InputError as exc:
+                report.error("parcels", "BAD_DATE", f"“{where['ready_date']}”列：{exc}", row=row, field="ready_date")
+                dates[row] = None
+        out["ready_date"] = pd.to_datetime(pd.Series(dates, index=out.index, dtype=object))
+    ids = out["parcel_id"]
+    for row in out.index[ids.isna()]:
+        report.error("parcels", "MISSING_VALUE", f"“{where['parcel_id']}”为空", row=row, field="parcel_id")
+    for row in out.index[ids.notna() & ~ids.isin(ws.parcels.index)]:
+        report.error("parcels", "UNKNOWN_PARCEL", f"地块编号“{ids[row]}”不在工作空间的地块图层中", row=row,
+                     field="parcel_id")
+    for row in out.index[ids.notna() & ids.duplicated(keep=False)]:
+        report.error("parcels", "DUPLICATE_ID", f"地块编号“{ids[row]}”在台账中出现多次", row=row, field="parcel_id")
+    listed = out[ids.isin(ws.parcels.index) & ~ids.duplicated(keep=False)]
+    parcels = ws.parcels.drop(columns=[c for c in ("area_mu", "net_mu") if c in ws.parcels.columns])
+    before = parcels["status"].copy()
+    for field_name in [c for c in out.columns if c != "parcel_id"]:
+        cells = listed[field_name]
+        given = cells.notna()
+        parcels.loc[listed.loc[given, "parcel_id"].to_numpy(), field_name] = cells[given].to_numpy()
+    # the layer's own rows (from 1) → the ledger's Excel rows, for the parcels it lists
+    at = {pid: row for row, pid in listed["parcel_id"].items()}
+    excel_row = {k: at.get(pid) for k, pid in enumerate(parcels.index, start=1)}
+    seen = {(i.row, i.field) for i in report.errors}
+    new = None
+    try:
+        new = ws.with_layers(parcels=parcels.reset_index(drop=True))
+    except ValidationError as exc:
+        for issue in exc.report.issues:
+            row = excel_row.get(issue.row)
+            if issue.layer == "parcels" and row is not None and (row, issue.field) not in seen:
+                report.add(issue.level, "parcels", issue.code, issue.message, row=row, field=issue.field)
+        if not report.errors:
+            raise
+    if report.errors:
+        raise ValidationError(f"台账 {ledger.name} 有 {len(report.errors)} 处错误，未导入", report)
+    changed = int((new.parcels["status"].reindex(before.index) != before).sum())
+    return new, {"updated": len(listed), "status_changed": changed}, report

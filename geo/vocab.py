@@ -84,11 +84,20 @@ LEDGER_HEADERS: dict[str, tuple[str, ...]] = {
 }
 """Headers a project ledger (招商项目台账) uses for each field, without the unit in brackets (matched after
 removing spaces, full-width brackets and *)."""
+_TO_MU = {"亩": 1.0, "公顷": MU_PER_HECTARE, "ha": MU_PER_HECTARE, **{m2: 1 / M2_PER_MU for m2 in ("平方米", "㎡", "m2", "m²")}}
 LEDGER_UNITS: dict[str, dict[str, float]] = {
     "investment_yi": {"亿元": 1.0, "亿": 1.0, "万元": 1e-4, "万": 1e-4, "元": 1e-8},
-    "land_mu": {"亩": 1.0, "公顷": MU_PER_HECTARE, "ha": MU_PER_HECTARE,
-                **{m2: 1 / M2_PER_MU for m2 in ("平方米", "㎡", "m2", "m²")}},
+    "land_mu": _TO_MU,
+    "registered_mu": _TO_MU,
     "floor_m2": {"平方米": 1.0, "㎡": 1.0, "m2": 1.0, "m²": 1.0, "万平方米": 1e4},
 }
 """Units a ledger header may carry, as factors to the field's own unit (亿元, 亩, m²); no unit = the field's own."""
+PARCEL_LEDGER_HEADERS: dict[str, tuple[str, ...]] = {
+    "parcel_id": ("地块编号", "宗地号", "宗地编号", "地块号", "编号"),
+    "status": ("供地状态", "状态", "地块状态", "土地状态"),
+    "ready_date": ("可供日期", "预计可供时间", "计划完成时间", "预计完成时间", "可供时间"),
+    "land_use": ("用地类型", "地类", "土地用途", "用途"),
+    "registered_mu": ("面积", "台账面积", "宗地面积", "地块面积"),
+}
+"""Headers of a land ledger (土地台账) for the parcel fields it may update (geometry stays the GIS layer's)."""
 LEDGER_TOTAL_ROWS: tuple[str, ...] = ("合计", "小计", "总计")

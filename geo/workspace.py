@@ -66,13 +66,19 @@ class Workspace:
         return cache[layer]
 
     def with_projects(self, projects: pd.DataFrame) -> "Workspace":
-        """A copy with another project list, validated like a load (raises ValidationError on errors)."""
-        ws, report = build_workspace({"zones": self.zones.reset_index(drop=True),
-                                      "parcels": self.parcels.reset_index(drop=True),
-                                      "factories": self.factories.reset_index(drop=True),
-                                      "projects": _numbered_from_1(projects)}, source=str(self.path or ""))
+        """A copy with another project list, validated like a load (raises ValidationError on errors; a report's
+        row is the row number from 1)."""
+        return self.with_layers(projects=projects)
+
+    def with_layers(self, **frames: pd.DataFrame) -> "Workspace":
+        """A copy with some layers replaced (e.g. ``parcels=``), validated like a load; the given layers' rows are
+        numbered from 1 in the report. Raises ValidationError on errors."""
+        layers = {name: _numbered_from_1(frames[name]) if name in frames else getattr(self, name).reset_index(drop=True)
+                  for name in ("zones", "parcels", "factories", "projects")}
+        ws, report = build_workspace(layers, source=str(self.path or ""))
         if ws is None:
-            raise ValidationError(f"项目表有误：{report.summary()}", report)
+            what = "、".join({"projects": "项目表", "parcels": "地块表"}.get(n, n) for n in frames)
+            raise ValidationError(f"{what}有误：{report.summary()}", report)
         return replace(ws, path=self.path, dem_path=self.dem_path)
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from geo.errors import LandGapError, ValidationError
-from geo.ledger import import_ledger
+from geo.ledger import import_ledger, import_parcel_ledger
 from geo.schema import PROJECTS
 from geo.supply import known_industries
 from geo.vocab import FIELD_LABELS, PROJECT_STAGE_LABELS
@@ -23,7 +23,7 @@ path = common.workspace_path()
 # ----------------------------------------------------------------------------------------- current file
 st.subheader("当前工作空间")
 edited = "ws_edited" in st.session_state
-st.markdown(f"文件：`{path}`" + ("（项目表已修改，尚未保存）" if edited else ""))
+st.markdown(f"文件：`{path}`" + ("（已修改，尚未保存）" if edited else ""))
 if ws is not None:
     c = st.columns(4)
     c[0].metric("园区", len(ws.zones))
@@ -80,6 +80,14 @@ else:
     st.download_button("下载工作空间（.gpkg）", workspace_bytes, path.name, "application/geopackage+sqlite3",
                        on_click="ignore", disabled=ws is None)
 
+
+
+def ledger_errors(exc: ValidationError) -> None:
+    st.error(f"{exc}。请按下表修改台账（行号为 Excel 中的行号）：")
+    st.dataframe(tables.report_table(exc.report).query("级别 == '错误'").rename(columns={"行": "台账行号"}),
+                 hide_index=True, width="stretch")
+
+
 # ----------------------------------------------------------------------------------------- projects
 if ws is not None:
     st.subheader("招商项目表")
@@ -129,9 +137,7 @@ if ws is not None:
                 new, counts, notes = import_ledger(ws, ledger_file.getvalue(), ledger_file.name,
                                                    replace=mode.startswith("替换"))
             except ValidationError as exc:
-                st.error(f"{exc}。请按下表修改台账（行号为 Excel 中的行号）：")
-                st.dataframe(tables.report_table(exc.report, "projects").query("级别 == '错误'")
-                             .rename(columns={"行": "台账行号"}), hide_index=True, width="stretch")
+                ledger_errors(exc)
             except LandGapError as exc:
                 st.error(str(exc))
             else:
@@ -140,6 +146,25 @@ if ws is not None:
                     f"已导入台账 {ledger_file.name}：新增 {counts['added']} 个、更新 {counts['updated']} 个项目，项目表共 "
                     f"{len(new.projects)} 个（尚未保存，点“保存到文件”写回）。"
                     + "".join(f"\n\n提示：{i.message}" for i in notes.issues))
+                st.rerun()
+
+    with st.expander("从土地台账更新地块（状态、可供日期）", expanded="parcel_ledger_done" in st.session_state):
+        st.caption("按地块编号（宗地号）更新供地状态、预计可供时间、用地类型、台账面积；地块范围仍以图层为准，台账未列的地块不变。")
+        if "parcel_ledger_done" in st.session_state:
+            st.success(st.session_state.pop("parcel_ledger_done"))
+        land_file = st.file_uploader("土地台账", type=["xlsx", "xls", "csv"], key="parcel_ledger_upload")
+        if land_file is not None and st.button("更新地块", key="parcel_ledger_import"):
+            try:
+                new, counts, notes = import_parcel_ledger(ws, land_file.getvalue(), land_file.name)
+            except ValidationError as exc:
+                ledger_errors(exc)
+            except LandGapError as exc:
+                st.error(str(exc))
+            else:
+                common.set_workspace(edited=new)
+                st.session_state["parcel_ledger_done"] = (
+                    f"已按台账 {land_file.name} 更新 {counts['updated']} 块地块，其中 {counts['status_changed']} 块状态改变"
+                    "（尚未保存，点“保存到文件”写回）。" + "".join(f"\n\n提示：{i.message}" for i in notes.issues))
                 st.rerun()
 
 # ----------------------------------------------------------------------------------------- report

@@ -146,3 +146,61 @@ def test_cli_import_writes_atomically_or_not_at_all(sample_path, tmp_path, capsy
     payload = json.loads(capsys.readouterr().out)
     assert payload["imported"] and payload["added"] == 2
     assert len(load_workspace(work).projects) == payload["projects"] == len(load_workspace(sample_path).projects) + 2
+
+
+# ------------------------------------------------------------------------------------------ land ledger (土地台账)
+
+def land_rows(ws) -> tuple[list[list], list[str]]:
+    p = ws.parcels
+    ids = [p[p["status"] == "leveling"].index[0], p[p["status"] == "leveling"].index[1],
+           p[p["status"] == "available"].index[0]]
+    return [["土地台账（2026年11月）"], ["宗地号", "供地状态", "预计可供时间", "台账面积（公顷）"],
+            [ids[0], "净地", None, None], [ids[1], "待平整", "2027年9月", None], [ids[2], "已出让", None, 2.0]], ids
+
+
+def test_land_ledger_updates_status_date_and_area_of_listed_parcels(sample_ws):
+    from geo.ledger import import_parcel_ledger
+    from geo.supply import available_report
+    rows, ids = land_rows(sample_ws)
+    new, counts, _ = import_parcel_ledger(sample_ws, xlsx(rows), "土地.xlsx")
+    assert counts == {"updated": 3, "status_changed": 2}
+    p = new.parcels
+    assert list(p.loc[ids, "status"]) == ["available", "leveling", "supplied"]
+    assert p.at[ids[1], "ready_date"] == pd.Timestamp("2027-09-01")
+    assert p.at[ids[2], "registered_mu"] == pytest.approx(30.0)
+    others = p.index.difference(ids)
+    pd.testing.assert_frame_equal(p.loc[others].drop(columns="geometry"),
+                                  sample_ws.parcels.loc[others].drop(columns="geometry"))
+    assert p.geometry.equals(sample_ws.parcels.geometry)
+    gained = sample_ws.parcels.at[ids[0], "net_mu"] - sample_ws.parcels.at[ids[2], "net_mu"]
+    assert available_report(new)["total_available_mu"] == pytest.approx(
+        available_report(sample_ws)["total_available_mu"] + gained, abs=0.05)
+
+
+def test_land_ledger_errors_are_named_by_excel_row(sample_ws):
+    from geo.ledger import import_parcel_ledger
+    rows, ids = land_rows(sample_ws)
+    undated = sample_ws.parcels.index[sample_ws.parcels["ready_date"].isna()].difference(ids)
+    rows += [["XX-999", "可供", None, None], [ids[0], "可供", None, None], [None, "预留", None, None],
+             [undated[0], "待拆迁", None, None], [undated[1], "卖掉了", "下月", None]]
+    with pytest.raises(ValidationError) as err:
+        import_parcel_ledger(sample_ws, xlsx(rows), "土地.xlsx")
+    found = {(i.row, i.field, i.code) for i in err.value.report.errors}
+    assert {(6, "parcel_id", "UNKNOWN_PARCEL"), (3, "parcel_id", "DUPLICATE_ID"), (7, "parcel_id", "DUPLICATE_ID"),
+            (8, "parcel_id", "MISSING_VALUE"), (10, "ready_date", "BAD_DATE"), (10, "status", "UNKNOWN_VALUE")} <= found
+    assert any(r == 9 and f in ("ready_date", "status") for r, f, _ in found)     # 待拆迁 needs a ready date
+    with pytest.raises(LedgerError, match="找不到表头（至少要有“地块编号”和另一列"):
+        import_parcel_ledger(sample_ws, xlsx([["宗地号", "备注"], [ids[0], "x"]]), "只有编号.xlsx")
+
+
+def test_cli_import_parcels(sample_path, tmp_path, capsys):
+    work = tmp_path / "county.gpkg"
+    shutil.copy(sample_path, work)
+    ws = load_workspace(work)
+    rows, ids = land_rows(ws)
+    ledger = tmp_path / "土地.csv"
+    ledger.write_bytes(csv(rows, "gbk"))
+    assert cli.main(["import-parcels", "--workspace", str(work), "--ledger", str(ledger), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["updated"] == 3 and payload["status_changed"] == 2 and any("GB18030" in n for n in payload["notes"])
+    assert load_workspace(work).parcels.at[ids[0], "status"] == "available"
