@@ -82,10 +82,30 @@ else:
 
 
 
-def ledger_errors(exc: ValidationError) -> None:
-    st.error(f"{exc}。请按下表修改台账（行号为 Excel 中的行号）：")
-    st.dataframe(tables.report_table(exc.report).query("级别 == '错误'").rename(columns={"行": "台账行号"}),
-                 hide_index=True, width="stretch")
+def ledger_section(title: str, key: str, label: str, button: str, caption: str, options, apply, done) -> None:
+    """An expander to upload a ledger (Excel/CSV) and apply it: ``options``() draws extra widgets and returns the
+    keyword arguments of ``apply``(file, **options) → (workspace, counts, report); bad cells are listed by Excel row."""
+    with st.expander(title, expanded=f"{key}_done" in st.session_state):
+        st.caption(caption)
+        if f"{key}_done" in st.session_state:
+            st.success(st.session_state.pop(f"{key}_done"))
+        file = st.file_uploader(label, type=["xlsx", "xls", "csv"], key=f"{key}_upload")
+        kwargs = options()
+        if file is None or not st.button(button, key=f"{key}_import"):
+            return
+        try:
+            new, counts, notes = apply(file, **kwargs)
+        except ValidationError as exc:
+            st.error(f"{exc}。请按下表修改台账（行号为 Excel 中的行号）：")
+            st.dataframe(tables.report_table(exc.report).query("级别 == '错误'").rename(columns={"行": "台账行号"}),
+                         hide_index=True, width="stretch")
+        except LandGapError as exc:
+            st.error(str(exc))
+        else:
+            common.set_workspace(edited=new)
+            st.session_state[f"{key}_done"] = (done(file.name, new, counts) + "（尚未保存，点“保存到文件”写回）。"
+                                               + "".join(f"\n\n提示：{i.message}" for i in notes.issues))
+            st.rerun()
 
 
 # ----------------------------------------------------------------------------------------- projects
@@ -125,47 +145,20 @@ if ws is not None:
             st.success(f"已保存到 {path}")
             st.rerun()
 
-    with st.expander("从台账导入（Excel / CSV）", expanded="ledger_done" in st.session_state):
-        st.caption("表头按台账原样即可：项目名称、产业、阶段，拟用地（亩）或用地面积（公顷/平方米）、需厂房（平方米），"
-                   "总投资（亿元或万元）、意向园区（名称或编号）、需用地时间。标题行、合计行自动跳过；有任何错误则整表不导入。")
-        if "ledger_done" in st.session_state:
-            st.success(st.session_state.pop("ledger_done"))
-        ledger_file = st.file_uploader("招商项目台账", type=["xlsx", "xls", "csv"], key="ledger_upload")
-        mode = st.radio("导入方式", ["按编号或名称更新，其余新增", "替换整个项目表"], horizontal=True, key="ledger_mode")
-        if ledger_file is not None and st.button("导入台账", key="ledger_import"):
-            try:
-                new, counts, notes = import_ledger(ws, ledger_file.getvalue(), ledger_file.name,
-                                                   replace=mode.startswith("替换"))
-            except ValidationError as exc:
-                ledger_errors(exc)
-            except LandGapError as exc:
-                st.error(str(exc))
-            else:
-                common.set_workspace(edited=new)
-                st.session_state["ledger_done"] = (
-                    f"已导入台账 {ledger_file.name}：新增 {counts['added']} 个、更新 {counts['updated']} 个项目，项目表共 "
-                    f"{len(new.projects)} 个（尚未保存，点“保存到文件”写回）。"
-                    + "".join(f"\n\n提示：{i.message}" for i in notes.issues))
-                st.rerun()
-
-    with st.expander("从土地台账更新地块（状态、可供日期）", expanded="parcel_ledger_done" in st.session_state):
-        st.caption("按地块编号（宗地号）更新供地状态、预计可供时间、用地类型、台账面积；地块范围仍以图层为准，台账未列的地块不变。")
-        if "parcel_ledger_done" in st.session_state:
-            st.success(st.session_state.pop("parcel_ledger_done"))
-        land_file = st.file_uploader("土地台账", type=["xlsx", "xls", "csv"], key="parcel_ledger_upload")
-        if land_file is not None and st.button("更新地块", key="parcel_ledger_import"):
-            try:
-                new, counts, notes = import_parcel_ledger(ws, land_file.getvalue(), land_file.name)
-            except ValidationError as exc:
-                ledger_errors(exc)
-            except LandGapError as exc:
-                st.error(str(exc))
-            else:
-                common.set_workspace(edited=new)
-                st.session_state["parcel_ledger_done"] = (
-                    f"已按台账 {land_file.name} 更新 {counts['updated']} 块地块，其中 {counts['status_changed']} 块状态改变"
-                    "（尚未保存，点“保存到文件”写回）。" + "".join(f"\n\n提示：{i.message}" for i in notes.issues))
-                st.rerun()
+    ledger_section(
+        "从台账导入（Excel / CSV）", "ledger", "招商项目台账", "导入台账",
+        "表头按台账原样即可：项目名称、产业、阶段，拟用地（亩）或用地面积（公顷/平方米）、需厂房（平方米），"
+        "总投资（亿元或万元）、意向园区（名称或编号）、需用地时间。标题行、合计行自动跳过；有任何错误则整表不导入。",
+        options=lambda: {"replace": st.radio("导入方式", ["按编号或名称更新，其余新增", "替换整个项目表"], horizontal=True,
+                                             key="ledger_mode").startswith("替换")},
+        apply=lambda f, replace: import_ledger(ws, f.getvalue(), f.name, replace=replace),
+        done=lambda name, new, c: f"已导入台账 {name}：新增 {c['added']} 个、更新 {c['updated']} 个项目，项目表共 "
+                                  f"{len(new.projects)} 个")
+    ledger_section(
+        "从土地台账更新地块（状态、可供日期）", "parcel_ledger", "土地台账", "更新地块",
+        "按地块编号（宗地号）更新供地状态、预计可供时间、用地类型、台账面积；地块范围仍以图层为准，台账未列的地块不变。",
+        options=dict, apply=lambda f: import_parcel_ledger(ws, f.getvalue(), f.name),
+        done=lambda name, new, c: f"已按台账 {name} 更新 {c['updated']} 块地块，其中 {c['status_changed']} 块状态改变")
 
 # ----------------------------------------------------------------------------------------- report
 st.subheader("校验报告")

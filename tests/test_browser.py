@@ -129,7 +129,7 @@ def test_importing_a_ledger_on_the_data_page(session, sample_ws, tmp_path):
     bad.write_bytes(xlsx([HEADER, [1, "坏", "纺织鞋服", 1, "abc", "QDB", "在谈", None]]))
     good = tmp_path / "台账.xlsx"
     good.write_bytes(xlsx([[TITLE] + [None] * 7, HEADER, *GOOD]))
-    uploader = page.locator("[data-testid='stFileUploader'] input[type='file']").last
+    uploader = page.locator("[data-testid='stFileUploader']").filter(has_text="招商项目台账").locator("input[type='file']")
     uploader.set_input_files(str(bad))
     page.get_by_role("button", name="导入台账").click()
     page.get_by_text(re.compile("台账 坏台账.xlsx 有 1 处错误，未导入")).first.wait_for(timeout=30_000)
@@ -138,7 +138,7 @@ def test_importing_a_ledger_on_the_data_page(session, sample_ws, tmp_path):
     page.wait_for_timeout(500)
     cells = [[c.text_content() for c in row.locator("td").all()] for row in grid.locator("tr").all()]
     assert [r[2:4] for r in cells if r] == [["2", "拟用地（亩）"]], cells           # Excel row 2, the 亩 column
-    uploader = page.locator("[data-testid='stFileUploader'] input[type='file']").last
+    uploader = page.locator("[data-testid='stFileUploader']").filter(has_text="招商项目台账").locator("input[type='file']")
     uploader.set_input_files(str(good))
     page.get_by_role("button", name="导入台账").click()
     page.get_by_text(re.compile("已导入台账 台账.xlsx：新增 2 个")).first.wait_for(timeout=30_000)
