@@ -77,6 +77,14 @@ class Section:
 
 
 @dataclass
+class Masthead:
+    """版头 of an 上行文 (GB/T 9704 7.2): 发文机关标志, 发文字号 and 签发人; rendered in red with a red line."""
+    mark: str                    # 发文机关标志, e.g. 示例县经济合作局文件
+    number: str                  # 发文字号, e.g. 示经合〔2026〕12号
+    signer: str                  # 签发人 (may be blank)
+
+
+@dataclass
 class Document:
     title: str
     addressee: str
@@ -85,6 +93,7 @@ class Document:
     closing: list[Paragraph]     # 特此报告。, issuer, date
     totals: dict[str, float]
     facts: "Facts"
+    masthead: Masthead | None = None
 
     @property
     def title_lines(self) -> list[str]:
@@ -627,6 +636,10 @@ def build_document(ws: Workspace, result: dict, as_of: dt.date | None = None, da
         "现将有关情况报告如下：")]
     sections = [_basic(f), _demand(f), _match(f), _gap(f), _advice(f, ws), _appendix(f, fonts_note)]
     closing = [Paragraph("特此报告。"), Paragraph(issuer, kind="signature"), Paragraph(fmt_date(f.as_of), kind="date")]
+    masthead = None
+    if setting("briefing", "masthead"):
+        number = setting("briefing", "document_number") or f"〔{f.as_of.year}〕　　号"
+        masthead = Masthead(mark=f"{issuer}文件", number=number, signer=setting("briefing", "signer"))
     return Document(title=f"关于{f.county}工业用地保障和“有项目、无选址”情况的报告",
                     addressee=f"{addressee or f.county + '人民政府'}：", opening=opening, sections=sections,
-                    closing=closing, totals=t, facts=f)
+                    closing=closing, totals=t, facts=f, masthead=masthead)

@@ -14,12 +14,12 @@ from docx import Document as new_docx
 from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.shared import Emu, Mm, Pt, RGBColor
 
-from .content import Document, Figure, Heading, Paragraph, Table
+from .content import Document, Figure, Heading, Masthead, Paragraph, Table
 from .fonts import Face, FontSet
 
 BODY_PT = 16.0            # 3号
@@ -31,6 +31,10 @@ LINE_PT = 28.9            # 225 mm / 22 lines, a hair under so the 22nd line fit
 CHAR_SPACING_PT = -0.25   # 156 mm / 28 characters = 15.75 pt per 16 pt character
 TEXT_WIDTH_MM = 156.0
 FOOTER_MM = 21.0          # page number 7 mm below the 版心 (35 mm bottom margin - 7 mm - the line)
+RED = RGBColor(0xFF, 0x00, 0x00)
+MARK_TOP_MM = 35.0        # 发文机关标志: its top 35 mm below the 版心's top (7.2.4)
+MARK_MAX_PT = 42.0        # ... as large as fits one line of the 版心, at most this
+RULE_BELOW_MM = 4.0       # the red separator 4 mm below the 发文字号 (7.2.7)
 
 
 def _set_fonts(rpr_owner, face: Face, size: float | None = None, bold: bool | None = None) -> None:
@@ -116,6 +120,7 @@ def _setup(doc, fonts: FontSet) -> None:
 
     _style(doc, "公文正文", fonts.fangsong, BODY_PT, indent_chars=2)
     _style(doc, "公文标题", fonts.title, TITLE_PT, align=WD_ALIGN_PARAGRAPH.CENTER, line_pt=36, spacing=None)
+    _style(doc, "公文版头", fonts.fangsong, BODY_PT, align=WD_ALIGN_PARAGRAPH.CENTER)
     _style(doc, "公文主送", fonts.fangsong, BODY_PT, align=WD_ALIGN_PARAGRAPH.LEFT)
     _style(doc, "公文一级标题", fonts.heiti, BODY_PT, indent_chars=2, outline=0, keep_next=True)
     _style(doc, "公文二级标题", fonts.kaiti, BODY_PT, indent_chars=2, outline=1, keep_next=True)
@@ -278,6 +283,8 @@ def write_docx(document: Document, fonts: FontSet, target: str | os.PathLike | i
     props.author = document.closing[1].text if len(document.closing) > 1 else "LandGap"
     props.language = "zh-CN"
 
+    if document.masthead is not None:
+        _masthead(doc, document.masthead, fonts)
     p = doc.add_paragraph(style="公文标题")
     for i, line in enumerate(document.title_lines):
         if i:
@@ -309,6 +316,35 @@ def write_docx(document: Document, fonts: FontSet, target: str | os.PathLike | i
     if isinstance(target, (str, os.PathLike)):
         Path(target).parent.mkdir(parents=True, exist_ok=True)
     doc.save(target)
+
+
+def _masthead(doc, m: Masthead, fonts: FontSet) -> None:
+    """版头 of an 上行文 (GB/T 9704 7.2.4-7.2.7): the red 发文机关标志 centred 35 mm below the 版心's top, two lines
+    below it the 发文字号 (left, one character in) and 签发人 (right, one character in) on one line, a red rule as
+    wide as the 版心 4 mm under them, and two blank lines before the title."""
+    size = min(MARK_MAX_PT, TEXT_WIDTH_MM / len(m.mark) / 0.3528 * 0.96)
+    p = doc.add_paragraph(style="公文版头")
+    p.paragraph_format.space_before = Mm(MARK_TOP_MM)
+    p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    _run(p, m.mark, fonts.title, size).font.color.rgb = RED
+    for _ in range(2):
+        doc.add_paragraph(style="公文版头")
+    p = doc.add_paragraph(style="公文版头")
+    p.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    p.paragraph_format.left_indent = p.paragraph_format.right_indent = Pt(BODY_PT)
+    p.paragraph_format.tab_stops.add_tab_stop(Emu(Mm(TEXT_WIDTH_MM) - Pt(BODY_PT)), WD_TAB_ALIGNMENT.RIGHT)
+    _run(p, m.number, fonts.fangsong, BODY_PT)
+    _run(p, "\t签发人：", fonts.fangsong, BODY_PT)
+    _run(p, m.signer or "　" * 3, fonts.kaiti, BODY_PT)
+    border = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for key, val in (("w:val", "single"), ("w:sz", "12"), ("w:color", "FF0000"),
+                     ("w:space", str(round(Mm(RULE_BELOW_MM).pt)))):
+        bottom.set(qn(key), val)
+    border.append(bottom)
+    p._p.get_or_add_pPr().append(border)
+    for _ in range(2):
+        doc.add_paragraph(style="公文版头")
 
 
 def _closing(doc, document: Document, fonts: FontSet) -> None:

@@ -74,6 +74,10 @@ _CSS = """
 .lg-brief .caption{font-family:"黑体","SimHei","Noto Sans CJK SC",sans-serif;font-size:14pt;text-align:center;
  text-indent:0}
 .lg-brief figure{margin:.5em 0;text-align:center} .lg-brief figure img{max-width:100%}
+.lg-brief .mark{font-family:"方正小标宋简体","Noto Serif CJK SC",serif;color:#f00;text-align:center;font-size:30pt;
+ font-weight:bold;text-indent:0;margin:.6em 0 1.2em;white-space:nowrap}
+.lg-brief .number{display:flex;justify-content:space-between;text-indent:0;padding:0 1em .3em;
+ border-bottom:2px solid #f00;margin-bottom:1.5em}
 """
 
 
@@ -81,9 +85,13 @@ def to_html(document: Document) -> str:
     """One self-contained HTML page (styles and figures inline, styles scoped to ``div.lg-brief``)."""
     e = html.escape
     out = [f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>{e(document.title)}</title>"
-           f"</head><body><div class='lg-brief'><style>{_CSS}</style>",
-           "<h1>" + "<br>".join(e(x) for x in document.title_lines) + "</h1>",
-           f"<p class='addressee'>{e(document.addressee)}</p>"]
+           f"</head><body><div class='lg-brief'><style>{_CSS}</style>"]
+    m = document.masthead
+    if m is not None:
+        out += [f"<p class='mark'>{e(m.mark)}</p>",
+                f"<p class='number'><span>{e(m.number)}</span><span>签发人：{e(m.signer)}</span></p>"]
+    out += ["<h1>" + "<br>".join(e(x) for x in document.title_lines) + "</h1>",
+            f"<p class='addressee'>{e(document.addressee)}</p>"]
 
     def para(p: Paragraph) -> str:
         lead = f"<span class='lead{p.lead_level}'>{e(p.lead)}</span>" if p.lead else ""

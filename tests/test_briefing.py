@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from docx import Document as open_docx
-from docx.shared import Pt
+from docx.oxml.ns import qn
+from docx.shared import Pt, RGBColor
 from PIL import Image
 
 import briefing
@@ -107,7 +108,7 @@ def _expected_totals(ws, result: dict) -> dict[str, float]:
 def test_sections_in_order_with_title_addressee_and_closing(sample):
     _, _, b, path = sample
     doc = open_docx(path)
-    paras = [p.text for p in doc.paragraphs]
+    paras = [p.text for p in doc.paragraphs if p.style.name != "公文版头"]
     assert _headings(path) == HEADINGS
     assert paras[0].replace("\n", "") == b.title and "“有项目、无选址”" in b.title
     assert paras[2].endswith("人民政府：")
@@ -190,6 +191,36 @@ def test_docx_layout_is_gbt9704(sample):
     assert len(b.figures) == 2 and all(png.startswith(b"\x89PNG") for png in b.figures.values())
 
 
+def test_masthead_is_red_with_number_signer_and_rule(sample, tmp_path, monkeypatch):
+    """版头 (GB/T 9704 7.2): 发文机关标志 in red on one line, 发文字号 and 签发人 on one line, a red rule under them;
+    the number and signer come from config, and the masthead can be switched off."""
+    ws, result, b, path = sample
+    doc = open_docx(path)
+    head = [p for p in doc.paragraphs if p.style.name == "公文版头"]
+    mark = head[0]
+    assert mark.text == f"{b.document.closing[1].text}文件" and mark.text.endswith("经济合作局文件")
+    assert all(r.font.color.rgb == RGBColor(0xFF, 0, 0) for r in mark.runs)
+    assert mark.runs[0].font.size.pt * len(mark.text) * 0.3528 <= 156          # one line of the 版心
+    assert round(mark.paragraph_format.space_before.mm) == 35
+    number = next(p for p in head if "签发人：" in p.text)
+    assert number.text.startswith(f"〔{AS_OF.year}〕")
+    rule = number._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom"))
+    assert rule.get(qn("w:color")) == "FF0000" and rule.get(qn("w:val")) == "single"
+    override = tmp_path / "o.toml"
+    override.write_text('[briefing]\ndocument_number = "示经合〔2026〕12号"\nsigner = "张三"\n', encoding="utf-8")
+    monkeypatch.setenv("LANDGAP_CONFIG", str(override))
+    named = briefing.build(ws, result, as_of=AS_OF)
+    out = named.to_docx(tmp_path / "named.docx")
+    number = next(p for p in open_docx(out).paragraphs if "签发人：" in p.text)
+    assert number.text.startswith("示经合〔2026〕12号") and number.text.endswith("签发人：张三")
+    off = tmp_path / "off.toml"                  # (the config is cached per override path)
+    off.write_text("[briefing]\nmasthead = false\n", encoding="utf-8")
+    monkeypatch.setenv("LANDGAP_CONFIG", str(off))
+    plain = briefing.build(ws, result, as_of=AS_OF).to_docx(tmp_path / "plain.docx")
+    first = open_docx(plain).paragraphs[0]
+    assert first.style.name == "公文标题"
+
+
 @needs_pdf
 def test_pdf_text_fonts_and_first_page(sample, sample_pdf):
     ws, result, b, _ = sample
@@ -211,6 +242,12 @@ def test_pdf_text_fonts_and_first_page(sample, sample_pdf):
     grey = np.asarray(Image.open(png).convert("L"))
     assert grey.shape[0] > grey.shape[1]                 # portrait A4
     assert (grey < 128).mean() > 0.01                    # ink on the page, not blank
+    rgb = np.asarray(Image.open(png).convert("RGB")).astype(int)
+    red_rows = np.flatnonzero(((rgb[..., 0] > 200) & (rgb[..., 1] < 90) & (rgb[..., 2] < 90)).any(axis=1))
+    assert len(red_rows)                                  # the red masthead is printed
+    mark_top_mm = red_rows[0] / rgb.shape[0] * 297
+    assert 37 + 35 - 8 <= mark_top_mm <= 37 + 35 + 8      # 35 mm below the 版心 top (GB/T 9704 7.2.4)
+    assert flat.index("经济合作局文件") < flat.index(b.title.replace("\n", ""))
 
 
 # ------------------------------------------------------------------------------------------------ other counties
