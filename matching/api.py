@@ -92,7 +92,6 @@ def gap_summary(inst: Instance, placements: list[Placement], unplaced) -> list[d
     where = {pl.project_id: pl.zone_id for pl in placements}
     zone_of = {pid: (z if isinstance(z, str) else where.get(pid)) for pid, z in zip(prj["project_id"],
                                                                                   prj["preferred_zone"])}
-    m = inst.model
     # land taken by the sites, split by the status of the parcels under them
     used = pd.Series(0.0, index=ws.parcels.index)
     land = [pl for pl in placements if pl.kind == "land"]

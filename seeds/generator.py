@@ -7,7 +7,6 @@ Everything is vectorised (numpy → shapely.polygons) so 100k parcels take secon
 """
 from __future__ import annotations
 
-import datetime as dt
 import math
 from pathlib import Path
 

@@ -38,7 +38,7 @@ def test_crash_mid_save_leaves_previous_file_intact(sample_ws, tmp_path, monkeyp
 def test_seed_is_deterministic(tmp_path):
     from seeds.generator import write_county
     a = write_county(tmp_path / "a.gpkg", seed=3)
-    b = write_county(tmp_path / "b.gpkg", seed=3)
+    write_county(tmp_path / "b.gpkg", seed=3)
     c = write_county(tmp_path / "c.gpkg", seed=4)
     for name in ("zones", "parcels", "factories", "projects"):
         fa = pyogrio.read_dataframe(tmp_path / "a.gpkg", layer=name)
