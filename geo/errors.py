@@ -23,3 +23,8 @@ class CRSError(WorkspaceError):
 
 class InputError(LandGapError, ValueError):
     """A user-supplied value (date, area, id, option) is malformed."""
+
+
+class LedgerError(LandGapError, ValueError):
+    """A ledger (台账, Excel/CSV) cannot be used: unreadable, no recognisable header row, or a required column
+    missing. Bad cells are a ValidationError instead, with every one listed."""

@@ -4,7 +4,8 @@
 their Excel row numbers; ``projects_from_ledger`` maps headers to fields (units in brackets converted: 万元 → 亿元,
 公顷/平方米 → 亩), park names to zone ids and checks every cell, reporting each problem with its row and column;
 ``merge_projects`` applies the ledger to the workspace's project list (update by id or name, add the rest, or
-replace). Nothing is half-imported: any error and the caller keeps the old list.
+replace); ``import_ledger`` does all of it. ``import_parcel_ledger`` applies a land ledger (土地台账) to the parcels
+it lists by 地块编号. Nothing is half-imported: any error and the caller keeps the old data.
 """
 from __future__ import annotations
 
@@ -16,17 +17,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import InputError, LandGapError, ValidationError
+from .errors import InputError, LedgerError, ValidationError
 from .parse import is_missing, parse_date, parse_number
 from .report import LoadReport
 from .vocab import LEDGER_HEADERS, LEDGER_TOTAL_ROWS, LEDGER_UNITS, PARCEL_LEDGER_HEADERS
 
 _HEADER_SCAN_ROWS = 15          # a header row is looked for this far down (title and note rows above it)
 _NUMERIC = ("investment_yi", "land_mu", "floor_m2", "priority")
-
-
-class LedgerError(LandGapError, ValueError):
-    """The ledger file cannot be read, or has no recognisable header row or no 项目名称 column."""
 
 
 @dataclass
