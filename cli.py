@@ -105,9 +105,10 @@ def cmd_brief(args) -> int:
     return 0
 
 
-def _import_ledger(args, apply, done) -> int:
+def _import_ledger(args, apply) -> int:
     """Apply a ledger with ``apply``(workspace, path) → (workspace, counts, report); write back atomically."""
     from geo.errors import ValidationError
+    from geo.ledger import import_summary
     from geo.workspace import save_workspace
     from seeds.sample import default_workspace_path
     path = args.workspace or default_workspace_path()
@@ -124,20 +125,18 @@ def _import_ledger(args, apply, done) -> int:
     notes = [i.message for i in report.issues]
     _emit(args, {"imported": True, "workspace": str(path), **counts, "projects": len(new.projects),
                  "parcels": len(new.parcels), "notes": notes},
-          f"已导入台账 {args.ledger.name} 到 {path}：{done(new, counts)}" + "".join(f"\n提示：{n}" for n in notes))
+          f"已导入台账 {args.ledger.name} 到 {path}：{import_summary(counts, new)}" + "".join(f"\n提示：{n}" for n in notes))
     return 0
 
 
 def cmd_import_projects(args) -> int:
     from geo.ledger import import_ledger
-    return _import_ledger(args, lambda ws, f: import_ledger(ws, f, replace=args.replace),
-                          lambda new, c: f"新增 {c['added']} 个、更新 {c['updated']} 个项目，项目表共 {len(new.projects)} 个")
+    return _import_ledger(args, lambda ws, f: import_ledger(ws, f, replace=args.replace))
 
 
 def cmd_import_parcels(args) -> int:
     from geo.ledger import import_parcel_ledger
-    return _import_ledger(args, import_parcel_ledger,
-                          lambda new, c: f"更新 {c['updated']} 块地块，其中 {c['status_changed']} 块状态改变")
+    return _import_ledger(args, import_parcel_ledger)
 
 
 def cmd_fit(args) -> int:

@@ -316,3 +316,10 @@ def import_parcel_ledger(ws, source: str | os.PathLike | bytes, name: str | None
         raise ValidationError(f"台账 {ledger.name} 有 {len(report.errors)} 处错误，未导入", report)
     changed = int((new.parcels["status"].reindex(before.index) != before).sum())
     return new, {"updated": len(listed), "status_changed": changed}, report
+
+
+def import_summary(counts: dict[str, int], new) -> str:
+    """One Chinese sentence on what an import changed (CLI and app alike)."""
+    if "added" in counts:
+        return f"新增 {counts['added']} 个、更新 {counts['updated']} 个项目，项目表共 {len(new.projects)} 个"
+    return f"更新 {counts['updated']} 块地块，其中 {counts['status_changed']} 块状态改变"

@@ -5,7 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from geo.errors import LandGapError, ValidationError
-from geo.ledger import import_ledger, import_parcel_ledger
+from geo.ledger import import_ledger, import_parcel_ledger, import_summary
 from geo.schema import PROJECTS
 from geo.supply import known_industries
 from geo.vocab import FIELD_LABELS, PROJECT_STAGE_LABELS
@@ -82,7 +82,7 @@ else:
 
 
 
-def ledger_section(title: str, key: str, label: str, button: str, caption: str, options, apply, done) -> None:
+def ledger_section(title: str, key: str, label: str, button: str, caption: str, options, apply) -> None:
     """An expander to upload a ledger (Excel/CSV) and apply it: ``options``() draws extra widgets and returns the
     keyword arguments of ``apply``(file, **options) → (workspace, counts, report); bad cells are listed by Excel row."""
     with st.expander(title, expanded=f"{key}_done" in st.session_state):
@@ -103,7 +103,8 @@ def ledger_section(title: str, key: str, label: str, button: str, caption: str, 
             st.error(str(exc))
         else:
             common.set_workspace(edited=new)
-            st.session_state[f"{key}_done"] = (done(file.name, new, counts) + "（尚未保存，点“保存到文件”写回）。"
+            st.session_state[f"{key}_done"] = (f"已导入台账 {file.name}：{import_summary(counts, new)}"
+                                               "（尚未保存，点“保存到文件”写回）。"
                                                + "".join(f"\n\n提示：{i.message}" for i in notes.issues))
             st.rerun()
 
@@ -151,14 +152,11 @@ if ws is not None:
         "总投资（亿元或万元）、意向园区（名称或编号）、需用地时间。标题行、合计行自动跳过；有任何错误则整表不导入。",
         options=lambda: {"replace": st.radio("导入方式", ["按编号或名称更新，其余新增", "替换整个项目表"], horizontal=True,
                                              key="ledger_mode").startswith("替换")},
-        apply=lambda f, replace: import_ledger(ws, f.getvalue(), f.name, replace=replace),
-        done=lambda name, new, c: f"已导入台账 {name}：新增 {c['added']} 个、更新 {c['updated']} 个项目，项目表共 "
-                                  f"{len(new.projects)} 个")
+        apply=lambda f, replace: import_ledger(ws, f.getvalue(), f.name, replace=replace))
     ledger_section(
         "从土地台账更新地块（状态、可供日期）", "parcel_ledger", "土地台账", "更新地块",
         "按地块编号（宗地号）更新供地状态、预计可供时间、用地类型、台账面积；地块范围仍以图层为准，台账未列的地块不变。",
-        options=dict, apply=lambda f: import_parcel_ledger(ws, f.getvalue(), f.name),
-        done=lambda name, new, c: f"已按台账 {name} 更新 {c['updated']} 块地块，其中 {c['status_changed']} 块状态改变")
+        options=dict, apply=lambda f: import_parcel_ledger(ws, f.getvalue(), f.name))
 
 # ----------------------------------------------------------------------------------------- report
 st.subheader("校验报告")
