@@ -59,7 +59,7 @@ def header_field(header, headers: dict[str, tuple[str, ...]] = LEDGER_HEADERS) -
 
 def read_ledger(source: str | os.PathLike | bytes, name: str | None = None,
                 headers: dict[str, tuple[str, ...]] = LEDGER_HEADERS, key: str = "name") -> Ledger:
-    """Read an .xlsx/.xls/.csv ledger (``source`` a path, or the file's bytes with its ``name``): the header row
+    """Read an .xlsx/.csv ledger (``source`` a path, or the file's bytes with its ``name``): the header row
     is the first naming ``key`` and one more field of ``headers``. CSV text is UTF-8 (with or without BOM) or else
     GB18030 (which covers GBK), and the note says which."""
     name = name or Path(source).name
@@ -74,7 +74,9 @@ def read_ledger(source: str | os.PathLike | bytes, name: str | None = None,
                 text = data.decode("gb18030")
                 notes.append(f"{name} 不是 UTF-8 编码，已按 GB18030（GBK）读取")
             sheets = {None: pd.read_csv(io.StringIO(text), header=None, dtype=object, skip_blank_lines=False)}
-        elif suffix in (".xlsx", ".xlsm", ".xls"):
+        elif suffix == ".xls":
+            raise LedgerError(f"{name}：旧版 Excel（.xls）请先在 Excel 或 WPS 中另存为 .xlsx 再导入")
+        elif suffix in (".xlsx", ".xlsm"):
             sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=object)
         else:
             raise LedgerError(f"{name}：台账应为 Excel（.xlsx）或 CSV 文件")

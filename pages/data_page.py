@@ -89,7 +89,7 @@ def ledger_section(title: str, key: str, label: str, button: str, caption: str, 
         st.caption(caption)
         if f"{key}_done" in st.session_state:
             st.success(st.session_state.pop(f"{key}_done"))
-        file = st.file_uploader(label, type=["xlsx", "xls", "csv"], key=f"{key}_upload")
+        file = st.file_uploader(label, type=["xlsx", "csv"], key=f"{key}_upload")
         kwargs = options()
         if file is None or not st.button(button, key=f"{key}_import"):
             return

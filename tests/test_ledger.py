@@ -102,6 +102,8 @@ def test_unusable_ledgers_are_refused_with_the_reason(sample_ws, rows, name, mes
 def test_unreadable_files_are_refused_by_name(sample_ws):
     with pytest.raises(LedgerError, match="台账应为 Excel"):
         read_ledger(b"x", "台账.txt")
+    with pytest.raises(LedgerError, match=r"旧版 Excel（\.xls）请先在 Excel 或 WPS 中另存为 \.xlsx"):
+        read_ledger(b"x", "台账.xls")
     with pytest.raises(LedgerError, match="无法读取台账 坏.xlsx"):
         read_ledger(b"not a zip", "坏.xlsx")
 
