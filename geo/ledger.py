@@ -9,6 +9,7 @@ it lists by 地块编号. Nothing is half-imported: any error and the caller kee
 """
 from __future__ import annotations
 
+import csv
 import io
 import os
 import re
@@ -73,7 +74,8 @@ def read_ledger(source: str | os.PathLike | bytes, name: str | None = None,
             except UnicodeDecodeError:
                 text = data.decode("gb18030")
                 notes.append(f"{name} 不是 UTF-8 编码，已按 GB18030（GBK）读取")
-            sheets = {None: pd.read_csv(io.StringIO(text), header=None, dtype=object, skip_blank_lines=False)}
+            # the csv module, not read_csv: a title row above the header has fewer fields than the rows below it
+            sheets = {None: pd.DataFrame(list(csv.reader(io.StringIO(text)))).replace("", None)}
         elif suffix == ".xls":
             raise LedgerError(f"{name}：旧版 Excel（.xls）请先在 Excel 或 WPS 中另存为 .xlsx 再导入")
         elif suffix in (".xlsx", ".xlsm"):
@@ -89,8 +91,8 @@ def read_ledger(source: str | os.PathLike | bytes, name: str | None = None,
             fields = [header_field(h, headers) for h in raw.iloc[i]]
             if sum(f is not None for f in fields) >= 2 and any(f and f[0] == key for f in fields):
                 body = raw.iloc[i + 1:].copy()
-                body.columns = [str(h).strip() if not is_missing(h) else f"列{k + 1}"
-                                for k, h in enumerate(raw.iloc[i])]
+                names = [str(h).strip() if not is_missing(h) else f"列{k + 1}" for k, h in enumerate(raw.iloc[i])]
+                body.columns = [h if h not in names[:k] else f"{h}（第{k + 1}列）" for k, h in enumerate(names)]
                 body.index = pd.RangeIndex(i + 2, i + 2 + len(body))       # Excel rows count from 1
                 body = body[~body.apply(lambda r: all(is_missing(v) or str(v).strip() == "" for v in r), axis=1)]
                 if sheet is not None and len(sheets) > 1:

@@ -62,6 +62,14 @@ def test_excel_ledger_with_title_units_names_and_a_total_row(sample_ws):
     assert any(i.code == "TOTAL_ROW" and i.row == 5 for i in report.issues)    # title row 1, header row 2
 
 
+def test_hand_made_csv_with_a_short_title_row_and_a_repeated_header(sample_ws):
+    text = ("2026年招商项目台账\n"
+            "项目名称,产业,阶段,拟用地（亩）,备注,备注\n"
+            "手写项目,纺织鞋服,在谈,20,,补充\n")
+    new, counts, _ = import_ledger(sample_ws, text.encode("utf-8"), "手写.csv")
+    assert counts["added"] == 1 and new.projects.set_index("name").at["手写项目", "land_mu"] == 20.0
+
+
 def test_gbk_csv_is_detected_and_said(sample_ws):
     rows = [HEADER, *GOOD[:2]]
     ledger = read_ledger(csv(rows, "gbk"), "台账.csv")
