@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .config import setting
 from .errors import InputError, LedgerError, ValidationError
 from .parse import is_missing, parse_date, parse_number
 from .report import LoadReport
@@ -45,13 +46,13 @@ def _normalise(header) -> str:
 def header_field(header, headers: dict[str, tuple[str, ...]] = LEDGER_HEADERS) -> tuple[str, float | None] | None:
     """The field a ledger header names and the factor from its unit to the field's unit (None: a unit it cannot
     convert); None when the header names no field. '总投资（万元）' → ('investment_yi', 1e-4);
-    '用地面积(公顷)' → ('land_mu', 15.0); '总投资（美元）' → ('investment_yi', None)."""
+    '用地面积(公顷)' → ('land_mu', 15.0); '总投资（欧元）' → ('investment_yi', None)."""
     text = _normalise(header)
     m = re.fullmatch(r"(.*?)(?:\((.*)\))?", text)
     stem, unit = m.group(1), (m.group(2) or "")
     for name, variants in headers.items():
         if stem in (v.lower() for v in variants):
-            units = LEDGER_UNITS.get(name, {})
+            units = unit_factors(name)
             if not unit or not units:
                 return name, 1.0
             return name, units.get(unit)
@@ -129,7 +130,7 @@ def _columns(ledger: Ledger, headers: dict[str, tuple[str, ...]], layer: str, ke
         got = header_field(header, headers)
         if got and got[1] is None:
             report.warning(layer, "UNKNOWN_UNIT", f"“{header}”列的单位无法换算（可用："
-                           f"{'、'.join(LEDGER_UNITS[got[0]])}），该列未导入", field=got[0])
+                           f"{'、'.join(unit_factors(got[0]))}），该列未导入", field=got[0])
         elif got and got[0] not in where:
             where[got[0]], factor[got[0]] = header, got[1]
     out = pd.DataFrame({f: ledger.rows[h] for f, h in where.items()}, index=ledger.rows.index)
@@ -146,16 +147,41 @@ def _numbers(out: pd.DataFrame, fields: tuple[str, ...], where: dict[str, str], 
         if name not in out.columns:
             continue
         values = {}
+        usd = "美元" in where[name] or out[name].astype(str).str.contains("美元").any()
+        if usd:
+            report.info(layer, "EXCHANGE_RATE", f"“{where[name]}”列的美元金额按 1 美元 = "
+                        f"{setting('ledger', 'cny_per_usd')} 元人民币折算（config [ledger] cny_per_usd）", field=name)
         for row, v in out[name].items():
             try:
                 n = parse_number(v)
                 if n is not None and (n < 0 or (n == 0 and name != "investment_yi")):
                     raise InputError(f"应为正数（现为 {v}）")
-                values[row] = None if n is None else n * factor[name]
+                values[row] = None if n is None else n * _cell_factor(v, name, factor[name])
             except InputError as exc:
                 report.error(layer, "BAD_NUMBER", f"“{where[name]}”列：{exc}", row=row, field=name)
                 values[row] = None
         out[name] = pd.Series(values, index=out.index, dtype=float)
+
+
+def _cell_factor(value, field_name: str, header_factor: float) -> float:
+    """A unit written in the cell itself ("5000万元", "2.5亿", "约200亩", "4公顷") overrides the header's."""
+    if not isinstance(value, str):
+        return header_factor
+    m = re.search(r"\d\s*([^\d\s.,，]+?)\s*$", value.strip())
+    units = unit_factors(field_name)
+    if m is None or m.group(1).lower() not in units:
+        return header_factor
+    return units[m.group(1).lower()]
+
+
+def unit_factors(field_name: str) -> dict[str, float]:
+    """The units a ledger may use for a field, as factors to the field's unit; foreign investment (亿美元, 万美元)
+    at the configured exchange rate (config [ledger] cny_per_usd)."""
+    units = dict(LEDGER_UNITS.get(field_name, {}))
+    if field_name == "investment_yi":
+        rate = setting("ledger", "cny_per_usd")
+        units.update({"亿美元": rate, "万美元": rate * 1e-4, "美元": rate * 1e-8})
+    return units
 
 
 def _texts(out: pd.DataFrame, fields) -> None:

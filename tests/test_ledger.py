@@ -36,7 +36,8 @@ def csv(rows: list[list], encoding: str) -> bytes:
 @pytest.mark.parametrize("header, expected", [
     ("总投资（万元）", ("investment_yi", 1e-4)), ("总投资(亿元)", ("investment_yi", 1.0)), ("*项目名称", ("name", 1.0)),
     ("用地面积（公顷）", ("land_mu", 15.0)), ("拟用地（平方米）", ("land_mu", 1 / M2_PER_MU)), ("拟用地 （亩）", ("land_mu", 1.0)),
-    ("需厂房（㎡）", ("floor_m2", 1.0)), ("总投资（美元）", ("investment_yi", None)), ("签约时间", None), ("序号", None),
+    ("需厂房（㎡）", ("floor_m2", 1.0)), ("总投资（欧元）", ("investment_yi", None)),
+    ("总投资（万美元）", ("investment_yi", 7.1e-4)), ("签约时间", None), ("序号", None),
 ])
 def test_headers_and_their_units(header, expected):
     assert header_field(header) == (pytest.approx(expected) if expected and expected[1] else expected)
@@ -68,6 +69,21 @@ def test_hand_made_csv_with_a_short_title_row_and_a_repeated_header(sample_ws):
             "手写项目,纺织鞋服,在谈,20,,补充\n")
     new, counts, _ = import_ledger(sample_ws, text.encode("utf-8"), "手写.csv")
     assert counts["added"] == 1 and new.projects.set_index("name").at["手写项目", "land_mu"] == 20.0
+
+
+def test_a_unit_in_the_cell_overrides_the_header_and_dollars_use_the_configured_rate(sample_ws):
+    rows = [["项目名称", "产业", "阶段", "拟用地（亩）", "总投资（亿元）"],
+            ["甲", "纺织鞋服", "在谈", "4公顷", "5000万元"], ["乙", "纺织鞋服", "在谈", "约200亩", "2.5亿"],
+            ["丙", "纺织鞋服", "在谈", "300-500亩", "500万美元"]]
+    new, _, report = import_ledger(sample_ws, xlsx(rows), "单位.xlsx")
+    p = new.projects.set_index("name")
+    assert p.at["甲", "land_mu"] == pytest.approx(60.0) and p.at["甲", "investment_yi"] == pytest.approx(0.5)
+    assert p.at["乙", "land_mu"] == 200.0 and p.at["乙", "investment_yi"] == 2.5
+    assert p.at["丙", "land_mu"] == 500.0 and p.at["丙", "investment_yi"] == pytest.approx(0.05 * 7.1)
+    assert any(i.code == "EXCHANGE_RATE" and "7.1" in i.message for i in report.issues)
+    usd = [["项目名称", "产业", "阶段", "拟用地（亩）", "协议投资（亿美元）"], ["丁", "纺织鞋服", "在谈", 30, 1.5]]
+    new, _, _ = import_ledger(sample_ws, xlsx(usd), "外资.xlsx")
+    assert new.projects.set_index("name").at["丁", "investment_yi"] == pytest.approx(1.5 * 7.1)
 
 
 def test_gbk_csv_is_detected_and_said(sample_ws):
@@ -117,8 +133,8 @@ def test_unreadable_files_are_refused_by_name(sample_ws):
 
 
 def test_unknown_unit_column_is_left_out_with_a_warning(sample_ws):
-    rows = [["项目名称", "产业", "阶段", "拟用地（亩）", "总投资（美元）"], ["甲", "纺织鞋服", "在谈", 20, 100]]
-    new, _, report = import_ledger(sample_ws, xlsx(rows), "美元.xlsx")
+    rows = [["项目名称", "产业", "阶段", "拟用地（亩）", "总投资（欧元）"], ["甲", "纺织鞋服", "在谈", 20, 100]]
+    new, _, report = import_ledger(sample_ws, xlsx(rows), "欧元.xlsx")
     assert [i.code for i in report.warnings] == ["UNKNOWN_UNIT"]
     assert pd.isna(new.projects.set_index("name").at["甲", "investment_yi"])
 
