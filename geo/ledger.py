@@ -95,7 +95,7 @@ def read_ledger(source: str | os.PathLike | bytes, name: str | None = None,
                 names = [str(h).strip() if not is_missing(h) else f"列{k + 1}" for k, h in enumerate(raw.iloc[i])]
                 body.columns = [h if h not in names[:k] else f"{h}（第{k + 1}列）" for k, h in enumerate(names)]
                 body.index = pd.RangeIndex(i + 2, i + 2 + len(body))       # Excel rows count from 1
-                body = body[~body.apply(lambda r: all(is_missing(v) or str(v).strip() == "" for v in r), axis=1)]
+                body = body[~body.apply(lambda r: all(is_missing(v) for v in r), axis=1)]
                 if sheet is not None and len(sheets) > 1:
                     notes.append(f"读取工作表“{sheet}”（第 {i + 1} 行为表头）")
                 return Ledger(name, body, sheet, notes)
@@ -187,22 +187,27 @@ def unit_factors(field_name: str) -> dict[str, float]:
 def _texts(out: pd.DataFrame, fields) -> None:
     for name in fields:
         if name in out.columns:
-            out[name] = out[name].map(lambda v: None if is_missing(v) or not str(v).strip() else str(v).strip())
+            out[name] = out[name].map(lambda v: None if is_missing(v) else str(v).strip())
 
 
-def _rows_alone(report: LoadReport, layer: str, table: pd.DataFrame, validate) -> None:
-    """Validate the ledger's rows as a layer of their own (``validate``(frame) raises ValidationError with rows
-    numbered from 1) and add its issues to ``report`` by Excel row, leaving out cells already reported."""
+def _validated(report: LoadReport, layer: str, validate, excel_row: dict):
+    """``validate``() (a Workspace.with_… call), its issues added to ``report`` by the ledger's Excel row:
+    ``excel_row`` maps the layer's row numbers (and None, for layer-wide issues, where they belong to the ledger) to
+    Excel rows; other rows and cells already reported are left out. The new workspace, or None on errors."""
     seen = {(i.row, i.field) for i in report.errors}
     try:
-        validate(table)
+        return validate()
     except ValidationError as exc:
-        excel_row = dict(enumerate(table.index, start=1))
         for issue in exc.report.issues:
-            row = excel_row.get(issue.row, issue.row)
-            if issue.layer == layer and (row, issue.field) not in seen and \
+            if issue.layer != layer or issue.row not in excel_row:
+                continue
+            row = excel_row[issue.row]
+            if (row, issue.field) not in seen and \
                     not (issue.code == "NO_NEED" and {(row, "land_mu"), (row, "floor_m2")} & seen):
                 report.add(issue.level, layer, issue.code, issue.message, row=row, field=issue.field)
+        if not report.errors:
+            raise
+    return None
 
 
 def projects_from_ledger(ledger: Ledger, zones: pd.DataFrame) -> tuple[pd.DataFrame, LoadReport]:
@@ -221,7 +226,7 @@ def projects_from_ledger(ledger: Ledger, zones: pd.DataFrame) -> tuple[pd.DataFr
         find = _zone_lookup(zones)
         known = "、".join(f"{z}（{n}）" for z, n in zones["name"].items())
         for row, v in out["preferred_zone"].items():
-            if is_missing(v) or not str(v).strip():
+            if is_missing(v):
                 out.at[row, "preferred_zone"] = None
                 continue
             zone = find(v)
@@ -280,7 +285,8 @@ def import_ledger(ws, source: str | os.PathLike | bytes, name: str | None = None
     if "project_id" not in alone.columns:
         alone["project_id"] = None
     alone["project_id"] = [f"第{row}行" if is_missing(p) else p for row, p in alone["project_id"].items()]
-    _rows_alone(report, "projects", alone, ws.with_projects)
+    _validated(report, "projects", lambda: ws.with_projects(alone),
+               {None: None, **dict(enumerate(table.index, start=1))})
     if report.errors:
         raise ValidationError(f"台账 {ledger.name} 有 {len(report.errors)} 处错误，未导入", report)
     merged, counts = merge_projects(ws.projects, table, replace)
@@ -330,18 +336,8 @@ def import_parcel_ledger(ws, source: str | os.PathLike | bytes, name: str | None
         parcels.loc[listed.loc[given, "parcel_id"].to_numpy(), field_name] = cells[given].to_numpy()
     # the layer's own rows (from 1) → the ledger's Excel rows, for the parcels it lists
     at = {pid: row for row, pid in listed["parcel_id"].items()}
-    excel_row = {k: at.get(pid) for k, pid in enumerate(parcels.index, start=1)}
-    seen = {(i.row, i.field) for i in report.errors}
-    new = None
-    try:
-        new = ws.with_layers(parcels=parcels.reset_index(drop=True))
-    except ValidationError as exc:
-        for issue in exc.report.issues:
-            row = excel_row.get(issue.row)
-            if issue.layer == "parcels" and row is not None and (row, issue.field) not in seen:
-                report.add(issue.level, "parcels", issue.code, issue.message, row=row, field=issue.field)
-        if not report.errors:
-            raise
+    excel_row = {k: at[pid] for k, pid in enumerate(parcels.index, start=1) if pid in at}
+    new = _validated(report, "parcels", lambda: ws.with_layers(parcels=parcels.reset_index(drop=True)), excel_row)
     if report.errors:
         raise ValidationError(f"台账 {ledger.name} 有 {len(report.errors)} 处错误，未导入", report)
     changed = int((new.parcels["status"].reindex(before.index) != before).sum())

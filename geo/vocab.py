@@ -84,12 +84,13 @@ LEDGER_HEADERS: dict[str, tuple[str, ...]] = {
 }
 """Headers a project ledger (招商项目台账) uses for each field, without the unit in brackets (matched after
 removing spaces, full-width brackets and *)."""
-_TO_MU = {"亩": 1.0, "公顷": MU_PER_HECTARE, "ha": MU_PER_HECTARE, **{m2: 1 / M2_PER_MU for m2 in ("平方米", "㎡", "m2", "m²")}}
+_M2 = ("平方米", "㎡", "m2", "m²")          # how ledgers write square metres
+_TO_MU = {"亩": 1.0, "公顷": MU_PER_HECTARE, "ha": MU_PER_HECTARE, **{m2: 1 / M2_PER_MU for m2 in _M2}}
 LEDGER_UNITS: dict[str, dict[str, float]] = {
     "investment_yi": {"亿元": 1.0, "亿": 1.0, "万元": 1e-4, "万": 1e-4, "元": 1e-8},
     "land_mu": _TO_MU,
     "registered_mu": _TO_MU,
-    "floor_m2": {"平方米": 1.0, "㎡": 1.0, "m2": 1.0, "m²": 1.0, "万平方米": 1e4},
+    "floor_m2": {**{m2: 1.0 for m2 in _M2}, "万平方米": 1e4},
 }
 """Units a ledger header may carry, as factors to the field's own unit (亿元, 亩, m²); no unit = the field's own."""
 PARCEL_LEDGER_HEADERS: dict[str, tuple[str, ...]] = {
