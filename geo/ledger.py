@@ -76,7 +76,9 @@ def read_ledger(source: str | os.PathLike | bytes, name: str | None = None,
                 text = data.decode("gb18030")
                 notes.append(f"{name} 不是 UTF-8 编码，已按 GB18030（GBK）读取")
             # the csv module, not read_csv: a title row above the header has fewer fields than the rows below it
-            sheets = {None: pd.DataFrame(list(csv.reader(io.StringIO(text)))).replace("", None)}
+            rows = list(csv.reader(io.StringIO(text)))
+            width = max(map(len, rows), default=0)
+            sheets = {None: pd.DataFrame([r + [""] * (width - len(r)) for r in rows]).replace("", None)}
         elif suffix == ".xls":
             raise LedgerError(f"{name}：旧版 Excel（.xls）请先在 Excel 或 WPS 中另存为 .xlsx 再导入")
         elif suffix in (".xlsx", ".xlsm"):

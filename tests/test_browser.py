@@ -115,6 +115,14 @@ def test_drawing_a_polygon_shows_its_acreage(session, sample_ws):
     assert ctx.outside == []
 
 
+def upload(page, label: str, path: Path) -> None:
+    """Choose ``path`` in the uploader labelled ``label`` and wait until its upload has finished: the chip's button
+    reads "Remove <name>" only then (before, "Cancel upload of"), and a button clicked earlier runs on the old file."""
+    widget = page.locator("[data-testid='stFileUploader']").filter(has_text=label)
+    widget.locator("input[type='file']").set_input_files(str(path))
+    widget.get_by_role("button", name=f"Remove {path.name}", exact=True).wait_for(timeout=30_000)
+
+
 def test_importing_a_ledger_on_the_data_page(session, sample_ws, tmp_path):
     """A planner uploads the bureau's Excel ledger: the project count grows by its rows, a bad ledger lists its
     Excel rows and changes nothing."""
@@ -129,8 +137,7 @@ def test_importing_a_ledger_on_the_data_page(session, sample_ws, tmp_path):
     bad.write_bytes(xlsx([HEADER, [1, "坏", "纺织鞋服", 1, "abc", "QDB", "在谈", None]]))
     good = tmp_path / "台账.xlsx"
     good.write_bytes(xlsx([[TITLE] + [None] * 7, HEADER, *GOOD]))
-    uploader = page.locator("[data-testid='stFileUploader']").filter(has_text="招商项目台账").locator("input[type='file']")
-    uploader.set_input_files(str(bad))
+    upload(page, "招商项目台账", bad)
     page.get_by_role("button", name="导入台账").click()
     page.get_by_text(re.compile("台账 坏台账.xlsx 有 1 处错误，未导入")).first.wait_for(timeout=30_000)
     grid = page.locator("[data-testid='stDataFrame']").filter(has_text="台账行号").first
@@ -138,8 +145,7 @@ def test_importing_a_ledger_on_the_data_page(session, sample_ws, tmp_path):
     page.wait_for_timeout(500)
     cells = [[c.text_content() for c in row.locator("td").all()] for row in grid.locator("tr").all()]
     assert [r[2:4] for r in cells if r] == [["2", "拟用地（亩）"]], cells           # Excel row 2, the 亩 column
-    uploader = page.locator("[data-testid='stFileUploader']").filter(has_text="招商项目台账").locator("input[type='file']")
-    uploader.set_input_files(str(good))
+    upload(page, "招商项目台账", good)
     page.get_by_role("button", name="导入台账").click()
     page.get_by_text(re.compile("已导入台账 台账.xlsx：新增 2 个")).first.wait_for(timeout=30_000)
     body = page.locator("[data-testid='stMain']").first.inner_text()

@@ -23,14 +23,20 @@ GOOD = [[1, "台账新材料项目", "新能源电池", 50000, 4, "冉家坝", "
         [None, "合计", None, 58000, 6.5, None, None, None]]
 
 
+def frame(rows: list[list]) -> pd.DataFrame:
+    """Rows of a ledger as a sheet: short rows (a title row) padded with empty cells."""
+    width = max(map(len, rows))
+    return pd.DataFrame([list(r) + [None] * (width - len(r)) for r in rows])
+
+
 def xlsx(rows: list[list]) -> bytes:
     buf = io.BytesIO()
-    pd.DataFrame(rows).to_excel(buf, header=False, index=False)
+    frame(rows).to_excel(buf, header=False, index=False)
     return buf.getvalue()
 
 
 def csv(rows: list[list], encoding: str) -> bytes:
-    return pd.DataFrame(rows).to_csv(header=False, index=False).encode(encoding)
+    return frame(rows).to_csv(header=False, index=False).encode(encoding)
 
 
 @pytest.mark.parametrize("header, expected", [
