@@ -105,8 +105,10 @@ def cmd_brief(args) -> int:
     return 0
 
 
-def _import_ledger(args, apply) -> int:
-    """Apply a ledger with ``apply``(workspace, path) → (workspace, counts, report); write back atomically."""
+def _import_ledger(args, apply, source: Path | None = None, row_label: str = "台账行号") -> int:
+    """Apply a ledger (or ``source``, a layer file) with ``apply``(workspace, path) → (workspace, counts, report);
+    write back atomically. Errors are listed by ``row_label`` (the ledger's Excel row, a Shapefile's FID)."""
+    source = source or args.ledger
     from geo.errors import ValidationError
     from geo.ledger import import_summary
     from geo.workspace import save_workspace
@@ -114,18 +116,18 @@ def _import_ledger(args, apply) -> int:
     path = args.workspace or default_workspace_path()
     ws = _workspace(args)
     try:
-        new, counts, report = apply(ws, args.ledger)
+        new, counts, report = apply(ws, source)
     except ValidationError as exc:
         rows = [{"row": i.row, "field": FIELD_LABELS.get(i.field, i.field or ""), "message": i.message}
                 for i in exc.report.errors]
         _emit(args, {"imported": False, **exc.report.to_dict()},
-              f"{exc}\n" + format_table(rows, [("row", "台账行号"), ("field", "字段"), ("message", "说明")]))
+              f"{exc}\n" + format_table(rows, [("row", row_label), ("field", "字段"), ("message", "说明")]))
         return 1
     save_workspace(new, path)
     notes = [i.message for i in report.issues]
     _emit(args, {"imported": True, "workspace": str(path), **counts, "projects": len(new.projects),
                  "parcels": len(new.parcels), "notes": notes},
-          f"已导入台账 {args.ledger.name} 到 {path}：{import_summary(counts, new)}" + "".join(f"\n提示：{n}" for n in notes))
+          f"已导入 {source.name} 到 {path}：{import_summary(counts, new)}" + "".join(f"\n提示：{n}" for n in notes))
     return 0
 
 
@@ -137,6 +139,12 @@ def cmd_import_projects(args) -> int:
 def cmd_import_parcels(args) -> int:
     from geo.ledger import import_parcel_ledger
     return _import_ledger(args, import_parcel_ledger)
+
+
+def cmd_import_parcel_layer(args) -> int:
+    from geo.shapefile import import_parcel_layer
+    return _import_ledger(args, lambda ws, f: import_parcel_layer(ws, f, encoding=args.encoding, replace=args.replace),
+                          args.layer, "要素 FID")
 
 
 def cmd_fit(args) -> int:
@@ -213,6 +221,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("import-parcels", cmd_import_parcels, "按土地台账（Excel/CSV）更新地块的状态、可供日期、用地类型和台账面积（原子写回）")
     p.add_argument("--ledger", type=Path, required=True, help="台账文件 .xlsx 或 .csv（表头如 地块编号/宗地号、供地状态、预计可供时间）")
+
+    p = command("import-parcel-layer", cmd_import_parcel_layer, "从其他 GIS 的地块 Shapefile 导入或更新地块图层"
+                "（自动识别 GBK/UTF-8 编码、截断的字段名、面积单位；原子写回）")
+    p.add_argument("--layer", type=Path, required=True, help="地块图层 .shp（同目录须有 .shx、.dbf、.prj）或打包的 .zip")
+    p.add_argument("--encoding", help="强制属性编码，如 GBK、UTF-8（默认：.cpg，否则按内容识别）")
+    p.add_argument("--replace", action="store_true", help="以该图层替换整个地块图层（默认：按地块编号更新，其余新增）")
 
     p = command("fit", cmd_fit, "检查一个意向项目能否落地：候选选址，或原因、缺口与解锁措施")
     p.add_argument("--industry", required=True, help="产业，如 纺织鞋服")

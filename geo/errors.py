@@ -28,3 +28,8 @@ class InputError(LandGapError, ValueError):
 class LedgerError(LandGapError, ValueError):
     """A ledger (台账, Excel/CSV) cannot be used: unreadable, no recognisable header row, or a required column
     missing. Bad cells are a ValidationError instead, with every one listed."""
+
+
+class LayerFileError(LandGapError, ValueError):
+    """A GIS layer file from elsewhere (Shapefile) cannot be used: parts missing (.shx/.dbf/.prj), an encoding it
+    cannot decode, no polygons, or a required field missing. Bad features are a ValidationError instead."""

@@ -105,7 +105,7 @@ def read_ledger(source: str | os.PathLike | bytes, name: str | None = None,
     raise LedgerError(f"{name}：前 {_HEADER_SCAN_ROWS} 行中找不到表头（至少要有“{headers[key][0]}”和另一列，如 {others}）")
 
 
-def _zone_lookup(zones: pd.DataFrame):
+def zone_lookup(zones: pd.DataFrame):
     ids = {str(z): str(z) for z in zones.index}
     names = {str(n): str(z) for z, n in zones["name"].items()}
 
@@ -192,9 +192,9 @@ def _texts(out: pd.DataFrame, fields) -> None:
             out[name] = out[name].map(lambda v: None if is_missing(v) else str(v).strip())
 
 
-def _validated(report: LoadReport, layer: str, validate, excel_row: dict):
-    """``validate``() (a Workspace.with_… call), its issues added to ``report`` by the ledger's Excel row:
-    ``excel_row`` maps the layer's row numbers (and None, for layer-wide issues, where they belong to the ledger) to
+def validated_by_row(report: LoadReport, layer: str, validate, excel_row: dict):
+    """``validate``() (a Workspace.with_… call), its issues added to ``report`` by the source's own row (a ledger's
+    Excel row, a Shapefile's FID): ``excel_row`` maps the layer's row numbers (and None, for layer-wide issues, where they belong to the ledger) to
     Excel rows; other rows and cells already reported are left out. The new workspace, or None on errors."""
     seen = {(i.row, i.field) for i in report.errors}
     try:
@@ -225,7 +225,7 @@ def projects_from_ledger(ledger: Ledger, zones: pd.DataFrame) -> tuple[pd.DataFr
         raise LedgerError(f"{ledger.name}：{'；'.join(missing)}")
     _numbers(out, _NUMERIC, where, factor, "projects", report)
     if "preferred_zone" in out.columns:
-        find = _zone_lookup(zones)
+        find = zone_lookup(zones)
         known = "、".join(f"{z}（{n}）" for z, n in zones["name"].items())
         for row, v in out["preferred_zone"].items():
             if is_missing(v):
@@ -287,7 +287,7 @@ def import_ledger(ws, source: str | os.PathLike | bytes, name: str | None = None
     if "project_id" not in alone.columns:
         alone["project_id"] = None
     alone["project_id"] = [f"第{row}行" if is_missing(p) else p for row, p in alone["project_id"].items()]
-    _validated(report, "projects", lambda: ws.with_projects(alone),
+    validated_by_row(report, "projects", lambda: ws.with_projects(alone),
                {None: None, **dict(enumerate(table.index, start=1))})
     if report.errors:
         raise ValidationError(f"台账 {ledger.name} 有 {len(report.errors)} 处错误，未导入", report)
@@ -339,7 +339,7 @@ def import_parcel_ledger(ws, source: str | os.PathLike | bytes, name: str | None
     # the layer's own rows (from 1) → the ledger's Excel rows, for the parcels it lists
     at = {pid: row for row, pid in listed["parcel_id"].items()}
     excel_row = {k: at[pid] for k, pid in enumerate(parcels.index, start=1) if pid in at}
-    new = _validated(report, "parcels", lambda: ws.with_layers(parcels=parcels.reset_index(drop=True)), excel_row)
+    new = validated_by_row(report, "parcels", lambda: ws.with_layers(parcels=parcels.reset_index(drop=True)), excel_row)
     if report.errors:
         raise ValidationError(f"台账 {ledger.name} 有 {len(report.errors)} 处错误，未导入", report)
     changed = int((new.parcels["status"].reindex(before.index) != before).sum())
@@ -348,6 +348,9 @@ def import_parcel_ledger(ws, source: str | os.PathLike | bytes, name: str | None
 
 def import_summary(counts: dict[str, int], new) -> str:
     """One Chinese sentence on what an import changed (CLI and app alike)."""
+    if "parcels_added" in counts:
+        return (f"新增 {counts['parcels_added']} 块、更新 {counts['parcels_updated']} 块地块（其中 "
+                f"{counts['zoned_by_location']} 块按位置归入园区），地块图层共 {len(new.parcels)} 块")
     if "added" in counts:
         return f"新增 {counts['added']} 个、更新 {counts['updated']} 个项目，项目表共 {len(new.projects)} 个"
     return f"更新 {counts['updated']} 块地块，其中 {counts['status_changed']} 块状态改变"

@@ -101,4 +101,15 @@ PARCEL_LEDGER_HEADERS: dict[str, tuple[str, ...]] = {
     "registered_mu": ("面积", "台账面积", "宗地面积", "地块面积"),
 }
 """Headers of a land ledger (土地台账) for the parcel fields it may update (geometry stays the GIS layer's)."""
+PARCEL_LAYER_FIELDS: dict[str, tuple[str, ...]] = {
+    "parcel_id": (*PARCEL_LEDGER_HEADERS["parcel_id"], "parcel_id", "DKBH", "ZDDM", "ZDBH", "ZDH"),
+    "zone_id": ("所属园区", "园区", "园区编号", "园区名称", "片区", "所属片区", "zone_id", "YQ", "YQBH", "YQMC"),
+    "status": (*PARCEL_LEDGER_HEADERS["status"], "status", "GDZT", "ZT"),
+    "ready_date": (*PARCEL_LEDGER_HEADERS["ready_date"], "ready_date", "KGRQ", "KGSJ"),
+    "land_use": (*PARCEL_LEDGER_HEADERS["land_use"], "land_use", "DLMC", "DLBM", "YDLX", "TDYT"),
+    "registered_mu": (*PARCEL_LEDGER_HEADERS["registered_mu"], "registered_mu", "registered", "MJ", "DKMJ", "ZDMJ"),
+}
+"""Field names of a parcel layer from other GIS (Shapefile): the land ledger's headers, our own names, and the
+pinyin initials of 国土 data (DKBH 地块编号, ZDDM 宗地代码, GDZT 供地状态, DLMC 地类名称, MJ 面积 …). A DBF name is
+cut at 10 bytes (预计可供时间 → 预计可供时 in GBK); ``geo.shapefile`` matches such a cut name too."""
 LEDGER_TOTAL_ROWS: tuple[str, ...] = ("合计", "小计", "总计")

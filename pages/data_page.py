@@ -7,6 +7,7 @@ import streamlit as st
 from geo.errors import LandGapError, ValidationError
 from geo.ledger import import_ledger, import_parcel_ledger, import_summary
 from geo.schema import PROJECTS
+from geo.shapefile import import_parcel_layer
 from geo.supply import known_industries
 from geo.vocab import FIELD_LABELS, PROJECT_STAGE_LABELS
 from geo.workspace import open_archive, save_workspace, workspace_archive
@@ -82,28 +83,33 @@ else:
 
 
 
-def ledger_section(title: str, key: str, label: str, button: str, caption: str, options, apply) -> None:
-    """An expander to upload a ledger (Excel/CSV) and apply it: ``options``() draws extra widgets and returns the
-    keyword arguments of ``apply``(file, **options) → (workspace, counts, report); bad cells are listed by Excel row."""
+def ledger_section(title: str, key: str, label: str, button: str, caption: str, options, apply,
+                   types: tuple[str, ...] = ("xlsx", "csv"), multiple: bool = False, noun: str = "台账",
+                   row_hint: str = "行号为 Excel 中的行号", row_column: str = "台账行号") -> None:
+    """An expander to upload a ledger (Excel/CSV), or a layer's files, and apply it: ``options``() draws extra
+    widgets and returns the keyword arguments of ``apply``(file, **options) → (workspace, counts, report) — ``file``
+    a list when ``multiple``; bad cells are listed by the source's own row (``row_hint``)."""
     with st.expander(title, expanded=f"{key}_done" in st.session_state):
         st.caption(caption)
         if f"{key}_done" in st.session_state:
             st.success(st.session_state.pop(f"{key}_done"))
-        file = st.file_uploader(label, type=["xlsx", "csv"], key=f"{key}_upload")
+        file = st.file_uploader(label, type=list(types), key=f"{key}_upload", accept_multiple_files=multiple)
         kwargs = options()
-        if file is None or not st.button(button, key=f"{key}_import"):
+        if not file or not st.button(button, key=f"{key}_import"):
             return
+        files = file if multiple else [file]
+        names = "、".join([f.name for f in files if f.name.lower().endswith((".shp", ".zip"))] or [f.name for f in files])
         try:
             new, counts, notes = apply(file, **kwargs)
         except ValidationError as exc:
-            st.error(f"{exc}。请按下表修改台账（行号为 Excel 中的行号）：")
-            st.dataframe(tables.report_table(exc.report).query("级别 == '错误'").rename(columns={"行": "台账行号"}),
+            st.error(f"{exc}。请按下表修改{noun}（{row_hint}）：")
+            st.dataframe(tables.report_table(exc.report).query("级别 == '错误'").rename(columns={"行": row_column}),
                          hide_index=True, width="stretch")
         except LandGapError as exc:
             st.error(str(exc))
         else:
             common.set_workspace(edited=new)
-            st.session_state[f"{key}_done"] = (f"已导入台账 {file.name}：{import_summary(counts, new)}"
+            st.session_state[f"{key}_done"] = (f"已导入{noun} {names}：{import_summary(counts, new)}"
                                                "（尚未保存，点“保存到文件”写回）。"
                                                + "".join(f"\n\n提示：{i.message}" for i in notes.issues))
             st.rerun()
@@ -157,6 +163,21 @@ if ws is not None:
         "从土地台账更新地块（状态、可供日期）", "parcel_ledger", "土地台账", "更新地块",
         "按地块编号（宗地号）更新供地状态、预计可供时间、用地类型、台账面积；地块范围仍以图层为准，台账未列的地块不变。",
         options=dict, apply=lambda f: import_parcel_ledger(ws, f.getvalue(), f.name))
+    ledger_section(
+        "从其他 GIS 导入地块图层（Shapefile）", "parcel_layer", "地块图层：.shp、.shx、.dbf、.prj（及 .cpg）一起选中，"
+        "或打包的 .zip", "导入图层",
+        "字段名按常见写法识别（地块编号/宗地号/DKBH、供地状态/GDZT、预计可供时间、地类名称/DLMC、面积/MJ、园区），"
+        "被截断为 10 字节的中文字段名也能识别；没有 .cpg 时按内容识别 GBK 或 UTF-8 并提示；坐标系按 .prj 转换；"
+        "面积字段为平方米或公顷时按图形面积识别并换算为亩；没有园区字段的地块按所在位置归入园区。有任何错误则整层不导入。",
+        options=lambda: {
+            "encoding": {"自动识别（.cpg 或按内容）": None, "GBK / GB2312": "GBK", "UTF-8": "UTF-8"}[
+                st.selectbox("属性编码", ["自动识别（.cpg 或按内容）", "GBK / GB2312", "UTF-8"], key="parcel_layer_encoding")],
+            "replace": st.radio("导入方式", ["按地块编号更新，其余新增", "替换整个地块图层"], horizontal=True,
+                                key="parcel_layer_mode").startswith("替换")},
+        apply=lambda files, encoding, replace: import_parcel_layer(
+            ws, {f.name: f.getvalue() for f in files}, "、".join(f.name for f in files), encoding, replace),
+        types=("shp", "shx", "dbf", "prj", "cpg", "zip"), multiple=True, noun="图层",
+        row_hint="按要素 FID，与 QGIS/ArcGIS 属性表一致", row_column="要素 FID")
 
 # ----------------------------------------------------------------------------------------- report
 st.subheader("校验报告")

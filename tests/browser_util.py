@@ -117,3 +117,9 @@ def wait_for_map(page, timeout_s: float = 60.0, min_total: int = 1):
                     return frame, counts
         time.sleep(0.05)
     raise AssertionError("地图未在限定时间内绘出地块")
+
+
+def wait_until_idle(page, timeout_ms: int = 90_000) -> None:
+    """Until the app's script run has finished: while it runs, the elements of the last run are inert."""
+    page.wait_for_function("() => document.querySelector(\"[data-testid='stApp']\")?.dataset.testScriptState"
+                           " === 'notRunning'", timeout=timeout_ms)

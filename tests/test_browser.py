@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_util import CHROMIUM, browser, running_app, wait_for_map
+from browser_util import CHROMIUM, browser, running_app, wait_for_map, wait_until_idle
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} 不存在（apt-get install chromium）")]
@@ -132,6 +132,7 @@ def test_importing_a_ledger_on_the_data_page(session, sample_ws, tmp_path):
     page.goto(url)
     page.get_by_role("link", name="数据管理").click()                 # the sidebar, as a planner gets there
     page.get_by_role("heading", name=re.compile("数据管理")).first.wait_for(timeout=90_000)
+    wait_until_idle(page)
     page.get_by_text("从台账导入（Excel / CSV）").click()
     bad = tmp_path / "坏台账.xlsx"
     bad.write_bytes(xlsx([HEADER, [1, "坏", "纺织鞋服", 1, "abc", "QDB", "在谈", None]]))
@@ -151,4 +152,41 @@ def test_importing_a_ledger_on_the_data_page(session, sample_ws, tmp_path):
     body = page.locator("[data-testid='stMain']").first.inner_text()
     assert re.search(rf"招商项目\s+{len(sample_ws.projects) + 2}\s", body) and "尚未保存" in body
     page.screenshot(path=str(ARTIFACTS / "ledger-import.png"), full_page=True)
+    assert ctx.outside == []
+
+
+def test_importing_a_shapefile_on_the_data_page(session, sample_ws, tmp_path):
+    """A planner selects the parts of another office's GBK Shapefile (no .cpg): the parcels it lists change status,
+    the note says GBK was detected, and a layer with a bad park lists the feature by FID and changes nothing."""
+    from test_shapefile import layer_of, write_shp
+    url, ctx = session
+    page = ctx.new_page()
+    page.goto(url)
+    page.get_by_role("link", name="数据管理").click()
+    page.get_by_role("heading", name=re.compile("数据管理")).first.wait_for(timeout=90_000)
+    wait_until_idle(page)
+    page.get_by_text("从其他 GIS 导入地块图层（Shapefile）").click()
+    widget = page.locator("[data-testid='stFileUploader']").filter(has_text="地块图层")
+    bad = write_shp(tmp_path / "bad", layer_of(sample_ws, YQ=["火星园区", None, None, None, None]), stem="坏图层")
+    widget.locator("input[type='file']").set_input_files([str(p) for p in sorted(bad.parent.iterdir())])
+    widget.get_by_role("button", name="Remove 坏图层.shp", exact=True).wait_for(timeout=30_000)
+    page.get_by_role("button", name="导入图层").click()
+    page.get_by_text(re.compile("坏图层.shp 有 1 处错误，未导入")).first.wait_for(timeout=30_000)
+    grid = page.locator("[data-testid='stDataFrame']").filter(has_text="要素 FID").first
+    grid.wait_for(state="attached", timeout=30_000)
+    page.wait_for_timeout(500)
+    cells = [[c.text_content() for c in row.locator("td").all()] for row in grid.locator("tr").all()]
+    assert [r[2] for r in cells if r] == ["0"], cells                             # FID 0, the bad park
+    removes = widget.get_by_role("button", name=re.compile("^Remove "))
+    while removes.count():                                   # each removal re-renders the list: take the first
+        removes.first.click()
+        page.wait_for_timeout(200)
+    good = write_shp(tmp_path / "good", layer_of(sample_ws))
+    widget.locator("input[type='file']").set_input_files([str(p) for p in sorted(good.parent.iterdir())])
+    widget.get_by_role("button", name="Remove 地块.shp", exact=True).wait_for(timeout=30_000)
+    page.get_by_role("button", name="导入图层").click()
+    page.get_by_text(re.compile("已导入图层 .*：新增 0 块、更新 5 块地块")).first.wait_for(timeout=30_000)
+    body = page.locator("[data-testid='stMain']").first.inner_text()
+    assert "按内容判定为 GBK" in body and "尚未保存" in body
+    page.screenshot(path=str(ARTIFACTS / "shapefile-import.png"), full_page=True)
     assert ctx.outside == []

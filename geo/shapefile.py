@@ -1,0 +1,364 @@
+"""Parcel layers from other GIS as Shapefiles (.shp + .shx + .dbf + .prj, with or without .cpg), as planners get
+them from the natural-resources bureau.
+
+The encoding is detected, never guessed silently (DOMAIN.md): a forced encoding wins, then the .cpg, then the DBF's
+language driver byte, then the content (valid UTF-8, else GB18030, which covers GBK/GB2312) — each with a note
+saying which. Field names are matched as ``geo.vocab.PARCEL_LAYER_FIELDS`` spells them, also when the DBF cut them
+at 10 bytes. ``read_parcel_layer`` reads (I/O); ``import_parcel_layer`` checks every feature, names each problem by
+its FID (as QGIS and ArcGIS number a Shapefile's features, from 0) and applies the layer to the workspace — or
+nothing at all.
+"""
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from .area import area_mu
+from .crs import describe
+from .errors import InputError, LayerFileError, ValidationError
+from .ledger import header_field, validated_by_row, zone_lookup
+from .parse import is_missing, parse_date, parse_number
+from .report import LoadReport
+from .units import MU_PER_HECTARE, m2_to_mu
+from .vocab import PARCEL_LAYER_FIELDS
+
+_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+_CPG_CODECS = {"936": "GB18030", "CP936": "GB18030", "GBK": "GB18030", "GB2312": "GB18030", "GB18030": "GB18030",
+               "ANSI 936": "GB18030", "UTF-8": "UTF-8", "UTF8": "UTF-8", "65001": "UTF-8"}
+"""A .cpg's code page → the codec read with (GB18030 is a superset of GBK and GB2312)."""
+_LDID_CODECS = {0x4D: "GB18030", 0x7A: "GB18030"}
+"""The DBF's language driver id (byte 29) for Chinese code page 936."""
+_DBF_NAME_BYTES = 10
+_AREA_UNITS = {"亩": 1.0, "平方米": m2_to_mu(1.0), "公顷": MU_PER_HECTARE}
+"""What a registered-area field may hold, as the factor to 亩 (no unit fits in a 10-byte DBF name: it is
+recognised from the areas themselves)."""
+
+
+@dataclass
+class ParcelLayer:
+    """A Shapefile as read: ``frame`` indexed by FID with the layer's own column names; ``columns`` maps each field
+    LandGap recognised to that column; ``encoding`` is the codec the text was read with."""
+    name: str
+    frame: gpd.GeoDataFrame
+    columns: dict[str, str]
+    encoding: str
+    notes: list[str] = field(default_factory=list)
+
+
+def _parts(source, name: str) -> tuple[str, dict[str, bytes]]:
+    """The Shapefile's stem and its parts by suffix, from a .shp path (siblings beside it), a .zip (path or bytes),
+    or uploaded files {file name: bytes} (the parts, or one zip)."""
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if path.suffix.lower() == ".zip":
+            source = path.read_bytes()
+        else:
+            if path.suffix.lower() != ".shp":
+                raise LayerFileError(f"{path.name}：应为 Shapefile（.shp，或打包的 .zip）")
+            if not path.exists():
+                raise LayerFileError(f"文件不存在：{path}")
+            files = {p.name: p.read_bytes() for p in path.parent.glob(path.stem + ".*")
+                     if p.suffix.lower() in _PARTS}
+            return _one_shapefile(files, name)
+    if isinstance(source, bytes):
+        source = {name: source}
+    files: dict[str, bytes] = {}
+    for file_name, data in source.items():
+        if PurePath(file_name).suffix.lower() == ".zip":
+            try:
+                with zipfile.ZipFile(io.BytesIO(data)) as z:  # only the member's own name: no paths from the zip
+                    files.update({PurePath(m).name: z.read(m) for m in z.namelist()
+                                  if PurePath(m).suffix.lower() in _PARTS and not m.endswith("/")})
+            except zipfile.BadZipFile as exc:
+                raise LayerFileError(f"{file_name} 不是有效的 zip 压缩包：{exc}") from exc
+        else:
+            files[PurePath(file_name).name] = data
+    return _one_shapefile(files, name)
+
+
+def _one_shapefile(files: dict[str, bytes], name: str) -> tuple[str, dict[str, bytes]]:
+    stems = sorted({PurePath(f).stem for f in files if PurePath(f).suffix.lower() == ".shp"})
+    if not stems:
+        raise LayerFileError(f"{name} 中没有 .shp 文件（Shapefile 需 .shp、.shx、.dbf、.prj 一起上传，或打包为 .zip）")
+    if len(stems) > 1:
+        raise LayerFileError(f"{name} 中有 {len(stems)} 个图层（{'、'.join(stems)}），请一次导入一个")
+    stem = stems[0]
+    parts = {PurePath(f).suffix.lower(): data for f, data in files.items() if PurePath(f).stem == stem}
+    missing = [s for s in (".shx", ".dbf") if s not in parts]
+    if missing:
+        raise LayerFileError(f"{stem}.shp 缺少 {'、'.join(stem + s for s in missing)}：Shapefile 的各个文件须一起提供")
+    if ".prj" not in parts:
+        raise LayerFileError(f"{stem}.shp 缺少 {stem}.prj，无法确定坐标系：请在 QGIS/ArcGIS 中为图层定义坐标系"
+                             "（如 CGCS2000 3度带 EPSG:4544）后重新导出")
+    return stem, parts
+
+
+def _dbf_text(dbf: bytes) -> tuple[list[bytes], list[tuple[bytes, int]]]:
+    """The DBF's field names (bytes) and, per field, (the column of its values as one byte string, its width)."""
+    if len(dbf) < 32:
+        raise LayerFileError("DBF 属性表文件不完整")
+    n_records = int.from_bytes(dbf[4:8], "little")
+    header_len = int.from_bytes(dbf[8:10], "little")
+    record_len = int.from_bytes(dbf[10:12], "little")
+    names, widths = [], []
+    for at in range(32, header_len - 1, 32):
+        if dbf[at] == 0x0D:
+            break
+        names.append(dbf[at:at + 11].split(b"\0")[0])
+        widths.append(dbf[at + 16])
+    records = np.frombuffer(dbf, np.uint8, count=n_records * record_len, offset=header_len) \
+        if len(dbf) >= header_len + n_records * record_len else np.zeros(0, np.uint8)
+    table = records.reshape(n_records, record_len) if record_len else records.reshape(0, 0)
+    columns, start = [], 1                                          # byte 0 of a record: the deletion flag
+    for width in widths:
+        columns.append((table[:, start:start + width].tobytes(), width))
+        start += width
+    return names, columns
+
+
+def _mended_names(dbf: bytes, codec: str) -> bytes:
+    """The DBF with each field name whose last character the 10-byte cut broke ended before that character (GDAL
+    reads names as they are and the strict decoding after it fails on them)."""
+    out = bytearray(dbf)
+    header_len = int.from_bytes(dbf[8:10], "little")
+    for at in range(32, header_len - 1, 32):
+        if dbf[at] == 0x0D:
+            break
+        name = dbf[at:at + 11].split(b"\0")[0]
+        try:
+            name.decode(codec)
+        except UnicodeDecodeError as exc:
+            if exc.reason == "unexpected end of data":
+                out[at + exc.start:at + 11] = bytes(11 - exc.start)
+    return bytes(out)
+
+
+def _decodes(data: bytes, codec: str, width: int) -> bool:
+    """``data`` (values of ``width`` bytes each, one after another) decodes; a character cut at a value's end — a
+    value that filled its field — is allowed."""
+    try:
+        data.decode(codec)
+        return True
+    except UnicodeDecodeError:
+        pass
+    values = [data[i:i + width] for i in range(0, len(data), width)] if width else [data]
+    for value in values:
+        try:
+            value.decode(codec)
+        except UnicodeDecodeError as exc:
+            if not (exc.reason == "unexpected end of data" and len(value.rstrip(b" \0")) >= width - 3):
+                return False
+    return True
+
+
+def detect_encoding(dbf: bytes, cpg: bytes | None = None, forced: str | None = None) -> tuple[str, str | None]:
+    """The codec to read the DBF's text with, and a note on how it was chosen (None when the text is plain ASCII
+    and no choice mattered)."""
+    if forced:
+        codec = _CPG_CODECS.get(forced.strip().upper(), forced.strip())
+        try:
+            "".encode(codec)
+        except LookupError as exc:
+            raise LayerFileError(f"无法识别指定的编码“{forced}”（可用 GBK、UTF-8 等）") from exc
+        return codec, f"按指定编码 {forced} 读取属性" + ("（未使用 .cpg）" if cpg else "")
+    if cpg is not None:
+        page = cpg.decode("ascii", "replace").strip().upper()
+        codec = _CPG_CODECS.get(page)
+        if codec is None:
+            try:
+                "".encode(page)
+                codec = page
+            except LookupError as exc:
+                raise LayerFileError(f".cpg 文件中的编码“{page}”无法识别：请指定编码（如 GBK）") from exc
+        return codec, None
+    if len(dbf) > 29 and dbf[29] in _LDID_CODECS:
+        return _LDID_CODECS[dbf[29]], "无 .cpg，按 DBF 文件头的语言标识（代码页 936）以 GBK 读取属性"
+    names, columns = _dbf_text(dbf)
+    texts = [(name.ljust(_DBF_NAME_BYTES), _DBF_NAME_BYTES) for name in names] + columns
+    if all(data.isascii() for data, _ in texts):
+        return "UTF-8", None
+    if all(_decodes(data, "UTF-8", width) for data, width in texts):
+        return "UTF-8", "无 .cpg 编码文件，按内容判定为 UTF-8 读取属性"
+    if all(_decodes(data, "GB18030", width) for data, width in texts):
+        return "GB18030", ("无 .cpg 编码文件，按内容判定为 GBK（GB18030）读取属性；若中文仍有乱码，"
+                           "请指定编码重新导入")
+    raise LayerFileError("无 .cpg 编码文件，属性既不是 UTF-8 也不是 GBK 编码：请指定编码（如 BIG5）重新导入")
+
+
+def _field_for(column: str, codec: str) -> str | None:
+    """The parcel field a layer's column names: as written, or a name the DBF cut at 10 bytes."""
+    got = header_field(column, PARCEL_LAYER_FIELDS)
+    if got:
+        return got[0]
+    stem = column.rstrip("\ufffd?")
+    if len(stem.encode(codec, "replace")) < _DBF_NAME_BYTES - 2:
+        return None                                               # too short to be a cut name
+    for name, variants in PARCEL_LAYER_FIELDS.items():
+        if any(len(v.encode(codec, "replace")) > _DBF_NAME_BYTES and v.lower().startswith(stem.lower())
+               for v in variants):
+            return name
+    return None
+
+
+def read_parcel_layer(source, name: str | None = None, encoding: str | None = None) -> ParcelLayer:
+    """Read a parcel Shapefile: ``source`` a .shp or .zip path, a zip's bytes, or uploaded files {name: bytes}."""
+    name = name or (Path(source).name if isinstance(source, (str, os.PathLike)) else "上传的文件")
+    stem, parts = _parts(source, name)
+    codec, note = detect_encoding(parts[".dbf"], parts.get(".cpg"), encoding)
+    with tempfile.TemporaryDirectory(prefix="landgap-shp-") as tmp:
+        for suffix, data in parts.items():
+            if suffix != ".cpg":                                   # the codec above already decided
+                Path(tmp, "layer" + suffix).write_bytes(_mended_names(data, codec) if suffix == ".dbf" else data)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                frame = pyogrio.read_dataframe(Path(tmp, "layer.shp"), encoding=codec, fid_as_index=True)
+        except Exception as exc:  # GDAL's message names the problem
+            raise LayerFileError(f"无法读取 {stem}.shp：{exc}") from exc
+    if frame.crs is None:
+        raise LayerFileError(f"{stem}.prj 中的坐标系无法识别：请在 QGIS/ArcGIS 中重新定义坐标系后导出")
+    kinds = set(frame.geometry.dropna().geom_type)
+    if kinds - {"Polygon", "MultiPolygon"}:
+        raise LayerFileError(f"{stem}.shp 是{'、'.join(sorted(kinds))}图层：地块图层应为面（Polygon）")
+    columns: dict[str, str] = {}
+    for column in frame.columns.drop(frame.geometry.name):
+        got = _field_for(str(column), codec)
+        if got and got not in columns:
+            columns[got] = column
+    return ParcelLayer(f"{stem}.shp", frame, columns, codec, [note] if note else [])
+
+
+def _area_factor(registered: pd.Series, area_mu: pd.Series) -> tuple[float, str | None]:
+    """A registered-area field's unit, from how its values compare to the drawn areas: (factor to 亩, unit)."""
+    ratio = (registered / area_mu).replace([np.inf, -np.inf], np.nan).dropna()
+    if ratio.empty:
+        return 1.0, None
+    median = float(ratio.median())
+    for unit, factor in _AREA_UNITS.items():
+        if abs(median * factor - 1.0) < 0.1:
+            return factor, unit
+    return 1.0, None
+
+
+def _zones_by_location(geoms: np.ndarray, zones: gpd.GeoDataFrame) -> np.ndarray:
+    """Per parcel, the zone id holding the largest part of it (None: outside every zone)."""
+    zone_geoms = np.asarray(zones.geometry.values)
+    left, right = shapely.STRtree(zone_geoms).query(geoms, predicate="intersects")
+    out = np.full(len(geoms), None, dtype=object)
+    if len(left):
+        share = shapely.area(shapely.intersection(geoms[left], zone_geoms[right]))
+        order = np.lexsort((-share, left))                       # per parcel, the largest share first
+        first = np.unique(left[order], return_index=True)[1]
+        out[left[order][first]] = zones.index.to_numpy()[right[order][first]]
+    return out
+
+
+def parcels_from_layer(layer: ParcelLayer, ws) -> tuple[gpd.GeoDataFrame, LoadReport, int]:
+    """The layer as a parcels table in the workspace's CRS (index = FID), every problem found by FID, and how many
+    parcels were put in a park by where they lie (no park field, or it was empty)."""
+    report = LoadReport(source=layer.name)
+    for note in layer.notes:
+        report.info("parcels", "LAYER_NOTE", note)
+    where = layer.columns
+    missing = [f"“{PARCEL_LAYER_FIELDS[f][0]}”（可用的字段名：{'、'.join(PARCEL_LAYER_FIELDS[f][:6])} 等）"
+               for f in ("parcel_id", "status") if f not in where]
+    if missing:
+        present = "、".join(map(str, layer.frame.columns.drop(layer.frame.geometry.name)))
+        raise LayerFileError(f"{layer.name} 缺少字段 {'，'.join(missing)}；现有字段：{present}")
+    frame = layer.frame
+    if not frame.crs.equals(ws.crs):
+        report.info("parcels", "REPROJECTED", f"{layer.name} 的坐标系 {describe(frame.crs)} 已转换为工作空间的 "
+                    f"{describe(ws.crs)}")
+        frame = frame.to_crs(ws.crs)
+    out = gpd.GeoDataFrame({f: frame[c] for f, c in where.items()}, geometry=frame.geometry.values, crs=ws.crs,
+                           index=frame.index)
+    for name in ("parcel_id", "status", "land_use", "zone_id"):
+        if name in out.columns:
+            out[name] = out[name].map(lambda v: None if is_missing(v) else str(v).strip() or None)
+    if "ready_date" in out.columns:
+        dates = {}
+        for fid, v in out["ready_date"].items():
+            try:
+                dates[fid] = parse_date(v)
+            except InputError as exc:
+                report.error("parcels", "BAD_DATE", f"“{where['ready_date']}”字段：{exc}", row=fid, field="ready_date")
+                dates[fid] = None
+        out["ready_date"] = pd.to_datetime(pd.Series(dates, index=out.index, dtype=object))
+    if "registered_mu" in out.columns:
+        numbers = {}
+        for fid, v in out["registered_mu"].items():
+            try:
+                numbers[fid] = parse_number(v)
+            except InputError as exc:
+                report.error("parcels", "BAD_NUMBER", f"“{where['registered_mu']}”字段：{exc}", row=fid,
+                             field="registered_mu")
+                numbers[fid] = None
+        registered = pd.Series(numbers, index=out.index, dtype=float)
+        factor, unit = _area_factor(registered, area_mu(out.geometry, ws.center))
+        if unit and unit != "亩":
+            report.info("parcels", "AREA_UNIT", f"“{where['registered_mu']}”字段的数值约为图形面积的 "
+                        f"{1 / factor:.4g} 倍，按{unit}换算为亩", field="registered_mu")
+        out["registered_mu"] = registered * factor
+    ids = out["parcel_id"]
+    for fid in out.index[ids.notna() & ids.duplicated(keep=False)]:
+        report.error("parcels", "DUPLICATE_ID", f"地块编号“{ids[fid]}”在图层中出现多次", row=fid, field="parcel_id")
+    zoned_by_location = 0
+    given = out["zone_id"] if "zone_id" in out.columns else pd.Series(None, index=out.index, dtype=object)
+    find = zone_lookup(ws.zones)
+    known = "、".join(f"{z}（{n}）" for z, n in ws.zones["name"].items())
+    zone = given.map(lambda v: None if v is None else find(v))
+    for fid in out.index[given.notna() & zone.isna()]:
+        report.error("parcels", "UNKNOWN_ZONE", f"“{where['zone_id']}”字段的“{given[fid]}”不是已知园区（{known}）",
+                     row=fid, field="zone_id")
+    blank = given.isna()
+    if blank.any():
+        located = _zones_by_location(np.asarray(out.geometry[blank].values), ws.zones)
+        zone[blank] = located
+        zoned_by_location = int(pd.notna(located).sum())
+        for fid in out.index[blank][pd.isna(located)]:
+            report.error("parcels", "OUTSIDE_ZONES", f"地块 {out.at[fid, 'parcel_id']} 不在任何园区范围内，"
+                         "也没有园区字段：请补园区字段或园区边界", row=fid, field="zone_id")
+        if zoned_by_location:
+            report.info("parcels", "ZONED_BY_LOCATION", f"{zoned_by_location} 块地块没有园区字段，已按所在位置归入园区",
+                        field="zone_id")
+    out["zone_id"] = zone
+    return out, report, zoned_by_location
+
+
+def import_parcel_layer(ws, source, name: str | None = None, encoding: str | None = None, replace: bool = False):
+    """The workspace with a parcel Shapefile applied: by 地块编号, a parcel in the file replaces the workspace's
+    (geometry and fields) and new ones are added; ``replace``: the file is the whole parcels layer. Returns
+    (workspace, counts {'parcels_added', 'parcels_updated', 'parcels_kept', 'zoned_by_location'}, report).
+
+    Raises LayerFileError when the file cannot be used at all, and ValidationError whose report names every bad
+    feature by FID; then nothing is applied."""
+    layer = read_parcel_layer(source, name, encoding)
+    table, report, zoned = parcels_from_layer(layer, ws)
+    columns = [c for c in ws.parcels.columns if c not in ("area_mu", "net_mu")]
+    base = ws.parcels[columns].iloc[0:0] if replace else ws.parcels[columns]
+    table = table[~(table["parcel_id"].duplicated() & table["parcel_id"].notna())]   # repeats are reported already
+    ids = table["parcel_id"]
+    updated = int(ids.isin(base.index).sum())
+    kept = base[~base.index.isin(ids.dropna())]
+    fresh = table.reindex(columns=[c for c in columns if c != "geometry"] + ["geometry"])
+    merged = pd.concat([kept.reset_index(drop=True), fresh.reset_index(drop=True)], ignore_index=True)
+    merged = gpd.GeoDataFrame(merged, geometry="geometry", crs=ws.crs)
+    # the merged layer's rows (from 1) → the file's FIDs, for the parcels from the file
+    fid_of = {len(kept) + k: fid for k, fid in enumerate(table.index, start=1)}
+    new = validated_by_row(report, "parcels", lambda: ws.with_layers(parcels=merged), {None: None, **fid_of})
+    if report.errors:
+        raise ValidationError(f"{layer.name} 有 {len(report.errors)} 处错误，未导入", report)
+    counts = {"parcels_added": len(table) - updated, "parcels_updated": updated, "parcels_kept": len(kept),
+              "zoned_by_location": zoned}
+    return new, counts, report
