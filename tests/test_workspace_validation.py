@@ -1,11 +1,8 @@
 """Every validation case of the load report, each on a malformed fixture written to a real GeoPackage."""
-import datetime as dt
-
-import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
-from shapely.geometry import Polygon, box
+from shapely.geometry import Polygon
 
 from conftest import X0, Y0, make_layers, parcel
 from geo.errors import ValidationError, WorkspaceError
