@@ -186,10 +186,24 @@ def unit_factors(field_name: str) -> dict[str, float]:
     return units
 
 
-def _texts(out: pd.DataFrame, fields) -> None:
+def text_cells(out: pd.DataFrame, fields) -> None:
+    """Text fields as stripped strings, empty cells (and 待定, 无, -) as None."""
     for name in fields:
         if name in out.columns:
             out[name] = out[name].map(lambda v: None if is_missing(v) else str(v).strip())
+
+
+def parsed_cells(cells: pd.Series, parse, report: LoadReport, layer: str, code: str, where: str) -> pd.Series:
+    """Each cell through ``parse`` (parse_date, parse_number); a bad one is reported by its row (``where`` names
+    the column as the source spells it) and becomes None."""
+    values = {}
+    for row, v in cells.items():
+        try:
+            values[row] = parse(v)
+        except InputError as exc:
+            report.error(layer, code, f"{where}：{exc}", row=row, field=cells.name)
+            values[row] = None
+    return pd.Series(values, index=cells.index, dtype=object)
 
 
 def validated_by_row(report: LoadReport, layer: str, validate, excel_row: dict):
@@ -236,7 +250,7 @@ def projects_from_ledger(ledger: Ledger, zones: pd.DataFrame) -> tuple[pd.DataFr
                 report.error("projects", "UNKNOWN_ZONE", f"“{where['preferred_zone']}”列的“{v}”不是已知园区（{known}）",
                              row=row, field="preferred_zone")
             out.at[row, "preferred_zone"] = zone
-    _texts(out, ("name", "industry", "stage", "project_id"))
+    text_cells(out, ("name", "industry", "stage", "project_id"))
     return out, report
 
 
@@ -311,16 +325,10 @@ def import_parcel_ledger(ws, source: str | os.PathLike | bytes, name: str | None
         raise LedgerError(f"{ledger.name}：除“{where['parcel_id']}”外没有可更新的列（"
                           f"{'、'.join(v[0] for f, v in PARCEL_LEDGER_HEADERS.items() if f != 'parcel_id')}）")
     _numbers(out, ("registered_mu",), where, factor, "parcels", report)
-    _texts(out, ("parcel_id", "status", "land_use"))
+    text_cells(out, ("parcel_id", "status", "land_use"))
     if "ready_date" in out.columns:
-        dates = {}
-        for row, v in out["ready_date"].items():
-            try:
-                dates[row] = parse_date(v)
-            except InputError as exc:
-                report.error("parcels", "BAD_DATE", f"“{where['ready_date']}”列：{exc}", row=row, field="ready_date")
-                dates[row] = None
-        out["ready_date"] = pd.to_datetime(pd.Series(dates, index=out.index, dtype=object))
+        out["ready_date"] = pd.to_datetime(parsed_cells(out["ready_date"], parse_date, report, "parcels", "BAD_DATE",
+                                                        f"“{where['ready_date']}”列"))
     ids = out["parcel_id"]
     for row in out.index[ids.isna()]:
         report.error("parcels", "MISSING_VALUE", f"“{where['parcel_id']}”为空", row=row, field="parcel_id")

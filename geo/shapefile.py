@@ -26,9 +26,9 @@ import shapely
 
 from .area import area_mu
 from .crs import describe
-from .errors import InputError, LayerFileError, ValidationError
-from .ledger import header_field, validated_by_row, zone_lookup
-from .parse import is_missing, parse_date, parse_number
+from .errors import LayerFileError, ValidationError
+from .ledger import header_field, parsed_cells, text_cells, validated_by_row, zone_lookup
+from .parse import parse_date, parse_number
 from .report import LoadReport
 from .units import MU_PER_HECTARE, m2_to_mu
 from .vocab import PARCEL_LAYER_FIELDS
@@ -283,28 +283,13 @@ def parcels_from_layer(layer: ParcelLayer, ws) -> tuple[gpd.GeoDataFrame, LoadRe
         frame = frame.to_crs(ws.crs)
     out = gpd.GeoDataFrame({f: frame[c] for f, c in where.items()}, geometry=frame.geometry.values, crs=ws.crs,
                            index=frame.index)
-    for name in ("parcel_id", "status", "land_use", "zone_id"):
-        if name in out.columns:
-            out[name] = out[name].map(lambda v: None if is_missing(v) else str(v).strip() or None)
+    text_cells(out, ("parcel_id", "status", "land_use", "zone_id"))
     if "ready_date" in out.columns:
-        dates = {}
-        for fid, v in out["ready_date"].items():
-            try:
-                dates[fid] = parse_date(v)
-            except InputError as exc:
-                report.error("parcels", "BAD_DATE", f"“{where['ready_date']}”字段：{exc}", row=fid, field="ready_date")
-                dates[fid] = None
-        out["ready_date"] = pd.to_datetime(pd.Series(dates, index=out.index, dtype=object))
+        out["ready_date"] = pd.to_datetime(parsed_cells(out["ready_date"], parse_date, report, "parcels", "BAD_DATE",
+                                                        f"“{where['ready_date']}”字段"))
     if "registered_mu" in out.columns:
-        numbers = {}
-        for fid, v in out["registered_mu"].items():
-            try:
-                numbers[fid] = parse_number(v)
-            except InputError as exc:
-                report.error("parcels", "BAD_NUMBER", f"“{where['registered_mu']}”字段：{exc}", row=fid,
-                             field="registered_mu")
-                numbers[fid] = None
-        registered = pd.Series(numbers, index=out.index, dtype=float)
+        registered = parsed_cells(out["registered_mu"], parse_number, report, "parcels", "BAD_NUMBER",
+                                  f"“{where['registered_mu']}”字段").astype(float)
         factor, unit = _area_factor(registered, area_mu(out.geometry, ws.center))
         if unit and unit != "亩":
             report.info("parcels", "AREA_UNIT", f"“{where['registered_mu']}”字段的数值约为图形面积的 "

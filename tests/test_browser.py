@@ -123,6 +123,16 @@ def upload(page, label: str, path: Path) -> None:
     widget.get_by_role("button", name=f"Remove {path.name}", exact=True).wait_for(timeout=30_000)
 
 
+def import_refused(page, button: str, message: str, row_column: str) -> list[list[str]]:
+    """Click ``button``, wait for the refusal ``message`` and return the cells of the error table under it."""
+    page.get_by_role("button", name=button).click()
+    page.get_by_text(re.compile(message)).first.wait_for(timeout=30_000)
+    grid = page.locator("[data-testid='stDataFrame']").filter(has_text=row_column).first
+    grid.wait_for(state="attached", timeout=30_000)
+    page.wait_for_timeout(500)
+    return [[c.text_content() for c in row.locator("td").all()] for row in grid.locator("tr").all()]
+
+
 def test_importing_a_ledger_on_the_data_page(session, sample_ws, tmp_path):
     """A planner uploads the bureau's Excel ledger: the project count grows by its rows, a bad ledger lists its
     Excel rows and changes nothing."""
@@ -139,12 +149,7 @@ def test_importing_a_ledger_on_the_data_page(session, sample_ws, tmp_path):
     good = tmp_path / "台账.xlsx"
     good.write_bytes(xlsx([[TITLE] + [None] * 7, HEADER, *GOOD]))
     upload(page, "招商项目台账", bad)
-    page.get_by_role("button", name="导入台账").click()
-    page.get_by_text(re.compile("台账 坏台账.xlsx 有 1 处错误，未导入")).first.wait_for(timeout=30_000)
-    grid = page.locator("[data-testid='stDataFrame']").filter(has_text="台账行号").first
-    grid.wait_for(state="attached", timeout=30_000)
-    page.wait_for_timeout(500)
-    cells = [[c.text_content() for c in row.locator("td").all()] for row in grid.locator("tr").all()]
+    cells = import_refused(page, "导入台账", "台账 坏台账.xlsx 有 1 处错误，未导入", "台账行号")
     assert [r[2:4] for r in cells if r] == [["2", "拟用地（亩）"]], cells           # Excel row 2, the 亩 column
     upload(page, "招商项目台账", good)
     page.get_by_role("button", name="导入台账").click()
@@ -170,12 +175,7 @@ def test_importing_a_shapefile_on_the_data_page(session, sample_ws, tmp_path):
     bad = write_shp(tmp_path / "bad", layer_of(sample_ws, YQ=["火星园区", None, None, None, None]), stem="坏图层")
     widget.locator("input[type='file']").set_input_files([str(p) for p in sorted(bad.parent.iterdir())])
     widget.get_by_role("button", name="Remove 坏图层.shp", exact=True).wait_for(timeout=30_000)
-    page.get_by_role("button", name="导入图层").click()
-    page.get_by_text(re.compile("坏图层.shp 有 1 处错误，未导入")).first.wait_for(timeout=30_000)
-    grid = page.locator("[data-testid='stDataFrame']").filter(has_text="要素 FID").first
-    grid.wait_for(state="attached", timeout=30_000)
-    page.wait_for_timeout(500)
-    cells = [[c.text_content() for c in row.locator("td").all()] for row in grid.locator("tr").all()]
+    cells = import_refused(page, "导入图层", "坏图层.shp 有 1 处错误，未导入", "要素 FID")
     assert [r[2] for r in cells if r] == ["0"], cells                             # FID 0, the bad park
     removes = widget.get_by_role("button", name=re.compile("^Remove "))
     while removes.count():                                   # each removal re-renders the list: take the first
