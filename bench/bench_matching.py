@@ -1,6 +1,6 @@
 """Benchmark of the matching engine on seeded counties (not part of the test suite).
 
-    .venv/bin/python bench/bench_matching.py [--sizes 1000:50,10000:500,100000:5000] [--repeat 3]
+    .venv/bin/python bench/bench_matching.py [--sizes 1000:50,10000:500,100000:5000] [--repeat 3] [--seeds 0,1,2,3]
 
 Prints a table of medians: workspace generation, fit (cold = first call, which solves the committed projects'
 placement; warm = later calls on the same workspace), match without and with the unlock search, MILP status and
@@ -34,8 +34,8 @@ def timed(f):
     return time.perf_counter() - t, out
 
 
-def bench(n_parcels: int, n_projects: int, repeat: int, with_unlocks: bool = True) -> dict:
-    t_gen, ws = timed(lambda: generate_workspace(parcels=n_parcels, projects=n_projects, seed=0))
+def bench(n_parcels: int, n_projects: int, repeat: int, with_unlocks: bool = True, seed: int = 0) -> dict:
+    t_gen, ws = timed(lambda: generate_workspace(parcels=n_parcels, projects=n_projects, seed=seed))
     t_cold, _ = timed(lambda: fit(PROSPECTS[0], ws))
     warm = [timed(lambda p=p: fit(p, ws))[0] for _ in range(repeat) for p in PROSPECTS]
     solves = [timed(lambda: match(ws, unlocks=False)) for _ in range(repeat)]
@@ -51,7 +51,7 @@ def bench(n_parcels: int, n_projects: int, repeat: int, with_unlocks: bool = Tru
         greedy = inst.greedy_value()
     finally:
         del os.environ["LANDGAP_CONFIG"]
-    return {"parcels": len(ws.parcels), "projects": len(ws.projects), "gen_s": t_gen, "fit_cold_s": t_cold,
+    return {"seed": seed, "parcels": len(ws.parcels), "projects": len(ws.projects), "gen_s": t_gen, "fit_cold_s": t_cold,
             "fit_warm_s": statistics.median(warm), "match_s": statistics.median(t for t, _ in solves),
             "match_unlocks_s": t_full, "unlocks": len(full.unlocks) if with_unlocks else "—", "status": result.status, "gap": result.gap,
             "placed": len(result.placed), "priority": result.placed_priority, "greedy": greedy,
@@ -63,17 +63,19 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="1000:50,10000:500,100000:5000")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--seeds", default="0", help="seeded counties to run each size on, e.g. 0,1,2,3")
     ap.add_argument("--unlocks-up-to", type=int, default=10_000, help="time match with unlocks up to this many parcels")
     args = ap.parse_args()
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}")
-    cols = ["parcels", "projects", "options", "gen_s", "fit_cold_s", "fit_warm_s", "match_s", "match_unlocks_s",
+    cols = ["seed", "parcels", "projects", "options", "gen_s", "fit_cold_s", "fit_warm_s", "match_s", "match_unlocks_s",
             "unlocks", "status", "gap", "placed", "priority", "greedy", "greedy_short"]
     print(" | ".join(cols))
     for size in args.sizes.split(","):
         n, k = (int(v) for v in size.split(":"))
-        r = bench(n, k, args.repeat if n <= 10_000 else 1, with_unlocks=n <= args.unlocks_up_to)
-        print(" | ".join(f"{r[c]:.3f}" if isinstance(r[c], float) else str(r[c]) for c in cols), flush=True)
+        for seed in map(int, args.seeds.split(",")):
+            r = bench(n, k, args.repeat if n <= 10_000 else 1, with_unlocks=n <= args.unlocks_up_to, seed=seed)
+            print(" | ".join(f"{r[c]:.3f}" if isinstance(r[c], float) else str(r[c]) for c in cols), flush=True)
 
 
 if __name__ == "__main__":

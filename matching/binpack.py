@@ -29,8 +29,9 @@ import numpy as np
 @dataclass
 class BinModel:
     """Bins (block trees) × date levels, and items (land projects) with the bins each may enter."""
-    cap: np.ndarray          # (bins, levels): free 亩 of the tree's blocks at each level (siblings summed)
-    weight: np.ndarray       # (items,): need × (1 + cut tolerance), 亩
+    cap: np.ndarray          # (bins, levels): free 亩 of the tree's blocks at each level (siblings summed), in the
+                             # items' unit: the engine divides it by (1 + cut tolerance) and gives bare needs
+    weight: np.ndarray       # (items,): need, 亩
     level: np.ndarray        # (items,): date level index (an item uses land of this level)
     value: np.ndarray        # (items,): priority (+ tie-break), the objective
     eligible: np.ndarray     # (items, bins) bool: the item fits a block of its level in the bin, in an admitting zone

@@ -351,8 +351,11 @@ class Instance:
         eligible &= biggest[:, self.li[items]].T >= weight[:, None] - 1e-9
         value = self.priority[items] + self.tb_scale * 0.999 * (_W_PREF + _W_SURPLUS + _W_READY)
         grid = setting("matching", "pack_grid_mu")
-        # whole cells, rounded up: every set the DP packs fits the real capacities (binpack rounds down)
-        model = BinModel(cap, np.ceil((weight + margin) / grid - 1e-9) * grid, self.li[items], value, eligible, grid)
+        # Σ need × (1 + tol) ≤ cap  ⟺  Σ need ≤ cap / (1 + tol): the tolerance goes on the capacity, so a whole-亩
+        # need is a whole number of cells (on the weight it made every 20 亩 need 21 cells, ~1 亩 lost per item).
+        # Needs are rounded up to whole cells: every set the DP packs fits the real capacities (binpack rounds down).
+        model = BinModel(cap / (1 + self.tol), np.ceil((self.need[items] + margin) / grid - 1e-9) * grid,
+                         self.li[items], value, eligible, grid)
         return model, bin_keys, free
 
     def _group_items(self, zones: set[str], locked: np.ndarray | None = None) -> np.ndarray:
