@@ -93,11 +93,14 @@ def read_ledger(source: str | os.PathLike | bytes, name: str | None = None,
         for i in range(min(_HEADER_SCAN_ROWS, len(raw))):
             fields = [header_field(h, headers) for h in raw.iloc[i]]
             if sum(f is not None for f in fields) >= 2 and any(f and f[0] == key for f in fields):
-                body = raw.iloc[i + 1:].copy()
-                names = [str(h).strip() if not is_missing(h) else f"列{k + 1}" for k, h in enumerate(raw.iloc[i])]
+                header, rows = _two_row_header(raw, i, fields, headers, key)
+                body = raw.iloc[i + rows:].copy()
+                names = [str(h).strip() if not is_missing(h) else f"列{k + 1}" for k, h in enumerate(header)]
                 body.columns = [h if h not in names[:k] else f"{h}（第{k + 1}列）" for k, h in enumerate(names)]
-                body.index = pd.RangeIndex(i + 2, i + 2 + len(body))       # Excel rows count from 1
+                body.index = pd.RangeIndex(i + rows + 1, i + rows + 1 + len(body))       # Excel rows count from 1
                 body = body[~body.apply(lambda r: all(is_missing(v) for v in r), axis=1)]
+                if rows == 2:
+                    notes.append(f"第 {i + 1}–{i + 2} 行为两行表头（合并单元格），按下一行的列名读取")
                 if sheet is not None and len(sheets) > 1:
                     notes.append(f"读取工作表“{sheet}”（第 {i + 1} 行为表头）")
                 return Ledger(name, body, sheet, notes)
@@ -105,7 +108,23 @@ def read_ledger(source: str | os.PathLike | bytes, name: str | None = None,
     raise LedgerError(f"{name}：前 {_HEADER_SCAN_ROWS} 行中找不到表头（至少要有“{headers[key][0]}”和另一列，如 {others}）")
 
 
+def _two_row_header(raw: pd.DataFrame, i: int, fields: list, headers: dict[str, tuple[str, ...]],
+                    key: str) -> tuple[list, int]:
+    """Row ``i``'s headers and how many rows the header takes. Bureaus often group columns under a merged cell
+    (用地情况 over 拟用地（亩） and 需厂房): then the row below has the key column empty (merged down from 项目名称) and
+    names fields of its own; each column takes the lower name where there is one."""
+    header = list(raw.iloc[i])
+    if i + 1 >= len(raw):
+        return header, 1
+    below = list(raw.iloc[i + 1])
+    at_key = next(k for k, f in enumerate(fields) if f and f[0] == key)
+    if not is_missing(below[at_key]) or not any(header_field(b, headers) for b in below if not is_missing(b)):
+        return header, 1
+    return [h if is_missing(b) else b for h, b in zip(header, below)], 2
+
+
 def zone_lookup(zones: pd.DataFrame):
+    """Park id from what a ledger writes: the id, the name, or a part of the name that only one park has."""
     ids = {str(z): str(z) for z in zones.index}
     names = {str(n): str(z) for z, n in zones["name"].items()}
 

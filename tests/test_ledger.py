@@ -69,6 +69,36 @@ def test_excel_ledger_with_title_units_names_and_a_total_row(sample_ws):
     assert any(i.code == "TOTAL_ROW" and i.row == 5 for i in report.issues)    # title row 1, header row 2
 
 
+def test_two_row_header_with_merged_cells(sample_ws):
+    """The layout bureaus use: 用地情况 merged over two columns, 项目名称 and 阶段 merged down over both header rows."""
+    import openpyxl
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["2026年招商引资项目台账"])
+    sheet.append(["序号", "项目名称", "产业", "投资情况", None, "用地情况", None, "阶段"])
+    sheet.append([None, None, None, "总投资（万元）", "固定资产投资（万元）", "拟用地（亩）", "需厂房（平方米）", None])
+    sheet.append([1, "两行表头项目", "纺织鞋服", 30000, 20000, 45, None, "已签约"])
+    sheet.append([2, "两行表头厂房项目", "纺织鞋服", 2000, 1500, None, 3000, "在谈"])
+    for cells in ("A2:A3", "B2:B3", "C2:C3", "D2:E2", "F2:G2", "H2:H3"):
+        sheet.merge_cells(cells)
+    buf = io.BytesIO()
+    book.save(buf)
+    new, counts, report = import_ledger(sample_ws, buf.getvalue(), "两行表头.xlsx")
+    assert counts["added"] == 2
+    got = new.projects.set_index("name")
+    assert got.at["两行表头项目", "land_mu"] == 45 and got.at["两行表头项目", "investment_yi"] == pytest.approx(3.0)
+    assert got.at["两行表头项目", "stage"] == "signed"
+    assert got.at["两行表头厂房项目", "floor_m2"] == 3000 and pd.isna(got.at["两行表头厂房项目", "land_mu"])
+    assert any("两行表头" in i.message for i in report.issues)
+    # a bad cell is named by its Excel row: the first data row is row 4
+    sheet["F4"] = "四十五"
+    buf = io.BytesIO()
+    book.save(buf)
+    with pytest.raises(ValidationError) as err:
+        import_ledger(sample_ws, buf.getvalue(), "两行表头.xlsx")
+    assert [(i.row, i.field) for i in err.value.report.errors] == [(4, "land_mu")]
+
+
 def test_hand_made_csv_with_a_short_title_row_and_a_repeated_header(sample_ws):
     text = ("2026年招商项目台账\n"
             "项目名称,产业,阶段,拟用地（亩）,备注,备注\n"
