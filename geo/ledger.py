@@ -205,11 +205,20 @@ def unit_factors(field_name: str) -> dict[str, float]:
     return units
 
 
+def _text(value) -> str | None:
+    if is_missing(value):
+        return None
+    if isinstance(value, float) and value.is_integer():     # a numeric id column with blanks reads as float
+        return str(int(value))
+    return str(value).strip()
+
+
 def text_cells(out: pd.DataFrame, fields) -> None:
-    """Text fields as stripped strings, empty cells (and 待定, 无, -) as None."""
+    """Text fields as stripped strings (a whole number as written: 1001, not 1001.0), empty cells (and 待定, 无,
+    -) as None."""
     for name in fields:
         if name in out.columns:
-            out[name] = out[name].map(lambda v: None if is_missing(v) else str(v).strip())
+            out[name] = out[name].map(_text)
 
 
 def parsed_cells(cells: pd.Series, parse, report: LoadReport, layer: str, code: str, where: str) -> pd.Series:

@@ -138,6 +138,24 @@ def test_zip_with_new_parcels_pinyin_fields_and_a_park_name(sample_ws, tmp_path)
     assert len(new.parcels) == len(sample_ws.parcels) + 1
 
 
+def test_numeric_ids_with_blanks_and_polygon_z(sample_ws, tmp_path):
+    """A numeric 地块编号 column with a blank reads as float: ids stay 1001, not 1001.0; a PolygonZ layer (from CAD)
+    is read flat, with a note."""
+    frame = layer_of(sample_ws, n=3)
+    frame["宗地号"] = [1001.0, None, 1003.0]
+    frame["geometry"] = shapely.force_3d(frame.geometry.values, 350.0)
+    path = write_shp(tmp_path, frame)
+    layer = read_parcel_layer(path)
+    assert not layer.frame.geometry.has_z.any() and any("Z" in n for n in layer.notes)
+    with pytest.raises(ValidationError) as err:
+        import_parcel_layer(sample_ws, path)
+    assert [(i.row, i.field) for i in err.value.report.errors] == [(1, "parcel_id")]    # the blank id, by FID
+    frame["宗地号"] = [1001.0, 1002.0, None]
+    frame = frame.iloc[:2]
+    new, counts, _ = import_parcel_layer(sample_ws, write_shp(tmp_path / "ok", frame))
+    assert counts["parcels_added"] == 2 and {"1001", "1002"} <= set(new.parcels.index)
+
+
 def test_replace_makes_the_file_the_whole_layer(sample_ws, tmp_path):
     path = write_shp(tmp_path, layer_of(sample_ws))
     new, counts, _ = import_parcel_layer(sample_ws, path, replace=True)
