@@ -185,6 +185,12 @@ def cmd_match(args) -> int:
                + "\n" + "\n".join(f"- {u['project_id']}：{u['detail']}" for u in d["unplaced"]) if unplaced else "")
             + ("\n\n解锁措施（已复核）：\n" + "\n".join(f"- {u['detail']}：{'、'.join(u['places'])}"
                                                    for u in d["unlocks"]) if d["unlocks"] else ""))
+    if args.sites_out:
+        from geo.workspace import write_atomic
+        from layers.export import sites_shapefile_zip
+        write_atomic(args.sites_out, sites_shapefile_zip(result, ws, args.sites_out.stem))
+        text += f"\n\n选址图层（Shapefile）已写入 {args.sites_out}"
+        d["sites_out"] = str(args.sites_out)
     _emit(args, d, text)
     return 0
 
@@ -241,6 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("match", cmd_match, "为全部待落地项目求最优选址，列出“有项目、无选址”、原因与解锁措施")
     p.add_argument("--as-of", type=_date, help="情景日期 YYYY-MM-DD：届时完成平整/拆迁的地块和建成的厂房计入")
     p.add_argument("--time-limit", type=_number, help="求解时间上限（秒），默认见 config [matching] time_limit_s")
+    p.add_argument("--sites-out", type=Path, help="另将选址方案写为 Shapefile 压缩包（.zip，GBK 编码），供 ArcGIS/QGIS 打开")
 
     p = command("brief", cmd_brief, "生成工业用地保障和“有项目、无选址”情况报告（Word，可选 PDF）")
     p.add_argument("--out", type=Path, required=True, help="输出 Word 文件（.docx）")

@@ -352,3 +352,21 @@ def import_parcel_layer(ws, source, name: str | None = None, encoding: str | Non
     counts = {"parcels_added": len(table) - updated, "parcels_updated": updated, "parcels_kept": len(kept),
               "zoned_by_location": zoned}
     return new, counts, report
+
+
+def shapefile_zip(frame: gpd.GeoDataFrame, stem: str, encoding: str = "GBK") -> bytes:
+    """``frame`` as a zipped Shapefile (.shp .shx .dbf .prj .cpg) for other GIS: GBK by default, which ArcGIS 10.x
+    and QGIS both read by the .cpg; field names must fit the DBF's 10 bytes in that encoding."""
+    long = [c for c in frame.columns.drop(frame.geometry.name) if len(str(c).encode(encoding)) > _DBF_NAME_BYTES]
+    if long:
+        raise ValueError(f"Shapefile 字段名超过 10 字节：{'、'.join(map(str, long))}")
+    buf = io.BytesIO()
+    with tempfile.TemporaryDirectory(prefix="landgap-shp-") as tmp:
+        path = Path(tmp, f"{stem}.shp")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pyogrio.write_dataframe(frame, path, encoding=encoding)
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for part in sorted(Path(tmp).iterdir()):
+                z.write(part, part.name)
+    return buf.getvalue()

@@ -297,6 +297,23 @@ def save_workspace(ws: Workspace, path: str | os.PathLike) -> Path:
     return path
 
 
+def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file beside it, fsynced and renamed: never half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
 def workspace_archive(gpkg: bytes, name: str, dem_path: Path | None) -> bytes:
     """A workspace to download: ``name``.gpkg and, when there is one, its DEM ``name``.dem.tif, in one zip (the
     hillshade basemap, slope and earthwork need the DEM; the .gpkg alone loses them)."""
@@ -334,10 +351,7 @@ def open_archive(data: bytes, name: str, folder: str | os.PathLike) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / (stem + ".gpkg")
         for info, out in [(gpkgs[0], target)] + [(d, folder / (stem + DEM_SUFFIX)) for d in dems[:1]]:
-            tmp = out.with_name(out.name + ".part")
-            with z.open(info) as src, open(tmp, "wb") as dst:
-                dst.write(src.read())
-            os.replace(tmp, out)
+            write_atomic(out, z.read(info))
         stale = folder / (stem + DEM_SUFFIX)
         if not dems and stale.exists():       # an earlier upload's DEM does not belong to this workspace
             stale.unlink()

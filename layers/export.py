@@ -1,9 +1,14 @@
-"""Downloads: the current map as one standalone offline HTML file, and tables as Excel with Chinese headers."""
+"""Downloads: the current map as one standalone offline HTML file, tables as Excel with Chinese headers, and the
+placed sites as a layer for other GIS."""
 from __future__ import annotations
 
 import io
 
+import geopandas as gpd
 import pandas as pd
+import shapely
+
+from geo.shapefile import shapefile_zip
 
 from . import assets, basemaps
 
@@ -31,3 +36,39 @@ def excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
                 width = max([len(str(header)) * 2] + [len(str(c.value or "")) for c in col[1:50]])
                 ws.column_dimensions[col[0].column_letter].width = min(max(10, width + 2), 60)
     return buf.getvalue()
+
+
+SITE_FIELDS: dict[str, str] = {"project_id": "项目编号", "name": "项目名称", "zone_id": "园区", "parcel_ids": "地块编号",
+                               "need_mu": "需用地亩", "site_mu": "选址亩", "ready_date": "可供日期", "priority": "优先级"}
+"""The sites layer's fields and their Chinese names (each ≤ 10 bytes in GBK, for a Shapefile's DBF)."""
+_DBF_TEXT_BYTES = 254
+
+
+def _fit_dbf(text: str) -> str:
+    """A DBF text cell holds 254 bytes: a long parcel list ends with 等."""
+    if len(text.encode("gbk", "replace")) <= _DBF_TEXT_BYTES:
+        return text
+    while len((text + "等").encode("gbk", "replace")) > _DBF_TEXT_BYTES:
+        text = text[:-1]
+    return text.rstrip(";") + "等"
+
+
+def sites_frame(result, ws) -> gpd.GeoDataFrame:
+    """The land sites of a match (选址方案) in the workspace CRS, one row per placed land project, fields named as
+    ``SITE_FIELDS`` (factory placements have no site of their own: they are in the Excel tables)."""
+    land = [p for p in result.placed if p.kind == "land" and p.site_wkt]
+    rows = {SITE_FIELDS["project_id"]: [p.project_id for p in land],
+            SITE_FIELDS["name"]: [p.name for p in land],
+            SITE_FIELDS["zone_id"]: [p.zone_id for p in land],
+            SITE_FIELDS["parcel_ids"]: [_fit_dbf(";".join(p.parcel_ids)) for p in land],
+            SITE_FIELDS["need_mu"]: [round(float(p.need_mu), 2) if p.need_mu is not None else None for p in land],
+            SITE_FIELDS["site_mu"]: [round(float(p.site_mu), 2) if p.site_mu is not None else None for p in land],
+            SITE_FIELDS["ready_date"]: [pd.Timestamp(p.ready_date) if p.ready_date is not None else pd.NaT
+                                        for p in land],
+            SITE_FIELDS["priority"]: [float(p.priority) for p in land]}
+    return gpd.GeoDataFrame(rows, geometry=shapely.from_wkt([p.site_wkt for p in land]), crs=ws.crs)
+
+
+def sites_shapefile_zip(result, ws, stem: str = "选址方案") -> bytes:
+    """The match's land sites as a zipped GBK Shapefile (``sites_frame``)."""
+    return shapefile_zip(sites_frame(result, ws), stem)

@@ -5,7 +5,7 @@ import streamlit as st
 
 import matching
 from geo.vocab import GAP_ZONE_LABELS
-from layers import build, tables
+from layers import build, export, tables
 from pages import common
 
 ws, key = common.require_workspace()
@@ -63,6 +63,8 @@ def make_map(filters: common.Filters = f, fetch: bool = True):
     return build.finish(m, draw=True)
 
 
+
+
 st.subheader("选址分布")
 common.map_with_details(ws, key, f, make_map(), "map_gap", "红色为已安排的选址，橙色虚线为建议优先平整/拆迁的地块。")
 
@@ -81,9 +83,14 @@ else:
 st.subheader(f"已安排项目（{len(placed)} 个）")
 st.dataframe(placed, hide_index=True, width="stretch")
 
-c1, c2 = st.columns(2)
+c1, c2, c3 = st.columns(3)
 with c1:
     common.excel_download("下载全部表格（Excel）", {"无选址项目": unplaced, "各园区缺口": zone_gap, "建议措施": unlocks,
                                             "已安排项目": placed}, "缺口分析")
 with c2:
     common.map_download(lambda: make_map(common.offline_filters(f, ws), fetch=False), "缺口分析地图")
+with c3:
+    st.download_button("下载选址图层（Shapefile，.zip）", lambda: export.sites_shapefile_zip(res_a, ws), "选址方案.zip",
+                       "application/zip", on_click="ignore",
+                       help="已安排用地项目的选址范围（GBK 编码，字段：项目编号、项目名称、园区、地块编号、需用地亩、选址亩、"
+                            "可供日期、优先级），可在 ArcGIS/QGIS 中打开")

@@ -27,6 +27,19 @@ def test_match_json(sample_path, capsys):
     assert not {"P-RJB-01", "P-TX-01"} & {u["project_id"] for u in json.loads(out2)["unplaced"]}
 
 
+def test_match_writes_the_sites_layer(sample_path, capsys, tmp_path):
+    import pyogrio
+    out_zip = tmp_path / "选址" / "方案.zip"
+    code, out, _ = run(capsys, "match", "--workspace", sample_path, "--json", "--sites-out", out_zip)
+    d = json.loads(out)
+    assert code == 0 and d["sites_out"] == str(out_zip)
+    back = pyogrio.read_dataframe(f"/vsizip/{out_zip}/方案.shp")
+    land = {p["project_id"]: p for p in d["placed"] if p["kind"] == "land"}
+    assert set(back["项目编号"]) == set(land)
+    assert all(abs(r["选址亩"] - land[r["项目编号"]]["site_mu"]) <= 0.06 for _, r in back.iterrows())
+    assert [p.name for p in out_zip.parent.iterdir()] == ["方案.zip"]          # no temporary file left behind
+
+
 def test_match_and_fit_tables_are_chinese(sample_path, capsys):
     _, out, _ = run(capsys, "match", "--workspace", sample_path)
     assert "全县合计" in out and "储备地块未按期就绪" in out and "解锁措施" in out

@@ -7,7 +7,7 @@ import json
 import shutil
 import warnings
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import geopandas as gpd
 import pandas as pd
@@ -228,3 +228,31 @@ def test_cli_import_parcel_layer(sample_path, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "火星园区" in out and "要素 FID" in out
     assert work.read_bytes() == before                        # nothing written
+
+
+def test_sites_download_opens_in_other_gis_with_areas_and_chinese_fields(sample_ws, tmp_path):
+    """The 选址方案 download: a GBK Shapefile whose sites have the engine's areas (checked against pyproj.Geod) and
+    Chinese field names and values that read back intact."""
+    from pyproj import Geod
+
+    import matching
+    from layers.export import SITE_FIELDS, sites_shapefile_zip
+    result = matching.match(sample_ws, unlocks=False)
+    land = {p.project_id: p for p in result.placed if p.kind == "land"}
+    assert len(land) >= 10
+    data = sites_shapefile_zip(result, sample_ws)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert sorted(PurePath(n).suffix for n in z.namelist()) == [".cpg", ".dbf", ".prj", ".shp", ".shx"]
+        z.extractall(tmp_path)
+        assert z.read("选址方案.cpg").decode().strip().upper() in ("GBK", "CP936", "936")
+    back = pyogrio.read_dataframe(tmp_path / "选址方案.shp")
+    assert list(back.columns[:-1]) == list(SITE_FIELDS.values())
+    assert set(back["项目编号"]) == set(land) and len(back) == len(land)
+    geod = Geod(ellps="GRS80")
+    lonlat = back.to_crs(4490)
+    for (_, row), geom in zip(back.iterrows(), lonlat.geometry):
+        p = land[row["项目编号"]]
+        assert row["项目名称"] == p.name and row["园区"] == p.zone_id
+        assert row["选址亩"] == pytest.approx(p.site_mu, abs=0.01)
+        assert m2_to_mu(abs(geod.geometry_area_perimeter(geom)[0])) == pytest.approx(p.site_mu, rel=2e-3)
+        assert row["选址亩"] >= row["需用地亩"] - 1e-6
