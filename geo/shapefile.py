@@ -231,17 +231,16 @@ def read_parcel_layer(source, name: str | None = None, encoding: str | None = No
     kinds = set(frame.geometry.dropna().geom_type)
     if kinds - {"Polygon", "MultiPolygon"}:
         raise LayerFileError(f"{stem}.shp 是{'、'.join(sorted(kinds))}图层：地块图层应为面（Polygon）")
+    notes = [note] if note else []
     if frame.geometry.has_z.any():                                 # PolygonZ from CAD conversions: areas are planar
         frame = frame.set_geometry(shapely.force_2d(frame.geometry.values))
-        notes = [f"{stem}.shp 含高程（Z）坐标，已去掉 Z 值按平面读取"]
-    else:
-        notes = []
+        notes.append(f"{stem}.shp 含高程（Z）坐标，已去掉 Z 值按平面读取")
     columns: dict[str, str] = {}
     for column in frame.columns.drop(frame.geometry.name):
         got = _field_for(str(column), codec)
         if got and got not in columns:
             columns[got] = column
-    return ParcelLayer(f"{stem}.shp", frame, columns, codec, ([note] if note else []) + notes)
+    return ParcelLayer(f"{stem}.shp", frame, columns, codec, notes)
 
 
 def _area_factor(registered: pd.Series, area_mu: pd.Series) -> tuple[float, str | None]:
