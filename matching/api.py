@@ -143,14 +143,17 @@ def gap_summary(inst: Instance, placements: list[Placement], unplaced) -> list[d
 
 # ------------------------------------------------------------------------------------------------- fit
 
-def _committed(ws, scenario: Scenario | None) -> tuple[Taken, list[Placement]]:
-    """Land and factory space the committed (signed/started) projects get in match — cached per scenario."""
+def _committed(ws, scenario: Scenario | None, progress=None) -> tuple[Taken, list[Placement]]:
+    """Land and factory space the committed (signed/started) projects get in match — cached per scenario.
+    ``progress(fraction, message)`` follows the placement when it is not cached yet (a minute at 100k parcels)."""
     cache = ws.__dict__.setdefault("_matching_cache", {})
     key = ("committed", (scenario or Scenario()).key())
     if key not in cache:
         stages = set(setting("matching", "committed_stages"))
+        if progress:
+            progress(0.0, "首次检查：先安排已签约、已开工项目的选址")
         _, pls, _ = _solve(ws, scenario, None, projects=lambda w: w.projects[w.projects["stage"].isin(stages)],
-                           prove=False)
+                           progress=progress, prove=False)
         floor: dict[str, float] = {}
         for pl in pls:
             if pl.kind == "factory":
@@ -166,17 +169,19 @@ def _prospect_frame(pr: Prospect) -> pd.DataFrame:
                          "needed_by": [pd.Timestamp(pr.by) if pr.by else pd.NaT]}, index=["__prospect__"])
 
 
-def fit(prospect: Prospect, ws, scenario: Scenario | None = None, all_free_land: bool = False) -> FitResult:
+def fit(prospect: Prospect, ws, scenario: Scenario | None = None, all_free_land: bool = False,
+        progress=None) -> FitResult:
     """Every candidate site for a prospective project (意向项目), best first; or why none and what would unblock it.
 
     By default the prospect competes only for land the committed projects (signed/started) do not get in match;
     ``all_free_land=True`` checks against all free land. Candidates: standard factories first (policy), then one
-    carved site per block, ranked by least surplus, earliest ready date, zone and block.
+    carved site per block, ranked by least surplus, earliest ready date, zone and block. ``progress(fraction,
+    message)`` is called while the committed projects are first placed (for a UI progress bar).
     """
     if prospect.zone_id is not None and prospect.zone_id not in ws.zones.index:
         raise InputError(f"园区编号“{prospect.zone_id}”不存在；现有园区："
                          f"{', '.join(f'{z}（{n}）' for z, n in ws.zones['name'].items())}")
-    taken, committed = (Taken(), []) if all_free_land else _committed(ws, scenario)
+    taken, committed = (Taken(), []) if all_free_land else _committed(ws, scenario, progress)
     ws2 = apply_scenario(ws, scenario)
     inst = Instance(ws2, _prospect_frame(prospect), scenario.as_of if scenario else None, taken,
                     only_zone=prospect.zone_id)

@@ -270,15 +270,26 @@ def scenario_controls(prefix: str, label: str):
                              justified_land_need=justified)
 
 
+def with_progress(run, text: str | None = None):
+    """``run(progress)`` with a progress bar that shows what the engine reports (none when it reports nothing, e.g.
+    a cached placement), removed when done."""
+    bar = st.empty()
+    if text:
+        bar.progress(0.0, text=text)
+    try:
+        return run(lambda f, msg: bar.progress(min(max(f, 0.0), 1.0), text=msg))
+    finally:
+        bar.empty()
+
+
 def run_match(ws, key: str, scenario):
     """matching.match with a progress bar the first time; the cached MatchResult afterwards."""
     import matching
     store = _results()
     cache_key = (key, scenario.key())
     if cache_key not in store:
-        bar = st.progress(0.0, text=f"正在匹配：{scenario.describe()}")
-        result = matching.match(ws, scenario, progress=lambda f, msg: bar.progress(min(max(f, 0.0), 1.0), text=msg))
-        bar.empty()
+        result = with_progress(lambda progress: matching.match(ws, scenario, progress=progress),
+                               f"正在匹配：{scenario.describe()}")
         if len(store) >= 16:
             store.pop(next(iter(store)))
         store[cache_key] = result

@@ -39,7 +39,9 @@ if submitted:
                                      floor_m2=amount if not kind.startswith("用地") else None,
                                      zone_id=None if zone == common.ALL else zone, by=by if use_by else None,
                                      investment_yi=investment, name=name)
-        st.session_state["fit_result"] = (key, prospect, matching.fit(prospect, ws, all_free_land=all_free).to_dict())
+        result = common.with_progress(lambda progress: matching.fit(prospect, ws, all_free_land=all_free,
+                                                                    progress=progress))
+        st.session_state["fit_result"] = (key, prospect, result.to_dict())
     except LandGapError as exc:
         st.error(str(exc))
 

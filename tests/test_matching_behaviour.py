@@ -245,6 +245,19 @@ def test_fit_competes_only_for_land_committed_projects_leave():
     assert free.fits and free.candidates[0].area_mu >= 30
 
 
+def test_fit_reports_progress_while_it_first_places_committed_projects():
+    ws = make_ws([("A", "纺织鞋服", [(("mu", 50), "available", None)])],
+                 [{"project_id": "P-SIGNED", "land_mu": 40, "stage": "signed", "name": "已签约项目"}])
+    p = Prospect(industry="纺织鞋服", need_mu=30)
+    calls = []
+    first = fit(p, ws, progress=lambda f, msg: calls.append((f, msg)))
+    assert calls and calls[0] == (0.0, "首次检查：先安排已签约、已开工项目的选址")
+    assert all(0.0 <= f <= 1.0 for f, _ in calls)
+    calls.clear()
+    again = fit(p, ws, progress=lambda f, msg: calls.append((f, msg)))
+    assert calls == [] and again.to_dict() == first.to_dict()          # cached: nothing to wait for, same answer
+
+
 def test_fit_factory_candidates_first():
     ws = make_ws([("A", "纺织鞋服", [(("mu", 50), "available", None)])], [],
                  [{"factory_id": "F1", "zone_id": "A", "vacant_m2": 8000.0, "status": "built"}])
