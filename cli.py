@@ -48,6 +48,20 @@ def _emit(args, payload: dict, text: str) -> None:
     print(json.dumps(payload, ensure_ascii=False, indent=2, default=str) if args.json else text)
 
 
+def _with_progress(run):
+    """``run(progress)`` with a progress line on stderr for long solves when a person is watching (stderr a
+    terminal), cleared when done; pipes and --json output stay clean."""
+    if not sys.stderr.isatty():
+        return run(None)
+
+    def report(fraction: float, message: str) -> None:
+        print(f"\r[{fraction:4.0%}] {message}\033[K", end="", file=sys.stderr, flush=True)
+    try:
+        return run(report)
+    finally:
+        print("\r\033[K", end="", file=sys.stderr, flush=True)
+
+
 # ------------------------------------------------------------------------------------------------ commands
 
 def cmd_seed(args) -> int:
@@ -152,7 +166,8 @@ def cmd_fit(args) -> int:
     ws = _workspace(args)
     prospect = matching.Prospect(industry=args.industry, need_mu=args.need_mu, floor_m2=args.floor_m2,
                                  zone_id=args.zone, by=args.by, investment_yi=args.investment_yi)
-    result = matching.fit(prospect, ws, all_free_land=args.all_free_land)
+    result = _with_progress(lambda progress: matching.fit(prospect, ws, all_free_land=args.all_free_land,
+                                                          progress=progress))
     d = result.to_dict()
     if result.fits:
         rows = [dict(c, parcel_ids=c["parcel_ids"] or c["factory_id"]) for c in d["candidates"]]
@@ -171,7 +186,8 @@ def cmd_match(args) -> int:
     import matching
     ws = _workspace(args)
     scenario = matching.Scenario(as_of=args.as_of) if args.as_of else None
-    result = matching.match(ws, scenario, time_limit=args.time_limit)
+    result = _with_progress(lambda progress: matching.match(ws, scenario, time_limit=args.time_limit,
+                                                            progress=progress))
     d = result.to_dict()
     status = "最优" if d["status"] == "optimal" else f"可行解（距最优不超过 {d['gap']:.2%}）"
     unplaced = [dict(u, reason=matching.REASONS[u["reason"]]) for u in d["unplaced"]]
