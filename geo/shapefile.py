@@ -172,6 +172,8 @@ def detect_encoding(dbf: bytes, cpg: bytes | None = None, forced: str | None = N
         except LookupError as exc:
             raise LayerFileError(f"无法识别指定的编码“{forced}”（可用 GBK、UTF-8 等）") from exc
         return codec, f"按指定编码 {forced} 读取属性" + ("（未使用 .cpg）" if cpg else "")
+    names, columns = _dbf_text(dbf)
+    texts = [(name.ljust(_DBF_NAME_BYTES), _DBF_NAME_BYTES) for name in names] + columns
     if cpg is not None:
         page = cpg.decode("ascii", "replace").strip().upper()
         codec = _CPG_CODECS.get(page)
@@ -181,11 +183,13 @@ def detect_encoding(dbf: bytes, cpg: bytes | None = None, forced: str | None = N
                 codec = page
             except LookupError as exc:
                 raise LayerFileError(f".cpg 文件中的编码“{page}”无法识别：请指定编码（如 GBK）") from exc
-        return codec, None
+        if all(_decodes(data, codec, width) for data, width in texts):
+            return codec, None
+        if all(_decodes(data, "GB18030", width) for data, width in texts):   # a tool wrote UTF-8 over GBK text
+            return "GB18030", f".cpg 写的是 {page}，但属性不是该编码；按内容判定为 GBK（GB18030）读取"
+        raise LayerFileError(f".cpg 写的是 {page}，但属性不是该编码，也不是 GBK：请指定编码重新导入")
     if len(dbf) > 29 and dbf[29] in _LDID_CODECS:
         return _LDID_CODECS[dbf[29]], "无 .cpg，按 DBF 文件头的语言标识（代码页 936）以 GBK 读取属性"
-    names, columns = _dbf_text(dbf)
-    texts = [(name.ljust(_DBF_NAME_BYTES), _DBF_NAME_BYTES) for name in names] + columns
     if all(data.isascii() for data, _ in texts):
         return "UTF-8", None
     if all(_decodes(data, "UTF-8", width) for data, width in texts):

@@ -95,6 +95,14 @@ def test_forced_encoding_overrides_the_cpg(sample_ws, tmp_path):
         read_parcel_layer(path, encoding="klingon")
 
 
+def test_a_cpg_that_lies_is_caught(sample_ws, tmp_path):
+    path = write_shp(tmp_path, layer_of(sample_ws), encoding="GBK")
+    path.with_suffix(".cpg").write_text("UTF-8")            # a tool's default over GBK text
+    layer = read_parcel_layer(path)
+    assert list(layer.frame["供地状态"]) == STATUS
+    assert layer.notes == [".cpg 写的是 UTF-8，但属性不是该编码；按内容判定为 GBK（GB18030）读取"]
+
+
 def test_detect_encoding_language_byte_and_undecodable_text():
     dbf = bytearray(64)
     dbf[29] = 0x4D
