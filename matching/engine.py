@@ -62,7 +62,7 @@ class Instance:
         self.li = np.array([self.model.level_index(lv) for lv in self.level], dtype=np.int64)
         self.admit = {ind: admitting_zones(ws.zones, ind) for ind in set(self.industry)}
         self.tol = setting("matching", "cut_tolerance")
-        self._carved: dict[tuple, list | None] = {}      # (root block, (project, block) pairs) → sites (None: cannot)
+        self._carved: dict[tuple, list | None] = {}      # (root block, options) → sites (None: cannot carve)
         self._taken_tree = None
         self._build()
 
@@ -599,51 +599,46 @@ class Instance:
         return dropped
 
     def _carve_block(self, root: int, cols: np.ndarray):
-        """The sites of options ``cols`` in top-level block ``root`` (in the land not already taken) as (option,
-        site) pairs, or None when they cannot all be carved."""
-        sites = self._carve_pairs(root, self.col_p[cols], self.col_res[cols])
-        return None if sites is None else [(int(cols[i]), site) for i, site in sites]
+        """The sites of options ``cols`` in top-level block ``root`` (in the land not already taken), or None when
+        they cannot all be carved. Remembered per (root, options): the repair re-carves only the failed blocks."""
+        key = (root, tuple(np.sort(cols).tolist()))
+        if key in self._carved:
+            return self._carved[key]
+        free = self.model.geometry(root)
+        if self.taken.sites:
+            if self._taken_tree is None:
+                self._taken_tree = shapely.STRtree(np.array(self.taken.sites, dtype=object))
+            hit = self._taken_tree.query(free, predicate="intersects")
+            if len(hit):
+                taken = self._taken_tree.geometries[hit]
+                free = polygonal(shapely.difference(free, shapely.union_all(taken), grid_size=GRID_M))
+        sites = None
+        for order in ("desc", "asc"):
+            sites = self._carve_root(free, cols, order)
+            if sites is not None:
+                break
+        self._carved[key] = sites
+        return sites
 
-    def _carve_pairs(self, root: int, p: np.ndarray, keys: np.ndarray):
-        """The sites of projects ``p`` on blocks ``keys`` (inside top-level block ``root``) as (index into ``p``,
-        site) pairs, or None when they cannot all be carved. Remembered per (root, pairs): the repair re-carves only
-        the failed blocks, and the polish can check a packing before it is kept."""
-        order = np.lexsort((keys, p))
-        memo = (root, tuple(zip(p[order].tolist(), keys[order].tolist())))
-        if memo not in self._carved:
-            free = self.model.geometry(root)
-            if self.taken.sites:
-                if self._taken_tree is None:
-                    self._taken_tree = shapely.STRtree(np.array(self.taken.sites, dtype=object))
-                hit = self._taken_tree.query(free, predicate="intersects")
-                if len(hit):
-                    taken = self._taken_tree.geometries[hit]
-                    free = polygonal(shapely.difference(free, shapely.union_all(taken), grid_size=GRID_M))
-            sites = None
-            for how in ("desc", "asc"):
-                sites = self._carve_root(free, p[order], keys[order], how)
-                if sites is not None:
-                    break
-            self._carved[memo] = None if sites is None else [(int(order[i]), site) for i, site in sites]
-        return self._carved[memo]
-
-    def _carve_root(self, free, p: np.ndarray, keys: np.ndarray, order: str):
-        """Carve the sites of projects ``p`` on blocks ``keys`` of one root block, as (index, site) pairs: earliest
-        level first (they may only use land ready earliest), then by need (largest first, or smallest first as a
-        second try), then id. Each site takes the first cut that works; when a later site then cannot be cut, the
-        earlier sites' other cuts are searched, depth first, up to ``carve_search_cuts`` cuts per block."""
+    def _carve_root(self, free, cols: np.ndarray, order: str):
+        """Carve the sites of one root block: earliest level first (they may only use land ready earliest), then
+        by need (largest first, or smallest first as a second try), then id. Each site takes the first cut that
+        works; when a later site then cannot be cut, the earlier sites' other cuts are searched, depth first, up
+        to ``carve_search_cuts`` cuts per block."""
         m = self.model
+        p = self.col_p[cols]
         sign = -1 if order == "desc" else 1
         seq = np.lexsort((self.pid[p], sign * self.need[p], self.li[p]))
         steps = []
         for k, i in enumerate(seq):
-            key = int(keys[i])
+            c = int(cols[i])
+            key = int(self.col_res[c])
             scale = float(m.blocks.at[key, "scale"])
             rules = CarveRules.from_config(scale)
             if k < len(seq) - 1:   # the split window (whole piece up to +2 %) only for the last site of a block
                 rules = CarveRules(0.0, rules.cut_tolerance, rules.sliver_m2, rules.sliver_width_m)
             top = int(self.li[p[i]]) == self.top_level
-            steps.append((int(i), None if top else m.geometry(key), self.need[p[i]] * M2_PER_MU / scale, rules))
+            steps.append((c, None if top else m.geometry(key), self.need[p[i]] * M2_PER_MU / scale, rules))
         need_after = np.r_[np.cumsum([s[2] for s in steps][::-1])[::-1], 0.0]
         budget = [max(len(steps), int(setting("matching", "carve_search_cuts")))]
 
@@ -652,14 +647,14 @@ class Instance:
                 return []
             if shapely.area(free) < need_after[k]:
                 return None
-            i, level_geom, need_m2, rules = steps[k]
+            c, level_geom, need_m2, rules = steps[k]
             region = free if level_geom is None else polygonal(
                 shapely.intersection(free, level_geom, grid_size=GRID_M))
             for site, _ in carve_options(region, need_m2, rules, within=None if level_geom is None else free):
                 budget[0] -= 1
                 rest = search(k + 1, polygonal(shapely.difference(free, site, grid_size=GRID_M)))
                 if rest is not None:
-                    return [(i, site)] + rest
+                    return [(c, site)] + rest
                 if budget[0] <= 0:
                     return None
             return None
