@@ -119,7 +119,7 @@ def cmd_brief(args) -> int:
     return 0
 
 
-def _import_ledger(args, apply, source: Path | None = None, row_label: str = "台账行号") -> int:
+def _import_into_workspace(args, apply, source: Path | None = None, row_label: str = "台账行号") -> int:
     """Apply a ledger (or ``source``, a layer file) with ``apply``(workspace, path) → (workspace, counts, report);
     write back atomically. Errors are listed by ``row_label`` (the ledger's Excel row, a Shapefile's FID)."""
     source = source or args.ledger
@@ -147,17 +147,17 @@ def _import_ledger(args, apply, source: Path | None = None, row_label: str = "�
 
 def cmd_import_projects(args) -> int:
     from geo.ledger import import_ledger
-    return _import_ledger(args, lambda ws, f: import_ledger(ws, f, replace=args.replace))
+    return _import_into_workspace(args, lambda ws, f: import_ledger(ws, f, replace=args.replace))
 
 
 def cmd_import_parcels(args) -> int:
     from geo.ledger import import_parcel_ledger
-    return _import_ledger(args, import_parcel_ledger)
+    return _import_into_workspace(args, import_parcel_ledger)
 
 
 def cmd_import_parcel_layer(args) -> int:
     from geo.shapefile import import_parcel_layer
-    return _import_ledger(args, lambda ws, f: import_parcel_layer(ws, f, encoding=args.encoding, replace=args.replace),
+    return _import_into_workspace(args, lambda ws, f: import_parcel_layer(ws, f, encoding=args.encoding, replace=args.replace),
                           args.layer, "要素 FID")
 
 

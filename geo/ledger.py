@@ -167,21 +167,17 @@ def _numbers(out: pd.DataFrame, fields: tuple[str, ...], where: dict[str, str], 
     for name in fields:
         if name not in out.columns:
             continue
-        values = {}
         usd = "美元" in where[name] or out[name].astype(str).str.contains("美元").any()
         if usd:
             report.info(layer, "EXCHANGE_RATE", f"“{where[name]}”列的美元金额按 1 美元 = "
                         f"{setting('ledger', 'cny_per_usd')} 元人民币折算（config [ledger] cny_per_usd）", field=name)
-        for row, v in out[name].items():
-            try:
-                n = parse_number(v)
-                if n is not None and (n < 0 or (n == 0 and name != "investment_yi")):
-                    raise InputError(f"应为正数（现为 {v}）")
-                values[row] = None if n is None else n * _cell_factor(v, name, factor[name])
-            except InputError as exc:
-                report.error(layer, "BAD_NUMBER", f"“{where[name]}”列：{exc}", row=row, field=name)
-                values[row] = None
-        out[name] = pd.Series(values, index=out.index, dtype=float)
+
+        def parse(v, name=name):
+            n = parse_number(v)
+            if n is not None and (n < 0 or (n == 0 and name != "investment_yi")):
+                raise InputError(f"应为正数（现为 {v}）")
+            return None if n is None else n * _cell_factor(v, name, factor[name])
+        out[name] = parsed_cells(out[name], parse, report, layer, "BAD_NUMBER", f"“{where[name]}”列").astype(float)
 
 
 def _cell_factor(value, field_name: str, header_factor: float) -> float:
@@ -236,8 +232,9 @@ def parsed_cells(cells: pd.Series, parse, report: LoadReport, layer: str, code: 
 
 def validated_by_row(report: LoadReport, layer: str, validate, excel_row: dict):
     """``validate``() (a Workspace.with_… call), its issues added to ``report`` by the source's own row (a ledger's
-    Excel row, a Shapefile's FID): ``excel_row`` maps the layer's row numbers (and None, for layer-wide issues, where they belong to the ledger) to
-    Excel rows; other rows and cells already reported are left out. The new workspace, or None on errors."""
+    Excel row, a Shapefile's FID): ``excel_row`` maps the layer's row numbers (and None, for layer-wide issues,
+    where they belong to the source) to those rows; other rows and cells already reported are left out. The new
+    workspace, or None on errors."""
     seen = {(i.row, i.field) for i in report.errors}
     try:
         return validate()
