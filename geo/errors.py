@@ -33,3 +33,7 @@ class LedgerError(LandGapError, ValueError):
 class LayerFileError(LandGapError, ValueError):
     """A GIS layer file from elsewhere (Shapefile) cannot be used: parts missing (.shx/.dbf/.prj), an encoding it
     cannot decode, no polygons, or a required field missing. Bad features are a ValidationError instead."""
+
+
+class ConfigError(LandGapError, ValueError):
+    """The configuration (config/landgap.toml or $LANDGAP_CONFIG) lacks a key or holds an unusable value."""

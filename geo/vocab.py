@@ -113,3 +113,16 @@ PARCEL_LAYER_FIELDS: dict[str, tuple[str, ...]] = {
 pinyin initials of 国土 data (DKBH 地块编号, ZDDM 宗地代码, GDZT 供地状态, DLMC 地类名称, MJ 面积 …). A DBF name is
 cut at 10 bytes (预计可供时间 → 预计可供时 in GBK); ``geo.shapefile`` matches such a cut name too."""
 LEDGER_TOTAL_ROWS: tuple[str, ...] = ("合计", "小计", "总计")
+
+
+# ================================================================================================ label catalogue
+# Every user-facing label lives below, one spelling per field, looked up by key. Sections by who uses them most;
+# a label used in several places is defined once, in the first section that needs it, and imported elsewhere.
+
+# ------------------------------------------------------------------------------------------------ matching results
+
+# ------------------------------------------------------------------------------------------------ briefing
+
+# ------------------------------------------------------------------------------------------------ data import, validation
+
+# ------------------------------------------------------------------------------------------------ app pages, CLI

@@ -1,0 +1,154 @@
+"""Settings: the configuration as frozen, typed values, loaded once at the edge (CLI, app) and passed down.
+
+``load_settings()`` reads config/landgap.toml merged with the file named by $LANDGAP_CONFIG (``geo.config``);
+library code takes a ``Settings`` (or the part it needs) as an argument and never reads the config itself.
+``Settings.default()`` is the same load, for callers (tests, scripts, benchmarks) at the edge.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from .config import get_config
+from .errors import ConfigError
+
+
+def _frozen_map(d: Mapping | None) -> Mapping:
+    return MappingProxyType(dict(d or {}))
+
+
+@dataclass(frozen=True)
+class ValidationSettings:
+    registered_mu_tolerance: float
+    overlap_min_mu: float
+    outside_zone_fraction: float
+
+
+@dataclass(frozen=True)
+class BlockSettings:
+    touch_gap_m: float
+    min_shared_edge_m: float
+
+
+@dataclass(frozen=True)
+class MatchingSettings:
+    """[matching] of config/landgap.toml; every field is documented there."""
+    stage_priority: Mapping[str, float]
+    split_surplus: float
+    sliver_mu: float
+    sliver_width_m: float
+    time_limit_s: float
+    cut_tolerance: float
+    committed_stages: tuple[str, ...]
+    fit_candidates: int
+    max_unlocks: int
+    columns_per_project: int
+    columns_spread_share: float
+    priority_resolution: float
+    polish_min_zone_gap: float
+    pack_margin_mu: float
+    pack_grid_mu: float
+    carve_search_cuts: int
+    repair_rounds: int
+    resolve_max_options: int
+    large_options: int
+    tiebreak_preferred_zone: float
+    tiebreak_surplus: float
+    tiebreak_ready: float
+    overlap_min_mu: float        # from [validation]: a site counts a parcel it overlaps by more than this
+    touch_gap_m: float            # from [blocks]: parcels closer than this touch
+
+    @property
+    def tiebreak_weights(self) -> tuple[float, float, float]:
+        return self.tiebreak_preferred_zone, self.tiebreak_surplus, self.tiebreak_ready
+
+
+@dataclass(frozen=True)
+class IntensitySettings:
+    """投资强度 floors (万元/亩) and their source."""
+    source: str
+    default_wan_per_mu: float
+    by_zone: Mapping[str, Mapping[str, float]]
+    by_industry: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    county_name: str
+    tianditu_key: str
+    cache_max_mb: float
+
+
+@dataclass(frozen=True)
+class BriefingSettings:
+    masthead: bool
+    document_number: str
+    signer: str
+
+
+@dataclass(frozen=True)
+class LedgerSettings:
+    cny_per_usd: float
+
+
+def _section(cls, raw: Mapping[str, Any] | None, **extra):
+    """A section dataclass from its TOML table (unknown keys ignored). The values live only in
+    config/landgap.toml; a key missing there (an override cannot remove one) is a configuration error."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    values = {k: v for k, v in dict(raw or {}).items() if k in names}
+    values.update(extra)
+    missing = sorted(names - set(values))
+    if missing:
+        raise ConfigError(f"配置文件缺少 {cls.__name__} 的设置项：{'、'.join(missing)}（见 config/landgap.toml）")
+    for f in dataclasses.fields(cls):
+        if f.name in values and isinstance(values[f.name], dict):
+            values[f.name] = _frozen_map({k: (_frozen_map(v) if isinstance(v, dict) else v)
+                                          for k, v in values[f.name].items()})
+        elif f.name in values and isinstance(values[f.name], list):
+            values[f.name] = tuple(values[f.name])
+    return cls(**values)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The whole configuration, typed and frozen."""
+    validation: ValidationSettings
+    blocks: BlockSettings
+    matching: MatchingSettings
+    intensity: IntensitySettings
+    far: Mapping[str, float]
+    far_source: str
+    app: AppSettings
+    briefing: BriefingSettings
+    ledger: LedgerSettings
+    raw: Mapping[str, Any] = field(default_factory=lambda: _frozen_map({}), compare=False, repr=False)
+
+    @classmethod
+    def from_dict(cls, cfg: Mapping[str, Any]) -> "Settings":
+        far = dict(cfg.get("far", {}))
+        far_source = str(far.pop("source", ""))
+        validation = _section(ValidationSettings, cfg.get("validation"))
+        blocks = _section(BlockSettings, cfg.get("blocks"))
+        return cls(
+            validation=validation, blocks=blocks,
+            matching=_section(MatchingSettings, cfg.get("matching"), overlap_min_mu=validation.overlap_min_mu,
+                              touch_gap_m=blocks.touch_gap_m),
+            intensity=_section(IntensitySettings, cfg.get("intensity")),
+            far=_frozen_map({k: float(v) for k, v in far.items()}), far_source=far_source,
+            app=_section(AppSettings, cfg.get("app")), briefing=_section(BriefingSettings, cfg.get("briefing")),
+            ledger=_section(LedgerSettings, cfg.get("ledger")), raw=_frozen_map(cfg))
+
+    @classmethod
+    def default(cls) -> "Settings":
+        return load_settings()
+
+    def with_matching(self, **changes) -> "Settings":
+        """A copy with some [matching] values changed (tests, benchmarks, what-ifs)."""
+        return dataclasses.replace(self, matching=dataclasses.replace(self.matching, **changes))
+
+
+def load_settings() -> Settings:
+    """The configuration of this process (config/landgap.toml + $LANDGAP_CONFIG), as Settings."""
+    return Settings.from_dict(get_config())
