@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import os
+import uuid
 import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -46,6 +47,9 @@ class Workspace:
     path: Path | None = None
     dem_path: Path | None = None
     report: LoadReport = field(default_factory=LoadReport)
+    version: str = field(default_factory=lambda: uuid.uuid4().hex, init=False, compare=False)
+    """Identifies this state of the data: new on every build, load and copy (``dataclasses.replace``); the key of
+    derived data in ``geo.cache.DERIVED``."""
 
     @functools.cached_property
     def center(self) -> tuple[float, float]:

@@ -1,0 +1,54 @@
+"""One explicit cache of derived data (blocks, land models, committed placements, map layers), keyed by the
+workspace's version — never stored inside the caller's workspace object.
+
+A Workspace gets a new ``version`` whenever it is built, loaded or copied with other layers, so an entry can never
+outlive the data it was derived from; entries are evicted least recently used past ``max_entries``.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+class DerivedCache:
+    """``get(ws, key, compute)``: the value derived from workspace ``ws`` under ``key``, computed once."""
+
+    def __init__(self, max_entries: int = 256):
+        self.max_entries = max_entries
+        self._data: OrderedDict[tuple, Any] = OrderedDict()
+        self._lock = threading.RLock()     # Streamlit sessions share one process
+
+    def get(self, ws, key: Hashable, compute: Callable[[], T]) -> T:
+        full = (ws.version, key)
+        with self._lock:
+            if full in self._data:
+                self._data.move_to_end(full)
+                return self._data[full]
+        value = compute()
+        with self._lock:
+            self._data[full] = value
+            self._data.move_to_end(full)
+            while len(self._data) > self.max_entries:
+                self._data.popitem(last=False)
+        return value
+
+    def peek(self, ws, key: Hashable) -> Any | None:
+        with self._lock:
+            return self._data.get((ws.version, key))
+
+    def entries_for(self, ws) -> dict[Hashable, Any]:
+        """Every entry derived from ``ws`` (e.g. to carry the scenario-independent ones over to a copy)."""
+        with self._lock:
+            return {k: v for (ver, k), v in self._data.items() if ver == ws.version}
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+DERIVED = DerivedCache()
+"""The process's cache (the CLI runs one command; the app serves many sessions on the same workspaces)."""
