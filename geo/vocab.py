@@ -46,7 +46,7 @@ FIELD_LABELS: dict[str, str] = {
     "status": "状态", "ready_date": "可供日期", "land_use": "用地类型", "registered_mu": "台账面积（亩）",
     "area_mu": "面积（亩）", "factory_id": "厂房编号", "floors": "层数", "floor_area_m2": "建筑面积（m²）",
     "vacant_m2": "空置面积（m²）", "project_id": "项目编号", "industry": "产业", "investment_yi": "总投资（亿元）",
-    "land_mu": "拟用地（亩）", "floor_m2": "需厂房（m²）", "preferred_zone": "意向园区", "stage": "阶段",
+    "land_mu": "需用地（亩）", "floor_m2": "需厂房（m²）", "preferred_zone": "意向园区", "stage": "阶段",
     "priority": "优先级", "needed_by": "需用地时间", "available_mu": "可供面积（亩）",
     "pipeline_mu": "在途面积（亩）", "largest_block_mu": "最大连片（亩）", "vacant_factory_m2": "空置厂房（m²）",
     "block_id": "连片编号", "parcel_ids": "地块", "total_available_mu": "可供总面积（亩）",
@@ -54,8 +54,9 @@ FIELD_LABELS: dict[str, str] = {
 
 GAP_ZONE_LABELS: dict[str, str] = {
     "zone_id": FIELD_LABELS["zone_id"], "name": "园区", "pending_count": "待安排项目（个）",
-    "pending_mu": "需求用地（亩）", "pending_yi": "需求投资（亿元）", "placed_count": "已安排（个）",
-    "placed_mu": "已安排用地（亩）", "unplaced_count": "无选址项目（个）", "unplaced_mu": "无选址缺口（亩）",
+    "pending_mu": "需用地（亩）", "pending_yi": "总投资（亿元）", "placed_count": "已安排（个）",
+    "placed_mu": "已安排用地（亩）", "unplaced_count": "无选址项目（个）", "unplaced_mu": "无选址项目需用地（亩）",
+    "unplaced_gap_mu": "用地缺口（亩）", "unplaced_yi": "无选址项目总投资（亿元）",
     "available_left_mu": "剩余可供（亩）", "pipeline_mu": "剩余在途（亩）",
     "vacant_factory_m2": FIELD_LABELS["vacant_factory_m2"],
 }
@@ -120,6 +121,14 @@ LEDGER_TOTAL_ROWS: tuple[str, ...] = ("合计", "小计", "总计")
 # a label used in several places is defined once, in the first section that needs it, and imported elsewhere.
 
 # ------------------------------------------------------------------------------------------------ matching results
+COUNTY_TOTAL_LABEL = "全县合计"
+"""The county row of the gap summary."""
+UNZONED_LABEL = "未定园区"
+"""The gap summary's row of projects with no preferred park that could not be placed anywhere."""
+NEED_LABEL = "需用地"
+"""A project's land need (its ``land_mu``) — never the shortfall."""
+SHORTFALL_LABEL = "缺口"
+"""How many 亩 an unplaced project (or park) is short — never its need."""
 
 # ------------------------------------------------------------------------------------------------ briefing
 

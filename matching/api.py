@@ -16,6 +16,7 @@ from .engine import Instance, Taken
 from .model import FitCandidate, FitResult, MatchResult, Placement, Prospect, Scenario
 from .reasons import Diagnoser
 from .scenario import apply_scenario
+from .summary import summarize
 from .unlocks import verify_unlocks
 
 
@@ -75,70 +76,13 @@ def match(ws, scenario: Scenario | None = None, time_limit: float | None = None,
         found = verify_unlocks(ideas, rerun, placed_ids, dict(zip(prj["project_id"], prj["priority"])),
                                dict(zip(prj["project_id"], prj["investment_yi"].fillna(0.0))),
                                dict(zip(inst.ws.parcels["parcel_id"], inst.ws.parcels["status"])), sub)
-    zones = gap_summary(inst, placements, unplaced)
+    zones, county = summarize(inst.ws, inst.projects, placements, unplaced)
     if report:
         report(1.0, "完成")
-    return MatchResult(status=sol.status, gap=sol.gap, placed=placements, unplaced=unplaced, zones=zones,
+    return MatchResult(status=sol.status, gap=sol.gap, placed=placements, unplaced=unplaced, zones=zones, county=county,
                        unlocks=found, placed_priority=float(sum(pl.priority for pl in placements)),
                        scenario=(scenario or Scenario()).describe(), solve_seconds=time.perf_counter() - t0,
                        bound=sol.bound)
-
-
-def gap_summary(inst: Instance, placements: list[Placement], unplaced) -> list[dict]:
-    """Per zone and for the county: pending demand (count, 亩, 亿元), placed, unplaced (有项目、无选址), available land
-    left, pipeline land left, vacant factory space left. A project counts in its preferred zone, else where placed."""
-    ws = inst.ws
-    prj = inst.projects.set_index("project_id", drop=False)
-    where = {pl.project_id: pl.zone_id for pl in placements}
-    zone_of = {pid: (z if isinstance(z, str) else where.get(pid)) for pid, z in zip(prj["project_id"],
-                                                                                  prj["preferred_zone"])}
-    # land taken by the sites, split by the status of the parcels under them
-    used = pd.Series(0.0, index=ws.parcels.index)
-    land = [pl for pl in placements if pl.kind == "land"]
-    if land:
-        geoms = np.asarray(ws.metric("parcels").geometry.values)
-        sites = np.array([pl.site for pl in land], dtype=object)
-        s_idx, g_idx = shapely.STRtree(geoms).query(sites, predicate="intersects")
-        inter = shapely.area(shapely.intersection(sites[s_idx], geoms[g_idx])) / M2_PER_MU
-        scale = ws.parcels["area_mu"].to_numpy()[g_idx] / np.maximum(shapely.area(geoms[g_idx]) / M2_PER_MU, 1e-12)
-        np.add.at(used.values, g_idx, inter * scale)
-    parcels = ws.parcels
-    left = (parcels["net_mu"] - used).clip(lower=0)
-    avail_left = left[parcels["status"] == "available"].groupby(parcels["zone_id"]).sum()
-    pipe_left = left[parcels["status"].isin(PIPELINE_STATUSES)].groupby(parcels["zone_id"]).sum()
-    floor_used = pd.Series({pl.factory_id: pl.floor_m2 for pl in placements if pl.kind == "factory"}, dtype=float)
-    fac = ws.factories
-    fac_left = (fac["vacant_m2"] - floor_used.groupby(level=0).sum().reindex(fac.index).fillna(0.0)) \
-        .groupby(fac["zone_id"]).sum()
-    un = {u.project_id: u for u in unplaced}
-    placed_mu = {pl.project_id: (pl.site_mu or 0.0) for pl in placements}
-
-    def row(zid, name, ids, total=False):
-        sel = prj.loc[ids] if ids else prj.iloc[0:0]
-        un_ids = [i for i in ids if i in un]
-        pick = (lambda s: s) if total else (lambda s: s.get(zid, 0.0))
-        return {
-            "zone_id": zid, "name": name, "total": total,
-            "pending_count": len(ids), "pending_mu": round(float(sel["land_mu"].fillna(0).sum()), 1),
-            "pending_yi": round(float(sel["investment_yi"].fillna(0).sum()), 2),
-            "placed_count": len(ids) - len(un_ids),
-            "placed_mu": round(float(sum(placed_mu.get(i, 0.0) for i in ids)), 1),
-            "unplaced_count": len(un_ids),
-            "unplaced_mu": round(float(sum((un[i].need_mu or 0.0) for i in un_ids)), 1),
-            "available_left_mu": round(float(pick(avail_left) if not total else avail_left.sum()), 1),
-            "pipeline_mu": round(float(pick(pipe_left) if not total else pipe_left.sum()), 1),
-            "vacant_factory_m2": round(float(pick(fac_left) if not total else fac_left.sum()), 0),
-        }
-    rows = []
-    for zid in sorted(ws.zones.index.astype(str)):
-        ids = sorted(i for i, z in zone_of.items() if z == zid)
-        rows.append(row(zid, str(ws.zones.at[zid, "name"]), ids))
-    loose = sorted(i for i, z in zone_of.items() if z is None)
-    if loose:
-        rows.append(row(None, "未定园区", loose) | {"available_left_mu": 0.0, "pipeline_mu": 0.0,
-                                                   "vacant_factory_m2": 0.0})
-    rows.append(row(None, "全县合计", sorted(zone_of), total=True))
-    return rows
 
 
 # ------------------------------------------------------------------------------------------------- fit

@@ -195,12 +195,14 @@ class FitResult:
 
 @dataclass
 class MatchResult:
-    """Answer of ``match``: placements, unplaced projects with reasons, per-zone gap summary, unlocks, objective."""
+    """Answer of ``match``: placements, unplaced projects with reasons, the gap summary per park (``zones``: parks
+    and the unzoned row, ``summary.ZoneRow``) and for the county (``county``), unlocks, objective."""
     status: str                      # "optimal" | "feasible"
     gap: float                       # relative optimality gap (0 when optimal)
     placed: list[Placement]
     unplaced: list[Unplaced]
-    zones: list[dict]
+    zones: list                      # list[summary.ZoneRow]: kind "zone" / "unzoned"
+    county: object                   # summary.ZoneRow, kind "county"
     unlocks: list[Unlock]
     placed_priority: float
     scenario: str = "现状"
@@ -210,9 +212,18 @@ class MatchResult:
     def placement(self, project_id: str) -> Placement | None:
         return next((p for p in self.placed if p.project_id == project_id), None)
 
+    def unplaced_project(self, project_id: str) -> Unplaced | None:
+        return next((u for u in self.unplaced if u.project_id == project_id), None)
+
+    def zone_row(self, zone_id: str | None):
+        """The row of park ``zone_id`` (None: the unzoned row), or None."""
+        return next((z for z in self.zones if z.zone_id == zone_id), None)
+
     def to_dict(self) -> dict:
+        """``match --json``: ``zones`` lists the parks, the unzoned row and last the county row (``total`` true)."""
         return {"status": self.status, "gap": round(float(self.gap), 6),
                 "placed": [p.to_dict() for p in self.placed], "unplaced": [u.to_dict() for u in self.unplaced],
-                "zones": self.zones, "unlocks": [u.to_dict() for u in self.unlocks],
+                "zones": [z.to_dict() for z in [*self.zones, self.county]],
+                "unlocks": [u.to_dict() for u in self.unlocks],
                 "objective": {"placed_priority": round(self.placed_priority, 6), "placed_count": len(self.placed)},
                 "scenario": self.scenario}

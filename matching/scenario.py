@@ -81,15 +81,17 @@ def compare(a: MatchResult, b: MatchResult) -> dict:
              for k in sorted(set(pa) & set(pb)) if _where(pa[k]) != _where(pb[k])]
     reasons = [{"project_id": k, "from": ua[k].reason, "to": ub[k].reason}
                for k in sorted(set(ua) & set(ub)) if ua[k].reason != ub[k].reason]
-    za = {z["zone_id"]: z for z in a.zones}
-    zb = {z["zone_id"]: z for z in b.zones}
-    numeric = ("placed_count", "placed_mu", "unplaced_count", "unplaced_mu", "available_left_mu", "pipeline_mu")
+    za = {(z.kind, z.zone_id): z for z in [*a.zones, a.county]}
+    zb = {(z.kind, z.zone_id): z for z in [*b.zones, b.county]}
+    numeric = ("placed_count", "placed_mu", "unplaced_count", "unplaced_mu", "unplaced_gap_mu", "available_left_mu",
+               "pipeline_mu")
     zones = []
-    for zid in sorted(set(za) | set(zb), key=lambda z: (z is None, str(z))):
-        x, y = za.get(zid, {}), zb.get(zid, {})
-        diff = {k: round(float(y.get(k, 0) or 0) - float(x.get(k, 0) or 0), 2) for k in numeric}
+    order = {"zone": 0, "unzoned": 1, "county": 2}
+    for key in sorted(set(za) | set(zb), key=lambda k: (order[k[0]], str(k[1]))):
+        x, y = za.get(key), zb.get(key)
+        diff = {k: round(float(getattr(y, k, 0) or 0) - float(getattr(x, k, 0) or 0), 2) for k in numeric}
         if any(diff.values()):
-            zones.append({"zone_id": zid, "name": (y or x).get("name"), **diff})
+            zones.append({"zone_id": key[1], "kind": key[0], "name": (y or x).name, **diff})
     return {
         "scenario_a": a.scenario, "scenario_b": b.scenario,
         "newly_placed": sorted(set(pb) - set(pa)), "newly_unplaced": sorted(set(pa) - set(pb)),
