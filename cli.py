@@ -91,9 +91,8 @@ def cmd_available(args) -> int:
     from geo.supply import available_report
     ws = _workspace(args)
     result = available_report(ws, zone=args.zone, industry=args.industry, by=args.by, min_mu=args.min_mu)
-    table = format_table(result["zones"], [("zone_id", "园区编号"), ("name", "园区"), ("available_mu", "可供（亩）"),
-                                           ("pipeline_mu", "待平整/待拆迁（亩）"), ("largest_block_mu", "最大连片（亩）"),
-                                           ("vacant_factory_m2", "空置厂房（m²）")])
+    table = format_table(result["zones"], [(k, FIELD_LABELS["zone_name" if k == "name" else k]) for k in (
+        "zone_id", "name", "available_mu", "pipeline_mu", "largest_block_mu", "vacant_factory_m2")])
     when = f"截至 {args.by}（含届时完成平整/拆迁的地块）" if args.by else "当前"
     _emit(args, result, f"{when}可供地合计 {result['total_available_mu']:,.1f} 亩，连片地块 {len(result['blocks'])} 片\n{table}")
     return 0
@@ -107,8 +106,8 @@ def cmd_brief(args) -> int:
         if path is not None and path.suffix.lower() != suffix:
             raise InputError(f"输出文件 {path} 的扩展名应为 {suffix}")
     ws = _workspace(args)
-    result = matching.match(ws, matching.Scenario(as_of=args.as_of) if args.as_of else None).to_dict()
-    brief = briefing.build(ws, result, as_of=args.as_of)
+    result = matching.match(ws, matching.Scenario(as_of=args.as_of) if args.as_of else None)
+    brief = briefing.build(ws, result, args.settings, as_of=args.as_of)
     docx = brief.to_docx(args.out)
     pdf = brief.to_pdf(args.pdf, docx_path=docx) if args.pdf else None
     t = brief.totals
@@ -193,11 +192,11 @@ def cmd_match(args) -> int:
     unplaced = [dict(u, reason=matching.REASONS[u["reason"]]) for u in d["unplaced"]]
     text = (f"求解状态：{status}；落地项目 {d['objective']['placed_count']} 个，有项目、无选址 {len(unplaced)} 个\n\n"
             + format_table(d["zones"], [(k, GAP_ZONE_LABELS[k]) for k in (
-                "name", "pending_count", "placed_count", "unplaced_count", "unplaced_mu", "available_left_mu",
-                "pipeline_mu")])
-            + ("\n\n未落地项目：\n" + format_table(unplaced, [("project_id", "项目编号"), ("name", "项目"),
-                                                          ("need_mu", "需地（亩）"), ("reason", "原因"),
-                                                          ("gap_mu", "缺口（亩）")])
+                "name", "pending_count", "placed_count", "unplaced_count", "unplaced_mu", "unplaced_gap_mu",
+                "available_left_mu", "pipeline_mu")])
+            + ("\n\n未落地项目：\n" + format_table(unplaced, [(k, FIELD_LABELS[label]) for k, label in (
+                ("project_id", "project_id"), ("name", "project_name"), ("need_mu", "land_mu"),
+                ("reason", "reason"), ("gap_mu", "gap_mu"))])
                + "\n" + "\n".join(f"- {u['project_id']}：{u['detail']}" for u in d["unplaced"]) if unplaced else "")
             + ("\n\n解锁措施（已复核）：\n" + "\n".join(f"- {u['detail']}：{'、'.join(u['places'])}"
                                                    for u in d["unlocks"]) if d["unlocks"] else ""))
@@ -275,6 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        from geo.settings import load_settings
+        args.settings = load_settings()          # the configuration, once, passed down
         return args.func(args)
     except LandGapError as exc:
         print(f"错误：{exc}", file=sys.stderr)

@@ -3,8 +3,10 @@
 For the app's 简报 page and the CLI::
 
     import briefing, matching
-    result = matching.match(ws).to_dict()
-    b = briefing.build(ws, result, as_of=None)     # raises MissingFontError if no CJK font is installed
+    from geo.settings import load_settings
+    settings = load_settings()                     # once, at the edge
+    result = matching.match(ws, settings=settings)
+    b = briefing.build(ws, result, settings, as_of=None)   # raises MissingFontError if no CJK font is installed
     b.to_html()          # self-contained HTML preview (figures inlined)   → st.html / components.html
     b.to_markdown()      # Markdown preview (figures as captions; b.figures has the PNGs for st.image)
     b.to_docx_bytes()    # the Word file, for st.download_button
@@ -13,7 +15,8 @@ For the app's 简报 page and the CLI::
     b.totals             # every total the text states, e.g. b.totals["unplaced_gap_mu"]
     briefing.pdf_available()   # whether the PDF button can work on this machine
 
-Modules: content (pure: facts and the document model), figures (matplotlib map and chart), docx (GB/T 9704
+Modules: facts (pure: every number, from the typed match result), document (the document model and number
+formats), content (pure: the sections), figures (matplotlib map and chart), docx (GB/T 9704
 layout), pdf (LibreOffice), preview (Markdown/HTML), fonts (CJK font lookup), labels (code → Chinese).
 """
 from __future__ import annotations
@@ -31,7 +34,9 @@ from .fonts import FontSet, MissingFontError, resolve_fonts
 from .pdf import ConverterError, docx_to_pdf, soffice
 
 if TYPE_CHECKING:
+    from geo.settings import Settings
     from geo.workspace import Workspace
+    from matching.model import MatchResult
 
 __all__ = ["Briefing", "build", "MissingFontError", "ConverterError", "pdf_available", "FILE_STEM"]
 
@@ -94,10 +99,10 @@ class Briefing:
         return to_html(self.document)
 
 
-def _intensity_flags(ws) -> list[dict]:
+def _intensity_flags(ws, settings: Settings) -> list[dict]:
     """The 标准地 check's projects below their floor (``matching.intensity_check``), as plain dicts."""
     from matching import intensity_check
-    table = intensity_check(ws)
+    table = intensity_check(ws, settings.intensity)
     return table[table["below"]].to_dict(orient="records")
 
 
@@ -108,10 +113,12 @@ def _data_date(ws) -> dt.date | None:
     return None
 
 
-def build(ws: Workspace, result: dict, as_of: dt.date | None = None, *, scenario: str | None = None,
+def build(ws: Workspace, result: MatchResult, settings: Settings, as_of: dt.date | None = None, *,
+          scenario: str | None = None,
           intensity: list[dict] | None = None, data_date: dt.date | None = None, issuer: str | None = None,
           addressee: str | None = None, figures: bool = True) -> Briefing:
-    """The briefing of one match run: ``result`` is ``matching.match(ws, ...).to_dict()`` on this ``ws``.
+    """The briefing of one match run: ``result`` is ``matching.match(ws, ...)`` on this ``ws``; ``settings`` the
+    configuration loaded once by the caller (county name, masthead, intensity floors and their source).
 
     ``as_of`` is the report's date (default today); ``intensity`` the 标准地 flags (default
     ``matching.intensity_check(ws)``); ``data_date`` the ledgers' date (default: the workspace file's date).
@@ -119,8 +126,8 @@ def build(ws: Workspace, result: dict, as_of: dt.date | None = None, *, scenario
     """
     fonts = resolve_fonts()
     if intensity is None:
-        intensity = _intensity_flags(ws)
-    document = build_document(ws, result, as_of=as_of, data_date=data_date or _data_date(ws), scenario=scenario,
+        intensity = _intensity_flags(ws, settings)
+    document = build_document(ws, result, settings, as_of=as_of, data_date=data_date or _data_date(ws), scenario=scenario,
                               intensity=intensity, issuer=issuer, addressee=addressee, fonts_note=fonts.describe())
     if figures:
         from .figures import map_png, supply_demand_png

@@ -1,331 +1,29 @@
-"""The briefing's content, pure: one match result (``MatchResult.to_dict()``) + its Workspace → a document model.
+"""The briefing's sections, pure: one typed match result + its Workspace → a ``Document``.
 
-Every number is computed once, in ``compute_facts``, from the match result and the workspace it was run on; the
-sections below only format those facts. Renderers (docx.py, preview.py) never compute, they lay out.
+Every number comes from ``facts.compute_facts`` (computed once from the match result); the sections only phrase
+those facts. Renderers (docx.py, preview.py) never compute, they lay out.
 """
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
-from geo.config import setting
 from geo.units import fmt_mu
-from geo.vocab import (FACTORY_STATUS_LABELS, INDUSTRIES, PARCEL_STATUS_LABELS, PIPELINE_STATUSES,
-                       PROJECT_STAGE_LABELS)
+from geo.vocab import FACTORY_STATUS_LABELS, INDUSTRIES, PARCEL_STATUS_LABELS, PROJECT_STAGE_LABELS, UNZONED_LABEL
+from matching.model import MatchResult, Placement, Unlock, Unplaced
 
+from .document import (Block, Document, Figure, Heading, Masthead, Paragraph, Section, Table, _date, _join, _num,
+                       cn_index, fmt_date, fmt_m2, fmt_pct, fmt_yi)
+from .facts import Facts, compute_facts, zone_name
 from .labels import action_label, reason_label
 
 if TYPE_CHECKING:
+    from geo.settings import Settings
     from geo.workspace import Workspace
 
-CN_NUMERALS = "一二三四五六七八九十"
-SECTION_KEYS = ("basic", "demand", "match", "gap", "advice", "appendix")
-NO_ZONE_LABEL = "未指定园区"
-
-
-# ------------------------------------------------------------------------------------------------ model
-
-@dataclass
-class Paragraph:
-    """A body paragraph; ``lead`` is a run-in heading (（一）… in 楷体, 1. … in bold 仿宋) before the text."""
-    text: str
-    lead: str = ""
-    lead_level: int = 2
-    kind: str = "body"          # body | addressee | closing | signature | date | note
-
-
-@dataclass
-class Heading:
-    text: str
-    level: int = 1              # 1 = 一、(黑体)  2 = （一）(楷体)  3 = 1. (仿宋加粗)
-
-
-@dataclass
-class Table:
-    key: str
-    title: str
-    columns: list[str]
-    rows: list[list[str]]
-    total: list[str] | None = None
-    widths: list[float] | None = None   # relative column widths
-    numeric: list[int] = field(default_factory=list)   # right-aligned columns
-
-
-@dataclass
-class Figure:
-    key: str                    # "map" | "supply_demand"
-    title: str
-    width_mm: float = 156.0
-    png: bytes | None = None    # filled by briefing.build (figures.py)
-
-
-Block = Paragraph | Heading | Table | Figure
-
-
-@dataclass
-class Section:
-    key: str
-    heading: str
-    blocks: list[Block]
-    new_page: bool = False
-
-
-@dataclass
-class Masthead:
-    """版头 of an 上行文 (GB/T 9704 7.2): 发文机关标志, 发文字号 and 签发人; rendered in red with a red line."""
-    mark: str                    # 发文机关标志, e.g. 示例县经济合作局文件
-    number: str                  # 发文字号, e.g. 示经合〔2026〕12号
-    signer: str                  # 签发人 (may be blank)
-
-
-@dataclass
-class Document:
-    title: str
-    addressee: str
-    opening: list[Paragraph]
-    sections: list[Section]      # 一…五 then the appendix (附)
-    closing: list[Paragraph]     # 特此报告。, issuer, date
-    totals: dict[str, float]
-    facts: "Facts"
-    masthead: Masthead | None = None
-
-    @property
-    def title_lines(self) -> list[str]:
-        """The title in lines of at most ~20 characters of 2号, broken after 和 or 的 (GB/T 9704: 梯形/菱形)."""
-        if len(self.title) <= 20:
-            return [self.title]
-        cuts = [i + 1 for i, ch in enumerate(self.title) if ch in "和的" and 6 <= i + 1 <= len(self.title) - 6]
-        if not cuts:
-            return [self.title]
-        cut = min(cuts, key=lambda i: abs(i - len(self.title) / 2))
-        return [self.title[:cut], self.title[cut:]]
-
-    @property
-    def tables(self) -> dict[str, Table]:
-        return {b.key: b for s in self.sections for b in s.blocks if isinstance(b, Table)}
-
-    @property
-    def figures(self) -> list[Figure]:
-        return [b for s in self.sections for b in s.blocks if isinstance(b, Figure)]
-
-
-# ------------------------------------------------------------------------------------------------ formats
-
-def fmt_yi(yi: float) -> str:
-    """亿元 to at most two decimals, no trailing zeros (18 亿元, 2.5 亿元, 0.85 亿元)."""
-    text = f"{yi:,.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-def fmt_m2(m2: float) -> str:
-    return f"{m2:,.0f}"
-
-
-def fmt_pct(x: float) -> str:
-    return f"{x * 100:.1f}%"
-
-
-def fmt_date(d: dt.date) -> str:
-    """GB/T 9704 成文日期: Arabic numerals, full year, no leading zeros (2026年3月5日)."""
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
-def cn_index(i: int) -> str:
-    """1 → 一, 11 → 十一 (section and sub-section numbers)."""
-    if i <= 10:
-        return CN_NUMERALS[i - 1]
-    tens, ones = divmod(i, 10)
-    return (CN_NUMERALS[tens - 1] if tens > 1 else "") + "十" + (CN_NUMERALS[ones - 1] if ones else "")
-
-
-def _join(names: Iterable[str], limit: int = 3, unit: str = "个项目") -> str:
-    """'A、B、C' or, past ``limit``, 'A、B、C等5个项目'."""
-    names = list(names)
-    if len(names) <= limit:
-        return "、".join(names)
-    return "、".join(names[:limit]) + f"等{len(names)}{unit}"
-
-
-def _num(x: Any) -> float:
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return 0.0
-    return v if np.isfinite(v) else 0.0
-
-
-def _date(x: Any) -> dt.date | None:
-    if x is None or (isinstance(x, float) and np.isnan(x)) or x is pd.NaT:
-        return None
-    try:
-        ts = pd.Timestamp(x)
-    except (TypeError, ValueError):
-        return None
-    return None if pd.isna(ts) else ts.date()
-
-
-def split_county(name: str) -> tuple[str, str]:
-    """'示例县（虚构数据）' → ('示例县', '虚构数据'): the note stays out of the title and goes into the appendix."""
-    m = re.fullmatch(r"(.*?)[（(](.*)[)）]\s*", name or "")
-    return (m.group(1).strip(), m.group(2).strip()) if m else ((name or "").strip(), "")
-
-
-# ------------------------------------------------------------------------------------------------ facts
-
-@dataclass
-class Facts:
-    """All numbers of the briefing, computed once."""
-    county: str
-    county_note: str
-    as_of: dt.date
-    data_date: dt.date
-    scenario: str
-    status: str
-    gap: float
-    crs_name: str
-    zones: pd.DataFrame          # per zone: stock, demand, gap (index zone_id, in workspace order)
-    projects: pd.DataFrame       # pending projects with placement columns (index project_id)
-    placed: list[dict]
-    unplaced: list[dict]
-    unlocks: list[dict]
-    intensity: list[dict]
-    intensity_source: str
-    factories: pd.DataFrame      # count, floor area, vacant per factory status
-    totals: dict[str, float]
-
-
-def _zone_name(ws, zone_id) -> str:
-    if zone_id is None or (isinstance(zone_id, float) and np.isnan(zone_id)) or zone_id == "":
-        return NO_ZONE_LABEL
-    return str(ws.zones["name"].get(zone_id, zone_id))
-
-
-def compute_facts(ws: Workspace, result: dict, as_of: dt.date | None = None, data_date: dt.date | None = None,
-                  scenario: str | None = None, intensity: list[dict] | None = None) -> Facts:
-    """Numbers from the match result (placed, unplaced, unlocks, objective) and the workspace's stock."""
-    as_of = as_of or dt.date.today()
-    county, note = split_county(str(setting("app", "county_name")))
-    projects = ws.projects.copy()
-    for col in ("investment_yi", "land_mu", "floor_m2"):
-        projects[col] = pd.to_numeric(projects[col], errors="coerce").fillna(0.0)
-    placed = list(result.get("placed", []))
-    unplaced = list(result.get("unplaced", []))
-    unlocks = list(result.get("unlocks", []))
-    by_placed = {p["project_id"]: p for p in placed}
-    by_unplaced = {u["project_id"]: u for u in unplaced}
-    projects["placed"] = projects.index.isin(list(by_placed))
-    projects["unplaced"] = projects.index.isin(list(by_unplaced))
-
-    # Land stock per zone and status (net_mu: overlaps counted once, so the table adds up).
-    parcels = ws.parcels
-    stock = parcels.pivot_table(index="zone_id", columns="status", values="net_mu", aggfunc="sum", fill_value=0.0)
-    stock = stock.reindex(index=ws.zones.index, columns=list(PARCEL_STATUS_LABELS), fill_value=0.0)
-    zones = pd.DataFrame(index=ws.zones.index)
-    zones["name"] = ws.zones["name"]
-    zones["industries"] = ws.zones["industries"].fillna("").astype(str).str.replace(";", "、")
-    zones["area_mu"] = ws.zones["area_mu"]
-    for status in PARCEL_STATUS_LABELS:
-        zones[f"{status}_mu"] = stock[status]
-    zones["pipeline_mu"] = zones[[f"{s}_mu" for s in PIPELINE_STATUSES]].sum(axis=1)
-    fac = ws.factories
-    zones["vacant_m2"] = fac.groupby("zone_id")["vacant_m2"].sum().reindex(zones.index, fill_value=0.0) \
-        if len(fac) else 0.0
-
-    # Demand and gap per park, as the match result's gap summary counts them: a project in its preferred park,
-    # else in the park it was placed in; an unplaced project with no preferred park in a row of its own ("").
-    where = {p["project_id"]: p.get("zone_id") for p in placed}
-    pz = pd.Series({pid: (z if isinstance(z, str) and z else where.get(pid) or "")
-                    for pid, z in projects["preferred_zone"].items()}, dtype=object)
-    projects["zone_key"] = pz.reindex(projects.index).fillna("")
-    projects["zone_name"] = [_zone_name(ws, z) for z in projects["zone_key"]]
-    rows = {("" if r.get("zone_id") is None else r["zone_id"]): r for r in result.get("zones", [])
-            if not r.get("total")}
-    keys = list(zones.index) + ([""] if "" in rows or (projects["zone_key"] == "").any() else [])
-    zones = zones.reindex(keys)
-    if "" in zones.index:
-        zones.loc["", "name"] = NO_ZONE_LABEL
-    money = [c for c in zones.columns if c.endswith(("_mu", "_m2"))]
-    zones[money] = zones[money].fillna(0.0)
-    un = pd.DataFrame(unplaced, columns=["project_id", "need_mu", "reason", "gap_mu", "detail"])
-    un["need_mu"] = un["need_mu"].map(_num)
-    un["gap_mu"] = un["gap_mu"].map(_num)
-    un["zone"] = [projects["zone_key"].get(p, "") for p in un["project_id"]]
-    un["investment_yi"] = [projects["investment_yi"].get(p, 0.0) for p in un["project_id"]]
-    by_zone = projects.groupby("zone_key")
-    land = projects[projects["land_mu"] > 0]
-    # The result's own per-zone figures when it has them; the same definitions recomputed otherwise.
-    fields = {
-        "demand_count": ("pending_count", by_zone.size()),
-        "demand_mu": ("pending_mu", land.groupby("zone_key")["land_mu"].sum()),
-        "demand_yi": ("pending_yi", by_zone["investment_yi"].sum()),
-        "placed_count": ("placed_count", projects[projects["placed"]].groupby("zone_key").size()),
-        "unplaced_count": ("unplaced_count", un.groupby("zone").size()),
-        "unplaced_need_mu": ("unplaced_mu", un.groupby("zone")["need_mu"].sum()),
-        "available_left_mu": ("available_left_mu", zones["available_mu"]),
-        "pipeline_left_mu": ("pipeline_mu", zones["pipeline_mu"]),
-    }
-    for col, (key, fallback) in fields.items():
-        computed = fallback.reindex(keys, fill_value=0.0)
-        zones[col] = [_num(rows[k][key]) if k in rows and key in rows[k] else _num(computed.get(k, 0.0))
-                      for k in keys]
-    # Not in the result's gap summary: the 亩 short (gap_mu) and the investment of the unplaced, per park.
-    zones["unplaced_gap_mu"] = un.groupby("zone")["gap_mu"].sum().reindex(keys, fill_value=0.0)
-    zones["unplaced_yi"] = un.groupby("zone")["investment_yi"].sum().reindex(keys, fill_value=0.0)
-    zones["placed_need_mu"] = (zones["demand_mu"] - zones["unplaced_need_mu"]).clip(lower=0.0)
-
-    factories = (fac.groupby("status").agg(count=("factory_id", "size"), floor_m2=("floor_area_m2", "sum"),
-                                           vacant_m2=("vacant_m2", "sum"))
-                 .reindex(list(FACTORY_STATUS_LABELS), fill_value=0)) if len(fac) else \
-        pd.DataFrame(0, index=list(FACTORY_STATUS_LABELS), columns=["count", "floor_m2", "vacant_m2"])
-
-    placed_ids = [p["project_id"] for p in placed]
-    county_row = next((r for r in result.get("zones", []) if r.get("total")), {})
-    unlock_places = sorted({pid for u in unlocks for pid in u.get("places", [])})
-    obj = result.get("objective", {})
-    totals = {
-        "zone_count": float(len(ws.zones)),
-        "zone_area_mu": float(ws.zones["area_mu"].sum()),
-        "parcel_count": float(len(parcels)),
-        "parcel_mu": float(parcels["net_mu"].sum()),
-        **{f"{s}_mu": float(zones[f"{s}_mu"].sum()) for s in PARCEL_STATUS_LABELS},
-        "pipeline_mu": float(zones["pipeline_mu"].sum()),
-        "factory_count": float(len(fac)),
-        "factory_floor_m2": float(factories["floor_m2"].sum()),
-        "factory_vacant_m2": float(factories["vacant_m2"].sum()),
-        "pending_count": _num(county_row.get("pending_count", len(projects))),
-        "pending_investment_yi": _num(county_row.get("pending_yi", projects["investment_yi"].sum())),
-        "pending_land_mu": _num(county_row.get("pending_mu", projects["land_mu"].sum())),
-        "pending_floor_m2": float(projects["floor_m2"].sum()),
-        "placed_count": float(obj.get("placed_count", len(placed))),
-        "placed_land_count": float(sum(p.get("kind") == "land" for p in placed)),
-        "placed_factory_count": float(sum(p.get("kind") == "factory" for p in placed)),
-        "placed_site_mu": float(sum(_num(p.get("site_mu")) for p in placed if p.get("kind") == "land")),
-        "placed_investment_yi": float(projects.loc[placed_ids, "investment_yi"].sum()),
-        "unplaced_count": float(len(unplaced)),
-        "unplaced_need_mu": float(un["need_mu"].sum()),
-        "unplaced_gap_mu": float(un["gap_mu"].sum()),
-        "unplaced_investment_yi": float(un["investment_yi"].sum()),
-        "unlock_count": float(len(unlocks)),
-        "unlock_area_mu": float(sum(_num(u.get("area_mu")) for u in unlocks)),
-        "unlock_factory_m2": float(ws.factories["vacant_m2"].reindex(
-            [u["factory_id"] for u in unlocks if u.get("factory_id")]).fillna(0.0).sum()),
-        "unlock_places_count": float(len(unlock_places)),
-        "unlock_investment_yi": float(projects.loc[[p for p in unlock_places if p in projects.index],
-                                                   "investment_yi"].sum()),   # a project counted once
-        "intensity_flag_count": float(len(intensity or [])),
-    }
-    return Facts(county=county, county_note=note, as_of=as_of, data_date=data_date or as_of,
-                 scenario=scenario or str(result.get("scenario") or "现状（按各项目需用地时间计入在途土地）"),
-                 status=str(result.get("status", "")), gap=_num(result.get("gap")),
-                 crs_name=ws.crs.name, zones=zones, projects=projects, placed=placed, unplaced=unplaced,
-                 unlocks=unlocks, intensity=list(intensity or []),
-                 intensity_source=str(setting("intensity", "source")), factories=factories, totals=totals)
+__all__ = ["build_document", "compute_facts", "Document", "Facts", "Heading", "fmt_yi"]
 
 
 # ------------------------------------------------------------------------------------------------ sections
@@ -391,16 +89,16 @@ def _demand(f: Facts) -> Section:
         widths=[1.8, 1.1, 1.1, 1.1, 1.1, 1.7, 1.6, 1.6], numeric=list(range(1, 8))))
     want = f.zones[f.zones["demand_count"] > 0]
     parts = "；".join(f"{r.name}{int(r.demand_count)}个、拟用地{fmt_mu(r.demand_mu)}亩（可供{fmt_mu(r.available_mu)}亩）"
-                     if r.Index != "" else f"{NO_ZONE_LABEL}{int(r.demand_count)}个、拟用地{fmt_mu(r.demand_mu)}亩"
+                     if r.Index != "" else f"{UNZONED_LABEL}{int(r.demand_count)}个、拟用地{fmt_mu(r.demand_mu)}亩"
                      for r in want.itertuples())
     blocks.append(Paragraph(f"按意向园区分（未明确意向园区的按落地园区计）：{parts}。"))
     return Section("demand", "二、项目用地需求", blocks)
 
 
-def _site_text(f: Facts, p: dict) -> str:
-    if p.get("kind") == "factory":
-        return f"标准厂房{p.get('factory_id') or ''}"
-    return _join(p.get("parcel_ids") or [], limit=3, unit="宗")
+def _site_text(f: Facts, p: Placement) -> str:
+    if p.kind == "factory":
+        return f"标准厂房{p.factory_id or ''}"
+    return _join(p.parcel_ids or [], limit=3, unit="宗")
 
 
 def _match(f: Facts) -> Section:
@@ -418,10 +116,10 @@ def _match(f: Facts) -> Section:
     p = f.projects
     rows = []
     for i, pl in enumerate(f.placed, 1):
-        pid = pl["project_id"]
-        site_mu = _num(pl.get("site_mu")) if pl.get("kind") == "land" else None
+        pid = pl.project_id
+        site_mu = _num(pl.site_mu) if pl.kind == "land" else None
         rows.append([f"{i}", str(p.at[pid, "name"]), str(p.at[pid, "industry"]), fmt_yi(p.at[pid, "investment_yi"]),
-                     str(f.zones["name"].get(pl.get("zone_id"), pl.get("zone_id") or "")), _site_text(f, pl),
+                     str(f.zones["name"].get(pl.zone_id, pl.zone_id or "")), _site_text(f, pl),
                      fmt_mu(site_mu) if site_mu is not None else "—"])
     if rows:
         blocks.append(Table(
@@ -434,9 +132,9 @@ def _match(f: Facts) -> Section:
     return Section("match", "三、匹配结果", blocks)
 
 
-def _need_text(u: dict) -> str:
+def _need_text(u: Unplaced) -> str:
     """need_mu in 亩; a project that needs only factory space has none ("—")."""
-    need = _num(u.get("need_mu"))
+    need = _num(u.need_mu)
     return fmt_mu(need) if need > 0 else "—"
 
 
@@ -459,10 +157,10 @@ def _gap(f: Facts) -> Section:
         f"{fmt_mu(t['unplaced_gap_mu'])}亩，主要集中在{where}。具体见表4。")]
     rows = []
     for i, u in enumerate(f.unplaced, 1):
-        pid = u["project_id"]
+        pid = u.project_id
         rows.append([f"{i}", str(p.at[pid, "name"]), str(p.at[pid, "industry"]), fmt_yi(p.at[pid, "investment_yi"]),
-                     _need_text(u), str(p.at[pid, "zone_name"]), reason_label(u.get("reason")),
-                     "—" if u.get("gap_mu") is None else fmt_mu(_num(u["gap_mu"]))])
+                     _need_text(u), str(p.at[pid, "zone_name"]), reason_label(u.reason),
+                     "—" if u.gap_mu is None else fmt_mu(_num(u.gap_mu))])
     blocks.append(Table(
         key="gap", title="表4  “有项目、无选址”项目情况",
         columns=["序号", "项目名称", "产业", "总投资（亿元）", "需用地（亩）", "意向园区", "原因", "缺口（亩）"],
@@ -478,7 +176,8 @@ def _gap(f: Facts) -> Section:
         rows=zrows, total=["合计", f"{t['unplaced_count']:.0f}", fmt_yi(t["unplaced_investment_yi"]),
                            fmt_mu(t["unplaced_need_mu"]), fmt_mu(t["unplaced_gap_mu"]), "", ""],
         widths=[2.6, 1.0, 1.5, 1.5, 1.4, 1.4, 1.4], numeric=list(range(1, 7))))
-    un = pd.DataFrame(f.unplaced)
+    un = pd.DataFrame({"project_id": [u.project_id for u in f.unplaced], "need_mu": [u.need_mu for u in f.unplaced],
+                       "gap_mu": [u.gap_mu for u in f.unplaced]})
     un["industry"] = [p.at[pid, "industry"] for pid in un["project_id"]]
     un["yi"] = [p.at[pid, "investment_yi"] for pid in un["project_id"]]
     un["need"] = un["need_mu"].map(_num)
@@ -495,8 +194,8 @@ def _gap(f: Facts) -> Section:
     blocks.append(Figure("supply_demand", "图2  各园区土地供需对比"))
     blocks.append(Paragraph("各项目无法落实选址的具体原因如下：", lead="（一）具体原因。"))
     for i, u in enumerate(f.unplaced, 1):
-        detail = str(u.get("detail") or reason_label(u.get("reason"))).rstrip("。")
-        blocks.append(Paragraph(f"{detail}。", lead=f"{i}. {p.at[u['project_id'], 'name']}：", lead_level=3))
+        detail = str(u.detail or reason_label(u.reason)).rstrip("。")
+        blocks.append(Paragraph(f"{detail}。", lead=f"{i}. {p.at[u.project_id, 'name']}：", lead_level=3))
     return Section("gap", heading, blocks)
 
 
@@ -504,8 +203,8 @@ def _advice(f: Facts, ws) -> Section:
     t, p = f.totals, f.projects
     blocks: list[Block] = []
     n = 0
-    land_unlocks = [u for u in f.unlocks if not u.get("factory_id")]
-    factory_unlocks = [u for u in f.unlocks if u.get("factory_id")]
+    land_unlocks = [u for u in f.unlocks if not u.factory_id]
+    factory_unlocks = [u for u in f.unlocks if u.factory_id]
     if land_unlocks:
         n += 1
         blocks.append(Paragraph(
@@ -545,10 +244,10 @@ def _advice(f: Facts, ws) -> Section:
                                 lead=lead))
     else:
         blocks.append(Paragraph("新引进项目按“标准地”要求出让，严格执行投资强度、容积率等控制指标。", lead=lead))
-    remaining = [u for u in f.unplaced if u["project_id"] not in {pid for x in f.unlocks for pid in x.get("places", [])}]
+    remaining = [u for u in f.unplaced if u.project_id not in {pid for x in f.unlocks for pid in x.places}]
     n += 1
     if remaining:
-        names = _join((p.at[u["project_id"], "name"] for u in remaining), limit=4)
+        names = _join((p.at[u.project_id, "name"] for u in remaining), limit=4)
         blocks.append(Paragraph(
             f"{names}在现有和在途土地、标准厂房中均难以落实选址，建议积极对接项目方，引导其在其他园区选址或调整用地规模，"
             f"同步研究新增工业用地规划指标。", lead=f"（{cn_index(n)}）分类施策推动其余项目落地。"))
@@ -559,35 +258,27 @@ def _advice(f: Facts, ws) -> Section:
     return Section("advice", "五、意见建议", blocks)
 
 
-def _unlock_yi(f: Facts, u: dict) -> float:
-    """The investment an unlock places: the match result's figure, else the sum over its projects."""
-    if u.get("placed_investment_yi") is not None:
-        return _num(u["placed_investment_yi"])
-    places = [pid for pid in u.get("places", []) if pid in f.projects.index]
-    return float(f.projects.loc[places, "investment_yi"].sum())
-
-
-def _unlock_text(f: Facts, ws, u: dict) -> str:
+def _unlock_text(f: Facts, ws, u: Unlock) -> str:
     p = f.projects
-    places = [pid for pid in u.get("places", []) if pid in p.index]
+    places = [pid for pid in u.places if pid in p.index]
     names = _join(p.at[pid, "name"] for pid in places)
-    place_text = f"可落实{names}，总投资{fmt_yi(_unlock_yi(f, u))}亿元" if places else "可增加可供土地"
-    if u.get("factory_id"):
-        fid = u["factory_id"]
+    place_text = f"可落实{names}，总投资{fmt_yi(u.investment_yi)}亿元" if places else "可增加可供土地"
+    if u.factory_id:
+        fid = u.factory_id
         fac = ws.factories.loc[fid] if fid in ws.factories.index else None
         if fac is None:
             return f"加快标准厂房{fid}建设，{place_text}。"
         state = FACTORY_STATUS_LABELS.get(fac["status"], fac["status"])
         ready = _date(fac.get("ready_date"))
         when = f"，原计划{fmt_date(ready)}建成" if ready else ""
-        return (f"加快{_zone_name(ws, fac['zone_id'])}标准厂房{fid}建设（{state}{when}，空置面积"
+        return (f"加快{zone_name(ws, fac['zone_id'])}标准厂房{fid}建设（{state}{when}，空置面积"
                 f"{fmt_m2(_num(fac['vacant_m2']))}平方米），{place_text}。")
-    ids = list(u.get("parcel_ids") or [])
+    ids = list(u.parcel_ids or [])
     zone_ids = ws.parcels["zone_id"].reindex(ids).dropna().unique()
-    where = "、".join(_zone_name(ws, z) for z in zone_ids)
+    where = "、".join(zone_name(ws, z) for z in zone_ids)
     statuses = list(ws.parcels["status"].reindex(ids).dropna())
-    return (f"完成{where}{_join(ids, limit=3, unit='宗')}地块{action_label(u.get('action'), statuses)}"
-            f"（{fmt_mu(_num(u.get('area_mu')))}亩），{place_text}。")
+    return (f"完成{where}{_join(ids, limit=3, unit='宗')}地块{action_label(u.action, statuses)}"
+            f"（{fmt_mu(_num(u.area_mu))}亩），{place_text}。")
 
 
 def _intensity_text(f: Facts, flag: dict) -> str:
@@ -623,11 +314,11 @@ def _appendix(f: Facts, fonts_note: str) -> Section:
     return Section("appendix", "附：测算方法和数据说明", blocks, new_page=True)
 
 
-def build_document(ws: Workspace, result: dict, as_of: dt.date | None = None, data_date: dt.date | None = None,
+def build_document(ws: Workspace, result: MatchResult, settings: Settings, as_of: dt.date | None = None, data_date: dt.date | None = None,
                    scenario: str | None = None, intensity: list[dict] | None = None,
                    issuer: str | None = None, addressee: str | None = None, fonts_note: str = "") -> Document:
     """The whole document model; pure (no files, no rendering)."""
-    f = compute_facts(ws, result, as_of=as_of, data_date=data_date, scenario=scenario, intensity=intensity)
+    f = compute_facts(ws, result, settings, as_of=as_of, data_date=data_date, scenario=scenario, intensity=intensity)
     t = f.totals
     issuer = issuer or f"{f.county}经济合作局"
     opening = [Paragraph(
@@ -637,9 +328,9 @@ def build_document(ws: Workspace, result: dict, as_of: dt.date | None = None, da
     sections = [_basic(f), _demand(f), _match(f), _gap(f), _advice(f, ws), _appendix(f, fonts_note)]
     closing = [Paragraph("特此报告。"), Paragraph(issuer, kind="signature"), Paragraph(fmt_date(f.as_of), kind="date")]
     masthead = None
-    if setting("briefing", "masthead"):
-        number = setting("briefing", "document_number") or f"〔{f.as_of.year}〕　　号"
-        masthead = Masthead(mark=f"{issuer}文件", number=number, signer=setting("briefing", "signer"))
+    if settings.briefing.masthead:
+        number = settings.briefing.document_number or f"〔{f.as_of.year}〕　　号"
+        masthead = Masthead(mark=f"{issuer}文件", number=number, signer=settings.briefing.signer)
     return Document(title=f"关于{f.county}工业用地保障和“有项目、无选址”情况的报告",
                     addressee=f"{addressee or f.county + '人民政府'}：", opening=opening, sections=sections,
                     closing=closing, totals=t, facts=f, masthead=masthead)

@@ -124,10 +124,10 @@ def map_png(ws: Workspace, facts: Facts, fonts: FontSet, width_mm: float = 156.0
     ncols = 3
     nrows = int(np.ceil((len(shown) + 1) / ncols))
     panel_mm = width_mm / ncols
-    sites = [p for p in facts.placed if p.get("kind") == "land" and p.get("site_wkt")]
-    site_geoms = gpd.GeoSeries(shapely.from_wkt([p["site_wkt"] for p in sites]), crs=ws.crs).to_crs(ws.metric_crs) \
+    sites = [p for p in facts.placed if p.kind == "land" and p.site_wkt]
+    site_geoms = gpd.GeoSeries(shapely.from_wkt([p.site_wkt for p in sites]), crs=ws.crs).to_crs(ws.metric_crs) \
         if sites else None
-    fac_ids = [p.get("factory_id") for p in facts.placed if p.get("kind") == "factory" and p.get("factory_id")]
+    fac_ids = [p.factory_id for p in facts.placed if p.kind == "factory" and p.factory_id]
     factories = ws.metric("factories")
     fac = factories[factories.index.isin(fac_ids)]
     fac_pts = fac.geometry.representative_point() if len(fac) else None

@@ -129,6 +129,19 @@ NEED_LABEL = "需用地"
 """A project's land need (its ``land_mu``) — never the shortfall."""
 SHORTFALL_LABEL = "缺口"
 """How many 亩 an unplaced project (or park) is short — never its need."""
+FIELD_LABELS.update({
+    "project_name": "项目名称", "zone_name": "园区", "placement_kind": "方式", "site_mu": "选址面积（亩）",
+    "site_parcels": "所用地块", "site_ready_date": "可用日期", "reason": "原因", "gap_mu": f"{SHORTFALL_LABEL}（亩）",
+    "detail": "说明", "row_number": "序号", "unlock_action": "措施", "unlock_target": "地块/厂房",
+    "unlock_places": "可安排项目", "block_area_mu": "连片面积（亩）", "surplus_mu": "剩余（亩）",
+    "candidate_rank": "候选序号",
+})
+PLACEMENT_KIND_LABELS: dict[str, str] = {"land": "供地", "factory": "标准厂房"}
+COMPARE_TABLE_LABELS: dict[str, str] = {
+    "newly_placed": "新增安排", "newly_unplaced": "不再能安排", "moved": "选址变化", "reason_changed": "原因变化",
+    "zones": "园区变化", "from_site": "原选址", "to_site": "新选址", "from_reason": "原原因", "to_reason": "新原因"}
+REPORT_TABLE_LABELS: dict[str, str] = {"level": "级别", "layer": "图层", "row": "行", "field": "字段",
+                                       "message": "说明"}
 
 # ------------------------------------------------------------------------------------------------ briefing
 

@@ -9,7 +9,9 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo.vocab import FIELD_LABELS, GAP_ZONE_LABELS, PARCEL_STATUS_LABELS, PROJECT_STAGE_LABELS
+from geo.vocab import (COMPARE_TABLE_LABELS, FIELD_LABELS, GAP_ZONE_LABELS, PARCEL_STATUS_LABELS,
+                       PLACEMENT_KIND_LABELS, PROJECT_STAGE_LABELS, REPORT_TABLE_LABELS)
+from matching.model import MatchResult, Unlock, iso, r1
 
 F = FIELD_LABELS
 
@@ -23,15 +25,15 @@ def available_tables(report: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-zone and per-block tables of an ``available_report`` answer (numbers unchanged, headers Chinese)."""
     zones = pd.DataFrame(report["zones"], columns=["zone_id", "name", "available_mu", "pipeline_mu",
                                                    "largest_block_mu", "vacant_factory_m2"])
-    zones = zones.rename(columns={**F, "name": "园区"})
+    zones = zones.rename(columns={**F, "name": F["zone_name"]})
     blocks = pd.DataFrame(report["blocks"], columns=["block_id", "zone_id", "parcel_ids", "area_mu"])
     blocks["parcel_ids"] = blocks["parcel_ids"].map("、".join)
-    return zones, blocks.rename(columns={**F, "area_mu": "连片面积（亩）"})
+    return zones, blocks.rename(columns={**F, "area_mu": F["block_area_mu"]})
 
 
 def parcels_table(ws, parcel_ids) -> pd.DataFrame:
     p = ws.parcels.loc[list(parcel_ids)]
-    out = pd.DataFrame({F["parcel_id"]: p["parcel_id"], "园区": p["zone_id"].map(ws.zones["name"]),
+    out = pd.DataFrame({F["parcel_id"]: p["parcel_id"], F["zone_name"]: p["zone_id"].map(ws.zones["name"]),
                         F["status"]: p["status"].map(PARCEL_STATUS_LABELS), F["area_mu"]: p["area_mu"].round(1),
                         F["ready_date"]: p["ready_date"].dt.date, F["land_use"]: p["land_use"]})
     return out.reset_index(drop=True)
@@ -59,86 +61,75 @@ def sites_frame(ws, rows: list[dict], wkt_key: str = "site_wkt") -> gpd.GeoDataF
     return geo.to_crs(ws.metric_crs) if geo.crs != ws.metric_crs else geo
 
 
-def placed_table(ws, result: dict) -> pd.DataFrame:
+def placed_table(ws, result: MatchResult) -> pd.DataFrame:
+    """The placed projects (已安排项目) of a match."""
     rows = []
-    for p in result["placed"]:
-        proj = ws.projects.loc[p["project_id"]] if p["project_id"] in ws.projects.index else {}
-        rows.append({F["project_id"]: p["project_id"], "项目名称": p.get("name") or proj.get("name"),
-                     F["industry"]: proj.get("industry"), "方式": "标准厂房" if p["kind"] == "factory" else "供地",
-                     "园区": zone_name(ws, p["zone_id"]), "选址面积（亩）": p.get("site_mu"),
-                     "所用地块": "、".join(p.get("parcel_ids") or []), F["factory_id"]: p.get("factory_id"),
-                     "可用日期": p.get("ready_date")})
+    for p in result.placed:
+        proj = ws.projects.loc[p.project_id] if p.project_id in ws.projects.index else {}
+        rows.append({F["project_id"]: p.project_id, F["project_name"]: p.name or proj.get("name"),
+                     F["industry"]: proj.get("industry"),
+                     F["placement_kind"]: PLACEMENT_KIND_LABELS.get(p.kind, p.kind),
+                     F["zone_name"]: zone_name(ws, p.zone_id), F["site_mu"]: r1(p.site_mu),
+                     F["site_parcels"]: "、".join(p.parcel_ids or []), F["factory_id"]: p.factory_id,
+                     F["site_ready_date"]: iso(p.ready_date)})
     return pd.DataFrame(rows)
 
 
-def unplaced_table(ws, result: dict) -> pd.DataFrame:
+def unplaced_table(ws, result: MatchResult) -> pd.DataFrame:
+    """有项目、无选址: each unplaced project, its need, the reason and its shortfall (缺口) — two different 亩."""
     reason_label, _ = _labels()
     rows = []
-    for u in result["unplaced"]:
-        proj = ws.projects.loc[u["project_id"]] if u["project_id"] in ws.projects.index else {}
-        rows.append({F["project_id"]: u["project_id"], "项目名称": u.get("name") or proj.get("name"),
-                     F["industry"]: proj.get("industry"), "意向园区": zone_name(ws, proj.get("preferred_zone")),
-                     "拟用地（亩）": u.get("need_mu"), F["floor_m2"]: u.get("floor_m2"),
-                     "原因": reason_label(u["reason"]), "缺口（亩）": u.get("gap_mu"), "说明": u.get("detail")})
+    for u in result.unplaced:
+        proj = ws.projects.loc[u.project_id] if u.project_id in ws.projects.index else {}
+        rows.append({F["project_id"]: u.project_id, F["project_name"]: u.name or proj.get("name"),
+                     F["industry"]: proj.get("industry"), F["preferred_zone"]: zone_name(ws, proj.get("preferred_zone")),
+                     F["land_mu"]: r1(u.need_mu), F["floor_m2"]: u.floor_m2,
+                     F["reason"]: reason_label(u.reason),
+                     F["gap_mu"]: None if u.gap_mu is None else round(float(u.gap_mu), 2), F["detail"]: u.detail})
     return pd.DataFrame(rows)
 
 
-def unlock_table(ws, result: dict) -> pd.DataFrame:
+def unlock_table(ws, unlocks: list[Unlock]) -> pd.DataFrame:
+    """Verified unlocks (建议措施) of a match or a fit."""
     _, action_label = _labels()
     rows = []
-    for i, u in enumerate(result["unlocks"], 1):
-        statuses = [ws.parcels.at[p, "status"] for p in u.get("parcel_ids") or [] if p in ws.parcels.index]
-        rows.append({"序号": i, "措施": action_label(u["action"], statuses),
-                     "地块/厂房": "、".join(u.get("parcel_ids") or []) or (u.get("factory_id") or ""),
-                     "面积（亩）": u.get("area_mu"), "可安排项目": "、".join(u.get("places") or []),
-                     "说明": u.get("detail", "")})
+    for i, u in enumerate(unlocks, 1):
+        statuses = [ws.parcels.at[p, "status"] for p in u.parcel_ids or [] if p in ws.parcels.index]
+        rows.append({F["row_number"]: i, F["unlock_action"]: action_label(u.action, statuses),
+                     F["unlock_target"]: "、".join(u.parcel_ids or []) or (u.factory_id or ""),
+                     F["area_mu"]: r1(u.area_mu), F["unlock_places"]: "、".join(u.places or []),
+                     F["detail"]: u.detail})
     return pd.DataFrame(rows)
 
 
-def zone_gap_table(result: dict, with_total: bool = True) -> pd.DataFrame:
-    """Per-zone gap summary (the engine's rows; its county row last, named 全县合计)."""
-    rows = [dict(z, name="全县合计" if z.get("total") else z.get("name"), zone_id=z.get("zone_id") or "")
-            for z in result["zones"] if with_total or not z.get("total")]
-    frame = pd.DataFrame(rows).drop(columns=["total"], errors="ignore")
+def zone_gap_table(result: MatchResult, with_total: bool = True) -> pd.DataFrame:
+    """The gap summary per park (the engine's rows; the county row last when ``with_total``)."""
+    rows = [*result.zones, *([result.county] if with_total else [])]
+    frame = pd.DataFrame([{k: v for k, v in z.to_dict().items() if k not in ("total", "kind")} | {
+        "zone_id": z.zone_id or ""} for z in rows], columns=list(GAP_ZONE_LABELS))
     return frame.rename(columns=GAP_ZONE_LABELS)
 
 
-def gap_totals(result: dict) -> dict:
-    """County totals of the match answer: pending demand, placed, unplaced (有项目、无选址) and its 亩.
-
-    The engine's own county row (``zone_id`` None) is used when it gives one, so the app shows its numbers.
-    """
-    county = next((z for z in result.get("zones", []) if z.get("total") or z.get("zone_id") in (None, "", "*")),
-                  None)
-    unplaced = result["unplaced"]
-    placed = result["placed"]
-    totals = {
-        "pending_count": len(placed) + len(unplaced),
-        "pending_mu": sum(p.get("site_mu") or 0 for p in placed if p["kind"] == "land")
-        + sum(u.get("need_mu") or 0 for u in unplaced),
-        "placed_count": len(placed),
-        "unplaced_count": len(unplaced),
-        "unplaced_mu": sum(u.get("need_mu") or 0 for u in unplaced),
-        "gap_mu": sum(u.get("gap_mu") or 0 for u in unplaced),
-        "pending_yi": None,
-    }
-    if county:
-        totals.update({k: county[k] for k in totals if county.get(k) is not None})
-        totals["pending_yi"] = county.get("pending_yi")
-    return totals
+def gap_totals(result: MatchResult) -> dict:
+    """County totals of a match: the engine's county row (the same numbers as ``cli.py match --json``)."""
+    c = result.county
+    return {"pending_count": c.pending_count, "pending_mu": c.pending_mu, "pending_yi": c.pending_yi,
+            "placed_count": c.placed_count, "unplaced_count": c.unplaced_count, "unplaced_mu": c.unplaced_mu,
+            "gap_mu": c.unplaced_gap_mu}
 
 
 def compare_tables(diff: dict) -> dict[str, pd.DataFrame]:
     """The comparison of two scenarios as tables."""
     reason_label, _ = _labels()
+    C = COMPARE_TABLE_LABELS
     return {
-        "新增安排": pd.DataFrame({F["project_id"]: diff["newly_placed"]}),
-        "不再能安排": pd.DataFrame({F["project_id"]: diff["newly_unplaced"]}),
-        "选址变化": pd.DataFrame([{F["project_id"]: m["project_id"], "原选址": " ".join(map(str, m["from"][1:2])),
-                                  "新选址": " ".join(map(str, m["to"][1:2]))} for m in diff["moved"]]),
-        "原因变化": pd.DataFrame([{F["project_id"]: r["project_id"], "原原因": reason_label(r["from"]),
-                                  "新原因": reason_label(r["to"])} for r in diff["reason_changed"]]),
-        "园区变化": pd.DataFrame(diff["zones"]).rename(columns=GAP_ZONE_LABELS),
+        C["newly_placed"]: pd.DataFrame({F["project_id"]: diff["newly_placed"]}),
+        C["newly_unplaced"]: pd.DataFrame({F["project_id"]: diff["newly_unplaced"]}),
+        C["moved"]: pd.DataFrame([{F["project_id"]: m["project_id"], C["from_site"]: " ".join(map(str, m["from"][1:2])),
+                                   C["to_site"]: " ".join(map(str, m["to"][1:2]))} for m in diff["moved"]]),
+        C["reason_changed"]: pd.DataFrame([{F["project_id"]: r["project_id"], C["from_reason"]: reason_label(r["from"]),
+                                            C["to_reason"]: reason_label(r["to"])} for r in diff["reason_changed"]]),
+        C["zones"]: pd.DataFrame(diff["zones"]).drop(columns=["kind"], errors="ignore").rename(columns=GAP_ZONE_LABELS),
     }
 
 
@@ -149,11 +140,12 @@ PROJECT_COLUMNS = ["project_id", "name", "industry", "investment_yi", "land_mu",
 def report_table(report, layer: str | None = None, row_base: int = 0) -> pd.DataFrame:
     """A LoadReport as a Chinese table: level, layer, row (``row_base`` added: 1 for on-screen rows), field, message."""
     from geo.report import LEVEL_LABELS
-    rows = [{"级别": LEVEL_LABELS.get(i.level, i.level), "图层": i.layer,
-             "行": None if i.row is None else (i.row + row_base if isinstance(i.row, (int,)) else i.row),
-             "字段": F.get(i.field, i.field) if i.field else "", "说明": i.message}
+    L = REPORT_TABLE_LABELS
+    rows = [{L["level"]: LEVEL_LABELS.get(i.level, i.level), L["layer"]: i.layer,
+             L["row"]: None if i.row is None else (i.row + row_base if isinstance(i.row, (int,)) else i.row),
+             L["field"]: F.get(i.field, i.field) if i.field else "", L["message"]: i.message}
             for i in report.issues if layer is None or i.layer == layer]
-    return pd.DataFrame(rows, columns=["级别", "图层", "行", "字段", "说明"])
+    return pd.DataFrame(rows, columns=list(L.values()))
 
 
 def project_editor_frame(ws) -> pd.DataFrame:

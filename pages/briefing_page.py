@@ -3,6 +3,7 @@ import streamlit as st
 
 import briefing
 from pages import common
+from pages.context import settings
 
 ws, key = common.require_workspace()
 common.sidebar(ws)
@@ -14,7 +15,7 @@ result = common.run_match(ws, key, scenario)
 
 @st.cache_resource(show_spinner="正在生成简报……", max_entries=4)
 def _brief(_ws, ws_key: str, scenario_key: tuple, _result, as_of):
-    return briefing.build(_ws, _result.to_dict(), as_of=as_of, scenario=_result.scenario)
+    return briefing.build(_ws, _result, settings(), as_of=as_of, scenario=_result.scenario)
 
 
 try:

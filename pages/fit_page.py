@@ -41,7 +41,7 @@ if submitted:
                                      investment_yi=investment, name=name)
         result = common.with_progress(lambda progress: matching.fit(prospect, ws, all_free_land=all_free,
                                                                     progress=progress))
-        st.session_state["fit_result"] = (key, prospect, result.to_dict())
+        st.session_state["fit_result"] = (key, prospect, result)
     except LandGapError as exc:
         st.error(str(exc))
 
@@ -49,7 +49,8 @@ saved = st.session_state.get("fit_result")
 if not saved or saved[0] != key:
     st.info("填写意向项目后点击“检查选址”。")
     st.stop()
-_, prospect, res = saved
+_, prospect, fit_result = saved
+res = fit_result.to_dict()
 need = f"{fmt_mu(prospect.need_mu)} 亩" if prospect.need_mu else f"{prospect.floor_m2:,.0f} m² 标准厂房"
 if res["fits"]:
     st.success(f"“{prospect.name}”（{prospect.industry}，{need}）可以安排：共 {res['candidate_count']} 个候选，"
@@ -64,7 +65,7 @@ cand = pd.DataFrame([{"序号": r["rank"], "方式": "标准厂房" if r["kind"]
                       "面积（亩）": r["area_mu"], "剩余（亩）": r["surplus_mu"], "可用日期": r["ready_date"],
                       "地块": "、".join(r["parcel_ids"]), "厂房": r["factory_id"], "空置面积（m²）": r["vacant_m2"]}
                      for r in rows])
-unlocks = tables.unlock_table(ws, res)
+unlocks = tables.unlock_table(ws, fit_result.unlocks)
 
 
 def make_map(filters: common.Filters = f, fetch: bool = True):

@@ -19,25 +19,23 @@ with right:
     compare_on = st.toggle("与另一情景对比", key="compare_on")
     scen_b = common.scenario_controls("sb", "情景 B") if compare_on else None
 
-res_a = common.run_match(ws, key, scen_a)
-a = res_a.to_dict()
-status = "最优解" if a["status"] == "optimal" else f"可行解（最优性差距 {a['gap']:.2%}）"
-st.caption(f"情景：{a['scenario']}；求解状态：{status}；与 `python cli.py match --json` 的结果一致。")
+a = common.run_match(ws, key, scen_a)
+status = "最优解" if a.status == "optimal" else f"可行解（最优性差距 {a.gap:.2%}）"
+st.caption(f"情景：{a.scenario}；求解状态：{status}；与 `python cli.py match --json` 的结果一致。")
 common.gap_metrics(a)
 
 if scen_b is not None:
-    res_b = common.run_match(ws, key, scen_b)
-    b = res_b.to_dict()
+    b = common.run_match(ws, key, scen_b)
     st.subheader("情景对比")
     ca, cb = st.columns(2)
     with ca:
-        st.markdown(f"**A：{a['scenario']}**")
+        st.markdown(f"**A：{a.scenario}**")
         st.dataframe(tables.zone_gap_table(a), hide_index=True, width="stretch")
     with cb:
-        st.markdown(f"**B：{b['scenario']}**")
+        st.markdown(f"**B：{b.scenario}**")
         common.gap_metrics(b)
         st.dataframe(tables.zone_gap_table(b), hide_index=True, width="stretch")
-    diff = matching.compare(res_a, res_b)
+    diff = matching.compare(a, b)
     st.markdown(f"B 比 A 多安排 **{diff['placed_count']['change']}** 个项目。")
     for name, frame in tables.compare_tables(diff).items():
         if not frame.empty:
@@ -46,17 +44,17 @@ if scen_b is not None:
 
 placed = tables.placed_table(ws, a)
 unplaced = tables.unplaced_table(ws, a)
-unlocks = tables.unlock_table(ws, a)
+unlocks = tables.unlock_table(ws, a.unlocks)
 zone_gap = tables.zone_gap_table(a)
 
 
 def make_map(filters: common.Filters = f, fetch: bool = True):
     m = common.base_map(ws, filters, fetch_data=fetch)
-    sites = tables.sites_frame(ws, [dict(p, zone=tables.zone_name(ws, p["zone_id"])) for p in a["placed"]])
+    sites = tables.sites_frame(ws, [dict(p.to_dict(), zone=tables.zone_name(ws, p.zone_id)) for p in a.placed])
     build.add_sites(m, sites, "placed", [("project_id", "项目编号", "text"), ("name", "项目名称", "text"),
                                          ("site_mu", "选址面积", "mu"), ("zone", "园区", "text")],
                     {"project_id": "project_id", "name": "name", "site_mu": "site_mu", "zone": "zone"})
-    unlock_ids = sorted({p for u in a["unlocks"] for p in u["parcel_ids"]})
+    unlock_ids = sorted({p for u in a.unlocks for p in u.parcel_ids})
     if unlock_ids:
         up = ws.metric("parcels").loc[unlock_ids]
         build.add_sites(m, up, "unlock", build.PARCEL_FIELDS[:3], {"id": "parcel_id", "s": "status", "a": "area_mu"})
@@ -71,8 +69,8 @@ common.map_with_details(ws, key, f, make_map(), "map_gap", "红色为已安排�
 st.subheader(f"有项目、无选址（{len(unplaced)} 个）")
 st.dataframe(unplaced, hide_index=True, width="stretch")
 st.subheader("各园区缺口")
-chart = pd.DataFrame([z for z in a["zones"] if not z.get("total")]).set_index("name")[
-    ["unplaced_mu", "available_left_mu", "pipeline_mu"]].rename(columns=GAP_ZONE_LABELS)
+chart = pd.DataFrame([z.to_dict() for z in a.zones]).set_index("name")[
+    ["unplaced_gap_mu", "available_left_mu", "pipeline_mu"]].rename(columns=GAP_ZONE_LABELS)
 st.bar_chart(chart, stack=False, y_label="亩")
 st.dataframe(zone_gap, hide_index=True, width="stretch")
 st.subheader("建议措施（按每亩可落地项目排序，均已复核）")
@@ -90,7 +88,7 @@ with c1:
 with c2:
     common.map_download(lambda: make_map(common.offline_filters(f, ws), fetch=False), "缺口分析地图")
 with c3:
-    st.download_button("下载选址图层（Shapefile，.zip）", lambda: export.sites_shapefile_zip(res_a, ws), "选址方案.zip",
+    st.download_button("下载选址图层（Shapefile，.zip）", lambda: export.sites_shapefile_zip(a, ws), "选址方案.zip",
                        "application/zip", on_click="ignore",
                        help="已安排用地项目的选址范围（GBK 编码，字段：项目编号、项目名称、园区、地块编号、需用地亩、选址亩、"
                             "可供日期、优先级），可在 ArcGIS/QGIS 中打开")

@@ -18,6 +18,7 @@ from docx.shared import Pt, RGBColor
 from PIL import Image
 
 import briefing
+from geo.settings import load_settings
 import matching
 from briefing.content import fmt_yi
 from briefing.fonts import MissingFontError, _resolve
@@ -34,11 +35,22 @@ needs_pdf = pytest.mark.skipif(not briefing.pdf_available() or shutil.which("pdf
                                reason="LibreOffice 或 poppler-utils 未安装（python3 run.py setup）")
 
 
+class MatchJson(dict):
+    """``match --json`` of a run (the tests' independent reference), with the typed result the briefing takes."""
+    def __init__(self, typed):
+        super().__init__(typed.to_dict())
+        self.typed = typed
+
+
+def run_match(ws) -> MatchJson:
+    return MatchJson(matching.match(ws))
+
+
 @pytest.fixture(scope="module")
 def sample():
     ws = generate_workspace()
-    result = matching.match(ws).to_dict()
-    b = briefing.build(ws, result, as_of=AS_OF)
+    result = run_match(ws)
+    b = briefing.build(ws, result.typed, load_settings(), as_of=AS_OF)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = b.to_docx(ARTIFACTS / "sample.docx")
     return ws, result, b, path
@@ -52,8 +64,8 @@ def sample_pdf(sample):
 
 def _county(ws, projects: pd.DataFrame, name: str):
     ws2 = ws.with_projects(projects)
-    result = matching.match(ws2).to_dict()
-    b = briefing.build(ws2, result, as_of=AS_OF)
+    result = run_match(ws2)
+    b = briefing.build(ws2, result.typed, load_settings(), as_of=AS_OF)
     return ws2, result, b, b.to_docx(ARTIFACTS / f"{name}.docx")
 
 
@@ -209,14 +221,14 @@ def test_masthead_is_red_with_number_signer_and_rule(sample, tmp_path, monkeypat
     override = tmp_path / "o.toml"
     override.write_text('[briefing]\ndocument_number = "示经合〔2026〕12号"\nsigner = "张三"\n', encoding="utf-8")
     monkeypatch.setenv("LANDGAP_CONFIG", str(override))
-    named = briefing.build(ws, result, as_of=AS_OF)
+    named = briefing.build(ws, result.typed, load_settings(), as_of=AS_OF)
     out = named.to_docx(tmp_path / "named.docx")
     number = next(p for p in open_docx(out).paragraphs if "签发人：" in p.text)
     assert number.text.startswith("示经合〔2026〕12号") and number.text.endswith("签发人：张三")
     off = tmp_path / "off.toml"                  # (the config is cached per override path)
     off.write_text("[briefing]\nmasthead = false\n", encoding="utf-8")
     monkeypatch.setenv("LANDGAP_CONFIG", str(off))
-    plain = briefing.build(ws, result, as_of=AS_OF).to_docx(tmp_path / "plain.docx")
+    plain = briefing.build(ws, result.typed, load_settings(), as_of=AS_OF).to_docx(tmp_path / "plain.docx")
     first = open_docx(plain).paragraphs[0]
     assert first.style.name == "公文标题"
 
@@ -296,7 +308,7 @@ def test_missing_cjk_font_is_a_clear_error(sample, tmp_path, monkeypatch):
     monkeypatch.setenv("FONTCONFIG_FILE", str(empty))    # fontconfig now sees no font at all
     _resolve.cache_clear()
     with pytest.raises(MissingFontError, match="fonts-noto-cjk"):
-        briefing.build(ws, result)
+        briefing.build(ws, result.typed, load_settings())
     _resolve.cache_clear()
 
 
@@ -324,10 +336,10 @@ def test_intensity_flags_become_advice(sample):
     projects = ws.projects.copy()
     projects.loc["P-QT-07", "investment_yi"] = 0.2        # 40 万元/亩 on 50 亩: below any 标准地 floor
     ws2 = ws.with_projects(projects)
-    flagged = matching.intensity_check(ws2)
+    flagged = matching.intensity_check(ws2, load_settings().intensity)
     flagged = flagged[flagged["below"]]
     assert "P-QT-07" in flagged.index
-    b = briefing.build(ws2, matching.match(ws2).to_dict(), as_of=AS_OF, figures=False)
+    b = briefing.build(ws2, matching.match(ws2), load_settings(), as_of=AS_OF, figures=False)
     md = b.to_markdown()
     row = flagged.loc["P-QT-07"]
     assert (f"家居定制生产基地项目拟用地{fmt_mu(row['land_mu'])}亩，投资强度{row['intensity_wan_per_mu']:.1f}万元/亩，"

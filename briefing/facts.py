@@ -1,0 +1,149 @@
+"""Every number of the briefing, computed once from one typed match result and the workspace it was run on, pure.
+
+The demand and gap figures per park are the match result's own gap summary (``matching.summary.ZoneRow``); only the
+land stock by status and the factories are read from the workspace. Settings come in from the caller.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from geo.vocab import FACTORY_STATUS_LABELS, PARCEL_STATUS_LABELS, PIPELINE_STATUSES, UNZONED_LABEL
+from matching.model import MatchResult, Placement, Unlock, Unplaced, r1
+from matching.summary import project_zone
+
+from .document import split_county
+
+if TYPE_CHECKING:
+    from geo.settings import Settings
+    from geo.workspace import Workspace
+
+# The gap summary's fields as the briefing's zone table names them.
+_ZONE_FIELDS = {"demand_count": "pending_count", "demand_mu": "pending_mu", "demand_yi": "pending_yi",
+                "placed_count": "placed_count", "unplaced_count": "unplaced_count",
+                "unplaced_need_mu": "unplaced_mu", "unplaced_gap_mu": "unplaced_gap_mu", "unplaced_yi": "unplaced_yi",
+                "available_left_mu": "available_left_mu", "pipeline_left_mu": "pipeline_mu"}
+
+
+@dataclass
+class Facts:
+    """All numbers of the briefing, computed once."""
+    county: str
+    county_note: str
+    as_of: dt.date
+    data_date: dt.date
+    scenario: str
+    status: str
+    gap: float
+    crs_name: str
+    zones: pd.DataFrame          # per park (index zone_id, workspace order; "" = the unzoned row): stock, demand, gap
+    projects: pd.DataFrame       # pending projects with zone_key / zone_name (index project_id)
+    placed: list[Placement]
+    unplaced: list[Unplaced]
+    unlocks: list[Unlock]
+    intensity: list[dict]
+    intensity_source: str
+    factories: pd.DataFrame      # count, floor area, vacant per factory status
+    totals: dict[str, float]
+
+
+def zone_name(ws, zone_id) -> str:
+    """A park's name; the unzoned row's label for no park."""
+    if not isinstance(zone_id, str) or not zone_id:
+        return UNZONED_LABEL
+    return str(ws.zones["name"].get(zone_id, zone_id))
+
+
+def _stock(ws) -> pd.DataFrame:
+    """Land per park and status (net 亩: overlaps counted once, so the table adds up) and vacant factory m²."""
+    stock = ws.parcels.pivot_table(index="zone_id", columns="status", values="net_mu", aggfunc="sum", fill_value=0.0)
+    stock = stock.reindex(index=ws.zones.index, columns=list(PARCEL_STATUS_LABELS), fill_value=0.0)
+    zones = pd.DataFrame(index=ws.zones.index)
+    zones["name"] = ws.zones["name"]
+    zones["industries"] = ws.zones["industries"].fillna("").astype(str).str.replace(";", "、")
+    zones["area_mu"] = ws.zones["area_mu"]
+    for status in PARCEL_STATUS_LABELS:
+        zones[f"{status}_mu"] = stock[status]
+    zones["pipeline_mu"] = zones[[f"{s}_mu" for s in PIPELINE_STATUSES]].sum(axis=1)
+    fac = ws.factories
+    zones["vacant_m2"] = fac.groupby("zone_id")["vacant_m2"].sum().reindex(zones.index, fill_value=0.0) \
+        if len(fac) else 0.0
+    return zones
+
+
+def _factories(fac: pd.DataFrame) -> pd.DataFrame:
+    if not len(fac):
+        return pd.DataFrame(0, index=list(FACTORY_STATUS_LABELS), columns=["count", "floor_m2", "vacant_m2"])
+    return (fac.groupby("status").agg(count=("factory_id", "size"), floor_m2=("floor_area_m2", "sum"),
+                                      vacant_m2=("vacant_m2", "sum"))
+            .reindex(list(FACTORY_STATUS_LABELS), fill_value=0))
+
+
+def compute_facts(ws: Workspace, result: MatchResult, settings: Settings, as_of: dt.date | None = None,
+                  data_date: dt.date | None = None, scenario: str | None = None,
+                  intensity: list[dict] | None = None) -> Facts:
+    """Numbers from the match result (placed, unplaced, unlocks, gap summary) and the workspace's stock."""
+    as_of = as_of or dt.date.today()
+    county, note = split_county(settings.app.county_name)
+    projects = ws.projects.copy()
+    for col in ("investment_yi", "land_mu", "floor_m2"):
+        projects[col] = pd.to_numeric(projects[col], errors="coerce").fillna(0.0)
+    where = {p.project_id: p.zone_id for p in result.placed}
+    projects["zone_key"] = [project_zone(z, where.get(pid)) or "" for pid, z in projects["preferred_zone"].items()]
+    projects["zone_name"] = [zone_name(ws, z) for z in projects["zone_key"]]
+
+    rows = {(z.zone_id or ""): z for z in result.zones}
+    zones = _stock(ws).reindex(list(ws.zones.index) + ([""] if "" in rows else []))
+    if "" in zones.index:
+        zones.loc["", "name"] = UNZONED_LABEL
+    money = [c for c in zones.columns if c.endswith(("_mu", "_m2"))]
+    zones[money] = zones[money].fillna(0.0)
+    for col, key in _ZONE_FIELDS.items():
+        zones[col] = [float(getattr(rows[k], key)) if k in rows else 0.0 for k in zones.index]
+    zones["placed_need_mu"] = (zones["demand_mu"] - zones["unplaced_need_mu"]).clip(lower=0.0)
+
+    fac, parcels, c = ws.factories, ws.parcels, result.county
+    factories = _factories(fac)
+    unlock_places = sorted({pid for u in result.unlocks for pid in u.places})
+    invest = projects["investment_yi"]
+    # sums over listed projects and unlocks add their values as the tables show them (亩 to 0.1, 缺口 to 0.01), so a
+    # table's total is the sum of its rows
+    totals = {
+        "zone_count": float(len(ws.zones)),
+        "zone_area_mu": float(ws.zones["area_mu"].sum()),
+        "parcel_count": float(len(parcels)),
+        "parcel_mu": float(parcels["net_mu"].sum()),
+        **{f"{s}_mu": float(zones[f"{s}_mu"].sum()) for s in PARCEL_STATUS_LABELS},
+        "pipeline_mu": float(zones["pipeline_mu"].sum()),
+        "factory_count": float(len(fac)),
+        "factory_floor_m2": float(factories["floor_m2"].sum()),
+        "factory_vacant_m2": float(factories["vacant_m2"].sum()),
+        "pending_count": float(c.pending_count),
+        "pending_investment_yi": float(c.pending_yi),
+        "pending_land_mu": float(c.pending_mu),
+        "pending_floor_m2": float(projects["floor_m2"].sum()),
+        "placed_count": float(c.placed_count),
+        "placed_land_count": float(sum(p.kind == "land" for p in result.placed)),
+        "placed_factory_count": float(sum(p.kind == "factory" for p in result.placed)),
+        "placed_site_mu": float(sum(r1(p.site_mu) or 0.0 for p in result.placed if p.kind == "land")),
+        "placed_investment_yi": float(invest.reindex([p.project_id for p in result.placed]).fillna(0.0).sum()),
+        "unplaced_count": float(c.unplaced_count),
+        "unplaced_need_mu": float(sum(r1(u.need_mu) or 0.0 for u in result.unplaced)),
+        "unplaced_gap_mu": float(sum(round(u.gap_mu or 0.0, 2) for u in result.unplaced)),
+        "unplaced_investment_yi": float(c.unplaced_yi),
+        "unlock_count": float(len(result.unlocks)),
+        "unlock_area_mu": float(sum(r1(u.area_mu) or 0.0 for u in result.unlocks)),
+        "unlock_factory_m2": float(fac["vacant_m2"].reindex(
+            [u.factory_id for u in result.unlocks if u.factory_id]).fillna(0.0).sum()),
+        "unlock_places_count": float(len(unlock_places)),
+        "unlock_investment_yi": float(invest.reindex(unlock_places).fillna(0.0).sum()),   # a project counted once
+        "intensity_flag_count": float(len(intensity or [])),
+    }
+    return Facts(county=county, county_note=note, as_of=as_of, data_date=data_date or as_of,
+                 scenario=scenario or result.scenario, status=result.status, gap=float(result.gap),
+                 crs_name=ws.crs.name, zones=zones, projects=projects, placed=list(result.placed),
+                 unplaced=list(result.unplaced), unlocks=list(result.unlocks), intensity=list(intensity or []),
+                 intensity_source=settings.intensity.source, factories=factories, totals=totals)
