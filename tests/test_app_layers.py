@@ -9,6 +9,7 @@ import shapely
 from pyproj import Transformer
 
 from geo.crs import CGCS2000
+from geo.vocab import FIELD_LABELS
 from layers import assets, basemaps, build, export, query, tables
 from layers.gcj02 import gcj02_to_wgs84, wgs84_to_gcj02
 
@@ -109,7 +110,7 @@ def test_project_editor_errors_name_row_and_field(sample_ws):
         sample_ws.with_projects(tables.editor_to_projects(sample_ws, frame))
     shown = tables.report_table(err.value.report, "projects")   # rows count from 1, as on screen
     bad = shown[shown["级别"] == "错误"]
-    assert (bad["行"] == 4).any() and (bad["字段"] == "拟用地（亩）").any()
+    assert (bad["行"] == 4).any() and (bad["字段"] == FIELD_LABELS["land_mu"]).any()
 
 
 def test_layer_cache_is_pruned_least_recently_used_first(tmp_path, monkeypatch):

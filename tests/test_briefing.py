@@ -336,7 +336,7 @@ def test_intensity_flags_become_advice(sample):
     projects = ws.projects.copy()
     projects.loc["P-QT-07", "investment_yi"] = 0.2        # 40 万元/亩 on 50 亩: below any 标准地 floor
     ws2 = ws.with_projects(projects)
-    flagged = matching.intensity_check(ws2, load_settings().intensity)
+    flagged = matching.intensity_check(ws2)
     flagged = flagged[flagged["below"]]
     assert "P-QT-07" in flagged.index
     b = briefing.build(ws2, matching.match(ws2), load_settings(), as_of=AS_OF, figures=False)

@@ -4,7 +4,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyogrio
 import pytest
+import rasterio
+
+from geo.vocab import FIELD_LABELS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,15 +36,24 @@ def test_available_json_shape_and_totals(sample_path):
 
 def test_available_table_is_chinese(sample_path):
     out = run("available", "--workspace", sample_path, "--zone", "QDB").stdout
-    assert "青东坝鞋服产业园" in out and "可供（亩）" in out
+    assert "青东坝鞋服产业园" in out and FIELD_LABELS["available_mu"] in out
 
 
-def test_seed_then_available_and_ogrinfo_layers(tmp_path):
+def test_seed_then_available_and_the_layers_read_back_by_gdal(tmp_path):
     path = tmp_path / "c.gpkg"
-    run("seed", "--out", path, "--parcels", "1500", "--projects", "60", "--seed", "2")
+    seeded = json.loads(run("seed", "--out", path, "--parcels", "1500", "--projects", "60", "--seed", "2",
+                            "--json").stdout)
+    layers = {name: count for name, count in ((n, pyogrio.read_info(path, layer=n)["features"])
+                                              for n, _ in pyogrio.list_layers(path))}
+    assert layers == {"zones": seeded["zones"], "parcels": seeded["parcels"], "factories": seeded["factories"],
+                      "projects": seeded["projects"]} and seeded["parcels"] >= 1500
+    everything = json.loads(run("available", "--workspace", path, "--by", "2027-12-31", "--json").stdout)
     out = json.loads(run("available", "--workspace", path, "--by", "2027-12-31", "--min-mu", "50", "--json").stdout)
-    assert all(b["area_mu"] >= 50 for b in out["blocks"])
-    assert (tmp_path / "c.dem.tif").exists()
+    big = sorted(b["area_mu"] for b in everything["blocks"] if b["area_mu"] >= 50)
+    assert big, "the seeded county has blocks of 50 亩 and more"
+    assert sorted(b["area_mu"] for b in out["blocks"]) == big           # exactly the big ones, none dropped
+    with rasterio.open(tmp_path / "c.dem.tif") as dem:
+        assert dem.crs is not None and dem.count == 1 and dem.width > 10
 
 
 @pytest.mark.parametrize("args, message", [
