@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from browser_util import CHROMIUM, browser, running_app, wait_for_map, wait_until_idle
+from geo.vocab import FIELD_LABELS
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} 不存在（apt-get install chromium）")]
@@ -150,7 +151,7 @@ def test_importing_a_ledger_on_the_data_page(session, sample_ws, tmp_path):
     good.write_bytes(xlsx([[TITLE] + [None] * 7, HEADER, *GOOD]))
     upload(page, "招商项目台账", bad)
     cells = import_refused(page, "导入台账", "台账 坏台账.xlsx 有 1 处错误，未导入", "台账行号")
-    assert [r[2:4] for r in cells if r] == [["2", "拟用地（亩）"]], cells           # Excel row 2, the 亩 column
+    assert [r[2:4] for r in cells if r] == [["2", FIELD_LABELS["land_mu"]]], cells           # Excel row 2, the 亩 column
     upload(page, "招商项目台账", good)
     page.get_by_role("button", name="导入台账").click()
     page.get_by_text(re.compile("已导入台账 台账.xlsx：新增 2 个")).first.wait_for(timeout=30_000)

@@ -11,6 +11,7 @@ import pytest
 
 import cli
 from geo.errors import ValidationError
+from geo.vocab import FIELD_LABELS
 from geo.ledger import LedgerError, header_field, import_ledger, read_ledger
 from geo.parse import parse_number
 from geo.units import M2_PER_MU
@@ -200,7 +201,7 @@ def test_cli_import_writes_atomically_or_not_at_all(sample_path, tmp_path, capsy
     before = work.read_bytes()
     assert cli.main(["import-projects", "--workspace", str(work), "--ledger", str(bad)]) == 1
     out = capsys.readouterr().out
-    assert "台账 bad.xlsx 有 1 处错误，未导入" in out and "台账行号" in out and "拟用地（亩）" in out
+    assert "台账 bad.xlsx 有 1 处错误，未导入" in out and "台账行号" in out and FIELD_LABELS["land_mu"] in out
     assert work.read_bytes() == before
     good = tmp_path / "good.xlsx"
     good.write_bytes(xlsx([[TITLE] + [None] * 7, HEADER, *GOOD]))
