@@ -171,8 +171,9 @@ def cmd_fit(args) -> int:
     if result.fits:
         rows = [dict(c, parcel_ids=c["parcel_ids"] or c["factory_id"]) for c in d["candidates"]]
         text = (f"可以安排：共 {d['candidate_count']} 处候选（列出前 {len(rows)} 处）\n" + format_table(
-            rows, [("zone_id", "园区"), ("parcel_ids", "地块/厂房"), ("area_mu", "选址面积（亩）"),
-                   ("surplus_mu", "富余（亩）"), ("ready_date", "可供日期")]))
+            rows, [(k, FIELD_LABELS[label]) for k, label in (
+                ("zone_id", "zone_name"), ("parcel_ids", "unlock_target"), ("area_mu", "site_mu"),
+                ("surplus_mu", "surplus_mu"), ("ready_date", "site_ready_date"))]))
     else:
         text = f"无法安排（{matching.REASONS[d['reason']]}）：{d['detail']}"
         if d["unlocks"]:
@@ -234,10 +235,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--zone", help="园区编号")
     p.add_argument("--industry", help="产业，如 纺织鞋服")
     p.add_argument("--by", type=_date, help="截至日期 YYYY-MM-DD：计入届时完成平整/拆迁的地块")
-    p.add_argument("--min-mu", type=_number, help="只计入不小于该面积（亩）的连片地块")
+    p.add_argument("--min-mu", type=_number, help="只计入不小于该面积的连片地块（亩）")
 
     p = command("import-projects", cmd_import_projects, "导入招商项目台账（Excel/CSV）到工作空间的项目表（原子写回）")
-    p.add_argument("--ledger", type=Path, required=True, help="台账文件 .xlsx 或 .csv（表头如 项目名称、产业、阶段、拟用地（亩））")
+    p.add_argument("--ledger", type=Path, required=True, help="台账文件 .xlsx 或 .csv（表头如 项目名称、产业、阶段、需用地，单位写在表头括号里）")
     p.add_argument("--replace", action="store_true", help="以台账替换整个项目表（默认：按编号或名称更新，其余新增）")
 
     p = command("import-parcels", cmd_import_parcels, "按土地台账（Excel/CSV）更新地块的状态、可供日期、用地类型和台账面积（原子写回）")
@@ -252,11 +253,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("fit", cmd_fit, "检查一个意向项目能否落地：候选选址，或原因、缺口与解锁措施")
     p.add_argument("--industry", required=True, help="产业，如 纺织鞋服")
     need = p.add_mutually_exclusive_group(required=True)
-    need.add_argument("--need-mu", type=_number, help="拟用地面积（亩）")
-    need.add_argument("--floor-m2", type=_number, help="需标准厂房面积（m²）")
+    need.add_argument("--need-mu", type=_number, help=FIELD_LABELS["land_mu"])
+    need.add_argument("--floor-m2", type=_number, help=FIELD_LABELS["floor_m2"])
     p.add_argument("--zone", help="只在该园区内查找（园区编号）")
     p.add_argument("--by", type=_date, help="需用地时间 YYYY-MM-DD：计入届时完成平整/拆迁的地块")
-    p.add_argument("--investment-yi", type=_number, help="总投资（亿元）")
+    p.add_argument("--investment-yi", type=_number, help=FIELD_LABELS["investment_yi"])
     p.add_argument("--all-free-land", action="store_true", help="与全部空闲土地比较（默认扣除已签约/已开工项目的选址）")
 
     p = command("match", cmd_match, "为全部待落地项目求最优选址，列出“有项目、无选址”、原因与解锁措施")

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from geo.units import fmt_mu
-from geo.vocab import FACTORY_STATUS_LABELS, INDUSTRIES, PARCEL_STATUS_LABELS, PROJECT_STAGE_LABELS, UNZONED_LABEL
+from geo.vocab import (BRIEFING_TABLE_TITLES as TITLES, FACTORY_STATUS_LABELS, FIELD_LABELS as F, GAP_ZONE_LABELS,
+                       INDUSTRIES, PARCEL_STATUS_LABELS, PROJECT_STAGE_LABELS, UNZONED_LABEL)
 from matching.model import MatchResult, Placement, Unlock, Unplaced
 
 from .document import (Block, Document, Figure, Heading, Masthead, Paragraph, Section, Table, _date, _join, _num,
@@ -39,11 +40,11 @@ def _basic(f: Facts) -> Section:
     zones = f.zones[f.zones.index != ""]
     cols = ["available", "leveling", "demolition", "supplied", "reserved"]
     blocks.append(Table(
-        key="land", title="表1  各园区工业用地情况（亩）",
-        columns=["园区", "准入产业"] + [PARCEL_STATUS_LABELS[c] for c in cols] + ["空置厂房（m²）"],
+        key="land", title=TITLES["land"],
+        columns=[F["zone_name"], F["industries"]] + [PARCEL_STATUS_LABELS[c] for c in cols] + [F["vacant_factory_m2"]],
         rows=[[r.name, r.industries or "不限"] + [fmt_mu(getattr(r, f"{c}_mu")) for c in cols] + [fmt_m2(r.vacant_m2)]
               for r in zones.itertuples()],
-        total=["合计", ""] + [fmt_mu(t[f"{c}_mu"]) for c in cols] + [fmt_m2(t["factory_vacant_m2"])],
+        total=[F["total_row"], ""] + [fmt_mu(t[f"{c}_mu"]) for c in cols] + [fmt_m2(t["factory_vacant_m2"])],
         widths=[2.9, 1.4, 1.3, 1.3, 1.3, 1.4, 1.3, 1.4], numeric=list(range(2, 8))))
     if t["factory_count"]:
         fac = f.factories
@@ -69,7 +70,7 @@ def _demand(f: Facts) -> Section:
     floor = f"，另需标准厂房{fmt_m2(t['pending_floor_m2'])}平方米" if t["pending_floor_m2"] else ""
     blocks: list[Block] = [Paragraph(
         f"目前全县待落地项目共{t['pending_count']:.0f}个（{stages}），总投资{fmt_yi(t['pending_investment_yi'])}亿元，"
-        f"拟用地{fmt_mu(t['pending_land_mu'])}亩{floor}。分产业和意向园区情况如下。")]
+        f"需用地{fmt_mu(t['pending_land_mu'])}亩{floor}。分产业和意向园区情况如下。")]
     industries = list(INDUSTRIES) + [i for i in p["industry"].unique() if i not in INDUSTRIES]
     rows = []
     for ind in industries:
@@ -79,17 +80,17 @@ def _demand(f: Facts) -> Section:
         rows.append([ind, f"{len(sub)}"] + [f"{int((sub['stage'] == s).sum())}" for s in reversed(PROJECT_STAGE_LABELS)]
                     + [fmt_yi(sub["investment_yi"].sum()), fmt_mu(sub["land_mu"].sum()), fmt_m2(sub["floor_m2"].sum())])
     blocks.append(Table(
-        key="demand", title="表2  待落地项目分产业情况",
-        columns=["产业", "项目数"] + [PROJECT_STAGE_LABELS[s] for s in reversed(PROJECT_STAGE_LABELS)]
-        + ["总投资（亿元）", "拟用地（亩）", "需厂房（m²）"],
+        key="demand", title=TITLES["demand"],
+        columns=[F["industry"], F["project_count"]] + [PROJECT_STAGE_LABELS[s] for s in reversed(PROJECT_STAGE_LABELS)]
+        + [F["investment_yi"], F["land_mu"], F["floor_m2"]],
         rows=rows,
-        total=["合计", f"{t['pending_count']:.0f}"] + [f"{int((p['stage'] == s).sum())}"
+        total=[F["total_row"], f"{t['pending_count']:.0f}"] + [f"{int((p['stage'] == s).sum())}"
                                                      for s in reversed(PROJECT_STAGE_LABELS)]
         + [fmt_yi(t["pending_investment_yi"]), fmt_mu(t["pending_land_mu"]), fmt_m2(t["pending_floor_m2"])],
         widths=[1.8, 1.1, 1.1, 1.1, 1.1, 1.7, 1.6, 1.6], numeric=list(range(1, 8))))
     want = f.zones[f.zones["demand_count"] > 0]
-    parts = "；".join(f"{r.name}{int(r.demand_count)}个、拟用地{fmt_mu(r.demand_mu)}亩（可供{fmt_mu(r.available_mu)}亩）"
-                     if r.Index != "" else f"{UNZONED_LABEL}{int(r.demand_count)}个、拟用地{fmt_mu(r.demand_mu)}亩"
+    parts = "；".join(f"{r.name}{int(r.demand_count)}个、需用地{fmt_mu(r.demand_mu)}亩（可供{fmt_mu(r.available_mu)}亩）"
+                     if r.Index != "" else f"{UNZONED_LABEL}{int(r.demand_count)}个、需用地{fmt_mu(r.demand_mu)}亩"
                      for r in want.itertuples())
     blocks.append(Paragraph(f"按意向园区分（未明确意向园区的按落地园区计）：{parts}。"))
     return Section("demand", "二、项目用地需求", blocks)
@@ -123,9 +124,9 @@ def _match(f: Facts) -> Section:
                      fmt_mu(site_mu) if site_mu is not None else "—"])
     if rows:
         blocks.append(Table(
-            key="placed", title="表3  可落实选址项目", columns=["序号", "项目名称", "产业", "总投资（亿元）", "园区",
-                                                          "地块或厂房", "选址面积（亩）"],
-            rows=rows, total=["合计", f"{t['placed_count']:.0f}个", "", fmt_yi(t["placed_investment_yi"]), "", "",
+            key="placed", title=TITLES["placed"], columns=[F[k] for k in (
+                "row_number", "project_name", "industry", "investment_yi", "zone_name", "site_or_factory", "site_mu")],
+            rows=rows, total=[F["total_row"], f"{t['placed_count']:.0f}个", "", fmt_yi(t["placed_investment_yi"]), "", "",
                               fmt_mu(t["placed_site_mu"])],
             widths=[0.85, 3.1, 1.7, 1.2, 2.2, 2.6, 1.3], numeric=[3, 6]))
     blocks.append(Figure("map", "图1  全县工业用地与项目选址示意图"))
@@ -162,18 +163,20 @@ def _gap(f: Facts) -> Section:
                      _need_text(u), str(p.at[pid, "zone_name"]), reason_label(u.reason),
                      "—" if u.gap_mu is None else fmt_mu(_num(u.gap_mu))])
     blocks.append(Table(
-        key="gap", title="表4  “有项目、无选址”项目情况",
-        columns=["序号", "项目名称", "产业", "总投资（亿元）", "需用地（亩）", "意向园区", "原因", "缺口（亩）"],
-        rows=rows, total=["合计", f"{t['unplaced_count']:.0f}个", "", fmt_yi(t["unplaced_investment_yi"]),
+        key="gap", title=TITLES["gap"],
+        columns=[F[k] for k in ("row_number", "project_name", "industry", "investment_yi", "land_mu", "preferred_zone",
+                                "reason", "gap_mu")],
+        rows=rows, total=[F["total_row"], f"{t['unplaced_count']:.0f}个", "", fmt_yi(t["unplaced_investment_yi"]),
                           fmt_mu(t["unplaced_need_mu"]), "", "", fmt_mu(t["unplaced_gap_mu"])],
         widths=[0.85, 2.9, 1.7, 1.2, 1.2, 2.1, 1.9, 1.1], numeric=[3, 4, 7]))
     zrows = [[r.name, f"{int(r.unplaced_count)}", fmt_yi(r.unplaced_yi), fmt_mu(r.unplaced_need_mu),
               fmt_mu(r.unplaced_gap_mu), fmt_mu(r.available_left_mu), fmt_mu(r.pipeline_left_mu)]
              for r in f.zones[f.zones["unplaced_count"] > 0].itertuples()]
     blocks.append(Table(
-        key="gap_by_zone", title="表5  “有项目、无选址”分园区情况",
-        columns=["意向园区", "项目数", "总投资（亿元）", "需用地（亩）", "缺口（亩）", "剩余可供（亩）", "剩余在途（亩）"],
-        rows=zrows, total=["合计", f"{t['unplaced_count']:.0f}", fmt_yi(t["unplaced_investment_yi"]),
+        key="gap_by_zone", title=TITLES["gap_by_zone"],
+        columns=[F["preferred_zone"], F["project_count"], F["investment_yi"], F["land_mu"], F["gap_mu"],
+                 GAP_ZONE_LABELS["available_left_mu"], GAP_ZONE_LABELS["pipeline_mu"]],
+        rows=zrows, total=[F["total_row"], f"{t['unplaced_count']:.0f}", fmt_yi(t["unplaced_investment_yi"]),
                            fmt_mu(t["unplaced_need_mu"]), fmt_mu(t["unplaced_gap_mu"]), "", ""],
         widths=[2.6, 1.0, 1.5, 1.5, 1.4, 1.4, 1.4], numeric=list(range(1, 7))))
     un = pd.DataFrame({"project_id": [u.project_id for u in f.unplaced], "need_mu": [u.need_mu for u in f.unplaced],
@@ -186,9 +189,9 @@ def _gap(f: Facts) -> Section:
     irows = [[ind, f"{len(s)}", fmt_yi(s["yi"].sum()), fmt_mu(s["need"].sum()), fmt_mu(s["gapv"].sum())]
              for ind in industries if len(s := un[un["industry"] == ind])]
     blocks.append(Table(
-        key="gap_by_industry", title="表6  “有项目、无选址”分产业情况",
-        columns=["产业", "项目数", "总投资（亿元）", "需用地（亩）", "缺口（亩）"], rows=irows,
-        total=["合计", f"{t['unplaced_count']:.0f}", fmt_yi(t["unplaced_investment_yi"]),
+        key="gap_by_industry", title=TITLES["gap_by_industry"],
+        columns=[F[k] for k in ("industry", "project_count", "investment_yi", "land_mu", "gap_mu")], rows=irows,
+        total=[F["total_row"], f"{t['unplaced_count']:.0f}", fmt_yi(t["unplaced_investment_yi"]),
                fmt_mu(t["unplaced_need_mu"]), fmt_mu(t["unplaced_gap_mu"])],
         widths=[2.0, 1.2, 1.8, 1.8, 1.8], numeric=[1, 2, 3, 4]))
     blocks.append(Figure("supply_demand", "图2  各园区土地供需对比"))
@@ -285,7 +288,7 @@ def _intensity_text(f: Facts, flag: dict) -> str:
     p = f.projects
     pid = flag.get("project_id")
     name = p.at[pid, "name"] if pid in p.index else str(pid)
-    parts = [f"{name}拟用地{fmt_mu(_num(flag.get('land_mu', p['land_mu'].get(pid, 0.0))))}亩"]
+    parts = [f"{name}需用地{fmt_mu(_num(flag.get('land_mu', p['land_mu'].get(pid, 0.0))))}亩"]
     if flag.get("intensity_wan_per_mu") is not None:
         parts.append(f"投资强度{_num(flag['intensity_wan_per_mu']):.1f}万元/亩")
     if flag.get("floor_wan_per_mu") is not None:

@@ -140,6 +140,12 @@ PLACEMENT_KIND_LABELS: dict[str, str] = {"land": "供地", "factory": "标准厂
 COMPARE_TABLE_LABELS: dict[str, str] = {
     "newly_placed": "新增安排", "newly_unplaced": "不再能安排", "moved": "选址变化", "reason_changed": "原因变化",
     "zones": "园区变化", "from_site": "原选址", "to_site": "新选址", "from_reason": "原原因", "to_reason": "新原因"}
+FIELD_LABELS.update({"site_or_factory": "地块或厂房", "project_count": "项目数", "total_row": "合计"})
+BRIEFING_TABLE_TITLES: dict[str, str] = {
+    "land": "表1  各园区工业用地情况（亩）", "demand": "表2  待落地项目分产业情况", "placed": "表3  可落实选址项目",
+    "gap": "表4  “有项目、无选址”项目情况", "gap_by_zone": "表5  “有项目、无选址”分园区情况",
+    "gap_by_industry": "表6  “有项目、无选址”分产业情况"}
+"""The briefing's numbered tables (GB/T 9704: 表N + two spaces + title), by table key."""
 REPORT_TABLE_LABELS: dict[str, str] = {"level": "级别", "layer": "图层", "row": "行", "field": "字段",
                                        "message": "说明"}
 

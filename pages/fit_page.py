@@ -9,6 +9,7 @@ import matching
 from geo.errors import LandGapError, ValidationError
 from geo.supply import known_industries
 from geo.units import fmt_mu
+from geo.vocab import FIELD_LABELS as F, PLACEMENT_KIND_LABELS
 from layers import build, tables
 from pages import common
 
@@ -21,9 +22,9 @@ with st.form("prospect"):
     c1, c2, c3 = st.columns(3)
     name = c1.text_input("项目名称", "意向项目", key="fit_name")
     industry = c2.selectbox("产业", known_industries(ws.zones, ws.projects), key="fit_industry")
-    investment = c3.number_input("总投资（亿元）", min_value=0.0, value=5.0, step=0.5, key="fit_investment")
+    investment = c3.number_input(F["investment_yi"], min_value=0.0, value=5.0, step=0.5, key="fit_investment")
     c4, c5, c6 = st.columns(3)
-    kind = c4.radio("需求", ["用地（亩）", "标准厂房（m²）"], horizontal=True, key="fit_kind")
+    kind = c4.radio("需求", [F["land_mu"], F["floor_m2"]], horizontal=True, key="fit_kind")
     amount = c5.number_input("数量", min_value=0.0, value=100.0, step=10.0, key="fit_amount")
     zone = c6.selectbox("意向园区", [common.ALL, *ws.zones.index],
                         format_func=lambda z: "不限" if z == common.ALL else f"{names[z]}（{z}）", key="fit_zone")
@@ -35,8 +36,8 @@ with st.form("prospect"):
 
 if submitted:
     try:
-        prospect = matching.Prospect(industry=industry, need_mu=amount if kind.startswith("用地") else None,
-                                     floor_m2=amount if not kind.startswith("用地") else None,
+        prospect = matching.Prospect(industry=industry, need_mu=amount if kind == F["land_mu"] else None,
+                                     floor_m2=amount if kind == F["floor_m2"] else None,
                                      zone_id=None if zone == common.ALL else zone, by=by if use_by else None,
                                      investment_yi=investment, name=name)
         result = common.with_progress(lambda progress: matching.fit(prospect, ws, all_free_land=all_free,
@@ -61,10 +62,10 @@ else:
     st.error(f"“{prospect.name}”（{need}）暂无合适选址：{reason_label(res['reason'])}{gap}。{res['detail']}")
 
 rows = [dict(c, rank=i, zone=tables.zone_name(ws, c["zone_id"])) for i, c in enumerate(res["candidates"], 1)]
-cand = pd.DataFrame([{"序号": r["rank"], "方式": "标准厂房" if r["kind"] == "factory" else "供地", "园区": r["zone"],
-                      "面积（亩）": r["area_mu"], "剩余（亩）": r["surplus_mu"], "可用日期": r["ready_date"],
-                      "地块": "、".join(r["parcel_ids"]), "厂房": r["factory_id"], "空置面积（m²）": r["vacant_m2"]}
-                     for r in rows])
+cand = pd.DataFrame([{F["row_number"]: r["rank"], F["placement_kind"]: PLACEMENT_KIND_LABELS[r["kind"]],
+                      F["zone_name"]: r["zone"], F["site_mu"]: r["area_mu"], F["surplus_mu"]: r["surplus_mu"],
+                      F["site_ready_date"]: r["ready_date"], F["parcel_ids"]: "、".join(r["parcel_ids"]),
+                      F["factory_id"]: r["factory_id"], F["vacant_m2"]: r["vacant_m2"]} for r in rows])
 unlocks = tables.unlock_table(ws, fit_result.unlocks)
 
 

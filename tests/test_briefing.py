@@ -168,7 +168,7 @@ def test_every_total_in_the_text_equals_the_match_result(sample):
     # The county row of the result's gap summary is what section 二 states.
     county = next(z for z in result["zones"] if z["total"])
     assert (f"待落地项目共{county['pending_count']}个" in text and f"总投资{fmt_yi(county['pending_yi'])}亿元，"
-            f"拟用地{fmt_mu(county['pending_mu'])}亩" in text)
+            f"需用地{fmt_mu(county['pending_mu'])}亩" in text)
     # Each unlock is a numbered item naming its parcels and its 亩 (or its factory) and the investment it places.
     for u in result["unlocks"]:
         if u["factory_id"]:
@@ -342,6 +342,6 @@ def test_intensity_flags_become_advice(sample):
     b = briefing.build(ws2, matching.match(ws2), load_settings(), as_of=AS_OF, figures=False)
     md = b.to_markdown()
     row = flagged.loc["P-QT-07"]
-    assert (f"家居定制生产基地项目拟用地{fmt_mu(row['land_mu'])}亩，投资强度{row['intensity_wan_per_mu']:.1f}万元/亩，"
+    assert (f"家居定制生产基地项目需用地{fmt_mu(row['land_mu'])}亩，投资强度{row['intensity_wan_per_mu']:.1f}万元/亩，"
             f"低于{row['floor_wan_per_mu']:.0f}万元/亩的标准，按标准核定用地{fmt_mu(row['justified_mu'])}亩") in md
     assert b.totals["intensity_flag_count"] == len(flagged)
