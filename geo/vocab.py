@@ -146,6 +146,10 @@ BRIEFING_TABLE_TITLES: dict[str, str] = {
     "gap": "表4  “有项目、无选址”项目情况", "gap_by_zone": "表5  “有项目、无选址”分园区情况",
     "gap_by_industry": "表6  “有项目、无选址”分产业情况"}
 """The briefing's numbered tables (GB/T 9704: 表N + two spaces + title), by table key."""
+SITE_LAYER_FIELDS: dict[str, str] = {
+    "project_id": "项目编号", "name": "项目名称", "zone_id": "园区", "parcel_ids": "地块编号", "need_mu": "需用地亩",
+    "site_mu": "选址亩", "ready_date": "可供日期", "priority": "优先级"}
+"""The 选址方案 layer's fields (each ≤ 10 bytes in GBK, for a Shapefile's DBF)."""
 REPORT_TABLE_LABELS: dict[str, str] = {"level": "级别", "layer": "图层", "row": "行", "field": "字段",
                                        "message": "说明"}
 

@@ -9,6 +9,7 @@ import pandas as pd
 import shapely
 
 from geo.shapefile import shapefile_zip
+from geo.vocab import SITE_LAYER_FIELDS
 
 from . import assets, basemaps
 
@@ -38,9 +39,7 @@ def excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
     return buf.getvalue()
 
 
-SITE_FIELDS: dict[str, str] = {"project_id": "项目编号", "name": "项目名称", "zone_id": "园区", "parcel_ids": "地块编号",
-                               "need_mu": "需用地亩", "site_mu": "选址亩", "ready_date": "可供日期", "priority": "优先级"}
-"""The sites layer's fields and their Chinese names (each ≤ 10 bytes in GBK, for a Shapefile's DBF)."""
+SITE_FIELDS = SITE_LAYER_FIELDS
 _DBF_TEXT_BYTES = 254
 
 
