@@ -126,3 +126,11 @@ LEDGER_TOTAL_ROWS: tuple[str, ...] = ("合计", "小计", "总计")
 # ------------------------------------------------------------------------------------------------ data import, validation
 
 # ------------------------------------------------------------------------------------------------ app pages, CLI
+# Streamlit's file uploader writes its own English texts (1.67 has no option for them): pages.common puts these in
+# their place with CSS. ``limit`` takes the size in MB (server.maxUploadSize), ``types`` the accepted extensions.
+UPLOADER_TEXTS = {
+    "button": "上传文件",
+    "drop": "将文件拖放到此处",
+    "limit": "单个文件不超过 {mb} MB",
+    "types": "{limit} · {types}",
+}

@@ -181,6 +181,19 @@ class LegendControl(folium.MacroElement):
         self.html = f"<b>{title}</b>{rows}"
 
 
+class MetricScale(folium.MacroElement):
+    """Leaflet's scale bar in metres and kilometres only (folium's ``control_scale`` adds miles and feet too)."""
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        L.control.scale({{ this.options|tojson }}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}""")
+
+    def __init__(self, position: str = "bottomleft"):
+        super().__init__()
+        self._name = "MetricScale"
+        self.options = {"metric": True, "imperial": False, "position": position}
+
+
 class DrawnStamp(folium.MacroElement):
     """Stamps ``window.landgapDrawnAt`` (epoch ms) once Leaflet has painted: the benchmark's 'map drawn' time."""
     _template = Template("""

@@ -126,23 +126,24 @@ def test_gap_headline_counts_every_pending_project_when_one_has_no_park(tmp_path
 
 
 def test_gap_page_compares_two_scenarios(app, sample_ws):
-    """Scenario B (without planned factories) on the page shows the numbers `match` gives for B run on its own, and
-    the stated difference is B's placed count minus A's."""
+    """Scenario B (as of a year on: leveling and demolition done by then count) on the page shows the numbers
+    `match` gives for B run on its own, and the stated difference is B's placed count minus A's."""
     import matching
     at = app.run()
     at.switch_page("pages/gap_page.py").run()
     at.toggle(key="compare_on").set_value(True).run()
-    at.checkbox(key="sb_no_planned").check().run()
+    at.checkbox(key="sb_use_date").check().run()
     ok(at)
+    as_of = at.date_input(key="sb_as_of").value
     res_a = matching.match(sample_ws, matching.Scenario())
-    res_b = matching.match(sample_ws, matching.Scenario(without_planned_factories=True))
+    res_b = matching.match(sample_ws, matching.Scenario(as_of=as_of))
     assert len(res_b.placed) != len(res_a.placed)            # the scenario changes something the test can see
     shown_a, shown_b = metric_rows(at)
     for shown, res in ((shown_a, res_a), (shown_b, res_b)):
         assert shown["已安排（个）"] == str(len(res.placed))
         assert shown["有项目、无选址（个）"] == str(len(res.unplaced))
         assert shown["无选址用地需求（亩）"] == fmt_mu(sum(u.need_mu or 0 for u in res.unplaced))
-    assert any(m.value.startswith("**B：") and "不计规划" in m.value for m in at.markdown)
+    assert any(m.value.startswith("**B：") and f"截至 {as_of}" in m.value for m in at.markdown)
     change = len(res_b.placed) - len(res_a.placed)
     assert any(m.value == f"B 比 A 多安排 **{change}** 个项目。" for m in at.markdown), [m.value for m in at.markdown]
     newly = {p.project_id for p in res_b.placed} - {p.project_id for p in res_a.placed}
@@ -175,7 +176,7 @@ def test_data_and_briefing_pages_run(app, sample_ws):
     ok(at)
     assert metrics(at)["地块"] == str(len(sample_ws.parcels))
     assert metrics(at)["招商项目"] == str(len(sample_ws.projects))
-    editor = next(el for el in at.get("arrow_data_frame") if el.proto.editing_mode)   # the project editor
+    editor = next(el for el in at.dataframe if el.proto.editing_mode)             # the project editor
     frame = editor.value
     assert list(frame["project_id"]) == list(sample_ws.projects["project_id"])
     assert len(frame) == len(sample_ws.projects)
@@ -188,7 +189,7 @@ def test_data_page_tables_show_empty_cells_as_empty(app, sample_ws):
     at = app.run()
     at.switch_page("pages/data_page.py").run()
     ok(at)
-    grids = list(at.get("arrow_data_frame"))
+    grids = list(at.dataframe)
     editor = next(el for el in grids if el.proto.editing_mode)
     assert editor.value.isna().any().any()                    # the sample has empty cells to show
     assert all(el.proto.HasField("placeholder") and el.proto.placeholder == "" for el in grids), \
