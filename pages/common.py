@@ -185,7 +185,7 @@ def file_uploader(label: str, types, key: str, **kw):
     """st.file_uploader with its texts in Chinese; the size note names the accepted file types as Streamlit's does."""
     types = list(types)
     st.html(uploader_css() + "<style>" + _replace_text(
-        f'.st-key-{key} [data-testid="stFileUploaderDropzoneInstructions"] span',
+        f'.st-key-{key} {_DROPZONE} [data-testid="stFileUploaderDropzoneInstructions"] span',
         UPLOADER_TEXTS["types"].format(limit=_limit_text(), types="、".join(t.upper() for t in types))) + "</style>")
     return st.file_uploader(label, type=types, key=key, **kw)
 
