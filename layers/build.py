@@ -13,8 +13,8 @@ import geopandas as gpd
 from geo.cache import DERIVED
 from geo.vocab import FACTORY_STATUS_LABELS, FIELD_LABELS, PARCEL_STATUS_COLORS, PARCEL_STATUS_LABELS
 from . import assets, basemaps
-from .elements import (LABEL_CSS, DrawLocale, DrawnStamp, GeoJsonLayer, LegendControl, MetricScale, OfflineDraw,
-                       OfflineMap, PlainBase, prefetch_layer_data)
+from .elements import (LABEL_CSS, DrawLocale, DrawnStamp, GeoJsonLayer, LayerControlTitle, LegendControl,
+                       MapControls, OfflineDraw, OfflineMap, PlainBase, prefetch_layer_data)
 from .features import feature_collection, lonlat_bounds
 
 F = FIELD_LABELS
@@ -58,8 +58,8 @@ def new_map(ws, basemap: str = basemaps.HILLSHADE, height: int = 620, fetch_data
     it every layer is embedded (standalone downloads).
     """
     m = OfflineMap(location=list(reversed(ws.center)), zoom_start=13, tiles=None, prefer_canvas=True,
-                   control_scale=False, height=height)
-    MetricScale().add_to(m)
+                   zoom_control=False, control_scale=False, height=height)
+    MapControls().add_to(m)
     m.get_root().header.add_child(folium.Element(LABEL_CSS), name="landgap_css")
     label = basemaps.BASEMAP_LABELS[basemap]
     if basemap == basemaps.HILLSHADE and ws.dem_path is not None:
@@ -158,6 +158,7 @@ def finish(m: OfflineMap, draw: bool = False, legend_statuses: Iterable[str] | N
                                   "rectangle": {"showArea": False}},
                     edit_options={"edit": False}, show_geometry_on_click=False).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
+    LayerControlTitle().add_to(m)
     bounds = fit or _bounds(m)
     if bounds:
         m.fit_bounds(bounds)

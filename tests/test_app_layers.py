@@ -137,6 +137,11 @@ def test_scale_bar_is_metric_only(sample_ws):
     scales = re.findall(r"L\.control\.scale\(([^)]*)\)", html)
     assert len(scales) == 1, scales
     assert re.search(r'"imperial":\s*false', scales[0]) and re.search(r'"metric":\s*true', scales[0]), scales
+    zooms = re.findall(r"L\.control\.zoom\(([^)]*)\)", html)                # one zoom control, titled in Chinese
+    assert len(zooms) == 1, zooms
+    titles = __import__("json").loads(zooms[0])
+    assert (titles["zoomInTitle"], titles["zoomOutTitle"]) == ("放大", "缩小")
+    assert '"zoomControl": false' in html
 
 
 def test_map_layers_are_cached_by_workspace_version_not_inside_the_workspace(sample_ws):

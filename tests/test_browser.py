@@ -247,7 +247,11 @@ def test_uploader_texts_are_chinese(session, tmp_path):
     assert ctx.outside == []
 
 
-def test_map_scale_bar_is_metric(session):
+def test_map_controls_are_metric_and_chinese(session):
+    """One scale bar, in m or km (Leaflet's default adds miles); the controls' tooltips are Chinese."""
     page, frame, ctx = open_map(session)
     lines = frame.locator(".leaflet-control-scale-line").all_text_contents()
     assert len(lines) == 1 and re.fullmatch(r"\d+ (m|km)", lines[0]), lines
+    titles = frame.evaluate("() => [...document.querySelectorAll('.leaflet-control-container [title]')].map(e => e.title)")
+    assert {"放大", "缩小", "图层"} <= set(titles), titles
+    assert not [t for t in titles if re.fullmatch(r"[A-Za-z ,.]+", t)], titles      # no English-only tooltip
