@@ -115,6 +115,16 @@ def test_drawing_a_polygon_shows_its_acreage(session, sample_ws):
     assert ctx.outside == []
 
 
+def open_data_page(ctx, url):
+    """A new tab on 数据管理, reached through the sidebar as a planner gets there, once its run has finished."""
+    page = ctx.new_page()
+    page.goto(url)
+    page.get_by_role("link", name="数据管理").click()
+    page.get_by_role("heading", name=re.compile("数据管理")).first.wait_for(timeout=90_000)
+    wait_until_idle(page)
+    return page
+
+
 def upload(page, label: str, path: Path) -> None:
     """Choose ``path`` in the uploader labelled ``label`` and wait until its upload has finished: the chip's button
     reads "Remove <name>" only then (before, "Cancel upload of"), and a button clicked earlier runs on the old file."""
@@ -138,11 +148,7 @@ def test_importing_a_ledger_on_the_data_page(session, sample_ws, tmp_path):
     Excel rows and changes nothing."""
     from test_ledger import GOOD, HEADER, TITLE, xlsx
     url, ctx = session
-    page = ctx.new_page()
-    page.goto(url)
-    page.get_by_role("link", name="数据管理").click()                 # the sidebar, as a planner gets there
-    page.get_by_role("heading", name=re.compile("数据管理")).first.wait_for(timeout=90_000)
-    wait_until_idle(page)
+    page = open_data_page(ctx, url)
     page.get_by_text("从台账导入（Excel / CSV）").click()
     bad = tmp_path / "坏台账.xlsx"
     bad.write_bytes(xlsx([HEADER, [1, "坏", "纺织鞋服", 1, "abc", "QDB", "在谈", None]]))
@@ -165,11 +171,7 @@ def test_importing_a_shapefile_on_the_data_page(session, sample_ws, tmp_path):
     the note says GBK was detected, and a layer with a bad park lists the feature by FID and changes nothing."""
     from test_shapefile import layer_of, write_shp
     url, ctx = session
-    page = ctx.new_page()
-    page.goto(url)
-    page.get_by_role("link", name="数据管理").click()
-    page.get_by_role("heading", name=re.compile("数据管理")).first.wait_for(timeout=90_000)
-    wait_until_idle(page)
+    page = open_data_page(ctx, url)
     page.get_by_text("从其他 GIS 导入地块图层（Shapefile）").click()
     widget = page.locator("[data-testid='stFileUploader']").filter(has_text="地块图层")
     bad = write_shp(tmp_path / "bad", layer_of(sample_ws, YQ=["火星园区", None, None, None, None]), stem="坏图层")
@@ -216,11 +218,7 @@ def test_uploader_texts_are_chinese(session, tmp_path):
     """Streamlit's uploader writes "Upload", "200MB per file • GPKG, ZIP" and, while a file is dragged over it,
     "Drag and drop a file here": the user sees Chinese in their place; an uploaded file's name stays readable."""
     url, ctx = session
-    page = ctx.new_page()
-    page.goto(url)
-    page.get_by_role("link", name="数据管理").click()
-    page.get_by_role("heading", name=re.compile("数据管理")).first.wait_for(timeout=90_000)
-    wait_until_idle(page)
+    page = open_data_page(ctx, url)
     zone = page.locator("[data-testid='stFileUploader']").filter(has_text="GeoPackage").first
     zone.wait_for(timeout=30_000)
     wait_until_idle(page)
