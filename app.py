@@ -6,6 +6,8 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
+from layers import assets
+
 # The favicon is an in-memory image: a ":material/…" or emoji page_icon is fetched from Google's servers.
 ICON = np.zeros((32, 32, 3), dtype=np.uint8)
 ICON[:] = (46, 157, 74)
@@ -19,4 +21,9 @@ PAGES = [
     st.Page("pages/briefing_page.py", title="简报", icon=":material/description:", url_path="briefing"),
     st.Page("pages/data_page.py", title="数据管理", icon=":material/folder_open:", url_path="data"),
 ]
-st.navigation(PAGES).run()
+page = st.navigation(PAGES)
+# `streamlit run app.py` before the set-up, or from another folder: say why the map would stay empty, on every page.
+problem = assets.setup_problem(static_serving=bool(st.get_option("server.enableStaticServing")))
+if problem:
+    st.error(problem, icon=":material/map:")
+page.run()

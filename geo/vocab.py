@@ -158,3 +158,11 @@ REPORT_TABLE_LABELS: dict[str, str] = {"level": "级别", "layer": "图层", "ro
 # ------------------------------------------------------------------------------------------------ data import, validation
 
 # ------------------------------------------------------------------------------------------------ app pages, CLI
+# Streamlit's file uploader writes its own English texts (1.67 has no option for them): pages.common puts these in
+# their place with CSS. ``limit`` takes the size in MB (server.maxUploadSize), ``types`` the accepted extensions.
+UPLOADER_TEXTS = {
+    "button": "上传文件",
+    "drop": "将文件拖放到此处",
+    "limit": "单个文件不超过 {mb} MB",
+    "types": "{limit} · {types}",
+}

@@ -3,6 +3,9 @@
 The files come from the npm packages pinned in assets/package.json + package-lock.json (``npm ci``) and are copied
 into static/vendor/ (git-ignored), which Streamlit serves at /app/static/vendor/ (.streamlit/config.toml).
 Standard library only: ``python -m layers.assets`` runs from run.py's set-up before anything else is imported.
+
+``LANDGAP_VENDOR_DIR`` names another folder to look for (and install) the files in — the tests point it at an empty
+folder to see what a user who skipped the set-up sees. Streamlit itself only serves static/ next to app.py.
 """
 from __future__ import annotations
 
@@ -76,32 +79,71 @@ def url(vendor_path: str) -> str:
     return URL_PREFIX + vendor_path
 
 
-def missing() -> list[str]:
-    """Vendor files not yet installed."""
-    return [v for _, _, v in JS + CSS if not (VENDOR / v).exists()]
+VENDOR_ENV = "LANDGAP_VENDOR_DIR"
+INSTALL_COMMANDS = ("python3 run.py setup", "python -m layers.assets")
 
 
-def install(force: bool = False) -> None:
-    """``npm ci`` in assets/ (when node_modules is missing or stale) and copy the files into static/vendor/."""
+def vendor_dir() -> Path:
+    """Where the vendor files are: ``$LANDGAP_VENDOR_DIR`` when set, else static/vendor/."""
+    return Path(os.environ[VENDOR_ENV]) if os.environ.get(VENDOR_ENV) else VENDOR
+
+
+def missing(vendor: Path | None = None) -> list[str]:
+    """Vendor files not yet installed (in ``vendor``, default ``vendor_dir()``)."""
+    vendor = vendor or vendor_dir()
+    return [v for _, _, v in JS + CSS if not (vendor / v).exists()]
+
+
+def _modules_current() -> bool:
+    """node_modules holds exactly the pinned packages (an earlier ``npm ci``): copying needs no npm and no network."""
+    stamp = NPM_DIR / "node_modules" / ".landgap-lock"
+    lock = NPM_DIR / "package-lock.json"
+    return stamp.exists() and lock.exists() and stamp.read_text() == lock.read_text()
+
+
+def setup_problem(vendor: Path | None = None, static_serving: bool = True) -> str | None:
+    """What stops the map from drawing, in Chinese with the command that fixes it; None when nothing does.
+
+    ``vendor``: where the files should be (default ``vendor_dir()``). ``static_serving``: Streamlit's
+    ``server.enableStaticServing``, which .streamlit/config.toml turns on only when the app starts in the project
+    folder (Streamlit reads the config of its working directory).
+    """
+    vendor = vendor or vendor_dir()
+    gone = missing(vendor)
+    if gone:
+        setup, module = INSTALL_COMMANDS
+        return (f"地图前端资源（Leaflet）未安装，地图无法显示：{vendor} 下缺少 {'、'.join(gone)}。"
+                f"请在项目目录运行 `{setup}`（或在已装好依赖的环境中运行 `{module}`），然后刷新本页。")
+    if not static_serving:
+        return (f"本应用需要 Streamlit 的静态文件服务（server.enableStaticServing）来提供地图前端资源，当前未开启，"
+                f"地图无法显示。请在项目目录启动：`cd {ROOT} && streamlit run app.py`（读取 .streamlit/config.toml），"
+                f"或运行 `python3 run.py app`。")
+    return None
+
+
+def install(force: bool = False, vendor: Path | None = None) -> None:
+    """``npm ci`` in assets/ (when node_modules is missing or stale) and copy the files into ``vendor``
+    (default ``vendor_dir()``: static/vendor/)."""
+    vendor = vendor or vendor_dir()
     modules = NPM_DIR / "node_modules"
     lock = NPM_DIR / "package-lock.json"
     stamp = modules / ".landgap-lock"
-    if force or not stamp.exists() or stamp.read_text() != lock.read_text():
+    if force or not _modules_current():
         npm = shutil.which("npm")
         if npm is None:
             raise SystemExit("缺少 npm：请安装 Node.js / npm（Debian: apt-get install npm）后重试")
         subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts"], cwd=NPM_DIR, check=True)
         stamp.write_text(lock.read_text())
     for _, src, dst in JS + CSS:
-        (VENDOR / dst).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(modules / src, VENDOR / dst)
+        (vendor / dst).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(modules / src, vendor / dst)
     for src, dst in IMAGE_DIRS:
-        shutil.copytree(modules / src, VENDOR / dst, dirs_exist_ok=True)
+        shutil.copytree(modules / src, vendor / dst, dirs_exist_ok=True)
 
 
 def _css_inline(vendor_path: str) -> str:
     """A stylesheet with its relative url(images/…) turned into data: URIs, so it works inside one HTML file."""
-    css_path = VENDOR / vendor_path
+    css_path = vendor_dir() / vendor_path
     text = css_path.read_text(encoding="utf-8")
 
     def data_uri(match: re.Match) -> str:
@@ -120,7 +162,7 @@ def inline_assets(html: str) -> str:
     """Replace every <script src>/<link href> to our vendor files by the file's content (standalone offline HTML)."""
     for _, _, v in JS:
         tag = re.compile(r'<script[^>]*src="' + re.escape(url(v)) + r'"[^>]*>\s*</script>')
-        body = (VENDOR / v).read_text(encoding="utf-8").replace("</script", "<\\/script")
+        body = (vendor_dir() / v).read_text(encoding="utf-8").replace("</script", "<\\/script")
         html = tag.sub(lambda _m, b=body: f"<script>{b}</script>", html)
     for _, _, v in CSS:
         tag = re.compile(r'<link[^>]*href="' + re.escape(url(v)) + r'"[^>]*/?>')
@@ -131,4 +173,4 @@ def inline_assets(html: str) -> str:
 
 if __name__ == "__main__":
     install(force="--force" in sys.argv)
-    print(f"地图前端资源已安装到 {VENDOR}")
+    print(f"地图前端资源已安装到 {vendor_dir()}")

@@ -1,6 +1,7 @@
 """Map composition used by every page: one base map, then the layers a page needs, then legend/control/fit.
 
-Layer data is cached on the Workspace object itself (a new workspace, e.g. after editing projects, starts empty).
+Layer data is derived once per workspace version in ``geo.cache.DERIVED`` (a new workspace, e.g. after editing
+projects, gets a new version and so its own entries), never stored inside the Workspace object.
 """
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from typing import Callable, Iterable
 import folium
 import geopandas as gpd
 
+from geo.cache import DERIVED
 from geo.vocab import FACTORY_STATUS_LABELS, FIELD_LABELS, PARCEL_STATUS_COLORS, PARCEL_STATUS_LABELS
 from . import assets, basemaps
-from .elements import (LABEL_CSS, DrawLocale, DrawnStamp, GeoJsonLayer, LegendControl, OfflineDraw, OfflineMap,
-                       PlainBase, prefetch_layer_data)
+from .elements import (LABEL_CSS, DrawLocale, DrawnStamp, GeoJsonLayer, LayerControlTitle, LegendControl,
+                       MapControls, OfflineDraw, OfflineMap, PlainBase, prefetch_layer_data)
 from .features import feature_collection, lonlat_bounds
 
 F = FIELD_LABELS
@@ -32,10 +34,8 @@ LOOKUPS = {"status": PARCEL_STATUS_LABELS, "fstatus": FACTORY_STATUS_LABELS}
 
 
 def _cached(ws, key: tuple, make: Callable[[], object]):
-    cache = ws.__dict__.setdefault("_layer_cache", {})
-    if key not in cache:
-        cache[key] = make()
-    return cache[key]
+    """``make()`` once per workspace version and ``key`` (the layer kind and what selects its features)."""
+    return DERIVED.get(ws, ("map_layer", *key), make)
 
 
 def parcel_style(status: str) -> dict:
@@ -58,7 +58,8 @@ def new_map(ws, basemap: str = basemaps.HILLSHADE, height: int = 620, fetch_data
     it every layer is embedded (standalone downloads).
     """
     m = OfflineMap(location=list(reversed(ws.center)), zoom_start=13, tiles=None, prefer_canvas=True,
-                   control_scale=True, height=height)
+                   zoom_control=False, control_scale=False, height=height)
+    MapControls().add_to(m)
     m.get_root().header.add_child(folium.Element(LABEL_CSS), name="landgap_css")
     label = basemaps.BASEMAP_LABELS[basemap]
     if basemap == basemaps.HILLSHADE and ws.dem_path is not None:
@@ -157,6 +158,7 @@ def finish(m: OfflineMap, draw: bool = False, legend_statuses: Iterable[str] | N
                                   "rectangle": {"showArea": False}},
                     edit_options={"edit": False}, show_geometry_on_click=False).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
+    LayerControlTitle().add_to(m)
     bounds = fit or _bounds(m)
     if bounds:
         m.fit_bounds(bounds)

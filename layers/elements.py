@@ -181,6 +181,41 @@ class LegendControl(folium.MacroElement):
         self.html = f"<b>{title}</b>{rows}"
 
 
+class MapControls(folium.MacroElement):
+    """Leaflet's zoom buttons and scale bar in Chinese and metric only (folium's defaults title the buttons "Zoom in"
+    / "Zoom out" and add miles and feet to the scale); the attribution prefix's tooltip in Chinese.
+
+    Add it right after the map is made (with ``zoom_control=False``), so the zoom buttons stay the first control."""
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        L.control.zoom({{ this.zoom|tojson }}).addTo({{ this._parent.get_name() }});
+        L.control.scale({{ this.scale|tojson }}).addTo({{ this._parent.get_name() }});
+        if ({{ this._parent.get_name() }}.attributionControl) {
+          {{ this._parent.get_name() }}.attributionControl.setPrefix({{ this.prefix|tojson }});
+        }
+        {% endmacro %}""")
+
+    def __init__(self, scale_position: str = "bottomleft"):
+        super().__init__()
+        self._name = "MapControls"
+        self.zoom = {"position": "topleft", "zoomInTitle": "放大", "zoomOutTitle": "缩小"}
+        self.scale = {"metric": True, "imperial": False, "position": scale_position}
+        self.prefix = '<a href="https://leafletjs.com" title="Leaflet 开源地图库">Leaflet</a>'
+
+
+class LayerControlTitle(folium.MacroElement):
+    """The layer control's button reads "Layers" in Leaflet (no option): 图层. Add it after folium.LayerControl."""
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.getContainer().querySelectorAll('.leaflet-control-layers-toggle')
+          .forEach(function (a) { a.title = '图层'; a.setAttribute('aria-label', '图层'); });
+        {% endmacro %}""")
+
+    def __init__(self):
+        super().__init__()
+        self._name = "LayerControlTitle"
+
+
 class DrawnStamp(folium.MacroElement):
     """Stamps ``window.landgapDrawnAt`` (epoch ms) once Leaflet has painted: the benchmark's 'map drawn' time."""
     _template = Template("""

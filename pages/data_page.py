@@ -37,7 +37,8 @@ if ws is not None:
 st.subheader("打开或切换工作空间")
 c1, c2 = st.columns(2)
 with c1:
-    upload = st.file_uploader("上传 GeoPackage（.gpkg），或本页下载的压缩包（.zip，含 DEM）", type=["gpkg", "zip"])
+    upload = common.file_uploader("上传 GeoPackage（.gpkg），或本页下载的压缩包（.zip，含 DEM）", ["gpkg", "zip"],
+                                  key="ws_upload")
     if upload is not None and st.button("打开上传的文件"):
         folder = Path(tempfile.gettempdir()) / "landgap-uploads"
         folder.mkdir(exist_ok=True)
@@ -93,7 +94,7 @@ def ledger_section(title: str, key: str, label: str, button: str, caption: str, 
         st.caption(caption)
         if f"{key}_done" in st.session_state:
             st.success(st.session_state.pop(f"{key}_done"))
-        file = st.file_uploader(label, type=list(types), key=f"{key}_upload", accept_multiple_files=multiple)
+        file = common.file_uploader(label, types, key=f"{key}_upload", accept_multiple_files=multiple)
         kwargs = options()
         if not file or not st.button(button, key=f"{key}_import"):
             return
@@ -103,8 +104,7 @@ def ledger_section(title: str, key: str, label: str, button: str, caption: str, 
             new, counts, notes = apply(file, **kwargs)
         except ValidationError as exc:
             st.error(f"{exc}。请按下表修改{noun}（{row_hint}）：")
-            st.dataframe(tables.report_table(exc.report).query("级别 == '错误'").rename(columns={"行": row_column}),
-                         hide_index=True, width="stretch")
+            common.grid(tables.report_table(exc.report).query("级别 == '错误'").rename(columns={"行": row_column}))
         except LandGapError as exc:
             st.error(str(exc))
         else:
@@ -129,15 +129,15 @@ if ws is not None:
                                                              options=list(ws.zones.index), help=doc["preferred_zone"])
     cfg["needed_by"] = st.column_config.DateColumn(FIELD_LABELS["needed_by"], format="YYYY-MM-DD")
     table = st.data_editor(tables.project_editor_frame(ws), column_config=cfg, num_rows="dynamic",
-                           hide_index=True, width="stretch", key=f"projects_editor_{key}")
+                           hide_index=True, width="stretch", placeholder=common.EMPTY_CELL,
+                           key=f"projects_editor_{key}")
     a, b = st.columns(2)
     if a.button("校验并应用", type="primary"):
         try:
             new = ws.with_projects(tables.editor_to_projects(ws, table))
         except ValidationError as exc:
             st.error("项目表有误，未应用。请按下表修改（行号为表中第几行）：")
-            st.dataframe(tables.report_table(exc.report, "projects").query("级别 == '错误'"),
-                         hide_index=True, width="stretch")
+            common.grid(tables.report_table(exc.report, "projects").query("级别 == '错误'"))
         else:
             common.set_workspace(edited=new)
             st.success(f"已应用：{len(new.projects)} 个项目。")
@@ -186,4 +186,4 @@ issues = tables.report_table(report)
 if issues.empty:
     st.success("未发现问题。")
 else:
-    st.dataframe(issues, hide_index=True, width="stretch")
+    common.grid(issues)

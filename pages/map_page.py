@@ -37,7 +37,7 @@ st.subheader("各园区可供地")
 st.table(zones.style.hide(axis="index").format({c: "{:,.1f}" for c in zones.columns if "亩" in c} |
                                                {c: "{:,.0f}" for c in zones.columns if "m²" in c}))
 if st.toggle(f"显示连片地块明细（{len(blocks)} 片）", key="show_blocks"):   # not built unless asked: large counties
-    st.dataframe(blocks, hide_index=True, width="stretch")
+    common.grid(blocks)
 c1, c2 = st.columns(2)
 with c1:
     common.excel_download("下载表格（Excel）", {"各园区可供地": zones, "连片地块": blocks}, "可供地")

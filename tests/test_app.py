@@ -23,6 +23,16 @@ def metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
+def metric_rows(at, first_label: str = "待安排项目（个）") -> list[dict[str, str]]:
+    """The metrics in page order, split into groups that each start at ``first_label`` (scenario A, then B)."""
+    groups: list[dict[str, str]] = []
+    for m in at.metric:
+        if m.label == first_label or not groups:
+            groups.append({})
+        groups[-1][m.label] = m.value
+    return [g for g in groups if first_label in g]
+
+
 def ok(at) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
@@ -72,14 +82,74 @@ def test_gap_page_totals_equal_match(app, sample_ws):
     assert unplaced["原因"].str.len().min() > 0
 
 
-def test_gap_page_compares_two_scenarios(app):
+def test_gap_page_totals_equal_an_independent_count_of_the_workspace(app, sample_ws):
+    """The headline is checked against the workspace itself, not against the engine's own county row: every project
+    of the ledger is pending, its 亩 is the ledger's land need, placed + unplaced = all."""
+    import matching
+    at = app.run()
+    at.switch_page("pages/gap_page.py").run()
+    ok(at)
+    prj = sample_ws.projects
+    result = matching.match(sample_ws)
+    unplaced_ids = {u.project_id for u in result.unplaced}
+    placed_ids = {p.project_id for p in result.placed}
+    assert placed_ids | unplaced_ids == set(prj.index) and not placed_ids & unplaced_ids
+    shown = metrics(at)
+    assert shown["待安排项目（个）"] == str(len(prj))
+    assert shown["需求用地（亩）"] == fmt_mu(prj["land_mu"].fillna(0).sum())
+    assert shown["已安排（个）"] == str(len(placed_ids))
+    assert shown["有项目、无选址（个）"] == str(len(unplaced_ids))
+    assert shown["无选址用地需求（亩）"] == fmt_mu(prj.loc[sorted(unplaced_ids), "land_mu"].fillna(0).sum())
+    assert 0 < len(unplaced_ids) < len(prj)                  # neither all nor none: the numbers can tell apart
+    gap_table = next(df.value for df in at.dataframe if "原因" in df.value.columns)
+    assert len(gap_table) == len(unplaced_ids)
+
+
+@pytest.mark.xfail(strict=True, reason="gap_totals fix on main: headline takes the 未定园区 row, not the county row")
+def test_gap_headline_counts_every_pending_project_when_one_has_no_park(tmp_path, monkeypatch):
+    """A pending project without a preferred park that cannot be placed: the engine adds a 未定园区 row; the headline
+    must still count the whole county (2 projects), not that row (1)."""
+    from geo.workspace import save_workspace
+    from test_matching_support import make_ws
+    ws = make_ws([("A", "纺织鞋服", [(("mu", 30), "available", None)])],
+                 [{"project_id": "P-A", "industry": "纺织鞋服", "land_mu": 20, "preferred_zone": "A"},
+                  {"project_id": "P-LOOSE", "industry": "纺织鞋服", "land_mu": 500}])
+    path = save_workspace(ws, tmp_path / "loose.gpkg")
+    monkeypatch.setenv("LANDGAP_WORKSPACE", str(path))
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.switch_page("pages/gap_page.py").run()
+    ok(at)
+    shown = metrics(at)
+    assert shown["有项目、无选址（个）"] == "1"
+    assert shown["待安排项目（个）"] == "2"
+    assert shown["需求用地（亩）"] == fmt_mu(520)
+
+
+def test_gap_page_compares_two_scenarios(app, sample_ws):
+    """Scenario B (as of a year on: leveling and demolition done by then count) on the page shows the numbers
+    `match` gives for B run on its own, and the stated difference is B's placed count minus A's."""
+    import matching
     at = app.run()
     at.switch_page("pages/gap_page.py").run()
     at.toggle(key="compare_on").set_value(True).run()
-    at.checkbox(key="sb_no_planned").check().run()
+    at.checkbox(key="sb_use_date").check().run()
     ok(at)
-    assert any(m.value.startswith("**B：") and "不计规划" in m.value for m in at.markdown)
-    assert any(m.value.startswith("B 比 A 多安排") for m in at.markdown)
+    as_of = at.date_input(key="sb_as_of").value
+    res_a = matching.match(sample_ws, matching.Scenario())
+    res_b = matching.match(sample_ws, matching.Scenario(as_of=as_of))
+    assert len(res_b.placed) != len(res_a.placed)            # the scenario changes something the test can see
+    shown_a, shown_b = metric_rows(at)
+    for shown, res in ((shown_a, res_a), (shown_b, res_b)):
+        assert shown["已安排（个）"] == str(len(res.placed))
+        assert shown["有项目、无选址（个）"] == str(len(res.unplaced))
+        assert shown["无选址用地需求（亩）"] == fmt_mu(sum(u.need_mu or 0 for u in res.unplaced))
+    assert any(m.value.startswith("**B：") and f"截至 {as_of}" in m.value for m in at.markdown)
+    change = len(res_b.placed) - len(res_a.placed)
+    assert any(m.value == f"B 比 A 多安排 **{change}** 个项目。" for m in at.markdown), [m.value for m in at.markdown]
+    newly = {p.project_id for p in res_b.placed} - {p.project_id for p in res_a.placed}
+    lost = {p.project_id for p in res_a.placed} - {p.project_id for p in res_b.placed}
+    ids = [set(df.value["项目编号"]) for df in at.dataframe if list(df.value.columns) == ["项目编号"]]
+    assert ids == [s for s in (newly, lost) if s]            # 新增安排, then 不再能安排 (empty tables not shown)
 
 
 def test_fit_page_reports_reason_then_fit_and_saves_prospect(app, sample_ws):
@@ -105,6 +175,39 @@ def test_data_and_briefing_pages_run(app, sample_ws):
     at.switch_page("pages/data_page.py").run()
     ok(at)
     assert metrics(at)["地块"] == str(len(sample_ws.parcels))
-    assert any(df.value.shape[0] == len(sample_ws.projects) for df in at.dataframe) or at.get("arrow_data_frame")
+    assert metrics(at)["招商项目"] == str(len(sample_ws.projects))
+    editor = next(el for el in at.dataframe if el.proto.editing_mode)             # the project editor
+    frame = editor.value
+    assert list(frame["project_id"]) == list(sample_ws.projects["project_id"])
+    assert len(frame) == len(sample_ws.projects)
     at.switch_page("pages/briefing_page.py").run()
     assert not at.exception, [e.value for e in at.exception]
+
+
+def test_data_page_tables_show_empty_cells_as_empty(app, sample_ws):
+    """Missing values (a project without a park, a floor-only project's 亩) are blank, not the grid's "None"."""
+    at = app.run()
+    at.switch_page("pages/data_page.py").run()
+    ok(at)
+    grids = list(at.dataframe)
+    editor = next(el for el in grids if el.proto.editing_mode)
+    assert editor.value.isna().any().any()                    # the sample has empty cells to show
+    assert all(el.proto.HasField("placeholder") and el.proto.placeholder == "" for el in grids), \
+        [(el.proto.HasField("placeholder"), el.proto.placeholder) for el in grids]
+
+
+def test_missing_map_assets_are_named_on_the_page(sample_path, monkeypatch, tmp_path):
+    """`streamlit run app.py` before set-up: the page says in Chinese which command installs the map's files."""
+    monkeypatch.setenv("LANDGAP_WORKSPACE", str(sample_path))
+    monkeypatch.setenv("LANDGAP_VENDOR_DIR", str(tmp_path))          # an empty folder: nothing installed
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = " ".join(e.value for e in at.error)
+    assert "地图" in text and "python3 run.py setup" in text and "python -m layers.assets" in text, text
+    assert at.title and at.title[0].value == "用地一张图"             # the rest of the page still works
+
+
+def test_installed_map_assets_raise_no_warning(app):
+    at = app.run()
+    ok(at)
+    assert not any("layers.assets" in e.value for e in at.error)

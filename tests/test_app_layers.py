@@ -130,3 +130,51 @@ def test_layer_cache_is_pruned_least_recently_used_first(tmp_path, monkeypatch):
     url = assets.cached_json_url('{"new": 1}')        # writing prunes to the configured size, keeping the new file
     assert (tmp_path / url.rsplit("/", 1)[1]).exists()
     assert sum(f.stat().st_size for f in tmp_path.glob("*.json")) <= 2500
+
+
+def test_scale_bar_is_metric_only(sample_ws):
+    """Leaflet's default scale bar shows miles and feet too: ours is metric only, and there is exactly one."""
+    html = full_map(sample_ws).get_root().render()
+    scales = re.findall(r"L\.control\.scale\(([^)]*)\)", html)
+    assert len(scales) == 1, scales
+    assert re.search(r'"imperial":\s*false', scales[0]) and re.search(r'"metric":\s*true', scales[0]), scales
+    zooms = re.findall(r"L\.control\.zoom\(([^)]*)\)", html)                # one zoom control, titled in Chinese
+    assert len(zooms) == 1, zooms
+    titles = __import__("json").loads(zooms[0])
+    assert (titles["zoomInTitle"], titles["zoomOutTitle"]) == ("放大", "缩小")
+    assert '"zoomControl": false' in html
+
+
+def test_map_layers_are_cached_by_workspace_version_not_inside_the_workspace(sample_ws):
+    from geo.cache import DERIVED
+    ws = sample_ws.with_projects(sample_ws.projects)          # a fresh version: its own entries
+    full_map(ws)
+    assert "_layer_cache" not in ws.__dict__
+    layers = [k for k in DERIVED.entries_for(ws) if isinstance(k, tuple) and k[0] == "map_layer"]
+    assert {k[1] for k in layers} >= {"zones", "zone_labels", "parcels", "factories"}
+    before = len(DERIVED.entries_for(ws))
+    build.add_parcels(build.new_map(ws), ws)                  # second time: from the cache
+    assert len(DERIVED.entries_for(ws)) == before and "_layer_cache" not in ws.__dict__
+    other = ws.with_projects(ws.projects)                     # a new version starts empty
+    assert not [k for k in DERIVED.entries_for(other) if isinstance(k, tuple) and k[0] == "map_layer"]
+
+
+def test_asset_check_names_the_install_command(tmp_path):
+    """The page's set-up check: missing files and a server without static serving are each named, in Chinese, with
+    the command that fixes them; nothing when all is in place."""
+    missing = assets.setup_problem(tmp_path, static_serving=True)
+    assert missing and "python3 run.py setup" in missing and "python -m layers.assets" in missing
+    assert "leaflet/leaflet.js" in missing
+    no_static = assets.setup_problem(assets.VENDOR, static_serving=False)
+    if assets.missing():
+        pytest.skip("前端资源未安装：python -m layers.assets")
+    assert no_static and "enableStaticServing" in no_static and "cd " in no_static
+    assert assets.setup_problem(assets.VENDOR, static_serving=True) is None
+
+
+def test_vendor_dir_is_injectable(tmp_path, monkeypatch):
+    monkeypatch.setenv("LANDGAP_VENDOR_DIR", str(tmp_path))
+    assert assets.vendor_dir() == tmp_path
+    assert assets.missing() == [v for _, _, v in assets.JS + assets.CSS]
+    monkeypatch.delenv("LANDGAP_VENDOR_DIR")
+    assert assets.vendor_dir() == assets.VENDOR

@@ -116,6 +116,16 @@ def test_drawing_a_polygon_shows_its_acreage(session, sample_ws):
     assert ctx.outside == []
 
 
+def open_data_page(ctx, url):
+    """A new tab on 数据管理, reached through the sidebar as a planner gets there, once its run has finished."""
+    page = ctx.new_page()
+    page.goto(url)
+    page.get_by_role("link", name="数据管理").click()
+    page.get_by_role("heading", name=re.compile("数据管理")).first.wait_for(timeout=90_000)
+    wait_until_idle(page)
+    return page
+
+
 def upload(page, label: str, path: Path) -> None:
     """Choose ``path`` in the uploader labelled ``label`` and wait until its upload has finished: the chip's button
     reads "Remove <name>" only then (before, "Cancel upload of"), and a button clicked earlier runs on the old file."""
@@ -139,11 +149,7 @@ def test_importing_a_ledger_on_the_data_page(session, sample_ws, tmp_path):
     Excel rows and changes nothing."""
     from test_ledger import GOOD, HEADER, TITLE, xlsx
     url, ctx = session
-    page = ctx.new_page()
-    page.goto(url)
-    page.get_by_role("link", name="数据管理").click()                 # the sidebar, as a planner gets there
-    page.get_by_role("heading", name=re.compile("数据管理")).first.wait_for(timeout=90_000)
-    wait_until_idle(page)
+    page = open_data_page(ctx, url)
     page.get_by_text("从台账导入（Excel / CSV）").click()
     bad = tmp_path / "坏台账.xlsx"
     bad.write_bytes(xlsx([HEADER, [1, "坏", "纺织鞋服", 1, "abc", "QDB", "在谈", None]]))
@@ -166,11 +172,7 @@ def test_importing_a_shapefile_on_the_data_page(session, sample_ws, tmp_path):
     the note says GBK was detected, and a layer with a bad park lists the feature by FID and changes nothing."""
     from test_shapefile import layer_of, write_shp
     url, ctx = session
-    page = ctx.new_page()
-    page.goto(url)
-    page.get_by_role("link", name="数据管理").click()
-    page.get_by_role("heading", name=re.compile("数据管理")).first.wait_for(timeout=90_000)
-    wait_until_idle(page)
+    page = open_data_page(ctx, url)
     page.get_by_text("从其他 GIS 导入地块图层（Shapefile）").click()
     widget = page.locator("[data-testid='stFileUploader']").filter(has_text="地块图层")
     bad = write_shp(tmp_path / "bad", layer_of(sample_ws, YQ=["火星园区", None, None, None, None]), stem="坏图层")
@@ -191,3 +193,64 @@ def test_importing_a_shapefile_on_the_data_page(session, sample_ws, tmp_path):
     assert "按内容判定为 GBK" in body and "尚未保存" in body
     page.screenshot(path=str(ARTIFACTS / "shapefile-import.png"), full_page=True)
     assert ctx.outside == []
+
+
+# Every text the user sees in an element: its text nodes drawn at a non-zero size, and CSS ::before/::after content.
+SEEN_TEXT_JS = """(root) => {
+  const out = [];
+  const shown = (el) => { const s = getComputedStyle(el);
+    return s.display !== 'none' && s.visibility !== 'hidden' && parseFloat(s.fontSize) > 0 && el.getClientRects().length > 0; };
+  const walk = (el) => {
+    for (const n of el.childNodes) {
+      if (n.nodeType === 3 && n.textContent.trim() && shown(el)) out.push(n.textContent.trim());
+      if (n.nodeType === 1) walk(n);
+    }
+    for (const pseudo of ['::before', '::after']) {
+      const c = getComputedStyle(el, pseudo).content;
+      if (c && c !== 'none' && c !== 'normal' && c !== '""') out.push(JSON.parse(c));
+    }
+  };
+  walk(root);
+  return out; }"""
+ENGLISH = re.compile(r"Upload|upload|per file|Drag and drop|Browse files|Limit \d+")
+
+
+def test_uploader_texts_are_chinese(session, tmp_path):
+    """Streamlit's uploader writes "Upload", "200MB per file • GPKG, ZIP" and, while a file is dragged over it,
+    "Drag and drop a file here": the user sees Chinese in their place; an uploaded file's name stays readable."""
+    url, ctx = session
+    page = open_data_page(ctx, url)
+    zone = page.locator("[data-testid='stFileUploader']").filter(has_text="GeoPackage").first
+    zone.wait_for(timeout=30_000)
+    wait_until_idle(page)
+    page.wait_for_timeout(500)                              # the page's style elements arrive with the run
+    seen = zone.evaluate(SEEN_TEXT_JS)
+    assert "上传文件" in seen and "单个文件不超过 200 MB · GPKG、ZIP" in seen, seen
+    assert not [s for s in seen if ENGLISH.search(s) and s != "upload"], seen   # "upload": the icon's ligature
+    page.get_by_text("从台账导入（Excel / CSV）").click()
+    ledger = tmp_path / "台账.csv"
+    ledger.write_text("项目名称,产业,拟用地（亩）\n测试项目,纺织鞋服,10\n", encoding="utf-8")
+    upload(page, "招商项目台账", ledger)
+    widget = page.locator("[data-testid='stFileUploader']").filter(has_text="招商项目台账")
+    chip = widget.evaluate(SEEN_TEXT_JS)
+    assert "台账.csv" in chip, chip                           # the file's name is not hidden by the replacement
+    assert not [s for s in chip if ENGLISH.search(s) and s != "upload"], chip
+    page.screenshot(path=str(ARTIFACTS / "uploader-zh.png"), full_page=True)
+    dropzone = zone.locator("[data-testid='stFileUploaderDropzone']")
+    handle = page.evaluate_handle("() => { const d = new DataTransfer();"
+                                  " d.items.add(new File(['x'], 'a.gpkg')); return d; }")
+    dropzone.dispatch_event("dragenter", {"dataTransfer": handle})
+    page.wait_for_timeout(300)
+    dragging = zone.evaluate(SEEN_TEXT_JS)
+    assert "将文件拖放到此处" in dragging and not any("Drag and drop" in s for s in dragging), dragging
+    assert ctx.outside == []
+
+
+def test_map_controls_are_metric_and_chinese(session):
+    """One scale bar, in m or km (Leaflet's default adds miles); the controls' tooltips are Chinese."""
+    page, frame, ctx = open_map(session)
+    lines = frame.locator(".leaflet-control-scale-line").all_text_contents()
+    assert len(lines) == 1 and re.fullmatch(r"\d+ (m|km)", lines[0]), lines
+    titles = frame.evaluate("() => [...document.querySelectorAll('.leaflet-control-container [title]')].map(e => e.title)")
+    assert {"放大", "缩小", "图层"} <= set(titles), titles
+    assert not [t for t in titles if re.fullmatch(r"[A-Za-z ,.]+", t)], titles      # no English-only tooltip
