@@ -84,10 +84,10 @@ def make_map(filters: common.Filters = f, fetch: bool = True):
 common.map_with_details(ws, key, f, make_map(), "map_fit", "紫色虚线为候选选址，橙色虚线为可解决缺口的地块。")
 if not cand.empty:
     st.subheader("候选选址")
-    st.dataframe(cand, hide_index=True, width="stretch")
+    common.grid(cand)
 if not unlocks.empty:
     st.subheader("可解决的措施（均已复核）")
-    st.dataframe(unlocks, hide_index=True, width="stretch")
+    common.grid(unlocks)
 
 if st.button("加入招商项目表（在谈）", key="fit_save"):
     row = {"project_id": f"P-NEW-{len(ws.projects) + 1:03d}", "name": prospect.name, "industry": prospect.industry,

@@ -30,17 +30,17 @@ if scen_b is not None:
     ca, cb = st.columns(2)
     with ca:
         st.markdown(f"**A：{a.scenario}**")
-        st.dataframe(tables.zone_gap_table(a), hide_index=True, width="stretch")
+        common.grid(tables.zone_gap_table(a))
     with cb:
         st.markdown(f"**B：{b.scenario}**")
         common.gap_metrics(b)
-        st.dataframe(tables.zone_gap_table(b), hide_index=True, width="stretch")
+        common.grid(tables.zone_gap_table(b))
     diff = matching.compare(a, b)
     st.markdown(f"B 比 A 多安排 **{diff['placed_count']['change']}** 个项目。")
     for name, frame in tables.compare_tables(diff).items():
         if not frame.empty:
             st.markdown(f"**{name}**")
-            st.dataframe(frame, hide_index=True, width="stretch")
+            common.grid(frame)
 
 placed = tables.placed_table(ws, a)
 unplaced = tables.unplaced_table(ws, a)
@@ -67,19 +67,19 @@ st.subheader("选址分布")
 common.map_with_details(ws, key, f, make_map(), "map_gap", "红色为已安排的选址，橙色虚线为建议优先平整/拆迁的地块。")
 
 st.subheader(f"有项目、无选址（{len(unplaced)} 个）")
-st.dataframe(unplaced, hide_index=True, width="stretch")
+common.grid(unplaced)
 st.subheader("各园区缺口")
 chart = pd.DataFrame([z.to_dict() for z in a.zones]).set_index("name")[
     ["unplaced_gap_mu", "available_left_mu", "pipeline_mu"]].rename(columns=GAP_ZONE_LABELS)
 st.bar_chart(chart, stack=False, y_label="亩")
-st.dataframe(zone_gap, hide_index=True, width="stretch")
+common.grid(zone_gap)
 st.subheader("建议措施（按每亩可落地项目排序，均已复核）")
 if unlocks.empty:
     st.write("无：未安排的项目不能靠完成现有在途地块或厂房解决。")
 else:
-    st.dataframe(unlocks, hide_index=True, width="stretch")
+    common.grid(unlocks)
 st.subheader(f"已安排项目（{len(placed)} 个）")
-st.dataframe(placed, hide_index=True, width="stretch")
+common.grid(placed)
 
 c1, c2, c3 = st.columns(3)
 with c1:
