@@ -10,6 +10,7 @@ it lists by 地块编号. Nothing is half-imported: any error and the caller kee
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import os
 import re
@@ -20,7 +21,7 @@ import pandas as pd
 
 from .config import setting
 from .errors import InputError, LedgerError, ValidationError
-from .parse import is_missing, parse_date, parse_number
+from .parse import is_missing, parse_date, parse_number, parsed_cells, text_cells  # noqa: F401 (re-exported)
 from .report import LoadReport
 from .vocab import LEDGER_HEADERS, LEDGER_TOTAL_ROWS, LEDGER_UNITS, PARCEL_LEDGER_HEADERS
 
@@ -201,40 +202,12 @@ def unit_factors(field_name: str) -> dict[str, float]:
     return units
 
 
-def _text(value) -> str | None:
-    if is_missing(value):
-        return None
-    if isinstance(value, float) and value.is_integer():     # a numeric id column with blanks reads as float
-        return str(int(value))
-    return str(value).strip()
-
-
-def text_cells(out: pd.DataFrame, fields) -> None:
-    """Text fields as stripped strings (a whole number as written: 1001, not 1001.0), empty cells (and 待定, 无,
-    -) as None."""
-    for name in fields:
-        if name in out.columns:
-            out[name] = out[name].map(_text)
-
-
-def parsed_cells(cells: pd.Series, parse, report: LoadReport, layer: str, code: str, where: str) -> pd.Series:
-    """Each cell through ``parse`` (parse_date, parse_number); a bad one is reported by its row (``where`` names
-    the column as the source spells it) and becomes None."""
-    values = {}
-    for row, v in cells.items():
-        try:
-            values[row] = parse(v)
-        except InputError as exc:
-            report.error(layer, code, f"{where}：{exc}", row=row, field=cells.name)
-            values[row] = None
-    return pd.Series(values, index=cells.index, dtype=object)
-
-
-def validated_by_row(report: LoadReport, layer: str, validate, excel_row: dict):
+def validated_by_row(report: LoadReport, layer: str, validate, excel_row: dict, rows: str = "fid"):
     """``validate``() (a Workspace.with_… call), its issues added to ``report`` by the source's own row (a ledger's
     Excel row, a Shapefile's FID): ``excel_row`` maps the layer's row numbers (and None, for layer-wide issues,
-    where they belong to the source) to those rows; other rows and cells already reported are left out. The new
-    workspace, or None on errors."""
+    where they belong to the source) to those rows, ``rows`` says how they count ("ledger", "fid"), and each
+    keeps the feature it names; other rows and cells already reported are left out. The new workspace, or None
+    on errors."""
     seen = {(i.row, i.field) for i in report.errors}
     try:
         return validate()
@@ -245,7 +218,7 @@ def validated_by_row(report: LoadReport, layer: str, validate, excel_row: dict):
             row = excel_row[issue.row]
             if (row, issue.field) not in seen and \
                     not (issue.code == "NO_NEED" and {(row, "land_mu"), (row, "floor_m2")} & seen):
-                report.add(issue.level, layer, issue.code, issue.message, row=row, field=issue.field)
+                report.issues.append(dataclasses.replace(issue, row=row, rows=None if row is None else rows))
         if not report.errors:
             raise
     return None
@@ -327,7 +300,11 @@ def import_ledger(ws, source: str | os.PathLike | bytes, name: str | None = None
         alone["project_id"] = None
     alone["project_id"] = [f"第{row}行" if is_missing(p) else p for row, p in alone["project_id"].items()]
     validated_by_row(report, "projects", lambda: ws.with_projects(alone),
-               {None: None, **dict(enumerate(table.index, start=1))})
+                     {None: None, **dict(enumerate(table.index, start=1))}, rows="ledger")
+    borrowed = set(alone["project_id"]) - set(table.get("project_id", pd.Series(dtype=object)).dropna())
+    for issue in report.issues:
+        if issue.feature in borrowed:        # a row without an id is named by its Excel row alone
+            issue.feature = None
     if report.errors:
         raise ValidationError(f"台账 {ledger.name} 有 {len(report.errors)} 处错误，未导入", report)
     merged, counts = merge_projects(ws.projects, table, replace)
@@ -372,7 +349,8 @@ def import_parcel_ledger(ws, source: str | os.PathLike | bytes, name: str | None
     # the layer's own rows (from 1) → the ledger's Excel rows, for the parcels it lists
     at = {pid: row for row, pid in listed["parcel_id"].items()}
     excel_row = {k: at[pid] for k, pid in enumerate(parcels.index, start=1) if pid in at}
-    new = validated_by_row(report, "parcels", lambda: ws.with_layers(parcels=parcels.reset_index(drop=True)), excel_row)
+    new = validated_by_row(report, "parcels", lambda: ws.with_layers(parcels=parcels.reset_index(drop=True)), excel_row,
+                           rows="ledger")
     if report.errors:
         raise ValidationError(f"台账 {ledger.name} 有 {len(report.errors)} 处错误，未导入", report)
     changed = int((new.parcels["status"].reindex(before.index) != before).sum())

@@ -124,5 +124,7 @@ LEDGER_TOTAL_ROWS: tuple[str, ...] = ("合计", "小计", "总计")
 # ------------------------------------------------------------------------------------------------ briefing
 
 # ------------------------------------------------------------------------------------------------ data import, validation
+ROW_NAMES: dict[str, str] = {"fid": "fid {row}", "row": "第 {row} 行", "ledger": "台账第 {row} 行"}
+"""How a report names where a feature is: a file's fid, an edited table's row (from 1), a ledger's Excel row."""
 
 # ------------------------------------------------------------------------------------------------ app pages, CLI
