@@ -1,7 +1,7 @@
 """Ledgers (台账) from Excel or CSV — the bureau's project ledger and the land ledger — with headers as they come.
 
-``read_ledger`` (I/O) finds the sheet and its header row (a title row above it is usual) and returns the rows with
-their Excel row numbers; ``projects_from_ledger`` maps headers to fields (units in brackets converted: 万元 → 亿元,
+``read_ledger`` reads the file (through ``geo.ledger_file``), finds the sheet and its header row (a title row above
+it is usual) and returns the rows with their Excel row numbers; ``projects_from_ledger`` maps headers to fields (units in brackets converted: 万元 → 亿元,
 公顷/平方米 → 亩), park names to zone ids and checks every cell, reporting each problem with its row and column;
 ``merge_projects`` applies the ledger to the workspace's project list (update by id or name, add the rest, or
 replace); ``import_ledger`` does all of it. ``import_parcel_ledger`` applies a land ledger (土地台账) to the parcels
@@ -9,18 +9,16 @@ it lists by 地块编号. Nothing is half-imported: any error and the caller kee
 """
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
 from .config import setting
 from .errors import InputError, LedgerError, ValidationError
+from .ledger_file import read_sheets
 from .parse import is_missing, parse_date, parse_number, parsed_cells, text_cells  # noqa: F401 (re-exported)
 from .report import LoadReport
 from .vocab import LEDGER_HEADERS, LEDGER_TOTAL_ROWS, LEDGER_UNITS, PARCEL_LEDGER_HEADERS
@@ -62,34 +60,9 @@ def header_field(header, headers: dict[str, tuple[str, ...]] = LEDGER_HEADERS) -
 
 def read_ledger(source: str | os.PathLike | bytes, name: str | None = None,
                 headers: dict[str, tuple[str, ...]] = LEDGER_HEADERS, key: str = "name") -> Ledger:
-    """Read an .xlsx/.csv ledger (``source`` a path, or the file's bytes with its ``name``): the header row
-    is the first naming ``key`` and one more field of ``headers``. CSV text is UTF-8 (with or without BOM) or else
-    GB18030 (which covers GBK), and the note says which."""
-    name = name or Path(source).name
-    data = source if isinstance(source, bytes) else Path(source).read_bytes()
-    notes: list[str] = []
-    suffix = Path(name).suffix.lower()
-    try:
-        if suffix == ".csv":
-            try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                text = data.decode("gb18030")
-                notes.append(f"{name} 不是 UTF-8 编码，已按 GB18030（GBK）读取")
-            # the csv module, not read_csv: a title row above the header has fewer fields than the rows below it
-            rows = list(csv.reader(io.StringIO(text)))
-            width = max(map(len, rows), default=0)
-            sheets = {None: pd.DataFrame([r + [""] * (width - len(r)) for r in rows]).replace("", None)}
-        elif suffix == ".xls":
-            raise LedgerError(f"{name}：旧版 Excel（.xls）请先在 Excel 或 WPS 中另存为 .xlsx 再导入")
-        elif suffix in (".xlsx", ".xlsm"):
-            sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=object)
-        else:
-            raise LedgerError(f"{name}：台账应为 Excel（.xlsx）或 CSV 文件")
-    except LedgerError:
-        raise
-    except Exception as exc:  # pandas/openpyxl's message names the problem
-        raise LedgerError(f"无法读取台账 {name}：{exc}") from exc
+    """Read an .xlsx/.csv ledger (``source`` a path, or the file's bytes with its ``name``; the file through
+    ``geo.ledger_file.read_sheets``): the header row is the first naming ``key`` and one more field of ``headers``."""
+    name, sheets, notes = read_sheets(source, name)
     for sheet, raw in sheets.items():
         for i in range(min(_HEADER_SCAN_ROWS, len(raw))):
             fields = [header_field(h, headers) for h in raw.iloc[i]]
