@@ -42,16 +42,18 @@ def _normalise(header) -> str:
     return re.sub(r"\s+", "", text).lower()
 
 
-def header_field(header, headers: dict[str, tuple[str, ...]] = LEDGER_HEADERS) -> tuple[str, float | None] | None:
+def header_field(header, headers: dict[str, tuple[str, ...]] = LEDGER_HEADERS,
+                 cny_per_usd: float | None = None) -> tuple[str, float | None] | None:
     """The field a ledger header names and the factor from its unit to the field's unit (None: a unit it cannot
     convert); None when the header names no field. '总投资（万元）' → ('investment_yi', 1e-4);
-    '用地面积(公顷)' → ('land_mu', 15.0); '总投资（欧元）' → ('investment_yi', None)."""
+    '用地面积(公顷)' → ('land_mu', 15.0); '总投资（欧元）' → ('investment_yi', None). Dollars at ``cny_per_usd``
+    (default: config [ledger])."""
     text = _normalise(header)
     m = re.fullmatch(r"(.*?)(?:\((.*)\))?", text)
     stem, unit = m.group(1), (m.group(2) or "")
     for name, variants in headers.items():
         if stem in (v.lower() for v in variants):
-            units = unit_factors(name)
+            units = unit_factors(name, cny_per_usd)
             if not unit or not units:
                 return name, 1.0
             return name, units.get(unit)
@@ -113,8 +115,8 @@ def zone_lookup(zones: pd.DataFrame):
     return find
 
 
-def _columns(ledger: Ledger, headers: dict[str, tuple[str, ...]], layer: str, key: str,
-             report: LoadReport) -> tuple[pd.DataFrame, dict[str, str], dict[str, float]]:
+def _columns(ledger: Ledger, headers: dict[str, tuple[str, ...]], layer: str, key: str, report: LoadReport,
+             cny_per_usd: float) -> tuple[pd.DataFrame, dict[str, str], dict[str, float]]:
     """The ledger's known columns renamed to fields (the first column naming a field wins), total rows dropped;
     with, per field, the ledger's header and the unit factor."""
     for note in ledger.notes:
@@ -122,7 +124,7 @@ def _columns(ledger: Ledger, headers: dict[str, tuple[str, ...]], layer: str, ke
     where: dict[str, str] = {}
     factor: dict[str, float] = {}
     for header in ledger.rows.columns:
-        got = header_field(header, headers)
+        got = header_field(header, headers, cny_per_usd)
         if got and got[1] is None:
             report.warning(layer, "UNKNOWN_UNIT", f"“{header}”列的单位无法换算（可用："
                            f"{'、'.join(unit_factors(got[0]))}），该列未导入", field=got[0])
@@ -136,7 +138,7 @@ def _columns(ledger: Ledger, headers: dict[str, tuple[str, ...]], layer: str, ke
 
 
 def _numbers(out: pd.DataFrame, fields: tuple[str, ...], where: dict[str, str], factor: dict[str, float],
-             layer: str, report: LoadReport) -> None:
+             layer: str, report: LoadReport, cny_per_usd: float) -> None:
     """Numeric cells parsed (约200, 1,200 …) and converted to the field's unit; each bad one reported by row."""
     for name in fields:
         if name not in out.columns:
@@ -144,33 +146,32 @@ def _numbers(out: pd.DataFrame, fields: tuple[str, ...], where: dict[str, str], 
         usd = "美元" in where[name] or out[name].astype(str).str.contains("美元").any()
         if usd:
             report.info(layer, "EXCHANGE_RATE", f"“{where[name]}”列的美元金额按 1 美元 = "
-                        f"{setting('ledger', 'cny_per_usd')} 元人民币折算（config [ledger] cny_per_usd）", field=name)
+                        f"{cny_per_usd} 元人民币折算（config [ledger] cny_per_usd）", field=name)
 
         def parse(v, name=name):
             n = parse_number(v)
             if n is not None and (n < 0 or (n == 0 and name != "investment_yi")):
                 raise InputError(f"应为正数（现为 {v}）")
-            return None if n is None else n * _cell_factor(v, name, factor[name])
+            return None if n is None else n * _cell_factor(v, factor[name], unit_factors(name, cny_per_usd))
         out[name] = parsed_cells(out[name], parse, report, layer, "BAD_NUMBER", f"“{where[name]}”列").astype(float)
 
 
-def _cell_factor(value, field_name: str, header_factor: float) -> float:
+def _cell_factor(value, header_factor: float, units: dict[str, float]) -> float:
     """A unit written in the cell itself ("5000万元", "2.5亿", "约200亩", "4公顷") overrides the header's."""
     if not isinstance(value, str):
         return header_factor
     m = re.search(r"\d\s*([^\d\s.,，]+?)\s*$", value.strip())
-    units = unit_factors(field_name)
     if m is None or m.group(1).lower() not in units:
         return header_factor
     return units[m.group(1).lower()]
 
 
-def unit_factors(field_name: str) -> dict[str, float]:
+def unit_factors(field_name: str, cny_per_usd: float | None = None) -> dict[str, float]:
     """The units a ledger may use for a field, as factors to the field's unit; foreign investment (亿美元, 万美元)
-    at the configured exchange rate (config [ledger] cny_per_usd)."""
+    at ``cny_per_usd`` yuan per dollar (default: config [ledger] cny_per_usd)."""
     units = dict(LEDGER_UNITS.get(field_name, {}))
     if field_name == "investment_yi":
-        rate = setting("ledger", "cny_per_usd")
+        rate = _rate(cny_per_usd)
         units.update({"亿美元": rate, "万美元": rate * 1e-4, "美元": rate * 1e-8})
     return units
 
@@ -197,18 +198,24 @@ def validated_by_row(report: LoadReport, layer: str, validate, excel_row: dict, 
     return None
 
 
-def projects_from_ledger(ledger: Ledger, zones: pd.DataFrame) -> tuple[pd.DataFrame, LoadReport]:
+def _rate(cny_per_usd: float | None) -> float:
+    return setting("ledger", "cny_per_usd") if cny_per_usd is None else cny_per_usd
+
+
+def projects_from_ledger(ledger: Ledger, zones: pd.DataFrame,
+                         cny_per_usd: float | None = None) -> tuple[pd.DataFrame, LoadReport]:
     """The ledger as a project table (index = Excel row) and every problem found, each naming the row and the
     ledger's own column header. Total rows (合计/小计) are skipped with a note."""
     report = LoadReport(source=ledger.name)
-    out, where, factor = _columns(ledger, LEDGER_HEADERS, "projects", "name", report)
+    rate = _rate(cny_per_usd)
+    out, where, factor = _columns(ledger, LEDGER_HEADERS, "projects", "name", report, rate)
     missing = [f"缺少“{LEDGER_HEADERS[name][0]}”列（可用的列名：{'、'.join(LEDGER_HEADERS[name])}）"
                for name in ("name", "industry", "stage") if name not in out.columns]
     if "land_mu" not in out.columns and "floor_m2" not in out.columns:
         missing.append("既没有用地面积列（如“拟用地（亩）”）也没有厂房面积列（如“需厂房（平方米）”）")
     if missing:
         raise LedgerError(f"{ledger.name}：{'；'.join(missing)}")
-    _numbers(out, _NUMERIC, where, factor, "projects", report)
+    _numbers(out, _NUMERIC, where, factor, "projects", report, rate)
     if "preferred_zone" in out.columns:
         find = zone_lookup(zones)
         known = "、".join(f"{z}（{n}）" for z, n in zones["name"].items())
@@ -259,14 +266,16 @@ def merge_projects(existing: pd.DataFrame, imported: pd.DataFrame, replace: bool
     return base, {"added": added, "updated": updated, "kept": kept}
 
 
-def import_ledger(ws, source: str | os.PathLike | bytes, name: str | None = None, replace: bool = False):
+def import_ledger(ws, source: str | os.PathLike | bytes, name: str | None = None, replace: bool = False,
+                  cny_per_usd: float | None = None):
     """The workspace with the ledger applied to its project list, the counts and the report (notes, warnings).
 
     Raises LedgerError when the file cannot be used at all, and ValidationError whose report names every bad cell
-    by its Excel row and the ledger's column when any row is wrong: then nothing is applied.
+    by its Excel row and the ledger's column when any row is wrong: then nothing is applied. Dollar amounts at
+    ``cny_per_usd`` (default: config [ledger]).
     """
     ledger = read_ledger(source, name)
-    table, report = projects_from_ledger(ledger, ws.zones)
+    table, report = projects_from_ledger(ledger, ws.zones, cny_per_usd)
     # each ledger row must be a valid project on its own (a row without an id borrows its row number)
     alone = table.copy()
     if "project_id" not in alone.columns:
@@ -295,11 +304,12 @@ def import_parcel_ledger(ws, source: str | os.PathLike | bytes, name: str | None
     ``import_ledger`` does; then nothing is applied."""
     ledger = read_ledger(source, name, PARCEL_LEDGER_HEADERS, key="parcel_id")
     report = LoadReport(source=ledger.name)
-    out, where, factor = _columns(ledger, PARCEL_LEDGER_HEADERS, "parcels", "parcel_id", report)
+    rate = _rate(None)        # a land ledger has no money columns; the rate only completes the unit table
+    out, where, factor = _columns(ledger, PARCEL_LEDGER_HEADERS, "parcels", "parcel_id", report, rate)
     if len(where) < 2:
         raise LedgerError(f"{ledger.name}：除“{where['parcel_id']}”外没有可更新的列（"
                           f"{'、'.join(v[0] for f, v in PARCEL_LEDGER_HEADERS.items() if f != 'parcel_id')}）")
-    _numbers(out, ("registered_mu",), where, factor, "parcels", report)
+    _numbers(out, ("registered_mu",), where, factor, "parcels", report, rate)
     text_cells(out, ("parcel_id", "status", "land_use"))
     if "ready_date" in out.columns:
         out["ready_date"] = pd.to_datetime(parsed_cells(out["ready_date"], parse_date, report, "parcels", "BAD_DATE",

@@ -11,6 +11,7 @@ import functools
 import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Mapping
 
 import geopandas as gpd
 import numpy as np
@@ -19,11 +20,11 @@ import shapely
 from pyproj import CRS
 
 from .area import area_mu, lon_lat_center
-from .config import setting
 from .crs import describe, is_xian80, working_crs
 from .errors import ValidationError
 from .report import LoadReport
 from .schema import DERIVED_COLUMNS, LAYERS, REQUIRED_LAYERS
+from .settings import ValidationSettings, load_settings
 from .validate import (check_factories, check_parcels, check_projects, check_zones, coerce_layer,
                        repair_geometry)
 
@@ -97,13 +98,19 @@ def _empty_layer(name: str, crs) -> pd.DataFrame:
 
 
 def build_workspace(layers: dict[str, pd.DataFrame], source: str = "", report: LoadReport | None = None,
-                    rows: str = "fid") -> tuple[Workspace | None, LoadReport]:
+                    rows: str = "fid", validation: ValidationSettings | None = None,
+                    stage_priority: Mapping[str, float] | None = None) -> tuple[Workspace | None, LoadReport]:
     """Validate in-memory layers (indexed as read from a file: by fid) into a Workspace, or None when the report has
     errors. Every issue about one feature names it by its id and row (``rows`` says how the index counts, a key of
-    ``geo.vocab.ROW_NAMES``: "fid", or "row" for a table numbered from 1)."""
+    ``geo.vocab.ROW_NAMES``: "fid", or "row" for a table numbered from 1). ``validation`` holds the thresholds and
+    ``stage_priority`` a project's priority when its own is empty; both default to the configuration."""
     report = report or LoadReport(source=source)
+    if validation is None or stage_priority is None:       # the edge default: this process's configuration
+        edge = load_settings()
+        validation = validation or edge.validation
+        stage_priority = edge.matching.stage_priority if stage_priority is None else stage_priority
     try:
-        return _build(layers, report)
+        return _build(layers, report, validation, stage_priority)
     finally:
         _name_features(layers, report, rows)
 
@@ -117,7 +124,8 @@ def _name_features(layers: dict[str, pd.DataFrame], report: LoadReport, rows: st
         report.name_features(name, ids.rename(schema.id_field), rows)
 
 
-def _build(layers: dict[str, pd.DataFrame], report: LoadReport) -> tuple[Workspace | None, LoadReport]:
+def _build(layers: dict[str, pd.DataFrame], report: LoadReport, validation: ValidationSettings,
+           stage_priority: Mapping[str, float]) -> tuple[Workspace | None, LoadReport]:
     for name in REQUIRED_LAYERS:
         if name not in layers:
             report.error(name, "MISSING_LAYER", f"缺少图层 {name}")
@@ -165,13 +173,14 @@ def _build(layers: dict[str, pd.DataFrame], report: LoadReport) -> tuple[Workspa
     zones["area_mu"] = area_mu(zones.geometry, center)
     parcels["area_mu"] = area_mu(parcels.geometry, center)
     # an empty priority follows the stage (在谈 1, 已签约 2, 已开工 3 by default)
-    projects["priority"] = projects["priority"].fillna(projects["stage"].map(setting("matching", "stage_priority")))
+    projects["priority"] = projects["priority"].fillna(projects["stage"].map(dict(stage_priority)))
     check_zones(zones, report)
-    check_parcels(parcels, zones, report)
+    check_parcels(parcels, zones, report, area_tolerance=validation.registered_mu_tolerance,
+                  outside_fraction=validation.outside_zone_fraction)
     check_factories(factories, zones["zone_id"], report)
     check_projects(projects, zones["zone_id"], report)
     metric = working_crs(crs, center)
-    parcels["net_mu"] = _net_area_mu(parcels, metric, center, report)
+    parcels["net_mu"] = _net_area_mu(parcels, metric, center, report, validation.overlap_min_mu)
     if report.errors:
         return None, report
     ws = Workspace(
@@ -183,8 +192,8 @@ def _build(layers: dict[str, pd.DataFrame], report: LoadReport) -> tuple[Workspa
     return ws, report
 
 
-def _net_area_mu(parcels: gpd.GeoDataFrame, metric: CRS, center, report: LoadReport) -> pd.Series:
-    """Area each parcel adds to a total: overlaps above the tolerance are reported and counted once (first row keeps it)."""
+def _net_area_mu(parcels: gpd.GeoDataFrame, metric: CRS, center, report: LoadReport, tol: float) -> pd.Series:
+    """Area each parcel adds to a total: overlaps above ``tol`` 亩 are reported and counted once (first row keeps it)."""
     net = parcels["area_mu"].copy()
     geoms = np.asarray((parcels.geometry if parcels.crs == metric else parcels.geometry.to_crs(metric)).values)
     left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
@@ -194,7 +203,6 @@ def _net_area_mu(parcels: gpd.GeoDataFrame, metric: CRS, center, report: LoadRep
         return net
     inter = shapely.intersection(geoms[left], geoms[right])
     inter_mu = area_mu(gpd.GeoSeries(inter, crs=metric), center).to_numpy()
-    tol = setting("validation", "overlap_min_mu")
     big = inter_mu > tol
     ids = parcels["parcel_id"].to_numpy()
     rows = parcels.index.to_numpy()

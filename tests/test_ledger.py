@@ -120,6 +120,8 @@ def test_a_unit_in_the_cell_overrides_the_header_and_dollars_use_the_configured_
     usd = [["项目名称", "产业", "阶段", "拟用地（亩）", "协议投资（亿美元）"], ["丁", "纺织鞋服", "在谈", 30, 1.5]]
     new, _, _ = import_ledger(sample_ws, xlsx(usd), "外资.xlsx")
     assert new.projects.set_index("name").at["丁", "investment_yi"] == pytest.approx(1.5 * 7.1)
+    new, _, report = import_ledger(sample_ws, xlsx(usd), "外资.xlsx", cny_per_usd=7.0)      # the rate as a parameter
+    assert new.projects.set_index("name").at["丁", "investment_yi"] == pytest.approx(1.5 * 7.0)
 
 
 def test_gbk_csv_is_detected_and_said(sample_ws):
