@@ -19,7 +19,7 @@ def workspace_archive(gpkg: bytes, name: str, dem_path: Path | None) -> bytes:
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
         z.writestr(stem + ".gpkg", gpkg)
         if dem_path is not None and Path(dem_path).exists():
-            with os_errors(dem_path, "无法读取 DEM"):
+            with os_errors(dem_path, "无法读取高程文件（DEM）"):
                 z.write(dem_path, stem + DEM_SUFFIX, compress_type=zipfile.ZIP_STORED)   # GeoTIFFs are compressed
     return buf.getvalue()
 
@@ -47,6 +47,6 @@ def open_archive(data: bytes, name: str, folder: str | os.PathLike) -> Path:
             write_atomic(out, z.read(info))
         stale = folder / (stem + DEM_SUFFIX)
         if not dems and stale.exists():       # an earlier upload's DEM does not belong to this workspace
-            with os_errors(stale, "无法删除旧的 DEM"):
+            with os_errors(stale, "无法删除旧的高程文件（DEM）"):
                 stale.unlink()
     return target

@@ -24,7 +24,7 @@ def read_dem(path: str | Path) -> Dem:
     """The first band of a GeoTIFF as a Dem (nodata → NaN). Raises WorkspaceIOError when the file cannot be
     reached, CRSError when it has no CRS, WorkspaceError when it is no raster GDAL reads."""
     import rasterio
-    path = readable(path, "DEM")
+    path = readable(path, "高程文件（DEM）")
     try:
         with rasterio.open(path) as src:
             z = src.read(1, masked=True).astype("float32").filled(np.nan)

@@ -34,9 +34,9 @@ def readable(path, what: str) -> Path:
     """``path`` after checking it is a file that can be opened for reading (WorkspaceIOError otherwise); ``what``
     names it in the message (工作空间文件, DEM, 台账)."""
     path = Path(path)
+    if not path.exists():
+        raise WorkspaceIOError(f"{what}不存在：{path}")
     with os_errors(path, f"无法读取{what}"):
-        if not path.exists():
-            raise FileNotFoundError(2, "not found", str(path))
         with open(path, "rb"):
             pass
     return path

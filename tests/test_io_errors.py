@@ -55,6 +55,17 @@ def test_a_workspace_without_read_permission_is_an_io_error(tmp_path, ws):
         path.chmod(0o644)
 
 
+def test_a_file_the_system_refuses_to_open_is_an_io_error_saying_so(tmp_path, ws, monkeypatch):
+    import geo.fileio
+    from geo.workspace import read_workspace, save_workspace
+    path = save_workspace(ws, tmp_path / "w.gpkg")
+
+    def refuse(file, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(file))
+    monkeypatch.setattr(geo.fileio, "open", refuse, raising=False)      # as a non-root user with chmod 000
+    assert "没有访问权限" in assert_io_error(lambda: read_workspace(path), path)
+
+
 def test_a_readable_file_that_is_no_geopackage_is_not_an_io_error(tmp_path):
     from geo.workspace import read_workspace
     bad = tmp_path / "x.gpkg"
