@@ -219,15 +219,16 @@ def projects_from_ledger(ledger: Ledger, zones: pd.DataFrame,
     if "preferred_zone" in out.columns:
         find = zone_lookup(zones)
         known = "、".join(f"{z}（{n}）" for z, n in zones["name"].items())
-        for row, v in out["preferred_zone"].items():
+
+        def zone(v):
             if is_missing(v):
-                out.at[row, "preferred_zone"] = None
-                continue
-            zone = find(v)
-            if zone is None:
-                report.error("projects", "UNKNOWN_ZONE", f"“{where['preferred_zone']}”列的“{v}”不是已知园区（{known}）",
-                             row=row, field="preferred_zone")
-            out.at[row, "preferred_zone"] = zone
+                return None
+            found = find(v)
+            if found is None:
+                raise InputError(f"“{v}”不是已知园区（{known}）")
+            return found
+        out["preferred_zone"] = parsed_cells(out["preferred_zone"], zone, report, "projects", "UNKNOWN_ZONE",
+                                             f"“{where['preferred_zone']}”列")
     text_cells(out, ("name", "industry", "stage", "project_id"))
     return out, report
 
