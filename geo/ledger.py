@@ -133,7 +133,7 @@ def _columns(ledger: Ledger, headers: dict[str, tuple[str, ...]], layer: str, ke
     out = pd.DataFrame({f: ledger.rows[h] for f, h in where.items()}, index=ledger.rows.index)
     total = out.get(key, pd.Series("", index=out.index)).astype(str).str.contains("|".join(LEDGER_TOTAL_ROWS))
     for row in out.index[total]:
-        report.info(layer, "TOTAL_ROW", f"第 {row} 行是合计行，已跳过", row=row)
+        report.info(layer, "TOTAL_ROW", "是合计行，已跳过", row=row)
     return out[~total], where, factor
 
 
@@ -230,6 +230,7 @@ def projects_from_ledger(ledger: Ledger, zones: pd.DataFrame,
         out["preferred_zone"] = parsed_cells(out["preferred_zone"], zone, report, "projects", "UNKNOWN_ZONE",
                                              f"“{where['preferred_zone']}”列")
     text_cells(out, ("name", "industry", "stage", "project_id"))
+    report.name_features("projects", out.get("project_id", pd.Series(dtype=object)).rename("project_id"), "ledger")
     return out, report
 
 
@@ -319,10 +320,11 @@ def import_parcel_ledger(ws, source: str | os.PathLike | bytes, name: str | None
     for row in out.index[ids.isna()]:
         report.error("parcels", "MISSING_VALUE", f"“{where['parcel_id']}”为空", row=row, field="parcel_id")
     for row in out.index[ids.notna() & ~ids.isin(ws.parcels.index)]:
-        report.error("parcels", "UNKNOWN_PARCEL", f"地块编号“{ids[row]}”不在工作空间的地块图层中", row=row,
+        report.error("parcels", "UNKNOWN_PARCEL", "不在工作空间的地块图层中", row=row,
                      field="parcel_id")
     for row in out.index[ids.notna() & ids.duplicated(keep=False)]:
-        report.error("parcels", "DUPLICATE_ID", f"地块编号“{ids[row]}”在台账中出现多次", row=row, field="parcel_id")
+        report.error("parcels", "DUPLICATE_ID", "在台账中出现多次", row=row, field="parcel_id")
+    report.name_features("parcels", ids, "ledger")
     listed = out[ids.isin(ws.parcels.index) & ~ids.duplicated(keep=False)]
     parcels = ws.parcels.drop(columns=[c for c in ("area_mu", "net_mu") if c in ws.parcels.columns])
     before = parcels["status"].copy()
