@@ -109,10 +109,9 @@ def build_workspace(layers: dict[str, pd.DataFrame], source: str = "", report: L
         edge = load_settings()
         validation = validation or edge.validation
         stage_priority = edge.matching.stage_priority if stage_priority is None else stage_priority
-    try:
-        return _build(layers, report, validation, stage_priority)
-    finally:
-        _name_features(layers, report, rows)
+    ws, report = _build(layers, report, validation, stage_priority)
+    _name_features(layers, report, rows)
+    return ws, report
 
 
 def _name_features(layers: dict[str, pd.DataFrame], report: LoadReport, rows: str) -> None:
@@ -217,9 +216,8 @@ def _net_area_mu(parcels: gpd.GeoDataFrame, metric: CRS, center, report: LoadRep
     return net
 
 
-_MOVED = {"read_workspace": "gpkg", "load_workspace": "gpkg", "save_workspace": "gpkg", "read_layers": "gpkg",
-          "workspace_archive": "archive", "open_archive": "archive", "write_atomic": "fileio",
-          "DEM_SUFFIX": "dem", "dem_beside": "dem"}
+_MOVED = {"read_workspace": "gpkg", "load_workspace": "gpkg", "save_workspace": "gpkg",
+          "workspace_archive": "archive", "open_archive": "archive", "write_atomic": "fileio", "DEM_SUFFIX": "dem"}
 
 
 def __getattr__(name: str):
