@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyogrio
+import pyogrio.errors
 import pyogrio.raw
 import shapely
 from pyproj import CRS
@@ -44,7 +45,10 @@ def read_layers(path: Path, report: LoadReport) -> dict[str, pd.DataFrame]:
             continue
         with warnings.catch_warnings(), os_errors(path, "无法读取工作空间文件"):
             warnings.simplefilter("ignore")
-            layers[name] = pyogrio.read_dataframe(path, layer=name, fid_as_index=True)
+            try:
+                layers[name] = pyogrio.read_dataframe(path, layer=name, fid_as_index=True)
+            except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:   # a damaged layer
+                raise WorkspaceError(f"工作空间文件 {path} 的图层 {name} 无法读取：{exc}") from exc
     return layers
 
 
