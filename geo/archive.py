@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import os
 import zipfile
+import zlib
 from pathlib import Path
 
 from .dem import DEM_SUFFIX
@@ -44,7 +45,11 @@ def open_archive(data: bytes, name: str, folder: str | os.PathLike) -> Path:
         folder = Path(folder)
         target = folder / (stem + ".gpkg")
         for info, out in [(gpkgs[0], target)] + [(d, folder / (stem + DEM_SUFFIX)) for d in dems[:1]]:
-            write_atomic(out, z.read(info))
+            try:
+                data = z.read(info)
+            except (zipfile.BadZipFile, zlib.error) as exc:       # a damaged member: the upload, not the disk
+                raise WorkspaceError(f"{name} 中的 {Path(info.filename).name} 已损坏：{exc}") from exc
+            write_atomic(out, data)
         stale = folder / (stem + DEM_SUFFIX)
         if not dems and stale.exists():       # an earlier upload's DEM does not belong to this workspace
             with os_errors(stale, "无法删除旧的高程文件（DEM）"):
