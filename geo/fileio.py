@@ -43,7 +43,8 @@ def readable(path, what: str) -> Path:
 
 
 def read_bytes(path, what: str) -> bytes:
-    path = Path(path)
+    """The file's contents (WorkspaceIOError naming it, as ``readable`` says, when it cannot be read)."""
+    path = readable(path, what)
     with os_errors(path, f"无法读取{what}"):
         return path.read_bytes()
 
