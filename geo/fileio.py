@@ -12,7 +12,7 @@ _REASONS = ((FileNotFoundError, "文件或文件夹不存在"), (IsADirectoryErr
 
 
 def io_error(exc: OSError, path, action: str) -> WorkspaceIOError:
-    """``exc`` as a WorkspaceIOError whose message says what failed on which file ('无法读取DEM x.tif：没有访问权限');
+    """``exc`` as a WorkspaceIOError whose message says what failed on which file ('无法读取台账 x.xlsx：没有访问权限');
     ``action`` names the file where it writes ``{path}``, else the path follows it."""
     reason = next((text for kind, text in _REASONS if isinstance(exc, kind)), exc.strerror or str(exc))
     what = action.format(path=path) if "{path}" in action else f"{action} {path}"
@@ -32,7 +32,7 @@ def os_errors(path, action: str):
 
 def readable(path, what: str) -> Path:
     """``path`` after checking it is a file that can be opened for reading (WorkspaceIOError otherwise); ``what``
-    names it in the message (工作空间文件, DEM, 台账)."""
+    names it in the message (工作空间文件, 高程文件（DEM）, 台账)."""
     path = Path(path)
     if not path.exists():
         raise WorkspaceIOError(f"{what}不存在：{path}")
