@@ -42,15 +42,17 @@ def block_labels(geoms: np.ndarray, groups: np.ndarray, **kwargs) -> np.ndarray:
     return labels
 
 
-def contiguous_blocks(parcels, area_column: str = "net_mu") -> tuple[pd.Series, pd.DataFrame]:
-    """Blocks of the given (eligible, metric-CRS) parcels, grouped by ``zone_id``.
+def contiguous_blocks(parcels, area_column: str = "net_mu", gap_m: float | None = None,
+                      min_edge_m: float | None = None) -> tuple[pd.Series, pd.DataFrame]:
+    """Blocks of the given (eligible, metric-CRS) parcels, grouped by ``zone_id``; ``gap_m`` and ``min_edge_m`` as
+    in ``touching_pairs`` (default: config [blocks]).
 
     Returns the ``block_id`` of each parcel (same index) and a table of blocks
     (``block_id``, ``zone_id``, ``parcel_ids``, ``area_mu``), largest first within each zone.
     """
     geoms = np.asarray(parcels.geometry.values)
     zone = parcels["zone_id"].astype(str).to_numpy()
-    labels = block_labels(geoms, zone)
+    labels = block_labels(geoms, zone, gap_m=gap_m, min_edge_m=min_edge_m)
     frame = pd.DataFrame({"label": labels, "zone_id": zone, "parcel_id": parcels["parcel_id"].to_numpy(),
                           "area": parcels[area_column].to_numpy()}, index=parcels.index)
     table = (frame.groupby("label", sort=False)

@@ -9,6 +9,11 @@ class WorkspaceError(LandGapError, ValueError):
     """The workspace file cannot be read, is malformed, or cannot be saved."""
 
 
+class WorkspaceIOError(WorkspaceError, OSError):
+    """A file cannot be reached: missing, not openable, not writable or not replaceable (permissions, a full disk).
+    Caught by ``except OSError`` as well as by ``except WorkspaceError``; the message names the file."""
+
+
 class ValidationError(WorkspaceError):
     """Loading found errors; ``report`` holds every issue found (not just the first)."""
 
@@ -37,3 +42,11 @@ class LayerFileError(LandGapError, ValueError):
 
 class ConfigError(LandGapError, ValueError):
     """The configuration (config/landgap.toml or $LANDGAP_CONFIG) lacks a key or holds an unusable value."""
+
+
+class MissingFontError(LandGapError, RuntimeError):
+    """No CJK font is installed: a document would show boxes (tofu) instead of Chinese."""
+
+
+class ConverterError(LandGapError, RuntimeError):
+    """The PDF converter (LibreOffice) is missing or failed."""

@@ -1,7 +1,7 @@
 """Ledgers (台账) from Excel or CSV — the bureau's project ledger and the land ledger — with headers as they come.
 
-``read_ledger`` (I/O) finds the sheet and its header row (a title row above it is usual) and returns the rows with
-their Excel row numbers; ``projects_from_ledger`` maps headers to fields (units in brackets converted: 万元 → 亿元,
+``read_ledger`` reads the file (through ``geo.ledger_file``), finds the sheet and its header row (a title row above
+it is usual) and returns the rows with their Excel row numbers; ``projects_from_ledger`` maps headers to fields (units in brackets converted: 万元 → 亿元,
 公顷/平方米 → 亩), park names to zone ids and checks every cell, reporting each problem with its row and column;
 ``merge_projects`` applies the ledger to the workspace's project list (update by id or name, add the rest, or
 replace); ``import_ledger`` does all of it. ``import_parcel_ledger`` applies a land ledger (土地台账) to the parcels
@@ -9,18 +9,17 @@ it lists by 地块编号. Nothing is half-imported: any error and the caller kee
 """
 from __future__ import annotations
 
-import csv
-import io
+import dataclasses
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
 from .config import setting
 from .errors import InputError, LedgerError, ValidationError
-from .parse import is_missing, parse_date, parse_number
+from .ledger_file import read_sheets
+from .parse import is_missing, parse_date, parse_number, parsed_cells, text_cells  # noqa: F401 (re-exported)
 from .report import LoadReport
 from .vocab import LEDGER_HEADERS, LEDGER_TOTAL_ROWS, LEDGER_UNITS, PARCEL_LEDGER_HEADERS
 
@@ -43,16 +42,18 @@ def _normalise(header) -> str:
     return re.sub(r"\s+", "", text).lower()
 
 
-def header_field(header, headers: dict[str, tuple[str, ...]] = LEDGER_HEADERS) -> tuple[str, float | None] | None:
+def header_field(header, headers: dict[str, tuple[str, ...]] = LEDGER_HEADERS,
+                 cny_per_usd: float | None = None) -> tuple[str, float | None] | None:
     """The field a ledger header names and the factor from its unit to the field's unit (None: a unit it cannot
     convert); None when the header names no field. '总投资（万元）' → ('investment_yi', 1e-4);
-    '用地面积(公顷)' → ('land_mu', 15.0); '总投资（欧元）' → ('investment_yi', None)."""
+    '用地面积(公顷)' → ('land_mu', 15.0); '总投资（欧元）' → ('investment_yi', None). Dollars at ``cny_per_usd``
+    (default: config [ledger])."""
     text = _normalise(header)
     m = re.fullmatch(r"(.*?)(?:\((.*)\))?", text)
     stem, unit = m.group(1), (m.group(2) or "")
     for name, variants in headers.items():
         if stem in (v.lower() for v in variants):
-            units = unit_factors(name)
+            units = unit_factors(name, cny_per_usd)
             if not unit or not units:
                 return name, 1.0
             return name, units.get(unit)
@@ -61,34 +62,9 @@ def header_field(header, headers: dict[str, tuple[str, ...]] = LEDGER_HEADERS) -
 
 def read_ledger(source: str | os.PathLike | bytes, name: str | None = None,
                 headers: dict[str, tuple[str, ...]] = LEDGER_HEADERS, key: str = "name") -> Ledger:
-    """Read an .xlsx/.csv ledger (``source`` a path, or the file's bytes with its ``name``): the header row
-    is the first naming ``key`` and one more field of ``headers``. CSV text is UTF-8 (with or without BOM) or else
-    GB18030 (which covers GBK), and the note says which."""
-    name = name or Path(source).name
-    data = source if isinstance(source, bytes) else Path(source).read_bytes()
-    notes: list[str] = []
-    suffix = Path(name).suffix.lower()
-    try:
-        if suffix == ".csv":
-            try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                text = data.decode("gb18030")
-                notes.append(f"{name} 不是 UTF-8 编码，已按 GB18030（GBK）读取")
-            # the csv module, not read_csv: a title row above the header has fewer fields than the rows below it
-            rows = list(csv.reader(io.StringIO(text)))
-            width = max(map(len, rows), default=0)
-            sheets = {None: pd.DataFrame([r + [""] * (width - len(r)) for r in rows]).replace("", None)}
-        elif suffix == ".xls":
-            raise LedgerError(f"{name}：旧版 Excel（.xls）请先在 Excel 或 WPS 中另存为 .xlsx 再导入")
-        elif suffix in (".xlsx", ".xlsm"):
-            sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=object)
-        else:
-            raise LedgerError(f"{name}：台账应为 Excel（.xlsx）或 CSV 文件")
-    except LedgerError:
-        raise
-    except Exception as exc:  # pandas/openpyxl's message names the problem
-        raise LedgerError(f"无法读取台账 {name}：{exc}") from exc
+    """Read an .xlsx/.csv ledger (``source`` a path, or the file's bytes with its ``name``; the file through
+    ``geo.ledger_file.read_sheets``): the header row is the first naming ``key`` and one more field of ``headers``."""
+    name, sheets, notes = read_sheets(source, name)
     for sheet, raw in sheets.items():
         for i in range(min(_HEADER_SCAN_ROWS, len(raw))):
             fields = [header_field(h, headers) for h in raw.iloc[i]]
@@ -139,8 +115,8 @@ def zone_lookup(zones: pd.DataFrame):
     return find
 
 
-def _columns(ledger: Ledger, headers: dict[str, tuple[str, ...]], layer: str, key: str,
-             report: LoadReport) -> tuple[pd.DataFrame, dict[str, str], dict[str, float]]:
+def _columns(ledger: Ledger, headers: dict[str, tuple[str, ...]], layer: str, key: str, report: LoadReport,
+             cny_per_usd: float) -> tuple[pd.DataFrame, dict[str, str], dict[str, float]]:
     """The ledger's known columns renamed to fields (the first column naming a field wins), total rows dropped;
     with, per field, the ledger's header and the unit factor."""
     for note in ledger.notes:
@@ -148,7 +124,7 @@ def _columns(ledger: Ledger, headers: dict[str, tuple[str, ...]], layer: str, ke
     where: dict[str, str] = {}
     factor: dict[str, float] = {}
     for header in ledger.rows.columns:
-        got = header_field(header, headers)
+        got = header_field(header, headers, cny_per_usd)
         if got and got[1] is None:
             report.warning(layer, "UNKNOWN_UNIT", f"“{header}”列的单位无法换算（可用："
                            f"{'、'.join(unit_factors(got[0]))}），该列未导入", field=got[0])
@@ -157,12 +133,12 @@ def _columns(ledger: Ledger, headers: dict[str, tuple[str, ...]], layer: str, ke
     out = pd.DataFrame({f: ledger.rows[h] for f, h in where.items()}, index=ledger.rows.index)
     total = out.get(key, pd.Series("", index=out.index)).astype(str).str.contains("|".join(LEDGER_TOTAL_ROWS))
     for row in out.index[total]:
-        report.info(layer, "TOTAL_ROW", f"第 {row} 行是合计行，已跳过", row=row)
+        report.info(layer, "TOTAL_ROW", "是合计行，已跳过", row=row)
     return out[~total], where, factor
 
 
 def _numbers(out: pd.DataFrame, fields: tuple[str, ...], where: dict[str, str], factor: dict[str, float],
-             layer: str, report: LoadReport) -> None:
+             layer: str, report: LoadReport, cny_per_usd: float) -> None:
     """Numeric cells parsed (约200, 1,200 …) and converted to the field's unit; each bad one reported by row."""
     for name in fields:
         if name not in out.columns:
@@ -170,71 +146,42 @@ def _numbers(out: pd.DataFrame, fields: tuple[str, ...], where: dict[str, str], 
         usd = "美元" in where[name] or out[name].astype(str).str.contains("美元").any()
         if usd:
             report.info(layer, "EXCHANGE_RATE", f"“{where[name]}”列的美元金额按 1 美元 = "
-                        f"{setting('ledger', 'cny_per_usd')} 元人民币折算（config [ledger] cny_per_usd）", field=name)
+                        f"{cny_per_usd} 元人民币折算（config [ledger] cny_per_usd）", field=name)
 
         def parse(v, name=name):
             n = parse_number(v)
             if n is not None and (n < 0 or (n == 0 and name != "investment_yi")):
                 raise InputError(f"应为正数（现为 {v}）")
-            return None if n is None else n * _cell_factor(v, name, factor[name])
+            return None if n is None else n * _cell_factor(v, factor[name], unit_factors(name, cny_per_usd))
         out[name] = parsed_cells(out[name], parse, report, layer, "BAD_NUMBER", f"“{where[name]}”列").astype(float)
 
 
-def _cell_factor(value, field_name: str, header_factor: float) -> float:
+def _cell_factor(value, header_factor: float, units: dict[str, float]) -> float:
     """A unit written in the cell itself ("5000万元", "2.5亿", "约200亩", "4公顷") overrides the header's."""
     if not isinstance(value, str):
         return header_factor
     m = re.search(r"\d\s*([^\d\s.,，]+?)\s*$", value.strip())
-    units = unit_factors(field_name)
     if m is None or m.group(1).lower() not in units:
         return header_factor
     return units[m.group(1).lower()]
 
 
-def unit_factors(field_name: str) -> dict[str, float]:
+def unit_factors(field_name: str, cny_per_usd: float | None = None) -> dict[str, float]:
     """The units a ledger may use for a field, as factors to the field's unit; foreign investment (亿美元, 万美元)
-    at the configured exchange rate (config [ledger] cny_per_usd)."""
+    at ``cny_per_usd`` yuan per dollar (default: config [ledger] cny_per_usd)."""
     units = dict(LEDGER_UNITS.get(field_name, {}))
     if field_name == "investment_yi":
-        rate = setting("ledger", "cny_per_usd")
+        rate = _rate(cny_per_usd)
         units.update({"亿美元": rate, "万美元": rate * 1e-4, "美元": rate * 1e-8})
     return units
 
 
-def _text(value) -> str | None:
-    if is_missing(value):
-        return None
-    if isinstance(value, float) and value.is_integer():     # a numeric id column with blanks reads as float
-        return str(int(value))
-    return str(value).strip()
-
-
-def text_cells(out: pd.DataFrame, fields) -> None:
-    """Text fields as stripped strings (a whole number as written: 1001, not 1001.0), empty cells (and 待定, 无,
-    -) as None."""
-    for name in fields:
-        if name in out.columns:
-            out[name] = out[name].map(_text)
-
-
-def parsed_cells(cells: pd.Series, parse, report: LoadReport, layer: str, code: str, where: str) -> pd.Series:
-    """Each cell through ``parse`` (parse_date, parse_number); a bad one is reported by its row (``where`` names
-    the column as the source spells it) and becomes None."""
-    values = {}
-    for row, v in cells.items():
-        try:
-            values[row] = parse(v)
-        except InputError as exc:
-            report.error(layer, code, f"{where}：{exc}", row=row, field=cells.name)
-            values[row] = None
-    return pd.Series(values, index=cells.index, dtype=object)
-
-
-def validated_by_row(report: LoadReport, layer: str, validate, excel_row: dict):
+def validated_by_row(report: LoadReport, layer: str, validate, excel_row: dict, rows: str = "fid"):
     """``validate``() (a Workspace.with_… call), its issues added to ``report`` by the source's own row (a ledger's
     Excel row, a Shapefile's FID): ``excel_row`` maps the layer's row numbers (and None, for layer-wide issues,
-    where they belong to the source) to those rows; other rows and cells already reported are left out. The new
-    workspace, or None on errors."""
+    where they belong to the source) to those rows, ``rows`` says how they count ("ledger", "fid"), and each
+    keeps the feature it names; other rows and cells already reported are left out. The new workspace, or None
+    on errors."""
     seen = {(i.row, i.field) for i in report.errors}
     try:
         return validate()
@@ -245,37 +192,45 @@ def validated_by_row(report: LoadReport, layer: str, validate, excel_row: dict):
             row = excel_row[issue.row]
             if (row, issue.field) not in seen and \
                     not (issue.code == "NO_NEED" and {(row, "land_mu"), (row, "floor_m2")} & seen):
-                report.add(issue.level, layer, issue.code, issue.message, row=row, field=issue.field)
+                report.issues.append(dataclasses.replace(issue, row=row, rows=None if row is None else rows))
         if not report.errors:
             raise
     return None
 
 
-def projects_from_ledger(ledger: Ledger, zones: pd.DataFrame) -> tuple[pd.DataFrame, LoadReport]:
+def _rate(cny_per_usd: float | None) -> float:
+    return setting("ledger", "cny_per_usd") if cny_per_usd is None else cny_per_usd
+
+
+def projects_from_ledger(ledger: Ledger, zones: pd.DataFrame,
+                         cny_per_usd: float | None = None) -> tuple[pd.DataFrame, LoadReport]:
     """The ledger as a project table (index = Excel row) and every problem found, each naming the row and the
     ledger's own column header. Total rows (合计/小计) are skipped with a note."""
     report = LoadReport(source=ledger.name)
-    out, where, factor = _columns(ledger, LEDGER_HEADERS, "projects", "name", report)
+    rate = _rate(cny_per_usd)
+    out, where, factor = _columns(ledger, LEDGER_HEADERS, "projects", "name", report, rate)
     missing = [f"缺少“{LEDGER_HEADERS[name][0]}”列（可用的列名：{'、'.join(LEDGER_HEADERS[name])}）"
                for name in ("name", "industry", "stage") if name not in out.columns]
     if "land_mu" not in out.columns and "floor_m2" not in out.columns:
         missing.append("既没有用地面积列（如“拟用地（亩）”）也没有厂房面积列（如“需厂房（平方米）”）")
     if missing:
         raise LedgerError(f"{ledger.name}：{'；'.join(missing)}")
-    _numbers(out, _NUMERIC, where, factor, "projects", report)
+    _numbers(out, _NUMERIC, where, factor, "projects", report, rate)
     if "preferred_zone" in out.columns:
         find = zone_lookup(zones)
         known = "、".join(f"{z}（{n}）" for z, n in zones["name"].items())
-        for row, v in out["preferred_zone"].items():
+
+        def zone(v):
             if is_missing(v):
-                out.at[row, "preferred_zone"] = None
-                continue
-            zone = find(v)
-            if zone is None:
-                report.error("projects", "UNKNOWN_ZONE", f"“{where['preferred_zone']}”列的“{v}”不是已知园区（{known}）",
-                             row=row, field="preferred_zone")
-            out.at[row, "preferred_zone"] = zone
+                return None
+            found = find(v)
+            if found is None:
+                raise InputError(f"“{v}”不是已知园区（{known}）")
+            return found
+        out["preferred_zone"] = parsed_cells(out["preferred_zone"], zone, report, "projects", "UNKNOWN_ZONE",
+                                             f"“{where['preferred_zone']}”列")
     text_cells(out, ("name", "industry", "stage", "project_id"))
+    report.name_features("projects", out.get("project_id", pd.Series(dtype=object)).rename("project_id"), "ledger")
     return out, report
 
 
@@ -313,21 +268,27 @@ def merge_projects(existing: pd.DataFrame, imported: pd.DataFrame, replace: bool
     return base, {"added": added, "updated": updated, "kept": kept}
 
 
-def import_ledger(ws, source: str | os.PathLike | bytes, name: str | None = None, replace: bool = False):
+def import_ledger(ws, source: str | os.PathLike | bytes, name: str | None = None, replace: bool = False,
+                  cny_per_usd: float | None = None):
     """The workspace with the ledger applied to its project list, the counts and the report (notes, warnings).
 
     Raises LedgerError when the file cannot be used at all, and ValidationError whose report names every bad cell
-    by its Excel row and the ledger's column when any row is wrong: then nothing is applied.
+    by its Excel row and the ledger's column when any row is wrong: then nothing is applied. Dollar amounts at
+    ``cny_per_usd`` (default: config [ledger]).
     """
     ledger = read_ledger(source, name)
-    table, report = projects_from_ledger(ledger, ws.zones)
+    table, report = projects_from_ledger(ledger, ws.zones, cny_per_usd)
     # each ledger row must be a valid project on its own (a row without an id borrows its row number)
     alone = table.copy()
     if "project_id" not in alone.columns:
         alone["project_id"] = None
     alone["project_id"] = [f"第{row}行" if is_missing(p) else p for row, p in alone["project_id"].items()]
     validated_by_row(report, "projects", lambda: ws.with_projects(alone),
-               {None: None, **dict(enumerate(table.index, start=1))})
+                     {None: None, **dict(enumerate(table.index, start=1))}, rows="ledger")
+    borrowed = set(alone["project_id"]) - set(table.get("project_id", pd.Series(dtype=object)).dropna())
+    for issue in report.issues:
+        if issue.feature in borrowed:        # a row without an id is named by its Excel row alone
+            issue.feature = None
     if report.errors:
         raise ValidationError(f"台账 {ledger.name} 有 {len(report.errors)} 处错误，未导入", report)
     merged, counts = merge_projects(ws.projects, table, replace)
@@ -345,11 +306,12 @@ def import_parcel_ledger(ws, source: str | os.PathLike | bytes, name: str | None
     ``import_ledger`` does; then nothing is applied."""
     ledger = read_ledger(source, name, PARCEL_LEDGER_HEADERS, key="parcel_id")
     report = LoadReport(source=ledger.name)
-    out, where, factor = _columns(ledger, PARCEL_LEDGER_HEADERS, "parcels", "parcel_id", report)
+    rate = _rate(None)        # a land ledger has no money columns; the rate only completes the unit table
+    out, where, factor = _columns(ledger, PARCEL_LEDGER_HEADERS, "parcels", "parcel_id", report, rate)
     if len(where) < 2:
         raise LedgerError(f"{ledger.name}：除“{where['parcel_id']}”外没有可更新的列（"
                           f"{'、'.join(v[0] for f, v in PARCEL_LEDGER_HEADERS.items() if f != 'parcel_id')}）")
-    _numbers(out, ("registered_mu",), where, factor, "parcels", report)
+    _numbers(out, ("registered_mu",), where, factor, "parcels", report, rate)
     text_cells(out, ("parcel_id", "status", "land_use"))
     if "ready_date" in out.columns:
         out["ready_date"] = pd.to_datetime(parsed_cells(out["ready_date"], parse_date, report, "parcels", "BAD_DATE",
@@ -358,10 +320,11 @@ def import_parcel_ledger(ws, source: str | os.PathLike | bytes, name: str | None
     for row in out.index[ids.isna()]:
         report.error("parcels", "MISSING_VALUE", f"“{where['parcel_id']}”为空", row=row, field="parcel_id")
     for row in out.index[ids.notna() & ~ids.isin(ws.parcels.index)]:
-        report.error("parcels", "UNKNOWN_PARCEL", f"地块编号“{ids[row]}”不在工作空间的地块图层中", row=row,
+        report.error("parcels", "UNKNOWN_PARCEL", "不在工作空间的地块图层中", row=row,
                      field="parcel_id")
     for row in out.index[ids.notna() & ids.duplicated(keep=False)]:
-        report.error("parcels", "DUPLICATE_ID", f"地块编号“{ids[row]}”在台账中出现多次", row=row, field="parcel_id")
+        report.error("parcels", "DUPLICATE_ID", "在台账中出现多次", row=row, field="parcel_id")
+    report.name_features("parcels", ids, "ledger")
     listed = out[ids.isin(ws.parcels.index) & ~ids.duplicated(keep=False)]
     parcels = ws.parcels.drop(columns=[c for c in ("area_mu", "net_mu") if c in ws.parcels.columns])
     before = parcels["status"].copy()
@@ -372,7 +335,8 @@ def import_parcel_ledger(ws, source: str | os.PathLike | bytes, name: str | None
     # the layer's own rows (from 1) → the ledger's Excel rows, for the parcels it lists
     at = {pid: row for row, pid in listed["parcel_id"].items()}
     excel_row = {k: at[pid] for k, pid in enumerate(parcels.index, start=1) if pid in at}
-    new = validated_by_row(report, "parcels", lambda: ws.with_layers(parcels=parcels.reset_index(drop=True)), excel_row)
+    new = validated_by_row(report, "parcels", lambda: ws.with_layers(parcels=parcels.reset_index(drop=True)), excel_row,
+                           rows="ledger")
     if report.errors:
         raise ValidationError(f"台账 {ledger.name} 有 {len(report.errors)} 处错误，未导入", report)
     changed = int((new.parcels["status"].reindex(before.index) != before).sum())

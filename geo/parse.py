@@ -1,4 +1,5 @@
-"""Lenient parsing of the values ledgers write loosely ("2024年6月", "2024.6", "约200亩", "2.5亿")."""
+"""Lenient parsing of the values ledgers write loosely ("2024年6月", "2024.6", "约200亩", "2.5亿"), and the one loop
+that parses a column of cells and reports each bad one (ledgers, layer imports and workspace loads all use it)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,6 +9,7 @@ import re
 import pandas as pd
 
 from .errors import InputError
+from .report import LoadReport
 
 _DATE_PATTERNS = (
     re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$"),
@@ -60,3 +62,34 @@ def parse_number(value) -> float | None:
     if not numbers:
         raise InputError(f"无法识别的数值“{text}”")
     return float(numbers[-1])
+
+
+def cell_text(value) -> str | None:
+    """A text cell as a stripped string (a whole number as written: 1001, not 1001.0); empty cells (and 待定, 无,
+    -) as None."""
+    if is_missing(value):
+        return None
+    if isinstance(value, float) and value.is_integer():     # a numeric id column with blanks reads as float
+        return str(int(value))
+    return str(value).strip()
+
+
+def text_cells(out: pd.DataFrame, fields) -> None:
+    """Text fields of ``out`` through ``cell_text``, in place."""
+    for name in fields:
+        if name in out.columns:
+            out[name] = out[name].map(cell_text)
+
+
+def parsed_cells(cells: pd.Series, parse, report: LoadReport, layer: str, code: str,
+                 where: str | None = None) -> pd.Series:
+    """Each cell through ``parse`` (parse_date, parse_number …); a bad one (InputError) is reported by its row and
+    becomes None. ``where`` names the column as the source spells it ('“拟用地（亩）”列') before the reason."""
+    values = {}
+    for row, v in cells.items():
+        try:
+            values[row] = parse(v)
+        except InputError as exc:
+            report.error(layer, code, f"{where}：{exc}" if where else str(exc), row=row, field=cells.name)
+            values[row] = None
+    return pd.Series(values, index=cells.index, dtype=object)

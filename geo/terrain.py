@@ -3,19 +3,18 @@
 CJJ 83-2016: industrial land wants natural slope < 15 % (planned < 10 %). Earthwork by DEM differencing:
 cut = Σ max(z − z₀, 0)·cell area, fill = Σ max(z₀ − z, 0)·cell area, z₀ the design level (the mean, which balances
 cut and fill, when not given).
+
+Pure array maths on a ``Dem`` in memory; reading it from a file is ``geo.dem.read_dem`` (re-exported here).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 from affine import Affine
 from pyproj import CRS
-
-from .errors import WorkspaceError
 
 
 @dataclass(frozen=True)
@@ -33,18 +32,6 @@ class Dem:
         h, w = self.elevation.shape
         x0, y0 = self.transform.c, self.transform.f
         return x0, y0 + self.transform.e * h, x0 + self.transform.a * w, y0
-
-
-def read_dem(path: str | Path) -> Dem:
-    import rasterio
-    try:
-        with rasterio.open(path) as src:
-            z = src.read(1, masked=True).astype("float32").filled(np.nan)
-            if src.crs is None:
-                raise WorkspaceError(f"DEM {path} 没有坐标系")
-            return Dem(z, src.transform, CRS.from_user_input(src.crs))
-    except rasterio.errors.RasterioIOError as exc:
-        raise WorkspaceError(f"无法读取 DEM {path}：{exc}") from exc
 
 
 def slope_percent(dem: Dem) -> np.ndarray:
@@ -66,7 +53,8 @@ def hillshade(dem: Dem, azimuth_deg: float = 315.0, altitude_deg: float = 45.0) 
 def parcel_terrain(dem: Dem, parcels: gpd.GeoDataFrame, design_level: pd.Series | None = None) -> pd.DataFrame:
     """Per parcel: mean elevation, mean slope %, cut and fill m³ to level it (balanced unless a level is given).
 
-    Parcels are rasterised once into a label grid and summed with bincount: no per-parcel loop.
+    Parcels are rasterised once into a label grid (rasterio's in-memory rasterize: no file) and summed with
+    bincount: no per-parcel loop.
     """
     from rasterio import features
     frame = parcels.to_crs(dem.crs) if parcels.crs != dem.crs else parcels
@@ -88,3 +76,11 @@ def parcel_terrain(dem: Dem, parcels: gpd.GeoDataFrame, design_level: pd.Series 
     out = pd.DataFrame({"mean_elevation_m": mean_z, "mean_slope_pct": mean_s, "cut_m3": cut, "fill_m3": fill,
                         "cells": count}, index=parcels.index)
     return out
+
+
+def __getattr__(name: str):
+    """``read_dem`` moved to geo.dem (file I/O); still importable from here."""
+    if name == "read_dem":
+        from .dem import read_dem
+        return read_dem
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,6 +1,7 @@
 """Checks run on every load: coerce each layer to its schema and report, never drop, what is wrong.
 
-Each check takes a frame indexed by the row number people see (the file's fid) and adds issues to the report.
+Each check takes a frame indexed by the row number people see (the file's fid) and adds issues to the report, each
+with its row; the message says what is wrong, and ``build_workspace`` names the feature (地块编号 B1（fid 1）).
 """
 from __future__ import annotations
 
@@ -10,8 +11,7 @@ import pandas as pd
 import shapely
 
 from .config import setting
-from .errors import InputError
-from .parse import parse_date
+from .parse import parse_date, parsed_cells
 from .report import LoadReport
 from .schema import Field, LayerSchema
 from .vocab import (FACTORY_STATUS_ALIASES, FACTORY_STATUS_LABELS, INDUSTRIES, PARCEL_STATUS_LABELS,
@@ -83,14 +83,7 @@ def coerce_layer(df: pd.DataFrame, schema: LayerSchema, report: LoadReport) -> p
 def _coerce_dates(col: pd.Series, layer: str, field: str, report: LoadReport) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(col):
         return col.dt.tz_localize(None).dt.normalize() if getattr(col.dt, "tz", None) else col.dt.normalize()
-    parsed = {}
-    for row, value in col.items():
-        try:
-            parsed[row] = parse_date(value)
-        except InputError as exc:
-            report.error(layer, "BAD_DATE", str(exc), row=row, field=field)
-            parsed[row] = None
-    return pd.to_datetime(pd.Series(parsed, index=col.index, dtype=object))
+    return pd.to_datetime(parsed_cells(col.rename(field), parse_date, report, layer, "BAD_DATE"))
 
 
 def repair_geometry(gdf: gpd.GeoDataFrame, layer: str, report: LoadReport) -> gpd.GeoDataFrame:
@@ -126,26 +119,28 @@ def _polygonal_part(geom):
     return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
-def check_parcels(parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None, report: LoadReport) -> None:
-    """Ready dates, registered area, unknown zone, parcel mostly outside its zone."""
+def check_parcels(parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None, report: LoadReport, *,
+                  area_tolerance: float | None = None, outside_fraction: float | None = None) -> None:
+    """Ready dates, registered area (off by more than ``area_tolerance``, a share), unknown zone, parcel mostly
+    outside its zone (more than ``outside_fraction``); thresholds default to config [validation]."""
     needs_date = parcels["status"].isin(PIPELINE_STATUSES) & parcels["ready_date"].isna()
     for row in parcels.index[needs_date]:
         report.error("parcels", "MISSING_READY_DATE",
-                     f"地块 {parcels.at[row, 'parcel_id']} 状态为{PARCEL_STATUS_LABELS[parcels.at[row, 'status']]}，"
+                     f"状态为{PARCEL_STATUS_LABELS[parcels.at[row, 'status']]}，"
                      "必须填写可供日期 ready_date", row=row, field="ready_date")
-    tol = setting("validation", "registered_mu_tolerance")
+    tol = setting("validation", "registered_mu_tolerance") if area_tolerance is None else area_tolerance
     reg = parcels["registered_mu"]
     off = reg.notna() & ((reg - parcels["area_mu"]).abs() > tol * parcels["area_mu"])
     for row in parcels.index[off]:
         report.warning("parcels", "AREA_MISMATCH",
-                       f"地块 {parcels.at[row, 'parcel_id']} 台账面积 {reg[row]:.1f} 亩与图形计算面积 "
+                       f"台账面积 {reg[row]:.1f} 亩与图形计算面积 "
                        f"{parcels.at[row, 'area_mu']:.1f} 亩相差超过 {tol:.0%}", row=row, field="registered_mu")
     if zones is None:
         return
     known = parcels["zone_id"].isin(zones["zone_id"])
     for row in parcels.index[~known & parcels["zone_id"].notna()]:
         report.warning("parcels", "UNKNOWN_ZONE",
-                       f"地块 {parcels.at[row, 'parcel_id']} 的园区编号 {parcels.at[row, 'zone_id']} 不存在", row=row,
+                       f"所属园区编号 {parcels.at[row, 'zone_id']} 不存在", row=row,
                        field="zone_id")
     if not known.any():
         return
@@ -160,35 +155,35 @@ def check_parcels(parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None, rep
         idx = ~inside
         area = shapely.area(pg[idx])
         share_out[idx] = 1 - shapely.area(shapely.intersection(pg[idx], zg[idx])) / np.where(area > 0, area, 1)
-    limit = setting("validation", "outside_zone_fraction")
+    limit = setting("validation", "outside_zone_fraction") if outside_fraction is None else outside_fraction
     for row, share in zip(sub.index[share_out > limit], share_out[share_out > limit]):
         report.warning("parcels", "OUTSIDE_ZONE",
-                       f"地块 {parcels.at[row, 'parcel_id']} 有 {share:.0%} 位于所属园区 {parcels.at[row, 'zone_id']} "
+                       f"有 {share:.0%} 位于所属园区 {parcels.at[row, 'zone_id']} "
                        "边界之外", row=row, field="zone_id")
 
 
 def check_factories(factories: pd.DataFrame, zone_ids: pd.Series, report: LoadReport) -> None:
     needs_date = factories["status"].isin(("building", "planned")) & factories["ready_date"].isna()
     for row in factories.index[needs_date]:
-        report.error("factories", "MISSING_READY_DATE", f"厂房 {factories.at[row, 'factory_id']} 在建或规划，"
+        report.error("factories", "MISSING_READY_DATE", "在建或规划，"
                      "必须填写可入驻日期 ready_date", row=row, field="ready_date")
     bad = factories["vacant_m2"] > factories["floor_area_m2"]
     for row in factories.index[bad]:
-        report.error("factories", "VACANT_EXCEEDS_FLOOR", f"厂房 {factories.at[row, 'factory_id']} 空置面积 "
+        report.error("factories", "VACANT_EXCEEDS_FLOOR", "空置面积 "
                      f"{factories.at[row, 'vacant_m2']:.0f} m² 大于建筑面积 {factories.at[row, 'floor_area_m2']:.0f} m²",
                      row=row, field="vacant_m2")
     for col in ("vacant_m2", "floor_area_m2"):
         for row in factories.index[factories[col] < 0]:
             report.error("factories", "NEGATIVE_VALUE", f"{col} 不能为负数", row=row, field=col)
     for row in factories.index[~factories["zone_id"].isin(zone_ids) & factories["zone_id"].notna()]:
-        report.warning("factories", "UNKNOWN_ZONE", f"厂房 {factories.at[row, 'factory_id']} 的园区编号 "
+        report.warning("factories", "UNKNOWN_ZONE", "所属园区编号 "
                        f"{factories.at[row, 'zone_id']} 不存在", row=row, field="zone_id")
 
 
 def check_projects(projects: pd.DataFrame, zone_ids: pd.Series, report: LoadReport) -> None:
     neither = projects["land_mu"].isna() & projects["floor_m2"].isna()
     for row in projects.index[neither]:
-        report.error("projects", "NO_NEED", f"项目 {projects.at[row, 'project_id']} 既没有拟用地（land_mu）也没有"
+        report.error("projects", "NO_NEED", "既没有拟用地（land_mu）也没有"
                      "厂房需求（floor_m2）", row=row, field="land_mu")
     for col in ("land_mu", "floor_m2", "investment_yi", "priority"):
         for row in projects.index[projects[col] <= 0 if col != "investment_yi" else projects[col] < 0]:
@@ -196,7 +191,7 @@ def check_projects(projects: pd.DataFrame, zone_ids: pd.Series, report: LoadRepo
                          field=col)
     unknown = projects["preferred_zone"].notna() & ~projects["preferred_zone"].isin(zone_ids)
     for row in projects.index[unknown]:
-        report.warning("projects", "UNKNOWN_ZONE", f"项目 {projects.at[row, 'project_id']} 的意向园区 "
+        report.warning("projects", "UNKNOWN_ZONE", "意向园区 "
                        f"{projects.at[row, 'preferred_zone']} 不存在", row=row, field="preferred_zone")
     odd = projects["industry"].notna() & ~projects["industry"].isin(INDUSTRIES)
     for row in projects.index[odd]:

@@ -156,6 +156,8 @@ REPORT_TABLE_LABELS: dict[str, str] = {"level": "级别", "layer": "图层", "ro
 # ------------------------------------------------------------------------------------------------ briefing
 
 # ------------------------------------------------------------------------------------------------ data import, validation
+ROW_NAMES: dict[str, str] = {"fid": "fid {row}", "row": "第 {row} 行", "ledger": "台账第 {row} 行"}
+"""How a report names where a feature is: a file's fid, an edited table's row (from 1), a ledger's Excel row."""
 
 # ------------------------------------------------------------------------------------------------ app pages, CLI
 # Streamlit's file uploader writes its own English texts (1.67 has no option for them): pages.common puts these in

@@ -1,35 +1,32 @@
-"""The county workspace: one GeoPackage with layers zones, parcels, factories, projects.
+"""The county workspace in memory: layers zones, parcels, factories, projects, validated into a ``Workspace``.
 
-``read_workspace`` → (Workspace | None, LoadReport) never raises for bad data, it reports;
-``load_workspace`` raises ValidationError when the report has errors; ``save_workspace`` is atomic.
+``build_workspace`` checks in-memory layers (no file I/O here). The files live elsewhere: the GeoPackage store in
+``geo.gpkg`` (``read_workspace``, ``load_workspace``, ``save_workspace``), the zip of a workspace and its DEM in
+``geo.archive``, the DEM in ``geo.dem``, atomic writes in ``geo.fileio``; their names are still importable from
+here (``__getattr__`` below), so ``from geo.workspace import load_workspace`` keeps working.
 """
 from __future__ import annotations
 
 import functools
-import os
 import uuid
-import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Mapping
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
-import pyogrio.raw
 import shapely
 from pyproj import CRS
 
 from .area import area_mu, lon_lat_center
-from .config import setting
 from .crs import describe, is_xian80, working_crs
-from .errors import ValidationError, WorkspaceError
+from .errors import ValidationError
 from .report import LoadReport
 from .schema import DERIVED_COLUMNS, LAYERS, REQUIRED_LAYERS
+from .settings import ValidationSettings, load_settings
 from .validate import (check_factories, check_parcels, check_projects, check_zones, coerce_layer,
                        repair_geometry)
-
-DEM_SUFFIX = ".dem.tif"
 
 
 @dataclass
@@ -71,15 +68,15 @@ class Workspace:
 
     def with_projects(self, projects: pd.DataFrame) -> "Workspace":
         """A copy with another project list, validated like a load (raises ValidationError on errors; a report's
-        row is the row number from 1)."""
+        row is the row number from 1, and its messages name a project by id and row: 项目编号 X2（第 2 行）)."""
         return self.with_layers(projects=projects)
 
     def with_layers(self, **frames: pd.DataFrame) -> "Workspace":
         """A copy with some layers replaced (e.g. ``parcels=``), validated like a load; the given layers' rows are
         numbered from 1 in the report. Raises ValidationError on errors."""
-        layers = {name: _numbered_from_1(frames[name]) if name in frames else getattr(self, name).reset_index(drop=True)
+        layers = {name: _numbered_from_1(frames[name] if name in frames else getattr(self, name))
                   for name in ("zones", "parcels", "factories", "projects")}
-        ws, report = build_workspace(layers, source=str(self.path or ""))
+        ws, report = build_workspace(layers, source=str(self.path or ""), rows="row")
         if ws is None:
             what = "、".join({"projects": "项目表", "parcels": "地块表"}.get(n, n) for n in frames)
             raise ValidationError(f"{what}有误：{report.summary()}", report)
@@ -100,49 +97,34 @@ def _empty_layer(name: str, crs) -> pd.DataFrame:
     return pd.DataFrame({c: [] for c in cols})
 
 
-def read_workspace(path: str | os.PathLike) -> tuple[Workspace | None, LoadReport]:
-    """Read and validate a GeoPackage; the report lists every problem; Workspace is None when there are errors."""
-    path = Path(path)
-    if not path.exists():
-        raise WorkspaceError(f"工作空间文件不存在：{path}")
-    try:
-        names = {row[0] for row in pyogrio.list_layers(path)}
-    except Exception as exc:  # GDAL's message is the useful part
-        raise WorkspaceError(f"无法打开工作空间文件 {path}：{exc}（应为 GeoPackage .gpkg 文件）") from exc
-    layers: dict[str, pd.DataFrame] = {}
-    report = LoadReport(source=str(path))
-    for name in LAYERS:
-        if name not in names:
-            if name in REQUIRED_LAYERS:
-                report.error(name, "MISSING_LAYER", f"工作空间 {path.name} 缺少图层 {name}（现有：{', '.join(sorted(names))}）")
-            else:
-                report.info(name, "EMPTY_LAYER", f"没有图层 {name}，按空表处理")
-            continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            layers[name] = pyogrio.read_dataframe(path, layer=name, fid_as_index=True)
-    if report.errors:
-        return None, report
-    ws, report = build_workspace(layers, source=str(path), report=report)
-    if ws is not None:
-        dem = path.with_name(path.stem + DEM_SUFFIX)
-        ws = replace(ws, path=path, dem_path=dem if dem.exists() else None)
+def build_workspace(layers: dict[str, pd.DataFrame], source: str = "", report: LoadReport | None = None,
+                    rows: str = "fid", validation: ValidationSettings | None = None,
+                    stage_priority: Mapping[str, float] | None = None) -> tuple[Workspace | None, LoadReport]:
+    """Validate in-memory layers (indexed as read from a file: by fid) into a Workspace, or None when the report has
+    errors. Every issue about one feature names it by its id and row (``rows`` says how the index counts, a key of
+    ``geo.vocab.ROW_NAMES``: "fid", or "row" for a table numbered from 1). ``validation`` holds the thresholds and
+    ``stage_priority`` a project's priority when its own is empty; both default to the configuration."""
+    report = report or LoadReport(source=source)
+    if validation is None or stage_priority is None:       # the edge default: this process's configuration
+        edge = load_settings()
+        validation = validation or edge.validation
+        stage_priority = edge.matching.stage_priority if stage_priority is None else stage_priority
+    ws, report = _build(layers, report, validation, stage_priority)
+    _name_features(layers, report, rows)
     return ws, report
 
 
-def load_workspace(path: str | os.PathLike) -> Workspace:
-    """Read a workspace; raise ValidationError (with ``.report``) if it has errors."""
-    ws, report = read_workspace(path)
-    if ws is None:
-        lines = "\n".join(str(i) for i in report.errors[:20])
-        raise ValidationError(f"工作空间 {path} 有 {report.summary()}：\n{lines}", report)
-    return ws
+def _name_features(layers: dict[str, pd.DataFrame], report: LoadReport, rows: str) -> None:
+    """Name the feature of every issue by the layer's id field (地块编号 B1 …) and its row."""
+    for name, schema in LAYERS.items():
+        frame = layers.get(name)
+        ids = frame[schema.id_field] if frame is not None and schema.id_field in frame.columns \
+            else pd.Series([], dtype=object)
+        report.name_features(name, ids.rename(schema.id_field), rows)
 
 
-def build_workspace(layers: dict[str, pd.DataFrame], source: str = "",
-                    report: LoadReport | None = None) -> tuple[Workspace | None, LoadReport]:
-    """Validate in-memory layers (as read from a file, fid as index) into a Workspace; see read_workspace."""
-    report = report or LoadReport(source=source)
+def _build(layers: dict[str, pd.DataFrame], report: LoadReport, validation: ValidationSettings,
+           stage_priority: Mapping[str, float]) -> tuple[Workspace | None, LoadReport]:
     for name in REQUIRED_LAYERS:
         if name not in layers:
             report.error(name, "MISSING_LAYER", f"缺少图层 {name}")
@@ -190,13 +172,14 @@ def build_workspace(layers: dict[str, pd.DataFrame], source: str = "",
     zones["area_mu"] = area_mu(zones.geometry, center)
     parcels["area_mu"] = area_mu(parcels.geometry, center)
     # an empty priority follows the stage (在谈 1, 已签约 2, 已开工 3 by default)
-    projects["priority"] = projects["priority"].fillna(projects["stage"].map(setting("matching", "stage_priority")))
+    projects["priority"] = projects["priority"].fillna(projects["stage"].map(dict(stage_priority)))
     check_zones(zones, report)
-    check_parcels(parcels, zones, report)
+    check_parcels(parcels, zones, report, area_tolerance=validation.registered_mu_tolerance,
+                  outside_fraction=validation.outside_zone_fraction)
     check_factories(factories, zones["zone_id"], report)
     check_projects(projects, zones["zone_id"], report)
     metric = working_crs(crs, center)
-    parcels["net_mu"] = _net_area_mu(parcels, metric, center, report)
+    parcels["net_mu"] = _net_area_mu(parcels, metric, center, report, validation.overlap_min_mu)
     if report.errors:
         return None, report
     ws = Workspace(
@@ -208,8 +191,8 @@ def build_workspace(layers: dict[str, pd.DataFrame], source: str = "",
     return ws, report
 
 
-def _net_area_mu(parcels: gpd.GeoDataFrame, metric: CRS, center, report: LoadReport) -> pd.Series:
-    """Area each parcel adds to a total: overlaps above the tolerance are reported and counted once (first row keeps it)."""
+def _net_area_mu(parcels: gpd.GeoDataFrame, metric: CRS, center, report: LoadReport, tol: float) -> pd.Series:
+    """Area each parcel adds to a total: overlaps above ``tol`` 亩 are reported and counted once (first row keeps it)."""
     net = parcels["area_mu"].copy()
     geoms = np.asarray((parcels.geometry if parcels.crs == metric else parcels.geometry.to_crs(metric)).values)
     left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
@@ -219,12 +202,11 @@ def _net_area_mu(parcels: gpd.GeoDataFrame, metric: CRS, center, report: LoadRep
         return net
     inter = shapely.intersection(geoms[left], geoms[right])
     inter_mu = area_mu(gpd.GeoSeries(inter, crs=metric), center).to_numpy()
-    tol = setting("validation", "overlap_min_mu")
     big = inter_mu > tol
     ids = parcels["parcel_id"].to_numpy()
     rows = parcels.index.to_numpy()
     for i, j, mu in zip(left[big], right[big], inter_mu[big]):
-        report.warning("parcels", "OVERLAP", f"地块 {ids[i]} 与 {ids[j]} 重叠 {mu:.2f} 亩；合计时只计一次"
+        report.warning("parcels", "OVERLAP", f"与地块 {ids[i]} 重叠 {mu:.2f} 亩；合计时只计一次"
                        f"（计入 {ids[i]}）", row=rows[j], field="geometry")
     later = np.unique(right[big])
     for j in later:  # few: overlaps are data errors
@@ -234,129 +216,14 @@ def _net_area_mu(parcels: gpd.GeoDataFrame, metric: CRS, center, report: LoadRep
     return net
 
 
-# ---------------------------------------------------------------------------------------------- saving
-
-def _field_arrays(frame: pd.DataFrame, name: str) -> tuple[list[str], list[np.ndarray], list]:
-    schema = LAYERS[name]
-    columns = [f.name for f in schema.fields] + [c for c in frame.columns if c not in {f.name for f in schema.fields}
-                                                 and c != "geometry" and c not in DERIVED_COLUMNS]
-    kinds = {f.name: f.kind for f in schema.fields}
-    data, masks = [], []
-    for col in columns:
-        s = frame[col] if col in frame.columns else pd.Series([None] * len(frame), index=frame.index)
-        kind = kinds.get(col)
-        if kind == "date" or (kind is None and pd.api.types.is_datetime64_any_dtype(s)):
-            values = pd.to_datetime(s).to_numpy().astype("datetime64[D]") if kind == "date" \
-                else pd.to_datetime(s).to_numpy()
-            data.append(values)
-            masks.append(None)
-        elif kind == "integer" or pd.api.types.is_integer_dtype(s) or pd.api.types.is_bool_dtype(s):
-            num = pd.to_numeric(s, errors="coerce")
-            data.append(num.fillna(0).astype(np.int64).to_numpy())
-            masks.append(num.isna().to_numpy() if num.isna().any() else None)
-        elif kind == "real" or pd.api.types.is_float_dtype(s):
-            data.append(pd.to_numeric(s, errors="coerce").astype(float).to_numpy())
-            masks.append(None)
-        else:
-            data.append(np.array([None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
-                                  for v in s.astype(object)], dtype=object))
-            masks.append(None)
-    return columns, data, masks
+_MOVED = {"read_workspace": "gpkg", "load_workspace": "gpkg", "save_workspace": "gpkg",
+          "workspace_archive": "archive", "open_archive": "archive", "write_atomic": "fileio", "DEM_SUFFIX": "dem"}
 
 
-def _write_layer(path: Path, name: str, frame: pd.DataFrame, crs: CRS) -> None:
-    frame = frame.reset_index(drop=True)
-    columns, data, masks = _field_arrays(frame, name)
-    # GeoPackage 1.2: readable by the older GDAL/QGIS found on government PCs
-    kwargs = dict(layer=name, driver="GPKG", append=False, nan_as_null=True, dataset_options={"VERSION": "1.2"},
-                  field_mask=masks if any(m is not None for m in masks) else None)
-    if LAYERS[name].geometry:
-        geoms = np.asarray(frame.geometry.values)
-        multi = bool(len(geoms)) and bool((shapely.get_type_id(geoms) == 6).any())
-        pyogrio.raw.write(path, shapely.to_wkb(geoms), data, columns, crs=crs.to_wkt(),
-                          geometry_type="MultiPolygon" if multi else "Polygon", promote_to_multi=multi, **kwargs)
-    else:
-        pyogrio.raw.write(path, None, data, columns, **kwargs)
-
-
-def save_workspace(ws: Workspace, path: str | os.PathLike) -> Path:
-    """Write the workspace atomically: a temporary file next to ``path``, fsynced, then renamed over it."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.gpkg")
-    tmp.unlink(missing_ok=True)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            for name in LAYERS:
-                _write_layer(tmp, name, getattr(ws, name), ws.crs)
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        tmp.unlink(missing_ok=True)
-        if isinstance(exc, Exception) and not isinstance(exc, WorkspaceError):
-            raise WorkspaceError(f"保存工作空间 {path} 失败（原文件未改动）：{exc}") from exc
-        raise
-    return path
-
-
-def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file beside it, fsynced and renamed: never half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
-
-
-def workspace_archive(gpkg: bytes, name: str, dem_path: Path | None) -> bytes:
-    """A workspace to download: ``name``.gpkg and, when there is one, its DEM ``name``.dem.tif, in one zip (the
-    hillshade basemap, slope and earthwork need the DEM; the .gpkg alone loses them)."""
-    import io
-    import zipfile
-    stem = Path(name).stem
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
-        z.writestr(stem + ".gpkg", gpkg)
-        if dem_path is not None and Path(dem_path).exists():
-            z.write(dem_path, stem + DEM_SUFFIX, compress_type=zipfile.ZIP_STORED)   # GeoTIFFs are compressed
-    return buf.getvalue()
-
-
-def open_archive(data: bytes, name: str, folder: str | os.PathLike) -> Path:
-    """Unpack a workspace zip (one .gpkg, optionally its .dem.tif) into ``folder``; the .gpkg path to load.
-
-    Only the files' own names are used (no paths from the archive), so nothing is written outside ``folder``.
-    """
-    import io
-    import zipfile
-    try:
-        z = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
-        raise WorkspaceError(f"{name} 不是有效的 zip 压缩包：{exc}") from exc
-    with z:
-        members = [i for i in z.infolist() if not i.is_dir()]
-        gpkgs = [i for i in members if i.filename.lower().endswith(".gpkg")]
-        if len(gpkgs) != 1:
-            found = "、".join(Path(i.filename).name for i in gpkgs) or "无"
-            raise WorkspaceError(f"{name} 中应恰有一个 GeoPackage（.gpkg）文件，实际：{found}")
-        stem = Path(gpkgs[0].filename).stem
-        dems = [i for i in members if Path(i.filename).name.lower() == (stem + DEM_SUFFIX).lower()]
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / (stem + ".gpkg")
-        for info, out in [(gpkgs[0], target)] + [(d, folder / (stem + DEM_SUFFIX)) for d in dems[:1]]:
-            write_atomic(out, z.read(info))
-        stale = folder / (stem + DEM_SUFFIX)
-        if not dems and stale.exists():       # an earlier upload's DEM does not belong to this workspace
-            stale.unlink()
-    return target
+def __getattr__(name: str):
+    """The file readers and writers that used to live here, from their own modules (imported on first use, so
+    the model does not import GDAL's I/O and the modules that import it do not import each other in a circle)."""
+    if name in _MOVED:
+        import importlib
+        return getattr(importlib.import_module(f"{__package__}.{_MOVED[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

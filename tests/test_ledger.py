@@ -121,6 +121,8 @@ def test_a_unit_in_the_cell_overrides_the_header_and_dollars_use_the_configured_
     usd = [["项目名称", "产业", "阶段", "拟用地（亩）", "协议投资（亿美元）"], ["丁", "纺织鞋服", "在谈", 30, 1.5]]
     new, _, _ = import_ledger(sample_ws, xlsx(usd), "外资.xlsx")
     assert new.projects.set_index("name").at["丁", "investment_yi"] == pytest.approx(1.5 * 7.1)
+    new, _, report = import_ledger(sample_ws, xlsx(usd), "外资.xlsx", cny_per_usd=7.0)      # the rate as a parameter
+    assert new.projects.set_index("name").at["丁", "investment_yi"] == pytest.approx(1.5 * 7.0)
 
 
 def test_gbk_csv_is_detected_and_said(sample_ws):
@@ -252,6 +254,11 @@ def test_land_ledger_errors_are_named_by_excel_row(sample_ws):
     assert {(6, "parcel_id", "UNKNOWN_PARCEL"), (3, "parcel_id", "DUPLICATE_ID"), (7, "parcel_id", "DUPLICATE_ID"),
             (8, "parcel_id", "MISSING_VALUE"), (10, "ready_date", "BAD_DATE"), (10, "status", "UNKNOWN_VALUE")} <= found
     assert any(r == 9 and f in ("ready_date", "status") for r, f, _ in found)     # 待拆迁 needs a ready date
+    by_key = {(i.row, i.code): i.message for i in err.value.report.errors}
+    assert by_key[(6, "UNKNOWN_PARCEL")].startswith("地块编号 XX-999（台账第 6 行）")     # named by id and Excel row
+    assert f"地块编号 {undated[1]}（台账第 10 行）" in by_key[(10, "UNKNOWN_VALUE")]
+    assert by_key[(8, "MISSING_VALUE")].startswith("台账第 8 行：")                      # no id: the row alone
+    assert not any("fid" in m for m in by_key.values())
     with pytest.raises(LedgerError, match="找不到表头（至少要有“地块编号”和另一列"):
         import_parcel_ledger(sample_ws, xlsx([["宗地号", "备注"], [ids[0], "x"]]), "只有编号.xlsx")
 

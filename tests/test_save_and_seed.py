@@ -7,7 +7,7 @@ import pandas as pd
 import pyogrio
 import pytest
 
-import geo.workspace as workspace_mod
+import geo.gpkg as gpkg_mod
 from geo.errors import WorkspaceError
 from geo.supply import available_report, zone_admits
 from geo.workspace import load_workspace, save_workspace
@@ -16,7 +16,7 @@ from geo.workspace import load_workspace, save_workspace
 def test_crash_mid_save_leaves_previous_file_intact(sample_ws, tmp_path, monkeypatch):
     path = save_workspace(sample_ws, tmp_path / "county.gpkg")
     before = path.read_bytes()
-    real = workspace_mod._write_layer
+    real = gpkg_mod._write_layer
     calls = []
 
     def crash_on_third_layer(tmp, name, frame, crs):
@@ -25,7 +25,7 @@ def test_crash_mid_save_leaves_previous_file_intact(sample_ws, tmp_path, monkeyp
             raise OSError("磁盘已满 (simulated)")
         return real(tmp, name, frame, crs)
 
-    monkeypatch.setattr(workspace_mod, "_write_layer", crash_on_third_layer)
+    monkeypatch.setattr(gpkg_mod, "_write_layer", crash_on_third_layer)
     smaller = sample_ws.parcels.iloc[:10]
     sample_ws_mod = dataclasses.replace(sample_ws, parcels=smaller)
     with pytest.raises(WorkspaceError, match="原文件未改动"):

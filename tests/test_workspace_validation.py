@@ -188,3 +188,17 @@ def test_edited_project_list_is_validated_with_row_numbers(sample_ws):
     assert errors == {(3, "stage", "UNKNOWN_VALUE"), (5, "land_mu", "NON_POSITIVE_VALUE")}
     ok = sample_ws.with_projects(projects.drop(index=projects.index[[2, 4]]))
     assert len(ok.projects) == len(projects) - 2 and "index" not in ok.zones.columns
+
+
+def test_thresholds_are_parameters_with_the_configuration_as_default():
+    from geo.settings import ValidationSettings
+    layers = make_layers([parcel("P1", (0, 0, 100, 100), registered_mu=15.5)])       # drawn 15.0 亩: 3 % off
+    _, report = build_workspace(layers)
+    assert "AREA_MISMATCH" in report.codes()                                            # config: 1 %
+    _, report = build_workspace(layers, validation=ValidationSettings(registered_mu_tolerance=0.05,
+                                                                      overlap_min_mu=0.01, outside_zone_fraction=0.5))
+    assert "AREA_MISMATCH" not in report.codes()
+    ws, _ = build_workspace(make_layers([parcel("P1", (0, 0, 50, 50))], projects=[
+        {"project_id": "X1", "name": "a", "industry": "纺织鞋服", "land_mu": 5, "stage": "signed"}]),
+        stage_priority={"signed": 7.0})
+    assert ws.projects.loc["X1", "priority"] == 7.0

@@ -1,0 +1,45 @@
+"""The data model and the geometry are pure: importing them loads no file-I/O library; the readers and writers
+live in their own modules, and the names callers import from the old places still work."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PURE = ("geo.workspace", "geo.terrain", "geo.area", "geo.crs", "geo.blocks", "geo.supply", "geo.validate",
+        "geo.parse", "geo.report")
+
+
+def test_pure_modules_load_no_file_io_library():
+    code = ("import importlib, sys\n"
+            f"for module in {PURE!r}:\n"
+            "    importlib.import_module(module)\n"
+            "    io = sorted(m for m in ('pyogrio', 'rasterio', 'fiona', 'openpyxl') if m in sys.modules)\n"
+            "    if io:\n"
+            "        print(module, io)\n"
+            "        break\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
+                         env={"PYTHONPATH": str(ROOT), "PATH": ""})
+    assert out.stdout.strip() == "", f"imports file-I/O libraries: {out.stdout.strip()}"
+
+
+def test_moved_names_are_still_importable_from_where_they_were():
+    import geo.archive
+    import geo.dem
+    import geo.fileio
+    import geo.gpkg
+    import geo.ledger
+    import geo.parse
+    import geo.terrain
+    import geo.workspace
+    for name in ("read_workspace", "load_workspace", "save_workspace"):
+        assert getattr(geo.workspace, name) is getattr(geo.gpkg, name)
+    assert geo.workspace.open_archive is geo.archive.open_archive
+    assert geo.workspace.workspace_archive is geo.archive.workspace_archive
+    assert geo.workspace.write_atomic is geo.fileio.write_atomic
+    assert geo.workspace.DEM_SUFFIX == geo.dem.DEM_SUFFIX == ".dem.tif"
+    assert geo.terrain.read_dem is geo.dem.read_dem
+    assert geo.ledger.parsed_cells is geo.parse.parsed_cells and geo.ledger.text_cells is geo.parse.text_cells
+    with pytest.raises(AttributeError):
+        geo.workspace.no_such_name
