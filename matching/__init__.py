@@ -1,16 +1,22 @@
-"""LandGap matching engine (项目选址匹配): pure decisions, no Streamlit, no file I/O.
+"""LandGap matching engine (项目选址匹配): pure decisions, no Streamlit, no file I/O, no configuration read here —
+every entry point takes the caller's frozen ``geo.settings.Settings``.
 
-- ``fit(prospect, ws)``: candidate sites for one prospective project, or why none and what would unblock it;
-- ``match(ws, scenario)``: optimal placement of all pending projects (MILP), reasons for the unplaced
+- ``fit(prospect, ws, settings=...)``: candidate sites for one prospective project, or why none and what would
+  unblock it;
+- ``match(ws, scenario, settings=...)``: optimal placement of all pending projects (MILP), reasons for the unplaced
   (有项目、无选址), per-zone gap summary and verified unlocks;
-- ``compare(a, b)``: what changed between two scenarios; ``intensity_check(ws)``: the 标准地 check.
+- ``compare(a, b)``: what changed between two scenarios; ``intensity_check(ws, settings=...)``: the 标准地 check.
+
+The stages (docs/matching.md): ``build_instance`` → ``build_options`` → ``build_problem`` → a ``Solver`` →
+``polish`` (large instances) → ``carve_sites``.
 """
 from .api import fit, gap_summary, match
 from .intensity import intensity_check, intensity_floor
 from .model import (FitCandidate, FitResult, MatchResult, Placement, Prospect, Scenario, Unlock, Unplaced)
 from .reasons import REASONS
 from .scenario import apply_scenario, compare
+from .solve import HighsSolver, Solution, Solver
 
 __all__ = ["fit", "match", "compare", "intensity_check", "intensity_floor", "gap_summary", "apply_scenario",
            "Prospect", "Scenario", "Placement", "Unplaced", "Unlock", "MatchResult", "FitResult", "FitCandidate",
-           "REASONS"]
+           "REASONS", "Solver", "HighsSolver", "Solution"]

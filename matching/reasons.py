@@ -52,7 +52,8 @@ def _names(ids: list[str], names: dict[str, str], k: int = 3) -> str:
 
 
 class Diagnoser:
-    """Explains the unplaced projects of an ``Instance`` given the placements made (or land taken) on it."""
+    """Explains the unplaced projects of an ``Instance`` (matching.instance) given the placements made (or land
+    taken) on it."""
 
     def __init__(self, inst, placements):
         self.inst = inst
@@ -65,6 +66,8 @@ class Diagnoser:
         self.site_nodes = [np.array([node_of[q] for q in pl.parcel_ids if q in node_of], dtype=np.int64)
                            for pl in placements]
         self._curves: dict[int, list] = {}
+        self._by_block_cache: dict[int, dict[int, list[int]]] = {}
+        self._free_cache: dict[int, pd.Series] = {}
 
     # ----------------------------------------------------------------------------------------- helpers
     def _largest(self, li: int, zones: set[str], area: pd.Series | None = None) -> tuple[float, str | None]:
@@ -78,7 +81,7 @@ class Diagnoser:
 
     def _by_block(self, li: int) -> dict[int, list[int]]:
         """Block key at level ``li`` → indices of the land placements whose parcels lie in it (memoised)."""
-        cache = self.__dict__.setdefault("_by_block_cache", {})
+        cache = self._by_block_cache
         if li not in cache:
             out: dict[int, list[int]] = {}
             for i, (pl, nodes) in enumerate(zip(self.placements, self.site_nodes)):
@@ -90,7 +93,7 @@ class Diagnoser:
 
     def _free_after(self, li: int) -> pd.Series:
         """Block areas at level ``li`` less the sites placed in them (a site counts in the block of its parcels)."""
-        cache = self.__dict__.setdefault("_free_cache", {})
+        cache = self._free_cache
         if li not in cache:
             cache[li] = self._compute_free_after(li)
         return cache[li]

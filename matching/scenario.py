@@ -5,9 +5,11 @@ import dataclasses
 
 import pandas as pd
 
+from geo.cache import DERIVED
 from geo.errors import InputError
 from geo.workspace import build_workspace
 
+from .candidates import PAIRS
 from .model import MatchResult, Scenario
 
 
@@ -21,10 +23,11 @@ def _made_ready(frame: pd.DataFrame, ids, status: str, what: str) -> pd.DataFram
     return frame
 
 
-def apply_scenario(ws, scenario: Scenario | None):
-    """A workspace with the scenario's land and factory changes applied (the same object when there are none).
+def apply_scenario(ws, scenario: Scenario | None, *, settings):
+    """A workspace with the scenario's land and factory changes applied (the same object when there are none);
+    ``settings`` (``geo.settings.Settings``) for the 标准地 floors of ``justified_land_need``.
 
-    Status-only changes keep the geometry caches (touching pairs) of the original workspace.
+    Status-only changes keep the geometry-derived cache entries (touching pairs) of the original workspace.
     """
     if scenario is None:
         return ws
@@ -41,7 +44,7 @@ def apply_scenario(ws, scenario: Scenario | None):
         changed = True
     if scenario.justified_land_need:
         from .intensity import intensity_check
-        check = intensity_check(ws)
+        check = intensity_check(ws, settings=settings)
         below = check[check["below"]]
         if len(below):
             projects = projects.copy()
@@ -64,9 +67,10 @@ def apply_scenario(ws, scenario: Scenario | None):
     if not changed:
         return ws
     new = dataclasses.replace(ws, parcels=parcels, factories=factories, projects=projects)
-    # geometry is unchanged: share the cached touching pairs (keyed by the eligible parcel ids)
-    old = ws.__dict__.get("_matching_cache", {})
-    new.__dict__["_matching_cache"] = {k: v for k, v in old.items() if k[0] == "pairs"}
+    # geometry is unchanged: share the touching pairs (their keys name the eligible parcel ids and thresholds)
+    for key, pairs in DERIVED.entries_for(ws).items():
+        if isinstance(key, tuple) and key and key[0] == PAIRS:
+            DERIVED.get(new, key, lambda pairs=pairs: pairs)
     return new
 
 
