@@ -16,16 +16,17 @@ import shapely
 
 from geo.cache import DERIVED
 from geo.errors import InputError
+from geo.settings import Settings
 from geo.units import M2_PER_MU
 from geo.vocab import PIPELINE_STATUSES
 
 from .instance import Instance, Taken, build_instance, fingerprint
 from .model import FitCandidate, FitResult, MatchResult, Placement, Prospect, Scenario
-from .options import FACTORY, LAND, build_options
+from .options import FACTORY, LAND, Options, build_options
 from .place import place
 from .problem import top_level
-from .reasons import Diagnoser
-from .scenario import apply_scenario
+from .reasons import Diagnoser, explain_unplaced
+from .scenario import scenario_workspace
 from .sites import Carver, carve_sites
 from .solve import HighsSolver, Solver
 from .unlocks import verify_unlocks
@@ -39,18 +40,18 @@ def _with(scenario: Scenario | None, parcels: tuple[str, ...], factories: tuple[
                     ready_factories=tuple(sorted(set(s.ready_factories) | set(factories))), name=s.name)
 
 
-def _solve(ws, scenario: Scenario | None, settings, solver: Solver, time_limit: float | None, progress=None,
-           projects=None, taken: Taken | None = None, prove: bool = True):
+def _solve(ws, scenario: Scenario | None, settings: Settings, solver: Solver, time_limit: float | None,
+           progress=None, projects=None, prove: bool = True):
     """(instance, placements, solution) for the scenario's workspace."""
-    ws2 = apply_scenario(ws, scenario, settings=settings)
+    ws2, base = scenario_workspace(ws, scenario, settings=settings)
     inst = build_instance(ws2, ws2.projects if projects is None else projects(ws2), settings,
-                          scenario.as_of if scenario else None, taken)
+                          scenario.as_of if scenario else None, geometry_of=base)
     limit = time_limit if time_limit is not None else settings.matching.time_limit_s
     placements, sol = place(inst, solver, limit, progress, prove)
     return inst, placements, sol
 
 
-def match(ws, scenario: Scenario | None = None, *, settings, time_limit: float | None = None, progress=None,
+def match(ws, scenario: Scenario | None = None, *, settings: Settings, time_limit: float | None = None, progress=None,
           unlocks: bool = True, solver: Solver | None = None) -> MatchResult:
     """Place all pending projects (招商项目) optimally; explain the unplaced ones; propose verified unlocks.
 
@@ -67,17 +68,8 @@ def match(ws, scenario: Scenario | None = None, *, settings, time_limit: float |
     inst, placements, sol = _solve(ws, scenario, settings, solver, time_limit, sub)
     if report:
         report(0.7, "分析未落地原因")
-    diag = Diagnoser(inst, placements)
+    unplaced, ideas = explain_unplaced(inst, placements)
     placed_ids = {pl.project_id for pl in placements}
-    unplaced, ideas = [], []
-    for p in range(len(inst.pid)):
-        if inst.pid[p] in placed_ids:
-            continue
-        u, idea = diag.explain(p)
-        unplaced.append(u)
-        if idea is not None:
-            ideas.append(idea)
-    unplaced.sort(key=lambda u: u.project_id)
     found = []
     if unlocks and ideas:
         def rerun(parcels, factories):
@@ -158,7 +150,7 @@ def gap_summary(inst: Instance, placements: list[Placement], unplaced) -> list[d
 
 # ------------------------------------------------------------------------------------------------- fit
 
-def committed_placement(ws, scenario: Scenario | None, *, settings,
+def committed_placement(ws, scenario: Scenario | None, *, settings: Settings,
                         progress=None) -> tuple[Taken, list[Placement]]:
     """Land and factory space the committed (signed/started) projects get in match — derived once per workspace
     version, scenario and settings (geo.cache.DERIVED). ``progress(fraction, message)`` follows the placement when
@@ -181,35 +173,11 @@ def committed_placement(ws, scenario: Scenario | None, *, settings,
     return DERIVED.get(ws, key, compute)
 
 
-def _prospect_frame(pr: Prospect) -> pd.DataFrame:
-    return pd.DataFrame({"project_id": ["__prospect__"], "name": [pr.name], "industry": [pr.industry],
-                         "investment_yi": [pr.investment_yi], "land_mu": [pr.need_mu], "floor_m2": [pr.floor_m2],
-                         "preferred_zone": [pr.zone_id], "stage": ["negotiating"], "priority": [pr.priority],
-                         "needed_by": [pd.Timestamp(pr.by) if pr.by else pd.NaT]}, index=["__prospect__"])
-
-
-def fit(prospect: Prospect, ws, scenario: Scenario | None = None, *, settings, all_free_land: bool = False,
-        progress=None) -> FitResult:
-    """Every candidate site for a prospective project (意向项目), best first; or why none and what would unblock it.
-
-    By default the prospect competes only for land the committed projects (signed/started) do not get in match;
-    ``all_free_land=True`` checks against all free land. Candidates: standard factories first (policy), then one
-    carved site per block, ranked by least surplus, earliest ready date, zone and block. ``progress(fraction,
-    message)`` is called while the committed projects are first placed (for a UI progress bar).
-    ``settings``: ``geo.settings.Settings``.
-    """
-    if prospect.zone_id is not None and prospect.zone_id not in ws.zones.index:
-        raise InputError(f"园区编号“{prospect.zone_id}”不存在；现有园区："
-                         f"{', '.join(f'{z}（{n}）' for z, n in ws.zones['name'].items())}")
-    taken, committed = (Taken(), []) if all_free_land else committed_placement(ws, scenario, settings=settings,
-                                                                               progress=progress)
-    ws2 = apply_scenario(ws, scenario, settings=settings)
-    inst = build_instance(ws2, _prospect_frame(prospect), settings, scenario.as_of if scenario else None, taken,
-                          only_zone=prospect.zone_id)
-    options = build_options(inst)
+def fit_candidates(inst: Instance, options: Options, limit: int) -> tuple[list[FitCandidate], int]:
+    """The best ``limit`` candidates of the instance's one project — standard factories first (policy), then one
+    carved site per block, best value (tie-break) first — and the number of options."""
     carver, top = Carver(inst), top_level(inst, options)
     cands: list[FitCandidate] = []
-    limit = settings.matching.fit_candidates
     order = np.lexsort((options.resource, -options.value, -options.kind))  # factories first, then best tie-break
     land_cols = [c for c in order if options.kind[c] == LAND]
     fac_cols = [c for c in order if options.kind[c] == FACTORY]
@@ -224,9 +192,38 @@ def fit(prospect: Prospect, ws, scenario: Scenario | None = None, *, settings, a
         if carving.failed or not carving.placements:
             continue
         pl = carving.placements[0]
-        cands.append(FitCandidate("land", pl.zone_id, pl.parcel_ids, pl.site_mu, pl.site_mu - prospect.need_mu,
+        cands.append(FitCandidate("land", pl.zone_id, pl.parcel_ids, pl.site_mu, pl.site_mu - pl.need_mu,
                                   pl.ready_date, pl.site_wkt))
-    result = FitResult(prospect, cands, candidate_count=len(land_cols) + len(fac_cols))
+    return cands, len(land_cols) + len(fac_cols)
+
+
+def _prospect_frame(pr: Prospect) -> pd.DataFrame:
+    return pd.DataFrame({"project_id": ["__prospect__"], "name": [pr.name], "industry": [pr.industry],
+                         "investment_yi": [pr.investment_yi], "land_mu": [pr.need_mu], "floor_m2": [pr.floor_m2],
+                         "preferred_zone": [pr.zone_id], "stage": ["negotiating"], "priority": [pr.priority],
+                         "needed_by": [pd.Timestamp(pr.by) if pr.by else pd.NaT]}, index=["__prospect__"])
+
+
+def fit(prospect: Prospect, ws, scenario: Scenario | None = None, *, settings: Settings, all_free_land: bool = False,
+        progress=None) -> FitResult:
+    """Every candidate site for a prospective project (意向项目), best first; or why none and what would unblock it.
+
+    By default the prospect competes only for land the committed projects (signed/started) do not get in match;
+    ``all_free_land=True`` checks against all free land. Candidates: standard factories first (policy), then one
+    carved site per block, ranked by least surplus, earliest ready date, zone and block. ``progress(fraction,
+    message)`` is called while the committed projects are first placed (for a UI progress bar).
+    ``settings``: ``geo.settings.Settings``.
+    """
+    if prospect.zone_id is not None and prospect.zone_id not in ws.zones.index:
+        raise InputError(f"园区编号“{prospect.zone_id}”不存在；现有园区："
+                         f"{', '.join(f'{z}（{n}）' for z, n in ws.zones['name'].items())}")
+    taken, committed = (Taken(), []) if all_free_land else committed_placement(ws, scenario, settings=settings,
+                                                                               progress=progress)
+    ws2, base = scenario_workspace(ws, scenario, settings=settings)
+    inst = build_instance(ws2, _prospect_frame(prospect), settings, scenario.as_of if scenario else None, taken,
+                          only_zone=prospect.zone_id, geometry_of=base)
+    cands, count = fit_candidates(inst, build_options(inst), settings.matching.fit_candidates)
+    result = FitResult(prospect, cands, candidate_count=count)
     if cands:
         return result
     diag = Diagnoser(inst, committed)

@@ -40,9 +40,10 @@ class LandModel:
     ``zone_id``, ``area_mu`` (ellipsoidal, overlaps counted once), ``ready`` (latest ready date of its pipeline
     parcels, NaT when all available), ``scale`` (ellipsoidal / planar area) and ``first`` (a member node).
     Parcels closer than ``touch_gap_m`` touch, unless they share less than ``min_edge_m`` of edge (a corner).
+    ``geometry_of``: a workspace with the same parcel geometry (a scenario's base), whose touching pairs hold.
     """
 
-    def __init__(self, ws, levels, touch_gap_m: float, min_edge_m: float):
+    def __init__(self, ws, levels, touch_gap_m: float, min_edge_m: float, geometry_of=None):
         levels = sorted(set(levels) | {None, ALL}, key=_level_sort_key)
         self.levels: list[pd.Timestamp | None] = levels
         parcels = ws.metric("parcels")
@@ -61,7 +62,7 @@ class LandModel:
         self.planar_mu = shapely.area(self.geom) / M2_PER_MU
         n = len(self.rows)
         self.touch_gap_m = touch_gap_m
-        self.left, self.right = _pairs(ws, self.pid, self.geom, self.zone, touch_gap_m, min_edge_m)
+        self.left, self.right = _pairs(geometry_of or ws, self.pid, self.geom, self.zone, touch_gap_m, min_edge_m)
 
         self.node_block = np.full((len(levels), n), -1, dtype=np.int64)
         frames, offset = [], 0
@@ -139,21 +140,21 @@ class LandModel:
         return self.blocks[self.blocks["level"] == li]
 
 
-PAIRS = "matching.pairs"
-"""First element of the cache keys of touching pairs (``matching.scenario`` carries them over to a copy whose
-geometry is unchanged)."""
-
-
 def _pairs(ws, pid: np.ndarray, geom: np.ndarray, zone: np.ndarray, gap_m: float,
            min_edge_m: float) -> tuple[np.ndarray, np.ndarray]:
-    """Touching pairs among the eligible parcels (geo.cache.DERIVED, keyed by the parcel ids and the thresholds)."""
-    return DERIVED.get(ws, (PAIRS, hash(tuple(pid)), len(pid), gap_m, min_edge_m),
+    """Touching pairs among the eligible parcels (geo.cache.DERIVED under ``ws``, keyed by the eligible parcel ids
+    and the thresholds)."""
+    return DERIVED.get(ws, ("matching.pairs", hash(tuple(pid)), len(pid), gap_m, min_edge_m),
                        lambda: touching_pairs(geom, zone, gap_m=gap_m, min_edge_m=min_edge_m))
 
 
-def land_model(ws, levels, touch_gap_m: float, min_edge_m: float) -> LandModel:
-    """The LandModel of a workspace for these levels (geo.cache.DERIVED, keyed by the levels and thresholds)."""
+def land_model(ws, levels, touch_gap_m: float, min_edge_m: float, geometry_of=None) -> LandModel:
+    """The LandModel of a workspace for these levels: derived once per workspace version, levels and thresholds
+    (geo.cache.DERIVED). A scenario's copy (``geometry_of`` its base) gets a model of its own, not kept: each
+    scenario run makes a new copy; its touching pairs come from the base."""
     levels = tuple(sorted(set(levels) | {None, ALL}, key=_level_sort_key))
+    if geometry_of is not None and geometry_of is not ws:
+        return LandModel(ws, levels, touch_gap_m, min_edge_m, geometry_of)
     return DERIVED.get(ws, ("matching.land", levels, touch_gap_m, min_edge_m),
                        lambda: LandModel(ws, levels, touch_gap_m, min_edge_m))
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.settings import MatchingSettings, Settings
 from geo.units import M2_PER_MU
 
 from .candidates import LandModel, admitting_zones, factory_ready_mask, land_model, project_level
@@ -50,7 +51,7 @@ class Instance:
     """
     ws: object
     projects: pd.DataFrame
-    settings: object                 # MatchingSettings
+    settings: MatchingSettings
     as_of: object
     only_zone: str | None
     taken: Taken
@@ -83,10 +84,6 @@ class Instance:
         """The cut tolerance: the rows reserve need × (1 + tol) so a site can be cut."""
         return self.settings.cut_tolerance
 
-    @property
-    def fac_vacant_total(self) -> np.ndarray:
-        return self.fac_vacant
-
     def zones_for(self, p: int) -> set[str]:
         """Zones admitting project ``p``'s industry (only ``only_zone`` when the search is restricted)."""
         zones = self.admit[self.industry[p]]
@@ -116,14 +113,15 @@ def free_area(model: LandModel, taken: Taken) -> pd.Series:
     return area
 
 
-def build_instance(ws, projects: pd.DataFrame, settings, as_of=None, taken: Taken | None = None,
-                   only_zone: str | None = None) -> Instance:
-    """The plain model of placing ``projects`` on ``ws`` (``settings``: the whole ``geo.settings.Settings``)."""
+def build_instance(ws, projects: pd.DataFrame, settings: Settings, as_of=None, taken: Taken | None = None,
+                   only_zone: str | None = None, geometry_of=None) -> Instance:
+    """The plain model of placing ``projects`` on ``ws``. ``geometry_of``: the workspace ``ws`` was copied from
+    with the same geometry (a scenario's base, ``matching.scenario.scenario_workspace``), else None."""
     ms = settings.matching
     taken = taken or Taken()
     p = projects.sort_values("project_id", kind="stable")
     level = [project_level(nb, as_of) for nb in p["needed_by"]]
-    model = land_model(ws, set(level), ms.touch_gap_m, settings.blocks.min_shared_edge_m)
+    model = land_model(ws, set(level), ms.touch_gap_m, settings.blocks.min_shared_edge_m, geometry_of)
     industry = p["industry"].to_numpy()
     pref = p["preferred_zone"].astype(object).where(p["preferred_zone"].notna(), None).to_numpy()
     blocks = model.blocks

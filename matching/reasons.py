@@ -179,7 +179,7 @@ class Diagnoser:
         fac_text, fac_idea, fac_fits, fac_blockers = "", None, False, []
         if floor:
             f_ok = np.isin(inst.fac_zone, list(zones))
-            big = f_ok & (inst.fac_vacant_total >= floor)
+            big = f_ok & (inst.fac_vacant >= floor)
             ready = inst.fac_ready_at(li)
             fac_fits = bool((big & ready).any())
             if fac_fits:
@@ -195,9 +195,9 @@ class Diagnoser:
                 fac_idea = UnlockIdea(pid, factory_id=fid, ready_by=level)
                 fac_text = (f"{self.zone_name.get(inst.fac_zone[f], inst.fac_zone[f])}的标准厂房 {fid}"
                             f"（{FACTORY_STATUS_LABELS.get(inst.fac_status[f], inst.fac_status[f])}，预计 "
-                            f"{iso(inst.fac_ready_date[f]) or '待定'} 建成，空置 {inst.fac_vacant_total[f]:,.0f} m²）"
+                            f"{iso(inst.fac_ready_date[f]) or '待定'} 建成，空置 {inst.fac_vacant[f]:,.0f} m²）"
                             f"可以容纳，但晚于需用时间")
-            max_v = float(inst.fac_vacant_total[f_ok & ready].max()) if (f_ok & ready).any() else 0.0
+            max_v = float(inst.fac_vacant[f_ok & ready].max()) if (f_ok & ready).any() else 0.0
         # land
         land_fits = False
         if need:
@@ -256,3 +256,19 @@ class Diagnoser:
         if need:
             detail += f"用地方面：需 {need:.1f} 亩，最大可用连片仅 {largest:.1f} 亩。"
         return out("NO_FACTORY_SPACE", None if not need else max(0.0, need - largest), detail, idea=fac_idea)
+
+
+def explain_unplaced(inst, placements) -> tuple[list[Unplaced], list[UnlockIdea]]:
+    """The projects of ``inst`` without a placement, explained (sorted by id), and the unlock ideas to verify."""
+    diag = Diagnoser(inst, placements)
+    placed = {pl.project_id for pl in placements}
+    unplaced, ideas = [], []
+    for p in range(len(inst.pid)):
+        if inst.pid[p] in placed:
+            continue
+        u, idea = diag.explain(p)
+        unplaced.append(u)
+        if idea is not None:
+            ideas.append(idea)
+    unplaced.sort(key=lambda u: u.project_id)
+    return unplaced, ideas

@@ -5,11 +5,10 @@ import dataclasses
 
 import pandas as pd
 
-from geo.cache import DERIVED
 from geo.errors import InputError
+from geo.settings import Settings
 from geo.workspace import build_workspace
 
-from .candidates import PAIRS
 from .model import MatchResult, Scenario
 
 
@@ -23,14 +22,18 @@ def _made_ready(frame: pd.DataFrame, ids, status: str, what: str) -> pd.DataFram
     return frame
 
 
-def apply_scenario(ws, scenario: Scenario | None, *, settings):
+def apply_scenario(ws, scenario: Scenario | None, *, settings: Settings):
     """A workspace with the scenario's land and factory changes applied (the same object when there are none);
-    ``settings`` (``geo.settings.Settings``) for the 标准地 floors of ``justified_land_need``.
+    ``settings`` for the 标准地 floors of ``justified_land_need``."""
+    return scenario_workspace(ws, scenario, settings=settings)[0]
 
-    Status-only changes keep the geometry-derived cache entries (touching pairs) of the original workspace.
-    """
+
+def scenario_workspace(ws, scenario: Scenario | None, *, settings: Settings):
+    """(the scenario's workspace, the workspace its geometry is derived from): ``ws`` itself when the scenario
+    changes only statuses, dates and needs — the touching pairs derived from ``ws`` hold for the copy (keyed by
+    ``ws.version`` in geo.cache) — else the new workspace (extra parcels)."""
     if scenario is None:
-        return ws
+        return ws, ws
     parcels, factories, projects = ws.parcels, ws.factories, ws.projects
     changed = False
     if scenario.cleared_parcels:
@@ -63,15 +66,10 @@ def apply_scenario(ws, scenario: Scenario | None, *, settings):
         new, report = build_workspace(layers, source="scenario")
         if new is None:
             raise InputError(f"新增地块有误：{report.summary()}；{'；'.join(str(i) for i in report.errors[:3])}")
-        return new
+        return new, new
     if not changed:
-        return ws
-    new = dataclasses.replace(ws, parcels=parcels, factories=factories, projects=projects)
-    # geometry is unchanged: share the touching pairs (their keys name the eligible parcel ids and thresholds)
-    for key, pairs in DERIVED.entries_for(ws).items():
-        if isinstance(key, tuple) and key and key[0] == PAIRS:
-            DERIVED.get(new, key, lambda pairs=pairs: pairs)
-    return new
+        return ws, ws
+    return dataclasses.replace(ws, parcels=parcels, factories=factories, projects=projects), ws
 
 
 def compare(a: MatchResult, b: MatchResult) -> dict:

@@ -17,6 +17,7 @@ from matching.instance import build_instance
 from matching.options import FACTORY, LAND, build_options
 from matching.place import place
 from matching.problem import build_problem
+from matching.scenario import scenario_workspace
 from matching.sites import Carver, carve_sites
 from conftest import make_layers, parcel
 from test_matching_behaviour import reason_ws
@@ -151,15 +152,18 @@ def test_settings_are_passed_in_and_key_the_derived_data(settings):
     keys = [k for k in DERIVED.entries_for(ws) if k[0] == "matching.committed"]
     assert len(keys) == 2
     assert not [k for k in vars(ws) if "matching" in k]       # (the workspace's own lazy attributes aside)
-    # a status-only scenario shares the touching pairs, not the land model
+    # a status-only scenario uses the touching pairs derived from its base; its copy keeps nothing
     ws2 = make_ws([("A", "纺织鞋服", [(("mu", 30), "available", None), (("mu", 30), "leveling", "2027-01-01")])],
                   [{"land_mu": 50}])
-    match(ws2, settings=settings, unlocks=False)
-    from matching.scenario import apply_scenario
-    copy = apply_scenario(ws2, Scenario(cleared_parcels=("A-02",)), settings=settings)
-    carried = DERIVED.entries_for(copy)
-    assert carried and all(k[0] == "matching.pairs" for k in carried)
+    assert not match(ws2, settings=settings, unlocks=False).placed
+    before = DERIVED.entries_for(ws2)
+    pairs = [k for k in before if k[0] == "matching.pairs"]
+    assert len(pairs) == 1
+    copy, base = scenario_workspace(ws2, Scenario(cleared_parcels=("A-02",)), settings=settings)
+    assert base is ws2 and copy is not ws2
     assert match(ws2, Scenario(cleared_parcels=("A-02",)), settings=settings, unlocks=False).placed
+    assert [k for k in DERIVED.entries_for(ws2) if k[0] == "matching.pairs"] == pairs
+    assert DERIVED.entries_for(ws2)[pairs[0]] is before[pairs[0]]
 
 
 def test_a_coarser_touch_gap_is_its_own_land_model(settings):
