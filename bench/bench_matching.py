@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from geo.settings import load_settings  # noqa: E402
 from matching import Prospect, fit, match  # noqa: E402
 from matching.instance import build_instance  # noqa: E402
-from matching.place import spreadsheet_value  # noqa: E402
+from matching.spreadsheet import spreadsheet_value  # noqa: E402
 from seeds.generator import generate_workspace  # noqa: E402
 
 PROSPECTS = [Prospect(industry="纺织鞋服", need_mu=60), Prospect(industry="其他", need_mu=35),

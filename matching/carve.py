@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
+from geo.settings import MatchingSettings
 from geo.units import M2_PER_MU
 
 _MIN_PART_M2 = 1.0          # parts smaller than this are numerical dust from cutting, not land
@@ -29,7 +30,7 @@ class CarveRules:
     sliver_width_m: float
 
     @classmethod
-    def from_settings(cls, settings, scale: float = 1.0) -> "CarveRules":
+    def from_settings(cls, settings: MatchingSettings, scale: float = 1.0) -> "CarveRules":
         """From ``MatchingSettings``; ``scale`` = ellipsoidal / planar area of the block, so 亩 thresholds hold on the
         ellipsoid."""
         return cls(split_surplus=settings.split_surplus, cut_tolerance=settings.cut_tolerance,

@@ -4,13 +4,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from geo.settings import Settings
 from geo.units import WAN_PER_YI, investment_intensity_wan_per_mu
 
 
-def intensity_floor(zone_id: str | None, industry: str | None, *, settings) -> float:
-    """The floor (万元/亩) for a park and industry (``settings``: ``geo.settings.Settings``): [intensity.by_zone]
-    entry for the industry, then its "*", then [intensity.by_industry], then the default. Source: [intensity]
-    ``source``."""
+def intensity_floor(zone_id: str | None, industry: str | None, *, settings: Settings) -> float:
+    """The floor (万元/亩) for a park and industry: [intensity.by_zone] entry for the industry, then its "*", then
+    [intensity.by_industry], then the default (``settings.intensity``; its ``source`` names where they come from)."""
     cfg = settings.intensity
     zone = cfg.by_zone.get(zone_id or "", {})
     if industry in zone:
@@ -22,7 +22,7 @@ def intensity_floor(zone_id: str | None, industry: str | None, *, settings) -> f
     return float(cfg.default_wan_per_mu)
 
 
-def intensity_check(ws, *, settings) -> pd.DataFrame:
+def intensity_check(ws, *, settings: Settings) -> pd.DataFrame:
     """One row per land project with an investment: intensity, floor (of its preferred park, else the county
     default), ``below`` and the standard-justified land need (标准地核定用地 = investment / floor, 亩).
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from geo.settings import MatchingSettings
+
 from .instance import Instance
 
 LAND, FACTORY = 0, 1
@@ -31,7 +33,7 @@ class ValueFormula:
     resolution: float         # priorities are compared at this resolution
 
     @classmethod
-    def for_projects(cls, settings, n_with_options: int) -> "ValueFormula":
+    def for_projects(cls, settings: MatchingSettings, n_with_options: int) -> "ValueFormula":
         """Tie-breaks of ``n_with_options`` projects sum to < half the priority resolution."""
         w, res = settings.tiebreak_weights, settings.priority_resolution
         return cls(*w, 0.5 * res / max(1, n_with_options) / (w[0] + w[1] + w[2] + 1e-9), res)

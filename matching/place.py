@@ -17,7 +17,7 @@ from .options import FACTORY, LAND, Options, build_options
 from .polish import polish
 from .problem import Problem, build_problem
 from .sites import Carver, carve_sites
-from .solve import Solution, Solver, fill_unplaced, greedy
+from .solve import Solution, Solver, fill_unplaced
 
 
 def place(inst: Instance, solver: Solver, time_limit: float, progress=None,
@@ -82,13 +82,3 @@ def _refill(carver: Carver, options: Options, problem: Problem, chosen: set[int]
         if carver.block(options, int(root), cols, top) is not None:
             out |= set(land[new_root == root].tolist())
     return out
-
-
-def spreadsheet_value(inst: Instance) -> tuple[float, int]:
-    """Placed priority of the spreadsheet method (benchmarks: priority first, the first block that fits, area
-    rule only) on ``inst``'s options, and the number of options."""
-    options = build_options(inst)
-    problem = build_problem(inst, options)
-    prio = inst.priority[options.project]
-    x = greedy(problem.A, problem.rhs, prio, options.project, options.resource)
-    return float(prio @ x), len(options)

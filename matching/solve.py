@@ -17,6 +17,8 @@ from scipy.optimize import LinearConstraint, milp
 from scipy.sparse import bmat, csc_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 
+from geo.settings import MatchingSettings
+
 from .problem import Problem
 
 
@@ -165,28 +167,6 @@ def solve(A: csr_matrix, rhs: np.ndarray, value: np.ndarray, time_limit: float, 
     return Solution(x, status, objective, bound, len(comps), time.perf_counter() - t0)
 
 
-def greedy(A: csr_matrix, rhs: np.ndarray, priority: np.ndarray, col_project: np.ndarray,
-           col_resource: np.ndarray) -> np.ndarray:
-    """The spreadsheet method, for benchmarks only: projects by priority (highest first, then in list order),
-    each into the first block or factory (in ledger order) that still has room. Area rule only, no carving."""
-    A = csc_matrix(A)
-    slack = rhs.astype(float).copy()
-    x = np.zeros(A.shape[1])
-    order = np.lexsort((col_resource, col_project, -priority))
-    done: set[int] = set()
-    for c in order:
-        p = int(col_project[c])
-        if p in done:
-            continue
-        start, end = A.indptr[c], A.indptr[c + 1]
-        r, a = A.indices[start:end], A.data[start:end]
-        if np.all(slack[r] - a >= -1e-9):
-            slack[r] -= a
-            x[c] = 1
-            done.add(p)
-    return x
-
-
 class Solver(Protocol):
     """Solves a ``Problem``: a 0/1 ``Solution`` with its status and bound (``prove=False``: the placement only)."""
 
@@ -202,8 +182,7 @@ class HighsSolver:
     large_options: int
 
     @classmethod
-    def from_settings(cls, settings) -> "HighsSolver":
-        """From ``MatchingSettings``."""
+    def from_settings(cls, settings: MatchingSettings) -> "HighsSolver":
         return cls(large_options=settings.large_options)
 
     def solve(self, problem: Problem, time_limit: float, progress=None, prove: bool = True) -> Solution:

@@ -14,7 +14,7 @@ from matching.instance import build_instance
 from matching.options import LAND, build_options
 from matching.polish import bin_model, pack_group, realize, realize_repaired
 from matching.problem import build_problem
-from matching.solve import greedy
+from matching.spreadsheet import greedy
 from seeds.generator import generate_workspace
 from test_matching_behaviour import check_invariants
 
