@@ -184,8 +184,8 @@ class Diagnoser:
             fac_fits = bool((big & ready).any())
             if fac_fits:
                 ids = set(inst.fac_id[big & ready])
-                fac_blockers = [pl.project_id for pl in sorted(self.placements, key=lambda q: (-q.priority, q.project_id))
-                                if pl.kind == "factory" and pl.factory_id in ids]
+                by_priority = sorted(self.placements, key=lambda q: (-q.priority, q.project_id))
+                fac_blockers = [pl.project_id for pl in by_priority if pl.kind == "factory" and pl.factory_id in ids]
             later = np.flatnonzero(big & ~ready)
             if len(later):
                 order = sorted(later, key=lambda f: (pd.Timestamp(inst.fac_ready_date[f]) if not pd.isna(

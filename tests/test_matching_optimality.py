@@ -55,7 +55,8 @@ def exhaustive_best(ws, tol: float) -> float:
     """Max Σ priority over all feasible assignments (area rule per block per date; factory vacancy); ``tol``: the
     cut tolerance each site reserves."""
     parcels = ws.metric("parcels").sort_values("parcel_id")
-    admits = {z: (set(str(s).split(";")) if isinstance(s, str) and s else None) for z, s in ws.zones["industries"].items()}
+    admits = {z: (set(str(s).split(";")) if isinstance(s, str) and s else None)
+              for z, s in ws.zones["industries"].items()}
     projects = ws.projects.sort_values("project_id")
     levels = sorted({None if pd.isna(d) else pd.Timestamp(d) for d in projects["needed_by"]},
                     key=lambda d: pd.Timestamp.min if d is None else d)
