@@ -106,7 +106,8 @@ def cmd_brief(args) -> int:
         if path is not None and path.suffix.lower() != suffix:
             raise InputError(f"输出文件 {path} 的扩展名应为 {suffix}")
     ws = _workspace(args)
-    result = matching.match(ws, matching.Scenario(as_of=args.as_of) if args.as_of else None)
+    result = matching.match(ws, matching.Scenario(as_of=args.as_of) if args.as_of else None,
+                            settings=args.settings)
     brief = briefing.build(ws, result, args.settings, as_of=args.as_of)
     docx = brief.to_docx(args.out)
     pdf = brief.to_pdf(args.pdf, docx_path=docx) if args.pdf else None
@@ -165,7 +166,8 @@ def cmd_fit(args) -> int:
     ws = _workspace(args)
     prospect = matching.Prospect(industry=args.industry, need_mu=args.need_mu, floor_m2=args.floor_m2,
                                  zone_id=args.zone, by=args.by, investment_yi=args.investment_yi)
-    result = _with_progress(lambda progress: matching.fit(prospect, ws, all_free_land=args.all_free_land,
+    result = _with_progress(lambda progress: matching.fit(prospect, ws, settings=args.settings,
+                                                          all_free_land=args.all_free_land,
                                                           progress=progress))
     d = result.to_dict()
     if result.fits:
@@ -186,7 +188,8 @@ def cmd_match(args) -> int:
     import matching
     ws = _workspace(args)
     scenario = matching.Scenario(as_of=args.as_of) if args.as_of else None
-    result = _with_progress(lambda progress: matching.match(ws, scenario, time_limit=args.time_limit,
+    result = _with_progress(lambda progress: matching.match(ws, scenario, settings=args.settings,
+                                                            time_limit=args.time_limit,
                                                             progress=progress))
     d = result.to_dict()
     status = "最优" if d["status"] == "optimal" else f"可行解（距最优不超过 {d['gap']:.2%}）"

@@ -13,14 +13,15 @@ import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from geo.settings import load_settings  # noqa: E402
 from matching import Prospect, fit, match  # noqa: E402
-from matching.engine import Instance  # noqa: E402
+from matching.instance import build_instance  # noqa: E402
+from matching.spreadsheet import spreadsheet_value  # noqa: E402
 from seeds.generator import generate_workspace  # noqa: E402
 
 PROSPECTS = [Prospect(industry="纺织鞋服", need_mu=60), Prospect(industry="其他", need_mu=35),
@@ -35,28 +36,24 @@ def timed(f):
 
 
 def bench(n_parcels: int, n_projects: int, repeat: int, with_unlocks: bool = True, seed: int = 0) -> dict:
+    settings = load_settings()
     t_gen, ws = timed(lambda: generate_workspace(parcels=n_parcels, projects=n_projects, seed=seed))
-    t_cold, _ = timed(lambda: fit(PROSPECTS[0], ws))
-    warm = [timed(lambda p=p: fit(p, ws))[0] for _ in range(repeat) for p in PROSPECTS]
-    solves = [timed(lambda: match(ws, unlocks=False)) for _ in range(repeat)]
+    t_cold, _ = timed(lambda: fit(PROSPECTS[0], ws, settings=settings))
+    warm = [timed(lambda p=p: fit(p, ws, settings=settings))[0] for _ in range(repeat) for p in PROSPECTS]
+    solves = [timed(lambda: match(ws, unlocks=False, settings=settings)) for _ in range(repeat)]
     result = solves[-1][1]
     # the unlock search re-runs match once per candidate unlock: > 20 min at 100k, so optional there
-    t_full, full = timed(lambda: match(ws)) if with_unlocks else (float("nan"), result)
+    t_full, full = timed(lambda: match(ws, settings=settings)) if with_unlocks else (float("nan"), result)
     # the spreadsheet method sees every block, not only each project's best candidates
-    override = Path(tempfile.mkdtemp()) / "all_options.toml"
-    override.write_text("[matching]\ncolumns_per_project = 1000000000\n", encoding="utf-8")
-    os.environ["LANDGAP_CONFIG"] = str(override)
-    try:
-        inst = Instance(ws, ws.projects)
-        greedy = inst.greedy_value()
-    finally:
-        del os.environ["LANDGAP_CONFIG"]
-    return {"seed": seed, "parcels": len(ws.parcels), "projects": len(ws.projects), "gen_s": t_gen, "fit_cold_s": t_cold,
-            "fit_warm_s": statistics.median(warm), "match_s": statistics.median(t for t, _ in solves),
-            "match_unlocks_s": t_full, "unlocks": len(full.unlocks) if with_unlocks else "—", "status": result.status, "gap": result.gap,
+    every_block = settings.with_matching(columns_per_project=1_000_000_000)
+    greedy, n_options = spreadsheet_value(build_instance(ws, ws.projects, every_block))
+    return {"seed": seed, "parcels": len(ws.parcels), "projects": len(ws.projects), "gen_s": t_gen,
+            "fit_cold_s": t_cold, "fit_warm_s": statistics.median(warm),
+            "match_s": statistics.median(t for t, _ in solves), "match_unlocks_s": t_full,
+            "unlocks": len(full.unlocks) if with_unlocks else "—", "status": result.status, "gap": result.gap,
             "placed": len(result.placed), "priority": result.placed_priority, "greedy": greedy,
             "greedy_short": (result.placed_priority - greedy) / max(result.placed_priority, 1e-9),
-            "options": len(inst.col_p)}   # all (project, block/factory) options
+            "options": n_options}   # all (project, block/factory) options
 
 
 def main() -> None:

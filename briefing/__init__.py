@@ -102,7 +102,7 @@ class Briefing:
 def _intensity_flags(ws, settings: Settings) -> list[dict]:
     """The 标准地 check's projects below their floor (``matching.intensity_check``), as plain dicts."""
     from matching import intensity_check
-    table = intensity_check(ws)   # TODO(merge): the engine branch passes settings.intensity
+    table = intensity_check(ws, settings=settings)
     return table[table["below"]].to_dict(orient="records")
 
 
@@ -121,7 +121,7 @@ def build(ws: Workspace, result: MatchResult, settings: Settings, as_of: dt.date
     configuration loaded once by the caller (county name, masthead, intensity floors and their source).
 
     ``as_of`` is the report's date (default today); ``intensity`` the 标准地 flags (default
-    ``matching.intensity_check(ws)``); ``data_date`` the ledgers' date (default: the workspace file's date).
+    ``matching.intensity_check(ws, settings=settings)``); ``data_date`` the ledgers' date (default: the workspace file's date).
     Raises MissingFontError when no CJK font is installed (the document would show boxes).
     """
     fonts = resolve_fonts()

@@ -1,9 +1,14 @@
-"""LandGap matching engine (项目选址匹配): pure decisions, no Streamlit, no file I/O.
+"""LandGap matching engine (项目选址匹配): pure decisions, no Streamlit, no file I/O, no configuration read here —
+every entry point takes the caller's frozen ``geo.settings.Settings``.
 
-- ``fit(prospect, ws)``: candidate sites for one prospective project, or why none and what would unblock it;
-- ``match(ws, scenario)``: optimal placement of all pending projects (MILP), reasons for the unplaced
+- ``fit(prospect, ws, settings=...)``: candidate sites for one prospective project, or why none and what would
+  unblock it;
+- ``match(ws, scenario, settings=...)``: optimal placement of all pending projects (MILP), reasons for the unplaced
   (有项目、无选址), per-zone gap summary and verified unlocks;
-- ``compare(a, b)``: what changed between two scenarios; ``intensity_check(ws)``: the 标准地 check.
+- ``compare(a, b)``: what changed between two scenarios; ``intensity_check(ws, settings=...)``: the 标准地 check.
+
+The stages (docs/matching.md): ``build_instance`` → ``build_options`` → ``build_problem`` → a ``Solver`` →
+``polish`` (large instances) → ``carve_sites``.
 """
 from .api import fit, match
 from .intensity import intensity_check, intensity_floor
@@ -11,7 +16,8 @@ from .model import (FitCandidate, FitResult, MatchResult, Placement, Prospect, S
 from .summary import ZoneRow, project_zone, summarize
 from .reasons import REASONS
 from .scenario import apply_scenario, compare
+from .solve import HighsSolver, Solution, Solver
 
-__all__ = ["fit", "match", "compare", "intensity_check", "intensity_floor", "apply_scenario",
-           "Prospect", "Scenario", "Placement", "Unplaced", "Unlock", "MatchResult", "ZoneRow", "project_zone", "summarize", "FitResult", "FitCandidate",
-           "REASONS"]
+__all__ = ["fit", "match", "compare", "intensity_check", "intensity_floor", "apply_scenario", "summarize",
+           "project_zone", "Prospect", "Scenario", "Placement", "Unplaced", "Unlock", "MatchResult", "ZoneRow",
+           "FitResult", "FitCandidate", "REASONS", "Solver", "HighsSolver", "Solution"]

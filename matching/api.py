@@ -1,4 +1,11 @@
-"""The public entry points: ``match`` (all pending projects) and ``fit`` (one prospective project)."""
+"""The public entry points: ``match`` (all pending projects) and ``fit`` (one prospective project).
+
+Both are short orchestrations of the stages: ``build_instance`` (geometry → plain model, matching.instance),
+``build_options`` (matching.options), ``build_problem`` (matching.problem), a ``Solver`` (matching.solve), the
+polish (matching.polish) and ``carve_sites`` (matching.sites) — the last four run by ``place`` (matching.place) —
+then the reasons (matching.reasons) and the verified unlocks (matching.unlocks). ``settings`` is the frozen
+``geo.settings.Settings`` the caller loaded; nothing here reads the configuration.
+"""
 from __future__ import annotations
 
 import time
@@ -7,15 +14,21 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.config import setting
+from geo.cache import DERIVED
 from geo.errors import InputError
+from geo.settings import Settings
 from geo.units import M2_PER_MU
 from geo.vocab import PIPELINE_STATUSES
 
-from .engine import Instance, Taken
+from .instance import Instance, Taken, build_instance, fingerprint
 from .model import FitCandidate, FitResult, MatchResult, Placement, Prospect, Scenario
-from .reasons import Diagnoser
-from .scenario import apply_scenario
+from .options import FACTORY, LAND, Options, build_options
+from .place import place
+from .problem import top_level
+from .reasons import Diagnoser, explain_unplaced
+from .scenario import scenario_workspace
+from .sites import Carver, carve_sites
+from .solve import HighsSolver, Solver
 from .summary import summarize
 from .unlocks import verify_unlocks
 
@@ -28,54 +41,48 @@ def _with(scenario: Scenario | None, parcels: tuple[str, ...], factories: tuple[
                     ready_factories=tuple(sorted(set(s.ready_factories) | set(factories))), name=s.name)
 
 
-def _solve(ws, scenario: Scenario | None, time_limit: float | None, progress=None, projects=None,
-           taken: Taken | None = None, prove: bool = True):
+def _solve(ws, scenario: Scenario | None, settings: Settings, solver: Solver, time_limit: float | None,
+           progress=None, projects=None, prove: bool = True):
     """(instance, placements, solution) for the scenario's workspace."""
-    ws2 = apply_scenario(ws, scenario)
-    as_of = scenario.as_of if scenario else None
-    inst = Instance(ws2, ws2.projects if projects is None else projects(ws2), as_of, taken)
-    placements, sol = inst.place(time_limit if time_limit is not None else setting("matching", "time_limit_s"),
-                                 progress, prove)
+    ws2, base = scenario_workspace(ws, scenario, settings=settings)
+    inst = build_instance(ws2, ws2.projects if projects is None else projects(ws2), settings,
+                          scenario.as_of if scenario else None, geometry_of=base)
+    limit = time_limit if time_limit is not None else settings.matching.time_limit_s
+    placements, sol = place(inst, solver, limit, progress, prove)
     return inst, placements, sol
 
 
-def match(ws, scenario: Scenario | None = None, time_limit: float | None = None, progress=None,
-          unlocks: bool = True) -> MatchResult:
+def match(ws, scenario: Scenario | None = None, *, settings: Settings, time_limit: float | None = None, progress=None,
+          unlocks: bool = True, solver: Solver | None = None) -> MatchResult:
     """Place all pending projects (招商项目) optimally; explain the unplaced ones; propose verified unlocks.
 
-    ``progress(fraction, message)`` is called as the work advances (for a UI progress bar). ``unlocks=False``
-    skips the unlock search (used when re-running to verify one).
+    ``settings``: ``geo.settings.Settings``. ``progress(fraction, message)`` is called as the work advances (for a
+    UI progress bar). ``unlocks=False`` skips the unlock search (used when re-running to verify one). ``solver``:
+    any ``matching.solve.Solver`` (default: HiGHS, ``HighsSolver.from_settings(settings.matching)``).
     """
     t0 = time.perf_counter()
+    solver = solver or HighsSolver.from_settings(settings.matching)
     report = (lambda f, msg: progress(min(1.0, f), msg)) if progress else None
     if report:
         report(0.0, "构建候选地块")
     sub = (lambda f, msg: report(0.05 + 0.6 * f, msg)) if report else None
-    inst, placements, sol = _solve(ws, scenario, time_limit, sub)
+    inst, placements, sol = _solve(ws, scenario, settings, solver, time_limit, sub)
     if report:
         report(0.7, "分析未落地原因")
-    diag = Diagnoser(inst, placements)
+    unplaced, ideas = explain_unplaced(inst, placements)
     placed_ids = {pl.project_id for pl in placements}
-    unplaced, ideas = [], []
-    for p in range(len(inst.pid)):
-        if inst.pid[p] in placed_ids:
-            continue
-        u, idea = diag.explain(p)
-        unplaced.append(u)
-        if idea is not None:
-            ideas.append(idea)
-    unplaced.sort(key=lambda u: u.project_id)
     found = []
     if unlocks and ideas:
         def rerun(parcels, factories):
             # the re-run only needs the placement, not the optimality proof
-            _, pls, _ = _solve(ws, _with(scenario, parcels, factories), time_limit, prove=False)
+            _, pls, _ = _solve(ws, _with(scenario, parcels, factories), settings, solver, time_limit, prove=False)
             return {pl.project_id for pl in pls}
         prj = inst.projects
         sub = (lambda f, msg: report(0.8 + 0.2 * f, msg)) if report else None
         found = verify_unlocks(ideas, rerun, placed_ids, dict(zip(prj["project_id"], prj["priority"])),
                                dict(zip(prj["project_id"], prj["investment_yi"].fillna(0.0))),
-                               dict(zip(inst.ws.parcels["parcel_id"], inst.ws.parcels["status"])), sub)
+                               dict(zip(inst.ws.parcels["parcel_id"], inst.ws.parcels["status"])),
+                               settings.matching.max_unlocks, sub)
     zones, county = summarize(inst.ws, inst.projects, placements, unplaced)
     if report:
         report(1.0, "完成")
@@ -87,23 +94,51 @@ def match(ws, scenario: Scenario | None = None, time_limit: float | None = None,
 
 # ------------------------------------------------------------------------------------------------- fit
 
-def _committed(ws, scenario: Scenario | None, progress=None) -> tuple[Taken, list[Placement]]:
-    """Land and factory space the committed (signed/started) projects get in match — cached per scenario.
-    ``progress(fraction, message)`` follows the placement when it is not cached yet (a minute at 100k parcels)."""
-    cache = ws.__dict__.setdefault("_matching_cache", {})
-    key = ("committed", (scenario or Scenario()).key())
-    if key not in cache:
-        stages = set(setting("matching", "committed_stages"))
+def committed_placement(ws, scenario: Scenario | None, *, settings: Settings,
+                        progress=None) -> tuple[Taken, list[Placement]]:
+    """Land and factory space the committed (signed/started) projects get in match — derived once per workspace
+    version, scenario and settings (geo.cache.DERIVED). ``progress(fraction, message)`` follows the placement when
+    it is not derived yet (a minute at 100k parcels)."""
+    key = ("matching.committed", (scenario or Scenario()).key(), fingerprint(settings.matching),
+           fingerprint(settings.blocks), fingerprint(settings.intensity))
+
+    def compute():
+        stages = set(settings.matching.committed_stages)
         if progress:
             progress(0.0, "首次检查：先安排已签约、已开工项目的选址")
-        _, pls, _ = _solve(ws, scenario, None, projects=lambda w: w.projects[w.projects["stage"].isin(stages)],
-                           progress=progress, prove=False)
+        _, pls, _ = _solve(ws, scenario, settings, HighsSolver.from_settings(settings.matching), None,
+                           projects=lambda w: w.projects[w.projects["stage"].isin(stages)], progress=progress,
+                           prove=False)
         floor: dict[str, float] = {}
         for pl in pls:
             if pl.kind == "factory":
                 floor[pl.factory_id] = floor.get(pl.factory_id, 0.0) + pl.floor_m2
-        cache[key] = (Taken([pl.site for pl in pls if pl.kind == "land"], floor), pls)
-    return cache[key]
+        return Taken([pl.site for pl in pls if pl.kind == "land"], floor), pls
+    return DERIVED.get(ws, key, compute)
+
+
+def fit_candidates(inst: Instance, options: Options, limit: int) -> tuple[list[FitCandidate], int]:
+    """The best ``limit`` candidates of the instance's one project — standard factories first (policy), then one
+    carved site per block, best value (tie-break) first — and the number of options."""
+    carver, top = Carver(inst), top_level(inst, options)
+    cands: list[FitCandidate] = []
+    order = np.lexsort((options.resource, -options.value, -options.kind))  # factories first, then best tie-break
+    land_cols = [c for c in order if options.kind[c] == LAND]
+    fac_cols = [c for c in order if options.kind[c] == FACTORY]
+    for c in fac_cols[:limit]:
+        f = int(options.resource[c])
+        cands.append(FitCandidate("factory", inst.fac_zone[f], [], None, None, inst.fac_ready_date[f], None,
+                                  factory_id=inst.fac_id[f], vacant_m2=round(float(inst.fac_vacant[f]), 0)))
+    for c in land_cols:
+        if len(cands) >= limit:
+            break
+        carving = carve_sites(carver, options, np.array([c]), top)
+        if carving.failed or not carving.placements:
+            continue
+        pl = carving.placements[0]
+        cands.append(FitCandidate("land", pl.zone_id, pl.parcel_ids, pl.site_mu, pl.site_mu - pl.need_mu,
+                                  pl.ready_date, pl.site_wkt))
+    return cands, len(land_cols) + len(fac_cols)
 
 
 def _prospect_frame(pr: Prospect) -> pd.DataFrame:
@@ -113,7 +148,7 @@ def _prospect_frame(pr: Prospect) -> pd.DataFrame:
                          "needed_by": [pd.Timestamp(pr.by) if pr.by else pd.NaT]}, index=["__prospect__"])
 
 
-def fit(prospect: Prospect, ws, scenario: Scenario | None = None, all_free_land: bool = False,
+def fit(prospect: Prospect, ws, scenario: Scenario | None = None, *, settings: Settings, all_free_land: bool = False,
         progress=None) -> FitResult:
     """Every candidate site for a prospective project (意向项目), best first; or why none and what would unblock it.
 
@@ -121,33 +156,18 @@ def fit(prospect: Prospect, ws, scenario: Scenario | None = None, all_free_land:
     ``all_free_land=True`` checks against all free land. Candidates: standard factories first (policy), then one
     carved site per block, ranked by least surplus, earliest ready date, zone and block. ``progress(fraction,
     message)`` is called while the committed projects are first placed (for a UI progress bar).
+    ``settings``: ``geo.settings.Settings``.
     """
     if prospect.zone_id is not None and prospect.zone_id not in ws.zones.index:
         raise InputError(f"园区编号“{prospect.zone_id}”不存在；现有园区："
                          f"{', '.join(f'{z}（{n}）' for z, n in ws.zones['name'].items())}")
-    taken, committed = (Taken(), []) if all_free_land else _committed(ws, scenario, progress)
-    ws2 = apply_scenario(ws, scenario)
-    inst = Instance(ws2, _prospect_frame(prospect), scenario.as_of if scenario else None, taken,
-                    only_zone=prospect.zone_id)
-    cands: list[FitCandidate] = []
-    limit = setting("matching", "fit_candidates")
-    order = np.lexsort((inst.col_res, -inst.value, -inst.col_kind))     # factories first, then best tie-break
-    land_cols = [c for c in order if inst.col_kind[c] == 0]
-    fac_cols = [c for c in order if inst.col_kind[c] == 1]
-    for c in fac_cols[:limit]:
-        f = int(inst.col_res[c])
-        cands.append(FitCandidate("factory", inst.fac_zone[f], [], None, None, inst.fac_ready_date[f], None,
-                                  factory_id=inst.fac_id[f], vacant_m2=round(float(inst.fac_vacant[f]), 0)))
-    for c in land_cols:
-        if len(cands) >= limit:
-            break
-        pls, failed = inst._carve_all(np.array([c]))
-        if failed or not pls:
-            continue
-        pl = pls[0]
-        cands.append(FitCandidate("land", pl.zone_id, pl.parcel_ids, pl.site_mu, pl.site_mu - prospect.need_mu,
-                                  pl.ready_date, pl.site_wkt))
-    result = FitResult(prospect, cands, candidate_count=len(land_cols) + len(fac_cols))
+    taken, committed = (Taken(), []) if all_free_land else committed_placement(ws, scenario, settings=settings,
+                                                                               progress=progress)
+    ws2, base = scenario_workspace(ws, scenario, settings=settings)
+    inst = build_instance(ws2, _prospect_frame(prospect), settings, scenario.as_of if scenario else None, taken,
+                          only_zone=prospect.zone_id, geometry_of=base)
+    cands, count = fit_candidates(inst, build_options(inst), settings.matching.fit_candidates)
+    result = FitResult(prospect, cands, candidate_count=count)
     if cands:
         return result
     diag = Diagnoser(inst, committed)
@@ -155,11 +175,13 @@ def fit(prospect: Prospect, ws, scenario: Scenario | None = None, all_free_land:
     result.reason, result.gap_mu, result.detail = u.reason, u.gap_mu, u.detail
     if idea is not None:
         def rerun(parcels, factories):
-            again = fit(prospect, ws, _with(scenario, parcels, factories), all_free_land)
+            again = fit(prospect, ws, _with(scenario, parcels, factories), settings=settings,
+                        all_free_land=all_free_land)
             return {"__prospect__"} if again.fits else set()
         found = verify_unlocks([idea], rerun, set(), {"__prospect__": prospect.priority},
                                {"__prospect__": prospect.investment_yi or 0.0},
-                               dict(zip(ws2.parcels["parcel_id"], ws2.parcels["status"])))
+                               dict(zip(ws2.parcels["parcel_id"], ws2.parcels["status"])),
+                               settings.matching.max_unlocks)
         for un in found:
             un.places = [prospect.name]
         result.unlocks = found

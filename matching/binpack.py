@@ -30,7 +30,7 @@ import numpy as np
 class BinModel:
     """Bins (block trees) × date levels, and items (land projects) with the bins each may enter."""
     cap: np.ndarray          # (bins, levels): free 亩 of the tree's blocks at each level (siblings summed), in the
-                             # items' unit: the engine divides it by (1 + cut tolerance) and gives bare needs
+                             # items' unit: matching.polish divides it by (1 + cut tolerance), gives bare needs
     weight: np.ndarray       # (items,): need, 亩
     level: np.ndarray        # (items,): date level index (an item uses land of this level)
     value: np.ndarray        # (items,): priority (+ tie-break), the objective

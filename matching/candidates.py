@@ -14,7 +14,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from geo.blocks import touching_pairs
-from geo.config import setting
+from geo.cache import DERIVED
 from geo.supply import ready_factories, zone_admits
 from geo.units import M2_PER_MU
 from geo.vocab import PIPELINE_STATUSES
@@ -33,19 +33,17 @@ def _level_sort_key(level) -> pd.Timestamp:
     return pd.Timestamp.min if level is None else level
 
 
-def _cache(ws) -> dict:
-    return ws.__dict__.setdefault("_matching_cache", {})
-
-
 class LandModel:
     """Eligible parcels (available + all pipeline), sorted by parcel id, and their blocks at each level.
 
     Blocks get integer keys; ``blocks`` is a DataFrame indexed by key with ``level`` (index into ``levels``),
     ``zone_id``, ``area_mu`` (ellipsoidal, overlaps counted once), ``ready`` (latest ready date of its pipeline
     parcels, NaT when all available), ``scale`` (ellipsoidal / planar area) and ``first`` (a member node).
+    Parcels closer than ``touch_gap_m`` touch, unless they share less than ``min_edge_m`` of edge (a corner).
+    ``geometry_of``: a workspace with the same parcel geometry (a scenario's base), whose touching pairs hold.
     """
 
-    def __init__(self, ws, levels):
+    def __init__(self, ws, levels, touch_gap_m: float, min_edge_m: float, geometry_of=None):
         levels = sorted(set(levels) | {None, ALL}, key=_level_sort_key)
         self.levels: list[pd.Timestamp | None] = levels
         parcels = ws.metric("parcels")
@@ -63,7 +61,8 @@ class LandModel:
         self.net_mu = parcels["net_mu"].to_numpy(dtype=float)[self.rows]
         self.planar_mu = shapely.area(self.geom) / M2_PER_MU
         n = len(self.rows)
-        self.left, self.right = _pairs(ws, self.pid, self.geom, self.zone)
+        self.touch_gap_m = touch_gap_m
+        self.left, self.right = _pairs(geometry_of or ws, self.pid, self.geom, self.zone, touch_gap_m, min_edge_m)
 
         self.node_block = np.full((len(levels), n), -1, dtype=np.int64)
         frames, offset = [], 0
@@ -132,7 +131,7 @@ class LandModel:
         if g is None:
             g = shapely.union_all(self.geom[self.members(key)])
             if shapely.get_num_geometries(g) > 1:
-                gap = setting("blocks", "touch_gap_m")
+                gap = self.touch_gap_m
                 g = shapely.buffer(shapely.buffer(g, gap, join_style="mitre"), -gap, join_style="mitre")
             self._geom_cache[key] = g
         return g
@@ -141,24 +140,23 @@ class LandModel:
         return self.blocks[self.blocks["level"] == li]
 
 
-def _pairs(ws, pid: np.ndarray, geom: np.ndarray, zone: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Touching pairs among the eligible parcels, cached on the workspace (scenarios that only change statuses
-    carry the cache over, keyed by the parcel ids)."""
-    cache = _cache(ws)
-    key = ("pairs", hash(tuple(pid)), len(pid))
-    if key not in cache:
-        cache[key] = touching_pairs(geom, zone)
-    return cache[key]
+def _pairs(ws, pid: np.ndarray, geom: np.ndarray, zone: np.ndarray, gap_m: float,
+           min_edge_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Touching pairs among the eligible parcels (geo.cache.DERIVED under ``ws``, keyed by the eligible parcel ids
+    and the thresholds)."""
+    return DERIVED.get(ws, ("matching.pairs", hash(tuple(pid)), len(pid), gap_m, min_edge_m),
+                       lambda: touching_pairs(geom, zone, gap_m=gap_m, min_edge_m=min_edge_m))
 
 
-def land_model(ws, levels) -> LandModel:
-    """The LandModel of a workspace for these levels (cached on the workspace)."""
+def land_model(ws, levels, touch_gap_m: float, min_edge_m: float, geometry_of=None) -> LandModel:
+    """The LandModel of a workspace for these levels: derived once per workspace version, levels and thresholds
+    (geo.cache.DERIVED). A scenario's copy (``geometry_of`` its base) gets a model of its own, not kept: each
+    scenario run makes a new copy; its touching pairs come from the base."""
     levels = tuple(sorted(set(levels) | {None, ALL}, key=_level_sort_key))
-    cache = _cache(ws)
-    key = ("land", levels)
-    if key not in cache:
-        cache[key] = LandModel(ws, levels)
-    return cache[key]
+    if geometry_of is not None and geometry_of is not ws:
+        return LandModel(ws, levels, touch_gap_m, min_edge_m, geometry_of)
+    return DERIVED.get(ws, ("matching.land", levels, touch_gap_m, min_edge_m),
+                       lambda: LandModel(ws, levels, touch_gap_m, min_edge_m))
 
 
 def admitting_zones(zones: pd.DataFrame, industry: str) -> set[str]:

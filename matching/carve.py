@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from geo.config import setting
+from geo.settings import MatchingSettings
 from geo.units import M2_PER_MU
 
 _MIN_PART_M2 = 1.0          # parts smaller than this are numerical dust from cutting, not land
@@ -23,19 +23,18 @@ GRID_M = 0.001              # overlay operations snap to a 1 mm grid: robust aga
 
 @dataclass(frozen=True)
 class CarveRules:
-    """Thresholds (from config [matching]) in planar m², for one block's area scale."""
+    """Thresholds (from ``MatchingSettings``) in planar m², for one block's area scale."""
     split_surplus: float
     cut_tolerance: float
     sliver_m2: float
     sliver_width_m: float
 
     @classmethod
-    def from_config(cls, scale: float = 1.0) -> "CarveRules":
-        """``scale`` = ellipsoidal / planar area of the block, so 亩 thresholds hold on the ellipsoid."""
-        return cls(split_surplus=setting("matching", "split_surplus"),
-                   cut_tolerance=setting("matching", "cut_tolerance"),
-                   sliver_m2=setting("matching", "sliver_mu") * M2_PER_MU / scale,
-                   sliver_width_m=setting("matching", "sliver_width_m"))
+    def from_settings(cls, settings: MatchingSettings, scale: float = 1.0) -> "CarveRules":
+        """From ``MatchingSettings``; ``scale`` = ellipsoidal / planar area of the block, so 亩 thresholds hold on the
+        ellipsoid."""
+        return cls(split_surplus=settings.split_surplus, cut_tolerance=settings.cut_tolerance,
+                   sliver_m2=settings.sliver_mu * M2_PER_MU / scale, sliver_width_m=settings.sliver_width_m)
 
 
 def is_sliver(geom, rules: CarveRules) -> bool:

@@ -4,25 +4,25 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geo.config import get_config
+from geo.settings import Settings
 from geo.units import WAN_PER_YI, investment_intensity_wan_per_mu
 
 
-def intensity_floor(zone_id: str | None, industry: str | None) -> float:
+def intensity_floor(zone_id: str | None, industry: str | None, *, settings: Settings) -> float:
     """The floor (万元/亩) for a park and industry: [intensity.by_zone] entry for the industry, then its "*", then
-    [intensity.by_industry], then the default. Source: config [intensity] ``source``."""
-    cfg = get_config()["intensity"]
-    zone = cfg.get("by_zone", {}).get(zone_id or "", {})
+    [intensity.by_industry], then the default (``settings.intensity``; its ``source`` names where they come from)."""
+    cfg = settings.intensity
+    zone = cfg.by_zone.get(zone_id or "", {})
     if industry in zone:
         return float(zone[industry])
     if "*" in zone:
         return float(zone["*"])
-    if industry in cfg.get("by_industry", {}):
-        return float(cfg["by_industry"][industry])
-    return float(cfg["default_wan_per_mu"])
+    if industry in cfg.by_industry:
+        return float(cfg.by_industry[industry])
+    return float(cfg.default_wan_per_mu)
 
 
-def intensity_check(ws) -> pd.DataFrame:
+def intensity_check(ws, *, settings: Settings) -> pd.DataFrame:
     """One row per land project with an investment: intensity, floor (of its preferred park, else the county
     default), ``below`` and the standard-justified land need (标准地核定用地 = investment / floor, 亩).
 
@@ -30,7 +30,7 @@ def intensity_check(ws) -> pd.DataFrame:
     """
     p = ws.projects
     p = p[p["land_mu"].notna() & p["investment_yi"].notna()].sort_values("project_id")
-    floors = np.array([intensity_floor(z if isinstance(z, str) else None, i)
+    floors = np.array([intensity_floor(z if isinstance(z, str) else None, i, settings=settings)
                        for z, i in zip(p["preferred_zone"], p["industry"])], dtype=float)
     intensity = investment_intensity_wan_per_mu(p["investment_yi"].to_numpy(float), p["land_mu"].to_numpy(float))
     justified = p["investment_yi"].to_numpy(float) * WAN_PER_YI / floors
@@ -40,6 +40,6 @@ def intensity_check(ws) -> pd.DataFrame:
         "land_mu": p["land_mu"].to_numpy(float), "intensity_wan_per_mu": np.round(intensity, 1),
         "floor_wan_per_mu": floors, "below": intensity < floors,
         "justified_mu": np.round(np.minimum(justified, p["land_mu"].to_numpy(float)), 1),
-        "source": get_config()["intensity"]["source"],
+        "source": settings.intensity.source,
     }, index=p.index)
     return out

@@ -52,7 +52,8 @@ def _names(ids: list[str], names: dict[str, str], k: int = 3) -> str:
 
 
 class Diagnoser:
-    """Explains the unplaced projects of an ``Instance`` given the placements made (or land taken) on it."""
+    """Explains the unplaced projects of an ``Instance`` (matching.instance) given the placements made (or land
+    taken) on it."""
 
     def __init__(self, inst, placements):
         self.inst = inst
@@ -65,6 +66,8 @@ class Diagnoser:
         self.site_nodes = [np.array([node_of[q] for q in pl.parcel_ids if q in node_of], dtype=np.int64)
                            for pl in placements]
         self._curves: dict[int, list] = {}
+        self._by_block_cache: dict[int, dict[int, list[int]]] = {}
+        self._free_cache: dict[int, pd.Series] = {}
 
     # ----------------------------------------------------------------------------------------- helpers
     def _largest(self, li: int, zones: set[str], area: pd.Series | None = None) -> tuple[float, str | None]:
@@ -78,7 +81,7 @@ class Diagnoser:
 
     def _by_block(self, li: int) -> dict[int, list[int]]:
         """Block key at level ``li`` → indices of the land placements whose parcels lie in it (memoised)."""
-        cache = self.__dict__.setdefault("_by_block_cache", {})
+        cache = self._by_block_cache
         if li not in cache:
             out: dict[int, list[int]] = {}
             for i, (pl, nodes) in enumerate(zip(self.placements, self.site_nodes)):
@@ -90,7 +93,7 @@ class Diagnoser:
 
     def _free_after(self, li: int) -> pd.Series:
         """Block areas at level ``li`` less the sites placed in them (a site counts in the block of its parcels)."""
-        cache = self.__dict__.setdefault("_free_cache", {})
+        cache = self._free_cache
         if li not in cache:
             cache[li] = self._compute_free_after(li)
         return cache[li]
@@ -176,13 +179,13 @@ class Diagnoser:
         fac_text, fac_idea, fac_fits, fac_blockers = "", None, False, []
         if floor:
             f_ok = np.isin(inst.fac_zone, list(zones))
-            big = f_ok & (inst.fac_vacant_total >= floor)
+            big = f_ok & (inst.fac_vacant >= floor)
             ready = inst.fac_ready_at(li)
             fac_fits = bool((big & ready).any())
             if fac_fits:
                 ids = set(inst.fac_id[big & ready])
-                fac_blockers = [pl.project_id for pl in sorted(self.placements, key=lambda q: (-q.priority, q.project_id))
-                                if pl.kind == "factory" and pl.factory_id in ids]
+                by_priority = sorted(self.placements, key=lambda q: (-q.priority, q.project_id))
+                fac_blockers = [pl.project_id for pl in by_priority if pl.kind == "factory" and pl.factory_id in ids]
             later = np.flatnonzero(big & ~ready)
             if len(later):
                 order = sorted(later, key=lambda f: (pd.Timestamp(inst.fac_ready_date[f]) if not pd.isna(
@@ -192,9 +195,9 @@ class Diagnoser:
                 fac_idea = UnlockIdea(pid, factory_id=fid, ready_by=level)
                 fac_text = (f"{self.zone_name.get(inst.fac_zone[f], inst.fac_zone[f])}的标准厂房 {fid}"
                             f"（{FACTORY_STATUS_LABELS.get(inst.fac_status[f], inst.fac_status[f])}，预计 "
-                            f"{iso(inst.fac_ready_date[f]) or '待定'} 建成，空置 {inst.fac_vacant_total[f]:,.0f} m²）"
+                            f"{iso(inst.fac_ready_date[f]) or '待定'} 建成，空置 {inst.fac_vacant[f]:,.0f} m²）"
                             f"可以容纳，但晚于需用时间")
-            max_v = float(inst.fac_vacant_total[f_ok & ready].max()) if (f_ok & ready).any() else 0.0
+            max_v = float(inst.fac_vacant[f_ok & ready].max()) if (f_ok & ready).any() else 0.0
         # land
         land_fits = False
         if need:
@@ -253,3 +256,19 @@ class Diagnoser:
         if need:
             detail += f"用地方面：需 {need:.1f} 亩，最大可用连片仅 {largest:.1f} 亩。"
         return out("NO_FACTORY_SPACE", None if not need else max(0.0, need - largest), detail, idea=fac_idea)
+
+
+def explain_unplaced(inst, placements) -> tuple[list[Unplaced], list[UnlockIdea]]:
+    """The projects of ``inst`` without a placement, explained (sorted by id), and the unlock ideas to verify."""
+    diag = Diagnoser(inst, placements)
+    placed = {pl.project_id for pl in placements}
+    unplaced, ideas = [], []
+    for p in range(len(inst.pid)):
+        if inst.pid[p] in placed:
+            continue
+        u, idea = diag.explain(p)
+        unplaced.append(u)
+        if idea is not None:
+            ideas.append(idea)
+    unplaced.sort(key=lambda u: u.project_id)
+    return unplaced, ideas

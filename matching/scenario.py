@@ -6,6 +6,7 @@ import dataclasses
 import pandas as pd
 
 from geo.errors import InputError
+from geo.settings import Settings
 from geo.workspace import build_workspace
 
 from .model import MatchResult, Scenario
@@ -21,13 +22,18 @@ def _made_ready(frame: pd.DataFrame, ids, status: str, what: str) -> pd.DataFram
     return frame
 
 
-def apply_scenario(ws, scenario: Scenario | None):
-    """A workspace with the scenario's land and factory changes applied (the same object when there are none).
+def apply_scenario(ws, scenario: Scenario | None, *, settings: Settings):
+    """A workspace with the scenario's land and factory changes applied (the same object when there are none);
+    ``settings`` for the 标准地 floors of ``justified_land_need``."""
+    return scenario_workspace(ws, scenario, settings=settings)[0]
 
-    Status-only changes keep the geometry caches (touching pairs) of the original workspace.
-    """
+
+def scenario_workspace(ws, scenario: Scenario | None, *, settings: Settings):
+    """(the scenario's workspace, the workspace its geometry is derived from): ``ws`` itself when the scenario
+    changes only statuses, dates and needs — the touching pairs derived from ``ws`` hold for the copy (keyed by
+    ``ws.version`` in geo.cache) — else the new workspace (extra parcels)."""
     if scenario is None:
-        return ws
+        return ws, ws
     parcels, factories, projects = ws.parcels, ws.factories, ws.projects
     changed = False
     if scenario.cleared_parcels:
@@ -41,7 +47,7 @@ def apply_scenario(ws, scenario: Scenario | None):
         changed = True
     if scenario.justified_land_need:
         from .intensity import intensity_check
-        check = intensity_check(ws)
+        check = intensity_check(ws, settings=settings)
         below = check[check["below"]]
         if len(below):
             projects = projects.copy()
@@ -60,14 +66,10 @@ def apply_scenario(ws, scenario: Scenario | None):
         new, report = build_workspace(layers, source="scenario")
         if new is None:
             raise InputError(f"新增地块有误：{report.summary()}；{'；'.join(str(i) for i in report.errors[:3])}")
-        return new
+        return new, new
     if not changed:
-        return ws
-    new = dataclasses.replace(ws, parcels=parcels, factories=factories, projects=projects)
-    # geometry is unchanged: share the cached touching pairs (keyed by the eligible parcel ids)
-    old = ws.__dict__.get("_matching_cache", {})
-    new.__dict__["_matching_cache"] = {k: v for k, v in old.items() if k[0] == "pairs"}
-    return new
+        return ws, ws
+    return dataclasses.replace(ws, parcels=parcels, factories=factories, projects=projects), ws
 
 
 def compare(a: MatchResult, b: MatchResult) -> dict:

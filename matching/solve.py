@@ -1,24 +1,25 @@
-"""The assignment MILP (HiGHS through scipy.optimize.milp), solved per independent component.
-
-Variables: x[c] ∈ {0,1} for each option c = (project, block) or (project, factory). Rows (all ≤):
-  - each project takes at most one option;
-  - each block B at each date level: the needs of the projects whose site must lie inside B (assigned to B or to a
-    block inside it at an earlier level) sum to at most B's area (the blocks nest, so this is a laminar family);
-  - each factory: floor space taken ≤ vacant_m2;
-  - no-good cuts added when a planned set of sites could not be carved.
-Objective: maximise Σ (priority + tie-break) x; the tie-breaks are scaled to sum below half the priority resolution,
-so they only order solutions of equal priority. Components of the option/row graph are solved separately
-(an exact decomposition: in practice, by groups of zones sharing projects).
+"""Stage 4, solving a ``matching.problem.Problem`` behind a ``Solver`` protocol (``match`` takes any object with its
+``solve``); the default is HiGHS through scipy.optimize.milp and highspy's public ``Highs``, per independent
+component of the option/row graph (an exact decomposition: in practice, by groups of zones sharing projects).
+The status is never hidden: "optimal" only when proven, else "feasible" with the bound.
 """
 from __future__ import annotations
 
+import os
+import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 from scipy.optimize import LinearConstraint, milp
 from scipy.sparse import bmat, csc_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
+
+from geo.settings import MatchingSettings
+
+from .problem import Problem
 
 
 @dataclass
@@ -42,10 +43,10 @@ def lp_relaxation(A, rhs: np.ndarray, value: np.ndarray, time_limit: float) -> L
     county-wide model it is ~3× faster than the dual simplex scipy's linprog uses. The bound comes from the row
     duals, so a solve cut short by the time limit still gives a valid (weaker) bound, never a false one."""
     import highspy
-    from highspy._core import _Highs     # highspy.Highs() prints HiGHS' banner to stdout (breaks --json output)
     A = csc_matrix(A)
     n_rows, n_cols = A.shape
-    h = _Highs()
+    with _stdout_silenced():        # constructing highspy.Highs prints HiGHS' banner (it would break --json output)
+        h = highspy.Highs()
     for key, val in (("output_flag", False), ("simplex_strategy", 4), ("random_seed", 0),
                      ("time_limit", float(time_limit))):
         h.setOptionValue(key, val)
@@ -63,6 +64,20 @@ def lp_relaxation(A, rhs: np.ndarray, value: np.ndarray, time_limit: float) -> L
     y = np.maximum(-np.asarray(got.row_dual), 0.0) if got.dual_valid else np.zeros(n_rows)
     x = np.clip(np.asarray(got.col_value), 0.0, 1.0) if got.value_valid else None
     return LPRelaxation(x, y, dual_bound(A, rhs, value, y), status)
+
+
+@contextmanager
+def _stdout_silenced():
+    """File descriptor 1 to /dev/null for the duration (the banner is written by C++, past ``sys.stdout``)."""
+    sys.stdout.flush()
+    saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
 
 
 @dataclass
@@ -152,39 +167,35 @@ def solve(A: csr_matrix, rhs: np.ndarray, value: np.ndarray, time_limit: float, 
     return Solution(x, status, objective, bound, len(comps), time.perf_counter() - t0)
 
 
-def greedy(A: csr_matrix, rhs: np.ndarray, priority: np.ndarray, col_project: np.ndarray,
-           col_resource: np.ndarray) -> np.ndarray:
-    """The spreadsheet method, for benchmarks only: projects by priority (highest first, then in list order),
-    each into the first block or factory (in ledger order) that still has room. Area rule only, no carving."""
-    A = csc_matrix(A)
-    slack = rhs.astype(float).copy()
-    x = np.zeros(A.shape[1])
-    order = np.lexsort((col_resource, col_project, -priority))
-    done: set[int] = set()
-    for c in order:
-        p = int(col_project[c])
-        if p in done:
-            continue
-        start, end = A.indptr[c], A.indptr[c + 1]
-        r, a = A.indices[start:end], A.data[start:end]
-        if np.all(slack[r] - a >= -1e-9):
-            slack[r] -= a
-            x[c] = 1
-            done.add(p)
-    return x
+class Solver(Protocol):
+    """Solves a ``Problem``: a 0/1 ``Solution`` with its status and bound (``prove=False``: the placement only)."""
+
+    def solve(self, problem: Problem, time_limit: float, progress=None, prove: bool = True) -> Solution: ...
 
 
-_debug = False
-LARGE_OPTIONS = 60_000
-"""Above this many options (county-wide instances of 100k parcels) the placement is the better of two greedy starts
-and the LP-guided zone decomposition (then polished per contested park by engine.Instance.polish), and the gap is
-measured against the LP relaxation of the pooled relaxation."""
+@dataclass(frozen=True)
+class HighsSolver:
+    """The default ``Solver``: exact per-component MILPs with a pooled optimality proof; above ``large_options``
+    options (county-wide instances of 100k parcels) the better of two greedy starts and the LP-guided zone
+    decomposition, with the gap measured against the LP relaxation of the pooled relaxation (``Solution.lp`` then
+    guides ``matching.polish``)."""
+    large_options: int
+
+    @classmethod
+    def from_settings(cls, settings: MatchingSettings) -> "HighsSolver":
+        return cls(large_options=settings.large_options)
+
+    def solve(self, problem: Problem, time_limit: float, progress=None, prove: bool = True) -> Solution:
+        return solve_sparse(problem.A, problem.rhs, problem.value, problem.col_project, time_limit, problem.abs_gap,
+                            progress, row_pool=problem.row_pool, col_pool=problem.col_pool, prove=prove,
+                            omitted=problem.omitted.as_tuple(), col_zone=problem.col_zone,
+                            large_options=self.large_options)
 
 
 def solve_sparse(A: csr_matrix, rhs: np.ndarray, value: np.ndarray, col_project: np.ndarray,
                  time_limit: float, abs_gap: float, progress=None,
-                 row_pool: np.ndarray | None = None, col_pool: np.ndarray | None = None,
-                 prove: bool = True, omitted=None, col_zone: np.ndarray | None = None) -> Solution:
+                 *, row_pool: np.ndarray | None = None, col_pool: np.ndarray | None = None,
+                 prove: bool = True, omitted=None, col_zone: np.ndarray | None = None, large_options: int) -> Solution:
     """The MILP over the kept options (each project's best ``columns_per_project``), with an optimality proof for
     the full problem: ``omitted`` = (project, pool, best value, need) of the options left out, aggregated per
     project and zone (pool). A relaxation in which each project may take an omitted option of a zone using only
@@ -193,7 +204,7 @@ def solve_sparse(A: csr_matrix, rhs: np.ndarray, value: np.ndarray, col_project:
     """
     t0 = time.perf_counter()
     has_omitted = omitted is not None and len(omitted[0]) > 0
-    if A.shape[1] > LARGE_OPTIONS:
+    if A.shape[1] > large_options:
         return _solve_large(A, rhs, value, col_project, time_limit, abs_gap, progress, row_pool, col_pool, omitted,
                             prove, col_zone)
     # most of the time goes to finding the placement; the bound gets the rest
@@ -206,9 +217,6 @@ def solve_sparse(A: csr_matrix, rhs: np.ndarray, value: np.ndarray, col_project:
         return sol
     left = max(1.0, time_limit - (time.perf_counter() - t0))
     upper = _pooled_bound(csc_matrix(A), np.maximum(rhs, 0.0), value, row_pool, col_pool, omitted, left, abs_gap)
-    if _debug:
-        print(f"pooled bound {upper:.4f} vs best {sol.objective:.4f} ({sol.status}), "
-              f"t={time.perf_counter() - t0:.2f}")
     if sol.status == "optimal" and upper - sol.objective <= 2 * abs_gap * 0.999:
         return sol
     sol.status = "feasible"
@@ -288,7 +296,6 @@ def _solve_large(A, rhs, value, col_project, time_limit, abs_gap, progress, row_
     # two greedy starts, best fit (snug) and first fit (largest block first)
     best = max((_best_fit_greedy(A, rhs, value, col_project, first_fit=ff) for ff in (False, True)),
                key=lambda x: float(value @ x))
-    greedy_value = float(value @ best)
     Acsc = csc_matrix(A)
     if omitted is not None and len(omitted[0]):
         A_rel, rhs_rel, v_rel = _pooled_model(Acsc, rhs, value, row_pool, col_pool, omitted)
@@ -321,9 +328,6 @@ def _solve_large(A, rhs, value, col_project, time_limit, abs_gap, progress, row_
         sol.lp = lp
     if prove and solved and sol.bound - objective <= 2 * abs_gap * 0.999:
         sol.status = "optimal"
-    if _debug:
-        print(f"large: greedy {greedy_value:.3f} best {objective:.3f} bound {sol.bound:.3f} "
-              f"t={time.perf_counter() - t0:.1f}")
     sol.seconds = time.perf_counter() - t0
     return sol
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from geo.config import setting
 from geo.vocab import PARCEL_STATUS_LABELS
 
 from .model import Unlock, iso
@@ -23,9 +22,10 @@ def _ratio(priority: float, area: float) -> float:
 
 def verify_unlocks(ideas: list[UnlockIdea], rerun: Callable[[tuple[str, ...], tuple[str, ...]], set[str]],
                    placed_before: set[str], priority: dict[str, float], investment: dict[str, float],
-                   statuses: dict[str, str], progress=None) -> list[Unlock]:
+                   statuses: dict[str, str], limit: int, progress=None) -> list[Unlock]:
     """``rerun(parcel_ids, factory_ids)`` → ids placed after applying the action; returns verified unlocks, best
-    first (priority placed per 亩 cleared, then investment per 亩; factory completions clear no land and rank first)."""
+    first (priority placed per 亩 cleared, then investment per 亩; factory completions clear no land and rank first).
+    At most ``limit`` (``max_unlocks``) actions are verified."""
     merged: dict[tuple, dict] = {}
     for idea in ideas:
         key = (tuple(sorted(idea.parcel_ids)), idea.factory_id)
@@ -35,7 +35,6 @@ def verify_unlocks(ideas: list[UnlockIdea], rerun: Callable[[tuple[str, ...], tu
             entry["dates"].append(idea.ready_by)
     ranked = sorted(merged.items(), key=lambda kv: (-_ratio(sum(priority[t] for t in kv[1]["targets"]), kv[1]["area"]),
                                                      kv[0][0], kv[0][1] or ""))
-    limit = setting("matching", "max_unlocks")
     out: list[Unlock] = []
     for n, ((parcels, factory), entry) in enumerate(ranked[:limit]):
         if progress is not None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from geo.config import setting
+from pages.context import settings
 from geo.supply import available_report, known_industries
 from geo.units import fmt_mu
 from geo.vocab import PARCEL_STATUS_LABELS, UPLOADER_TEXTS
@@ -114,7 +114,7 @@ def sidebar(ws) -> Filters:
     """The filters every page uses, and the legend."""
     d = _defaults(ws)
     sb = st.sidebar
-    sb.caption(f"{setting('app', 'county_name')} · {Path(ws.path).name if ws.path else '内存中的工作空间'}")
+    sb.caption(f"{settings().app.county_name} · {Path(ws.path).name if ws.path else '内存中的工作空间'}")
     zones = [ALL, *ws.zones.index]
     names = dict(ws.zones["name"])
     with sb:
@@ -337,7 +337,8 @@ def run_match(ws, key: str, scenario):
     store = _results()
     cache_key = (key, scenario.key())
     if cache_key not in store:
-        result = with_progress(lambda progress: matching.match(ws, scenario, progress=progress),
+        result = with_progress(lambda progress: matching.match(ws, scenario, settings=settings(),
+                                                               progress=progress),
                                f"正在匹配：{scenario.describe()}")
         if len(store) >= 16:
             store.pop(next(iter(store)))

@@ -12,6 +12,7 @@ from geo.units import fmt_mu
 from geo.vocab import FIELD_LABELS as F, PLACEMENT_KIND_LABELS
 from layers import build, tables
 from pages import common
+from pages.context import settings
 
 ws, key = common.require_workspace()
 f = common.sidebar(ws)
@@ -40,7 +41,8 @@ if submitted:
                                      floor_m2=amount if kind == F["floor_m2"] else None,
                                      zone_id=None if zone == common.ALL else zone, by=by if use_by else None,
                                      investment_yi=investment, name=name)
-        result = common.with_progress(lambda progress: matching.fit(prospect, ws, all_free_land=all_free,
+        result = common.with_progress(lambda progress: matching.fit(prospect, ws, settings=settings(),
+                                                                    all_free_land=all_free,
                                                                     progress=progress))
         st.session_state["fit_result"] = (key, prospect, result)
     except LandGapError as exc:

@@ -49,3 +49,10 @@ def sample_path(tmp_path_factory):
 def sample_ws(sample_path):
     from geo.workspace import load_workspace
     return load_workspace(sample_path)
+
+
+@pytest.fixture(scope="session")
+def settings():
+    """The configuration as frozen Settings, passed to matching like the CLI and the app do."""
+    from geo.settings import load_settings
+    return load_settings()

@@ -8,6 +8,9 @@ from streamlit.testing.v1 import AppTest
 
 from geo.supply import available_report
 from geo.units import fmt_mu
+from geo.settings import load_settings
+
+SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -70,7 +73,7 @@ def test_gap_page_totals_equal_match(app, sample_ws):
     at = app.run()
     at.switch_page("pages/gap_page.py").run()
     ok(at)
-    result = matching.match(sample_ws).to_dict()
+    result = matching.match(sample_ws, settings=SETTINGS).to_dict()
     county = next(z for z in result["zones"] if z.get("total"))
     shown = metrics(at)
     assert shown["待安排项目（个）"] == str(county["pending_count"])
@@ -90,7 +93,7 @@ def test_gap_page_totals_equal_an_independent_count_of_the_workspace(app, sample
     at.switch_page("pages/gap_page.py").run()
     ok(at)
     prj = sample_ws.projects
-    result = matching.match(sample_ws)
+    result = matching.match(sample_ws, settings=SETTINGS)
     unplaced_ids = {u.project_id for u in result.unplaced}
     placed_ids = {p.project_id for p in result.placed}
     assert placed_ids | unplaced_ids == set(prj.index) and not placed_ids & unplaced_ids
@@ -134,8 +137,8 @@ def test_gap_page_compares_two_scenarios(app, sample_ws):
     at.checkbox(key="sb_use_date").check().run()
     ok(at)
     as_of = at.date_input(key="sb_as_of").value
-    res_a = matching.match(sample_ws, matching.Scenario())
-    res_b = matching.match(sample_ws, matching.Scenario(as_of=as_of))
+    res_a = matching.match(sample_ws, matching.Scenario(), settings=SETTINGS)
+    res_b = matching.match(sample_ws, matching.Scenario(as_of=as_of), settings=SETTINGS)
     assert len(res_b.placed) != len(res_a.placed)            # the scenario changes something the test can see
     shown_a, shown_b = metric_rows(at)
     for shown, res in ((shown_a, res_a), (shown_b, res_b)):

@@ -18,13 +18,15 @@ from docx.shared import Pt, RGBColor
 from PIL import Image
 
 import briefing
-from geo.settings import load_settings
 import matching
 from briefing.content import fmt_yi
 from briefing.fonts import MissingFontError, _resolve
 from briefing.labels import reason_label
+from geo.settings import load_settings
 from geo.units import fmt_mu
 from seeds.generator import generate_workspace
+
+SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "briefing"
 AS_OF = dt.date(2026, 6, 30)
@@ -43,14 +45,14 @@ class MatchJson(dict):
 
 
 def run_match(ws) -> MatchJson:
-    return MatchJson(matching.match(ws))
+    return MatchJson(matching.match(ws, settings=SETTINGS))
 
 
 @pytest.fixture(scope="module")
 def sample():
     ws = generate_workspace()
     result = run_match(ws)
-    b = briefing.build(ws, result.typed, load_settings(), as_of=AS_OF)
+    b = briefing.build(ws, result.typed, SETTINGS, as_of=AS_OF)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = b.to_docx(ARTIFACTS / "sample.docx")
     return ws, result, b, path
@@ -65,7 +67,7 @@ def sample_pdf(sample):
 def _county(ws, projects: pd.DataFrame, name: str):
     ws2 = ws.with_projects(projects)
     result = run_match(ws2)
-    b = briefing.build(ws2, result.typed, load_settings(), as_of=AS_OF)
+    b = briefing.build(ws2, result.typed, SETTINGS, as_of=AS_OF)
     return ws2, result, b, b.to_docx(ARTIFACTS / f"{name}.docx")
 
 
@@ -308,7 +310,7 @@ def test_missing_cjk_font_is_a_clear_error(sample, tmp_path, monkeypatch):
     monkeypatch.setenv("FONTCONFIG_FILE", str(empty))    # fontconfig now sees no font at all
     _resolve.cache_clear()
     with pytest.raises(MissingFontError, match="fonts-noto-cjk"):
-        briefing.build(ws, result.typed, load_settings())
+        briefing.build(ws, result.typed, SETTINGS)
     _resolve.cache_clear()
 
 
@@ -336,10 +338,10 @@ def test_intensity_flags_become_advice(sample):
     projects = ws.projects.copy()
     projects.loc["P-QT-07", "investment_yi"] = 0.2        # 40 万元/亩 on 50 亩: below any 标准地 floor
     ws2 = ws.with_projects(projects)
-    flagged = matching.intensity_check(ws2)
+    flagged = matching.intensity_check(ws2, settings=SETTINGS)
     flagged = flagged[flagged["below"]]
     assert "P-QT-07" in flagged.index
-    b = briefing.build(ws2, matching.match(ws2), load_settings(), as_of=AS_OF, figures=False)
+    b = briefing.build(ws2, matching.match(ws2, settings=SETTINGS), SETTINGS, as_of=AS_OF, figures=False)
     md = b.to_markdown()
     row = flagged.loc["P-QT-07"]
     assert (f"家居定制生产基地项目需用地{fmt_mu(row['land_mu'])}亩，投资强度{row['intensity_wan_per_mu']:.1f}万元/亩，"

@@ -14,6 +14,9 @@ from conftest import make_layers, parcel
 from geo.vocab import FIELD_LABELS, GAP_ZONE_LABELS
 from geo.workspace import build_workspace
 from layers import tables
+from geo.settings import load_settings
+
+SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
 
 def _ws(**kw):
@@ -40,7 +43,7 @@ def loose_ws():
 
 
 def test_rows_are_typed_and_the_county_row_is_its_own_field(loose_ws):
-    r = matching.match(loose_ws)
+    r = matching.match(loose_ws, settings=SETTINGS)
     assert [z.kind for z in r.zones] == ["zone", "zone", "unzoned"]
     assert r.county.kind == "county" and r.county.total and not any(z.total for z in r.zones)
     assert r.county.pending_count == len(loose_ws.projects) == 3
@@ -55,7 +58,7 @@ def test_rows_are_typed_and_the_county_row_is_its_own_field(loose_ws):
 
 def test_headline_totals_are_the_county_row_not_the_unzoned_row(loose_ws):
     """Defect: gap_totals matched ``zone_id is None`` first and took the 未定园区 row (1 project, not 3)."""
-    r = matching.match(loose_ws)
+    r = matching.match(loose_ws, settings=SETTINGS)
     t = tables.gap_totals(r)
     assert t["pending_count"] == len(loose_ws.projects)
     assert t["placed_count"] == len(r.placed) and t["unplaced_count"] == len(r.unplaced) == 2
@@ -65,7 +68,7 @@ def test_headline_totals_are_the_county_row_not_the_unzoned_row(loose_ws):
 def test_need_and_shortfall_are_two_columns_with_two_names(loose_ws):
     """Defect: the column 无选址缺口（亩） held the unplaced projects' need, while the briefing's 缺口 is the
     shortfall (gap_mu). Now the need is 需用地 and the shortfall 缺口, everywhere."""
-    r = matching.match(loose_ws)
+    r = matching.match(loose_ws, settings=SETTINGS)
     need = sum(u.need_mu for u in r.unplaced)
     short = sum(u.gap_mu or 0.0 for u in r.unplaced)
     assert need != pytest.approx(short)            # the instance tells them apart
@@ -96,8 +99,8 @@ def test_project_zone_rule():
 
 
 def test_compare_keeps_the_unzoned_and_county_rows_apart(loose_ws):
-    a = matching.match(loose_ws)
-    b = matching.match(loose_ws, matching.Scenario(cleared_parcels=()))
+    a = matching.match(loose_ws, settings=SETTINGS)
+    b = matching.match(loose_ws, matching.Scenario(cleared_parcels=()), settings=SETTINGS)
     diff = matching.compare(a, b)
     assert diff["zones"] == []                   # same county, same rows
     kinds = {(z.kind, z.zone_id) for z in [*a.zones, a.county]}

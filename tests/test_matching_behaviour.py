@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from geo.settings import load_settings
 from geo.supply import zone_admits
 from geo.units import M2_PER_MU
 from geo.vocab import PIPELINE_STATUSES
@@ -62,8 +63,8 @@ def check_invariants(ws, result, as_of=None):
 # ------------------------------------------------------------------------------------------ sample county
 
 @pytest.fixture(scope="module")
-def sample_result(sample_ws):
-    return match(sample_ws)
+def sample_result(settings, sample_ws):
+    return match(sample_ws, settings=settings)
 
 
 def test_sample_county_invariants_and_json(sample_ws, sample_result):
@@ -79,7 +80,7 @@ def test_sample_county_invariants_and_json(sample_ws, sample_result):
     assert total["unplaced_mu"] == pytest.approx(sum(u["need_mu"] or 0 for u in d["unplaced"]), abs=0.05)
 
 
-def test_sample_county_shortfall_projects_and_their_unlock(sample_ws, sample_result):
+def test_sample_county_shortfall_projects_and_their_unlock(settings, sample_ws, sample_result):
     """The report's 新能源材料 (冉家坝) and 安井 (*溪) projects have no site today because their land is still in the
     pipeline; finishing the work the result proposes places them."""
     reasons = {u.project_id: u for u in sample_result.unplaced}
@@ -88,43 +89,43 @@ def test_sample_county_shortfall_projects_and_their_unlock(sample_ws, sample_res
         assert zone in reasons[pid].detail and reasons[pid].gap_mu > 0
     unlocks = [u for u in sample_result.unlocks if {"P-RJB-01", "P-TX-01"} & set(u.places)]
     assert unlocks
-    again = match(sample_ws, Scenario(cleared_parcels=tuple(unlocks[0].parcel_ids)), unlocks=False)
+    again = match(sample_ws, Scenario(cleared_parcels=tuple(unlocks[0].parcel_ids)), unlocks=False, settings=settings)
     assert set(unlocks[0].places) <= {p.project_id for p in again.placed}
 
 
-def test_every_unlock_is_true(sample_ws, sample_result):
+def test_every_unlock_is_true(settings, sample_ws, sample_result):
     assert sample_result.unlocks
     before = {p.project_id for p in sample_result.placed}
     for u in sample_result.unlocks:
         sc = Scenario(cleared_parcels=tuple(u.parcel_ids), ready_factories=(u.factory_id,) if u.factory_id else ())
-        after = {p.project_id for p in match(sample_ws, sc, unlocks=False).placed}
+        after = {p.project_id for p in match(sample_ws, sc, unlocks=False, settings=settings).placed}
         assert u.places and set(u.places) <= after - before
 
 
-def test_match_is_deterministic(sample_ws, sample_result):
-    assert match(sample_ws).to_dict() == sample_result.to_dict()
+def test_match_is_deterministic(settings, sample_ws, sample_result):
+    assert match(sample_ws, settings=settings).to_dict() == sample_result.to_dict()
 
 
-def test_scaled_seed_invariants():
+def test_scaled_seed_invariants(settings):
     from seeds.generator import generate_workspace
     ws = generate_workspace(parcels=1000, projects=50, seed=3)
-    result = match(ws, unlocks=False)
+    result = match(ws, unlocks=False, settings=settings)
     check_invariants(ws, result)
     assert result.status in ("optimal", "feasible") and 0 <= result.gap <= 0.02
 
 
-def test_as_of_scenario_and_compare(sample_ws, sample_result):
-    later = match(sample_ws, Scenario(as_of=dt.date(2027, 12, 31)), unlocks=False)
+def test_as_of_scenario_and_compare(settings, sample_ws, sample_result):
+    later = match(sample_ws, Scenario(as_of=dt.date(2027, 12, 31)), unlocks=False, settings=settings)
     check_invariants(sample_ws, later, as_of=dt.date(2027, 12, 31))
     diff = compare(sample_result, later)
     assert {"P-RJB-01", "P-TX-01"} <= set(diff["newly_placed"])
     assert diff["placed_priority"]["change"] == pytest.approx(later.placed_priority - sample_result.placed_priority)
 
 
-def test_without_planned_factories(sample_ws):
+def test_without_planned_factories(settings, sample_ws):
     as_of = dt.date(2028, 12, 31)
-    with_f = match(sample_ws, Scenario(as_of=as_of), unlocks=False)
-    without = match(sample_ws, Scenario(as_of=as_of, without_planned_factories=True), unlocks=False)
+    with_f = match(sample_ws, Scenario(as_of=as_of), unlocks=False, settings=settings)
+    without = match(sample_ws, Scenario(as_of=as_of, without_planned_factories=True), unlocks=False, settings=settings)
     planned = set(sample_ws.factories.index[sample_ws.factories["status"] == "planned"])
     assert not {p.factory_id for p in without.placed} & planned
     assert without.placed_priority <= with_f.placed_priority
@@ -153,9 +154,9 @@ def reason_ws():
     return make_ws(zones, projects, factories)
 
 
-def test_every_reason_code_with_its_sentence():
+def test_every_reason_code_with_its_sentence(settings):
     ws = reason_ws()
-    result = match(ws)
+    result = match(ws, settings=settings)
     check_invariants(ws, result)
     by = {u.project_id: u for u in result.unplaced}
     assert set(by) == {"P-NOZONE", "P-SMALL", "P-LATE", "P-LOSE", "P-FLOOR"}
@@ -179,37 +180,37 @@ def test_every_reason_code_with_its_sentence():
     assert result.unlocks[0].factory_id == "F2"           # clears no land: ranks first
 
 
-def test_priority_decides_and_needed_by_allows_pipeline():
+def test_priority_decides_and_needed_by_allows_pipeline(settings):
     ws = reason_ws()
     prj = ws.projects.copy()
     prj.loc["P-LOSE", "priority"] = 5.0                       # now P-LOSE beats one of the winners
     prj.loc["P-LATE", "needed_by"] = pd.Timestamp("2027-09-30")   # the demolition parcel is ready in time
-    result = match(ws.with_projects(prj), unlocks=False)
+    result = match(ws.with_projects(prj), unlocks=False, settings=settings)
     placed = {p.project_id: p for p in result.placed}
     assert "P-LOSE" in placed and "P-LATE" in placed
     assert "A-03" in placed["P-LATE"].parcel_ids
     assert placed["P-LATE"].ready_date == pd.Timestamp("2027-06-30")
 
 
-def test_preferred_zone_breaks_ties():
+def test_preferred_zone_breaks_ties(settings):
     zones = [("A", "纺织鞋服", [(("mu", 40), "available", None)]), ("B", "纺织鞋服", [(("mu", 40), "available", None)])]
     for pref in ("A", "B"):
         ws = make_ws(zones, [{"land_mu": 20, "preferred_zone": pref}])
-        assert match(ws, unlocks=False).placed[0].zone_id == pref
+        assert match(ws, unlocks=False, settings=settings).placed[0].zone_id == pref
 
 
-def test_several_projects_share_a_block_without_overlap():
+def test_several_projects_share_a_block_without_overlap(settings):
     ws = make_ws([("A", "纺织鞋服", [(("mu", 40), "available", None), (("mu", 40), "available", None)])],
                  [{"land_mu": 25}, {"land_mu": 25}, {"land_mu": 25}])
-    result = match(ws, unlocks=False)
+    result = match(ws, unlocks=False, settings=settings)
     assert len(result.placed) == 3
     check_invariants(ws, result)
 
 
 # ------------------------------------------------------------------------------------------ fit
 
-def test_fit_candidates_and_reasons(sample_ws):
-    ok = fit(Prospect(industry="纺织鞋服", need_mu=40), sample_ws)
+def test_fit_candidates_and_reasons(settings, sample_ws):
+    ok = fit(Prospect(industry="纺织鞋服", need_mu=40), sample_ws, settings=settings)
     assert ok.fits and ok.candidates and ok.reason is None
     areas = [c.area_mu for c in ok.candidates]
     assert all(a >= 40 - 1e-6 for a in areas)
@@ -220,50 +221,50 @@ def test_fit_candidates_and_reasons(sample_ws):
     d = ok.to_dict()
     assert set(d) >= {"fits", "candidates", "reason", "gap_mu", "unlocks"}
     assert set(d["candidates"][0]) >= {"zone_id", "parcel_ids", "area_mu", "surplus_mu", "ready_date", "site_wkt"}
-    one = fit(Prospect(industry="纺织鞋服", need_mu=40, zone_id="LZ"), sample_ws)
+    one = fit(Prospect(industry="纺织鞋服", need_mu=40, zone_id="LZ"), sample_ws, settings=settings)
     assert one.fits and {c.zone_id for c in one.candidates} == {"LZ"}
     # on all free land the pipeline block would hold it; by default the signed P-RJB-01 (360 亩) takes it first
-    big = fit(Prospect(industry="新能源电池", need_mu=360), sample_ws, all_free_land=True)
+    big = fit(Prospect(industry="新能源电池", need_mu=360), sample_ws, all_free_land=True, settings=settings)
     assert not big.fits and big.reason == "NOT_READY" and big.gap_mu > 0
     assert big.unlocks and big.unlocks[0].parcel_ids
     again = fit(Prospect(industry="新能源电池", need_mu=360), sample_ws,
-                Scenario(cleared_parcels=tuple(big.unlocks[0].parcel_ids)), all_free_land=True)
+                Scenario(cleared_parcels=tuple(big.unlocks[0].parcel_ids)), all_free_land=True, settings=settings)
     assert again.fits
-    assert not fit(Prospect(industry="新能源电池", need_mu=360), sample_ws).unlocks
-    nozone = fit(Prospect(industry="冶金", need_mu=10), sample_ws)
+    assert not fit(Prospect(industry="新能源电池", need_mu=360), sample_ws, settings=settings).unlocks
+    nozone = fit(Prospect(industry="冶金", need_mu=10), sample_ws, settings=settings)
     assert nozone.reason == "NO_ZONE" and not nozone.fits
 
 
-def test_fit_competes_only_for_land_committed_projects_leave():
+def test_fit_competes_only_for_land_committed_projects_leave(settings):
     ws = make_ws([("A", "纺织鞋服", [(("mu", 50), "available", None)])],
                  [{"project_id": "P-SIGNED", "land_mu": 40, "stage": "signed", "name": "已签约项目"}])
     p = Prospect(industry="纺织鞋服", need_mu=30)
-    taken = fit(p, ws)
+    taken = fit(p, ws, settings=settings)
     assert not taken.fits and taken.reason == "OUTCOMPETED" and "已签约项目" in taken.detail
     assert taken.gap_mu == pytest.approx(30 - 10, abs=0.1)
-    free = fit(p, ws, all_free_land=True)
+    free = fit(p, ws, all_free_land=True, settings=settings)
     assert free.fits and free.candidates[0].area_mu >= 30
 
 
-def test_fit_reports_progress_while_it_first_places_committed_projects():
+def test_fit_reports_progress_while_it_first_places_committed_projects(settings):
     ws = make_ws([("A", "纺织鞋服", [(("mu", 50), "available", None)])],
                  [{"project_id": "P-SIGNED", "land_mu": 40, "stage": "signed", "name": "已签约项目"}])
     p = Prospect(industry="纺织鞋服", need_mu=30)
     calls = []
-    first = fit(p, ws, progress=lambda f, msg: calls.append((f, msg)))
+    first = fit(p, ws, progress=lambda f, msg: calls.append((f, msg)), settings=settings)
     assert calls and calls[0] == (0.0, "首次检查：先安排已签约、已开工项目的选址")
     assert all(0.0 <= f <= 1.0 for f, _ in calls)
     calls.clear()
-    again = fit(p, ws, progress=lambda f, msg: calls.append((f, msg)))
+    again = fit(p, ws, progress=lambda f, msg: calls.append((f, msg)), settings=settings)
     assert calls == [] and again.to_dict() == first.to_dict()          # cached: nothing to wait for, same answer
 
 
-def test_fit_factory_candidates_first():
+def test_fit_factory_candidates_first(settings):
     ws = make_ws([("A", "纺织鞋服", [(("mu", 50), "available", None)])], [],
                  [{"factory_id": "F1", "zone_id": "A", "vacant_m2": 8000.0, "status": "built"}])
-    r = fit(Prospect(industry="纺织鞋服", need_mu=20, floor_m2=6000), ws)
+    r = fit(Prospect(industry="纺织鞋服", need_mu=20, floor_m2=6000), ws, settings=settings)
     assert [c.kind for c in r.candidates] == ["factory", "land"]
-    assert not fit(Prospect(industry="纺织鞋服", floor_m2=9000), ws).fits
+    assert not fit(Prospect(industry="纺织鞋服", floor_m2=9000), ws, settings=settings).fits
 
 
 # ------------------------------------------------------------------------------------------ carving
@@ -320,12 +321,12 @@ def test_carve_keeps_a_remainder_that_joins_later_land():
     assert carve(rest, 30 * M2_PER_MU, rules) is not None
 
 
-def test_match_searches_other_cuts_when_a_block_cannot_be_carved():
+def test_match_searches_other_cuts_when_a_block_cannot_be_carved(settings):
     ws = make_ws([("A", "纺织鞋服", [(("mu", 61.2), "available", None),
                                       (("mu", 29.3), "leveling", "2027-06-01")])],
                  [{"land_mu": 58, "priority": 2, "needed_by": "2026-12-01"},
                   {"land_mu": 30, "priority": 1, "needed_by": "2027-12-01"}])
-    r = match(ws, unlocks=False)
+    r = match(ws, unlocks=False, settings=settings)
     assert r.status == "optimal" and {p.project_id for p in r.placed} == {"P01", "P02"}
     check_invariants(ws, r)
     first = next(p for p in r.placed if p.project_id == "P01")
@@ -334,23 +335,25 @@ def test_match_searches_other_cuts_when_a_block_cannot_be_carved():
 
 # ------------------------------------------------------------------------------------------ intensity
 
-def test_intensity_check_and_justified_need(sample_ws, monkeypatch, tmp_path):
-    table = intensity_check(sample_ws)
+def test_intensity_check_and_justified_need(settings, sample_ws, monkeypatch, tmp_path):
+    table = intensity_check(sample_ws, settings=settings)
     row = table.loc["P-FZ-01"]
     assert row["intensity_wan_per_mu"] == pytest.approx(10.0 * 10000 / 120.0, abs=0.05)
     assert row["floor_wan_per_mu"] == 150.0 and "150" in row["source"]
     assert (table["below"] == (table["intensity_wan_per_mu"] < table["floor_wan_per_mu"])).all()
-    base = match(sample_ws, unlocks=False)
+    base = match(sample_ws, unlocks=False, settings=settings)
     override = tmp_path / "o.toml"
     override.write_text('[intensity]\ndefault_wan_per_mu = 1200.0\n[intensity.by_zone]\nQDB = { "*" = 50.0 }\n',
                         encoding="utf-8")
     monkeypatch.setenv("LANDGAP_CONFIG", str(override))
-    assert intensity_floor("QDB", "纺织鞋服") == 50.0 and intensity_floor("LZ", "纺织鞋服") == 1200.0
-    table = intensity_check(sample_ws)
+    over = load_settings()
+    assert intensity_floor("QDB", "纺织鞋服", settings=over) == 50.0
+    assert intensity_floor("LZ", "纺织鞋服", settings=over) == 1200.0
+    table = intensity_check(sample_ws, settings=over)
     low = table[table["below"]]
     assert len(low) and (low["justified_mu"] < low["land_mu"]).all() and not low["zone_id"].eq("QDB").any()
     assert np.allclose(low["justified_mu"], (low["investment_yi"] * 10000 / low["floor_wan_per_mu"]).round(1))
-    just = match(sample_ws, Scenario(justified_land_need=True), unlocks=False)
+    just = match(sample_ws, Scenario(justified_land_need=True), unlocks=False, settings=over)
     need = {p.project_id: p.need_mu for p in just.placed if p.kind == "land"}
     checked = 0
     for pid, r in low.iterrows():

@@ -8,11 +8,13 @@ import time
 import numpy as np
 import pytest
 
-import matching.solve as solve_module
 from matching import match
 from matching.binpack import BinModel, best_patterns, improve, lagrangian_fill
-from matching.engine import Instance
-from matching.solve import greedy
+from matching.instance import build_instance
+from matching.options import LAND, build_options
+from matching.polish import bin_model, pack_group, realize, realize_repaired
+from matching.problem import build_problem
+from matching.spreadsheet import greedy
 from seeds.generator import generate_workspace
 from test_matching_behaviour import check_invariants
 
@@ -79,14 +81,13 @@ def test_heuristics_pack_feasibly_and_improve(seed):
     assert model.value[better >= 0].sum() >= model.value[start >= 0].sum() - 1e-9
 
 
-def test_large_path_bound_holds_and_packing_is_close(monkeypatch):
+def test_large_path_bound_holds_and_packing_is_close(settings):
     """The path for county-wide instances (LP-guided zones, then the polish) on a county small enough to solve
     exactly: its bound is not below the proven optimum, its placement is valid and within its reported gap."""
     ws = generate_workspace(parcels=1500, projects=150, seed=5)
-    exact = match(ws, unlocks=False)
+    exact = match(ws, unlocks=False, settings=settings)
     assert exact.status == "optimal"
-    monkeypatch.setattr(solve_module, "LARGE_OPTIONS", 0)
-    large = match(ws, unlocks=False, time_limit=20)
+    large = match(ws, unlocks=False, time_limit=20, settings=settings.with_matching(large_options=0))
     check_invariants(ws, large)
     assert large.bound >= exact.placed_priority - 1e-6
     assert large.placed_priority <= exact.placed_priority + 1e-6
@@ -94,35 +95,40 @@ def test_large_path_bound_holds_and_packing_is_close(monkeypatch):
     assert large.gap <= 0.05
 
 
-def test_polish_packing_of_a_contested_park_is_feasible():
+def test_polish_packing_of_a_contested_park_is_feasible(settings):
     """The polish on the park only 新能源电池 may use, from nothing placed: the packed projects go into real blocks
     (options added where the sparse candidates lacked them) and every capacity row of the model holds."""
     ws = generate_workspace(parcels=2000, projects=400, seed=5)
-    inst = Instance(ws, ws.projects)
-    none_placed = np.zeros(len(inst.value))
-    got = inst._pack_group({"RJB"}, none_placed, np.zeros(len(inst.pid), dtype=bool), np.zeros(len(inst.pid)),
-                           deadline=time.perf_counter() + 10)
+    inst = build_instance(ws, ws.projects, settings)
+    options = build_options(inst)
+    problem = build_problem(inst, options)
+    none_placed = np.zeros(len(options))
+    got = pack_group(inst, options, problem.top_level, {"RJB"}, none_placed, np.zeros(len(inst.pid), dtype=bool),
+                     np.zeros(len(inst.pid)), deadline=time.perf_counter() + 10)
     assert got is not None
     drop, projects, keys = got
     assert len(drop) == 0 and len(projects) == len(set(projects.tolist())) > 0
     assert set(inst.industry[projects]) == {"新能源电池"}
     assert (inst.model.blocks["zone_id"].to_numpy()[keys] == "RJB").all()
     assert (inst.model.blocks["level"].to_numpy()[keys] == inst.li[projects]).all()     # land ready by its date
-    n_before = len(inst.value)
-    existing = {(int(p), int(k)): c for c, (p, k) in enumerate(zip(inst.col_p, inst.col_res)) if inst.col_kind[c] == 0}
+    existing = {(int(p), int(k)): c for c, (p, k) in enumerate(zip(options.project, options.resource))
+                if options.kind[c] == LAND}
     fresh = [i for i, (p, k) in enumerate(zip(projects, keys)) if (int(p), int(k)) not in existing]
-    inst._add_land_options(projects[fresh], keys[fresh])
-    x = np.zeros(len(inst.value))
+    more = options.with_land(inst, projects[fresh], keys[fresh])
+    assert len(more) == len(options) + len(fresh) and np.array_equal(more.value[:len(options)], options.value)
+    rows = build_problem(inst, more)
+    x = np.zeros(len(more))
     x[[existing[(int(p), int(k))] for i, (p, k) in enumerate(zip(projects, keys)) if i not in set(fresh)]] = 1
-    x[n_before:] = 1
-    assert np.all(inst.A @ x <= inst.rhs + 1e-6)
+    x[len(options):] = 1
+    assert np.all(rows.A @ x <= rows.rhs + 1e-6)
     # the packing is at least as good as the spreadsheet method on the same park
-    rjb = np.flatnonzero((inst.col_kind == 0) & (inst.model.blocks["zone_id"].to_numpy()[inst.col_res] == "RJB"))
-    greedy_x = greedy(inst.A[:, rjb], inst.rhs, inst.priority[inst.col_p[rjb]], inst.col_p[rjb], inst.col_res[rjb])
-    assert inst.priority[projects].sum() >= inst.priority[inst.col_p[rjb]] @ greedy_x
+    rjb = np.flatnonzero((options.kind == LAND) & (inst.model.blocks["zone_id"].to_numpy()[options.resource] == "RJB"))
+    prio = inst.priority[options.project[rjb]]
+    greedy_x = greedy(problem.A[:, rjb], problem.rhs, prio, options.project[rjb], options.resource[rjb])
+    assert inst.priority[projects].sum() >= prio @ greedy_x
 
 
-def test_realize_repair_moves_what_separate_pieces_of_a_bin_cannot_take():
+def test_realize_repair_moves_what_separate_pieces_of_a_bin_cannot_take(settings):
     """Today the tree A | B (leveling) | C is two pieces of 30 亩; the bin model sums them (60 亩) and packs 25 + 20
     + 14 亩 into it, but only two of those fit the real pieces. The repair bars the third from that tree and the
     search puts it into D (20 亩, behind supplied land)."""
@@ -132,16 +138,19 @@ def test_realize_repair_moves_what_separate_pieces_of_a_bin_cannot_take():
                                       (("mu", 20), "available", None)])],
                  [{"land_mu": 25, "needed_by": "2026-12-01"}, {"land_mu": 20, "needed_by": "2026-12-01"},
                   {"land_mu": 14, "needed_by": "2026-12-01"}, {"land_mu": 5, "needed_by": "2028-01-01"}])
-    inst = Instance(ws, ws.projects)
+    inst = build_instance(ws, ws.projects, settings)
+    options = build_options(inst)
+    top = build_problem(inst, options).top_level
     items = np.array([0, 1, 2])
-    model, bin_keys, free = inst._bin_model({"A"}, items)
+    model, bin_keys, free = bin_model(inst, options, top, {"A"}, items)
     tree = int(np.argmax(model.cap[:, -1]))                        # the A-B-C tree
     assert model.cap[tree, 0] >= 59 and model.eligible[:, tree].all()
     assign = np.full(3, tree)
-    plain = inst._realize(items, assign, bin_keys, free)
+    plain = realize(inst, top, items, assign, bin_keys, free)
     assert len(plain[0]) == 2
-    repaired = inst._realize_repaired(model, items, assign, model.eligible, bin_keys, free, time.perf_counter() + 5)
+    repaired = realize_repaired(inst, top, model, items, assign, model.eligible, bin_keys, free,
+                                time.perf_counter() + 5)
     assert sorted(repaired[0].tolist()) == [0, 1, 2]
     level = inst.model.blocks["level"].to_numpy()
     assert (level[repaired[1]] == inst.li[repaired[0]]).all()
-    assert set(inst.model.at_level(repaired[1], inst.top_level).tolist()) == set(bin_keys.tolist())
+    assert set(inst.model.at_level(repaired[1], top).tolist()) == set(bin_keys.tolist())

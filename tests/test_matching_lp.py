@@ -35,11 +35,11 @@ def test_lp_relaxation_equals_linprog_and_its_bound_holds_for_any_prices(seed, c
     assert capfd.readouterr().out == ""
 
 
-def test_a_cut_short_lp_still_gives_a_valid_useful_bound(monkeypatch):
+def test_a_cut_short_lp_still_gives_a_valid_useful_bound(settings, monkeypatch):
     """When the pooled LP finds nothing in its time (a loaded machine), the bound comes from the coarser model with
     every land option pooled to its zone: still not below the proven optimum, and far below the sum of values."""
     ws = generate_workspace(parcels=1500, projects=150, seed=5)
-    exact = match(ws, unlocks=False)
+    exact = match(ws, unlocks=False, settings=settings)
     real, calls = solve_module.lp_relaxation, []
 
     def cut_short(A, rhs, value, time_limit):
@@ -48,8 +48,7 @@ def test_a_cut_short_lp_still_gives_a_valid_useful_bound(monkeypatch):
             return LPRelaxation(None, np.zeros(A.shape[0]), float(np.maximum(value, 0).sum()), "Time limit reached")
         return real(A, rhs, value, time_limit)
     monkeypatch.setattr(solve_module, "lp_relaxation", cut_short)
-    monkeypatch.setattr(solve_module, "LARGE_OPTIONS", 0)
-    large = match(ws, unlocks=False, time_limit=20)
+    large = match(ws, unlocks=False, time_limit=20, settings=settings.with_matching(large_options=0))
     assert len(calls) == 2 and calls[1][1] < calls[0][1]          # the coarse model is the smaller one
     check_invariants(ws, large)
     assert large.status == "feasible"

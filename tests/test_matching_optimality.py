@@ -12,7 +12,6 @@ import pytest
 import shapely
 
 from geo.blocks import block_labels
-from geo.config import setting
 from geo.vocab import PIPELINE_STATUSES
 from matching import match
 from test_matching_support import make_ws
@@ -52,11 +51,12 @@ def random_instance(seed: int):
     return make_ws(zones, projects, factories)
 
 
-def exhaustive_best(ws) -> float:
-    """Max Σ priority over all feasible assignments (area rule per block per date; factory vacancy)."""
-    tol = setting("matching", "cut_tolerance")
+def exhaustive_best(ws, tol: float) -> float:
+    """Max Σ priority over all feasible assignments (area rule per block per date; factory vacancy); ``tol``: the
+    cut tolerance each site reserves."""
     parcels = ws.metric("parcels").sort_values("parcel_id")
-    admits = {z: (set(str(s).split(";")) if isinstance(s, str) and s else None) for z, s in ws.zones["industries"].items()}
+    admits = {z: (set(str(s).split(";")) if isinstance(s, str) and s else None)
+              for z, s in ws.zones["industries"].items()}
     projects = ws.projects.sort_values("project_id")
     levels = sorted({None if pd.isna(d) else pd.Timestamp(d) for d in projects["needed_by"]},
                     key=lambda d: pd.Timestamp.min if d is None else d)
@@ -111,11 +111,11 @@ def exhaustive_best(ws) -> float:
 
 
 @pytest.mark.parametrize("seed", range(14))
-def test_match_priority_equals_exhaustive_search(seed):
+def test_match_priority_equals_exhaustive_search(settings, seed):
     ws = random_instance(seed)
-    result = match(ws, unlocks=False)
+    result = match(ws, unlocks=False, settings=settings)
     assert result.status == "optimal"
-    assert result.placed_priority == pytest.approx(exhaustive_best(ws), abs=1e-9)
+    assert result.placed_priority == pytest.approx(exhaustive_best(ws, settings.matching.cut_tolerance), abs=1e-9)
     # and the placement itself is valid: sites disjoint, one polygon, area ≥ need
     sites = [p.site for p in result.placed if p.kind == "land"]
     for p in result.placed:
@@ -126,7 +126,7 @@ def test_match_priority_equals_exhaustive_search(seed):
             assert shapely.area(shapely.intersection(sites[i], sites[j])) < 6.67   # 0.01 亩
 
 
-def test_random_instances_are_not_trivial():
+def test_random_instances_are_not_trivial(settings):
     """The reference must be discriminating: across the seeds some projects compete and lose."""
-    lost = sum(len(match(random_instance(s), unlocks=False).unplaced) for s in range(14))
+    lost = sum(len(match(random_instance(s), unlocks=False, settings=settings).unplaced) for s in range(14))
     assert lost >= 5

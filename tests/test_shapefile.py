@@ -18,6 +18,9 @@ import shapely
 from geo.errors import LayerFileError, ValidationError
 from geo.shapefile import detect_encoding, import_parcel_layer, read_parcel_layer
 from geo.units import m2_to_mu
+from geo.settings import load_settings
+
+SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
 STATUS = ["可供", "待平整", "已供", "可供", "预留"]
 
@@ -245,7 +248,7 @@ def test_sites_download_opens_in_other_gis_with_areas_and_chinese_fields(sample_
 
     import matching
     from layers.export import SITE_FIELDS, sites_shapefile_zip
-    result = matching.match(sample_ws, unlocks=False)
+    result = matching.match(sample_ws, unlocks=False, settings=SETTINGS)
     land = {p.project_id: p for p in result.placed if p.kind == "land"}
     assert len(land) >= 10
     data = sites_shapefile_zip(result, sample_ws)
