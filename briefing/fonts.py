@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geo.errors import LandGapError
+from geo.vocab import BRIEFING_FONT_ROLES
 
 INSTALL_HINT = "请安装中文字体：Debian/Ubuntu 运行 apt-get install fonts-noto-cjk（或 python3 run.py setup），" \
                "Windows 安装仿宋、黑体等字体"
@@ -73,14 +74,18 @@ class FontSet:
     song: Face
 
     def describe(self) -> str:
-        """One line for the appendix: the official face of each role, and what stands in for it on this machine."""
-        names = {"title": "标题", "heiti": "一级标题", "kaiti": "二级标题", "fangsong": "正文", "song": "页码"}
-        parts = []
-        for role, label in names.items():
-            face = getattr(self, role)
-            stand_in = "" if face.official else f"（本机 PDF 以 {face.family}{'粗体' if face.bold else ''}代替）"
-            parts.append(f"{label} {face.docx_name}{stand_in}")
-        return "；".join(parts)
+        """One line for the appendix: the official face of each role, then what stands in for the faces this
+        machine lacks in the PDF and figures."""
+        faces = {role: getattr(self, role) for role in BRIEFING_FONT_ROLES}
+        named = "，".join(f"{BRIEFING_FONT_ROLES[r]}用{f.docx_name}" for r, f in faces.items())
+        stand_ins: dict[str, list[str]] = {}
+        for face in faces.values():
+            if not face.official:
+                stand_ins.setdefault(f"{face.family}{'粗体' if face.bold else ''}", []).append(face.docx_name)
+        if not stand_ins:
+            return named
+        return named + "；本机生成的 PDF 中，" + "，".join(f"{'、'.join(names)}以{family}代替"
+                                                     for family, names in stand_ins.items())
 
 
 def fontconfig_file() -> Path:
