@@ -20,7 +20,7 @@ from docx.oxml.ns import qn
 from docx.shared import Emu, Mm, Pt, RGBColor
 
 from .content import Document, Figure, Heading, Masthead, Paragraph, Table
-from .fonts import Face, FontSet
+from .fonts import FONT_TABLE, Face, FontSet
 
 BODY_PT = 16.0            # 3号
 TITLE_PT = 22.0           # 2号
@@ -110,20 +110,9 @@ def _style(doc, name: str, face: Face, size: float, *, align=WD_ALIGN_PARAGRAPH.
     return style
 
 
-# The font table: how Word and WPS substitute an official face that is missing on the PC opening the file
-# (仿宋_GB2312 → 仿宋 on a Windows without the GB2312 faces). name → (altName, panose, family, pitch); charset 86
-# is GB2312.
-FONT_TABLE = {
-    "方正小标宋简体": ("方正小标宋_GBK", "02000000000000000000", "auto", "variable"),
-    "黑体": ("SimHei", "02010609060101010101", "modern", "fixed"),
-    "楷体_GB2312": ("楷体", "02010609030101010101", "modern", "fixed"),
-    "仿宋_GB2312": ("仿宋", "02010609030101010101", "modern", "fixed"),
-    "宋体": ("SimSun", "02010600030101010101", "auto", "variable"),
-}
-
-
 def _font_table(doc) -> None:
-    """Declare the official faces in word/fontTable.xml (the template's Japanese and Office faces go)."""
+    """Declare the official faces in word/fontTable.xml (``fonts.FONT_TABLE``; the template's Japanese and Office
+    faces go), so Word and WPS know what to substitute for a face the PC lacks."""
     from lxml import etree
     part = next(p for p in doc.part.package.iter_parts() if str(p.partname) == "/word/fontTable.xml")
     root = etree.fromstring(part.blob)

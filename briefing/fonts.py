@@ -40,6 +40,16 @@ ROLES: dict[str, tuple[str, str]] = {
     "song": ("宋体", "宋体"),            # GB/T 9704 7.5: 4号半角宋体阿拉伯数字
 }
 
+# The DOCX font table: what Word and WPS substitute for an official face the PC opening the file lacks
+# (仿宋_GB2312 → 仿宋 on a Windows without the GB2312 faces). name → (altName, panose, family, pitch), all GB2312.
+FONT_TABLE = {
+    "方正小标宋简体": ("方正小标宋_GBK", "02000000000000000000", "auto", "variable"),
+    "黑体": ("SimHei", "02010609060101010101", "modern", "fixed"),
+    "楷体_GB2312": ("楷体", "02010609030101010101", "modern", "fixed"),
+    "仿宋_GB2312": ("仿宋", "02010609030101010101", "modern", "fixed"),
+    "宋体": ("SimSun", "02010600030101010101", "auto", "variable"),
+}
+
 
 class MissingFontError(LandGapError, RuntimeError):
     """No CJK font is installed: a document would show boxes (tofu) instead of Chinese."""

@@ -125,7 +125,7 @@ LEDGER_TOTAL_ROWS: tuple[str, ...] = ("合计", "小计", "总计")
 
 BRIEFING_FONT_ROLES: dict[str, str] = {"title": "标题", "heiti": "一级标题", "kaiti": "二级标题", "fangsong": "正文",
                                        "song": "页码"}
-"""The briefing's font roles (GB/T 9704), as its appendix names them (``briefing.fonts.FontSet.describe``)."""
+"""The briefing's font roles (GB/T 9704), as its appendix names them (``FontSet.describe``)."""
 
 # ------------------------------------------------------------------------------------------------ data import, validation
 
