@@ -148,8 +148,9 @@ def _resolve(key: str) -> FontSet:
         raise MissingFontError(f"系统中没有可用的中文字体，生成的简报会显示为方框。{INSTALL_HINT}")
     roles = {}
     for role, (name, latin) in ROLES.items():
-        face = _fc_match(name)
-        if face is None:  # the set-up maps the name to no CJK font: any CJK font at all beats boxes
+        # A set-up that maps the name to no CJK font: fontconfig's best Chinese face, else any CJK font at all.
+        face = _fc_match(name) or _fc_match(f"{name}:lang=zh-cn")
+        if face is None:
             families, _, path, index = faces[0]
             face = Face(families[0], path, index, official=False)
         roles[role] = Face(face.family, face.path, face.index, face.bold, face.official, name=name, latin=latin)

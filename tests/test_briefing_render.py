@@ -204,3 +204,46 @@ def test_no_page_but_the_last_of_a_part_is_less_than_half_full(built, pdf):
     appendix = next(i for i, t in enumerate(texts) if t.startswith("附：测算方法和数据说明"))
     short = [i + 1 for i, f in enumerate(fill) if f < 0.5 and i not in (appendix - 1, len(fill) - 1)]
     assert not short, f"pages less than half full: {short}; fill {[round(f, 2) for f in fill]}"
+
+
+@needs_pdf
+def test_an_installed_official_face_wins_over_its_stand_in(tmp_path, monkeypatch):
+    """Where a real 仿宋_GB2312 is installed (a government font copied to the server) the set-up renders with it,
+    in the figures' lookup and in LibreOffice's PDF, not with the Noto stand-in. The 'real' face here is AR PL
+    UKai renamed (the name is all that matters to fontconfig)."""
+    from fontTools.ttLib import TTCollection
+
+    from briefing.fonts import FONTCONFIG_FILE, _resolve, resolve_fonts
+    ukai = Path("/usr/share/fonts/truetype/arphic/ukai.ttc")
+    if not ukai.exists():
+        pytest.skip("fonts-arphic-ukai 未安装")
+    face = TTCollection(str(ukai)).fonts[0]
+    names = face["name"]
+    names.removeNames(platformID=1)                       # Mac records cannot hold Chinese
+    for name_id, value in ((1, "仿宋_GB2312"), (4, "仿宋_GB2312"), (16, "仿宋_GB2312"), (6, "FangSong_GB2312")):
+        names.removeNames(nameID=name_id)
+        for lang in (0x409, 0x804):
+            names.setName(value, name_id, 3, 1, lang)
+    (tmp_path / "fonts").mkdir()
+    face.save(tmp_path / "fonts" / "fangsong_gb2312.ttf")
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(f'<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd"><fontconfig>'
+                    f'<include>{FONTCONFIG_FILE}</include><dir>{tmp_path / "fonts"}</dir>'
+                    f'<cachedir>{tmp_path / "cache"}</cachedir></fontconfig>', encoding="utf-8")
+    monkeypatch.setenv("LANDGAP_FONTCONFIG", str(conf))
+    _resolve.cache_clear()
+    try:
+        fonts = resolve_fonts()
+    finally:
+        _resolve.cache_clear()
+    assert fonts.fangsong.family == "仿宋_GB2312" and fonts.fangsong.official
+    assert fonts.heiti.family == "Noto Sans CJK SC" and not fonts.heiti.official    # the others still stand in
+    assert "仿宋_GB2312、" not in fonts.describe() and "黑体以Noto Sans CJK SC代替" in fonts.describe()
+    doc = new_docx()
+    run = doc.add_paragraph().add_run("仿宋国土资源局关于报告")
+    rfonts = OxmlElement("w:rFonts")
+    rfonts.set(qn("w:eastAsia"), "仿宋_GB2312")
+    run._r.get_or_add_rPr().insert(0, rfonts)
+    doc.save(tmp_path / "fs.docx")
+    rows = _pdffonts(docx_to_pdf(tmp_path / "fs.docx", tmp_path / "fs.pdf"))
+    assert any("FangSong_GB2312" in r for r in rows) and not any("NotoSerif" in r for r in rows), rows
