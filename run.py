@@ -61,6 +61,23 @@ def ensure_system_packages() -> None:
     sh(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing], env=env)
 
 
+FONTCONFIG = ROOT / "config" / "fontconfig" / "fonts.conf"
+OFFICIAL_FONTS = ("方正小标宋简体", "黑体", "楷体_GB2312", "仿宋_GB2312", "宋体")
+
+
+def check_fonts() -> None:
+    """The project's fontconfig set-up (config/fontconfig/fonts.conf; the briefing's PDF and figures use it):
+    say which installed font stands in for each official 公文 face, and warn when one has no Chinese."""
+    if not shutil.which("fc-match"):
+        return
+    env = dict(os.environ, FONTCONFIG_FILE=os.environ.get("LANDGAP_FONTCONFIG") or str(FONTCONFIG))
+    for name in OFFICIAL_FONTS:
+        out = subprocess.run(["fc-match", "--format", "%{family[0]}\t%{style[0]}\t%{lang}", name], env=env,
+                             capture_output=True, text=True).stdout.split("\t")
+        ok = len(out) == 3 and "zh-cn" in out[2].split("|")
+        print(f"字体 {name} → {' '.join(out[:2]) if ok else '无中文字体'}", file=sys.stdout if ok else sys.stderr)
+
+
 def ensure_map_assets() -> None:
     """Leaflet and its plugins for the offline map: `npm ci` of assets/package-lock.json → static/vendor/."""
     if not shutil.which("npm") and os.geteuid() == 0 and shutil.which("apt-get"):
@@ -80,6 +97,7 @@ def main(argv: list[str]) -> int:
     env = dict(os.environ, PYTHONPATH=str(ROOT), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
     if command == "setup":
         ensure_system_packages()
+        check_fonts()
         return 0
     if command == "app":
         return subprocess.call([str(PY), "-m", "streamlit", "run", str(ROOT / "app.py"), *rest], cwd=ROOT, env=env)

@@ -20,7 +20,7 @@ from docx.oxml.ns import qn
 from docx.shared import Emu, Mm, Pt, RGBColor
 
 from .content import Document, Figure, Heading, Masthead, Paragraph, Table
-from .fonts import Face, FontSet
+from .fonts import FONT_TABLE, Face, FontSet
 
 BODY_PT = 16.0            # 3号
 TITLE_PT = 22.0           # 2号
@@ -34,20 +34,29 @@ FOOTER_MM = 21.0          # page number 7 mm below the 版心 (35 mm bottom marg
 RED = RGBColor(0xFF, 0x00, 0x00)
 MARK_TOP_MM = 35.0        # 发文机关标志: its top 35 mm below the 版心's top (7.2.4)
 MARK_MAX_PT = 42.0        # ... as large as fits one line of the 版心, at most this
+MARK_LINE = 1.15          # ... on an exact line of this many times its size (no clipping in Word or LibreOffice)
 RULE_BELOW_MM = 4.0       # the red separator 4 mm below the 发文字号 (7.2.7)
 
 
+def _name_fonts(fonts, face: Face) -> None:
+    """``w:rFonts`` naming the official face for Chinese and its Latin face (no theme fonts, which would override
+    them); the hint makes Word and WPS set the ambiguous punctuation (“” — …) in the Chinese face."""
+    for attr in list(fonts.attrib):
+        del fonts.attrib[attr]
+    for attr, value in (("w:ascii", face.docx_latin), ("w:hAnsi", face.docx_latin), ("w:eastAsia", face.docx_name),
+                        ("w:cs", face.docx_latin), ("w:hint", "eastAsia")):
+        fonts.set(qn(attr), value)
+
+
 def _set_fonts(rpr_owner, face: Face, size: float | None = None, bold: bool | None = None) -> None:
-    """Name ``face`` for every script (no theme fonts, which would override it) and set size and weight."""
+    """Name ``face`` (``_name_fonts``) and set size and weight. The DOCX is never bolded for a stand-in: 小标宋
+    is heavy by itself on a government PC, and the PDF's bold stand-in comes from the fontconfig set-up."""
     rpr = rpr_owner.get_or_add_rPr()
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
         fonts = OxmlElement("w:rFonts")
         rpr.insert(0, fonts)
-    for attr in list(fonts.attrib):
-        del fonts.attrib[attr]
-    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        fonts.set(qn(attr), face.family)
+    _name_fonts(fonts, face)
     if size is not None:
         for tag in ("w:sz", "w:szCs"):
             el = rpr.find(qn(tag))
@@ -55,13 +64,13 @@ def _set_fonts(rpr_owner, face: Face, size: float | None = None, bold: bool | No
                 el = OxmlElement(tag)
                 rpr.append(el)
             el.set(qn("w:val"), str(int(round(size * 2))))
-    if bold is not None or face.bold:
+    if bold is not None:
         for tag in ("w:b", "w:bCs"):
             el = rpr.find(qn(tag))
             if el is None:
                 el = OxmlElement(tag)
                 rpr.append(el)
-            el.set(qn("w:val"), "1" if (bold or face.bold) else "0")
+            el.set(qn("w:val"), "1" if bold else "0")
 
 
 def _run(paragraph, text: str, face: Face, size: float, bold: bool | None = None):
@@ -101,13 +110,30 @@ def _style(doc, name: str, face: Face, size: float, *, align=WD_ALIGN_PARAGRAPH.
     return style
 
 
+def _font_table(doc) -> None:
+    """Declare the official faces in word/fontTable.xml (``fonts.FONT_TABLE``; the template's Japanese and Office
+    faces go), so Word and WPS know what to substitute for a face the PC lacks."""
+    from lxml import etree
+    part = next(p for p in doc.part.package.iter_parts() if str(p.partname) == "/word/fontTable.xml")
+    root = etree.fromstring(part.blob)
+    for font in root.findall(qn("w:font")):
+        if font.get(qn("w:name")) not in ("Times New Roman", "Symbol"):
+            root.remove(font)
+    for name, (alt, panose, family, pitch) in FONT_TABLE.items():
+        font = etree.SubElement(root, qn("w:font"))
+        font.set(qn("w:name"), name)
+        for tag, value in (("w:altName", alt), ("w:panose1", panose), ("w:charset", "86"), ("w:family", family),
+                           ("w:pitch", pitch)):
+            etree.SubElement(font, qn(tag)).set(qn("w:val"), value)
+    part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
 def _setup(doc, fonts: FontSet) -> None:
+    _font_table(doc)
     # Defaults: the body face, Chinese language (punctuation and line breaking), no theme fonts.
     styles = doc.styles.element
     rpr_default = styles.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    rpr_default.find(qn("w:rFonts")).attrib.clear()
-    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        rpr_default.find(qn("w:rFonts")).set(qn(attr), fonts.fangsong.family)
+    _name_fonts(rpr_default.find(qn("w:rFonts")), fonts.fangsong)
     lang = rpr_default.find(qn("w:lang"))
     lang.set(qn("w:val"), "zh-CN")
     lang.set(qn("w:eastAsia"), "zh-CN")
@@ -325,7 +351,11 @@ def _masthead(doc, m: Masthead, fonts: FontSet) -> None:
     size = min(MARK_MAX_PT, TEXT_WIDTH_MM / len(m.mark) / 0.3528 * 0.96)
     p = doc.add_paragraph(style="公文版头")
     p.paragraph_format.space_before = Mm(MARK_TOP_MM)
-    p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    # An exact line a little over the type size: at single spacing a 42 pt CJK face takes a ~61 pt line box
+    # (its ascent and descent), which pushed 一、 and its first lines off page 1 (keep-with-next and orphan
+    # control need three free lines there), leaving the foot of page 1 blank after the opening paragraph.
+    p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    p.paragraph_format.line_spacing = Pt(round(size * MARK_LINE, 1))
     _run(p, m.mark, fonts.title, size).font.color.rgb = RED
     for _ in range(2):
         doc.add_paragraph(style="公文版头")

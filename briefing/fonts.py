@@ -1,9 +1,17 @@
-"""CJK fonts for the briefing: the official faces when installed, else an installed CJK font; never boxes.
+"""Fonts of the briefing: the DOCX names the official 公文 faces, this machine renders them with installed ones.
 
-GB/T 9704 names 小标宋 (title), 黑体 (一、), 楷体 （一）, 仿宋 (body) and 宋体 (page numbers). Government PCs have
-them; a Debian server usually has only Noto CJK. Each role takes the first installed family of its list, so the
-DOCX names a font that really exists on the machine that renders the PDF (LibreOffice) and the figures
-(matplotlib). The lookup is fontconfig's ``fc-list``: set ``FONTCONFIG_FILE`` to change what it sees.
+GB/T 9704 sets the title (and the red 发文机关标志) in 小标宋, 一、 headings in 黑体, （一） in 楷体, the body in
+仿宋 and page numbers in 宋体. A government PC (Word or WPS) has those faces as 方正小标宋简体, 黑体, 楷体_GB2312
+and 仿宋_GB2312, so the DOCX names exactly those (``Face.name``) — whatever this server has installed. Latin
+letters and digits of the body, tables and （一） headings are Times New Roman, the usual rule in 公文; the title,
+黑体 and 宋体 keep their own face for them (``Face.latin``).
+
+A Debian server has other fonts (fonts-noto-cjk, fonts-arphic-ukai). The project's own fontconfig set-up,
+config/fontconfig/fonts.conf (or the file named by $LANDGAP_FONTCONFIG), maps each official name to the closest
+installed font: the real face when it is installed, else 小标宋 → Noto Serif CJK SC Bold, 黑体 → Noto Sans CJK SC,
+楷体 → AR PL UKai CN, 仿宋 and 宋体 → Noto Serif CJK SC. The same file drives LibreOffice's PDF (pdf.py passes it
+as FONTCONFIG_FILE) and the figures (``fc-match`` below gives matplotlib the file), so the PDF and the figures use
+the same faces; nothing under /etc is touched. No CJK font at all is a MissingFontError, never boxes.
 """
 from __future__ import annotations
 
@@ -15,23 +23,31 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geo.errors import LandGapError
+from geo.vocab import BRIEFING_FONT_ROLES
 
 INSTALL_HINT = "请安装中文字体：Debian/Ubuntu 运行 apt-get install fonts-noto-cjk（或 python3 run.py setup），" \
                "Windows 安装仿宋、黑体等字体"
+FONTCONFIG_FILE = Path(__file__).resolve().parent.parent / "config" / "fontconfig" / "fonts.conf"
+"""The project's fontconfig configuration (the system one plus the official-name mapping)."""
+LATIN = "Times New Roman"
 
-_SERIF = ("Noto Serif CJK SC", "Source Han Serif SC", "Source Han Serif CN", "思源宋体", "AR PL UMing CN")
-_SANS = ("Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "思源黑体", "WenQuanYi Zen Hei",
-         "WenQuanYi Micro Hei", "Droid Sans Fallback")
+# role → (the official face the DOCX names for Chinese, the face it names for Latin letters and digits)
+ROLES: dict[str, tuple[str, str]] = {
+    "title": ("方正小标宋简体", "方正小标宋简体"),
+    "heiti": ("黑体", "黑体"),
+    "kaiti": ("楷体_GB2312", LATIN),
+    "fangsong": ("仿宋_GB2312", LATIN),
+    "song": ("宋体", "宋体"),            # GB/T 9704 7.5: 4号半角宋体阿拉伯数字
+}
 
-# role → (preferred official families, fallback families, use bold weight when falling back)
-ROLES: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
-    # 小标宋 is a heavy Song face: the bold Noto Serif is its closest stand-in; 黑体 comes before it when present.
-    "title": (("方正小标宋简体", "方正小标宋_GBK", "FZXiaoBiaoSong-B05S", "华文中宋", "STZhongsong", "黑体", "SimHei"),
-              _SERIF + _SANS, True),
-    "heiti": (("黑体", "SimHei", "方正黑体_GBK", "方正黑体简体"), _SANS + _SERIF, False),
-    "kaiti": (("楷体_GB2312", "楷体", "KaiTi", "STKaiti", "华文楷体", "AR PL UKai CN"), _SERIF + _SANS, False),
-    "fangsong": (("仿宋_GB2312", "仿宋", "FangSong", "STFangsong", "华文仿宋"), _SERIF + _SANS, False),
-    "song": (("宋体", "SimSun", "NSimSun"), _SERIF + _SANS, False),
+# The DOCX font table: what Word and WPS substitute for an official face the PC opening the file lacks
+# (仿宋_GB2312 → 仿宋 on a Windows without the GB2312 faces). name → (altName, panose, family, pitch), all GB2312.
+FONT_TABLE = {
+    "方正小标宋简体": ("方正小标宋_GBK", "02000000000000000000", "auto", "variable"),
+    "黑体": ("SimHei", "02010609060101010101", "modern", "fixed"),
+    "楷体_GB2312": ("楷体", "02010609030101010101", "modern", "fixed"),
+    "仿宋_GB2312": ("仿宋", "02010609030101010101", "modern", "fixed"),
+    "宋体": ("SimSun", "02010600030101010101", "auto", "variable"),
 }
 
 
@@ -41,12 +57,22 @@ class MissingFontError(LandGapError, RuntimeError):
 
 @dataclass(frozen=True)
 class Face:
-    """An installed font face: the family name to write into the DOCX and the file matplotlib can load."""
-    family: str
-    path: Path
-    index: int = 0
-    bold: bool = False        # render this role in bold (the fallback for 小标宋)
-    official: bool = True     # the GB/T 9704 face itself, not a stand-in
+    """One role's face: the official name the DOCX writes, and the installed font that renders it here."""
+    family: str               # installed family that stands in for ``name`` here (figures, PDF)
+    path: Path                # its file, for matplotlib
+    index: int = 0            # face index in a .ttc
+    bold: bool = False        # the stand-in is a bold face (小标宋 → a bold serif)
+    official: bool = True     # ``name`` itself is installed, no stand-in
+    name: str = ""            # the official face named in the DOCX (w:eastAsia)
+    latin: str = ""           # the face named for Latin letters and digits (w:ascii, w:hAnsi)
+
+    @property
+    def docx_name(self) -> str:
+        return self.name or self.family
+
+    @property
+    def docx_latin(self) -> str:
+        return self.latin or self.docx_name
 
 
 @dataclass(frozen=True)
@@ -58,21 +84,42 @@ class FontSet:
     song: Face
 
     def describe(self) -> str:
-        """One line for the appendix: which face stands in for which role."""
-        names = {"title": "标题", "heiti": "一级标题", "kaiti": "二级标题", "fangsong": "正文", "song": "页码"}
-        return "；".join(f"{names[r]} {getattr(self, r).family}{'（加粗）' if getattr(self, r).bold else ''}"
-                        for r in names)
+        """One line for the appendix: the official face of each role, then what stands in for the faces this
+        machine lacks in the PDF and figures."""
+        faces = {role: getattr(self, role) for role in BRIEFING_FONT_ROLES}
+        named = "，".join(f"{BRIEFING_FONT_ROLES[r]}用{f.docx_name}" for r, f in faces.items())
+        stand_ins: dict[str, list[str]] = {}
+        for face in faces.values():
+            if not face.official:
+                stand_ins.setdefault(f"{face.family}{'粗体' if face.bold else ''}", []).append(face.docx_name)
+        if not stand_ins:
+            return named
+        return named + "；本机生成的 PDF 中，" + "，".join(f"{'、'.join(names)}以{family}代替"
+                                                     for family, names in stand_ins.items())
+
+
+def fontconfig_file() -> Path:
+    """The fontconfig configuration the briefing renders with: $LANDGAP_FONTCONFIG, else the project's own."""
+    return Path(os.environ.get("LANDGAP_FONTCONFIG") or FONTCONFIG_FILE)
+
+
+def fontconfig_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    """``base`` (default: this process's environment) with FONTCONFIG_FILE set to ``fontconfig_file()``, for
+    fc-list, fc-match and LibreOffice."""
+    return dict(os.environ if base is None else base, FONTCONFIG_FILE=str(fontconfig_file()))
+
+
+def _fc(tool: str, *args: str) -> str:
+    exe = shutil.which(tool)
+    if exe is None:
+        raise MissingFontError(f"找不到 fontconfig（{tool}），无法查找中文字体。{INSTALL_HINT}")
+    return subprocess.run([exe, *args], capture_output=True, text=True, check=False, env=fontconfig_env()).stdout
 
 
 def _fc_list() -> list[tuple[list[str], str, Path, int]]:
     """(families, style, file, face index) of every installed font covering Chinese."""
-    exe = shutil.which("fc-list")
-    if exe is None:
-        raise MissingFontError(f"找不到 fontconfig（fc-list），无法查找中文字体。{INSTALL_HINT}")
-    out = subprocess.run([exe, "--format", "%{family}\t%{style}\t%{file}\t%{index}\n", ":lang=zh"],
-                         capture_output=True, text=True, check=False).stdout
     faces = []
-    for line in out.splitlines():
+    for line in _fc("fc-list", "--format", "%{family}\t%{style}\t%{file}\t%{index}\n", ":lang=zh").splitlines():
         parts = line.split("\t")
         if len(parts) != 4 or not parts[2]:
             continue
@@ -81,35 +128,35 @@ def _fc_list() -> list[tuple[list[str], str, Path, int]]:
     return faces
 
 
-def _pick(faces, family: str, bold: bool) -> Face | None:
-    """The regular (or bold) face of ``family`` among the installed ones."""
-    matches = [f for f in faces if family in f[0]]
-    if not matches:
+def _fc_match(name: str) -> Face | None:
+    """The installed face fontconfig (with the project's set-up) renders ``name`` with; None unless it covers
+    Chinese."""
+    out = _fc("fc-match", "--format", "%{family}\t%{file}\t%{index}\t%{weight}\t%{lang}\n", name).strip()
+    parts = out.split("\t")
+    if len(parts) != 5 or not parts[1] or "zh-cn" not in parts[4].split("|"):
         return None
-    want = "bold" if bold else "regular"
-    matches.sort(key=lambda f: (want not in f[1].lower(), f[2].name))
-    _, _, path, index = matches[0]
-    return Face(family, path, index)
+    families = [f.strip() for f in parts[0].split(",") if f.strip()]
+    weight = float(parts[3] or 80)
+    return Face(families[0], Path(parts[1]), int(parts[2] or 0), bold=weight >= 200,
+                official=name in families)
 
 
 @functools.lru_cache(maxsize=8)
-def _resolve(key: str | None) -> FontSet:
+def _resolve(key: str) -> FontSet:
     faces = _fc_list()
     if not faces:
         raise MissingFontError(f"系统中没有可用的中文字体，生成的简报会显示为方框。{INSTALL_HINT}")
     roles = {}
-    for role, (official, fallback, bold) in ROLES.items():
-        face = next((f for f in (_pick(faces, name, False) for name in official) if f), None)
+    for role, (name, latin) in ROLES.items():
+        # A set-up that maps the name to no CJK font: fontconfig's best Chinese face, else any CJK font at all.
+        face = _fc_match(name) or _fc_match(f"{name}:lang=zh-cn")
         if face is None:
-            face = next((f for f in (_pick(faces, name, bold) for name in fallback) if f), None)
-            if face is None:  # any CJK font at all beats boxes
-                families, _, path, index = faces[0]
-                face = Face(families[0], path, index)
-            face = Face(face.family, face.path, face.index, bold=bold, official=False)
-        roles[role] = face
+            families, _, path, index = faces[0]
+            face = Face(families[0], path, index, official=False)
+        roles[role] = Face(face.family, face.path, face.index, face.bold, face.official, name=name, latin=latin)
     return FontSet(**roles)
 
 
 def resolve_fonts() -> FontSet:
     """The faces for each role; raises MissingFontError (a clear message) when no CJK font is installed."""
-    return _resolve(os.environ.get("FONTCONFIG_FILE"))
+    return _resolve(str(fontconfig_file()))

@@ -1,6 +1,11 @@
 """DOCX → PDF with LibreOffice (headless Writer): the PDF is the Word layout itself, CJK fonts embedded as subsets
 and text extractable. Debian: ``apt-get install --no-install-recommends libreoffice-writer-nogui`` (run.py does it).
 
+The DOCX names the official 公文 faces (方正小标宋简体, 黑体, 楷体_GB2312, 仿宋_GB2312); LibreOffice finds them
+through fontconfig, which runs with the project's own set-up (``fonts.fontconfig_env``: config/fontconfig/fonts.conf,
+the system configuration plus the mapping of those names to installed CJK fonts), so Chinese never falls to
+DejaVu or boxes. LibreOffice's own replacement table is not needed: a name it does not know goes to fontconfig.
+
 Each conversion uses its own throw-away LibreOffice profile, so concurrent conversions (two app users) never
 fight over the profile lock; a fresh profile costs well under a second.
 """
@@ -13,6 +18,8 @@ import tempfile
 from pathlib import Path
 
 from geo.errors import LandGapError
+
+from .fonts import fontconfig_env
 
 INSTALL_HINT = "请安装 LibreOffice：Debian/Ubuntu 运行 apt-get install --no-install-recommends " \
                "libreoffice-writer-nogui（或 python3 run.py setup）"
@@ -42,7 +49,7 @@ def docx_to_pdf(docx_path: str | os.PathLike, pdf_path: str | os.PathLike) -> Pa
         cmd = [exe, "--headless", "--norestore", "--nologo", "--nodefault", "--nolockcheck",
                f"-env:UserInstallation={(Path(tmp) / 'profile').as_uri()}",
                "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(out_dir), str(docx_path)]
-        env = dict(os.environ, HOME=tmp)   # LibreOffice writes caches under $HOME
+        env = fontconfig_env(dict(os.environ, HOME=tmp))   # LibreOffice writes caches under $HOME
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S, env=env)
         except subprocess.TimeoutExpired as exc:

@@ -155,6 +155,10 @@ REPORT_TABLE_LABELS: dict[str, str] = {"level": "级别", "layer": "图层", "ro
 
 # ------------------------------------------------------------------------------------------------ briefing
 
+BRIEFING_FONT_ROLES: dict[str, str] = {"title": "标题", "heiti": "一级标题", "kaiti": "二级标题", "fangsong": "正文",
+                                       "song": "页码"}
+"""The briefing's font roles (GB/T 9704), as its appendix names them (``FontSet.describe``)."""
+
 # ------------------------------------------------------------------------------------------------ data import, validation
 ROW_NAMES: dict[str, str] = {"fid": "fid {row}", "row": "第 {row} 行", "ledger": "台账第 {row} 行"}
 """How a report names where a feature is: a file's fid, an edited table's row (from 1), a ledger's Excel row."""

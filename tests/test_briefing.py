@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -198,10 +199,15 @@ def test_docx_layout_is_gbt9704(sample):
     assert doc.settings.odd_and_even_pages_header_footer
     for footer in (s.footer, s.even_page_footer):
         assert "PAGE" in footer._element.xml and "—" in footer.paragraphs[0].text
-    # Every font the document names is installed (no silent substitution, no boxes).
-    installed = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True).stdout
+    # The document names the official faces; the project's fontconfig set-up maps each to an installed CJK font.
     named = set(re.findall(r'<w:rFonts[^>]*w:eastAsia="([^"]+)"', doc.styles.element.xml))
-    assert named and all(name in installed for name in named)
+    assert named == {"方正小标宋简体", "黑体", "楷体_GB2312", "仿宋_GB2312", "宋体"}
+    env = dict(os.environ, FONTCONFIG_FILE=str(Path(briefing.__file__).parent.parent / "config/fontconfig/fonts.conf"))
+    installed = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True).stdout
+    for name in named:
+        match = subprocess.run(["fc-match", "--format", "%{family[0]}", name], capture_output=True, text=True,
+                               env=env).stdout
+        assert match and match in installed, (name, match)
     assert len(b.figures) == 2 and all(png.startswith(b"\x89PNG") for png in b.figures.values())
 
 
@@ -307,7 +313,7 @@ def test_missing_cjk_font_is_a_clear_error(sample, tmp_path, monkeypatch):
     ws, result, _, _ = sample
     empty = tmp_path / "fonts.conf"
     empty.write_text('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig></fontconfig>')
-    monkeypatch.setenv("FONTCONFIG_FILE", str(empty))    # fontconfig now sees no font at all
+    monkeypatch.setenv("LANDGAP_FONTCONFIG", str(empty))    # fontconfig now sees no font at all
     _resolve.cache_clear()
     with pytest.raises(MissingFontError, match="fonts-noto-cjk"):
         briefing.build(ws, result.typed, SETTINGS)
