@@ -22,7 +22,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from geo.errors import LandGapError
+from geo.errors import MissingFontError
 from geo.vocab import BRIEFING_FONT_ROLES
 
 INSTALL_HINT = "请安装中文字体：Debian/Ubuntu 运行 apt-get install fonts-noto-cjk（或 python3 run.py setup），" \
@@ -49,10 +49,6 @@ FONT_TABLE = {
     "仿宋_GB2312": ("仿宋", "02010609030101010101", "modern", "fixed"),
     "宋体": ("SimSun", "02010600030101010101", "auto", "variable"),
 }
-
-
-class MissingFontError(LandGapError, RuntimeError):
-    """No CJK font is installed: a document would show boxes (tofu) instead of Chinese."""
 
 
 @dataclass(frozen=True)

@@ -17,17 +17,13 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from geo.errors import LandGapError
+from geo.errors import ConverterError
 
 from .fonts import fontconfig_env
 
 INSTALL_HINT = "请安装 LibreOffice：Debian/Ubuntu 运行 apt-get install --no-install-recommends " \
                "libreoffice-writer-nogui（或 python3 run.py setup）"
 TIMEOUT_S = 120
-
-
-class ConverterError(LandGapError, RuntimeError):
-    """The PDF converter (LibreOffice) is missing or failed."""
 
 
 def soffice() -> str | None:
