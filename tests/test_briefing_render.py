@@ -25,6 +25,9 @@ import briefing
 import matching
 from briefing.pdf import docx_to_pdf
 from seeds.generator import generate_workspace
+from geo.settings import load_settings
+
+SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
 AS_OF = dt.date(2026, 6, 30)
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -44,8 +47,8 @@ needs_pdf = pytest.mark.skipif(not briefing.pdf_available() or shutil.which("pdf
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     ws = generate_workspace()
-    result = matching.match(ws).to_dict()
-    b = briefing.build(ws, result, as_of=AS_OF)
+    result = matching.match(ws, settings=SETTINGS)
+    b = briefing.build(ws, result, SETTINGS, as_of=AS_OF)
     out = tmp_path_factory.mktemp("render")
     return b, b.to_docx(out / "sample.docx"), out
 
