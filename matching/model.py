@@ -1,7 +1,7 @@
 """Plain data of the matching engine: inputs (Prospect, Scenario) and answers (Placement, Unplaced, Unlock, results).
 
 Every ``to_dict`` gives exactly what ``cli.py --json`` prints: areas in 亩 rounded to 0.1 (planners' precision,
-DOMAIN.md) except gaps kept to 0.01, dates as ``YYYY-MM-DD``, geometry as WKT in the workspace CRS.
+docs/standards.md) except gaps kept to 0.01, dates as ``YYYY-MM-DD``, geometry as WKT in the workspace CRS.
 """
 from __future__ import annotations
 

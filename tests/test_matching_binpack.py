@@ -91,8 +91,11 @@ def test_large_path_bound_holds_and_packing_is_close(settings):
     check_invariants(ws, large)
     assert large.bound >= exact.placed_priority - 1e-6
     assert large.placed_priority <= exact.placed_priority + 1e-6
-    assert large.placed_priority >= (1 - large.gap) * large.bound - 0.01      # tie-breaks are below 0.01
-    assert large.gap <= 0.05
+    # against the proven optimum (not against its own bound, which is the definition of its gap): the large path
+    # comes within 2 % of it, and the gap it reports covers the distance it really is from it
+    true_gap = (exact.placed_priority - large.placed_priority) / exact.placed_priority
+    assert true_gap <= 0.02
+    assert true_gap <= large.gap + 1e-6
 
 
 def test_polish_packing_of_a_contested_park_is_feasible(settings):
