@@ -238,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--zone", help="园区编号")
     p.add_argument("--industry", help="产业，如 纺织鞋服")
     p.add_argument("--by", type=_date, help="截至日期 YYYY-MM-DD：计入届时完成平整/拆迁的地块")
-    p.add_argument("--min-mu", type=_number, help="只计入不小于该面积的连片地块（亩）")
+    p.add_argument("--min-mu", type=_number, help="只计入不小于该面积（单位：亩）的连片地块")
 
     p = command("import-projects", cmd_import_projects, "导入招商项目台账（Excel/CSV）到工作空间的项目表（原子写回）")
     p.add_argument("--ledger", type=Path, required=True, help="台账文件 .xlsx 或 .csv（表头如 项目名称、产业、阶段、需用地，单位写在表头括号里）")

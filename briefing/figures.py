@@ -19,7 +19,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, Patch, Rectangle
 
 from geo.units import fmt_mu
-from geo.vocab import PARCEL_STATUS_COLORS, PARCEL_STATUS_LABELS, PIPELINE_STATUSES
+from geo.vocab import FIELD_LABELS, PARCEL_STATUS_COLORS, PARCEL_STATUS_LABELS, PIPELINE_STATUSES
 
 from .content import Facts
 from .fonts import Face, FontSet
@@ -217,7 +217,7 @@ def supply_demand_png(facts: Facts, fonts: FontSet, width_mm: float = 156.0) -> 
             ax.text(d + top * 0.01, yi - h / 2, fmt_mu(d), va="center", fontsize=7)
         ax.set_yticks(y, names)
         ax.set_xlim(0, top * 1.12)
-        ax.set_xlabel("面积（亩）")
+        ax.set_xlabel(FIELD_LABELS["area_mu"])
         ax.grid(axis="x", color="#dddddd", lw=0.5)
         ax.set_axisbelow(True)
         for side in ("top", "right"):

@@ -21,7 +21,7 @@ from .errors import InputError, LedgerError, ValidationError
 from .ledger_file import read_sheets
 from .parse import is_missing, parse_date, parse_number, parsed_cells, text_cells  # noqa: F401 (re-exported)
 from .report import LoadReport
-from .vocab import LEDGER_HEADERS, LEDGER_TOTAL_ROWS, LEDGER_UNITS, PARCEL_LEDGER_HEADERS
+from .vocab import LEDGER_EXAMPLE_HEADERS, LEDGER_HEADERS, LEDGER_TOTAL_ROWS, LEDGER_UNITS, PARCEL_LEDGER_HEADERS
 
 _HEADER_SCAN_ROWS = 15          # a header row is looked for this far down (title and note rows above it)
 _NUMERIC = ("investment_yi", "land_mu", "floor_m2", "priority")
@@ -212,7 +212,8 @@ def projects_from_ledger(ledger: Ledger, zones: pd.DataFrame,
     missing = [f"缺少“{LEDGER_HEADERS[name][0]}”列（可用的列名：{'、'.join(LEDGER_HEADERS[name])}）"
                for name in ("name", "industry", "stage") if name not in out.columns]
     if "land_mu" not in out.columns and "floor_m2" not in out.columns:
-        missing.append("既没有用地面积列（如“拟用地（亩）”）也没有厂房面积列（如“需厂房（平方米）”）")
+        missing.append(f"既没有用地面积列（如“{LEDGER_EXAMPLE_HEADERS['land_mu']}”）也没有厂房面积列"
+                       f"（如“{LEDGER_EXAMPLE_HEADERS['floor_m2']}”）")
     if missing:
         raise LedgerError(f"{ledger.name}：{'；'.join(missing)}")
     _numbers(out, _NUMERIC, where, factor, "projects", report, rate)

@@ -140,7 +140,8 @@ PLACEMENT_KIND_LABELS: dict[str, str] = {"land": "供地", "factory": "标准厂
 COMPARE_TABLE_LABELS: dict[str, str] = {
     "newly_placed": "新增安排", "newly_unplaced": "不再能安排", "moved": "选址变化", "reason_changed": "原因变化",
     "zones": "园区变化", "from_site": "原选址", "to_site": "新选址", "from_reason": "原原因", "to_reason": "新原因"}
-FIELD_LABELS.update({"site_or_factory": "地块或厂房", "project_count": "项目数", "total_row": "合计"})
+FIELD_LABELS.update({"min_block_mu": "最小连片面积（亩）", "parcel_count": "地块数",
+                     "site_or_factory": "地块或厂房", "project_count": "项目数", "total_row": "合计"})
 BRIEFING_TABLE_TITLES: dict[str, str] = {
     "land": "表1  各园区工业用地情况（亩）", "demand": "表2  待落地项目分产业情况", "placed": "表3  可落实选址项目",
     "gap": "表4  “有项目、无选址”项目情况", "gap_by_zone": "表5  “有项目、无选址”分园区情况",
@@ -164,6 +165,13 @@ ROW_NAMES: dict[str, str] = {"fid": "fid {row}", "row": "第 {row} 行", "ledger
 """How a report names where a feature is: a file's fid, an edited table's row (from 1), a ledger's Excel row."""
 
 # ------------------------------------------------------------------------------------------------ app pages, CLI
+LEDGER_EXAMPLE_HEADERS: dict[str, str] = {"land_mu": "拟用地（亩）", "floor_m2": "需厂房（平方米）"}
+"""How project ledgers usually head their area columns (input spellings, recognised on import)."""
+PROJECT_LEDGER_HELP = (
+    f"表头按台账原样即可：项目名称、产业、阶段，{LEDGER_EXAMPLE_HEADERS['land_mu']}或用地面积（公顷/平方米）、"
+    f"{LEDGER_EXAMPLE_HEADERS['floor_m2']}，总投资（亿元或万元）、意向园区（名称或编号）、需用地时间。"
+    "标题行、合计行自动跳过；有任何错误则整表不导入。")
+"""数据管理: what a project ledger may look like."""
 # Streamlit's file uploader writes its own English texts (1.67 has no option for them): pages.common puts these in
 # their place with CSS. ``limit`` takes the size in MB (server.maxUploadSize), ``types`` the accepted extensions.
 UPLOADER_TEXTS = {

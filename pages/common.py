@@ -13,7 +13,7 @@ import streamlit as st
 from pages.context import settings
 from geo.supply import available_report, known_industries
 from geo.units import fmt_mu
-from geo.vocab import PARCEL_STATUS_LABELS, UPLOADER_TEXTS
+from geo.vocab import FIELD_LABELS as F, GAP_ZONE_LABELS, PARCEL_STATUS_LABELS, UPLOADER_TEXTS
 from geo.workspace import read_workspace
 from layers import basemaps, build, export, query
 from seeds.sample import default_workspace_path
@@ -126,7 +126,7 @@ def sidebar(ws) -> Filters:
         _widget(st.selectbox, "产业", "flt_industry", d["flt_industry"], options=industries)
         use_by = _widget(st.checkbox, "计入届时完成平整/拆迁的地块", "flt_use_by", d["flt_use_by"])
         _widget(st.date_input, "截至日期", "flt_by", d["flt_by"], disabled=not use_by)
-        _widget(st.number_input, "最小连片面积（亩）", "flt_min_mu", d["flt_min_mu"], min_value=0.0, step=10.0)
+        _widget(st.number_input, F["min_block_mu"], "flt_min_mu", d["flt_min_mu"], min_value=0.0, step=10.0)
         choices = basemaps.available_basemaps(ws.dem_path is not None)
         _widget(st.selectbox, "底图", "flt_basemap", d["flt_basemap"], options=choices,
                 format_func=basemaps.BASEMAP_LABELS.get)
@@ -215,10 +215,10 @@ def headline(report: dict) -> None:
     """The numbers `cli.py available` prints, as metrics."""
     zones = report["zones"]
     c = st.columns(4)
-    c[0].metric("可供地（亩）", fmt_mu(report["total_available_mu"]))
-    c[1].metric("在途：待平整/待拆迁（亩）", fmt_mu(sum(z["pipeline_mu"] for z in zones)))
-    c[2].metric("最大连片（亩）", fmt_mu(max([z["largest_block_mu"] for z in zones] or [0.0])))
-    c[3].metric("空置标准厂房（m²）", f"{sum(z['vacant_factory_m2'] for z in zones):,.0f}")
+    c[0].metric(F["available_mu"], fmt_mu(report["total_available_mu"]))
+    c[1].metric(F["pipeline_mu"], fmt_mu(sum(z["pipeline_mu"] for z in zones)))
+    c[2].metric(F["largest_block_mu"], fmt_mu(max([z["largest_block_mu"] for z in zones] or [0.0])))
+    c[3].metric(F["vacant_factory_m2"], f"{sum(z['vacant_factory_m2'] for z in zones):,.0f}")
 
 
 # ---------------------------------------------------------------------------------------------- the map
@@ -278,8 +278,8 @@ def interaction_panels(ws, key: str, f: Filters, out: dict) -> None:
         table = query.drawn_area_by_status(ws, drawing, gcj)
         total = query.drawn_total_mu(ws, drawing, gcj)
         st.markdown(f"**绘制范围**：{fmt_mu(total)} 亩，其中地块面积按状态：")
-        shown = table.assign(**{"面积（亩）": table["area_mu"].round(1), "地块数": table["parcels"]})
-        grid(shown[["状态", "面积（亩）", "地块数"]])
+        shown = table.assign(**{F["area_mu"]: table["area_mu"].round(1), F["parcel_count"]: table["parcels"]})
+        grid(shown[[F["status"], F["area_mu"], F["parcel_count"]]])
 
 
 def parcel_panel(d: dict) -> None:
@@ -350,10 +350,12 @@ def gap_metrics(result: dict) -> None:
     """County totals of a match answer (the engine's own county row: same as `cli.py match --json`)."""
     from layers.tables import gap_totals
     t = gap_totals(result)
-    c = st.columns(5)
-    c[0].metric("待安排项目（个）", t["pending_count"])
-    c[1].metric("需求用地（亩）", fmt_mu(t["pending_mu"]))
-    c[2].metric("已安排（个）", t["placed_count"])
-    c[3].metric("有项目、无选址（个）", t["unplaced_count"])
-    c[4].metric("无选址用地需求（亩）", fmt_mu(t["unplaced_mu"]))
+    G = GAP_ZONE_LABELS
+    c = st.columns(6)
+    c[0].metric(G["pending_count"], t["pending_count"])
+    c[1].metric(G["pending_mu"], fmt_mu(t["pending_mu"]))
+    c[2].metric(G["placed_count"], t["placed_count"])
+    c[3].metric(G["unplaced_count"], t["unplaced_count"])
+    c[4].metric(G["unplaced_mu"], fmt_mu(t["unplaced_mu"]))
+    c[5].metric(G["unplaced_gap_mu"], fmt_mu(t["gap_mu"]))
 

@@ -9,7 +9,7 @@ from geo.ledger import import_ledger, import_parcel_ledger, import_summary
 from geo.schema import PROJECTS
 from geo.shapefile import import_parcel_layer
 from geo.supply import known_industries
-from geo.vocab import FIELD_LABELS, PROJECT_STAGE_LABELS
+from geo.vocab import FIELD_LABELS, PROJECT_LEDGER_HELP, PROJECT_STAGE_LABELS
 from geo.workspace import open_archive, save_workspace, workspace_archive
 from layers import tables
 from pages import common
@@ -154,8 +154,7 @@ if ws is not None:
 
     ledger_section(
         "从台账导入（Excel / CSV）", "ledger", "招商项目台账", "导入台账",
-        "表头按台账原样即可：项目名称、产业、阶段，拟用地（亩）或用地面积（公顷/平方米）、需厂房（平方米），"
-        "总投资（亿元或万元）、意向园区（名称或编号）、需用地时间。标题行、合计行自动跳过；有任何错误则整表不导入。",
+        PROJECT_LEDGER_HELP,
         options=lambda: {"replace": st.radio("导入方式", ["按编号或名称更新，其余新增", "替换整个项目表"], horizontal=True,
                                              key="ledger_mode").startswith("替换")},
         apply=lambda f, replace: import_ledger(ws, f.getvalue(), f.name, replace=replace))

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 from geo.supply import available_report
 from geo.units import fmt_mu
 from geo.settings import load_settings
+from geo.vocab import FIELD_LABELS as F, GAP_ZONE_LABELS as G
 
 SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
@@ -26,7 +27,7 @@ def metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
-def metric_rows(at, first_label: str = "待安排项目（个）") -> list[dict[str, str]]:
+def metric_rows(at, first_label: str = G["pending_count"]) -> list[dict[str, str]]:
     """The metrics in page order, split into groups that each start at ``first_label`` (scenario A, then B)."""
     groups: list[dict[str, str]] = []
     for m in at.metric:
@@ -46,10 +47,10 @@ def test_map_page_headline_equals_available_report(app, sample_ws):
     ok(at)
     report = available_report(sample_ws)
     shown = metrics(at)
-    assert shown["可供地（亩）"] == fmt_mu(report["total_available_mu"])
-    assert shown["在途：待平整/待拆迁（亩）"] == fmt_mu(sum(z["pipeline_mu"] for z in report["zones"]))
-    assert shown["最大连片（亩）"] == fmt_mu(max(z["largest_block_mu"] for z in report["zones"]))
-    assert shown["空置标准厂房（m²）"] == f"{sum(z['vacant_factory_m2'] for z in report['zones']):,.0f}"
+    assert shown[F["available_mu"]] == fmt_mu(report["total_available_mu"])
+    assert shown[F["pipeline_mu"]] == fmt_mu(sum(z["pipeline_mu"] for z in report["zones"]))
+    assert shown[F["largest_block_mu"]] == fmt_mu(max(z["largest_block_mu"] for z in report["zones"]))
+    assert shown[F["vacant_factory_m2"]] == f"{sum(z['vacant_factory_m2'] for z in report['zones']):,.0f}"
 
 
 def test_sidebar_filters_follow_cli_semantics_and_survive_page_switch(app, sample_ws):
@@ -60,12 +61,12 @@ def test_sidebar_filters_follow_cli_semantics_and_survive_page_switch(app, sampl
     at.run()
     ok(at)
     report = available_report(sample_ws, zone=zone, min_mu=50.0)
-    assert metrics(at)["可供地（亩）"] == fmt_mu(report["total_available_mu"])
+    assert metrics(at)[F["available_mu"]] == fmt_mu(report["total_available_mu"])
     assert report["total_available_mu"] != available_report(sample_ws)["total_available_mu"]  # the filter matters
     at.switch_page("pages/data_page.py").run()
     at.switch_page("pages/map_page.py").run()
     assert at.selectbox(key="_flt_zone").value == zone
-    assert metrics(at)["可供地（亩）"] == fmt_mu(report["total_available_mu"])
+    assert metrics(at)[F["available_mu"]] == fmt_mu(report["total_available_mu"])
 
 
 def test_gap_page_totals_equal_match(app, sample_ws):
@@ -76,9 +77,9 @@ def test_gap_page_totals_equal_match(app, sample_ws):
     result = matching.match(sample_ws, settings=SETTINGS).to_dict()
     county = next(z for z in result["zones"] if z.get("total"))
     shown = metrics(at)
-    assert shown["待安排项目（个）"] == str(county["pending_count"])
-    assert shown["有项目、无选址（个）"] == str(county["unplaced_count"]) == str(len(result["unplaced"]))
-    assert shown["无选址用地需求（亩）"] == fmt_mu(county["unplaced_mu"])
+    assert shown[G["pending_count"]] == str(county["pending_count"])
+    assert shown[G["unplaced_count"]] == str(county["unplaced_count"]) == str(len(result["unplaced"]))
+    assert shown[G["unplaced_mu"]] == fmt_mu(county["unplaced_mu"])
     assert county["unplaced_count"] > 0                      # the sample county has a gap to show
     unplaced = next(df.value for df in at.dataframe if "原因" in df.value.columns)
     assert sorted(unplaced["项目编号"]) == sorted(u["project_id"] for u in result["unplaced"])
@@ -98,11 +99,11 @@ def test_gap_page_totals_equal_an_independent_count_of_the_workspace(app, sample
     placed_ids = {p.project_id for p in result.placed}
     assert placed_ids | unplaced_ids == set(prj.index) and not placed_ids & unplaced_ids
     shown = metrics(at)
-    assert shown["待安排项目（个）"] == str(len(prj))
-    assert shown["需求用地（亩）"] == fmt_mu(prj["land_mu"].fillna(0).sum())
-    assert shown["已安排（个）"] == str(len(placed_ids))
-    assert shown["有项目、无选址（个）"] == str(len(unplaced_ids))
-    assert shown["无选址用地需求（亩）"] == fmt_mu(prj.loc[sorted(unplaced_ids), "land_mu"].fillna(0).sum())
+    assert shown[G["pending_count"]] == str(len(prj))
+    assert shown[G["pending_mu"]] == fmt_mu(prj["land_mu"].fillna(0).sum())
+    assert shown[G["placed_count"]] == str(len(placed_ids))
+    assert shown[G["unplaced_count"]] == str(len(unplaced_ids))
+    assert shown[G["unplaced_mu"]] == fmt_mu(prj.loc[sorted(unplaced_ids), "land_mu"].fillna(0).sum())
     assert 0 < len(unplaced_ids) < len(prj)                  # neither all nor none: the numbers can tell apart
     gap_table = next(df.value for df in at.dataframe if "原因" in df.value.columns)
     assert len(gap_table) == len(unplaced_ids)
@@ -122,9 +123,9 @@ def test_gap_headline_counts_every_pending_project_when_one_has_no_park(tmp_path
     at.switch_page("pages/gap_page.py").run()
     ok(at)
     shown = metrics(at)
-    assert shown["有项目、无选址（个）"] == "1"
-    assert shown["待安排项目（个）"] == "2"
-    assert shown["需求用地（亩）"] == fmt_mu(520)
+    assert shown[G["unplaced_count"]] == "1"
+    assert shown[G["pending_count"]] == "2"
+    assert shown[G["pending_mu"]] == fmt_mu(520)
 
 
 def test_gap_page_compares_two_scenarios(app, sample_ws):
@@ -142,9 +143,9 @@ def test_gap_page_compares_two_scenarios(app, sample_ws):
     assert len(res_b.placed) != len(res_a.placed)            # the scenario changes something the test can see
     shown_a, shown_b = metric_rows(at)
     for shown, res in ((shown_a, res_a), (shown_b, res_b)):
-        assert shown["已安排（个）"] == str(len(res.placed))
-        assert shown["有项目、无选址（个）"] == str(len(res.unplaced))
-        assert shown["无选址用地需求（亩）"] == fmt_mu(sum(u.need_mu or 0 for u in res.unplaced))
+        assert shown[G["placed_count"]] == str(len(res.placed))
+        assert shown[G["unplaced_count"]] == str(len(res.unplaced))
+        assert shown[G["unplaced_mu"]] == fmt_mu(sum(u.need_mu or 0 for u in res.unplaced))
     assert any(m.value.startswith("**B：") and f"截至 {as_of}" in m.value for m in at.markdown)
     change = len(res_b.placed) - len(res_a.placed)
     assert any(m.value == f"B 比 A 多安排 **{change}** 个项目。" for m in at.markdown), [m.value for m in at.markdown]
