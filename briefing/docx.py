@@ -58,19 +58,19 @@ def _set_fonts(rpr_owner, face: Face, size: float | None = None, bold: bool | No
         rpr.insert(0, fonts)
     _name_fonts(fonts, face)
     if size is not None:
-        for tag in ("w:sz", "w:szCs"):
-            el = rpr.find(qn(tag))
-            if el is None:
-                el = OxmlElement(tag)
-                rpr.append(el)
-            el.set(qn("w:val"), str(int(round(size * 2))))
+        _set_values(rpr, ("w:sz", "w:szCs"), str(int(round(size * 2))))     # half-points
     if bold is not None:
-        for tag in ("w:b", "w:bCs"):
-            el = rpr.find(qn(tag))
-            if el is None:
-                el = OxmlElement(tag)
-                rpr.append(el)
-            el.set(qn("w:val"), "1" if bold else "0")
+        _set_values(rpr, ("w:b", "w:bCs"), "1" if bold else "0")
+
+
+def _set_values(rpr, tags: tuple[str, ...], value: str) -> None:
+    """``w:val`` of each of ``tags`` in a run's properties (the Latin and the complex-script twin)."""
+    for tag in tags:
+        el = rpr.find(qn(tag))
+        if el is None:
+            el = OxmlElement(tag)
+            rpr.append(el)
+        el.set(qn("w:val"), value)
 
 
 def _run(paragraph, text: str, face: Face, size: float, bold: bool | None = None):

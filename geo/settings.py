@@ -21,15 +21,10 @@ def _frozen_map(d: Mapping | None) -> Mapping:
 
 @dataclass(frozen=True)
 class ValidationSettings:
+    """[validation]: tolerances of the load checks."""
     registered_mu_tolerance: float
     overlap_min_mu: float
     outside_zone_fraction: float
-
-
-@dataclass(frozen=True)
-class BlockSettings:
-    touch_gap_m: float
-    min_shared_edge_m: float
 
 
 @dataclass(frozen=True)
@@ -66,6 +61,13 @@ class MatchingSettings:
 
 
 @dataclass(frozen=True)
+class BlockSettings:
+    """[blocks]: when two parcels touch (contiguous blocks)."""
+    touch_gap_m: float
+    min_shared_edge_m: float
+
+
+@dataclass(frozen=True)
 class IntensitySettings:
     """投资强度 floors (万元/亩) and their source."""
     source: str
@@ -76,21 +78,24 @@ class IntensitySettings:
 
 @dataclass(frozen=True)
 class AppSettings:
+    """[app]: the county's name, the 天地图 key (never written into downloads), the map cache size."""
     county_name: str
     tianditu_key: str
     cache_max_mb: float
 
 
 @dataclass(frozen=True)
-class BriefingSettings:
-    masthead: bool
-    document_number: str
-    signer: str
+class LedgerSettings:
+    """[ledger]: the exchange rate for foreign-currency investments."""
+    cny_per_usd: float
 
 
 @dataclass(frozen=True)
-class LedgerSettings:
-    cny_per_usd: float
+class BriefingSettings:
+    """[briefing]: the 版头 (masthead), 发文字号 and 签发人."""
+    masthead: bool
+    document_number: str
+    signer: str
 
 
 def _section(cls, raw: Mapping[str, Any] | None, **extra):
