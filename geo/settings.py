@@ -7,7 +7,7 @@ library code takes a ``Settings`` (or the part it needs) as an argument and neve
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, make_dataclass
 from types import MappingProxyType
 from typing import Any, Mapping
 
@@ -19,12 +19,28 @@ def _frozen_map(d: Mapping | None) -> Mapping:
     return MappingProxyType(dict(d or {}))
 
 
-@dataclass(frozen=True)
-class ValidationSettings:
-    """[validation]: tolerances of the load checks."""
-    registered_mu_tolerance: float
-    overlap_min_mu: float
-    outside_zone_fraction: float
+def _section_class(name: str, doc: str, **fields: type) -> type:
+    """A frozen dataclass for a small TOML section (its values only in config/landgap.toml, so no defaults)."""
+    cls = make_dataclass(name, list(fields.items()), frozen=True)
+    cls.__doc__ = doc
+    cls.__module__ = __name__
+    return cls
+
+
+ValidationSettings = _section_class(
+    "ValidationSettings", "[validation]: tolerances of the load checks.",
+    registered_mu_tolerance=float, overlap_min_mu=float, outside_zone_fraction=float)
+BlockSettings = _section_class(
+    "BlockSettings", "[blocks]: when two parcels touch (contiguous blocks).",
+    touch_gap_m=float, min_shared_edge_m=float)
+AppSettings = _section_class(
+    "AppSettings", "[app]: the county's name, the 天地图 key (never written into downloads), the map cache size.",
+    county_name=str, tianditu_key=str, cache_max_mb=float)
+LedgerSettings = _section_class(
+    "LedgerSettings", "[ledger]: the exchange rate for foreign-currency investments.", cny_per_usd=float)
+BriefingSettings = _section_class(
+    "BriefingSettings", "[briefing]: the 版头 (masthead), 发文字号 and 签发人.",
+    masthead=bool, document_number=str, signer=str)
 
 
 @dataclass(frozen=True)
@@ -61,41 +77,12 @@ class MatchingSettings:
 
 
 @dataclass(frozen=True)
-class BlockSettings:
-    """[blocks]: when two parcels touch (contiguous blocks)."""
-    touch_gap_m: float
-    min_shared_edge_m: float
-
-
-@dataclass(frozen=True)
 class IntensitySettings:
     """投资强度 floors (万元/亩) and their source."""
     source: str
     default_wan_per_mu: float
     by_zone: Mapping[str, Mapping[str, float]]
     by_industry: Mapping[str, float]
-
-
-@dataclass(frozen=True)
-class AppSettings:
-    """[app]: the county's name, the 天地图 key (never written into downloads), the map cache size."""
-    county_name: str
-    tianditu_key: str
-    cache_max_mb: float
-
-
-@dataclass(frozen=True)
-class LedgerSettings:
-    """[ledger]: the exchange rate for foreign-currency investments."""
-    cny_per_usd: float
-
-
-@dataclass(frozen=True)
-class BriefingSettings:
-    """[briefing]: the 版头 (masthead), 发文字号 and 签发人."""
-    masthead: bool
-    document_number: str
-    signer: str
 
 
 def _section(cls, raw: Mapping[str, Any] | None, **extra):
