@@ -50,3 +50,7 @@ class MissingFontError(LandGapError, RuntimeError):
 
 class ConverterError(LandGapError, RuntimeError):
     """The PDF converter (LibreOffice) is missing or failed."""
+
+
+class ExportError(LandGapError, ValueError):
+    """An export would carry what it must not (the 天地图 key in a downloaded map) or cannot be made."""

@@ -8,6 +8,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from geo.errors import ExportError
 from geo.shapefile import shapefile_zip
 from geo.vocab import SITE_LAYER_FIELDS
 
@@ -22,7 +23,7 @@ def standalone_html(m) -> bytes:
     html = assets.inline_assets(m.get_root().render())
     key = basemaps.tianditu_key()
     if key and key in html:
-        raise ValueError("下载的地图文件中不得包含天地图 key")
+        raise ExportError("下载的地图文件中不得包含天地图 key")
     return html.encode("utf-8")
 
 

@@ -18,6 +18,7 @@ from pyproj import CRS
 
 from geo.blocks import block_labels
 from geo.config import setting
+from geo.errors import ValidationError
 from geo.workspace import DEM_SUFFIX, Workspace, build_workspace, save_workspace
 
 from . import sample_data as sd
@@ -320,7 +321,7 @@ def generate_workspace(parcels: int | None = None, projects: int | None = None, 
     layers.pop("dem")
     ws, report = build_workspace(layers, source=f"seed={seed}")
     if ws is None:  # a generator bug, not user input
-        raise RuntimeError(f"generated county failed validation: {[str(i) for i in report.errors[:5]]}")
+        raise ValidationError(f"生成的示例县未通过校验（生成器的缺陷）：{report.summary()}", report)
     return ws
 
 
@@ -343,7 +344,7 @@ def write_county(out: str | Path, parcels: int | None = None, projects: int | No
     dem = layers.pop("dem")
     ws, report = build_workspace(layers, source=str(out))
     if ws is None:
-        raise RuntimeError(f"generated county failed validation: {[str(i) for i in report.errors[:5]]}")
+        raise ValidationError(f"生成的示例县未通过校验（生成器的缺陷）：{report.summary()}", report)
     save_workspace(ws, out)
     write_dem(dem, out.with_name(out.stem + DEM_SUFFIX))
     return ws
