@@ -93,6 +93,22 @@ class LedgerSettings:
     cny_per_usd: float
 
 
+@dataclass(frozen=True)
+class ConstraintSettings:
+    """[constraints]: 三区三线 and flood exclusions."""
+    flood_return_period: float
+
+
+@dataclass(frozen=True)
+class TerrainSettings:
+    """[terrain]: slope threshold (CJJ 83-2016) and leveling unit prices (元/m³, user parameters)."""
+    max_slope_pct: float
+    cut_yuan_per_m3: float
+    fill_yuan_per_m3: float
+    haul_yuan_per_m3: float
+    terrace_step_m: float
+
+
 def _section(cls, raw: Mapping[str, Any] | None, **extra):
     """A section dataclass from its TOML table (unknown keys ignored). The values live only in
     config/landgap.toml; a key missing there (an override cannot remove one) is a configuration error."""
@@ -123,6 +139,8 @@ class Settings:
     app: AppSettings
     briefing: BriefingSettings
     ledger: LedgerSettings
+    constraints: ConstraintSettings
+    terrain: TerrainSettings
     raw: Mapping[str, Any] = field(default_factory=lambda: _frozen_map({}), compare=False, repr=False)
 
     @classmethod
@@ -138,7 +156,9 @@ class Settings:
             intensity=_section(IntensitySettings, cfg.get("intensity")),
             far=_frozen_map({k: float(v) for k, v in far.items()}), far_source=far_source,
             app=_section(AppSettings, cfg.get("app")), briefing=_section(BriefingSettings, cfg.get("briefing")),
-            ledger=_section(LedgerSettings, cfg.get("ledger")), raw=_frozen_map(cfg))
+            ledger=_section(LedgerSettings, cfg.get("ledger")),
+            constraints=_section(ConstraintSettings, cfg.get("constraints")),
+            terrain=_section(TerrainSettings, cfg.get("terrain")), raw=_frozen_map(cfg))
 
     @classmethod
     def default(cls) -> "Settings":
