@@ -270,12 +270,15 @@ def _corner_volumes(h1, h2, h3, h4, a):
         vrest = area / 6 * (2 * hi + 2 * hj + ho - hk) + vk
         cut = np.where(lone & lone_is_pos, vk, np.where(lone & ~lone_is_pos, vrest, cut))
         fill = np.where(lone & lone_is_pos, vrest, np.where(lone & ~lone_is_pos, vk, fill))
-        # two and two on a diagonal (a saddle): split along the h1–h3 diagonal into two triangular prisms
+        # two and two on a diagonal (a saddle): the mean of the two triangulations into triangular prisms (either
+        # diagonal alone favours the sign of the corners it joins; the mean keeps the net volume a²/4·Σh)
         diag = (npos == 2) & ~adjacent
         tc1, tf1 = _triangle_volumes(hs[0], hs[1], hs[2], area / 2)
         tc2, tf2 = _triangle_volumes(hs[0], hs[2], hs[3], area / 2)
-        cut = np.where(diag, tc1 + tc2, cut)
-        fill = np.where(diag, tf1 + tf2, fill)
+        tc3, tf3 = _triangle_volumes(hs[1], hs[2], hs[3], area / 2)
+        tc4, tf4 = _triangle_volumes(hs[1], hs[3], hs[0], area / 2)
+        cut = np.where(diag, (tc1 + tc2 + tc3 + tc4) / 2, cut)
+        fill = np.where(diag, (tf1 + tf2 + tf3 + tf4) / 2, fill)
     return cut, fill
 
 
@@ -306,8 +309,8 @@ def grid_method_volumes(corners: np.ndarray, design_level, side_m: float) -> tup
     array of the same shape (design heights at the nodes). Construction height h = ground − design (> 0 cut).
     Per square (corners h1..h4 counter-clockwise) the textbook 四方棱柱体法 formulas: all cut / all fill
     V = a²/4·Σh; two cut, two fill (adjacent) V± = a²/4·(Σh±)²/Σ|h|; three and one: the lone corner's pyramid
-    V = a²/6·h_k³/((h_i+h_k)(h_j+h_k)) and the rest a²/6·(2h_i+2h_j+h_o−h_k) + V; a diagonal (saddle) square is
-    split along the h1–h3 diagonal into two triangular prisms (三角棱柱体法).
+    V = a²/6·h_k³/((h_i+h_k)(h_j+h_k)) and the rest a²/6·(2h_i+2h_j+h_o−h_k) + V; a diagonal (saddle) square takes
+    the mean of its two triangulations into triangular prisms (三角棱柱体法).
     """
     h = np.asarray(corners, dtype=float) - np.asarray(design_level, dtype=float)
     h1, h2, h3, h4 = h[:-1, :-1], h[:-1, 1:], h[1:, 1:], h[1:, :-1]

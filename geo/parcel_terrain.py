@@ -1,0 +1,331 @@
+"""Terrain per parcel: slope, elevation and leveling earthwork from the DEM, every parcel in one pass.
+
+CRS: the *parcels* are reprojected into the DEM's CRS (vectors reproject exactly; resampling the DEM would smooth
+elevations and slopes). A DEM whose CRS is not a faithful metric plane (geographic degrees, Web Mercator) is warped
+once, bilinearly, into the parcels' metric working CRS when it is read (``read_dem_for``). Cell areas: one cell is
+|a·e| m² in the grid's plane; each parcel's cells are scaled by its ellipsoidal / planar area ratio, so volumes and
+areas agree with the project's ellipsoidal 亩 (geo/area.py). Horizontal distances for the slope are the plane's
+(a Gauss-Krüger or UTM scale factor changes a slope by < 0.1 %).
+
+Coverage: ``exact_coverage`` gives, for every parcel, the cells it touches and the exact share of each cell inside
+it (exactextract), so partial edge cells are weighted by coverage. The maths (geo/earthwork.py) is pure numpy on
+those (parcel, cell, weight) triplets. Cells with nodata are left out and reported as ``nodata_share`` (share of the
+parcel's area without valid DEM, counting any part outside the DEM); a parcel without any valid cell has NaN
+("no data") in every figure, never zeros; its nodata_share is 1. Volumes cover the valid part only.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from affine import Affine
+from pyproj import CRS
+
+from . import earthwork as ew
+from .area import area_mu
+from .units import M2_PER_MU
+
+TERRAIN_COLUMNS: tuple[str, ...] = (
+    "parcel_id", "mean_slope_pct", "p90_slope_pct", "steep_share", "mean_elevation_m", "design_elevation_m",
+    "cut_m3", "fill_m3", "imbalance_m3", "max_cut_m", "max_fill_m", "cost_wan", "nodata_share", "net_mu")
+
+
+@dataclass(frozen=True)
+class DemGrid:
+    """A north-up elevation grid: float32 metres (NaN = nodata), its affine transform and CRS."""
+    z: np.ndarray
+    transform: Affine
+    crs: CRS
+
+    def __post_init__(self):
+        t = self.transform
+        if t.b != 0 or t.d != 0 or t.a <= 0 or t.e >= 0:
+            raise ValueError("DEM 必须是北向上、无旋转的栅格（transform.b = d = 0，a > 0，e < 0）")
+
+    @property
+    def dx(self) -> float:
+        return float(self.transform.a)
+
+    @property
+    def dy(self) -> float:
+        return float(-self.transform.e)
+
+    @property
+    def cell_area_m2(self) -> float:
+        return self.dx * self.dy
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        h, w = self.z.shape
+        t = self.transform
+        return t.c, t.f + t.e * h, t.c + t.a * w, t.f
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Which cells each feature covers, and how much: parallel arrays (feature row, flat cell index, share 0..1]."""
+    feature: np.ndarray
+    cell: np.ndarray
+    weight: np.ndarray
+    n: int
+    shape: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class ParcelTerrain:
+    """``table``: exactly ``TERRAIN_COLUMNS``, indexed by parcel_id (NaN = no data); ``slope_deg``: mean and 90th
+    percentile slope in degrees; ``terraces``: number of terraces (1 = one platform)."""
+    table: pd.DataFrame
+    slope_deg: pd.DataFrame
+    terraces: pd.Series
+
+    def records(self) -> list[dict]:
+        """JSON-ready rows (the CLI's ``{"parcels": [...]}``): NaN becomes None."""
+        t = self.table.astype(object).where(self.table.notna(), None)
+        return [{k: (float(v) if isinstance(v, (float, np.floating)) else v) for k, v in row.items()}
+                for row in t.to_dict("records")]
+
+
+# ------------------------------------------------------------------------------------------------ reading
+
+def read_dem_for(path: str | Path, parcels: gpd.GeoDataFrame, margin_cells: int = 2) -> DemGrid:
+    """The part of the DEM file under the parcels (plus a margin for the slope kernel), as a DemGrid.
+
+    A DEM in a metric planar CRS is read as it is (a window); otherwise it is warped bilinearly into the parcels'
+    metric working CRS at about its own resolution. Raises WorkspaceError when the file cannot be read or has no CRS.
+    """
+    import rasterio
+    from rasterio.warp import calculate_default_transform, reproject, Resampling, transform_bounds
+    from rasterio.windows import Window, from_bounds
+
+    from .area import lon_lat_center
+    from .crs import working_crs
+    from .errors import WorkspaceError
+
+    try:
+        src = rasterio.open(path)
+    except rasterio.errors.RasterioIOError as exc:
+        raise WorkspaceError(f"无法读取 DEM {path}：{exc}") from exc
+    with src:
+        if src.crs is None:
+            raise WorkspaceError(f"DEM {path} 没有坐标系")
+        dem_crs = CRS.from_user_input(src.crs)
+        left, bottom, right, top = transform_bounds(parcels.crs, dem_crs, *parcels.total_bounds, densify_pts=21)
+        win = from_bounds(left, bottom, right, top, transform=src.transform)
+        win = Window(int(np.floor(win.col_off)) - margin_cells, int(np.floor(win.row_off)) - margin_cells,
+                     int(np.ceil(win.width)) + 2 * margin_cells + 1, int(np.ceil(win.height)) + 2 * margin_cells + 1)
+        win = win.intersection(Window(0, 0, src.width, src.height)) if _overlaps(win, src) else None
+        if win is None:
+            t = src.transform
+            return DemGrid(np.full((0, 0), np.nan, np.float32), t, dem_crs)
+        z = src.read(1, window=win, masked=True).astype("float32").filled(np.nan)
+        transform = src.window_transform(win)
+        if faithful_plane(dem_crs):
+            return DemGrid(z, transform, dem_crs)
+        target = working_crs(CRS.from_user_input(parcels.crs), lon_lat_center(parcels.geometry))
+        h, w = z.shape
+        b = rasterio.windows.bounds(Window(0, 0, w, h), transform)
+        dst_t, dw, dh = calculate_default_transform(dem_crs, target, w, h, *b)
+        out = np.full((dh, dw), np.nan, np.float32)
+        reproject(z, out, src_transform=transform, src_crs=dem_crs, src_nodata=np.nan, dst_transform=dst_t,
+                  dst_crs=target, dst_nodata=np.nan, resampling=Resampling.bilinear)
+        return DemGrid(out, dst_t, target)
+
+
+def faithful_plane(crs: CRS) -> bool:
+    """A projected CRS in metres that keeps distances (Gauss-Krüger, UTM, LAEA …), not (pseudo) Mercator.
+
+    (geo.crs.is_metric_planar is meant to say this but also rejects Transverse Mercator, whose method name
+    contains "mercator".)"""
+    if crs is None or not crs.is_projected:
+        return False
+    unit = crs.axis_info[0].unit_name if crs.axis_info else ""
+    method = (crs.coordinate_operation.method_name or "").lower() if crs.coordinate_operation else ""
+    plain_mercator = method.startswith("mercator") or "pseudo mercator" in method
+    return unit in ("metre", "meter") and not plain_mercator
+
+
+def _overlaps(win, src) -> bool:
+    return (win.col_off < src.width and win.row_off < src.height and win.col_off + win.width > 0
+            and win.row_off + win.height > 0)
+
+
+# ------------------------------------------------------------------------------------------------ coverage
+
+def exact_coverage(geoms: gpd.GeoSeries, transform: Affine, shape: tuple[int, int]) -> Coverage:
+    """Exact cell coverage of every geometry (same CRS as the grid), one exactextract pass over all of them."""
+    n = len(geoms)
+    h, w = shape
+    empty = Coverage(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), n, (h, w))
+    arr = np.asarray(geoms.values, dtype=object)
+    ok = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
+    if h == 0 or w == 0 or not ok.any():
+        return empty
+    x0, y1 = transform.c, transform.f
+    x1, y0 = x0 + transform.a * w, y1 + transform.e * h
+    gx0, gy0, gx1, gy1 = shapely.bounds(arr[ok]).T
+    ok[ok] = (gx1 > x0) & (gx0 < x1) & (gy1 > y0) & (gy0 < y1)
+    if not ok.any():
+        return empty
+    from exactextract import exact_extract
+    from exactextract.raster import NumPyRasterSource
+    crs = geoms.crs
+    wkt = CRS.from_user_input(crs).to_wkt() if crs is not None else None
+    # coverage needs the grid only: a zero-stride raster of zeros (exactextract skips NaN cells, we want all)
+    raster = NumPyRasterSource(np.broadcast_to(np.zeros(1, np.uint8), (h, w)), x0, y0, x1, y1, nodata=None,
+                               srs_wkt=wkt)
+    rows = np.nonzero(ok)[0]
+    frame = gpd.GeoDataFrame({"_row": rows}, geometry=gpd.GeoSeries(arr[rows], crs=crs))
+    out = exact_extract(raster, frame, ["cell_id", "coverage"], include_cols=["_row"], output="pandas")
+    lens = out["cell_id"].map(len).to_numpy()
+    if lens.sum() == 0:
+        return empty
+    feature = np.repeat(out["_row"].to_numpy(dtype=np.int64), lens)
+    cell = np.concatenate(out["cell_id"].to_list()).astype(np.int64)
+    weight = np.concatenate(out["coverage"].to_list()).astype(float)
+    keep = weight > 0
+    return Coverage(feature[keep], cell[keep], weight[keep], n, (h, w))
+
+
+# ------------------------------------------------------------------------------------------------ the maths
+
+def _cell_centres(cell: np.ndarray, transform: Affine, width: int) -> tuple[np.ndarray, np.ndarray]:
+    row, col = np.divmod(cell, width)
+    return transform.c + (col + 0.5) * transform.a, transform.f + (row + 0.5) * transform.e
+
+
+def terrain_from_coverage(z: np.ndarray, slope_pct: np.ndarray, slope_deg: np.ndarray, transform: Affine,
+                          cov: Coverage, expected_cells: np.ndarray, cell_area_m2: np.ndarray, *,
+                          max_slope_pct: float, cut_yuan_per_m3: float, fill_yuan_per_m3: float,
+                          haul_yuan_per_m3: float, design_elevation: np.ndarray | None = None,
+                          terrace_step_m: float = 0.0) -> dict[str, np.ndarray]:
+    """Pure: per feature figures from grid arrays and coverage triplets (see the module doc).
+
+    ``expected_cells``: each feature's planar area in cells (for nodata_share); ``cell_area_m2``: per feature,
+    one whole cell's ellipsoidal m²; ``design_elevation``: per feature, NaN = balanced. A design level and a
+    terrace step are exclusive (terraces each have their own balanced level).
+    """
+    n = cov.n
+    zc = z.ravel()[cov.cell].astype(float)
+    sc = slope_pct.ravel()[cov.cell].astype(float)
+    dc = slope_deg.ravel()[cov.cell].astype(float)
+    valid = np.isfinite(zc) & np.isfinite(sc)
+    g, w = cov.feature[valid], cov.weight[valid]
+    zc, sc, dc = zc[valid], sc[valid], dc[valid]
+    wsum = np.bincount(g, weights=w, minlength=n)[:n]
+    has = wsum > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        nodata_share = np.clip(1.0 - wsum / np.where(expected_cells > 0, expected_cells, np.nan), 0.0, 1.0)
+    nodata_share = np.where(has, nodata_share, 1.0)
+    mean_slope = ew.weighted_mean(sc, w, g, n)
+    p90 = ew.weighted_quantile(sc, w, g, n, 0.9)
+    steep = ew.weighted_mean((sc > max_slope_pct).astype(float), w, g, n)
+    mean_z = ew.weighted_mean(zc, w, g, n)
+    terraces = np.where(has, 1.0, np.nan)
+    if terrace_step_m and terrace_step_m > 0:
+        if design_elevation is not None and np.isfinite(design_elevation).any():
+            raise ValueError("台阶式平整的每级台阶各自土方平衡，不能同时给定设计标高")
+        x, y = _cell_centres(cov.cell[valid], transform, cov.shape[1])
+        work, count = ew.terraced_cut_fill(x, y, zc, w, cell_area_m2, g, n, terrace_step_m)
+        terraces = np.where(has, count, np.nan)
+    else:
+        z0 = None
+        if design_elevation is not None:
+            z0 = np.where(np.isfinite(design_elevation), design_elevation, ew.balanced_level(zc, w, g, n))
+        work = ew.cut_fill(zc, w, cell_area_m2, g, n, z0)
+    nan = np.where(has, 1.0, np.nan)
+    cost = ew.earthwork_cost_wan(work.cut_m3, work.fill_m3, work.imbalance_m3, cut_yuan_per_m3,
+                                 fill_yuan_per_m3, haul_yuan_per_m3)
+    return {"mean_slope_pct": mean_slope, "p90_slope_pct": p90, "steep_share": steep, "mean_elevation_m": mean_z,
+            "design_elevation_m": work.design_level_m * nan, "cut_m3": work.cut_m3, "fill_m3": work.fill_m3,
+            "imbalance_m3": work.imbalance_m3, "max_cut_m": work.max_cut_m, "max_fill_m": work.max_fill_m,
+            "cost_wan": cost, "nodata_share": nodata_share,
+            "mean_slope_deg": ew.weighted_mean(dc, w, g, n), "p90_slope_deg": ew.pct_to_deg(p90),
+            "terraces": terraces}
+
+
+def parcel_terrain(grid: DemGrid, parcels: gpd.GeoDataFrame, terrain, *, design_elevation=None,
+                   terrace_step_m: float | None = None, net_mu: pd.Series | None = None,
+                   slope: tuple[np.ndarray, np.ndarray] | None = None,
+                   coverage: Coverage | None = None) -> ParcelTerrain:
+    """Terrain figures of every parcel (index parcel_id, any CRS) on ``grid``.
+
+    ``terrain``: the [terrain] settings (``geo.settings.TerrainSettings``: max_slope_pct and the 元/m³ prices);
+    ``design_elevation``: None (balanced), a number for every parcel, or a Series by parcel_id (missing = balanced);
+    ``terrace_step_m``: None = the settings' ``terrace_step_m``, 0 = one platform; ``net_mu``: from
+    ``geo.constraints.net_land`` (NaN when not given); ``slope``/``coverage``: precomputed, to share them with
+    ``steep_polygons``. An area_mu column on ``parcels`` is taken as the ellipsoidal area.
+    """
+    frame = parcels.geometry
+    if grid.z.size and frame.crs is not None and CRS.from_user_input(frame.crs) != grid.crs:
+        frame = frame.to_crs(grid.crs)
+    n = len(parcels)
+    idx = parcels.index
+    cov = coverage if coverage is not None else exact_coverage(frame, grid.transform, grid.z.shape)
+    if slope is None:
+        slope = ew.slope(grid.z, grid.dx, grid.dy) if grid.z.size else (grid.z, grid.z)
+    planar = shapely.area(np.asarray(frame.values, dtype=object))
+    gross = (pd.to_numeric(parcels["area_mu"], errors="coerce").to_numpy(dtype=float)
+             if "area_mu" in parcels.columns else area_mu(parcels.geometry).to_numpy())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.where(planar > 0, gross * M2_PER_MU / np.where(planar > 0, planar, 1.0), 1.0)
+    z0 = None
+    if design_elevation is not None:
+        if isinstance(design_elevation, pd.Series):
+            z0 = pd.to_numeric(design_elevation.reindex(idx), errors="coerce").to_numpy(dtype=float)
+        else:
+            z0 = np.full(n, float(design_elevation))
+    step = terrain.terrace_step_m if terrace_step_m is None else terrace_step_m
+    if grid.z.size == 0:
+        figures = {k: np.full(n, np.nan) for k in TERRAIN_COLUMNS[1:-1] + ("mean_slope_deg", "p90_slope_deg",
+                                                                          "terraces")}
+        figures["nodata_share"] = np.ones(n)
+    else:
+        figures = terrain_from_coverage(
+            grid.z, slope[0], slope[1], grid.transform, cov, planar / grid.cell_area_m2, grid.cell_area_m2 * scale,
+            max_slope_pct=terrain.max_slope_pct, cut_yuan_per_m3=terrain.cut_yuan_per_m3,
+            fill_yuan_per_m3=terrain.fill_yuan_per_m3, haul_yuan_per_m3=terrain.haul_yuan_per_m3,
+            design_elevation=z0, terrace_step_m=step)
+    table = pd.DataFrame({k: figures[k] for k in TERRAIN_COLUMNS[1:-1]}, index=idx)
+    table.insert(0, "parcel_id", idx.to_numpy())
+    table["net_mu"] = (pd.to_numeric(net_mu.reindex(idx), errors="coerce").to_numpy(dtype=float)
+                       if net_mu is not None else np.nan)
+    table.index.name = "parcel_id"
+    deg = pd.DataFrame({"mean_slope_deg": figures["mean_slope_deg"], "p90_slope_deg": figures["p90_slope_deg"]},
+                       index=table.index)
+    return ParcelTerrain(table=table[list(TERRAIN_COLUMNS)], slope_deg=deg,
+                         terraces=pd.Series(figures["terraces"], index=table.index, name="terraces"))
+
+
+def steep_polygons(grid: DemGrid, slope_pct: np.ndarray, max_slope_pct: float, *, within: Coverage | None = None,
+                   sieve_cells: int = 0) -> gpd.GeoSeries:
+    """Too-steep land (slope > ``max_slope_pct``) as polygons in the grid's CRS, for the ``slope`` exclusion.
+
+    Cells are polygonised with rasterio.features.shapes (4-connected), one polygon per connected steep region
+    (dissolved by construction; holes kept). ``within``: only cells some parcel covers (the rest of a county DEM
+    is irrelevant and would cost polygons); ``sieve_cells``: regions smaller than this many cells are dropped first
+    (rasterio.features.sieve), 0 = keep all. Nodata cells are never steep.
+    """
+    from rasterio import features
+    mask = np.zeros(grid.z.shape, dtype=np.uint8)
+    if grid.z.size == 0:
+        return gpd.GeoSeries([], crs=grid.crs)
+    with np.errstate(invalid="ignore"):
+        steep = np.nan_to_num(slope_pct, nan=0.0) > max_slope_pct
+    if within is not None:
+        inside = np.zeros(grid.z.size, dtype=bool)
+        inside[within.cell] = True
+        steep &= inside.reshape(grid.z.shape)
+    mask[steep] = 1
+    if sieve_cells and sieve_cells > 1 and mask.any():
+        mask = features.sieve(mask, size=int(sieve_cells), connectivity=4)
+        mask[~steep] = 0
+    if not mask.any():
+        return gpd.GeoSeries([], crs=grid.crs)
+    shapes = features.shapes(mask, mask=mask.astype(bool), transform=grid.transform, connectivity=4)
+    from shapely.geometry import shape
+    return gpd.GeoSeries([shape(s) for s, _ in shapes], crs=grid.crs, name="geometry")
