@@ -256,7 +256,7 @@ def net_pieces(net: NetLand, parcels: pd.DataFrame | None = None, columns: tuple
     """
     geoms = np.asarray(net.geometry.values, dtype=object)
     parts, owner = shapely.get_parts(geoms, return_index=True)
-    keep = shapely.get_type_id(parts) == 3
+    keep = (shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)
     parts, owner = parts[keep], owner[keep]
     ids = net.geometry.index.to_numpy()[owner]
     k = np.arange(len(owner)) - np.searchsorted(owner, owner, side="left") if len(owner) else np.zeros(0, int)
