@@ -35,58 +35,83 @@ YUAN_PER_WAN = 10000.0
 
 # ------------------------------------------------------------------------------------------------ slope
 
-def _shift(z: np.ndarray, dr: int, dc: int) -> np.ndarray:
-    """z[r + dr, c + dc] on the grid of z, NaN outside."""
-    out = np.full_like(z, np.nan)
-    h, w = z.shape
-    rs, re = max(0, -dr), min(h, h - dr)
-    cs, ce = max(0, -dc), min(w, w - dc)
-    if rs < re and cs < ce:
-        out[rs:re, cs:ce] = z[rs + dr:re + dr, cs + dc:ce + dc]
-    return out
+def _fallback_derivatives(nb: np.ndarray, dx: float, dy: float) -> tuple[np.ndarray, np.ndarray]:
+    """Horn derivatives for cells with missing neighbours. ``nb``: (3, 3, m) neighbourhoods (row, col offsets
+    −1..1, NaN = missing). Per kernel row (col) a central difference, else one-sided with that row's centre cell;
+    rows without any are left out of the 1-2-1 weighted mean (see the module doc)."""
+    def axis(v: np.ndarray, spacing: float) -> np.ndarray:     # v: (3 lines, 3 along, m)
+        total = np.zeros(v.shape[2])
+        weight = np.zeros(v.shape[2])
+        for line, wr in ((0, 1.0), (1, 2.0), (2, 1.0)):
+            minus, mid, plus = v[line, 0], v[line, 1], v[line, 2]
+            central = (plus - minus) / (2 * spacing)
+            forward = (plus - mid) / spacing
+            backward = (mid - minus) / spacing
+            d = np.where(np.isfinite(central), central, np.where(np.isfinite(forward), forward, backward))
+            ok = np.isfinite(d)
+            total += np.where(ok, d, 0.0) * wr
+            weight += ok * wr
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return total / weight
+    gx = axis(nb, dx)                        # along columns (east)
+    gy = axis(np.swapaxes(nb, 0, 1), dy)     # along rows (south): sign irrelevant for the magnitude
+    return gx, gy
 
 
-def _horn_derivative(z: np.ndarray, spacing: float, axis: int) -> np.ndarray:
-    """dz/d(axis) by Horn's weighted central differences, one-sided next to nodata (see the module doc)."""
-    total = np.zeros(z.shape, dtype=z.dtype)
-    weight = np.zeros(z.shape, dtype=z.dtype)
-    for offset, wr in ((-1, 1.0), (0, 2.0), (1, 1.0)):
-        if axis == 1:   # columns: rows offset across, neighbours left/right
-            plus, minus, mid = _shift(z, offset, 1), _shift(z, offset, -1), _shift(z, offset, 0)
-        else:           # rows: columns offset across, neighbours below/above (index order)
-            plus, minus, mid = _shift(z, 1, offset), _shift(z, -1, offset), _shift(z, 0, offset)
-        central = (plus - minus) / (2 * spacing)
-        forward = (plus - mid) / spacing
-        backward = (mid - minus) / spacing
-        d = np.where(np.isfinite(central), central, np.where(np.isfinite(forward), forward, backward))
-        ok = np.isfinite(d)
-        total += np.where(ok, d, 0) * wr
-        weight += ok * wr
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = total / weight
-    out[~np.isfinite(z)] = np.nan
-    return out
+def slope(z: np.ndarray, dx: float, dy: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Slope of a DEM (NaN = nodata), Horn's method: (percent, degrees), float32 arrays of z's shape."""
+    pct = slope_pct(z, dx, dy)
+    return pct, pct_to_deg(pct).astype(np.float32)
 
 
-def slope(z: np.ndarray, dx: float, dy: float | None = None, chunk_rows: int = 1024) -> tuple[np.ndarray, np.ndarray]:
-    """Slope of a DEM (NaN = nodata), Horn's method: (percent, degrees), float32 arrays of z's shape.
+def slope_pct(z: np.ndarray, dx: float, dy: float | None = None, chunk_rows: int = 256) -> np.ndarray:
+    """Slope of a DEM in percent (100·|∇z|, Horn's method; NaN = nodata), float32 of z's shape.
 
-    ``dx``, ``dy`` = cell width and height in metres (positive). Processed in row chunks (with a one-row halo) so
-    a county-size 5 m DEM needs only a few chunk-size temporaries.
+    ``dx``, ``dy`` = cell width and height in metres (positive). The full 3×3 kernel runs on array slices, in row
+    chunks so a county-size 5 m DEM needs only chunk-size temporaries; only cells with a missing neighbour (the
+    grid's edge, next to nodata) go through the slower nodata-aware fallback.
     """
     dy = dx if dy is None else dy
     z = np.asarray(z, dtype=np.float32)
-    h = z.shape[0]
+    h, w = z.shape
     pct = np.empty(z.shape, dtype=np.float32)
-    for r0 in range(0, max(h, 1), chunk_rows):
+    if z.size == 0:
+        return pct
+    zp = np.full((h + 2, w + 2), np.nan, dtype=np.float32)
+    zp[1:-1, 1:-1] = z
+    buf = np.empty((3, min(chunk_rows, h), w), dtype=np.float32)     # reused: no page faults per chunk
+    for r0 in range(0, h, chunk_rows):
         r1 = min(h, r0 + chunk_rows)
-        a, b = max(0, r0 - 1), min(h, r1 + 1)
-        zz = z[a:b]
-        gx = _horn_derivative(zz, dx, axis=1)
-        gy = _horn_derivative(zz, dy, axis=0)
-        pct[r0:r1] = (np.hypot(gx, gy) * 100.0)[r0 - a:r0 - a + (r1 - r0)]
-    deg = np.degrees(np.arctan(pct / 100.0)).astype(np.float32)
-    return pct, deg
+        m = r1 - r0
+        a = zp[r0:r1 + 2]                                   # rows r0-1 .. r1 (padded index r0 .. r1+1)
+        top, mid, bot = a[:-2], a[1:-1], a[2:]
+        gx, gy, tmp = buf[0, :m], buf[1, :m], buf[2, :m]
+        np.subtract(top[:, 2:], top[:, :-2], out=gx)        # Horn: 1-2-1 weighted east − west
+        np.subtract(mid[:, 2:], mid[:, :-2], out=tmp)
+        tmp *= 2
+        gx += tmp
+        np.subtract(bot[:, 2:], bot[:, :-2], out=tmp)
+        gx += tmp
+        np.subtract(bot[:, :-2], top[:, :-2], out=gy)       # 1-2-1 weighted south − north
+        np.subtract(bot[:, 1:-1], top[:, 1:-1], out=tmp)
+        tmp *= 2
+        gy += tmp
+        np.subtract(bot[:, 2:], top[:, 2:], out=tmp)
+        gy += tmp
+        gx *= np.float32(1.0 / (8 * dx))
+        gy *= np.float32(1.0 / (8 * dy))
+        gx *= gx
+        gy *= gy
+        gx += gy
+        np.sqrt(gx, out=pct[r0:r1])
+    bad = np.isnan(pct) & np.isfinite(z)
+    if bad.any():
+        rr, cc = np.nonzero(bad)
+        nb = np.stack([np.stack([zp[rr + 1 + dr, cc + 1 + dc] for dc in (-1, 0, 1)]) for dr in (-1, 0, 1)])
+        gx, gy = _fallback_derivatives(nb.astype(float), dx, dy)
+        pct[rr, cc] = np.hypot(gx, gy)
+    pct *= np.float32(100.0)
+    return pct
 
 
 def pct_to_deg(pct):

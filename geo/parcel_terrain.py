@@ -198,7 +198,7 @@ def _cell_centres(cell: np.ndarray, transform: Affine, width: int) -> tuple[np.n
     return transform.c + (col + 0.5) * transform.a, transform.f + (row + 0.5) * transform.e
 
 
-def terrain_from_coverage(z: np.ndarray, slope_pct: np.ndarray, slope_deg: np.ndarray, transform: Affine,
+def terrain_from_coverage(z: np.ndarray, slope_pct: np.ndarray, transform: Affine,
                           cov: Coverage, expected_cells: np.ndarray, cell_area_m2: np.ndarray, *,
                           max_slope_pct: float, cut_yuan_per_m3: float, fill_yuan_per_m3: float,
                           haul_yuan_per_m3: float, design_elevation: np.ndarray | None = None,
@@ -212,10 +212,10 @@ def terrain_from_coverage(z: np.ndarray, slope_pct: np.ndarray, slope_deg: np.nd
     n = cov.n
     zc = z.ravel()[cov.cell].astype(float)
     sc = slope_pct.ravel()[cov.cell].astype(float)
-    dc = slope_deg.ravel()[cov.cell].astype(float)
     valid = np.isfinite(zc) & np.isfinite(sc)
     g, w = cov.feature[valid], cov.weight[valid]
-    zc, sc, dc = zc[valid], sc[valid], dc[valid]
+    zc, sc = zc[valid], sc[valid]
+    dc = ew.pct_to_deg(sc)
     wsum = np.bincount(g, weights=w, minlength=n)[:n]
     has = wsum > 0
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -250,7 +250,7 @@ def terrain_from_coverage(z: np.ndarray, slope_pct: np.ndarray, slope_deg: np.nd
 
 def parcel_terrain(grid: DemGrid, parcels: gpd.GeoDataFrame, terrain, *, design_elevation=None,
                    terrace_step_m: float | None = None, net_mu: pd.Series | None = None,
-                   slope: tuple[np.ndarray, np.ndarray] | None = None,
+                   slope: np.ndarray | None = None,
                    coverage: Coverage | None = None) -> ParcelTerrain:
     """Terrain figures of every parcel (index parcel_id, any CRS) on ``grid``.
 
@@ -267,7 +267,7 @@ def parcel_terrain(grid: DemGrid, parcels: gpd.GeoDataFrame, terrain, *, design_
     idx = parcels.index
     cov = coverage if coverage is not None else exact_coverage(frame, grid.transform, grid.z.shape)
     if slope is None:
-        slope = ew.slope(grid.z, grid.dx, grid.dy) if grid.z.size else (grid.z, grid.z)
+        slope = ew.slope_pct(grid.z, grid.dx, grid.dy) if grid.z.size else grid.z
     planar = shapely.area(np.asarray(frame.values, dtype=object))
     gross = (pd.to_numeric(parcels["area_mu"], errors="coerce").to_numpy(dtype=float)
              if "area_mu" in parcels.columns else area_mu(parcels.geometry).to_numpy())
@@ -286,7 +286,7 @@ def parcel_terrain(grid: DemGrid, parcels: gpd.GeoDataFrame, terrain, *, design_
         figures["nodata_share"] = np.ones(n)
     else:
         figures = terrain_from_coverage(
-            grid.z, slope[0], slope[1], grid.transform, cov, planar / grid.cell_area_m2, grid.cell_area_m2 * scale,
+            grid.z, slope, grid.transform, cov, planar / grid.cell_area_m2, grid.cell_area_m2 * scale,
             max_slope_pct=terrain.max_slope_pct, cut_yuan_per_m3=terrain.cut_yuan_per_m3,
             fill_yuan_per_m3=terrain.fill_yuan_per_m3, haul_yuan_per_m3=terrain.haul_yuan_per_m3,
             design_elevation=z0, terrace_step_m=step)

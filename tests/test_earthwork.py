@@ -54,8 +54,8 @@ def test_slope_of_an_oblique_plane_everywhere_including_edges_and_holes():
 def test_slope_in_chunks_equals_slope_in_one_piece():
     rng = np.random.default_rng(1)
     z = np.cumsum(rng.normal(size=(57, 33)), axis=0).astype("float32")
-    a, _ = ew.slope(z, 2.0, chunk_rows=7)
-    b, _ = ew.slope(z, 2.0, chunk_rows=1000)
+    a = ew.slope_pct(z, 2.0, chunk_rows=7)
+    b = ew.slope_pct(z, 2.0, chunk_rows=1000)
     assert np.allclose(a, b, equal_nan=True)
 
 
@@ -310,7 +310,7 @@ def test_net_mu_column_and_ellipsoidal_cell_area():
 def test_steep_polygons_cover_the_steep_band():
     # flat, then a 40 % ramp between x = 100 and 200, then flat
     grid = grid_of(lambda x, y: np.clip(x - X0 - 100, 0, 100) * 0.4, cell=5, nx=80, ny=40)
-    pct, _ = ew.slope(grid.z, grid.dx)
+    pct = ew.slope_pct(grid.z, grid.dx)
     polys = steep_polygons(grid, pct, 15.0)
     assert len(polys) == 1
     assert polys.area.sum() == pytest.approx(100 * 200, rel=0.1)
