@@ -124,9 +124,10 @@ def _sum(group: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(group, weights=weights, minlength=n)[:n].astype(float)
 
 
-def weighted_mean(values: np.ndarray, w: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
-    """Σ w v / Σ w per group (NaN for a group without weight)."""
-    sw = _sum(group, w, n)
+def weighted_mean(values: np.ndarray, w: np.ndarray, group: np.ndarray, n: int,
+                  sw: np.ndarray | None = None) -> np.ndarray:
+    """Σ w v / Σ w per group (NaN for a group without weight); ``sw`` = Σ w per group when already known."""
+    sw = _sum(group, w, n) if sw is None else sw
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(sw > 0, _sum(group, w * values, n) / np.where(sw > 0, sw, 1), np.nan)
 
@@ -136,7 +137,10 @@ def weighted_quantile(values: np.ndarray, w: np.ndarray, group: np.ndarray, n: i
     out = np.full(n, np.nan)
     if len(values) == 0:
         return out
-    order = np.lexsort((values, group))
+    # one float64 sort key (group, then value) instead of lexsort: ~10× faster on millions of cells
+    lo = float(np.min(values))
+    span = float(np.max(values)) - lo + 1.0
+    order = np.argsort(group * span + (values - lo))
     g, v, cw = group[order], values[order], np.cumsum(w[order], dtype=float)
     total = _sum(group, w, n)
     before = np.concatenate([[0.0], np.cumsum(total)])[:n]     # cumulative weight before each group
@@ -176,7 +180,7 @@ def _group_max(values: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
 
 
 def cut_fill(z: np.ndarray, w: np.ndarray, cell_area_m2, group: np.ndarray, n: int,
-             design_level=None) -> Earthwork:
+             design_level=None, sw: np.ndarray | None = None) -> Earthwork:
     """Cut and fill to level each group to its design level (per group array, scalar, or None = balanced).
 
     ``cell_area_m2``: the area of one whole cell in m², a scalar or one value per group (cells of a parcel scaled
@@ -185,16 +189,17 @@ def cut_fill(z: np.ndarray, w: np.ndarray, cell_area_m2, group: np.ndarray, n: i
     z = np.asarray(z, dtype=float)
     w = np.asarray(w, dtype=float)
     group = np.asarray(group, dtype=np.int64)
-    sw = _sum(group, w, n)
+    sw = _sum(group, w, n) if sw is None else sw
     empty = sw <= 0
     if design_level is None:
-        z0 = balanced_level(z, w, group, n)
+        z0 = weighted_mean(z, w, group, n, sw)
     else:
         z0 = np.broadcast_to(np.asarray(design_level, dtype=float), (n,)).copy()
     area = np.broadcast_to(np.asarray(cell_area_m2, dtype=float), (n,))
     dz = z - z0[group]
-    cut = _sum(group, w * np.maximum(dz, 0), n) * area
-    fill = _sum(group, w * np.maximum(-dz, 0), n) * area
+    cut = _sum(group, w * np.maximum(dz, 0), n)
+    fill = cut - _sum(group, w * dz, n)                  # Σw(dz)⁻ = Σw(dz)⁺ − Σw dz
+    cut, fill = cut * area, np.maximum(fill, 0) * area
     pos = w > 0
     max_cut = np.maximum(_group_max(np.where(pos, dz, -np.inf), group, n), 0.0)
     max_fill = np.maximum(_group_max(np.where(pos, -dz, -np.inf), group, n), 0.0)
