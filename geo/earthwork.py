@@ -64,28 +64,35 @@ def slope(z: np.ndarray, dx: float, dy: float | None = None) -> tuple[np.ndarray
     return pct, pct_to_deg(pct).astype(np.float32)
 
 
-def slope_pct(z: np.ndarray, dx: float, dy: float | None = None, chunk_rows: int = 256) -> np.ndarray:
+def slope_pct(z: np.ndarray, dx: float, dy: float | None = None, chunk_rows: int = 256,
+              active: np.ndarray | None = None, tile: int = 256) -> np.ndarray:
     """Slope of a DEM in percent (100·|∇z|, Horn's method; NaN = nodata), float32 of z's shape.
 
     ``dx``, ``dy`` = cell width and height in metres (positive). The full 3×3 kernel runs on array slices, in row
-    chunks so a county-size 5 m DEM needs only chunk-size temporaries; only cells with a missing neighbour (the
-    grid's edge, next to nodata) go through the slower nodata-aware fallback.
+    chunks (or tiles) so a county-size 5 m DEM needs only chunk-size temporaries; only cells with a missing
+    neighbour (the grid's edge, next to nodata) go through the slower nodata-aware fallback. ``active``: a boolean
+    (rows of tiles, columns of tiles) mask of ``tile``-cell tiles to compute (``active_tiles``); others stay NaN.
     """
     dy = dx if dy is None else dy
     z = np.asarray(z, dtype=np.float32)
     h, w = z.shape
-    pct = np.empty(z.shape, dtype=np.float32)
+    pct = np.full(z.shape, np.nan, dtype=np.float32) if active is not None else np.empty(z.shape, np.float32)
     if z.size == 0:
         return pct
     zp = np.full((h + 2, w + 2), np.nan, dtype=np.float32)
     zp[1:-1, 1:-1] = z
-    buf = np.empty((3, min(chunk_rows, h), w), dtype=np.float32)     # reused: no page faults per chunk
-    for r0 in range(0, h, chunk_rows):
-        r1 = min(h, r0 + chunk_rows)
-        m = r1 - r0
-        a = zp[r0:r1 + 2]                                   # rows r0-1 .. r1 (padded index r0 .. r1+1)
+    if active is None:
+        blocks = [(r0, min(h, r0 + chunk_rows), 0, w) for r0 in range(0, h, chunk_rows)]
+        buf = np.empty((3, min(chunk_rows, h), w), dtype=np.float32)     # reused: no page faults per chunk
+    else:
+        ty, tx = np.nonzero(active)
+        blocks = [(r * tile, min(h, (r + 1) * tile), c * tile, min(w, (c + 1) * tile)) for r, c in zip(ty, tx)]
+        buf = np.empty((3, min(tile, h), min(tile, w)), dtype=np.float32)
+    for r0, r1, c0, c1 in blocks:
+        m, k = r1 - r0, c1 - c0
+        a = zp[r0:r1 + 2, c0:c1 + 2]                        # the block with a one-cell halo (padded indices)
         top, mid, bot = a[:-2], a[1:-1], a[2:]
-        gx, gy, tmp = buf[0, :m], buf[1, :m], buf[2, :m]
+        gx, gy, tmp = buf[0, :m, :k], buf[1, :m, :k], buf[2, :m, :k]
         np.subtract(top[:, 2:], top[:, :-2], out=gx)        # Horn: 1-2-1 weighted east − west
         np.subtract(mid[:, 2:], mid[:, :-2], out=tmp)
         tmp *= 2
@@ -103,8 +110,10 @@ def slope_pct(z: np.ndarray, dx: float, dy: float | None = None, chunk_rows: int
         gx *= gx
         gy *= gy
         gx += gy
-        np.sqrt(gx, out=pct[r0:r1])
+        np.sqrt(gx, out=pct[r0:r1, c0:c1])
     bad = np.isnan(pct) & np.isfinite(z)
+    if active is not None:
+        bad &= np.repeat(np.repeat(active, tile, 0), tile, 1)[:h, :w]
     if bad.any():
         rr, cc = np.nonzero(bad)
         nb = np.stack([np.stack([zp[rr + 1 + dr, cc + 1 + dc] for dc in (-1, 0, 1)]) for dr in (-1, 0, 1)])
@@ -112,6 +121,34 @@ def slope_pct(z: np.ndarray, dx: float, dy: float | None = None, chunk_rows: int
         pct[rr, cc] = np.hypot(gx, gy)
     pct *= np.float32(100.0)
     return pct
+
+
+def active_tiles(bounds: np.ndarray, transform, shape: tuple[int, int], tile: int = 256,
+                 margin_cells: int = 2) -> np.ndarray:
+    """Boolean (tile rows, tile columns) mask of the ``tile``-cell tiles that some box of ``bounds`` (n × 4:
+    xmin, ymin, xmax, ymax in the grid's CRS) touches, with a margin for the slope kernel. ``transform``: a
+    north-up affine (a > 0, e < 0)."""
+    h, w = shape
+    nty, ntx = -(-h // tile), -(-w // tile)
+    mask = np.zeros((nty, ntx), dtype=bool)
+    if len(bounds) == 0 or h == 0 or w == 0:
+        return mask
+    b = np.asarray(bounds, dtype=float)
+    c0 = np.floor((b[:, 0] - transform.c) / transform.a) - margin_cells
+    c1 = np.floor((b[:, 2] - transform.c) / transform.a) + margin_cells
+    r0 = np.floor((b[:, 3] - transform.f) / transform.e) - margin_cells
+    r1 = np.floor((b[:, 1] - transform.f) / transform.e) + margin_cells
+    ok = np.isfinite(c0 + c1 + r0 + r1) & (c1 >= 0) & (c0 < w) & (r1 >= 0) & (r0 < h)
+    tc0 = (np.clip(c0[ok], 0, w - 1) // tile).astype(np.int64)
+    tc1 = (np.clip(c1[ok], 0, w - 1) // tile).astype(np.int64)
+    tr0 = (np.clip(r0[ok], 0, h - 1) // tile).astype(np.int64)
+    tr1 = (np.clip(r1[ok], 0, h - 1) // tile).astype(np.int64)
+    nr, nc = tr1 - tr0 + 1, tc1 - tc0 + 1
+    cnt = nr * nc
+    i = np.repeat(np.arange(len(cnt)), cnt)
+    k = np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    mask[tr0[i] + k // nc[i], tc0[i] + k % nc[i]] = True
+    return mask
 
 
 def pct_to_deg(pct):

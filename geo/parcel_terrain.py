@@ -29,6 +29,9 @@ from . import earthwork as ew
 from .area import area_mu
 from .units import M2_PER_MU
 
+READ_TILE = 256          # DEM cells per tile side when reading / computing only the tiles under parcels
+STEEP_TILE = 1024        # polygonising too-steep land tile by tile (skipping tiles without a steep cell)
+
 TERRAIN_COLUMNS: tuple[str, ...] = (
     "parcel_id", "mean_slope_pct", "p90_slope_pct", "steep_share", "mean_elevation_m", "design_elevation_m",
     "cut_m3", "fill_m3", "imbalance_m3", "max_cut_m", "max_fill_m", "cost_wan", "nodata_share", "net_mu")
@@ -122,10 +125,24 @@ def read_dem_for(path: str | Path, parcels: gpd.GeoDataFrame, margin_cells: int 
         if win is None:
             t = src.transform
             return DemGrid(np.full((0, 0), np.nan, np.float32), t, dem_crs)
-        z = src.read(1, window=win, masked=True).astype("float32").filled(np.nan)
         transform = src.window_transform(win)
         if faithful_plane(dem_crs):
+            # only the tiles under some parcel (a county's parks cover a fraction of its DEM); the rest stays NaN
+            h, w = int(win.height), int(win.width)
+            bounds = parcels.geometry.to_crs(dem_crs).bounds.to_numpy() if parcels.crs != dem_crs \
+                else parcels.geometry.bounds.to_numpy()
+            active = ew.active_tiles(bounds, transform, (h, w), READ_TILE, margin_cells)
+            if active.mean() > 0.6:
+                z = src.read(1, window=win, masked=True).astype("float32").filled(np.nan)
+                return DemGrid(z, transform, dem_crs)
+            z = np.full((h, w), np.nan, dtype=np.float32)
+            for ty, tx in zip(*np.nonzero(active)):
+                r0, c0 = int(ty) * READ_TILE, int(tx) * READ_TILE
+                r1, c1 = min(h, r0 + READ_TILE), min(w, c0 + READ_TILE)
+                sub = Window(win.col_off + c0, win.row_off + r0, c1 - c0, r1 - r0)
+                z[r0:r1, c0:c1] = src.read(1, window=sub, masked=True).astype("float32").filled(np.nan)
             return DemGrid(z, transform, dem_crs)
+        z = src.read(1, window=win, masked=True).astype("float32").filled(np.nan)
         target = working_crs(CRS.from_user_input(parcels.crs), lon_lat_center(parcels.geometry))
         h, w = z.shape
         b = rasterio.windows.bounds(Window(0, 0, w, h), transform)
@@ -387,7 +404,7 @@ def parcel_terrain(grid: DemGrid, parcels: gpd.GeoDataFrame, terrain, *, design_
     idx = parcels.index
     cov = coverage if coverage is not None else exact_coverage(frame, grid.transform, grid.z.shape)
     if slope is None:
-        slope = ew.slope_pct(grid.z, grid.dx, grid.dy) if grid.z.size else grid.z
+        slope = slope_under(grid, frame)
     planar = shapely.area(np.asarray(frame.values, dtype=object))
     gross = (pd.to_numeric(parcels["area_mu"], errors="coerce").to_numpy(dtype=float)
              if "area_mu" in parcels.columns else area_mu(parcels.geometry).to_numpy())
@@ -421,12 +438,21 @@ def parcel_terrain(grid: DemGrid, parcels: gpd.GeoDataFrame, terrain, *, design_
                          terraces=pd.Series(figures["terraces"], index=table.index, name="terraces"))
 
 
+def slope_under(grid: DemGrid, geoms: gpd.GeoSeries) -> np.ndarray:
+    """Slope % of the grid, computed only on the tiles under ``geoms`` (grid CRS); NaN elsewhere."""
+    if grid.z.size == 0:
+        return grid.z
+    active = ew.active_tiles(geoms.bounds.to_numpy(), grid.transform, grid.z.shape, READ_TILE)
+    return ew.slope_pct(grid.z, grid.dx, grid.dy, active=active, tile=READ_TILE)
+
+
 def steep_polygons(grid: DemGrid, slope_pct: np.ndarray, max_slope_pct: float, *, within: Coverage | None = None,
                    sieve_cells: int = 0) -> gpd.GeoSeries:
     """Too-steep land (slope > ``max_slope_pct``) as polygons in the grid's CRS, for the ``slope`` exclusion.
 
     Cells are polygonised with rasterio.features.shapes (4-connected), one polygon per connected steep region
-    (dissolved by construction; holes kept). ``within``: only cells some parcel covers (the rest of a county DEM
+    (dissolved by construction; holes kept), tile by tile (``STEEP_TILE`` cells) so tiles without steep land cost
+    nothing: a region crossing a tile edge comes as one polygon per tile (the same land excluded). ``within``: only cells some parcel covers (the rest of a county DEM
     is irrelevant and would cost polygons); ``sieve_cells``: regions smaller than this many cells are dropped first
     (rasterio.features.sieve), 0 = keep all. Nodata cells are never steep.
     """
@@ -446,6 +472,17 @@ def steep_polygons(grid: DemGrid, slope_pct: np.ndarray, max_slope_pct: float, *
         mask[~steep] = 0
     if not mask.any():
         return gpd.GeoSeries([], crs=grid.crs)
-    shapes = features.shapes(mask, mask=mask.astype(bool), transform=grid.transform, connectivity=4)
     from shapely.geometry import shape
-    return gpd.GeoSeries([shape(s) for s, _ in shapes], crs=grid.crs, name="geometry")
+    h, w = mask.shape
+    t = STEEP_TILE
+    nty, ntx = -(-h // t), -(-w // t)
+    pad = np.zeros((nty * t, ntx * t), dtype=bool)
+    pad[:h, :w] = mask.astype(bool)
+    any_steep = pad.reshape(nty, t, ntx, t).any(axis=(1, 3))
+    out = []
+    for ty, tx in zip(*np.nonzero(any_steep)):
+        r0, c0 = int(ty) * t, int(tx) * t
+        sub = mask[r0:r0 + t, c0:c0 + t]
+        tr = grid.transform * Affine.translation(c0, r0)
+        out.extend(shape(g) for g, _ in features.shapes(sub, mask=sub.astype(bool), transform=tr, connectivity=4))
+    return gpd.GeoSeries(out, crs=grid.crs, name="geometry")

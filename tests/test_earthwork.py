@@ -347,3 +347,16 @@ def test_exact_coverage_agrees_with_exactextract():
         np.add.at(m, (c.feature, c.cell), c.weight)
         return m
     assert np.abs(dense(exact_coverage(gs, t, shape)) - dense(exactextract_coverage(gs, t, shape))).max() < 1e-6
+
+
+def test_slope_on_active_tiles_only_equals_the_full_slope_there():
+    rng = np.random.default_rng(2)
+    z = np.cumsum(rng.normal(size=(300, 520)), axis=1).astype("float32")
+    t = Affine(5, 0, 0, 0, -5, 1500)
+    active = ew.active_tiles(np.array([[600.0, 700.0, 700.0, 800.0]]), t, z.shape, tile=64)
+    assert active.sum() >= 1 and not active.all()
+    part = ew.slope_pct(z, 5.0, active=active, tile=64)
+    full = ew.slope_pct(z, 5.0)
+    on = np.repeat(np.repeat(active, 64, 0), 64, 1)[:300, :520]
+    assert np.allclose(part[on], full[on]) and np.isnan(part[~on]).all()
+    assert on[(1500 - 750) // 5, 650 // 5]                              # the box's own cells are on
