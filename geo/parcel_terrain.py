@@ -461,7 +461,7 @@ def steep_polygons(grid: DemGrid, slope_pct: np.ndarray, max_slope_pct: float, *
     if grid.z.size == 0:
         return gpd.GeoSeries([], crs=grid.crs)
     with np.errstate(invalid="ignore"):
-        steep = np.nan_to_num(slope_pct, nan=0.0) > max_slope_pct
+        steep = slope_pct > max_slope_pct                 # NaN (nodata) compares False
     if within is not None:
         inside = np.zeros(grid.z.size, dtype=bool)
         inside[within.cell] = True
