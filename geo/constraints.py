@@ -79,6 +79,10 @@ def _layer_geoms(layer) -> np.ndarray | None:
     geoms = np.asarray(layer.geometry.values if isinstance(layer, gpd.GeoDataFrame) else
                        (layer.values if isinstance(layer, gpd.GeoSeries) else layer), dtype=object)
     geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    bad = ~shapely.is_valid(geoms)
+    if bad.any():                                   # an overlay needs valid input (Shapefiles often are not)
+        geoms = geoms.copy()
+        geoms[bad] = shapely.make_valid(geoms[bad])
     return geoms if len(geoms) else None
 
 
@@ -121,8 +125,17 @@ def _clipped_union(geoms: np.ndarray, layer: np.ndarray, eligible: np.ndarray | 
         pi, fj = pi[keep], fj[keep]
     touched = np.zeros(n, dtype=bool)
     touched[pi] = True
-    clipped = shapely.intersection(layer[fj], geoms[pi])
-    return grouped_union(clipped, pi, n), touched
+    # a parcel wholly inside one feature (the usual case for a development boundary) needs no overlay
+    wi, _ = tree.query(geoms, predicate="within")
+    inside = np.zeros(n, dtype=bool)
+    inside[wi] = True
+    if eligible is not None:
+        inside &= eligible
+    rest = ~inside[pi]
+    clipped = shapely.intersection(layer[fj[rest]], geoms[pi[rest]])
+    union = grouped_union(clipped, pi[rest], n)
+    union[inside] = geoms[inside]
+    return union, touched
 
 
 def _polygonal(geoms: np.ndarray) -> np.ndarray:
@@ -166,6 +179,8 @@ def net_land(parcels: gpd.GeoDataFrame, exclusions: dict[str, object], *, dev_bo
     unknown = set(exclusions) - set(EXCLUSION_ORDER)
     if unknown:
         raise ValueError(f"未知的限制图层：{'、'.join(sorted(unknown))}（应为 {'、'.join(EXCLUSION_ORDER)}）")
+    if parcels.crs is not None and not parcels.crs.is_projected:
+        raise ValueError("net_land 需要平面（米）坐标系的地块：请先转换到工作坐标系（如 Workspace.metric）")
     index = parcels.index
     geoms = np.asarray(parcels.geometry.values, dtype=object)
     n = len(geoms)

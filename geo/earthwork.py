@@ -275,10 +275,11 @@ def terraced_cut_fill(x: np.ndarray, y: np.ndarray, z: np.ndarray, w: np.ndarray
     number of terraces. ``design_level_m`` is the area-weighted mean terrace level (= the balanced level)."""
     group = np.asarray(group, dtype=np.int64)
     band = terrace_bands(x, y, z, w, group, n, step_m)
-    keys, sub = np.unique(np.stack([group, band]), axis=1, return_inverse=True)
+    nb = int(band.max()) + 1 if len(band) else 1
+    keys, sub = np.unique(group * nb + band, return_inverse=True)
     sub = sub.ravel()
-    m = keys.shape[1]
-    sub_group = keys[0]
+    m = len(keys)
+    sub_group = keys // nb
     area = np.broadcast_to(np.asarray(cell_area_m2, dtype=float), (n,))[sub_group]
     e = cut_fill(z, w, area, sub, m)
     cut = _sum(sub_group, np.nan_to_num(e.cut_m3), n)
