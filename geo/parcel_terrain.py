@@ -387,22 +387,22 @@ def terrain_from_coverage(z: np.ndarray, slope_pct: np.ndarray, transform: Affin
 
 def parcel_terrain(grid: DemGrid, parcels: gpd.GeoDataFrame, terrain, *, design_elevation=None,
                    terrace_step_m: float | None = None, net_mu: pd.Series | None = None,
-                   slope: np.ndarray | None = None,
-                   coverage: Coverage | None = None) -> ParcelTerrain:
+                   slope: np.ndarray | None = None, coverage: Coverage | None = None,
+                   batch_size: int = 20000) -> ParcelTerrain:
     """Terrain figures of every parcel (index parcel_id, any CRS) on ``grid``.
 
     ``terrain``: the [terrain] settings (``geo.settings.TerrainSettings``: max_slope_pct and the 元/m³ prices);
     ``design_elevation``: None (balanced), a number for every parcel, or a Series by parcel_id (missing = balanced);
     ``terrace_step_m``: None = the settings' ``terrace_step_m``, 0 = one platform; ``net_mu``: from
     ``geo.constraints.net_land`` (NaN when not given); ``slope``/``coverage``: precomputed, to share them with
-    ``steep_polygons``. An area_mu column on ``parcels`` is taken as the ellipsoidal area.
+    ``steep_polygons``. An area_mu column on ``parcels`` is taken as the ellipsoidal area. Without a precomputed
+    coverage, parcels go in batches of ``batch_size`` (memory stays bounded at 100k parcels; same figures).
     """
     frame = parcels.geometry
     if grid.z.size and frame.crs is not None and CRS.from_user_input(frame.crs) != grid.crs:
         frame = frame.to_crs(grid.crs)
     n = len(parcels)
     idx = parcels.index
-    cov = coverage if coverage is not None else exact_coverage(frame, grid.transform, grid.z.shape)
     if slope is None:
         slope = slope_under(grid, frame)
     planar = shapely.area(np.asarray(frame.values, dtype=object))
@@ -422,11 +422,19 @@ def parcel_terrain(grid: DemGrid, parcels: gpd.GeoDataFrame, terrain, *, design_
                                                                           "terraces")}
         figures["nodata_share"] = np.ones(n)
     else:
-        figures = terrain_from_coverage(
-            grid.z, slope, grid.transform, cov, planar / grid.cell_area_m2, grid.cell_area_m2 * scale,
-            max_slope_pct=terrain.max_slope_pct, cut_yuan_per_m3=terrain.cut_yuan_per_m3,
-            fill_yuan_per_m3=terrain.fill_yuan_per_m3, haul_yuan_per_m3=terrain.haul_yuan_per_m3,
-            design_elevation=z0, terrace_step_m=step)
+        def run(sl: slice, cov: Coverage) -> dict[str, np.ndarray]:
+            return terrain_from_coverage(
+                grid.z, slope, grid.transform, cov, planar[sl] / grid.cell_area_m2, grid.cell_area_m2 * scale[sl],
+                max_slope_pct=terrain.max_slope_pct, cut_yuan_per_m3=terrain.cut_yuan_per_m3,
+                fill_yuan_per_m3=terrain.fill_yuan_per_m3, haul_yuan_per_m3=terrain.haul_yuan_per_m3,
+                design_elevation=None if z0 is None else z0[sl], terrace_step_m=step)
+        if coverage is not None:
+            figures = run(slice(0, n), coverage)
+        else:
+            parts = [run(slice(a, min(n, a + batch_size)),
+                         exact_coverage(frame.iloc[a:a + batch_size], grid.transform, grid.z.shape))
+                     for a in range(0, max(n, 1), batch_size)]
+            figures = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     table = pd.DataFrame({k: figures[k] for k in TERRAIN_COLUMNS[1:-1]}, index=idx)
     table.insert(0, "parcel_id", idx.to_numpy())
     table["net_mu"] = (pd.to_numeric(net_mu.reindex(idx), errors="coerce").to_numpy(dtype=float)

@@ -238,7 +238,11 @@ def test_a_parcel_the_dem_does_not_cover_gets_no_data_not_zeros():
     assert t.loc["P0", "nodata_share"] == 1.0
     assert t.loc["P1", "nodata_share"] == pytest.approx(0.5, abs=1e-6)
     assert t.loc["P2"].drop("net_mu").notna().all()
+    batched = parcel_terrain(grid, parcels_of(far, half, inside), PRICES, batch_size=2).table
+    assert batched.equals(t)
     row = res.records()[0]
+    import json
+    json.dumps({"parcels": res.records()})
     assert row["parcel_id"] == "P0" and row["cut_m3"] is None and row["net_mu"] is None
     assert set(row) == set(TERRAIN_COLUMNS)
 
