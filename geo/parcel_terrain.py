@@ -8,7 +8,9 @@ areas agree with the project's ellipsoidal 亩 (geo/area.py). Horizontal distanc
 (a Gauss-Krüger or UTM scale factor changes a slope by < 0.1 %).
 
 Coverage: ``exact_coverage`` gives, for every parcel, the cells it touches and the exact share of each cell inside
-it (exactextract), so partial edge cells are weighted by coverage. The maths (geo/earthwork.py) is pure numpy on
+it (a vectorised signed-area scanline in numpy, all parcels in one pass; it agrees with exactextract, which the
+tests use as the reference and which is ~4× slower here on 10k parcels), so partial edge cells are weighted by
+coverage. Only the DEM tiles under some parcel are read and differentiated. The maths (geo/earthwork.py) is pure numpy on
 those (parcel, cell, weight) triplets. Cells with nodata are left out and reported as ``nodata_share`` (share of the
 parcel's area without valid DEM, counting any part outside the DEM); a parcel without any valid cell has NaN
 ("no data") in every figure, never zeros; its nodata_share is 1. Volumes cover the valid part only.
