@@ -360,7 +360,8 @@ def _corner_volumes(h1, h2, h3, h4, a):
 
 def _triangle_volumes(h1, h2, h3, tri_area):
     """(cut, fill) of a triangular prism over a triangle of area ``tri_area`` (三角棱柱体法): all one sign
-    V = A/3 · Σ|h|; a lone corner k: V_k = A/3 · h_k³ / ((h_i + h_k)(h_j + h_k)), the rest V_k − A/3 (h_k − h_i − h_j)."""
+    V = A/3 · Σ|h|; a lone corner k: V_k = A/3 · h_k³ / ((h_i + h_k)(h_j + h_k)), the rest
+    V_k − A/3 (h_k − h_i − h_j)."""
     hs = np.stack([h1, h2, h3])
     pos = hs >= 0
     npos = pos.sum(axis=0)

@@ -10,10 +10,10 @@ areas agree with the project's ellipsoidal 亩 (geo/area.py). Horizontal distanc
 Coverage: ``exact_coverage`` gives, for every parcel, the cells it touches and the exact share of each cell inside
 it (a vectorised signed-area scanline in numpy, all parcels in one pass; it agrees with exactextract, which the
 tests use as the reference and which is ~4× slower here on 10k parcels), so partial edge cells are weighted by
-coverage. Only the DEM tiles under some parcel are read and differentiated. The maths (geo/earthwork.py) is pure numpy on
-those (parcel, cell, weight) triplets. Cells with nodata are left out and reported as ``nodata_share`` (share of the
-parcel's area without valid DEM, counting any part outside the DEM); a parcel without any valid cell has NaN
-("no data") in every figure, never zeros; its nodata_share is 1. Volumes cover the valid part only.
+coverage. Only the DEM tiles under some parcel are read and differentiated. The maths (geo/earthwork.py) is pure
+numpy on those (parcel, cell, weight) triplets. Cells with nodata are left out and reported as ``nodata_share``
+(share of the parcel's area without valid DEM, counting any part outside the DEM); a parcel without any valid cell
+has NaN ("no data") in every figure, never zeros; its nodata_share is 1. Volumes cover the valid part only.
 """
 from __future__ import annotations
 
@@ -462,9 +462,10 @@ def steep_polygons(grid: DemGrid, slope_pct: np.ndarray, max_slope_pct: float, *
 
     Cells are polygonised with rasterio.features.shapes (4-connected), one polygon per connected steep region
     (dissolved by construction; holes kept), tile by tile (``STEEP_TILE`` cells) so tiles without steep land cost
-    nothing: a region crossing a tile edge comes as one polygon per tile (the same land excluded). ``within``: only cells some parcel covers (the rest of a county DEM
-    is irrelevant and would cost polygons); ``sieve_cells``: regions smaller than this many cells are dropped first
-    (rasterio.features.sieve), 0 = keep all. Nodata cells are never steep.
+    nothing: a region crossing a tile edge comes as one polygon per tile (the same land excluded). ``within``: only
+    cells some parcel covers (the rest of a county DEM is irrelevant and would cost polygons); ``sieve_cells``:
+    regions smaller than this many cells are dropped first (rasterio.features.sieve), 0 = keep all. Nodata cells
+    are never steep.
     """
     from rasterio import features
     mask = np.zeros(grid.z.shape, dtype=np.uint8)

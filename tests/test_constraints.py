@@ -156,7 +156,8 @@ def test_net_areas_are_ellipsoidal():
 
 def test_all_layers_and_unknown_layer():
     p = parcels(("A", (0, 0, 400, 300)))
-    ex = {"farmland": layer((0, 0, 50, 300)), "eco_redline": layer((0, 0, 100, 300)), "flood": layer((100, 0, 150, 300)),
+    ex = {"farmland": layer((0, 0, 50, 300)), "eco_redline": layer((0, 0, 100, 300)),
+          "flood": layer((100, 0, 150, 300)),
           "dev_boundary": layer((-10, -10, 350, 310)), "slope": layer((150, 0, 200, 300), (300, 0, 400, 300))}
     net = net_land(p, ex, **SLIVER)
     w = pd.Series(net.constrained_by.loc["A"]) / net.gross_mu["A"] * 400          # metres of the 400 m width
