@@ -364,3 +364,22 @@ def test_slope_on_active_tiles_only_equals_the_full_slope_there():
     on = np.repeat(np.repeat(active, 64, 0), 64, 1)[:300, :520]
     assert np.allclose(part[on], full[on]) and np.isnan(part[~on]).all()
     assert on[(1500 - 750) // 5, 650 // 5]                              # the box's own cells are on
+
+
+def test_too_steep_land_from_the_dem_is_excluded_except_on_leveling_parcels():
+    from geo.constraints import net_land
+    from geo.units import M2_PER_MU
+    # a 40 % ramp between x = 100 and 200 m; flat elsewhere
+    grid = grid_of(lambda x, y: np.clip(x - X0 - 100, 0, 100) * 0.4, cell=5, nx=80, ny=40)
+    parcels = parcels_of(box(X0 + 50, Y0 + 20, X0 + 250, Y0 + 120), box(X0 + 50, Y0 + 120, X0 + 250, Y0 + 190))
+    parcels["status"] = ["available", "leveling"]
+    pct = ew.slope_pct(grid.z, grid.dx)
+    steep = steep_polygons(grid, pct, PRICES.max_slope_pct,
+                           within=exact_coverage(parcels.geometry, grid.transform, grid.z.shape))
+    net = net_land(parcels, {"slope": steep}, sliver_m2=5 * M2_PER_MU, sliver_width_m=30)
+    band_mu = 100 * 100 / M2_PER_MU                                       # the ramp across the available parcel
+    assert net.constrained_by.loc["P0", "slope"] == pytest.approx(band_mu, rel=0.1)
+    assert net.constrained_by.loc["P1", "slope"] == 0
+    t = parcel_terrain(grid, parcels, PRICES, net_mu=net.net_mu).table
+    assert t.loc["P0", "steep_share"] == pytest.approx(0.5, abs=0.06)
+    assert t.loc["P0", "net_mu"] == pytest.approx(net.net_mu["P0"])
