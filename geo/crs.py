@@ -25,7 +25,9 @@ def is_metric_planar(crs: CRS) -> bool:
         return False
     method = (crs.coordinate_operation.method_name or "").lower() if crs.coordinate_operation else ""
     unit = crs.axis_info[0].unit_name if crs.axis_info else "metre"
-    return unit in ("metre", "meter") and not any(m in method for m in _MERCATOR_METHODS)
+    # (pseudo) Mercator inflates areas; Transverse Mercator (Gauss-Krüger, UTM) does not, though its name has it too
+    plain_mercator = method.startswith(_MERCATOR_METHODS[0]) or _MERCATOR_METHODS[1] in method
+    return unit in ("metre", "meter") and not plain_mercator
 
 
 def require_crs(crs, what: str) -> CRS:

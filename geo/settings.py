@@ -41,6 +41,12 @@ LedgerSettings = _section_class(
 BriefingSettings = _section_class(
     "BriefingSettings", "[briefing]: the 版头 (masthead), 发文字号 and 签发人.",
     masthead=bool, document_number=str, signer=str)
+ConstraintSettings = _section_class(
+    "ConstraintSettings", "[constraints]: 三区三线 and flood exclusions.", flood_return_period=float)
+TerrainSettings = _section_class(
+    "TerrainSettings", "[terrain]: slope threshold (CJJ 83-2016) and leveling unit prices (元/m³, user parameters).",
+    max_slope_pct=float, cut_yuan_per_m3=float, fill_yuan_per_m3=float, haul_yuan_per_m3=float,
+    terrace_step_m=float)
 
 
 @dataclass(frozen=True)
@@ -115,6 +121,8 @@ class Settings:
     app: AppSettings
     briefing: BriefingSettings
     ledger: LedgerSettings
+    constraints: ConstraintSettings
+    terrain: TerrainSettings
     raw: Mapping[str, Any] = field(default_factory=lambda: _frozen_map({}), compare=False, repr=False)
 
     @classmethod
@@ -130,7 +138,9 @@ class Settings:
             intensity=_section(IntensitySettings, cfg.get("intensity")),
             far=_frozen_map({k: float(v) for k, v in far.items()}), far_source=far_source,
             app=_section(AppSettings, cfg.get("app")), briefing=_section(BriefingSettings, cfg.get("briefing")),
-            ledger=_section(LedgerSettings, cfg.get("ledger")), raw=_frozen_map(cfg))
+            ledger=_section(LedgerSettings, cfg.get("ledger")),
+            constraints=_section(ConstraintSettings, cfg.get("constraints")),
+            terrain=_section(TerrainSettings, cfg.get("terrain")), raw=_frozen_map(cfg))
 
     @classmethod
     def default(cls) -> "Settings":
