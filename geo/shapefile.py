@@ -32,6 +32,7 @@ from .parse import parse_date, parse_number
 from .report import LoadReport
 from .units import MU_PER_HECTARE, m2_to_mu
 from .vocab import PARCEL_LAYER_FIELDS
+from .formats.encoding import dbf_codec_over_single_byte, single_byte_page, zip_member_name
 
 _PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 _CPG_CODECS = {"936": "GB18030", "CP936": "GB18030", "GBK": "GB18030", "GB2312": "GB18030", "GB18030": "GB18030",
@@ -56,7 +57,7 @@ class ParcelLayer:
     notes: list[str] = field(default_factory=list)
 
 
-def _parts(source, name: str) -> tuple[str, dict[str, bytes]]:
+def _parts(source, name: str, require_crs: bool = True) -> tuple[str, dict[str, bytes]]:
     """The Shapefile's stem and its parts by suffix, from a .shp path (siblings beside it), a .zip (path or bytes),
     or uploaded files {file name: bytes} (the parts, or one zip)."""
     if isinstance(source, (str, os.PathLike)):
@@ -70,7 +71,7 @@ def _parts(source, name: str) -> tuple[str, dict[str, bytes]]:
                 raise LayerFileError(f"文件不存在：{path}")
             files = {p.name: p.read_bytes() for p in path.parent.glob(path.stem + ".*")
                      if p.suffix.lower() in _PARTS}
-            return _one_shapefile(files, name)
+            return _one_shapefile(files, name, require_crs)
     if isinstance(source, bytes):
         source = {name: source}
     files: dict[str, bytes] = {}
@@ -78,16 +79,16 @@ def _parts(source, name: str) -> tuple[str, dict[str, bytes]]:
         if PurePath(file_name).suffix.lower() == ".zip":
             try:
                 with zipfile.ZipFile(io.BytesIO(data)) as z:  # only the member's own name: no paths from the zip
-                    files.update({PurePath(m).name: z.read(m) for m in z.namelist()
-                                  if PurePath(m).suffix.lower() in _PARTS and not m.endswith("/")})
+                    files.update({PurePath(zip_member_name(i)).name: z.read(i) for i in z.infolist()
+                                  if PurePath(i.filename).suffix.lower() in _PARTS and not i.is_dir()})
             except zipfile.BadZipFile as exc:
                 raise LayerFileError(f"{file_name} 不是有效的 zip 压缩包：{exc}") from exc
         else:
             files[PurePath(file_name).name] = data
-    return _one_shapefile(files, name)
+    return _one_shapefile(files, name, require_crs)
 
 
-def _one_shapefile(files: dict[str, bytes], name: str) -> tuple[str, dict[str, bytes]]:
+def _one_shapefile(files: dict[str, bytes], name: str, require_crs: bool = True) -> tuple[str, dict[str, bytes]]:
     stems = sorted({PurePath(f).stem for f in files if PurePath(f).suffix.lower() == ".shp"})
     if not stems:
         raise LayerFileError(f"{name} 中没有 .shp 文件（Shapefile 需 .shp、.shx、.dbf、.prj 一起上传，或打包为 .zip）")
@@ -98,7 +99,7 @@ def _one_shapefile(files: dict[str, bytes], name: str) -> tuple[str, dict[str, b
     missing = [s for s in (".shx", ".dbf") if s not in parts]
     if missing:
         raise LayerFileError(f"{stem}.shp 缺少 {'、'.join(stem + s for s in missing)}：Shapefile 的各个文件须一起提供")
-    if ".prj" not in parts:
+    if ".prj" not in parts and require_crs:
         raise LayerFileError(f"{stem}.shp 缺少 {stem}.prj，无法确定坐标系：请在 QGIS/ArcGIS 中为图层定义坐标系"
                              "（如 CGCS2000 3度带 EPSG:4544）后重新导出")
     return stem, parts
@@ -183,6 +184,12 @@ def detect_encoding(dbf: bytes, cpg: bytes | None = None, forced: str | None = N
                 codec = page
             except LookupError as exc:
                 raise LayerFileError(f".cpg 文件中的编码“{page}”无法识别：请指定编码（如 GBK）") from exc
+        if single_byte_page(page):                 # any bytes decode: the text itself decides
+            labels = ["字段名"] * len(names) + [n.decode("gb18030", "replace") for n in names]
+            fields = [(label, data, width) for label, (data, width) in zip(labels, texts)]
+            got = dbf_codec_over_single_byte(page, fields)
+            if got:
+                return got
         if all(_decodes(data, codec, width) for data, width in texts):
             return codec, None
         if all(_decodes(data, "GB18030", width) for data, width in texts):   # a tool wrote UTF-8 over GBK text
@@ -215,10 +222,13 @@ def _field_for(column: str, codec: str) -> str | None:
     return None
 
 
-def read_parcel_layer(source, name: str | None = None, encoding: str | None = None) -> ParcelLayer:
-    """Read a parcel Shapefile: ``source`` a .shp or .zip path, a zip's bytes, or uploaded files {name: bytes}."""
+def read_parcel_layer(source, name: str | None = None, encoding: str | None = None,
+                      require_crs: bool = True) -> ParcelLayer:
+    """Read a parcel Shapefile: ``source`` a .shp or .zip path, a zip's bytes, or uploaded files {name: bytes}.
+    ``require_crs=False``: a missing or unusable .prj is left to the caller (``geo.formats``, which names the
+    candidate EPSG codes)."""
     name = name or (Path(source).name if isinstance(source, (str, os.PathLike)) else "上传的文件")
-    stem, parts = _parts(source, name)
+    stem, parts = _parts(source, name, require_crs)
     codec, note = detect_encoding(parts[".dbf"], parts.get(".cpg"), encoding)
     with tempfile.TemporaryDirectory(prefix="landgap-shp-") as tmp:
         for suffix, data in parts.items():
@@ -230,7 +240,7 @@ def read_parcel_layer(source, name: str | None = None, encoding: str | None = No
                 frame = pyogrio.read_dataframe(Path(tmp, "layer.shp"), encoding=codec, fid_as_index=True)
         except Exception as exc:  # GDAL's message names the problem
             raise LayerFileError(f"无法读取 {stem}.shp：{exc}") from exc
-    if frame.crs is None:
+    if frame.crs is None and require_crs:
         raise LayerFileError(f"{stem}.prj 中的坐标系无法识别：请在 QGIS/ArcGIS 中重新定义坐标系后导出")
     kinds = set(frame.geometry.dropna().geom_type)
     if kinds - {"Polygon", "MultiPolygon"}:
@@ -358,8 +368,9 @@ def import_parcel_layer(ws, source, name: str | None = None, encoding: str | Non
 
 
 def shapefile_zip(frame: gpd.GeoDataFrame, stem: str, encoding: str = "GBK") -> bytes:
-    """``frame`` as a zipped Shapefile (.shp .shx .dbf .prj .cpg) for other GIS: GBK by default, which ArcGIS 10.x
-    and QGIS both read by the .cpg; field names must fit the DBF's 10 bytes in that encoding."""
+    """``frame`` as a zipped Shapefile (.shp .shx .dbf .prj .cpg) for other GIS: GBK by default, declared as code
+    page 936 in the .cpg and in the DBF's language driver byte (0x4D), which ArcGIS 10.x and QGIS both read; field
+    names must fit the DBF's 10 bytes in that encoding."""
     long = [c for c in frame.columns.drop(frame.geometry.name) if len(str(c).encode(encoding)) > _DBF_NAME_BYTES]
     if long:
         raise ValueError(f"Shapefile 字段名超过 10 字节：{'、'.join(map(str, long))}")
@@ -369,6 +380,13 @@ def shapefile_zip(frame: gpd.GeoDataFrame, stem: str, encoding: str = "GBK") -> 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             pyogrio.write_dataframe(frame, path, encoding=encoding)
+        if encoding.upper() in ("GBK", "CP936", "936", "GB2312", "GB18030"):
+            # code page 936 said twice, as ArcGIS writes it: the .cpg and the DBF's language driver byte 0x4D
+            path.with_suffix(".cpg").write_text("936", encoding="ascii")
+            dbf = path.with_suffix(".dbf")
+            with open(dbf, "r+b") as f:
+                f.seek(29)
+                f.write(bytes([0x4D]))
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
             for part in sorted(Path(tmp).iterdir()):
                 z.write(part, part.name)
