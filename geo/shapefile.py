@@ -31,7 +31,7 @@ from .ledger import header_field, parsed_cells, text_cells, validated_by_row, zo
 from .parse import parse_date, parse_number
 from .report import LoadReport
 from .units import MU_PER_HECTARE, m2_to_mu
-from .vocab import PARCEL_LAYER_FIELDS
+from .vocab import PARCEL_EXTRA_FIELDS, PARCEL_LAYER_FIELDS
 from .formats.encoding import dbf_codec_over_single_byte, single_byte_page, zip_member_name
 
 _PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
@@ -207,15 +207,16 @@ def detect_encoding(dbf: bytes, cpg: bytes | None = None, forced: str | None = N
     raise LayerFileError("无 .cpg 编码文件，属性既不是 UTF-8 也不是 GBK 编码：请指定编码（如 BIG5）重新导入")
 
 
-def _field_for(column: str, codec: str) -> str | None:
-    """The parcel field a layer's column names: as written, or a name the DBF cut at 10 bytes."""
-    got = header_field(column, PARCEL_LAYER_FIELDS)
+def _field_for(column: str, codec: str, fields: dict[str, tuple[str, ...]] = PARCEL_LAYER_FIELDS) -> str | None:
+    """The field (of ``fields``: the parcel layer's by default) a layer's column names: as written, or a name the
+    DBF cut at 10 bytes."""
+    got = header_field(column, fields)
     if got:
         return got[0]
     stem = column.rstrip("\ufffd?")
     if len(stem.encode(codec, "replace")) < _DBF_NAME_BYTES - 2:
         return None                                               # too short to be a cut name
-    for name, variants in PARCEL_LAYER_FIELDS.items():
+    for name, variants in fields.items():
         if any(len(v.encode(codec, "replace")) > _DBF_NAME_BYTES and v.lower().startswith(stem.lower())
                for v in variants):
             return name
@@ -251,7 +252,7 @@ def read_parcel_layer(source, name: str | None = None, encoding: str | None = No
         notes.append(f"{stem}.shp 含高程（Z）坐标，已去掉 Z 值按平面读取")
     columns: dict[str, str] = {}
     for column in frame.columns.drop(frame.geometry.name):
-        got = _field_for(str(column), codec)
+        got = _field_for(str(column), codec) or _field_for(str(column), codec, PARCEL_EXTRA_FIELDS)
         if got and got not in columns:
             columns[got] = column
     return ParcelLayer(f"{stem}.shp", frame, columns, codec, notes)
@@ -293,7 +294,8 @@ def parcels_from_layer(layer: ParcelLayer, ws) -> tuple[gpd.GeoDataFrame, LoadRe
                for f in ("parcel_id", "status") if f not in where]
     if missing:
         present = "、".join(map(str, layer.frame.columns.drop(layer.frame.geometry.name)))
-        raise LayerFileError(f"{layer.name} 缺少字段 {'，'.join(missing)}；现有字段：{present}")
+        raise LayerFileError(f"{layer.name} 缺少字段 {'，'.join(missing)}；现有字段：{present}"
+                             "（文件没有的字段可用 --default 字段=取值 统一指定，如 --default status=available）")
     frame = layer.frame
     if not frame.crs.equals(ws.crs):
         report.info("parcels", "REPROJECTED", f"{layer.name} 的坐标系 {describe(frame.crs)} 已转换为工作空间的 "
@@ -301,7 +303,7 @@ def parcels_from_layer(layer: ParcelLayer, ws) -> tuple[gpd.GeoDataFrame, LoadRe
         frame = frame.to_crs(ws.crs)
     out = gpd.GeoDataFrame({f: frame[c] for f, c in where.items()}, geometry=frame.geometry.values, crs=ws.crs,
                            index=frame.index)
-    text_cells(out, ("parcel_id", "status", "land_use", "zone_id"))
+    text_cells(out, ("parcel_id", "status", "land_use", "zone_id", *PARCEL_EXTRA_FIELDS))
     if "ready_date" in out.columns:
         out["ready_date"] = pd.to_datetime(parsed_cells(out["ready_date"], parse_date, report, "parcels", "BAD_DATE",
                                                         f"“{where['ready_date']}”字段"))
@@ -345,11 +347,21 @@ def import_parcel_layer(ws, source, name: str | None = None, encoding: str | Non
     (workspace, counts {'parcels_added', 'parcels_updated', 'parcels_kept', 'zoned_by_location'}, report).
 
     Raises LayerFileError when the file cannot be used at all, and ValidationError whose report names every bad
-    feature by FID; then nothing is applied."""
+    feature by FID; then nothing is applied. (Any format, any layer: ``geo.formats.layer_import``.)"""
     layer = read_parcel_layer(source, name, encoding)
     table, report, zoned = parcels_from_layer(layer, ws)
+    new, counts = merge_parcels(ws, table, report, replace, layer.name, zoned)
+    return new, counts, report
+
+
+def merge_parcels(ws, table: gpd.GeoDataFrame, report: LoadReport, replace: bool, name: str, zoned: int = 0):
+    """``table`` (from ``parcels_from_layer``, index = the source's labels) merged into the workspace's parcels by
+    地块编号 (``replace``: instead of them) and validated; (workspace, counts). Raises ValidationError naming each
+    bad feature by its label."""
+    extras = [c for c in PARCEL_EXTRA_FIELDS if c in table.columns]
     columns = [c for c in ws.parcels.columns if c not in ("area_mu", "net_mu")]
-    base = ws.parcels[columns].iloc[0:0] if replace else ws.parcels[columns]
+    columns += [c for c in extras if c not in columns]
+    base = ws.parcels.reindex(columns=columns).iloc[0:0] if replace else ws.parcels.reindex(columns=columns)
     table = table[~(table["parcel_id"].duplicated() & table["parcel_id"].notna())]   # repeats are reported already
     ids = table["parcel_id"]
     updated = int(ids.isin(base.index).sum())
@@ -361,10 +373,10 @@ def import_parcel_layer(ws, source, name: str | None = None, encoding: str | Non
     fid_of = {len(kept) + k: fid for k, fid in enumerate(table.index, start=1)}
     new = validated_by_row(report, "parcels", lambda: ws.with_layers(parcels=merged), {None: None, **fid_of})
     if report.errors:
-        raise ValidationError(f"{layer.name} 有 {len(report.errors)} 处错误，未导入", report)
+        raise ValidationError(f"{name} 有 {len(report.errors)} 处错误，未导入", report)
     counts = {"parcels_added": len(table) - updated, "parcels_updated": updated, "parcels_kept": len(kept),
               "zoned_by_location": zoned}
-    return new, counts, report
+    return new, counts
 
 
 def shapefile_zip(frame: gpd.GeoDataFrame, stem: str, encoding: str = "GBK") -> bytes:
