@@ -48,7 +48,10 @@ def read_dxf(path: Path, name: str):
         rejected[label] = (f"多段线未闭合（首尾相距 {g:.3f}），不能作为面：请在 CAD 中闭合（PEDIT → 闭合）"
                            if is_line else f"不是闭合多段线或填充（{sub or '其他实体'}），已跳过")
     layer_col = frame["Layer"] if "Layer" in frame.columns else None
-    kept = gpd.GeoDataFrame({"cad_layer": layer_col[keep].to_numpy() if layer_col is not None else None},
+    kept = gpd.GeoDataFrame({"cad_handle": [str(i)[1:] if str(i).startswith("H") else str(i)
+                                            for i in frame.index[keep]],
+                             "cad_layer": layer_col[keep].to_numpy() if layer_col is not None else None},
                             geometry=out[keep], index=frame.index[keep], crs=None)
-    notes = [f"{name}：DXF 中 {int(closed.sum())} 条闭合多段线、{int(polygonal.sum())} 个填充/面转为面"]
+    notes = [f"{name}：DXF 中 {int(closed.sum())} 条闭合多段线、{int(polygonal.sum())} 个填充/面转为面；"
+             "DXF 没有地块编号时以 CAD 句柄（cad_handle）作编号"]
     return SourceLayer(name, "DXF", kept, "CAD 句柄", None, notes, rejected, len(frame))

@@ -79,7 +79,9 @@ def _crs_step(src: SourceLayer, crs, ws, report: LoadReport) -> gpd.GeoDataFrame
             else f"坐标系“{CRS.from_user_input(frame.crs).name}”是局部/未知坐标系（如 CAD 转换的 LOCAL_CS）"
         if src.kind == "DXF":
             why = "DXF 不带坐标系"
-        raise missing_crs(src.name, frame.total_bounds if len(frame) else [np.nan] * 4, ws.center[0], why)
+        bounds = shapely.bounds(np.asarray(frame.geometry.values))      # the typical feature's, not outliers'
+        typical = np.nanmedian(bounds, axis=0) if len(frame) and np.isfinite(bounds).any() else [np.nan] * 4
+        raise missing_crs(src.name, typical, ws.center[0], why)
     return frame
 
 

@@ -47,6 +47,12 @@ def merged_layer(ws, into: str, src, frame: gpd.GeoDataFrame, defaults: dict, re
         columns.update({k: v for k, v in _columns(frame, PARCEL_EXTRA_FIELDS, src.encoding).items()
                         if v not in columns.values()})
         frame = _apply_defaults(frame, columns, defaults, into, report)
+        if "parcel_id" not in columns and "name" in columns and frame[columns["name"]].notna().all():
+            columns["parcel_id"] = columns["name"]             # KML/奥维 地标: the name is the parcel's number
+            report.info(into, "ID_FROM_NAME", f"{src.name} 没有地块编号字段，以名称（{columns['name']}）作地块编号",
+                        field="parcel_id")
+        if "parcel_id" not in columns and "cad_handle" in frame.columns:
+            columns["parcel_id"] = "cad_handle"
         table, rep, zoned = parcels_from_layer(ParcelLayer(src.name, frame, columns, src.encoding or "UTF-8"), ws)
         report.issues += rep.issues
         new, counts = merge_parcels(ws, table, report, replace, src.name, zoned)

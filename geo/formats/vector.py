@@ -131,10 +131,22 @@ def _read_path(path: Path, name: str, layer_name, encoding, tmp: Path, crs) -> S
     elif suffix == ".ovkml":
         renamed = tmp / (path.stem + ".kml")
         renamed.write_bytes(path.read_bytes())
-        path = renamed
+        path, suffix = renamed, ".kml"
     if suffix == ".dxf":
         from .dxf import read_dxf
         return read_dxf(path, name)
+    if suffix == ".kml":
+        from .kml import read_kml
+        frame = read_kml(path, name)
+        if layer_name:
+            if "folder" not in frame.columns or layer_name not in set(frame["folder"]):
+                folders = "、".join(sorted(set(frame.get("folder", [])) - {None})) or "无"
+                raise FormatError(f"{name} 中没有文件夹“{layer_name}”；现有文件夹：{folders}")
+            frame = frame[frame["folder"] == layer_name]
+        kind = "奥维 KMZ" if name.lower().endswith(".ovkmz") else "KMZ" if name.lower().endswith(".kmz") else \
+            "奥维 KML" if name.lower().endswith(".ovkml") else "KML"
+        return SourceLayer(name, kind, frame, "KML 地标序号", "UTF-8", [], input_count=len(frame),
+                           lonlat_datum_default="gcj02")
     kind = _GDAL.get(PurePath(name).suffix.lower(), _GDAL.get(suffix, suffix))
     if PurePath(name).suffix.lower() in _KMZ:
         kind = "奥维 KMZ" if name.lower().endswith(".ovkmz") else "KMZ"
@@ -183,9 +195,9 @@ def _read_path(path: Path, name: str, layer_name, encoding, tmp: Path, crs) -> S
     frame = frames[0] if len(frames) == 1 else gpd.GeoDataFrame(pd.concat(frames), crs=frames[0].crs)
     if isinstance(frame, pd.DataFrame) and not isinstance(frame, gpd.GeoDataFrame) or frame.geometry is None:
         raise FormatError(f"{name}：没有几何（CSV 需有 WKT 列，列名 WKT/geometry）")
-    label = name if (len(chosen) != 1 or kml) else f"{name} 图层 {chosen[0]}"
+    label = name if (len(names) == 1 or kml) else f"{name} 图层 {chosen[0]}"
     row = "KML 要素（文件夹#序号）" if kml and len(chosen) > 1 else ("CSV 行号" if suffix == ".csv" else "要素 FID")
     if suffix == ".csv":
-        frame.index = frame.index + 2                  # the line in the file, the header being line 1
+        frame.index = frame.index + 1                  # GDAL numbers data rows from 1; the header is line 1
     return SourceLayer(label, kind, frame, row, read_encoding or "UTF-8", notes, input_count=len(frame),
                        lonlat_datum_default="gcj02" if kml else None)
