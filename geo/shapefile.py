@@ -230,7 +230,10 @@ def read_parcel_layer(source, name: str | None = None, encoding: str | None = No
     candidate EPSG codes)."""
     name = name or (Path(source).name if isinstance(source, (str, os.PathLike)) else "上传的文件")
     stem, parts = _parts(source, name, require_crs)
-    codec, note = detect_encoding(parts[".dbf"], parts.get(".cpg"), encoding)
+    try:
+        codec, note = detect_encoding(parts[".dbf"], parts.get(".cpg"), encoding)
+    except LayerFileError as exc:
+        raise type(exc)(f"{stem}.dbf：{exc}") from exc
     with tempfile.TemporaryDirectory(prefix="landgap-shp-") as tmp:
         for suffix, data in parts.items():
             if suffix != ".cpg":                                   # the codec above already decided

@@ -81,7 +81,9 @@ def cmd_import_layer(args) -> int:
     head = (f"检查通过（--dry-run，未写入）：{args.file.name} → {what}图层" if args.dry_run
             else f"已导入 {args.file.name} 到 {path} 的{what}图层（{args.into}）")
     counts = "，".join(f"{k} {v}" for k, v in result.counts.items())
-    _emit(args, {"imported": not args.dry_run, "dry_run": args.dry_run, "workspace": str(path), **result.to_dict()},
+    layer_rows = len(result.table)
+    _emit(args, {"imported": not args.dry_run, "dry_run": args.dry_run, "workspace": str(path), **result.to_dict(),
+                 **result.counts, args.into: layer_rows, "notes": [i.message for i in result.report.issues]},
           f"{head}：{counts}\n{_tally_text(result)}" + (f"\n{_table(result)}" if _table(result) else "")
           + "".join(f"\n提示：{n}" for n in notes))
     return 0

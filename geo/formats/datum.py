@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 from pyproj import CRS, Transformer
+from pyproj.aoi import AreaOfInterest
 from pyproj.transformer import TransformerGroup
 
 from ..config import get_config
@@ -161,15 +162,23 @@ def to_target(geoms, crs: CRS, target: CRS, center_lonlat) -> tuple[np.ndarray, 
 
 def _datum_warning(datum: str, label: str, crs: CRS, center) -> str:
     group = TransformerGroup(crs.geodetic_crs, CRS.from_epsg(4490), always_xy=True)
-    used = group.transformers[0].description if group.transformers else "无"
+    used = _bare(group.transformers[0].description) if group.transformers else "无"
     text = (f"坐标系为{label}（{crs.name}）：PROJ 只有“{used}”——经纬度原样沿用、不做基准平移，PROJ 标注其精度为未知；"
             "位置误差即两基准在当地的实际差异")
     if datum == "beijing54" and center is not None and np.all(np.isfinite(center)):
         # the EPSG dataset's Beijing 1954 → WGS 84 transformations (≈ CGCS2000 at this scale) give its size here
-        best = [t for t in TransformerGroup(4214, 4326, always_xy=True).transformers if t.accuracy and t.accuracy > 0]
+        lon, lat = center
+        best = [t for t in TransformerGroup(4214, 4326, always_xy=True,
+                                            area_of_interest=AreaOfInterest(lon, lat, lon, lat)).transformers
+                if t.accuracy and t.accuracy > 0]
         if best:
-            lon, lat = center
             x1, y1 = best[0].transform(lon, lat)
             d = np.hypot((x1 - lon) * 111_320 * np.cos(np.radians(lat)), (y1 - lat) * 110_574)
-            text += f"，按 EPSG 的“{best[0].description}”估算本地约 {d:.0f} m"
+            text += f"，按 EPSG 的“{_bare(best[0].description)}”（精度 {best[0].accuracy:g} m）估算本地约 {d:.0f} m"
+        else:
+            text += "；EPSG 数据集中也没有覆盖此地的北京54→WGS 84 参数，误差无从估算"
     return text + "。如有本局的七参数，可在配置 [import.seven_parameters] 中填写后重新导入"
+
+
+def _bare(description: str) -> str:
+    return description.replace("axis order change (2D) + ", "").replace(" + axis order change (2D)", "")

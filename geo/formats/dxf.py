@@ -26,7 +26,7 @@ def read_dxf(path: Path, name: str):
     except Exception as exc:
         raise FormatError(f"无法读取 {name}（DXF）：{exc}") from exc
     if "EntityHandle" in frame.columns and frame["EntityHandle"].notna().all():
-        frame.index = "H" + frame["EntityHandle"].astype(str)
+        frame.index = frame["EntityHandle"].astype(str).to_numpy()
     geoms = shapely.force_2d(np.asarray(frame.geometry.values))
     types = shapely.get_type_id(geoms)
     polygonal = np.isin(types, (3, 6))
@@ -48,8 +48,7 @@ def read_dxf(path: Path, name: str):
         rejected[label] = (f"多段线未闭合（首尾相距 {g:.3f}），不能作为面：请在 CAD 中闭合（PEDIT → 闭合）"
                            if is_line else f"不是闭合多段线或填充（{sub or '其他实体'}），已跳过")
     layer_col = frame["Layer"] if "Layer" in frame.columns else None
-    kept = gpd.GeoDataFrame({"cad_handle": [str(i)[1:] if str(i).startswith("H") else str(i)
-                                            for i in frame.index[keep]],
+    kept = gpd.GeoDataFrame({"cad_handle": frame.index[keep].astype(str),
                              "cad_layer": layer_col[keep].to_numpy() if layer_col is not None else None},
                             geometry=out[keep], index=frame.index[keep], crs=None)
     notes = [f"{name}：DXF 中 {int(closed.sum())} 条闭合多段线、{int(polygonal.sum())} 个填充/面转为面；"
