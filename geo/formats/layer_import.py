@@ -45,7 +45,8 @@ class ImportResult:
         return {"input": self.source.input_count, **{k: kinds.count(k) for k in ("imported", "repaired", "rejected")}}
 
     def to_dict(self) -> dict:
-        return {"into": self.into, "source": self.source.name, "format": self.source.kind, **self.tally,
+        return {"into": self.into, "source": self.source.name, "format": self.source.kind,
+                **{f"{k}_count": v for k, v in self.tally.items()},
                 "counts": self.counts,
                 "features": [{"feature": str(k), "result": r, "detail": d} for k, (r, d) in self.outcome.items()],
                 **self.report.to_dict()}
