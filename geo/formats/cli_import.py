@@ -3,8 +3,6 @@ handlers, kept here so cli.py only registers them."""
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 
 from ..vocab import FIELD_LABELS, IMPORT_RESULT_LABELS, IMPORT_TARGET_LABELS

@@ -22,7 +22,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
 from . import CRSMissingError, FormatError
 from .encoding import decode_text
@@ -71,7 +71,8 @@ def _datum(header: dict[str, str]) -> str:
     return "cgcs2000"
 
 
-def _zone_crs(header: dict[str, str], eastings: np.ndarray, name: str, crs_override=None) -> tuple[CRS, bool, list[str]]:
+def _zone_crs(header: dict[str, str], eastings: np.ndarray, name: str,
+              crs_override=None) -> tuple[CRS, bool, list[str]]:
     """The CRS of the coordinates and whether Y carries the zone prefix (then it is kept: the prefixed EPSG)."""
     notes: list[str] = []
     if crs_override is not None:

@@ -13,20 +13,17 @@ from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 from pyproj import CRS
 
 from ..errors import ValidationError
 from ..report import LoadReport
 from ..schema import CONSTRAINT_LAYERS, LAYERS
-from ..vocab import FACTORY_LAYER_FIELDS, FLOOD_LAYER_FIELDS, IMPORT_TARGET_LABELS, ZONE_LAYER_FIELDS
 from . import FormatError
 from .datum import DATUMS, gcj02_to_wgs84, missing_crs, to_target, transform_geoms, usable_crs
 from .vector import SourceLayer, read_source
 
 TARGETS = ("parcels", "zones", "factories", *CONSTRAINT_LAYERS)
-_FIELDS = {"zones": ZONE_LAYER_FIELDS, "factories": FACTORY_LAYER_FIELDS, "flood": FLOOD_LAYER_FIELDS}
 
 
 @dataclass
@@ -66,17 +63,17 @@ def parse_defaults(items: list[str] | None, into: str) -> dict[str, str]:
     return out
 
 
-def _crs_step(src: SourceLayer, crs, ws, report: LoadReport) -> gpd.GeoDataFrame:
+def _crs_step(src: SourceLayer, crs, ws, layer: str, report: LoadReport) -> gpd.GeoDataFrame:
     frame = src.frame
     if crs is not None and src.kind != "坐标文件":
         given = CRS.from_user_input(crs)
         own = usable_crs(frame.crs)
         if own is not None and not own.equals(given):
-            report.info(src.into if hasattr(src, "into") else "import", "CRS_OVERRIDDEN",
+            report.info(layer, "CRS_OVERRIDDEN",
                         f"{src.name} 自带坐标系 {own.name}，按 --crs 改为 {given.name}")
         return frame.set_crs(given, allow_override=True)
     if usable_crs(frame.crs) is None:
-        why = {None: "没有坐标系（缺少 .prj、.prj 为空，或格式本身不带坐标系）"}.get(frame.crs, None) if frame.crs is None \
+        why = "没有坐标系（缺少 .prj、.prj 为空，或格式本身不带坐标系）" if frame.crs is None \
             else f"坐标系“{CRS.from_user_input(frame.crs).name}”是局部/未知坐标系（如 CAD 转换的 LOCAL_CS）"
         if src.kind == "DXF":
             why = "DXF 不带坐标系"
@@ -188,7 +185,7 @@ def import_layer(ws, into: str, source, *, name: str | None = None, layer_name: 
     outcome: dict = {label: ("rejected", reason) for label, reason in src.rejected.items()}
     if src.input_count == 0:
         raise FormatError(f"{src.name} 中没有要素（空图层）")
-    frame = _crs_step(src, crs, ws, report)
+    frame = _crs_step(src, crs, ws, into, report)
     frame = _datum_step(frame, src, datum, into, report)
     frame = _geometry_step(frame, into, outcome, report)
     if frame.empty:

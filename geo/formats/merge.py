@@ -170,7 +170,7 @@ def write_result(result, path) -> Path:
                 _write_constraint(tmp, result.into, result.table)
             else:
                 save_workspace(result.workspace, tmp)          # itself atomic onto tmp
-                for name in CONSTRAINT_LAYERS:               # keep the constraint layers save_workspace knows nothing of
+                for name in CONSTRAINT_LAYERS:   # keep the layers save_workspace knows nothing of
                     layer = read_constraint(path, name)
                     if layer is not None:
                         _write_constraint(tmp, name, layer)

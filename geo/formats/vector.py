@@ -6,7 +6,6 @@ DXF (``dxf``), CSV with a WKT column, and the 坐标文件 (``coordfile``). Zips
 the 坐标文件's line, the DXF handle), the features rejected already with their reason, and notes."""
 from __future__ import annotations
 
-import os
 import tempfile
 import warnings
 from dataclasses import dataclass, field
