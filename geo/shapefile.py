@@ -26,8 +26,8 @@ import shapely
 
 from .area import area_mu
 from .crs import describe
-from .errors import LayerFileError, ValidationError
-from .ledger import header_field, parsed_cells, text_cells, validated_by_row, zone_lookup
+from .errors import InputError, LayerFileError, ValidationError
+from .ledger import _text, header_field, parsed_cells, validated_by_row, zone_lookup
 from .parse import parse_date, parse_number
 from .report import LoadReport
 from .units import MU_PER_HECTARE, m2_to_mu
@@ -261,6 +261,36 @@ def read_parcel_layer(source, name: str | None = None, encoding: str | None = No
     return ParcelLayer(f"{stem}.shp", frame, columns, codec, notes)
 
 
+def by_distinct(cells: pd.Series, func) -> pd.Series:
+    """``cells.map(func)`` computed once per distinct value (a 100k-feature layer has few distinct statuses, parks
+    and dates); missing cells (None/NaN) go through ``func`` once too."""
+    values = cells.astype(object).to_numpy()
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:-1] = [func(u) for u in uniques]
+    mapped[-1] = func(None)
+    return pd.Series(mapped[codes], index=cells.index, name=cells.name, dtype=object)
+
+
+def parsed_distinct(cells: pd.Series, parse, report: LoadReport, layer: str, code: str, where: str) -> pd.Series:
+    """``geo.ledger.parsed_cells`` computed once per distinct value: every bad cell still reported by its row."""
+    values = cells.astype(object).to_numpy()
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    good = np.ones(len(uniques), dtype=bool)
+    parsed = np.empty(len(uniques) + 1, dtype=object)
+    parsed[-1] = None
+    for k, value in enumerate(uniques):
+        try:
+            parsed[k] = parse(value)
+        except InputError:
+            good[k] = False
+            parsed[k] = None
+    bad_rows = np.flatnonzero((codes >= 0) & ~good[np.maximum(codes, 0)]) if len(uniques) else np.zeros(0, int)
+    if len(bad_rows):                                  # the few bad cells: the one reporting loop, by row
+        parsed_cells(cells.iloc[bad_rows], parse, report, layer, code, where)
+    return pd.Series(parsed[codes], index=cells.index, name=cells.name, dtype=object)
+
+
 def _area_factor(registered: pd.Series, area_mu: pd.Series) -> tuple[float, str | None]:
     """A registered-area field's unit, from how its values compare to the drawn areas: (factor to 亩, unit)."""
     ratio = (registered / area_mu).replace([np.inf, -np.inf], np.nan).dropna()
@@ -306,12 +336,14 @@ def parcels_from_layer(layer: ParcelLayer, ws) -> tuple[gpd.GeoDataFrame, LoadRe
         frame = frame.to_crs(ws.crs)
     out = gpd.GeoDataFrame({f: frame[c] for f, c in where.items()}, geometry=frame.geometry.values, crs=ws.crs,
                            index=frame.index)
-    text_cells(out, ("parcel_id", "status", "land_use", "zone_id", *PARCEL_EXTRA_FIELDS))
+    for name in ("parcel_id", "status", "land_use", "zone_id", *PARCEL_EXTRA_FIELDS):
+        if name in out.columns:
+            out[name] = by_distinct(out[name], _text)
     if "ready_date" in out.columns:
-        out["ready_date"] = pd.to_datetime(parsed_cells(out["ready_date"], parse_date, report, "parcels", "BAD_DATE",
+        out["ready_date"] = pd.to_datetime(parsed_distinct(out["ready_date"], parse_date, report, "parcels", "BAD_DATE",
                                                         f"“{where['ready_date']}”字段"))
     if "registered_mu" in out.columns:
-        registered = parsed_cells(out["registered_mu"], parse_number, report, "parcels", "BAD_NUMBER",
+        registered = parsed_distinct(out["registered_mu"], parse_number, report, "parcels", "BAD_NUMBER",
                                   f"“{where['registered_mu']}”字段").astype(float)
         factor, unit = _area_factor(registered, area_mu(out.geometry, ws.center))
         if unit and unit != "亩":
@@ -325,7 +357,7 @@ def parcels_from_layer(layer: ParcelLayer, ws) -> tuple[gpd.GeoDataFrame, LoadRe
     given = out["zone_id"] if "zone_id" in out.columns else pd.Series(None, index=out.index, dtype=object)
     find = zone_lookup(ws.zones)
     known = "、".join(f"{z}（{n}）" for z, n in ws.zones["name"].items())
-    zone = given.map(lambda v: None if v is None else find(v))
+    zone = by_distinct(given, lambda v: None if v is None else find(v))
     for fid in out.index[given.notna() & zone.isna()]:
         report.error("parcels", "UNKNOWN_ZONE", f"“{where['zone_id']}”字段的“{given[fid]}”不是已知园区（{known}）",
                      row=fid, field="zone_id")
@@ -367,8 +399,9 @@ def merge_parcels(ws, table: gpd.GeoDataFrame, report: LoadReport, replace: bool
     base = ws.parcels.reindex(columns=columns).iloc[0:0] if replace else ws.parcels.reindex(columns=columns)
     table = table[~(table["parcel_id"].duplicated() & table["parcel_id"].notna())]   # repeats are reported already
     ids = table["parcel_id"]
-    updated = int(ids.isin(base.index).sum())
-    kept = base[~base.index.isin(ids.dropna())]
+    known = pd.Index(base.index.to_numpy(object))                 # object, not arrow: hashed membership
+    updated = int(pd.Index(ids.to_numpy(object)).isin(known).sum())
+    kept = base[~known.isin(ids.dropna().to_numpy(object))]
     fresh = table.reindex(columns=[c for c in columns if c != "geometry"] + ["geometry"])
     merged = pd.concat([kept.reset_index(drop=True), fresh.reset_index(drop=True)], ignore_index=True)
     merged = gpd.GeoDataFrame(merged, geometry="geometry", crs=ws.crs)

@@ -145,6 +145,8 @@ def to_target(geoms, crs: CRS, target: CRS, center_lonlat) -> tuple[np.ndarray, 
     """``geoms`` from ``crs`` into ``target`` (a CGCS2000-based CRS) once; the issues [(level, message)] on the
     datum: the configured 7 parameters when there are any, else PROJ with a warning sized from the EPSG data."""
     issues: list[tuple[str, str]] = []
+    if crs.equals(target):
+        return np.asarray(geoms), issues
     datum = old_datum(crs)
     label = {"xian80": "西安1980", "beijing54": "北京1954"}.get(datum or "")
     if datum:
