@@ -99,6 +99,12 @@ def test_encodings(encoding, bom, crlf, word):
         assert any(word in n for n in cf.notes)
 
 
+def test_a_description_before_the_at_sign_and_dishang_in_slot_8():
+    data = coordfile(ONE).decode("gbk").replace(",工业用地,1001,@", ",工业用地,地上,说明文字,@").encode("gbk")
+    row = read_coordfile(data, "a.txt").frame.iloc[0]
+    assert row["land_use"] == "工业用地" and row["land_class"] is None and row["parcel_id"] == "1"
+
+
 def test_x_and_y_swapped_is_detected():
     cf = read_coordfile(coordfile(ONE, swap=True), "a.txt")
     assert any("对调" in n for n in cf.notes)

@@ -183,6 +183,11 @@ def test_dxf_closed_polylines_become_parcels_and_an_open_one_is_reported_by_hand
     assert result.tally == {"input": 3, "imported": 2, "repaired": 0, "rejected": 1}
     assert result.outcome["2B"][0] == "rejected" and "未闭合" in result.outcome["2B"][1]
     assert result.workspace.parcels.loc["2A"].geometry.area == pytest.approx(10_000)
+    hatch = write(gpd.GeoDataFrame({"Layer": ["YD"]}, geometry=[box(X0 + 500, Y0, X0 + 600, Y0 + 100)]),
+                  tmp_path / "填充.dxf", driver="DXF")                   # GDAL writes a polygon as a HATCH
+    assert b"AcDbHatch" in hatch.read_bytes()
+    filled = import_layer(ws, "parcels", hatch, crs=4544, defaults=["status=available"])
+    assert filled.tally["imported"] == 1 and filled.workspace.parcels.iloc[-1].geometry.area == pytest.approx(10_000)
 
 
 def test_csv_with_wkt_rows_named_by_line(ws, tmp_path):
@@ -271,7 +276,8 @@ def test_gbk_named_zip_is_decoded(ws, tmp_path):
 
 
 def test_zip_with_two_layers_is_picked_by_name(ws, tmp_path):
-    parts = {**shp_parts(layer(), tmp_path / "a", "新增"), **shp_parts(layer(1), tmp_path / "b", "现状")}
+    parts = {**shp_parts(layer(), tmp_path / "a", "新增"), **shp_parts(layer(1), tmp_path / "b", "现状"),
+             "说明.txt": "成果说明".encode("gbk")}                         # a readme is not a layer
     path = tmp_path / "两层.zip"
     path.write_bytes(zip_of(parts))
     with pytest.raises(FormatError, match="2 个图层.*新增.shp.*现状.shp.*--layer-name"):

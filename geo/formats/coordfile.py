@@ -42,6 +42,8 @@ _DATUMS = {
 _DATUM_WORDS = (("2000", "cgcs2000"), ("CGCS", "cgcs2000"), ("西安", "xian80"), ("80", "xian80"),
                 ("北京", "beijing54"), ("54", "beijing54"))
 _SHAPES = {"点", "线", "面"}
+_CLASS_CODE = re.compile(r"[0-9A-Za-z]{1,8}")
+"""A land-class code (0601, 100101, M1); anything else in that slot (地上, 地下) is not one."""
 
 
 @dataclass
@@ -166,8 +168,9 @@ def read_coordfile(data: bytes, name: str = "坐标文件", encoding: str | None
             hectares = float(p[1]) if p[1] else np.nan
         except ValueError:
             raise FormatError(f"{name} 第 {no} 行：面积“{p[1]}”不是数值（应为公顷）") from None
+        code = p[7] if _CLASS_CODE.fullmatch(p[7]) else ""       # some files put 地上/地下 in slot 8
         rows.append({"line": no, "parcel_id": p[2] or None, "name": p[3] or None, "shape": p[4],
-                     "land_use": p[6] or None, "land_class": p[7] or None, "hectares": hectares})
+                     "land_use": p[6] or None, "land_class": code or None, "hectares": hectares})
         if p[4] and p[4] != "面":
             rejected[no] = f"图形属性为“{p[4]}”，不是面：地块图层只接受面"
     table = pd.DataFrame(rows)

@@ -88,6 +88,9 @@ def _pick_dataset(folder: Path, zip_name: str, layer_name: str | None) -> tuple[
     found = sorted({p for p in folder.rglob("*") if p.suffix.lower() in _DATASETS
                     and not any(q.suffix.lower() == ".gdb" for q in p.parents if q != folder)
                     and (p.is_dir() == (p.suffix.lower() == ".gdb"))})
+    if len(found) > 1:                                # a readme .txt beside the data is not a layer
+        from .coordfile import looks_like_coordfile
+        found = [p for p in found if p.suffix.lower() != ".txt" or looks_like_coordfile(p.read_bytes()[:4096])]
     if not found:
         raise FormatError(f"{zip_name} 中没有可导入的图层文件（.shp、.gdb、.gpkg、.geojson、.kml、.dxf、.csv、坐标文件 .txt）")
     if len(found) > 1 and layer_name:
