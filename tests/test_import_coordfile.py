@@ -212,3 +212,25 @@ def test_cli_dry_run_and_failure_leave_the_workspace_bytes(ws_path, tmp_path, ca
     assert "火星" in out and work.read_bytes() == before
     assert cli.main(argv[:-1] + ["--default", "status=available"]) == 0
     assert "已导入" in capsys.readouterr().out and work.read_bytes() != before
+
+
+def test_cli_match_sites_as_coordfile_round_trip(sample_path, tmp_path, capsys):
+    """export-layer --layer sites: the 选址方案 of a match, for 报批; read back, each site has the engine's area."""
+    import cli
+    import matching
+    from geo.workspace import load_workspace
+    from layers.export import SITE_FIELDS, sites_frame
+    out = tmp_path / "选址.txt"
+    assert cli.main(["export-layer", "--workspace", str(sample_path), "--layer", "sites", "--format", "coordfile",
+                     "--out", str(out), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["features"] > 0
+    ws = load_workspace(sample_path)
+    sites = sites_frame(matching.match(ws), ws).set_index(SITE_FIELDS["project_id"])
+    back = read_coordfile(out.read_bytes(), out.name)
+    assert len(back.frame) == len(sites)
+    for _, row in back.frame.iterrows():
+        ll = shapely.orient_polygons(shapely.transform(
+            row.geometry, Transformer.from_crs(back.frame.crs, 4490, always_xy=True).transform, interleaved=False))
+        got = m2_to_mu(abs(GEOD.geometry_area_perimeter(ll)[0]))
+        assert got == pytest.approx(sites.at[row["parcel_id"], SITE_FIELDS["site_mu"]], abs=0.01 + 0.005)
+        assert row["name"] == sites.at[row["parcel_id"], SITE_FIELDS["name"]]

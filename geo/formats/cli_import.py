@@ -88,8 +88,10 @@ def cmd_import_layer(args) -> int:
 
 
 def add_export_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--layer", default="parcels", choices=("parcels", "zones", "factories"), help="导出哪个图层")
-    p.add_argument("--id", dest="ids", action="append", help="只导出这些编号（可多次；默认全部）")
+    p.add_argument("--layer", default="parcels", choices=("parcels", "zones", "factories", "sites"),
+                   help="导出哪个图层；sites = 最优选址方案（先求解 match）的各项目选址")
+    p.add_argument("--id", dest="ids", action="append", help="只导出这些编号（sites：项目编号；可多次；默认全部）")
+    p.add_argument("--as-of", help="sites：情景日期 YYYY-MM-DD（同 match --as-of）")
     p.add_argument("--format", required=True, choices=("coordfile", "kml", "geojson"),
                    help="coordfile（自然资源部坐标文件，GBK/CRLF，报批用）、kml（奥维）、geojson")
     p.add_argument("--datum", choices=("gcj02", "wgs84"), default="gcj02", help="KML 的坐标：gcj02（奥维默认）或 wgs84")
@@ -103,7 +105,16 @@ def cmd_export_layer(args) -> int:
     from ..workspace import write_atomic
     from .export import export_bytes
     ws = _workspace(args)
-    frame = getattr(ws, args.layer)
+    if args.layer == "sites":
+        import matching
+        from cli import _date
+        from layers.export import SITE_FIELDS, sites_frame
+        result = matching.match(ws, matching.Scenario(as_of=_date(args.as_of)) if args.as_of else None)
+        frame = sites_frame(result, ws).rename(columns={SITE_FIELDS["project_id"]: "site_id",
+                                                        SITE_FIELDS["name"]: "name"})
+        frame.index = frame["site_id"]
+    else:
+        frame = getattr(ws, args.layer)
     if args.ids:
         unknown = [i for i in args.ids if i not in frame.index]
         if unknown:

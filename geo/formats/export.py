@@ -30,7 +30,8 @@ def _plain(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def export_bytes(frame: gpd.GeoDataFrame, layer: str, fmt: str, datum: str = "gcj02", unit: str = "") -> bytes:
     if fmt == "coordfile":
-        id_field = {"parcels": "parcel_id", "zones": "zone_id", "factories": "factory_id"}.get(layer, "parcel_id")
+        id_field = {"parcels": "parcel_id", "zones": "zone_id", "factories": "factory_id",
+                    "sites": "site_id"}.get(layer, "parcel_id")
         table = frame.rename(columns={id_field: "parcel_id"}) if id_field != "parcel_id" else frame
         if "land_use" not in table.columns:
             table = table.assign(land_use=None)
