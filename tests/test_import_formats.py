@@ -176,6 +176,8 @@ def test_dxf_closed_polylines_become_parcels_and_an_open_one_is_reported_by_hand
     sq = lambda x: [(X0 + x, Y0), (X0 + x + 100, Y0), (X0 + x + 100, Y0 + 100), (X0 + x, Y0 + 100)]  # noqa: E731
     path = tmp_path / "规划.dxf"
     path.write_text(dxf_text([("2A", sq(500), True), ("2B", sq(700), False), ("2C", sq(900) + [sq(900)[0]], False)]))
+    with pytest.raises(ValidationError, match="1 处错误"):
+        import_layer(ws, "parcels", path, crs=4544, defaults=["status=available"])
     with pytest.raises(CRSMissingError, match="DXF 不带坐标系.*--crs.*EPSG:4544") as exc:
         import_layer(ws, "parcels", path, defaults=["status=available"])
     assert exc.value.candidates[0] == 4544
@@ -196,7 +198,10 @@ def test_csv_with_wkt_rows_named_by_line(ws, tmp_path):
     path.write_bytes(("地块编号,供地状态,WKT\r\n" + "\r\n".join(rows) + "\r\n").encode("gbk"))
     with pytest.raises(CRSMissingError, match="--crs"):
         import_layer(ws, "parcels", path)
-    result = import_layer(ws, "parcels", path, crs="EPSG:4544")
+    with pytest.raises(ValidationError, match="1 处错误") as exc:      # a line among polygons: an error …
+        import_layer(ws, "parcels", path, crs="EPSG:4544")
+    assert [(i.row, i.code) for i in exc.value.report.errors] == [(3, "REJECTED")]
+    result = import_layer(ws, "parcels", path, crs="EPSG:4544", allow_partial=True)     # … unless partial
     assert result.outcome[3] == ("rejected", "几何是线而不是面") and result.outcome[2][0] == "imported"
 
 

@@ -34,16 +34,23 @@ def _crs(text):
     return int(text.split(":")[-1]) if text.split(":")[-1].isdigit() else text
 
 
+def _order(label):
+    return (0, int(label), "") if str(label).lstrip("-").isdigit() else (1, 0, str(label))
+
+
 def _table(result) -> str:
     from cli_format import format_table
     rows = [{"feature": str(k), "result": IMPORT_RESULT_LABELS[r], "detail": d}
-            for k, (r, d) in result.outcome.items() if r != "imported"]
+            for k, (r, d) in sorted(result.outcome.items(), key=lambda kv: _order(kv[0])) if r != "imported"]
     return format_table(rows, [("feature", result.source.row_label), ("result", "结果"), ("detail", "说明")]) \
         if rows else ""
 
 
-def _tally_text(result) -> str:
+def _tally_text(result, failed: bool = False) -> str:
     t = result.tally
+    if failed:
+        return (f"输入 {t['input']} 个要素：{t['imported'] + t['repaired']} 个无误（其中 {t['repaired']} 个需修复），"
+                f"{t['rejected']} 个有错误；全部未写入（可用 --allow-partial 只导入无误的要素）")
     return (f"输入 {t['input']} 个要素：导入 {t['imported']} 个、修复后导入 {t['repaired']} 个、未导入 {t['rejected']} 个"
             + ("" if t["imported"] + t["repaired"] + t["rejected"] == t["input"] else "（计数不符！）"))
 
@@ -68,9 +75,9 @@ def cmd_import_layer(args) -> int:
                 for i in exc.report.errors]
         label = result.source.row_label if result else "要素"
         payload = {"imported": False, **(result.to_dict() if result else exc.report.to_dict())}
-        _emit(args, payload, f"错误：{args.file.name}：{exc}（工作空间未改动）\n"
+        _emit(args, payload, f"错误：{exc}（工作空间未改动）\n"
               + format_table(rows, [("row", label), ("field", "字段"), ("message", "说明")])
-              + (f"\n{_tally_text(result)}" if result else ""))
+              + (f"\n{_tally_text(result, failed=True)}\n{_table(result)}" if result else ""))
         return 1
     if not args.dry_run:
         write_result(result, path)

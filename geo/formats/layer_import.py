@@ -200,16 +200,29 @@ def import_layer(ws, into: str, source, *, name: str | None = None, layer_name: 
         report.add(level, into, "DATUM", message)
     frame = gpd.GeoDataFrame(frame.drop(columns=frame.geometry.name), geometry=geoms, crs=ws.crs, index=frame.index)
     from .merge import merged_layer
+    # a feature rejected before the merge (no polygon, a 点/线 parcel, an open polyline) is an error like any
+    # other: it stops the import unless --allow-partial, which imports the rest with a warning for each
+    rejected = [(label, reason) for label, (kind, reason) in outcome.items() if kind == "rejected"]
+    for label, reason in rejected:
+        report.add("warning" if allow_partial else "error", into, "REJECTED",
+                   (f"按 --allow-partial 跳过：{reason}" if allow_partial else reason), row=label, field="geometry")
     while True:
         attempt = LoadReport(source=report.source, issues=list(report.issues))
         try:
             new, table, counts = merged_layer(ws, into, src, frame.copy(), defaults, replace, attempt)
+            if attempt.errors:
+                raise ValidationError(f"{src.name} 有 {len(attempt.errors)} 处错误，未导入", attempt)
             break
         except ValidationError as exc:
+            if exc.report is not attempt:            # the merge's own report: add the rejections made before it
+                known = {(i.row, i.code) for i in exc.report.issues}
+                exc.report.issues[:0] = [i for i in report.issues if i.level == "error"
+                                         and (i.row, i.code) not in known]
             bad = {i.row for i in exc.report.errors if i.row is not None and i.row in frame.index}
             if not allow_partial or not bad or any(i.row is None for i in exc.report.errors):
                 for label in bad:
                     outcome[label] = ("rejected", "；".join(i.message for i in exc.report.errors if i.row == label))
+                exc.args = (f"{src.name} 有 {len(exc.report.errors)} 处错误，未导入",)
                 result = ImportResult(into, src, ws, frame, {}, exc.report, _complete(outcome, frame.index))
                 exc.result = result
                 raise
