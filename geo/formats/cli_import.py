@@ -13,7 +13,7 @@ from .layer_import import TARGETS
 def add_import_arguments(p: argparse.ArgumentParser, alias: bool = False) -> None:
     p.add_argument("--into", choices=TARGETS, default="parcels" if alias else None, required=not alias,
                    help="导入到哪个图层：" + "、".join(f"{k}（{v}）" for k, v in IMPORT_TARGET_LABELS.items()))
-    p.add_argument("--file", "--layer", dest="file", type=Path, required=True,
+    p.add_argument(*(("--file", "--layer") if alias else ("--file",)), dest="file", type=Path, required=True,
                    help="文件：Shapefile（.shp 或 .zip）、GeoPackage、FileGDB（.gdb 文件夹或 .gdb.zip）、GeoJSON、"
                         "KML/KMZ、奥维 .ovkml/.ovkmz、DXF、带 WKT 列的 CSV、自然资源部坐标文件（.txt）")
     p.add_argument("--layer-name", help="文件中有多个图层时要导入的图层（或压缩包中的文件名）")

@@ -178,6 +178,13 @@ def import_layer(ws, into: str, source, *, name: str | None = None, layer_name: 
     if into not in TARGETS:
         raise FormatError(f"--into 应为 {'、'.join(TARGETS)} 之一，实际为“{into}”")
     defaults = defaults if isinstance(defaults, dict) else parse_defaults(defaults, into)
+    if crs is not None:
+        try:
+            crs = CRS.from_user_input(crs)
+        except Exception:
+            raise FormatError(f"--crs “{crs}” 不是有效的坐标系：请写 EPSG 编号，如 4544 或 EPSG:4544") from None
+        if usable_crs(crs) is None:
+            raise FormatError(f"--crs “{crs.name}” 不是可换算的坐标系（局部坐标系不行）：请写 EPSG 编号，如 4544")
     src = read_source(source, name, layer_name, encoding, crs)
     report = LoadReport(source=src.name)
     for note in src.notes:
