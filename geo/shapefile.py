@@ -26,12 +26,13 @@ import shapely
 
 from .area import area_mu
 from .crs import describe
-from .errors import InputError, LayerFileError, ValidationError
-from .ledger import _text, header_field, parsed_cells, validated_by_row, zone_lookup
+from .errors import LayerFileError, ValidationError
+from .ledger import _text, header_field, validated_by_row, zone_lookup
 from .parse import parse_date, parse_number
 from .report import LoadReport
 from .units import MU_PER_HECTARE, m2_to_mu
 from .vocab import PARCEL_EXTRA_FIELDS, PARCEL_LAYER_FIELDS
+from .formats.cells import by_distinct, parsed_distinct
 from .formats.encoding import dbf_codec_over_single_byte, single_byte_page, zip_member_name
 
 _PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
@@ -259,36 +260,6 @@ def read_parcel_layer(source, name: str | None = None, encoding: str | None = No
         if got and got not in columns:
             columns[got] = column
     return ParcelLayer(f"{stem}.shp", frame, columns, codec, notes)
-
-
-def by_distinct(cells: pd.Series, func) -> pd.Series:
-    """``cells.map(func)`` computed once per distinct value (a 100k-feature layer has few distinct statuses, parks
-    and dates); missing cells (None/NaN) go through ``func`` once too."""
-    values = cells.astype(object).to_numpy()
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    mapped = np.empty(len(uniques) + 1, dtype=object)
-    mapped[:-1] = [func(u) for u in uniques]
-    mapped[-1] = func(None)
-    return pd.Series(mapped[codes], index=cells.index, name=cells.name, dtype=object)
-
-
-def parsed_distinct(cells: pd.Series, parse, report: LoadReport, layer: str, code: str, where: str) -> pd.Series:
-    """``geo.ledger.parsed_cells`` computed once per distinct value: every bad cell still reported by its row."""
-    values = cells.astype(object).to_numpy()
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    good = np.ones(len(uniques), dtype=bool)
-    parsed = np.empty(len(uniques) + 1, dtype=object)
-    parsed[-1] = None
-    for k, value in enumerate(uniques):
-        try:
-            parsed[k] = parse(value)
-        except InputError:
-            good[k] = False
-            parsed[k] = None
-    bad_rows = np.flatnonzero((codes >= 0) & ~good[np.maximum(codes, 0)]) if len(uniques) else np.zeros(0, int)
-    if len(bad_rows):                                  # the few bad cells: the one reporting loop, by row
-        parsed_cells(cells.iloc[bad_rows], parse, report, layer, code, where)
-    return pd.Series(parsed[codes], index=cells.index, name=cells.name, dtype=object)
 
 
 def _area_factor(registered: pd.Series, area_mu: pd.Series) -> tuple[float, str | None]:
