@@ -339,8 +339,11 @@ def test_flood_needs_a_return_period(ws, tmp_path):
     path = write(flood, tmp_path / "洪水.geojson")
     with pytest.raises(LayerFileError, match="重现期"):
         import_layer(ws, "flood", path)
-    result = import_layer(ws, "flood", path, defaults=["return_period=50"])
+    result = import_layer(ws, "flood", path, defaults=["return_period=50年"])
     assert result.table["return_period"].tolist() == [50.0] and result.table["名称"].tolist() == ["河谷"]
+    with pytest.raises(ValidationError) as exc:
+        import_layer(ws, "flood", path, defaults=["return_period=百年一遇"])
+    assert [(i.row, i.field) for i in exc.value.report.errors] == [(0, "return_period")]
 
 
 def test_allow_partial_accounts_for_every_feature(ws, tmp_path):

@@ -129,8 +129,12 @@ def _constraint(ws, into, src, frame, defaults, replace, report):
     table = table.set_geometry(table.geometry.name).rename_geometry("geometry") \
         if table.geometry.name != "geometry" else table
     if into == "flood":
-        years = pd.to_numeric(table["return_period"], errors="coerce")
-        for label in table.index[years.isna() | (years <= 0)]:
+        from ..parse import parse_number
+        from .cells import parsed_distinct
+        years = pd.to_numeric(parsed_distinct(table["return_period"], parse_number, report, into, "BAD_NUMBER",
+                                              "重现期"), errors="coerce")         # 50, 50年, 五十 is an error
+        bad_before = {i.row for i in report.errors}
+        for label in table.index[(years.isna() | (years <= 0)) & ~table.index.isin(list(bad_before))]:
             report.error(into, "BAD_NUMBER", f"重现期“{table.at[label, 'return_period']}”应为正数（年）", row=label,
                          field="return_period")
         table["return_period"] = years
