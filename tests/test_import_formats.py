@@ -406,3 +406,16 @@ def test_sites_shapefile_writes_code_page_936_twice(tmp_path):
     z.extractall(tmp_path)
     back = pyogrio.read_dataframe(tmp_path / "选址方案.shp")
     assert list(back["选址"]) == ["一号"] and list(back["园区"]) == ["测试园区"]
+
+
+def test_cli_export_layer(ws_path, tmp_path, capsys):
+    import cli
+    base = ["export-layer", "--workspace", str(ws_path)]
+    out = tmp_path / "地块.kml"
+    assert cli.main(base + ["--format", "kml", "--datum", "wgs84", "--id", "P2", "--out", str(out)]) == 0
+    assert list(pyogrio.read_dataframe(out)["Name"]) == ["P2"]
+    gj = tmp_path / "地块.geojson"
+    assert cli.main(base + ["--format", "geojson", "--out", str(gj)]) == 0
+    assert len(pyogrio.read_dataframe(gj)) == 2
+    assert cli.main(base + ["--format", "coordfile", "--id", "P9", "--out", str(tmp_path / "x.txt")]) == 1
+    assert "没有编号 P9" in capsys.readouterr().err and not (tmp_path / "x.txt").exists()
