@@ -42,6 +42,7 @@ _CPG_CODECS = {"936": "GB18030", "CP936": "GB18030", "GBK": "GB18030", "GB2312":
 _LDID_CODECS = {0x4D: "GB18030", 0x7A: "GB18030"}
 """The DBF's language driver id (byte 29) for Chinese code page 936."""
 _DBF_NAME_BYTES = 10
+_UNIT_SAMPLE = 2000
 _AREA_UNITS = {"亩": 1.0, "平方米": m2_to_mu(1.0), "公顷": MU_PER_HECTARE}
 """What a registered-area field may hold, as the factor to 亩 (no unit fits in a 10-byte DBF name: it is
 recognised from the areas themselves)."""
@@ -316,7 +317,8 @@ def parcels_from_layer(layer: ParcelLayer, ws) -> tuple[gpd.GeoDataFrame, LoadRe
     if "registered_mu" in out.columns:
         registered = parsed_distinct(out["registered_mu"], parse_number, report, "parcels", "BAD_NUMBER",
                                   f"“{where['registered_mu']}”字段").astype(float)
-        factor, unit = _area_factor(registered, area_mu(out.geometry, ws.center))
+        sample = registered.dropna().index[:_UNIT_SAMPLE]        # the unit is the median ratio: a sample tells it
+        factor, unit = _area_factor(registered[sample], area_mu(out.geometry[sample], ws.center))
         if unit and unit != "亩":
             report.info("parcels", "AREA_UNIT", f"“{where['registered_mu']}”字段的数值约为图形面积的 "
                         f"{1 / factor:.4g} 倍，按{unit}换算为亩", field="registered_mu")
@@ -377,7 +379,7 @@ def merge_parcels(ws, table: gpd.GeoDataFrame, report: LoadReport, replace: bool
     merged = pd.concat([kept.reset_index(drop=True), fresh.reset_index(drop=True)], ignore_index=True)
     merged = gpd.GeoDataFrame(merged, geometry="geometry", crs=ws.crs)
     # the merged layer's rows (from 1) → the file's FIDs, for the parcels from the file
-    fid_of = {len(kept) + k: fid for k, fid in enumerate(table.index, start=1)}
+    fid_of = dict(zip(range(len(kept) + 1, len(kept) + len(table) + 1), table.index))
     new = validated_by_row(report, "parcels", lambda: ws.with_layers(parcels=merged), {None: None, **fid_of})
     if report.errors:
         raise ValidationError(f"{name} 有 {len(report.errors)} 处错误，未导入", report)
