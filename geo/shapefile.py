@@ -27,12 +27,12 @@ import shapely
 from .area import area_mu
 from .crs import describe
 from .errors import LayerFileError, ValidationError
-from .ledger import _text, header_field, validated_by_row, zone_lookup
+from .ledger import header_field, validated_by_row, zone_lookup
 from .parse import parse_date, parse_number
 from .report import LoadReport
 from .units import MU_PER_HECTARE, m2_to_mu
 from .vocab import PARCEL_EXTRA_FIELDS, PARCEL_LAYER_FIELDS
-from .formats.cells import by_distinct, parsed_distinct
+from .formats.cells import by_distinct, numbers, parsed_distinct, texts
 from .formats.encoding import dbf_codec_over_single_byte, single_byte_page, zip_member_name
 
 _PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
@@ -310,12 +310,12 @@ def parcels_from_layer(layer: ParcelLayer, ws) -> tuple[gpd.GeoDataFrame, LoadRe
                            index=frame.index)
     for name in ("parcel_id", "status", "land_use", "zone_id", *PARCEL_EXTRA_FIELDS):
         if name in out.columns:
-            out[name] = by_distinct(out[name], _text)
+            out[name] = texts(out[name])
     if "ready_date" in out.columns:
         out["ready_date"] = pd.to_datetime(parsed_distinct(out["ready_date"], parse_date, report, "parcels", "BAD_DATE",
                                                         f"“{where['ready_date']}”字段"))
     if "registered_mu" in out.columns:
-        registered = parsed_distinct(out["registered_mu"], parse_number, report, "parcels", "BAD_NUMBER",
+        registered = numbers(out["registered_mu"], parse_number, report, "parcels", "BAD_NUMBER",
                                   f"“{where['registered_mu']}”字段").astype(float)
         sample = registered.dropna().index[:_UNIT_SAMPLE]        # the unit is the median ratio: a sample tells it
         factor, unit = _area_factor(registered[sample], area_mu(out.geometry[sample], ws.center))

@@ -38,3 +38,28 @@ def parsed_distinct(cells: pd.Series, parse, report: LoadReport, layer: str, cod
     if len(bad_rows):                                  # the few bad cells: the one reporting loop, by row
         parsed_cells(cells.iloc[bad_rows], parse, report, layer, code, where)
     return pd.Series(parsed[codes], index=cells.index, name=cells.name, dtype=object)
+
+
+_MISSING_TEXT = ("", "待定", "无", "-", "—")
+"""What ``geo.parse.is_missing`` takes for an empty text cell."""
+
+
+def texts(cells: pd.Series) -> pd.Series:
+    """``geo.ledger._text`` of every cell (stripped text, empty → None, a whole float as an integer): vectorised
+    when the column holds text only (ids: every value distinct), else once per distinct value."""
+    from ..ledger import _text
+    values = cells.astype(object)
+    present = values.notna()
+    if not present.any() or not values[present].map(type).eq(str).all():
+        return by_distinct(cells, _text)
+    stripped = values.where(~present, values.astype(str).str.strip())
+    blank = ~present | stripped.isin(_MISSING_TEXT)
+    return stripped.where(~blank, None).astype(object)
+
+
+def numbers(cells: pd.Series, parse, report: LoadReport, layer: str, code: str, where: str) -> pd.Series:
+    """``parsed_distinct`` with a numeric column's values taken as they are (what ``parse_number`` gives them)."""
+    if pd.api.types.is_numeric_dtype(cells) and not pd.api.types.is_bool_dtype(cells):
+        values = cells.astype(float)
+        return values.astype(object).where(values.notna(), None)
+    return parsed_distinct(cells, parse, report, layer, code, where)
