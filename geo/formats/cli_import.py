@@ -21,8 +21,8 @@ def add_import_arguments(p: argparse.ArgumentParser, alias: bool = False) -> Non
     p.add_argument("--encoding", help="强制属性编码，如 GBK、UTF-8（默认：自动识别）")
     p.add_argument("--datum", choices=DATUMS, help="经纬度数据的基准：cgcs2000、wgs84，或 gcj02（高德/奥维/DataV；"
                    "奥维和 KML 文件默认 gcj02）")
-    p.add_argument("--default", dest="defaults", action="append", metavar="FIELD=VALUE",
-                   help="文件缺少的字段取值，如 status=available（可多次）")
+    p.add_argument("--default", dest="defaults", action="extend", nargs="+", metavar="FIELD=VALUE",
+                   help="文件缺少的字段取值，如 status=available（可写多个，或多次给出）")
     p.add_argument("--replace", action="store_true", help="以文件替换整个图层（默认：按编号更新、其余新增）")
     p.add_argument("--dry-run", action="store_true", help="只检查并报告，不写入工作空间")
     p.add_argument("--allow-partial", action="store_true", help="跳过有错误的要素，导入其余的（默认：有错误则全部不导入）")
