@@ -147,6 +147,15 @@ def test_no_zone_anywhere_asks_for_crs_with_candidates():
     assert read_coordfile(data, "a.txt", crs=4544).frame.crs.to_epsg() == 4544
 
 
+def test_no_zone_anywhere_on_import_names_the_workspace_zone(ws, tmp_path):
+    path = tmp_path / "无带号.txt"
+    path.write_bytes(coordfile(ONE, zone_header=False, prefix=False))
+    with pytest.raises(CRSMissingError, match="无带号.txt：Y 坐标不带带号.*--crs.*EPSG:4544") as exc:
+        import_layer(ws, "parcels", path)
+    assert exc.value.candidates == [4544, 4543, 4545]
+    assert import_layer(ws, "parcels", path, crs=4544, defaults=["status=available"]).tally["imported"] == 1
+
+
 @pytest.mark.parametrize("data,words", [
     (b"", "没有 \\[地块坐标\\]"),
     ("[属性描述]\r\n带号=35\r\n[地块坐标]\r\n5,1,1,a,面,,,,@\r\nJ1,1,abc,35520000\r\n".encode("gbk"), "第 5 行"),

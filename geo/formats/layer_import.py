@@ -19,7 +19,7 @@ from pyproj import CRS
 from ..errors import ValidationError
 from ..report import LoadReport
 from ..schema import CONSTRAINT_LAYERS, LAYERS
-from . import FormatError
+from . import CRSMissingError, FormatError
 from .datum import DATUMS, gcj02_to_wgs84, missing_crs, to_target, transform_geoms, usable_crs
 from .vector import SourceLayer, read_source
 
@@ -185,7 +185,13 @@ def import_layer(ws, into: str, source, *, name: str | None = None, layer_name: 
             raise FormatError(f"--crs “{crs}” 不是有效的坐标系：请写 EPSG 编号，如 4544 或 EPSG:4544") from None
         if usable_crs(crs) is None:
             raise FormatError(f"--crs “{crs.name}” 不是可换算的坐标系（局部坐标系不行）：请写 EPSG 编号，如 4544")
-    src = read_source(source, name, layer_name, encoding, crs)
+    try:
+        src = read_source(source, name, layer_name, encoding, crs)
+    except CRSMissingError as exc:
+        if not getattr(exc, "plain_gk", False):
+            raise
+        raise missing_crs(str(exc).split("：")[0], (5e5, 3e6, 5e5, 3e6), ws.center[0],
+                          "Y 坐标不带带号，文件头也没有“带号”") from None
     report = LoadReport(source=src.name)
     for note in src.notes:
         report.info(into, "SOURCE_NOTE", note)
