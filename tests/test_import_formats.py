@@ -419,3 +419,22 @@ def test_cli_export_layer(ws_path, tmp_path, capsys):
     assert len(pyogrio.read_dataframe(gj)) == 2
     assert cli.main(base + ["--format", "coordfile", "--id", "P9", "--out", str(tmp_path / "x.txt")]) == 1
     assert "没有编号 P9" in capsys.readouterr().err and not (tmp_path / "x.txt").exists()
+
+
+def test_data_page_shows_the_one_uploader(ws_path, monkeypatch):
+    """The 数据管理 page renders the import panel (AppTest cannot upload; the panel's calls are the ones above)."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+    monkeypatch.setenv("LANDGAP_WORKSPACE", str(ws_path))
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=120).run()
+    at.switch_page("pages/data_page.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(e.label.startswith("导入图层（坐标文件、Shapefile") for e in at.expander)
+    assert {"导入到", "经纬度基准"} <= {s.label for s in at.selectbox}
+
+
+def test_preview_is_drawn_locally(ws, tmp_path):
+    from pages.layer_import_panel import _preview
+    png = _preview(import_layer(ws, "farmland", write(layer(), tmp_path / "f.geojson")))
+    assert png.startswith(b"\x89PNG")
