@@ -132,6 +132,12 @@ def test_area_checked_against_the_rings():
     assert off.frame.iloc[0]["registered_mu"] == pytest.approx(18.0)
 
 
+def test_a_ring_of_two_points_is_rejected():
+    two = [(X0, Y0), (X0 + 10, Y0)]
+    cf = read_coordfile(coordfile([ONE[0], {"id": "2", "rings": [two], "ha": 0.0}]), "a.txt")
+    assert list(cf.frame["parcel_id"]) == ["1"] and "不足 3 个" in cf.rejected[19]
+
+
 def test_points_and_lines_are_rejected_by_line():
     cf = read_coordfile(coordfile([ONE[0], {"id": "2", "rings": [square(300, 0)], "shape": "线"}]), "a.txt")
     assert list(cf.frame["parcel_id"]) == ["1"] and cf.input_count == 2

@@ -202,6 +202,9 @@ def _polygons(owner: np.ndarray, ring: np.ndarray, x: np.ndarray, y: np.ndarray,
     starts = np.r_[0, np.flatnonzero(np.diff(key)) + 1]      # a ring: consecutive points of one (parcel, ring)
     ring_id = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(key)]))
     counts = np.bincount(ring_id)
+    last = starts + counts - 1
+    repeated = (x[starts] == x[last]) & (y[starts] == y[last]) & (counts > 1)
+    counts = counts - repeated                                   # distinct corners of each ring
     ok_ring = counts[ring_id] >= 3
     # a closing point repeated, or not: linearrings closes each ring itself
     coords = np.column_stack([x, y])[ok_ring]
