@@ -40,7 +40,7 @@ def coordfile(parcels, *, version="1.01版本", zone=35, zone_header=True, prefi
                 east = e + (zone * 1_000_000 if prefix else 0)
                 x, y = (east, n) if swap else (n, east)
                 pts.append(f"{'J' if j else ''}{k},{r},{x:.3f},{y:.3f}")
-        ha = p.get("ha", shapely.Polygon(p["rings"][0], p["rings"][1:]).area / 10_000)
+        ha = p["ha"] if "ha" in p else shapely.Polygon(p["rings"][0], p["rings"][1:]).area / 10_000
         body.append(f"{len(pts)},{ha:.4f},{p['id']},{p.get('name', '')},{p.get('shape', '面')},,工业用地,"
                     f"{p.get('code', '1001')},@")
         body += pts
