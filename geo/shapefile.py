@@ -37,7 +37,9 @@ from .formats.encoding import dbf_codec_over_single_byte, single_byte_page, zip_
 
 _PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 _CPG_CODECS = {"936": "GB18030", "CP936": "GB18030", "GBK": "GB18030", "GB2312": "GB18030", "GB18030": "GB18030",
-               "ANSI 936": "GB18030", "UTF-8": "UTF-8", "UTF8": "UTF-8", "65001": "UTF-8"}
+               "ANSI 936": "GB18030", "UTF-8": "UTF-8", "UTF8": "UTF-8", "65001": "UTF-8",
+               "ANSI 1252": "cp1252", "1252": "cp1252", "8859-1": "latin-1", "88591": "latin-1",
+               "ISO88591": "latin-1"}
 """A .cpg's code page → the codec read with (GB18030 is a superset of GBK and GB2312)."""
 _LDID_CODECS = {0x4D: "GB18030", 0x7A: "GB18030"}
 """The DBF's language driver id (byte 29) for Chinese code page 936."""
