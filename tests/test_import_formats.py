@@ -107,6 +107,9 @@ def test_filegdb_folder_and_zip_into_farmland_keep_every_field(ws, tmp_path):
     archive.write_bytes(zip_of({f"三调.gdb/{p.name}": p.read_bytes() for p in gdb.iterdir()}))
     zipped = import_layer(ws, "farmland", archive, layer_name="DLTB")
     assert zipped.tally == {"input": 2, "imported": 2, "repaired": 0, "rejected": 0}
+    flat = tmp_path / "平铺.gdb.zip"                                   # the folder's files at the zip's root
+    flat.write_bytes(zip_of({p.name: p.read_bytes() for p in gdb.iterdir()}))
+    assert import_layer(ws, "farmland", flat, layer_name="DLTB").tally["imported"] == 2
 
 
 def test_geojson_in_gcj02_is_shifted_back_once(ws, tmp_path):

@@ -76,6 +76,8 @@ def read_source(source, name: str | None = None, layer_name: str | None = None, 
             folder.mkdir()
             unpack(path.read_bytes(), path.name, folder)
             gdbs = [p for p in folder.rglob("*") if p.is_dir() and p.suffix.lower() == ".gdb"]
+            if not gdbs and any(folder.glob("*.gdbtable")):     # the .gdb's files zipped without their folder
+                gdbs = [folder.rename(folder.with_name(path.name[:-4]))]
             if not gdbs:
                 raise FormatError(f"{path.name} 中没有 .gdb 文件夹（FileGDB）")
             layer = _read_path(gdbs[0], f"{path.name}", layer_name, encoding, tmp, crs)
