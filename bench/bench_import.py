@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark: ``import-layer`` of a seeded county's parcels as another office's GeoPackage and FileGDB (100k
-parcels by default), and of a 坐标文件 of 1,000 parcels (a 1,000-parcel county's, imported back into it). Prints a table of medians.
+parcels by default), and of a 坐标文件 of 1,000 parcels (a 1,000-parcel county's, imported back into it).
+Prints a table of medians.
 
     python bench/bench_import.py [--parcels 100000] [--coordfile 1000] [--runs 3]
 
@@ -90,7 +91,8 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {platform.processor() or '?'}, python {platform.python_version()}, "
           f"{len(os.sched_getaffinity(0))} cores; median of {args.runs} runs; GPKG/FileGDB: {args.parcels} parcels "
           f"replacing a county's; 坐标文件: {args.coordfile} parcels updating a {args.coordfile}-parcel county")
-    print(f"{'source':<12} {'features':>9} {'import s':>9} {'write s':>8} {'total s':>8} {'target s':>9} {'peak MB':>8}")
+    print(f"{'source':<12} {'features':>9} {'import s':>9} {'write s':>8} {'total s':>8} {'target s':>9} "
+          f"{'peak MB':>8}")
     for source, n, m, target in rows:
         total = m["import"] + m["write"]
         print(f"{source:<12} {n:>9} {m['import']:>9.2f} {m['write']:>8.2f} {total:>8.2f} {target:>9.1f} "
