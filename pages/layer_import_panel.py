@@ -76,6 +76,8 @@ def render(ws, path, set_workspace) -> None:
             return
         except LandGapError as exc:
             st.error(str(exc))
+            if "--layer-name" in str(exc):
+                st.info("请在“图层名”中填入上面列出的图层之一（压缩包：文件名，不含扩展名），再点“检查并预览”。")
             return
         t = result.tally
         st.markdown(f"**{result.source.name}**（{result.source.kind}）：输入 {t['input']} 个要素，导入 {t['imported']}、"
