@@ -155,10 +155,14 @@ def cmd_import_parcels(args) -> int:
     return _import_into_workspace(args, import_parcel_ledger)
 
 
-def cmd_import_parcel_layer(args) -> int:
-    from geo.shapefile import import_parcel_layer
-    return _import_into_workspace(args, lambda ws, f: import_parcel_layer(ws, f, encoding=args.encoding, replace=args.replace),
-                          args.layer, "要素 FID")
+def cmd_import_layer(args) -> int:
+    from geo.formats.cli_import import cmd_import_layer as run
+    return run(args)
+
+
+def cmd_export_layer(args) -> int:
+    from geo.formats.cli_import import cmd_export_layer as run
+    return run(args)
 
 
 def cmd_fit(args) -> int:
@@ -247,11 +251,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("import-parcels", cmd_import_parcels, "按土地台账（Excel/CSV）更新地块的状态、可供日期、用地类型和台账面积（原子写回）")
     p.add_argument("--ledger", type=Path, required=True, help="台账文件 .xlsx 或 .csv（表头如 地块编号/宗地号、供地状态、预计可供时间）")
 
-    p = command("import-parcel-layer", cmd_import_parcel_layer, "从其他 GIS 的地块 Shapefile 导入或更新地块图层"
-                "（自动识别 GBK/UTF-8 编码、截断的字段名、面积单位；原子写回）")
-    p.add_argument("--layer", type=Path, required=True, help="地块图层 .shp（同目录须有 .shx、.dbf、.prj）或打包的 .zip")
-    p.add_argument("--encoding", help="强制属性编码，如 GBK、UTF-8（默认：.cpg，否则按内容识别）")
-    p.add_argument("--replace", action="store_true", help="以该图层替换整个地块图层（默认：按地块编号更新，其余新增）")
+    from geo.formats.cli_import import add_export_arguments, add_import_arguments
+    p = command("import-layer", cmd_import_layer, "导入任意格式的图层文件（坐标文件、Shapefile、GeoPackage、FileGDB、"
+                "GeoJSON、KML/奥维、DXF、CSV）到任一图层；逐个要素报告，有错误则不写入（原子写回）")
+    add_import_arguments(p)
+    p = command("import-parcel-layer", cmd_import_layer, "import-layer --into parcels 的别名（--layer 即 --file）")
+    add_import_arguments(p, alias=True)
+    p = command("export-layer", cmd_export_layer, "导出地块/园区/厂房为坐标文件（报批）、奥维 KML 或 GeoJSON")
+    add_export_arguments(p)
 
     p = command("fit", cmd_fit, "检查一个意向项目能否落地：候选选址，或原因、缺口与解锁措施")
     p.add_argument("--industry", required=True, help="产业，如 纺织鞋服")

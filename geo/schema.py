@@ -73,5 +73,17 @@ PROJECTS = LayerSchema("projects", None, (
 LAYERS: dict[str, LayerSchema] = {s.name: s for s in (ZONES, PARCELS, FACTORIES, PROJECTS)}
 REQUIRED_LAYERS = ("zones", "parcels")
 
+def _constraint(name: str, doc: str, *fields: Field) -> LayerSchema:
+    return LayerSchema(name, "polygon", fields, doc=doc)
+
+
+FARMLAND = _constraint("farmland", "永久基本农田（三区三线）：不得供地")
+ECO_REDLINE = _constraint("eco_redline", "生态保护红线（三区三线）：不得供地")
+DEV_BOUNDARY = _constraint("dev_boundary", "城镇开发边界（三区三线）：新增工业用地应在其内")
+FLOOD = _constraint("flood", "洪水淹没范围", Field("return_period", "real", required=True, doc="重现期（年）"))
+CONSTRAINT_LAYERS: dict[str, LayerSchema] = {s.name: s for s in (FARMLAND, ECO_REDLINE, DEV_BOUNDARY, FLOOD)}
+"""Optional Polygon/MultiPolygon layers of the workspace GeoPackage, every field of the source kept; not part of
+``LAYERS`` (which ``geo.workspace`` loads and saves): ``geo.formats.layer_import`` writes and reads them."""
+
 DERIVED_COLUMNS = ("area_mu", "net_mu")
 """Columns LandGap computes on load; never trusted from, nor written to, the file."""

@@ -27,19 +27,24 @@ import shapely
 from .area import area_mu
 from .crs import describe
 from .errors import LayerFileError, ValidationError
-from .ledger import header_field, parsed_cells, text_cells, validated_by_row, zone_lookup
+from .ledger import header_field, validated_by_row, zone_lookup
 from .parse import parse_date, parse_number
 from .report import LoadReport
 from .units import MU_PER_HECTARE, m2_to_mu
-from .vocab import PARCEL_LAYER_FIELDS
+from .vocab import PARCEL_EXTRA_FIELDS, PARCEL_LAYER_FIELDS
+from .formats.cells import by_distinct, numbers, parsed_distinct, texts
+from .formats.encoding import dbf_codec_over_single_byte, single_byte_page, zip_member_name
 
 _PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 _CPG_CODECS = {"936": "GB18030", "CP936": "GB18030", "GBK": "GB18030", "GB2312": "GB18030", "GB18030": "GB18030",
-               "ANSI 936": "GB18030", "UTF-8": "UTF-8", "UTF8": "UTF-8", "65001": "UTF-8"}
+               "ANSI 936": "GB18030", "UTF-8": "UTF-8", "UTF8": "UTF-8", "65001": "UTF-8",
+               "ANSI 1252": "cp1252", "1252": "cp1252", "8859-1": "latin-1", "88591": "latin-1",
+               "ISO88591": "latin-1"}
 """A .cpg's code page → the codec read with (GB18030 is a superset of GBK and GB2312)."""
 _LDID_CODECS = {0x4D: "GB18030", 0x7A: "GB18030"}
 """The DBF's language driver id (byte 29) for Chinese code page 936."""
 _DBF_NAME_BYTES = 10
+_UNIT_SAMPLE = 2000
 _AREA_UNITS = {"亩": 1.0, "平方米": m2_to_mu(1.0), "公顷": MU_PER_HECTARE}
 """What a registered-area field may hold, as the factor to 亩 (no unit fits in a 10-byte DBF name: it is
 recognised from the areas themselves)."""
@@ -56,7 +61,7 @@ class ParcelLayer:
     notes: list[str] = field(default_factory=list)
 
 
-def _parts(source, name: str) -> tuple[str, dict[str, bytes]]:
+def _parts(source, name: str, require_crs: bool = True) -> tuple[str, dict[str, bytes]]:
     """The Shapefile's stem and its parts by suffix, from a .shp path (siblings beside it), a .zip (path or bytes),
     or uploaded files {file name: bytes} (the parts, or one zip)."""
     if isinstance(source, (str, os.PathLike)):
@@ -70,7 +75,7 @@ def _parts(source, name: str) -> tuple[str, dict[str, bytes]]:
                 raise LayerFileError(f"文件不存在：{path}")
             files = {p.name: p.read_bytes() for p in path.parent.glob(path.stem + ".*")
                      if p.suffix.lower() in _PARTS}
-            return _one_shapefile(files, name)
+            return _one_shapefile(files, name, require_crs)
     if isinstance(source, bytes):
         source = {name: source}
     files: dict[str, bytes] = {}
@@ -78,16 +83,16 @@ def _parts(source, name: str) -> tuple[str, dict[str, bytes]]:
         if PurePath(file_name).suffix.lower() == ".zip":
             try:
                 with zipfile.ZipFile(io.BytesIO(data)) as z:  # only the member's own name: no paths from the zip
-                    files.update({PurePath(m).name: z.read(m) for m in z.namelist()
-                                  if PurePath(m).suffix.lower() in _PARTS and not m.endswith("/")})
+                    files.update({PurePath(zip_member_name(i)).name: z.read(i) for i in z.infolist()
+                                  if PurePath(i.filename).suffix.lower() in _PARTS and not i.is_dir()})
             except zipfile.BadZipFile as exc:
                 raise LayerFileError(f"{file_name} 不是有效的 zip 压缩包：{exc}") from exc
         else:
             files[PurePath(file_name).name] = data
-    return _one_shapefile(files, name)
+    return _one_shapefile(files, name, require_crs)
 
 
-def _one_shapefile(files: dict[str, bytes], name: str) -> tuple[str, dict[str, bytes]]:
+def _one_shapefile(files: dict[str, bytes], name: str, require_crs: bool = True) -> tuple[str, dict[str, bytes]]:
     stems = sorted({PurePath(f).stem for f in files if PurePath(f).suffix.lower() == ".shp"})
     if not stems:
         raise LayerFileError(f"{name} 中没有 .shp 文件（Shapefile 需 .shp、.shx、.dbf、.prj 一起上传，或打包为 .zip）")
@@ -98,7 +103,7 @@ def _one_shapefile(files: dict[str, bytes], name: str) -> tuple[str, dict[str, b
     missing = [s for s in (".shx", ".dbf") if s not in parts]
     if missing:
         raise LayerFileError(f"{stem}.shp 缺少 {'、'.join(stem + s for s in missing)}：Shapefile 的各个文件须一起提供")
-    if ".prj" not in parts:
+    if ".prj" not in parts and require_crs:
         raise LayerFileError(f"{stem}.shp 缺少 {stem}.prj，无法确定坐标系：请在 QGIS/ArcGIS 中为图层定义坐标系"
                              "（如 CGCS2000 3度带 EPSG:4544）后重新导出")
     return stem, parts
@@ -183,6 +188,12 @@ def detect_encoding(dbf: bytes, cpg: bytes | None = None, forced: str | None = N
                 codec = page
             except LookupError as exc:
                 raise LayerFileError(f".cpg 文件中的编码“{page}”无法识别：请指定编码（如 GBK）") from exc
+        if single_byte_page(page):                 # any bytes decode: the text itself decides
+            labels = ["字段名"] * len(names) + [n.decode("gb18030", "replace") for n in names]
+            fields = [(label, data, width) for label, (data, width) in zip(labels, texts)]
+            got = dbf_codec_over_single_byte(page, fields)
+            if got:
+                return got
         if all(_decodes(data, codec, width) for data, width in texts):
             return codec, None
         if all(_decodes(data, "GB18030", width) for data, width in texts):   # a tool wrote UTF-8 over GBK text
@@ -200,26 +211,33 @@ def detect_encoding(dbf: bytes, cpg: bytes | None = None, forced: str | None = N
     raise LayerFileError("无 .cpg 编码文件，属性既不是 UTF-8 也不是 GBK 编码：请指定编码（如 BIG5）重新导入")
 
 
-def _field_for(column: str, codec: str) -> str | None:
-    """The parcel field a layer's column names: as written, or a name the DBF cut at 10 bytes."""
-    got = header_field(column, PARCEL_LAYER_FIELDS)
+def _field_for(column: str, codec: str, fields: dict[str, tuple[str, ...]] = PARCEL_LAYER_FIELDS) -> str | None:
+    """The field (of ``fields``: the parcel layer's by default) a layer's column names: as written, or a name the
+    DBF cut at 10 bytes."""
+    got = header_field(column, fields)
     if got:
         return got[0]
     stem = column.rstrip("\ufffd?")
     if len(stem.encode(codec, "replace")) < _DBF_NAME_BYTES - 2:
         return None                                               # too short to be a cut name
-    for name, variants in PARCEL_LAYER_FIELDS.items():
+    for name, variants in fields.items():
         if any(len(v.encode(codec, "replace")) > _DBF_NAME_BYTES and v.lower().startswith(stem.lower())
                for v in variants):
             return name
     return None
 
 
-def read_parcel_layer(source, name: str | None = None, encoding: str | None = None) -> ParcelLayer:
-    """Read a parcel Shapefile: ``source`` a .shp or .zip path, a zip's bytes, or uploaded files {name: bytes}."""
+def read_parcel_layer(source, name: str | None = None, encoding: str | None = None,
+                      require_crs: bool = True) -> ParcelLayer:
+    """Read a parcel Shapefile: ``source`` a .shp or .zip path, a zip's bytes, or uploaded files {name: bytes}.
+    ``require_crs=False``: a missing or unusable .prj is left to the caller (``geo.formats``, which names the
+    candidate EPSG codes)."""
     name = name or (Path(source).name if isinstance(source, (str, os.PathLike)) else "上传的文件")
-    stem, parts = _parts(source, name)
-    codec, note = detect_encoding(parts[".dbf"], parts.get(".cpg"), encoding)
+    stem, parts = _parts(source, name, require_crs)
+    try:
+        codec, note = detect_encoding(parts[".dbf"], parts.get(".cpg"), encoding)
+    except LayerFileError as exc:
+        raise type(exc)(f"{stem}.dbf：{exc}") from exc
     with tempfile.TemporaryDirectory(prefix="landgap-shp-") as tmp:
         for suffix, data in parts.items():
             if suffix != ".cpg":                                   # the codec above already decided
@@ -230,7 +248,7 @@ def read_parcel_layer(source, name: str | None = None, encoding: str | None = No
                 frame = pyogrio.read_dataframe(Path(tmp, "layer.shp"), encoding=codec, fid_as_index=True)
         except Exception as exc:  # GDAL's message names the problem
             raise LayerFileError(f"无法读取 {stem}.shp：{exc}") from exc
-    if frame.crs is None:
+    if frame.crs is None and require_crs:
         raise LayerFileError(f"{stem}.prj 中的坐标系无法识别：请在 QGIS/ArcGIS 中重新定义坐标系后导出")
     kinds = set(frame.geometry.dropna().geom_type)
     if kinds - {"Polygon", "MultiPolygon"}:
@@ -241,7 +259,7 @@ def read_parcel_layer(source, name: str | None = None, encoding: str | None = No
         notes.append(f"{stem}.shp 含高程（Z）坐标，已去掉 Z 值按平面读取")
     columns: dict[str, str] = {}
     for column in frame.columns.drop(frame.geometry.name):
-        got = _field_for(str(column), codec)
+        got = _field_for(str(column), codec) or _field_for(str(column), codec, PARCEL_EXTRA_FIELDS)
         if got and got not in columns:
             columns[got] = column
     return ParcelLayer(f"{stem}.shp", frame, columns, codec, notes)
@@ -283,7 +301,8 @@ def parcels_from_layer(layer: ParcelLayer, ws) -> tuple[gpd.GeoDataFrame, LoadRe
                for f in ("parcel_id", "status") if f not in where]
     if missing:
         present = "、".join(map(str, layer.frame.columns.drop(layer.frame.geometry.name)))
-        raise LayerFileError(f"{layer.name} 缺少字段 {'，'.join(missing)}；现有字段：{present}")
+        raise LayerFileError(f"{layer.name} 缺少字段 {'，'.join(missing)}；现有字段：{present}"
+                             "（文件没有的字段可用 --default 字段=取值 统一指定，如 --default status=available）")
     frame = layer.frame
     if not frame.crs.equals(ws.crs):
         report.info("parcels", "REPROJECTED", f"{layer.name} 的坐标系 {describe(frame.crs)} 已转换为工作空间的 "
@@ -291,14 +310,17 @@ def parcels_from_layer(layer: ParcelLayer, ws) -> tuple[gpd.GeoDataFrame, LoadRe
         frame = frame.to_crs(ws.crs)
     out = gpd.GeoDataFrame({f: frame[c] for f, c in where.items()}, geometry=frame.geometry.values, crs=ws.crs,
                            index=frame.index)
-    text_cells(out, ("parcel_id", "status", "land_use", "zone_id"))
+    for name in ("parcel_id", "status", "land_use", "zone_id", *PARCEL_EXTRA_FIELDS):
+        if name in out.columns:
+            out[name] = texts(out[name])
     if "ready_date" in out.columns:
-        out["ready_date"] = pd.to_datetime(parsed_cells(out["ready_date"], parse_date, report, "parcels", "BAD_DATE",
+        out["ready_date"] = pd.to_datetime(parsed_distinct(out["ready_date"], parse_date, report, "parcels", "BAD_DATE",
                                                         f"“{where['ready_date']}”字段"))
     if "registered_mu" in out.columns:
-        registered = parsed_cells(out["registered_mu"], parse_number, report, "parcels", "BAD_NUMBER",
+        registered = numbers(out["registered_mu"], parse_number, report, "parcels", "BAD_NUMBER",
                                   f"“{where['registered_mu']}”字段").astype(float)
-        factor, unit = _area_factor(registered, area_mu(out.geometry, ws.center))
+        sample = registered.dropna().index[:_UNIT_SAMPLE]        # the unit is the median ratio: a sample tells it
+        factor, unit = _area_factor(registered[sample], area_mu(out.geometry[sample], ws.center))
         if unit and unit != "亩":
             report.info("parcels", "AREA_UNIT", f"“{where['registered_mu']}”字段的数值约为图形面积的 "
                         f"{1 / factor:.4g} 倍，按{unit}换算为亩", field="registered_mu")
@@ -310,7 +332,7 @@ def parcels_from_layer(layer: ParcelLayer, ws) -> tuple[gpd.GeoDataFrame, LoadRe
     given = out["zone_id"] if "zone_id" in out.columns else pd.Series(None, index=out.index, dtype=object)
     find = zone_lookup(ws.zones)
     known = "、".join(f"{z}（{n}）" for z, n in ws.zones["name"].items())
-    zone = given.map(lambda v: None if v is None else find(v))
+    zone = by_distinct(given, lambda v: None if v is None else find(v))
     for fid in out.index[given.notna() & zone.isna()]:
         report.error("parcels", "UNKNOWN_ZONE", f"“{where['zone_id']}”字段的“{given[fid]}”不是已知园区（{known}）",
                      row=fid, field="zone_id")
@@ -335,31 +357,43 @@ def import_parcel_layer(ws, source, name: str | None = None, encoding: str | Non
     (workspace, counts {'parcels_added', 'parcels_updated', 'parcels_kept', 'zoned_by_location'}, report).
 
     Raises LayerFileError when the file cannot be used at all, and ValidationError whose report names every bad
-    feature by FID; then nothing is applied."""
+    feature by FID; then nothing is applied. (Any format, any layer: ``geo.formats.layer_import``.)"""
     layer = read_parcel_layer(source, name, encoding)
     table, report, zoned = parcels_from_layer(layer, ws)
+    new, counts = merge_parcels(ws, table, report, replace, layer.name, zoned)
+    return new, counts, report
+
+
+def merge_parcels(ws, table: gpd.GeoDataFrame, report: LoadReport, replace: bool, name: str, zoned: int = 0):
+    """``table`` (from ``parcels_from_layer``, index = the source's labels) merged into the workspace's parcels by
+    地块编号 (``replace``: instead of them) and validated; (workspace, counts). Raises ValidationError naming each
+    bad feature by its label."""
+    extras = [c for c in PARCEL_EXTRA_FIELDS if c in table.columns]
     columns = [c for c in ws.parcels.columns if c not in ("area_mu", "net_mu")]
-    base = ws.parcels[columns].iloc[0:0] if replace else ws.parcels[columns]
+    columns += [c for c in extras if c not in columns]
+    base = ws.parcels.reindex(columns=columns).iloc[0:0] if replace else ws.parcels.reindex(columns=columns)
     table = table[~(table["parcel_id"].duplicated() & table["parcel_id"].notna())]   # repeats are reported already
     ids = table["parcel_id"]
-    updated = int(ids.isin(base.index).sum())
-    kept = base[~base.index.isin(ids.dropna())]
+    known = pd.Index(base.index.to_numpy(object))                 # object, not arrow: hashed membership
+    updated = int(pd.Index(ids.to_numpy(object)).isin(known).sum())
+    kept = base[~known.isin(ids.dropna().to_numpy(object))]
     fresh = table.reindex(columns=[c for c in columns if c != "geometry"] + ["geometry"])
     merged = pd.concat([kept.reset_index(drop=True), fresh.reset_index(drop=True)], ignore_index=True)
     merged = gpd.GeoDataFrame(merged, geometry="geometry", crs=ws.crs)
     # the merged layer's rows (from 1) → the file's FIDs, for the parcels from the file
-    fid_of = {len(kept) + k: fid for k, fid in enumerate(table.index, start=1)}
+    fid_of = dict(zip(range(len(kept) + 1, len(kept) + len(table) + 1), table.index))
     new = validated_by_row(report, "parcels", lambda: ws.with_layers(parcels=merged), {None: None, **fid_of})
     if report.errors:
-        raise ValidationError(f"{layer.name} 有 {len(report.errors)} 处错误，未导入", report)
+        raise ValidationError(f"{name} 有 {len(report.errors)} 处错误，未导入", report)
     counts = {"parcels_added": len(table) - updated, "parcels_updated": updated, "parcels_kept": len(kept),
               "zoned_by_location": zoned}
-    return new, counts, report
+    return new, counts
 
 
 def shapefile_zip(frame: gpd.GeoDataFrame, stem: str, encoding: str = "GBK") -> bytes:
-    """``frame`` as a zipped Shapefile (.shp .shx .dbf .prj .cpg) for other GIS: GBK by default, which ArcGIS 10.x
-    and QGIS both read by the .cpg; field names must fit the DBF's 10 bytes in that encoding."""
+    """``frame`` as a zipped Shapefile (.shp .shx .dbf .prj .cpg) for other GIS: GBK by default, declared as code
+    page 936 in the .cpg and in the DBF's language driver byte (0x4D), which ArcGIS 10.x and QGIS both read; field
+    names must fit the DBF's 10 bytes in that encoding."""
     long = [c for c in frame.columns.drop(frame.geometry.name) if len(str(c).encode(encoding)) > _DBF_NAME_BYTES]
     if long:
         raise ValueError(f"Shapefile 字段名超过 10 字节：{'、'.join(map(str, long))}")
@@ -369,6 +403,13 @@ def shapefile_zip(frame: gpd.GeoDataFrame, stem: str, encoding: str = "GBK") -> 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             pyogrio.write_dataframe(frame, path, encoding=encoding)
+        if encoding.upper() in ("GBK", "CP936", "936", "GB2312", "GB18030"):
+            # code page 936 said twice, as ArcGIS writes it: the .cpg and the DBF's language driver byte 0x4D
+            path.with_suffix(".cpg").write_text("936", encoding="ascii")
+            dbf = path.with_suffix(".dbf")
+            with open(dbf, "r+b") as f:
+                f.seek(29)
+                f.write(bytes([0x4D]))
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
             for part in sorted(Path(tmp).iterdir()):
                 z.write(part, part.name)

@@ -164,6 +164,36 @@ BRIEFING_FONT_ROLES: dict[str, str] = {"title": "标题", "heiti": "一级标题
 ROW_NAMES: dict[str, str] = {"fid": "fid {row}", "row": "第 {row} 行", "ledger": "台账第 {row} 行"}
 """How a report names where a feature is: a file's fid, an edited table's row (from 1), a ledger's Excel row."""
 
+# layer import (geo.formats): field names of the other layers as GIS files from elsewhere spell them
+ZONE_LAYER_FIELDS: dict[str, tuple[str, ...]] = {
+    "zone_id": ("园区编号", "片区编号", "园区代码", "zone_id", "YQBH", "YQDM"),
+    "name": ("园区名称", "片区名称", "名称", "园区", "name", "YQMC", "MC"),
+    "industries": ("准入产业", "主导产业", "产业", "industries", "ZDCY", "CY"),
+}
+FACTORY_LAYER_FIELDS: dict[str, tuple[str, ...]] = {
+    "factory_id": ("厂房编号", "编号", "factory_id", "CFBH"),
+    "zone_id": ("所属园区", "园区编号", "园区", "zone_id", "YQBH"),
+    "name": ("厂房名称", "名称", "name", "CFMC", "MC"),
+    "floors": ("层数", "floors", "CS"),
+    "floor_area_m2": ("建筑面积", "建筑面积（m²）", "floor_area_m2", "JZMJ"),
+    "vacant_m2": ("空置面积", "空置面积（m²）", "vacant_m2", "KZMJ"),
+    "status": ("建设状态", "状态", "status", "JSZT", "ZT"),
+    "ready_date": ("可入驻日期", "可入驻时间", "ready_date", "RZRQ"),
+}
+FLOOD_LAYER_FIELDS: dict[str, tuple[str, ...]] = {
+    "return_period": ("重现期", "洪水重现期", "重现期（年）", "return_period", "CXQ", "HSCXQ"),
+}
+PARCEL_EXTRA_FIELDS: dict[str, tuple[str, ...]] = {
+    "name": ("地块名称", "宗地名称", "DKMC", "ZDMC", "name"),
+    "land_class": ("地类编码", "land_class"),
+}
+"""Parcel fields kept when a file has them (not in the schema: the 坐标文件's 地块名称 and 地类编码)."""
+IMPORT_TARGET_LABELS: dict[str, str] = {
+    "parcels": "地块", "zones": "园区边界", "factories": "标准厂房", "farmland": "永久基本农田",
+    "eco_redline": "生态保护红线", "dev_boundary": "城镇开发边界", "flood": "洪水淹没范围",
+}
+IMPORT_RESULT_LABELS: dict[str, str] = {"imported": "已导入", "repaired": "已修复后导入", "rejected": "未导入"}
+
 # ------------------------------------------------------------------------------------------------ app pages, CLI
 LEDGER_EXAMPLE_HEADERS: dict[str, str] = {"land_mu": "拟用地（亩）", "floor_m2": "需厂房（平方米）"}
 """How project ledgers usually head their area columns (input spellings, recognised on import)."""

@@ -177,6 +177,8 @@ if ws is not None:
             ws, {f.name: f.getvalue() for f in files}, "、".join(f.name for f in files), encoding, replace),
         types=("shp", "shx", "dbf", "prj", "cpg", "zip"), multiple=True, noun="图层",
         row_hint="按要素 FID，与 QGIS/ArcGIS 属性表一致", row_column="要素 FID")
+    from pages import layer_import_panel
+    layer_import_panel.render(ws, path, common.set_workspace)
 
 # ----------------------------------------------------------------------------------------- report
 st.subheader("校验报告")
