@@ -225,9 +225,14 @@ def records(frame: pd.DataFrame, layer: str, ids=None) -> dict[str, dict]:
 
 
 def _differs(a: pd.Series, b: pd.Series, kind: str) -> np.ndarray:
-    pa = [plain(v, kind) for v in a.tolist()]
-    pb = [plain(v, kind) for v in b.tolist()]
-    return np.array([x != y for x, y in zip(pa, pb)], dtype=bool)
+    """Row by row: do the cells differ as stored? (vectorised; the few candidates re-checked as plain values)"""
+    av, bv = a.to_numpy(dtype=object), b.to_numpy(dtype=object)
+    na, nb = pd.isna(a).to_numpy(), pd.isna(b).to_numpy()
+    neq = np.asarray(av != bv, dtype=bool)
+    neq = (neq & ~(na & nb)) | (na ^ nb)
+    for i in np.flatnonzero(neq):
+        neq[i] = plain(av[i], kind) != plain(bv[i], kind)
+    return neq
 
 
 def diff_layer(layer: str, old: pd.DataFrame, new: pd.DataFrame) -> list[RowChange]:
