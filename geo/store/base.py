@@ -246,7 +246,10 @@ def diff_layer(layer: str, old: pd.DataFrame, new: pd.DataFrame) -> list[RowChan
     both = [i for i in new_ids if i in old_set]
     changes: list[RowChange] = []
     if both:
-        a, b = old.loc[both], new.loc[both]
+        if old.index.equals(new.index):
+            a, b = old, new
+        else:
+            a, b = old.iloc[old.index.get_indexer(both)], new.iloc[new.index.get_indexer(both)]
         changed = np.zeros(len(both), dtype=bool)
         cols = {c: k for c, k in layer_columns(layer, a) + layer_columns(layer, b)}
         for c, k in cols.items():
@@ -259,13 +262,14 @@ def diff_layer(layer: str, old: pd.DataFrame, new: pd.DataFrame) -> list[RowChan
             changed |= wa != wb
         upd = [i for i, c in zip(both, changed) if c]
         if upd:
-            ra, rb = records(old.loc[upd], layer), records(new.loc[upd], layer)
+            ra = records(old.iloc[old.index.get_indexer(upd)], layer)
+            rb = records(new.iloc[new.index.get_indexer(upd)], layer)
             changes += [RowChange(layer, i, "update", ra[i], rb[i]) for i in upd]
     if added:
-        rb = records(new.loc[added], layer)
+        rb = records(new.iloc[new.index.get_indexer(added)], layer)
         changes += [RowChange(layer, i, "insert", None, rb[i]) for i in added]
     if gone:
-        ra = records(old.loc[gone], layer)
+        ra = records(old.iloc[old.index.get_indexer(gone)], layer)
         changes += [RowChange(layer, i, "delete", ra[i], None) for i in gone]
     return changes
 

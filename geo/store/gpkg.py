@@ -7,9 +7,11 @@ WKB), their audit rows, and the ``gpkg_contents`` extent and ``last_change``, th
 leaves the previous state (SQLite's rollback journal). GDAL's R-tree triggers call ST_IsEmpty/ST_MinX…, which are
 registered on the connection, so the spatial index stays right.
 
-First open of a workspace written before the store (no bookkeeping columns) migrates it in place: ``ALTER TABLE
-ADD COLUMN`` version/updated_at/updated_by, an index on each layer's id field and the ``audit`` attribute table
-(registered in gpkg_contents so QGIS lists it). gpkg_data_columns is not touched.
+A workspace written before the store (no bookkeeping columns) is migrated in place by its first write, inside
+that write's transaction (so opening or reading never modifies the file, and a refused import leaves it byte for
+byte): ``ALTER TABLE ADD COLUMN`` version (DEFAULT 1: what reads assume while it is absent)/updated_at/updated_by,
+an index on each layer's id field and the ``audit`` attribute table (registered in gpkg_contents so QGIS lists
+it). gpkg_data_columns is not touched. ``migrate()`` does it on demand.
 """
 from __future__ import annotations
 
@@ -95,7 +97,7 @@ def _connect(path: Path, timeout: float) -> sqlite3.Connection:
 class GpkgStore:
     """The workspace GeoPackage at ``path`` as a store (see the module doc)."""
 
-    def __init__(self, path, timeout: float = 60.0, migrate: bool = True):
+    def __init__(self, path, timeout: float = 60.0, migrate: bool = False):
         self.path = Path(path)
         self.target = str(self.path)
         self.timeout = timeout
@@ -130,40 +132,21 @@ class GpkgStore:
                 return r[1]
         return "rowid"
 
+    def needs_migration(self) -> bool:
+        tables = self._tables()
+        return any(c not in [n for n, _ in self._columns(t)] for t in tables for c in BOOKKEEPING) or \
+            self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                              (AUDIT_TABLE,)).fetchone() is None
+
     def migrate(self) -> bool:
-        """Add what the store needs to an older workspace file; True when something was added."""
+        """Add what the store needs to an older workspace file now (apply does it anyway, in its own
+        transaction); True when something was added."""
         try:
-            tables = self._tables()
-            need = any(c not in [n for n, _ in self._columns(t)] for t in tables for c in BOOKKEEPING)
-            has_audit = self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                                          (AUDIT_TABLE,)).fetchone() is not None
-            if not need and has_audit:
+            if not self.needs_migration():
                 return False
             self.conn.execute("BEGIN IMMEDIATE")
             try:
-                for t in self._tables():
-                    names = [n for n, _ in self._columns(t)]
-                    if "version" not in names:
-                        self.conn.execute(f"ALTER TABLE {quote(t)} ADD COLUMN version INTEGER NOT NULL DEFAULT 1")
-                    if "updated_at" not in names:
-                        self.conn.execute(f"ALTER TABLE {quote(t)} ADD COLUMN updated_at TEXT")
-                    if "updated_by" not in names:
-                        self.conn.execute(f"ALTER TABLE {quote(t)} ADD COLUMN updated_by TEXT")
-                    id_field = LAYERS[t].id_field
-                    if id_field in names:
-                        self.conn.execute(f"CREATE INDEX IF NOT EXISTS {quote('idx_' + t + '_' + id_field)} "
-                                          f"ON {quote(t)} ({quote(id_field)})")
-                if self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                                     (AUDIT_TABLE,)).fetchone() is None:
-                    self.conn.execute(
-                        f"CREATE TABLE {AUDIT_TABLE} (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, at TEXT NOT NULL, "
-                        '"by" TEXT, layer TEXT NOT NULL, "id" TEXT NOT NULL, action TEXT NOT NULL, before TEXT, '
-                        "after TEXT)")
-                    self.conn.execute(f'CREATE INDEX idx_audit_id ON {AUDIT_TABLE} ("id")')
-                    self.conn.execute(f"CREATE INDEX idx_audit_at ON {AUDIT_TABLE} (at)")
-                    self.conn.execute("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
-                                      "description, last_change) VALUES (?, 'attributes', ?, ?, ?)",
-                                      (AUDIT_TABLE, AUDIT_TABLE, "LandGap 修改记录（谁、何时、改了什么）", utc_now()))
+                self._migrate_locked()
                 self.conn.execute("COMMIT")
             except BaseException:
                 self.conn.execute("ROLLBACK")
@@ -171,6 +154,36 @@ class GpkgStore:
             return True
         except sqlite3.Error as exc:
             raise StoreIOError(f"无法升级工作空间文件 {self.path}：{exc}") from exc
+
+    def _migrate_locked(self) -> None:
+        """The migration, inside the caller's write transaction: ALTER TABLE ADD COLUMN version (DEFAULT 1, which
+        is what reads assume while the column is absent), updated_at, updated_by; an index on each id field; the
+        audit table, registered in gpkg_contents as an attribute table. gpkg_data_columns is left alone."""
+        if not self.needs_migration():
+            return
+        for t in self._tables():
+            names = [n for n, _ in self._columns(t)]
+            if "version" not in names:
+                self.conn.execute(f"ALTER TABLE {quote(t)} ADD COLUMN version INTEGER NOT NULL DEFAULT 1")
+            if "updated_at" not in names:
+                self.conn.execute(f"ALTER TABLE {quote(t)} ADD COLUMN updated_at TEXT")
+            if "updated_by" not in names:
+                self.conn.execute(f"ALTER TABLE {quote(t)} ADD COLUMN updated_by TEXT")
+            id_field = LAYERS[t].id_field
+            if id_field in names:
+                self.conn.execute(f"CREATE INDEX IF NOT EXISTS {quote('idx_' + t + '_' + id_field)} "
+                                  f"ON {quote(t)} ({quote(id_field)})")
+        if self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                             (AUDIT_TABLE,)).fetchone() is None:
+            self.conn.execute(
+                f"CREATE TABLE {AUDIT_TABLE} (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, at TEXT NOT NULL, "
+                '"by" TEXT, layer TEXT NOT NULL, "id" TEXT NOT NULL, action TEXT NOT NULL, before TEXT, '
+                "after TEXT)")
+            self.conn.execute(f'CREATE INDEX idx_audit_id ON {AUDIT_TABLE} ("id")')
+            self.conn.execute(f"CREATE INDEX idx_audit_at ON {AUDIT_TABLE} (at)")
+            self.conn.execute("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
+                              "description, last_change) VALUES (?, 'attributes', ?, ?, ?)",
+                              (AUDIT_TABLE, AUDIT_TABLE, "LandGap 修改记录（谁、何时、改了什么）", utc_now()))
 
     def ensure_layers(self, crs) -> None:
         """Create the optional layers the file lacks (empty, as save_workspace writes them), then migrate."""
@@ -184,7 +197,12 @@ class GpkgStore:
             for name in missing:
                 _write_layer(self.path, name, _empty_layer(name, crs), crs)
         self.conn = _connect(self.path, self.timeout)
-        self.migrate()
+
+    def _parcels_crs(self):
+        from pyproj import CRS
+        geom = self._geom_column("parcels")
+        srs = self._srs(geom[1]) if geom else None
+        return CRS.from_user_input(srs) if srs else None
 
     # -------------------------------------------------------------------------------------------- reads
     def _srs(self, srs_id: int) -> str | None:
@@ -203,8 +221,10 @@ class GpkgStore:
             pk = self._pk(t)
             skip = {pk, *BOOKKEEPING} | ({geom[0]} if geom else set())
             cols = [(n, common.kind_of_declared(d)) for n, d in self._columns(t) if n not in skip]
+            present = [n for n, _ in self._columns(t)]
+            keeping = [c if c in present else ("1" if c == "version" else "NULL") for c in BOOKKEEPING]
             select = ", ".join([quote(pk), quote(geom[0]) if geom else "NULL"] + [quote(c) for c, _ in cols]
-                               + ["version", "updated_at", "updated_by"])
+                               + keeping)
             rows = self.conn.execute(f"SELECT {select} FROM {quote(t)} ORDER BY {quote(pk)}").fetchall()
             if geom:
                 rows = [(r[0], blob_wkb(r[1])) + tuple(r[2:]) for r in rows]
@@ -249,6 +269,8 @@ class GpkgStore:
         if where:
             sql += " WHERE " + " AND ".join(where)
         try:
+            if self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (AUDIT_TABLE,)).fetchone() is None:
+                return []
             rows = self.conn.execute(sql + " ORDER BY fid", params).fetchall()
         except sqlite3.Error as exc:
             raise StoreIOError(f"读取修改记录失败：{exc}") from exc
@@ -260,12 +282,15 @@ class GpkgStore:
         if not changes:
             return {}
         user = user or "unknown"
+        if any(ch.layer not in self._tables() for ch in changes):
+            self.ensure_layers(self._parcels_crs())
         conn = self.conn
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             raise StoreIOError(f"工作空间 {self.path} 正被占用或不可写：{exc}") from exc
         try:
+            self._migrate_locked()
             tables = self._tables()
             current: dict[tuple[str, str], tuple] = {}
             by_layer: dict[str, list[RowChange]] = {}
