@@ -130,9 +130,9 @@ def _import_into_workspace(args, apply, source: Path | None = None, row_label: s
     from geo.store.common import save_with_retry
     path = _store_target(args)
     with open_store(path) as store:
+        ws = store.load()
         try:
-            new, (counts, report), _ = save_with_retry(store, store.load(), lambda ws: apply(ws, source),
-                                                       _user(args))
+            new, (counts, report), _ = save_with_retry(store, ws, lambda w: apply(w, source), _user(args))
         except ValidationError as exc:
             rows = [{"row": i.row, "field": FIELD_LABELS.get(i.field, i.field or ""), "message": i.message}
                     for i in exc.report.errors]

@@ -251,6 +251,32 @@ def test_reading_never_modifies_an_old_file(sample_path, tmp_path):
     assert cols[-3:] == ["version", "updated_at", "updated_by"]
 
 
+def test_imports_renumber_on_id_collisions_but_never_overwrite_an_edit(target, tmp_path):
+    """Two imports read the same state: new projects both numbered TZ-001 → the second re-reads and lands as
+    TZ-002; an import updating a row someone changed meanwhile is a conflict, not a silent overwrite."""
+    from geo.ledger import import_ledger
+    from geo.store import Store
+    from geo.store.common import save_with_retry
+    with open_store(target) as a, open_store(target) as b:
+        assert isinstance(a, Store)
+        wa, wb = a.load(), b.load()
+        ledger_a = ledger_csv(tmp_path / "a.csv", ["同时导入甲"]).read_bytes()
+        ledger_b = ledger_csv(tmp_path / "b.csv", ["同时导入乙"]).read_bytes()
+        save_with_retry(a, wa, lambda ws: import_ledger(ws, ledger_a, "a.csv"), "甲")
+        new, (counts, _), _ = save_with_retry(b, wb, lambda ws: import_ledger(ws, ledger_b, "b.csv"), "乙")
+        assert counts["added"] == 1
+        projects = a.load().projects
+        ids = dict(zip(projects["name"], projects["project_id"]))
+        assert {ids["同时导入甲"], ids["同时导入乙"]} == {"TZ-001", "TZ-002"}
+        # both change the same project: one lands, the other is refused
+        wa, wb = a.load(), b.load()
+        upd = b"\xef\xbb\xbf" + "项目编号,项目名称,产业,阶段,需用地（亩）\nP-TX-01,福建安井速冻食品生产基地项目,健康食品,已开工,290\n".encode()
+        a.save(wa, edit_project(wa, "P-TX-01", investment_yi=50.0), "甲")
+        with pytest.raises(ConflictError, match="P-TX-01"):
+            save_with_retry(b, wb, lambda ws: import_ledger(ws, upd, "upd.csv"), "乙")
+        assert a.load().projects.at["P-TX-01", "investment_yi"] == 50.0
+
+
 def test_errors_are_library_errors():
     assert issubclass(StoreIOError, OSError) and issubclass(StoreIOError, WorkspaceError)
     assert issubclass(ConflictError, WorkspaceError)
