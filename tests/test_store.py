@@ -79,6 +79,29 @@ def target(request, sample_path, tmp_path):
     return fresh_pg_db(pg, request.getfixturevalue("pg_template"))
 
 
+@pytest.fixture(scope="session")
+def small_path(tmp_path_factory):
+    """A small county (40 parcels) for the fault tests, where each trial loads and validates the workspace."""
+    from seeds.generator import write_county
+    path = tmp_path_factory.mktemp("small") / "small.gpkg"
+    write_county(path, parcels=40, projects=10, seed=1)
+    return path
+
+
+@pytest.fixture(params=["gpkg", "postgis"])
+def small_target(request, small_path, tmp_path):
+    if request.param == "gpkg":
+        path = tmp_path / "small.gpkg"
+        shutil.copy(small_path, path)
+        return path
+    from geo.store.migrate import migrate
+    pg = request.getfixturevalue("pg")
+    url = pg.create_database("t_small_" + uuid.uuid4().hex[:8])
+    with open_store(small_path) as src, open_store(url) as dst:
+        migrate(src, dst)
+    return url
+
+
 def edit_project(ws, pid, **values):
     p = ws.projects.copy()
     for k, v in values.items():
@@ -373,7 +396,8 @@ def test_both_stores_give_the_same_results(pg, pg_template, sample_path, tmp_pat
 
 # ------------------------------------------------------------------------------------- concurrency
 
-def test_concurrent_cli_imports_of_different_ledgers_all_land(target, tmp_path):
+def test_concurrent_cli_imports_of_different_ledgers_all_land(small_target, tmp_path):
+    target = small_target
     n = 4
     ledgers = [ledger_csv(tmp_path / f"台账{i}.csv", [f"并发测试项目{i}"]) for i in range(n)]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
@@ -392,52 +416,89 @@ def test_concurrent_cli_imports_of_different_ledgers_all_land(target, tmp_path):
         assert sorted(e.by for e in store.history()) == [f"user{i}" for i in range(n)]
 
 
-def _import_child(target, ledger):
-    sys.exit(cli.main(["import-projects", "--workspace", str(target), "--ledger", str(ledger), "--user", "kill"]))
+def _import_child(target, ws, ledger):
+    """An import as the CLI does it (merge, validate, write through the store), on the state the parent read."""
+    from geo.ledger import import_ledger
+    from geo.store.common import save_with_retry
+    with open_store(target) as store:
+        save_with_retry(store, ws, lambda w: import_ledger(w, ledger, "故障.csv"), "kill")
+    os._exit(0)
 
 
-def test_kill_9_during_import_leaves_the_previous_state(target, tmp_path):
-    """20 imports killed (SIGKILL) at random moments: each time the store holds either the whole import or
-    nothing, loads without errors, and (GeoPackage) passes SQLite's integrity check and reads in GDAL."""
+def _save_child(target, changes, versions):
+    """A save of every parcel (one transaction of a few hundred row updates)."""
+    with open_store(target) as store:
+        store.apply(changes, versions, "kill")
+    os._exit(0)
+
+
+def test_kill_9_during_import_or_save_leaves_the_previous_state(small_target):
+    """20 writers killed (SIGKILL) at random moments — 10 ledger imports (anywhere in read, merge, validate,
+    write) and 10 saves of every parcel (inside the write transaction): each time the store holds the whole
+    change or nothing, loads without errors, and (GeoPackage) passes SQLite's integrity check and reads in GDAL."""
+    from geo.store.base import records
+    target = small_target
     ctx = multiprocessing.get_context("fork")
     rng = random.Random(14)
+    n_rows = 20
 
-    def run(k, delay=None):
-        ledger = ledger_csv(tmp_path / f"故障{k}.csv", [f"故障测试{k}-{i}" for i in range(150)])
-        proc = ctx.Process(target=_import_child, args=(target, ledger))
+    def ledger(k):
+        return ("项目名称,产业,阶段,需用地（亩）,意向园区\n" + "".join(
+            f"故障测试{k}-{i},纺织鞋服,在谈,30,QDB\n" for i in range(n_rows))).encode()
+
+    def parcel_changes(ws, k):
+        recs = records(ws.parcels, "parcels")
+        return [RowChange("parcels", pid, "update", r, dict(r, registered_mu=float(k))) for pid, r in recs.items()]
+
+    def run(func, args, delay=None):
+        proc = ctx.Process(target=func, args=(target, *args))
         start = time.perf_counter()
         proc.start()
-        if delay is None:
-            proc.join(60)
-            assert proc.exitcode == 0
-            return time.perf_counter() - start
-        time.sleep(delay)
-        os.kill(proc.pid, 9)
-        proc.join(30)
-        return None
+        if delay is not None:
+            time.sleep(delay)
+            os.kill(proc.pid, 9)
+        proc.join(60)
+        assert delay is not None or proc.exitcode == 0
+        return time.perf_counter() - start
 
-    duration = run("calibrate")
+    with open_store(target) as store:
+        ws = store.load()
+    t_import = run(_import_child, (ws, ledger("calibrate")))
+    with open_store(target) as store:
+        ws = store.load()
+    t_save = run(_save_child, (parcel_changes(ws, -1), ws.store_versions))
+    with open_store(target) as store:
+        ws = store.load()
     landed = 0
     with open_store(target) as store:
-        before = set(store.load().projects["name"])
+        audit_before = len(store.history())
     for k in range(20):
-        # the whole import is fair game; the later half (validation, then the write transaction) more often
-        run(k, duration * (rng.uniform(0, 0.5) if k % 4 == 0 else rng.uniform(0.5, 1.15)))
+        names, mu = set(ws.projects["name"]), set(ws.parcels["registered_mu"].fillna(-2))
+        if k % 2 == 0:
+            run(_import_child, (ws, ledger(k)), t_import * rng.uniform(0.2, 1.2))
+        else:
+            run(_save_child, (parcel_changes(ws, k), ws.store_versions), t_save * rng.uniform(0.1, 1.3))
         with open_store(target) as store:
             ws = store.load()                                   # loads, validates
-            names = set(ws.projects["name"])
-            new = {f"故障测试{k}-{i}" for i in range(150)}
-            assert names in (before, before | new), f"trial {k}: partial import"
-            landed += names == before | new
-            audit = [e for e in store.history() if e.after and str(e.after.get("name", "")).startswith(f"故障测试{k}-")]
-            assert len(audit) == (150 if names == before | new else 0)
+            if k % 2 == 0:
+                new = {f"故障测试{k}-{i}" for i in range(n_rows)}
+                now = set(ws.projects["name"])
+                assert now in (names, names | new), f"trial {k}: partial import"
+                done = now == names | new
+            else:
+                now = set(ws.parcels["registered_mu"].fillna(-2))
+                assert now in (mu, {float(k)}), f"trial {k}: partial save {now}"
+                done = now == {float(k)}
+            landed += done
+            audit = store.history()
+            assert len(audit) - audit_before == ((n_rows if k % 2 == 0 else len(ws.parcels)) if done else 0)
+            audit_before = len(audit)
         if isinstance(target, Path):
             con = sqlite3.connect(target)
             assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
             con.close()
-            assert len(pyogrio.read_dataframe(target, layer="projects")) == len(names)
-        before = names
-    print(f"kill -9: {landed}/20 imports had committed before the kill")
+            assert len(pyogrio.read_dataframe(target, layer="projects")) == len(ws.projects)
+    print(f"kill -9: {landed}/20 writes had committed before the kill (import {t_import:.2f}s, save {t_save:.2f}s)")
 
 
 # ------------------------------------------------------------------------------------------------ speed

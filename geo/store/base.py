@@ -135,8 +135,8 @@ class Store(Protocol):
         """Write ``changes`` in one transaction if each row's version is still ``expected_versions``' (an insert:
         the id still absent); else write nothing and raise ConflictError. Returns (layer, id) → new version."""
 
-    def save(self, old, new, user: str) -> dict[tuple[str, str], int]:
-        """``apply(diff(old, new), old.store_versions, user)``: an editor's or an import's save."""
+    def save(self, old, new, user: str, layers=None) -> dict[tuple[str, str], int]:
+        """``apply(diff(old, new, layers), old.store_versions, user)``: an editor's or an import's save."""
 
     def history(self, since: str | None = None, id: str | None = None) -> list[AuditEntry]:
         """Audit entries, oldest first, at or after ``since`` (ISO date/time, UTC) and/or of one row id."""
@@ -274,11 +274,12 @@ def diff_layer(layer: str, old: pd.DataFrame, new: pd.DataFrame) -> list[RowChan
     return changes
 
 
-def diff(old_ws, new_ws) -> list[RowChange]:
+def diff(old_ws, new_ws, layers: Iterable[str] | None = None) -> list[RowChange]:
     """The row-level changes that turn ``old_ws`` into ``new_ws`` (both Workspaces): per layer and id, inserts,
-    updates (any stored field or the geometry differs) and deletes. Derived columns are ignored."""
+    updates (any stored field or the geometry differs) and deletes. Derived columns are ignored. ``layers``: only
+    those (an editor that changed only projects skips comparing 100k parcels)."""
     out: list[RowChange] = []
-    for layer in LAYERS:
+    for layer in (LAYERS if layers is None else list(layers)):
         out += diff_layer(layer, getattr(old_ws, layer), getattr(new_ws, layer))
     return out
 

@@ -117,11 +117,11 @@ def load_or_raise(store):
     return ws
 
 
-def save(store, old, new, user: str):
+def save(store, old, new, user: str, layers=None):
     versions = getattr(old, "store_versions", None)
     if versions is None:
         raise ValueError("old workspace was not read from a store (no store_versions)")
-    return store.apply(diff(old, new), versions, user)
+    return store.apply(diff(old, new, layers), versions, user)
 
 
 def save_with_retry(store, old, rebuild, user: str, attempts: int = 5):

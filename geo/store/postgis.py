@@ -182,8 +182,8 @@ class PostgisStore:
     def load(self):
         return common.load_or_raise(self)
 
-    def save(self, old, new, user: str):
-        return common.save(self, old, new, user)
+    def save(self, old, new, user: str, layers=None):
+        return common.save(self, old, new, user, layers)
 
     def history(self, since=None, id=None) -> list[AuditEntry]:
         sql = f'SELECT at, "by", layer, "id", action, before, after FROM {AUDIT_TABLE}'
