@@ -308,7 +308,7 @@ def cmd_history(args) -> int:
     changes = [e.to_dict() for e in entries]
     rows = [{"at": e.at, "by": e.by, "layer": LAYER_LABELS.get(e.layer, e.layer), "id": e.id,
              "action": ACTION_LABELS.get(e.action, e.action),
-             "fields": "、".join(k for k in sorted(set(e.before or {}) | set(e.after or {}))
+             "fields": "、".join(FIELD_LABELS.get(k, k) for k in sorted(set(e.before or {}) | set(e.after or {}))
                                 if (e.before or {}).get(k) != (e.after or {}).get(k)) if e.action == "update" else ""}
             for e in entries]
     table = format_table(rows, [("at", "时间（UTC）"), ("by", "用户"), ("layer", "图层"), ("id", "编号"),

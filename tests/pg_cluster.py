@@ -80,8 +80,8 @@ class PgCluster:
         # clients), so no fsync — CREATE DATABASE and commits are then fast on a busy machine
         opts = (f"-c listen_addresses='' -c unix_socket_directories='{self.dir}' -p {self.port} -c fsync=off "
                 "-c synchronous_commit=off -c full_page_writes=off -c max_connections=60 -c shared_buffers=32MB")
+        self.running = True                 # from here on stop() runs pg_ctl stop (harmless if it never started)
         self._run(self.bindir / "pg_ctl", "-D", data, "-l", self.dir / "log", "-o", opts, "-w", "-t", "60", "start")
-        self.running = True
         return self
 
     def url(self, dbname: str = "postgres") -> str:
