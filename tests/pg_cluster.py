@@ -21,7 +21,10 @@ BIN_DIRS = sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
 
 
 def find_bin() -> Path | None:
-    for d in BIN_DIRS + [os.path.dirname(shutil.which("initdb") or "") or "/nonexistent"]:
+    """PostgreSQL's bin dir: $LANDGAP_PG_BIN when set, else Debian's newest /usr/lib/postgresql/N/bin, else PATH."""
+    dirs = [os.environ["LANDGAP_PG_BIN"]] if os.environ.get("LANDGAP_PG_BIN") else \
+        BIN_DIRS + [os.path.dirname(shutil.which("initdb") or "") or "/nonexistent"]
+    for d in dirs:
         if Path(d, "initdb").exists() and Path(d, "pg_ctl").exists():
             return Path(d)
     return None

@@ -337,6 +337,32 @@ def test_cli_import_through_the_store_and_history(target, tmp_path, capsys):
     assert len(open_store(target).history()) == 1
 
 
+def test_cli_import_racing_an_edit_of_the_same_row_is_refused(target, tmp_path, capsys, monkeypatch):
+    """An editor saves P-TX-01 while an import that also changes it is between its read and its write: the import
+    writes nothing and says who changed the row; the editor's value stays."""
+    import geo.ledger
+    real = geo.ledger.import_ledger
+
+    def racing(ws, *a, **kw):
+        out = real(ws, *a, **kw)
+        with open_store(target) as other:
+            mine = other.load()
+            other.save(mine, edit_project(mine, "P-TX-01", investment_yi=77.0), "数据管理-赵")
+        return out
+    monkeypatch.setattr(geo.ledger, "import_ledger", racing)
+    ledger = tmp_path / "台账.csv"
+    ledger.write_text("项目编号,项目名称,产业,阶段,需用地（亩）\nP-TX-01,福建安井速冻食品生产基地项目,健康食品,已开工,290\n"
+                      "NEW-9,新项目,健康食品,在谈,20\n", encoding="utf-8")
+    assert cli.main(["import-projects", "--workspace", str(target), "--ledger", str(ledger)]) == 1
+    err = capsys.readouterr().err
+    assert "保存冲突" in err and "项目 P-TX-01 已被 数据管理-赵" in err
+    with open_store(target) as store:
+        ws = store.load()
+        assert ws.projects.at["P-TX-01", "investment_yi"] == 77.0 and ws.projects.at["P-TX-01", "stage"] == "signed"
+        assert "NEW-9" not in ws.projects.index                       # nothing of the import was written
+        assert [e.by for e in store.history()] == ["数据管理-赵"]
+
+
 def test_cli_database_url_from_environment(pg, pg_template, tmp_path, capsys, monkeypatch):
     url = fresh_pg_db(pg, pg_template)
     monkeypatch.setenv("LANDGAP_DATABASE_URL", url)
