@@ -140,6 +140,7 @@ def _import_into_workspace(args, apply, source: Path | None = None, row_label: s
                   f"{exc}\n" + format_table(rows, [("row", row_label), ("field", "字段"), ("message", "说明")]))
             return 1
     notes = [i.message for i in report.issues]
+    path = _safe_url(path)                      # a database URL without its password
     _emit(args, {"imported": True, "workspace": str(path), **counts, "projects": len(new.projects),
                  "parcels": len(new.parcels), "notes": notes},
           f"已导入 {source.name} 到 {path}：{import_summary(counts, new)}" + "".join(f"\n提示：{n}" for n in notes))
@@ -330,9 +331,13 @@ def cmd_migrate(args) -> int:
     return 0
 
 
-def _safe_url(url) -> str:
-    from geo.store.postgis import _safe
-    return _safe(str(url))
+def _safe_url(target):
+    """A postgresql:// URL without its password; a path as it is."""
+    from geo.store import is_database_url
+    if not is_database_url(str(target)):
+        return target
+    import re
+    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", str(target))
 
 
 def _add_store_commands(sub, command) -> None:
