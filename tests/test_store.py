@@ -300,6 +300,26 @@ def test_imports_renumber_on_id_collisions_but_never_overwrite_an_edit(target, t
         assert a.load().projects.at["P-TX-01", "investment_yi"] == 50.0
 
 
+def test_a_locked_file_is_an_io_error_and_nothing_is_written(sample_path, tmp_path):
+    from geo.store.gpkg import GpkgStore
+    path = tmp_path / "county.gpkg"
+    shutil.copy(sample_path, path)
+    store = GpkgStore(path, timeout=0.2)
+    ws = store.load()
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")                        # e.g. QGIS in the middle of saving an edit
+    try:
+        with pytest.raises(StoreIOError, match="正被占用") as err:
+            store.save(ws, edit_project(ws, "P-FZ-01", stage="started"), "x")
+        assert isinstance(err.value, OSError)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    store.save(ws, edit_project(ws, "P-FZ-01", stage="started"), "x")    # once free, the same save lands
+    assert store.load().projects.at["P-FZ-01", "stage"] == "started"
+    store.close()
+
+
 def test_errors_are_library_errors():
     assert issubclass(StoreIOError, OSError) and issubclass(StoreIOError, WorkspaceError)
     assert issubclass(ConflictError, WorkspaceError)

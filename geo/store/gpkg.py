@@ -278,6 +278,13 @@ class GpkgStore:
 
     # ------------------------------------------------------------------------------------------- writes
     def apply(self, changes, expected_versions: Versions, user: str) -> dict[tuple[str, str], int]:
+        try:
+            return self._apply(changes, expected_versions, user)
+        except sqlite3.Error as exc:          # outside the transaction (locked before it began): nothing written
+            what = "正被占用或不可写" if "locked" in str(exc) or "busy" in str(exc) else "写入失败"
+            raise StoreIOError(f"工作空间 {self.path} {what}（未写入任何数据）：{exc}") from exc
+
+    def _apply(self, changes, expected_versions: Versions, user: str) -> dict[tuple[str, str], int]:
         changes: list[RowChange] = list(changes)
         if not changes:
             return {}
