@@ -412,6 +412,9 @@ def test_cli_migrate_loses_nothing(pg, sample_path, tmp_path, capsys):
         assert b.load().store_versions == a.load().store_versions
     assert cli.main(["migrate", "--from", str(src), "--to", url]) == 1   # never over an existing workspace
     assert "已有工作空间" in capsys.readouterr().err
+    assert cli.main(["migrate", "--from", str(src), "--to", pg.create_database("t_migrate2")]) == 0
+    text = capsys.readouterr().out
+    assert "全部一致，未丢失任何数据" in text and "parcels：" in text and "修改记录（audit）：1 条" in text
 
 
 def test_both_stores_give_the_same_results(pg, pg_template, sample_path, tmp_path):
