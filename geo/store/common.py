@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -197,4 +195,4 @@ def stored_columns(changes: list[RowChange], layer: str, existing: list[str]):
     return list(seen.items())
 
 
-__all__ = ["quote", "frame_from_raw", "workspace_from_raw", "save", "save_with_retry", "plan", "replace"]
+__all__ = ["quote", "frame_from_raw", "workspace_from_raw", "save", "save_with_retry", "plan"]

@@ -15,14 +15,12 @@ it). gpkg_data_columns is not touched. ``migrate()`` does it on demand.
 """
 from __future__ import annotations
 
-import os
 import sqlite3
 import struct
 import warnings
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import shapely
 
 from ..errors import WorkspaceError
