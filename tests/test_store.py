@@ -144,7 +144,9 @@ def test_edit_writes_one_row_bumps_its_version_and_audits(target):
         new = edit_project(ws, "P-TX-01", stage="started", investment_yi=13.5)
         changes = diff(ws, new)
         assert [(c.layer, c.id, c.action) for c in changes] == [("projects", "P-TX-01", "update")]
+        rev = store.revision()
         assert store.save(ws, new, "张三") == {("projects", "P-TX-01"): 2}
+        assert store.revision() != rev
         back = store.load()
         assert back.projects.at["P-TX-01", "stage"] == "started"
         assert back.store_versions["projects"]["P-TX-01"] == 2

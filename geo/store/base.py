@@ -141,6 +141,9 @@ class Store(Protocol):
     def history(self, since: str | None = None, id: str | None = None) -> list[AuditEntry]:
         """Audit entries, oldest first, at or after ``since`` (ISO date/time, UTC) and/or of one row id."""
 
+    def revision(self) -> str:
+        """A token that changes with every write (a cache key for the app's loaded workspace)."""
+
     def raw_layers(self) -> dict[str, RawLayer]:
         """Every layer as stored (all columns, bookkeeping included), for migration and comparison."""
 

@@ -255,6 +255,15 @@ class GpkgStore:
     def save(self, old, new, user: str, layers=None):
         return common.save(self, old, new, user, layers)
 
+    def revision(self) -> str:
+        """Changes whenever the stored data may have: the file's mtime and the last audit row (an app's cache key)."""
+        try:
+            has = self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (AUDIT_TABLE,)).fetchone()
+            last = self.conn.execute(f"SELECT max(fid) FROM {AUDIT_TABLE}").fetchone()[0] if has else 0
+        except sqlite3.Error as exc:
+            raise StoreIOError(f"读取工作空间 {self.path} 失败：{exc}") from exc
+        return f"{self.path.stat().st_mtime_ns}:{last or 0}"
+
     def history(self, since=None, id=None) -> list[AuditEntry]:
         sql = f'SELECT at, "by", layer, "id", action, before, after FROM {AUDIT_TABLE}'
         where, params = [], []

@@ -185,6 +185,15 @@ class PostgisStore:
     def save(self, old, new, user: str, layers=None):
         return common.save(self, old, new, user, layers)
 
+    def revision(self) -> str:
+        """Changes with every write through a store (the last audit row): an app's cache key."""
+        try:
+            with self.conn.transaction():
+                last = self.conn.execute(f"SELECT max(fid) FROM {AUDIT_TABLE}").fetchone()[0]
+        except self._errors as exc:
+            raise StoreIOError(f"读取数据库 {_safe(self.url)} 失败：{exc}") from exc
+        return str(last or 0)
+
     def history(self, since=None, id=None) -> list[AuditEntry]:
         sql = f'SELECT at, "by", layer, "id", action, before, after FROM {AUDIT_TABLE}'
         where, params = [], []
