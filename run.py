@@ -26,11 +26,15 @@ STAMP = VENV / ".requirements.sha256"
 # Debian packages: a real browser for the browser tests, CJK fonts for maps and briefings, poppler for PDF checks,
 # LibreOffice Writer (no GUI; ~260 MB installed) to turn the briefing's DOCX into PDF, a 楷体 (AR PL UKai, 17 MB)
 # for the briefing's （一） headings.
-APT_PACKAGES = ["chromium", "fonts-noto-cjk", "poppler-utils", "libreoffice-writer-nogui", "fonts-arphic-ukai"]
+# PostgreSQL 15 with PostGIS 3 for the team store's tests (a throw-away cluster in a temp dir: tests/pg_cluster.py).
+APT_PACKAGES = ["chromium", "fonts-noto-cjk", "poppler-utils", "libreoffice-writer-nogui", "fonts-arphic-ukai",
+                "postgresql", "postgresql-15-postgis-3"]
 # Commands that tell whether each package is present (dpkg may be absent on non-Debian machines).
 APT_PROBES = {"chromium": "/usr/bin/chromium", "fonts-noto-cjk": "/usr/share/fonts/opentype/noto",
               "poppler-utils": "/usr/bin/pdftotext", "libreoffice-writer-nogui": "/usr/bin/soffice",
-              "fonts-arphic-ukai": "/usr/share/fonts/truetype/arphic/ukai.ttc"}
+              "fonts-arphic-ukai": "/usr/share/fonts/truetype/arphic/ukai.ttc",
+              "postgresql": "/usr/lib/postgresql/15/bin/initdb",
+              "postgresql-15-postgis-3": "/usr/share/postgresql/15/extension/postgis.control"}
 
 
 def sh(cmd: list[str], **kw) -> None:
