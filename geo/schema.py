@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .vocab import FACTORY_STATUS_LABELS, PARCEL_STATUS_LABELS, PROJECT_STAGE_LABELS
+from .vocab import FACTORY_STATUS_LABELS, FIELD_LABELS, PARCEL_STATUS_LABELS, PROJECT_STAGE_LABELS
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ PARCELS = LayerSchema("parcels", "polygon", (
     Field("status", "text", required=True, allowed=tuple(PARCEL_STATUS_LABELS), doc="供地状态"),
     Field("ready_date", "date", doc="可供日期（待平整、待拆迁必填）"),
     Field("land_use", "text", doc="用地类型，如 100101 一类工业用地"),
-    Field("registered_mu", "real", doc="台账面积（亩），仅用于核对"),
+    Field("registered_mu", "real", doc=f"{FIELD_LABELS['registered_mu']}，仅用于核对"),
 ), doc="工业用地地块")
 
 FACTORIES = LayerSchema("factories", "polygon", (
@@ -51,8 +51,8 @@ FACTORIES = LayerSchema("factories", "polygon", (
     Field("zone_id", "text", required=True, doc="所属园区编号"),
     Field("name", "text", doc="厂房名称"),
     Field("floors", "integer", doc="层数"),
-    Field("floor_area_m2", "real", required=True, doc="建筑面积（m²）"),
-    Field("vacant_m2", "real", required=True, doc="空置面积（m²）"),
+    Field("floor_area_m2", "real", required=True, doc=FIELD_LABELS["floor_area_m2"]),
+    Field("vacant_m2", "real", required=True, doc=FIELD_LABELS["vacant_m2"]),
     Field("status", "text", required=True, allowed=tuple(FACTORY_STATUS_LABELS), doc="建设状态"),
     Field("ready_date", "date", doc="可入驻日期（在建、规划必填）"),
 ), doc="标准厂房（占地轮廓）")
@@ -61,9 +61,9 @@ PROJECTS = LayerSchema("projects", None, (
     Field("project_id", "text", required=True, unique=True, doc="项目编号"),
     Field("name", "text", required=True, doc="项目名称"),
     Field("industry", "text", required=True, doc="产业"),
-    Field("investment_yi", "real", doc="总投资（亿元）"),
-    Field("land_mu", "real", doc="拟用地（亩）；只需厂房时为空"),
-    Field("floor_m2", "real", doc="需标准厂房面积（m²）；只需土地时为空"),
+    Field("investment_yi", "real", doc=FIELD_LABELS["investment_yi"]),
+    Field("land_mu", "real", doc=f"{FIELD_LABELS['land_mu']}；只需厂房时为空"),
+    Field("floor_m2", "real", doc=f"{FIELD_LABELS['floor_m2']}；只需土地时为空"),
     Field("preferred_zone", "text", doc="意向园区编号"),
     Field("stage", "text", required=True, allowed=tuple(PROJECT_STAGE_LABELS), doc="阶段"),
     Field("priority", "real", doc="权重，默认 1"),

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..ledger import parsed_cells
+from ..parse import parsed_cells
 from ..report import LoadReport
 
 
@@ -45,13 +45,13 @@ _MISSING_TEXT = ("", "待定", "无", "-", "—")
 
 
 def texts(cells: pd.Series) -> pd.Series:
-    """``geo.ledger._text`` of every cell (stripped text, empty → None, a whole float as an integer): vectorised
+    """``geo.parse.cell_text`` of every cell (stripped text, empty → None, a whole float as an integer): vectorised
     when the column holds text only (ids: every value distinct), else once per distinct value."""
-    from ..ledger import _text
+    from ..parse import cell_text
     values = cells.astype(object)
     present = values.notna()
     if not present.any() or not values[present].map(type).eq(str).all():
-        return by_distinct(cells, _text)
+        return by_distinct(cells, cell_text)
     stripped = values.where(~present, values.astype(str).str.strip())
     blank = ~present | stripped.isin(_MISSING_TEXT)
     return stripped.where(~blank, None).astype(object)

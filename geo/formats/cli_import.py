@@ -116,7 +116,8 @@ def cmd_export_layer(args) -> int:
         import matching
         from cli import _date
         from layers.export import SITE_FIELDS, sites_frame
-        result = matching.match(ws, matching.Scenario(as_of=_date(args.as_of)) if args.as_of else None)
+        result = matching.match(ws, matching.Scenario(as_of=_date(args.as_of)) if args.as_of else None,
+                                settings=args.settings)
         frame = sites_frame(result, ws).rename(columns={SITE_FIELDS["project_id"]: "site_id",
                                                         SITE_FIELDS["name"]: "name"})
         frame.index = frame["site_id"]
