@@ -24,7 +24,7 @@ from .dem import dem_beside
 from .errors import ValidationError, WorkspaceError
 from .fileio import os_errors, prepare_folder, readable
 from .report import LoadReport
-from .schema import DERIVED_COLUMNS, LAYERS, REQUIRED_LAYERS
+from .schema import DERIVED_COLUMNS, LAYERS, REQUIRED_LAYERS, STORE_COLUMNS
 from .workspace import Workspace, build_workspace
 
 
@@ -46,9 +46,11 @@ def read_layers(path: Path, report: LoadReport) -> dict[str, pd.DataFrame]:
         with warnings.catch_warnings(), os_errors(path, "无法读取工作空间文件"):
             warnings.simplefilter("ignore")
             try:
-                layers[name] = pyogrio.read_dataframe(path, layer=name, fid_as_index=True)
+                frame = pyogrio.read_dataframe(path, layer=name, fid_as_index=True)
             except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:   # a damaged layer
                 raise WorkspaceError(f"工作空间文件 {path} 的图层 {name} 无法读取：{exc}") from exc
+        # a file the team store has written carries its bookkeeping columns: not layer data
+        layers[name] = frame.drop(columns=[c for c in STORE_COLUMNS if c in frame.columns])
     return layers
 
 

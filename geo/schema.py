@@ -72,6 +72,8 @@ PROJECTS = LayerSchema("projects", None, (
 
 LAYERS: dict[str, LayerSchema] = {s.name: s for s in (ZONES, PARCELS, FACTORIES, PROJECTS)}
 REQUIRED_LAYERS = ("zones", "parcels")
+STORE_COLUMNS = ("version", "updated_at", "updated_by")
+"""Bookkeeping columns a store adds to every row (geo.store): not part of a layer's data."""
 
 def _constraint(name: str, doc: str, *fields: Field) -> LayerSchema:
     return LayerSchema(name, "polygon", fields, doc=doc)

@@ -14,7 +14,7 @@ from pages.context import settings
 from geo.supply import available_report, known_industries
 from geo.units import fmt_mu
 from geo.vocab import FIELD_LABELS as F, GAP_ZONE_LABELS, PARCEL_STATUS_LABELS, UPLOADER_TEXTS
-from geo.workspace import read_workspace
+from geo.store import open_store
 from layers import basemaps, build, export, query
 from seeds.sample import default_workspace_path
 
@@ -28,7 +28,11 @@ MAP_RETURNS = ["last_object_clicked", "last_active_drawing"]
 
 @st.cache_resource(show_spinner="正在读取工作空间……", max_entries=4)
 def _read(path: str, mtime_ns: int):
-    return read_workspace(path)
+    """Through the store, in one read transaction: the workspace carries the row versions it was read at
+    (``store_versions``), which a later save checks (no lost update)."""
+    with open_store(path) as store:
+        ws, report, _ = store.read()
+    return ws, report
 
 
 def workspace_path() -> Path:
@@ -55,14 +59,37 @@ def require_workspace():
 
 
 def set_workspace(path: str | Path | None = None, edited=None) -> None:
-    """Switch to a file, or to an edited in-memory workspace (cleared on the next switch)."""
-    for k in ("ws_edited", "match_cache", "fit_result"):
+    """Switch to a file, or to an edited in-memory workspace (cleared on the next switch). The workspace an edit
+    started from is kept (``ws_base``): saving writes only what changed since, if nobody changed it meanwhile."""
+    base = st.session_state.get("ws_base") or (current()[0] if edited is not None else None)
+    for k in ("ws_edited", "ws_base", "match_cache", "fit_result"):
         st.session_state.pop(k, None)
     if path is not None:
         st.session_state["ws_path"] = str(path)
     if edited is not None:
         st.session_state["ws_edited"] = edited
+        st.session_state["ws_base"] = base
         st.session_state["ws_key"] = f"edited:{time.time_ns()}"
+
+
+def save_edits(path: Path) -> str:
+    """Write the session's edits to the workspace through the store: only the rows that changed, in one
+    transaction, each only if its version is still the one read; on a conflict nothing is written and
+    ConflictError names the rows, who changed them and when. Returns what was written, in words."""
+    base, edited = st.session_state.get("ws_base"), st.session_state["ws_edited"]
+    with open_store(path) as store:
+        versions = store.save(base, edited, desktop_user())
+    set_workspace(path)
+    return f"已保存到 {path}（写入 {len(versions)} 行，其余未改动）"
+
+
+def desktop_user() -> str:
+    """Who the audit trail names for an edit in the single-user desktop mode: the OS account."""
+    import getpass
+    try:
+        return getpass.getuser()
+    except Exception:       # no login name (some containers)
+        return "desktop"
 
 
 # --------------------------------------------------------------------------------------------- sidebar

@@ -5,6 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from geo.errors import LandGapError, ValidationError
+from geo.store import ConflictError
 from geo.ledger import import_ledger, import_parcel_ledger, import_summary
 from geo.schema import PROJECTS
 from geo.shapefile import import_parcel_layer
@@ -144,13 +145,21 @@ if ws is not None:
             st.rerun()
     if b.button("保存到文件", disabled=not edited):
         try:
-            save_workspace(st.session_state["ws_edited"], path)
+            done = common.save_edits(path)
+        except ConflictError as exc:
+            st.error(f"{exc}")
+            st.session_state["save_conflict"] = True
         except LandGapError as exc:
             st.error(str(exc))
         else:
-            common.set_workspace(path)
-            st.success(f"已保存到 {path}")
+            st.session_state["save_done"] = done
             st.rerun()
+    if st.session_state.get("save_conflict") and st.button("放弃本次修改并重新读取", key="reload_after_conflict"):
+        st.session_state.pop("save_conflict", None)
+        common.set_workspace(path)
+        st.rerun()
+    if "save_done" in st.session_state:
+        st.success(st.session_state.pop("save_done"))
 
     ledger_section(
         "从台账导入（Excel / CSV）", "ledger", "招商项目台账", "导入台账",

@@ -14,6 +14,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from ..errors import InputError
 from .coordfile import write_coordfile
 from .datum import transform_geoms, wgs84_to_gcj02
 
@@ -40,7 +41,7 @@ def export_bytes(frame: gpd.GeoDataFrame, layer: str, fmt: str, datum: str = "gc
         return kml_bytes(frame, datum)
     if fmt == "geojson":
         return geojson_bytes(frame)
-    raise ValueError(fmt)
+    raise InputError(f"未知的导出格式“{fmt}”（应为 coordfile、kml 或 geojson）")
 
 
 def geojson_bytes(frame: gpd.GeoDataFrame) -> bytes:

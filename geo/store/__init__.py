@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 
+from ..errors import InputError
 from .base import (BOOKKEEPING, AuditEntry, Conflict, ConflictError, RawLayer, RowChange, Store, StoreIOError,
                    Versions, diff)
 
@@ -22,7 +23,7 @@ def open_store(target=None, **kw) -> Store:
     if target is None:
         target = os.environ.get(DATABASE_ENV)
         if not target:
-            raise ValueError(f"no store target given and ${DATABASE_ENV} is not set")
+            raise InputError(f"没有给出工作空间（--workspace 或 ${DATABASE_ENV}）")
     if is_database_url(str(target)):
         from .postgis import PostgisStore
         return PostgisStore(str(target), **kw)

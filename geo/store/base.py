@@ -18,9 +18,9 @@ import pandas as pd
 import shapely
 
 from ..errors import WorkspaceError
-from ..schema import DERIVED_COLUMNS, LAYERS
+from ..schema import DERIVED_COLUMNS, LAYERS, STORE_COLUMNS
 
-BOOKKEEPING = ("version", "updated_at", "updated_by")
+BOOKKEEPING = STORE_COLUMNS
 """Columns every stored row carries; never part of a Workspace's frames."""
 ACTIONS = ("insert", "update", "delete")
 LAYER_LABELS = {"zones": "园区", "parcels": "地块", "factories": "标准厂房", "projects": "项目"}
@@ -44,9 +44,9 @@ class RowChange:
 
     def __post_init__(self):
         if self.layer not in LAYERS:
-            raise ValueError(f"unknown layer {self.layer!r}")
+            raise WorkspaceError(f"未知图层 {self.layer!r}")
         if self.action not in ACTIONS:
-            raise ValueError(f"unknown action {self.action!r}")
+            raise WorkspaceError(f"未知的修改类型 {self.action!r}（应为 insert/update/delete）")
 
     @property
     def key(self) -> tuple[str, str]:

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..errors import ValidationError
+from ..errors import ValidationError, WorkspaceError
 from ..schema import LAYERS
 from .base import BOOKKEEPING, AuditEntry, ConflictError, RawLayer, RowChange, Versions, audit_value, diff
 
@@ -118,7 +118,7 @@ def load_or_raise(store):
 def save(store, old, new, user: str, layers=None):
     versions = getattr(old, "store_versions", None)
     if versions is None:
-        raise ValueError("old workspace was not read from a store (no store_versions)")
+        raise WorkspaceError("要保存的修改不是从工作空间读取的版本开始的（缺少行版本），无法检查是否有他人同时修改：请重新读取后再改")
     return store.apply(diff(old, new, layers), versions, user)
 
 
