@@ -41,6 +41,13 @@ LedgerSettings = _section_class(
 BriefingSettings = _section_class(
     "BriefingSettings", "[briefing]: the 版头 (masthead), 发文字号 and 签发人.",
     masthead=bool, document_number=str, signer=str)
+PlanSettings = _section_class(
+    "PlanSettings", "[plan]: unit costs (万元) and lead times (months) of the land actions of the plan "
+    "(用地保障方案); the cost figures are placeholders until a county sets its own (see config/landgap.toml).",
+    source=str, demolition_wan_per_mu=float, demolition_wan_per_mu_by_zone=Mapping, leveling_wan_per_mu=float,
+    earthwork_yuan_per_m3=float, factory_completion_wan_per_m2=float, lead_months_demolition=float,
+    lead_months_leveling=float, lead_months_factory=float, max_site_cells=int, max_sites_per_project=int,
+    time_limit_s=float)
 
 
 @dataclass(frozen=True)
@@ -115,6 +122,7 @@ class Settings:
     app: AppSettings
     briefing: BriefingSettings
     ledger: LedgerSettings
+    plan: PlanSettings
     raw: Mapping[str, Any] = field(default_factory=lambda: _frozen_map({}), compare=False, repr=False)
 
     @classmethod
@@ -130,7 +138,8 @@ class Settings:
             intensity=_section(IntensitySettings, cfg.get("intensity")),
             far=_frozen_map({k: float(v) for k, v in far.items()}), far_source=far_source,
             app=_section(AppSettings, cfg.get("app")), briefing=_section(BriefingSettings, cfg.get("briefing")),
-            ledger=_section(LedgerSettings, cfg.get("ledger")), raw=_frozen_map(cfg))
+            ledger=_section(LedgerSettings, cfg.get("ledger")), plan=_section(PlanSettings, cfg.get("plan")),
+            raw=_frozen_map(cfg))
 
     @classmethod
     def default(cls) -> "Settings":
