@@ -52,6 +52,8 @@ class PlanModel:
     col_actions: list[tuple]
     truncated: list[str]                    # projects whose candidate sites were cut at the caps
     investment: np.ndarray
+    col_ext: list[tuple]                    # action cells touching the site: usable when cleared
+    cell_action: np.ndarray                 # action index of each cell (-1: land available now)
 
     @property
     def n_cols(self) -> int:
@@ -101,7 +103,13 @@ def _minimal_sites(starts, adj, area, allowed, need, max_cells, max_seen):
 
 def build_plan_model(ws, settings: Settings, *, as_of=None, actions: list[Action] | None = None,
                      dem=None, earthwork_cost_wan=None) -> PlanModel:
-    """The candidate sites and factory places of every pending project, with the actions each needs."""
+    """The candidate sites and factory places of every pending project, with the actions each needs.
+
+    A project's site is a block as match would see it once some parcels are cleared: per date level the nodes are
+    the level's blocks (land free for the project: available, or pipeline ready by its date) and each pipeline
+    parcel not ready by then (an action); a candidate is a minimal connected set of nodes reaching the need. Its
+    land (``col_cells``) is every cell of those nodes; its ``col_ext`` are the action cells touching it, which it
+    may also use when they are cleared for another site (they then join its block)."""
     ps = settings.plan
     inst = build_instance(ws, ws.projects, settings, as_of)
     actions = actions if actions is not None else plan_actions(ws, settings, start=as_of, dem=dem,
@@ -123,40 +131,67 @@ def build_plan_model(ws, settings: Settings, *, as_of=None, actions: list[Action
     order = np.argsort(node_cell, kind="stable")
     bounds = np.searchsorted(node_cell[order], np.arange(n_cells + 1))
     cell_parcels = [order[bounds[c]:bounds[c + 1]] for c in range(n_cells)]
-    cell_ready = np.r_[np.full(len(keys), np.datetime64("NaT"), dtype="datetime64[ns]"),
-                       m.ready[pipe_nodes].astype("datetime64[ns]")]
     cell_action = np.r_[np.full(len(keys), -1), [act_of_parcel.get(m.pid[v], -1) for v in pipe_nodes]].astype(int)
-    adj: list[set] = [set() for _ in range(n_cells)]
+    cell_adj: list[set] = [set() for _ in range(n_cells)]
     for a, b in zip(node_cell[m.left], node_cell[m.right]):
         if a != b:
-            adj[a].add(int(b))
-            adj[b].add(int(a))
+            cell_adj[a].add(int(b))
+            cell_adj[b].add(int(a))
+    levels: dict[int, tuple] = {}
+
+    def level_graph(li: int):
+        """Nodes at date level ``li``: its blocks (free land) then the pipeline cells not ready by then."""
+        if li not in levels:
+            free_node = m.eligible_mask(m.levels[li])
+            bk = m.node_block[li]
+            fkeys = np.unique(bk[free_node])
+            cnode = np.full(n_cells, -1, dtype=np.int64)
+            cells_free = np.unique(node_cell[free_node])
+            cnode[node_cell[free_node]] = np.searchsorted(fkeys, bk[free_node])
+            rest = np.setdiff1d(np.arange(n_cells), cells_free)
+            cnode[rest] = len(fkeys) + np.arange(len(rest))
+            n_c = len(fkeys) + len(rest)
+            srt = np.argsort(cnode, kind="stable")
+            bd = np.searchsorted(cnode[srt], np.arange(n_c + 1))
+            members = [tuple(sorted(srt[bd[k]:bd[k + 1]].tolist())) for k in range(n_c)]
+            area = np.array([cell_area[list(c)].sum() for c in members])
+            zone = np.array([cell_zone[c[0]] for c in members], dtype=object)
+            act = np.r_[np.full(len(fkeys), -1), cell_action[rest]].astype(int)
+            adj: list[set] = [set() for _ in range(n_c)]
+            for a, b in zip(node_cell[m.left], node_cell[m.right]):
+                ca, cb = cnode[a], cnode[b]
+                if ca != cb:
+                    adj[ca].add(int(cb))
+                    adj[cb].add(int(ca))
+            levels[li] = (members, area, zone, act, adj, cnode, len(fkeys))
+        return levels[li]
+
     tol = inst.tol
-    col_p, col_kind, col_cells, col_fac, col_act = [], [], [], [], []
+    col_p, col_kind, col_cells, col_fac, col_act, col_ext = [], [], [], [], [], []
     truncated = []
     cache: dict[tuple, tuple] = {}
-    zone_cells = {z: np.flatnonzero(cell_zone == z) for z in set(cell_zone)}
     for p in range(len(inst.pid)):
-        level = inst.level[p]
+        li = int(inst.li[p])
         if inst.need[p] > 0:
             zones = sorted(inst.zones_for(p))
             need = float(inst.need[p]) * (1 + tol)
-            key = (tuple(zones), level, round(need, 9))
+            key = (tuple(zones), li, round(need, 9))
             if key not in cache:
-                allowed = set(np.concatenate([zone_cells.get(z, np.zeros(0, int)) for z in zones]).tolist()) \
-                    if zones else set()
-                sites, cut = _minimal_sites(sorted(allowed), adj, cell_area, allowed, need, ps.max_site_cells,
+                members, area, zone, act, adj, cnode, n_free = level_graph(li)
+                allowed = set(np.flatnonzero(np.isin(zone, zones)).tolist())
+                sites, cut = _minimal_sites(sorted(allowed), adj, area, allowed, need, ps.max_site_cells,
                                             200_000)
-                free = cell_ready <= np.datetime64(level) if level is not None \
-                    else np.zeros(n_cells, dtype=bool)              # a pipeline parcel ready by the project's date
-                free[:len(keys)] = True                             # land available now
                 rows = []
                 for t in sites:
-                    acts = tuple(sorted(int(cell_action[c]) for c in t if not free[c]))
-                    if any(a < 0 for a in acts):
+                    acts = tuple(sorted(int(act[c]) for c in t if act[c] >= 0))
+                    if any(act[c] < 0 and c >= n_free for c in t):     # pipeline land with no action
                         continue
+                    cells = tuple(sorted(x for c in t for x in members[c]))
+                    ext = tuple(sorted({int(k) for c in cells for k in cell_adj[c]
+                                        if cell_action[k] >= 0 and act[cnode[k]] >= 0 and k not in cells
+                                        and cell_zone[k] in zones}))
                     cost = sum(actions[a].cost_wan for a in acts)
-                    rows.append((cost, float(cell_area[list(t)].sum()) - need, t, acts))
+                    rows.append((cost, float(area[list(t)].sum()) - need, cells, acts, ext))
                 rows.sort(key=lambda r: (r[0], r[1], r[2]))
                 if len(rows) > ps.max_sites_per_project:
                     cut = True
@@ -165,15 +200,16 @@ def build_plan_model(ws, settings: Settings, *, as_of=None, actions: list[Action
             rows, cut = cache[key]
             if cut:
                 truncated.append(str(inst.pid[p]))
-            for _, _, t, acts in rows:
+            for _, _, cells, acts, ext in rows:
                 col_p.append(p)
                 col_kind.append("land")
-                col_cells.append(t)
+                col_cells.append(cells)
                 col_fac.append(-1)
                 col_act.append(acts)
+                col_ext.append(ext)
         if inst.floor[p] > 0 and len(inst.fac_id):
             zones = inst.zones_for(p)
-            ready = inst.fac_ready_at(int(inst.li[p]))
+            ready = inst.fac_ready_at(li)
             for f in range(len(inst.fac_id)):
                 if inst.fac_zone[f] not in zones or inst.fac_vacant[f] < inst.floor[p]:
                     continue
@@ -188,10 +224,11 @@ def build_plan_model(ws, settings: Settings, *, as_of=None, actions: list[Action
                 col_cells.append(())
                 col_fac.append(f)
                 col_act.append(acts)
+                col_ext.append(())
     inv = pd.to_numeric(inst.projects["investment_yi"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
     return PlanModel(inst, actions, cell_area, cell_zone, cell_parcels, np.array(col_p, dtype=np.int64),
                      np.array(col_kind, dtype=object), col_cells, np.array(col_fac, dtype=np.int64), col_act,
-                     truncated, inv)
+                     truncated, inv, col_ext, cell_action)
 
 
 # ------------------------------------------------------------------------------------------------ the MILP
@@ -224,10 +261,13 @@ def _rows(pm: PlanModel) -> _Rows:
     # usage variables of multi-cell sites
     u_of = []
     u_hi = []
+    ext_rows = []          # (usage index, action): an extension cell is usable only when cleared
     for j in range(n_x):
-        cells = pm.col_cells[j]
+        cells = pm.col_cells[j] + pm.col_ext[j]
         if len(cells) > 1:
             u_of.append([(k, len(u_hi) + i) for i, k in enumerate(cells)])
+            for i, k in enumerate(pm.col_ext[j]):
+                ext_rows.append((len(u_hi) + len(pm.col_cells[j]) + i, int(pm.cell_action[k]), k))
             u_hi += [float(pm.cell_area[k]) for k in cells]
         else:
             u_of.append([])
@@ -237,7 +277,7 @@ def _rows(pm: PlanModel) -> _Rows:
     cap_r, cap_c, cap_v = [], [], []
     for j in range(n_x):
         cells = pm.col_cells[j]
-        if len(cells) == 1:
+        if len(cells) == 1 and not pm.col_ext[j]:
             cap_r.append(cells[0])
             cap_c.append(j)
             cap_v.append(need[j])
@@ -269,6 +309,13 @@ def _rows(pm: PlanModel) -> _Rows:
             lo.append(-np.inf)
             hi.append(0.0)
             row += 1
+    for ui, a, k in ext_rows:
+        r += [row, row]
+        c += [n_x + ui, n_x + n_u + a]
+        v += [1.0, -float(pm.cell_area[k])]
+        lo.append(-np.inf)
+        hi.append(0.0)
+        row += 1
     # factory vacancy
     fac = np.flatnonzero(pm.col_factory >= 0)
     for f in np.unique(pm.col_factory[fac]):
@@ -431,6 +478,7 @@ class Verification:
     claimed_only: list[str]
     match_only: list[str]
     placed_priority: float
+    tie_swapped: tuple = ()      # (claimed, match's) projects swapped among placements of equal totals
 
     @property
     def exact(self) -> bool:
@@ -593,6 +641,13 @@ class Planner:
             got = sorted(pl.project_id for pl in placements)
             verification = Verification(got, sorted(set(placed) - set(got)), sorted(set(got) - set(placed)),
                                         float(sum(pl.priority for pl in placements)))
+            if not verification.exact and \
+                    abs(sum(prio[p] for p in got) - sum(prio[p] for p in placed)) < self.solver.res / 4 and \
+                    abs(sum(inv[p] for p in got) - sum(inv[p] for p in placed)) < 0.004:
+                # a tie: match's own choice among placements of equal priority and investment is reported
+                verification = Verification(got, [], [], verification.placed_priority,
+                                            (verification.claimed_only, verification.match_only))
+                placed = got
         status = sol.status
         if pm.truncated and status == "optimal":
             status = "feasible"          # optimal over the enumerated sites only
