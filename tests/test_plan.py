@@ -131,7 +131,7 @@ def test_budget_and_must_errors(settings):
 
 
 def test_costs_from_config_and_fields(settings):
-    ws = row_ws([(("mu", 60.0), "demolition", None), (("mu", 30.0), "leveling", None)], 50.0)
+    ws = row_ws([(("mu", 60.0), "demolition", "2030-06-30"), (("mu", 30.0), "leveling", "2030-06-30")], 50.0)
     ws = dataclasses.replace(ws, parcels=ws.parcels.drop(columns=["clearing_cost_wan"]))
     ps = settings.plan
     s2 = dataclasses.replace(settings, plan=dataclasses.replace(
