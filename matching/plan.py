@@ -18,6 +18,7 @@ scenario with the plan's actions, which every plan is checked against (``Verific
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 
@@ -261,13 +262,15 @@ def _rows(pm: PlanModel) -> _Rows:
     # usage variables of multi-cell sites
     u_of = []
     u_hi = []
-    ext_rows = []          # (usage index, action): an extension cell is usable only when cleared
+    ext_rows = []          # (usage index, action, cell): an extension cell is usable only when cleared
+    ext_col: list[int] = []    # the column of each usage variable
     for j in range(n_x):
         cells = pm.col_cells[j] + pm.col_ext[j]
         if len(cells) > 1:
             u_of.append([(k, len(u_hi) + i) for i, k in enumerate(cells)])
             for i, k in enumerate(pm.col_ext[j]):
                 ext_rows.append((len(u_hi) + len(pm.col_cells[j]) + i, int(pm.cell_action[k]), k))
+            ext_col += [j] * len(cells)
             u_hi += [float(pm.cell_area[k]) for k in cells]
         else:
             u_of.append([])
@@ -300,19 +303,27 @@ def _rows(pm: PlanModel) -> _Rows:
             lo.append(0.0)
             hi.append(np.inf)
             row += 1
-    # a site needs its actions
+    # a site needs its actions: per (project, action), Σ x of the project's sites needing it ≤ y (valid as a
+    # project takes one site, and much stronger than one row per site)
+    need_act: dict[tuple, list] = {}
     for j in range(n_x):
         for a in pm.col_actions[j]:
-            r += [row, row]
-            c += [j, n_x + n_u + a]
-            v += [1.0, -1.0]
-            lo.append(-np.inf)
-            hi.append(0.0)
-            row += 1
+            need_act.setdefault((int(pm.col_project[j]), a), []).append(j)
+    for (_, a), js in sorted(need_act.items()):
+        r += [row] * (len(js) + 1)
+        c += js + [n_x + n_u + a]
+        v += [1.0] * len(js) + [-1.0]
+        lo.append(-np.inf)
+        hi.append(0.0)
+        row += 1
+    # a touching cell is usable only when cleared: per (project, cell), Σ usage ≤ area × y
+    ext_of: dict[tuple, list] = {}
     for ui, a, k in ext_rows:
-        r += [row, row]
-        c += [n_x + ui, n_x + n_u + a]
-        v += [1.0, -float(pm.cell_area[k])]
+        ext_of.setdefault((int(pm.col_project[ext_col[ui]]), k, a), []).append(ui)
+    for (_, k, a), uis in sorted(ext_of.items()):
+        r += [row] * (len(uis) + 1)
+        c += [n_x + ui for ui in uis] + [n_x + n_u + a]
+        v += [1.0] * len(uis) + [-float(pm.cell_area[k])]
         lo.append(-np.inf)
         hi.append(0.0)
         row += 1
@@ -356,7 +367,7 @@ def _milp(rows: _Rows, c: np.ndarray, extra: list[tuple], time_limit: float, abs
     integ = np.r_[np.ones(rows.n_x), np.zeros(rows.n_u), np.ones(rows.n_y)]
     from scipy.optimize import Bounds
     res = milp(c=c, integrality=integ, bounds=Bounds(lb, ub), constraints=LinearConstraint(A, lo, hi),
-               options={"time_limit": max(1.0, time_limit), "mip_rel_gap": 1e-9, "presolve": True})
+               options={"time_limit": max(1.0, time_limit), "mip_rel_gap": 1e-6, "presolve": True})
     if res.x is None:
         return None, "infeasible" if res.status == 2 else "timeout"
     return res, "optimal" if res.status == 0 else "feasible"
@@ -390,6 +401,64 @@ class PlanSolver:
         self.mu = np.zeros(n)
         self.mu[self.rows.n_x + self.rows.n_u:] = [a.area_mu for a in pm.actions]
         self.res = inst.settings.priority_resolution
+
+    @classmethod
+    def _of(cls, rows: _Rows, prio, inv, cost, mu, res, time_limit) -> "PlanSolver":
+        obj = cls.__new__(cls)
+        obj.pm, obj.rows, obj.time_limit, obj.n, obj.res = None, rows, time_limit, len(prio), res
+        obj.prio, obj.inv, obj.cost, obj.mu = prio, inv, cost, mu
+        return obj
+
+    def split(self) -> list[tuple["PlanSolver", np.ndarray]]:
+        """The independent parts of the model (no row in common but the budget): [(solver, variable indices)]."""
+        from scipy.sparse import bmat
+        from scipy.sparse.csgraph import connected_components
+        R = self.rows
+        A = csr_matrix(R.A, copy=True)
+        A.data[:] = 1.0
+        n_rows = A.shape[0]
+        _, lab = connected_components(bmat([[None, A], [A.T, None]], format="csr"), directed=False)
+        row_lab, var_lab = lab[:n_rows], lab[n_rows:]
+        n_p = R.proj_rows.stop
+        out = []
+        for comp in np.unique(var_lab[:R.n_x]):
+            vs = np.flatnonzero(var_lab == comp)
+            rs = np.flatnonzero(row_lab == comp)
+            nx = int((vs < R.n_x).sum())
+            nu = int(((vs >= R.n_x) & (vs < R.n_x + R.n_u)).sum())
+            sub = _Rows(csr_matrix(R.A[rs][:, vs]), R.lo[rs], R.hi[rs], nx, nu, len(vs) - nx - nu,
+                        R.u_hi[vs[nx:nx + nu] - R.n_x], slice(0, int((rs < n_p).sum())))
+            out.append((PlanSolver._of(sub, self.prio[vs], self.inv[vs], self.cost[vs], self.mu[vs], self.res,
+                                       self.time_limit), vs))
+        return out
+
+    def values(self, sol: "_Solved") -> tuple[float, float, float]:
+        """(cost, priority, investment) of a solution."""
+        n_xu = self.rows.n_x + self.rows.n_u
+        return (float(self.cost[n_xu:] @ sol.y), float(self.prio[:self.rows.n_x] @ sol.x),
+                float(self.inv[:self.rows.n_x] @ sol.x))
+
+    def pareto(self) -> list[tuple[float, float, float, "_Solved"]]:
+        """Every budget breakpoint of this model alone: [(cost, priority, investment, solution)], cost and
+        (priority, investment) strictly increasing."""
+        points = []
+        sol = self.best(0.0)
+        points.append((*self.values(sol), sol))
+        while True:
+            _, P, I, _ = points[-1]
+            probes = [self.least_cost(None, min_prio=P + self.res / 2),
+                      self.least_cost(None, min_prio=P - self.res / 4, min_inv=I + 0.005)]
+            costs = [self.values(s)[0] for s in probes if s.status not in ("infeasible", "timeout")]
+            if not costs:
+                break
+            sol = self.best(min(costs) + 1e-4)
+            c, p, i = self.values(sol)
+            if p < P + self.res / 4 and i < I + 0.004:
+                break          # numerical guard: no progress
+            if probes[0].status != "optimal" and probes[0].status not in ("infeasible",):
+                sol.status = "feasible"
+            points.append((c, p, i, sol))
+        return points
 
     def _budget(self, budget):
         return [] if budget is None else [(self.cost, -np.inf, float(budget) + 1e-6)]
@@ -747,30 +816,41 @@ class Planner:
     def frontier(self) -> list[Plan]:
         """Every budget breakpoint from 0 to the cost of all actions: at each, the best plan (the least budget at
         which more priority, or at equal priority more investment, can be placed), then the point at the cost of
-        everything. Monotone by construction (each next point must place more)."""
+        everything. The model's independent parts (groups of parks sharing projects) each get their own
+        breakpoints; the county's are their best combinations (exact: the lexicographic order of (priority,
+        investment) adds up). Monotone by construction."""
         res = self.solver.res
-        points = [self.plan_at_zero()]
-        while True:
-            last = points[-1]
-            P, I = last.placed_priority, last.placed_investment_yi
-            more = self.solver.least_cost(None, min_prio=P + res / 2)
-            same = self.solver.least_cost(None, min_prio=P - res / 4, min_inv=I + 0.005)
-            costs = [float(self.solver.cost[self.solver.rows.n_x + self.solver.rows.n_u:] @ s.y)
-                     for s in (more, same) if s.status not in ("infeasible", "timeout")]
-            if not costs:
-                break
-            b = round(min(costs), 2) + 0.005
-            nxt = self.plan(b)
-            if nxt.placed_priority < P + res / 4 and nxt.placed_investment_yi < I + 0.004:
-                break        # numerical guard: no progress
-            nxt.budget_wan = round(nxt.cost_wan, 2)
-            points.append(nxt)
-        end = self.plan(self.total_cost + 0.01)
-        end.budget_wan = round(self.total_cost, 2)
-        if end.placed_priority > points[-1].placed_priority + res / 4 or \
-                end.placed_investment_yi > points[-1].placed_investment_yi + 0.004 or \
-                points[-1].budget_wan < end.budget_wan - 0.005:
-            points.append(end)
+        parts = self.solver.split()
+        states = [(0.0, 0.0, 0.0, ())]
+        for k, (sub, _) in enumerate(parts):
+            pts = sub.pareto()
+            merged = [(c0 + c, p0 + p, i0 + i, ch + (j,)) for c0, p0, i0, ch in states
+                      for j, (c, p, i, _) in enumerate(pts)]
+            merged.sort(key=lambda t: (round(t[0], 6), -t[1], -t[2]))
+            states = []
+            for t in merged:
+                if not states or t[1] > states[-1][1] + res / 4 or \
+                        (t[1] > states[-1][1] - res / 4 and t[2] > states[-1][2] + 0.004):
+                    states.append(t)
+            parts[k] = (sub, parts[k][1], pts)
+        R = self.solver.rows
+        n_xu = R.n_x + R.n_u
+        points = []
+        for cost, _, _, choice in states:
+            z = np.zeros(self.solver.n)
+            status, gap = "optimal", 0.0
+            for (sub, vs, pts), j in zip(parts, choice):
+                sol = pts[j][3]
+                z[vs[:sub.rows.n_x]] = sol.x
+                z[vs[sub.rows.n_x + sub.rows.n_u:]] = sol.y
+                if sol.status != "optimal":
+                    status, gap = "feasible", max(gap, sol.gap)
+            plan = self._plan(_Solved(z[:R.n_x], z[n_xu:], status, gap), round(cost, 2))
+            points.append(plan)
+        end = points[-1]
+        if end.budget_wan < self.total_cost - 0.005:
+            last = dataclasses.replace(end, budget_wan=round(self.total_cost, 2))
+            points.append(last)
         return points
 
 
