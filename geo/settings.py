@@ -46,7 +46,7 @@ PlanSettings = _section_class(
     "(用地保障方案); the cost figures are placeholders until a county sets its own (see config/landgap.toml).",
     source=str, demolition_wan_per_mu=float, demolition_wan_per_mu_by_zone=Mapping, leveling_wan_per_mu=float,
     earthwork_yuan_per_m3=float, factory_completion_wan_per_m2=float, lead_months_demolition=float,
-    lead_months_leveling=float, lead_months_factory=float, max_site_cells=int, max_sites_per_project=int,
+    lead_months_leveling=float, lead_months_factory=float, max_site_cells=int, max_sites_per_project=int, max_free_sites_per_project=int, large_projects=int,
     time_limit_s=float)
 
 

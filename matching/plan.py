@@ -32,6 +32,8 @@ from geo.settings import Settings
 
 from .actions import CLEAR, COMPLETE_FACTORY, Action, plan_actions
 from .instance import Instance, build_instance
+from geo.vocab import PIPELINE_STATUSES
+
 from .model import Scenario, iso, r1
 
 
@@ -102,15 +104,33 @@ def _minimal_sites(starts, adj, area, allowed, need, max_cells, max_seen):
     return out, truncated
 
 
+def _fixed_use(m, node_cell: np.ndarray, n_cells: int, fixed) -> np.ndarray:
+    """亩 of each cell the fixed land sites take (site ∩ parcel, in the block's ellipsoidal scale)."""
+    import shapely
+    from geo.units import M2_PER_MU
+    use = np.zeros(n_cells)
+    sites = np.array([pl.site for pl in fixed if pl.kind == "land" and pl.site is not None], dtype=object)
+    if not len(sites):
+        return use
+    s_idx, n_idx = shapely.STRtree(m.geom).query(sites, predicate="intersects")
+    inter = shapely.area(shapely.intersection(sites[s_idx], m.geom[n_idx])) / M2_PER_MU
+    scale = m.net_mu[n_idx] / np.maximum(m.planar_mu[n_idx], 1e-12)
+    np.add.at(use, node_cell[n_idx], inter * scale)
+    return use
+
+
 def build_plan_model(ws, settings: Settings, *, as_of=None, actions: list[Action] | None = None,
-                     dem=None, earthwork_cost_wan=None) -> PlanModel:
+                     dem=None, earthwork_cost_wan=None, zone_of=None, fixed=None) -> PlanModel:
     """The candidate sites and factory places of every pending project, with the actions each needs.
 
     A project's site is a block as match would see it once some parcels are cleared: per date level the nodes are
     the level's blocks (land free for the project: available, or pipeline ready by its date) and each pipeline
     parcel not ready by then (an action); a candidate is a minimal connected set of nodes reaching the need. Its
     land (``col_cells``) is every cell of those nodes; its ``col_ext`` are the action cells touching it, which it
-    may also use when they are cleared for another site (they then join its block)."""
+    may also use when they are cleared for another site (they then join its block). ``zone_of``: project id →
+    the one park its candidates are restricted to (large instances), else every admitting park. ``fixed``:
+    placements kept as they are (large instances: match's placements today); their land and floor space is
+    taken and only the other projects get candidates."""
     ps = settings.plan
     inst = build_instance(ws, ws.projects, settings, as_of)
     actions = actions if actions is not None else plan_actions(ws, settings, start=as_of, dem=dem,
@@ -167,14 +187,29 @@ def build_plan_model(ws, settings: Settings, *, as_of=None, actions: list[Action
             levels[li] = (members, area, zone, act, adj, cnode, len(fkeys))
         return levels[li]
 
+    fixed_ids = set()
+    if fixed:
+        fixed_ids = {pl.project_id for pl in fixed}
+        cell_area = cell_area - _fixed_use(m, node_cell, n_cells, fixed)
+        floor = {}
+        for pl in fixed:
+            if pl.kind == "factory":
+                floor[pl.factory_id] = floor.get(pl.factory_id, 0.0) + float(pl.floor_m2 or 0.0)
+        inst = dataclasses.replace(inst, fac_vacant=inst.fac_vacant - np.array([floor.get(f, 0.0)
+                                                                                  for f in inst.fac_id]))
+    cell_area = np.maximum(cell_area, 0.0)
     tol = inst.tol
     col_p, col_kind, col_cells, col_fac, col_act, col_ext = [], [], [], [], [], []
     truncated = []
     cache: dict[tuple, tuple] = {}
     for p in range(len(inst.pid)):
         li = int(inst.li[p])
+        if str(inst.pid[p]) in fixed_ids:
+            continue
         if inst.need[p] > 0:
             zones = sorted(inst.zones_for(p))
+            if zone_of is not None and zone_of.get(str(inst.pid[p])) in zones:
+                zones = [zone_of[str(inst.pid[p])]]
             need = float(inst.need[p]) * (1 + tol)
             key = (tuple(zones), li, round(need, 9))
             if key not in cache:
@@ -193,10 +228,12 @@ def build_plan_model(ws, settings: Settings, *, as_of=None, actions: list[Action
                                         and cell_zone[k] in zones}))
                     cost = sum(actions[a].cost_wan for a in acts)
                     rows.append((cost, float(area[list(t)].sum()) - need, cells, acts, ext))
-                rows.sort(key=lambda r: (r[0], r[1], r[2]))
-                if len(rows) > ps.max_sites_per_project:
+                # sparse candidates: the snuggest sites needing no action, the cheapest needing some
+                free_rows = sorted((r for r in rows if not r[3]), key=lambda r: (r[1], r[2]))
+                act_rows = sorted((r for r in rows if r[3]), key=lambda r: (r[0], r[1], r[2]))
+                if len(free_rows) > ps.max_free_sites_per_project or len(act_rows) > ps.max_sites_per_project:
                     cut = True
-                    rows = rows[:ps.max_sites_per_project]
+                rows = free_rows[:ps.max_free_sites_per_project] + act_rows[:ps.max_sites_per_project]
                 cache[key] = (rows, cut)
             rows, cut = cache[key]
             if cut:
@@ -210,6 +247,8 @@ def build_plan_model(ws, settings: Settings, *, as_of=None, actions: list[Action
                 col_ext.append(ext)
         if inst.floor[p] > 0 and len(inst.fac_id):
             zones = inst.zones_for(p)
+            if zone_of is not None and zone_of.get(str(inst.pid[p])) in zones:
+                zones = {zone_of[str(inst.pid[p])]}
             ready = inst.fac_ready_at(li)
             for f in range(len(inst.fac_id)):
                 if inst.fac_zone[f] not in zones or inst.fac_vacant[f] < inst.floor[p]:
@@ -227,6 +266,14 @@ def build_plan_model(ws, settings: Settings, *, as_of=None, actions: list[Action
                 col_act.append(acts)
                 col_ext.append(())
     inv = pd.to_numeric(inst.projects["investment_yi"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+    for p in range(len(inst.pid)):
+        if str(inst.pid[p]) in fixed_ids:
+            col_p.append(p)              # a fixed placement: one column, forced, using nothing
+            col_kind.append("fixed")
+            col_cells.append(())
+            col_fac.append(-1)
+            col_act.append(())
+            col_ext.append(())
     return PlanModel(inst, actions, cell_area, cell_zone, cell_parcels, np.array(col_p, dtype=np.int64),
                      np.array(col_kind, dtype=object), col_cells, np.array(col_fac, dtype=np.int64), col_act,
                      truncated, inv, col_ext, cell_action)
@@ -244,6 +291,7 @@ class _Rows:
     n_y: int
     u_hi: np.ndarray
     proj_rows: slice
+    x_lo: np.ndarray         # 1 for the fixed placements' columns
 
 
 def _rows(pm: PlanModel) -> _Rows:
@@ -338,7 +386,8 @@ def _rows(pm: PlanModel) -> _Rows:
         hi.append(float(inst.fac_vacant[f]))
         row += 1
     A = coo_matrix((v, (r, c)), shape=(row, n_x + n_u + n_y)).tocsr()
-    return _Rows(A, np.array(lo, float), np.array(hi, float), n_x, n_u, n_y, np.array(u_hi, float), proj_rows)
+    return _Rows(A, np.array(lo, float), np.array(hi, float), n_x, n_u, n_y, np.array(u_hi, float), proj_rows,
+                 (pm.col_kind == "fixed").astype(float))
 
 
 @dataclass
@@ -362,6 +411,7 @@ def _milp(rows: _Rows, c: np.ndarray, extra: list[tuple], time_limit: float, abs
         hi = np.r_[hi, [e[2] for e in extra]]
     ub = np.r_[np.ones(rows.n_x), rows.u_hi, np.ones(rows.n_y)]
     lb = np.zeros(n)
+    lb[:rows.n_x] = rows.x_lo
     if fix_y is not None:
         lb[rows.n_x + rows.n_u:] = ub[rows.n_x + rows.n_u:] = fix_y
     integ = np.r_[np.ones(rows.n_x), np.zeros(rows.n_u), np.ones(rows.n_y)]
@@ -423,11 +473,13 @@ class PlanSolver:
         out = []
         for comp in np.unique(var_lab[:R.n_x]):
             vs = np.flatnonzero(var_lab == comp)
+            if np.all(R.x_lo[vs[vs < R.n_x]] > 0.5) and np.all(vs < R.n_x):
+                continue               # fixed placements alone: constants (the frontier sets them)
             rs = np.flatnonzero(row_lab == comp)
             nx = int((vs < R.n_x).sum())
             nu = int(((vs >= R.n_x) & (vs < R.n_x + R.n_u)).sum())
             sub = _Rows(csr_matrix(R.A[rs][:, vs]), R.lo[rs], R.hi[rs], nx, nu, len(vs) - nx - nu,
-                        R.u_hi[vs[nx:nx + nu] - R.n_x], slice(0, int((rs < n_p).sum())))
+                        R.u_hi[vs[nx:nx + nu] - R.n_x], slice(0, int((rs < n_p).sum())), R.x_lo[vs[:nx]])
             out.append((PlanSolver._of(sub, self.prio[vs], self.inv[vs], self.cost[vs], self.mu[vs], self.res,
                                        self.time_limit), vs))
         return out
@@ -659,12 +711,17 @@ class Planner:
     def __init__(self, ws, settings: Settings, *, as_of=None, dem=None, earthwork_cost_wan=None,
                  time_limit: float | None = None, verify: bool = True):
         self.ws, self.settings, self.as_of = ws, settings, as_of
-        self.pm = build_plan_model(ws, settings, as_of=as_of, dem=dem, earthwork_cost_wan=earthwork_cost_wan)
-        self.solver = PlanSolver(self.pm, time_limit or settings.plan.time_limit_s)
         self.verify = verify
         self.must_rounds = 8
         self._baseline = None
+        self._base_placements = None
         self._zero = None
+        self.bound = None
+        self.large = len(ws.projects) > settings.plan.large_projects
+        zone_of = self._zone_of() if self.large else None
+        self.pm = build_plan_model(ws, settings, as_of=as_of, dem=dem, earthwork_cost_wan=earthwork_cost_wan,
+                                   zone_of=zone_of, fixed=self._base_placements if self.large else None)
+        self.solver = PlanSolver(self.pm, time_limit or settings.plan.time_limit_s)
         self.total_cost = float(sum(a.cost_wan for a in self.pm.actions))
 
     # -------------------------------------------------------------------------------------------- match
@@ -687,8 +744,38 @@ class Planner:
     @property
     def baseline(self) -> set[str]:
         if self._baseline is None:
-            self._baseline = {pl.project_id for pl in self._placements()}
+            self._base_placements = self._placements()
+            self._baseline = {pl.project_id for pl in self._base_placements}
         return self._baseline
+
+    def _zone_of(self) -> dict[str, str]:
+        """Large instances: each project's one park — where match places it today, else its preferred park,
+        else the admitting park with the most land counting all pipeline parcels."""
+        _ = self.baseline
+        out = {pl.project_id: pl.zone_id for pl in self._base_placements}
+        parcels = self.ws.parcels
+        land = parcels[parcels["status"].isin(("available", *PIPELINE_STATUSES))].groupby("zone_id")["net_mu"].sum()
+        from .candidates import admitting_zones
+        for _, p in self.ws.projects.iterrows():
+            pid = str(p["project_id"])
+            if pid in out:
+                continue
+            zones = admitting_zones(self.ws.zones, p["industry"])
+            pref = p["preferred_zone"]
+            if isinstance(pref, str) and pref in zones:
+                out[pid] = pref
+            elif zones:
+                out[pid] = max(sorted(zones), key=lambda z: float(land.get(z, 0.0)))
+        return out
+
+    def upper_bound(self) -> float:
+        """Large instances: no plan places more priority than match with every action applied (its bound)."""
+        if self.bound is None:
+            acts = self.pm.actions
+            res = self._match([a.parcel_id for a in acts if a.kind == CLEAR],
+                              [a.factory_id for a in acts if a.kind == COMPLETE_FACTORY])
+            self.bound = float(res.bound if res.bound is not None else res.placed_priority)
+        return self.bound
 
     # ---------------------------------------------------------------------------------------------- plans
     def _plan(self, sol: _Solved, budget) -> Plan:
@@ -717,11 +804,11 @@ class Planner:
                 # a tie: match's own choice among placements of equal priority and investment is reported
                 verification = Verification(got, [], [], verification.placed_priority,
                                             (verification.claimed_only, verification.match_only))
-                placed = got
-        status = sol.status
-        if pm.truncated and status == "optimal":
-            status = "feasible"          # optimal over the enumerated sites only
-        plan = Plan(status=status, gap=sol.gap, budget_wan=budget, cost_wan=float(sum(a.cost_wan for a in acts)),
+            placed = got      # the totals reported are match's (the truth); a difference stays in verification
+        status, gap = sol.status, sol.gap
+        if (pm.truncated or self.large) and status == "optimal":
+            status = "feasible"          # optimal over the candidates kept only
+        plan = Plan(status=status, gap=gap, budget_wan=budget, cost_wan=float(sum(a.cost_wan for a in acts)),
                     actions=_group_actions(pm, y, placements), placed=placed,
                     placed_added=sorted(set(placed) - self.baseline) if self.verify else [],
                     placed_priority=sum(prio[p] for p in placed), placed_investment_yi=sum(inv[p] for p in placed),
@@ -734,8 +821,17 @@ class Planner:
         t0 = time.perf_counter()
         sol = self.solver.best(budget_wan)
         plan = self._plan(sol, budget_wan)
+        if self.large:
+            self._large_gap(plan)
         plan.seconds = time.perf_counter() - t0
         return plan
+
+    def _large_gap(self, plan: Plan) -> None:
+        """Large instances (each project restricted to one park): the gap against match's bound with every
+        action applied (valid for any budget, so loose for small ones)."""
+        ub = self.upper_bound()
+        plan.status = "feasible"
+        plan.gap = max(plan.gap, max(0.0, (ub - plan.placed_priority) / max(ub, 1e-9)))
 
     def must(self, project_ids: list[str], budget_wan: float | None = None) -> Plan:
         """The least-cost plan that places ``project_ids`` (then as much priority as those actions allow), or a
@@ -821,7 +917,10 @@ class Planner:
         investment) adds up). Monotone by construction."""
         res = self.solver.res
         parts = self.solver.split()
-        states = [(0.0, 0.0, 0.0, ())]
+        R = self.solver.rows
+        fixed = R.x_lo > 0.5
+        states = [(0.0, float(self.solver.prio[:R.n_x][fixed].sum()), float(self.solver.inv[:R.n_x][fixed].sum()),
+                   ())]
         for k, (sub, _) in enumerate(parts):
             pts = sub.pareto()
             merged = [(c0 + c, p0 + p, i0 + i, ch + (j,)) for c0, p0, i0, ch in states
@@ -833,11 +932,11 @@ class Planner:
                         (t[1] > states[-1][1] - res / 4 and t[2] > states[-1][2] + 0.004):
                     states.append(t)
             parts[k] = (sub, parts[k][1], pts)
-        R = self.solver.rows
         n_xu = R.n_x + R.n_u
         points = []
         for cost, _, _, choice in states:
             z = np.zeros(self.solver.n)
+            z[:R.n_x][fixed] = 1.0
             status, gap = "optimal", 0.0
             for (sub, vs, pts), j in zip(parts, choice):
                 sol = pts[j][3]
@@ -846,6 +945,8 @@ class Planner:
                 if sol.status != "optimal":
                     status, gap = "feasible", max(gap, sol.gap)
             plan = self._plan(_Solved(z[:R.n_x], z[n_xu:], status, gap), round(cost, 2))
+            if self.large:
+                self._large_gap(plan)
             points.append(plan)
         end = points[-1]
         if end.budget_wan < self.total_cost - 0.005:
