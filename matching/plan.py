@@ -416,8 +416,10 @@ def _milp(rows: _Rows, c: np.ndarray, extra: list[tuple], time_limit: float, abs
         lb[rows.n_x + rows.n_u:] = ub[rows.n_x + rows.n_u:] = fix_y
     integ = np.r_[np.ones(rows.n_x), np.zeros(rows.n_u), np.ones(rows.n_y)]
     from scipy.optimize import Bounds
-    res = milp(c=c, integrality=integ, bounds=Bounds(lb, ub), constraints=LinearConstraint(A, lo, hi),
-               options={"time_limit": max(1.0, time_limit), "mip_rel_gap": 1e-6, "presolve": True})
+    from .solve import _stdout_silenced
+    with _stdout_silenced():      # HiGHS' C++ code may print (it would break --json output)
+        res = milp(c=c, integrality=integ, bounds=Bounds(lb, ub), constraints=LinearConstraint(A, lo, hi),
+                   options={"time_limit": max(1.0, time_limit), "mip_rel_gap": 1e-6, "presolve": True})
     if res.x is None:
         return None, "infeasible" if res.status == 2 else "timeout"
     return res, "optimal" if res.status == 0 else "feasible"
