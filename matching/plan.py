@@ -500,8 +500,13 @@ class PlanSolver:
         points.append((*self.values(sol), sol))
         while True:
             _, P, I, _ = points[-1]
-            probes = [self.least_cost(None, min_prio=P + self.res / 2),
-                      self.least_cost(None, min_prio=P - self.res / 4, min_inv=I + 0.005)]
+            # the next breakpoint: the least cost placing more priority, or as much and more investment (two
+            # solves: one weighted row would need a precision HiGHS' tolerances do not give); the second is
+            # bounded by the first's cost
+            probes = [self.least_cost(None, min_prio=P + self.res / 2)]
+            c_more = self.values(probes[0])[0] if probes[0].status not in ("infeasible", "timeout") else None
+            probes.append(self.least_cost(None if c_more is None else c_more + 1e-4, min_prio=P - self.res / 4,
+                                          min_inv=I + 0.005))
             costs = [self.values(s)[0] for s in probes if s.status not in ("infeasible", "timeout")]
             if not costs:
                 break
