@@ -882,6 +882,26 @@ class Planner:
             self._zero = self.plan(0.0)
         return self._zero
 
+    def least_cost_actions(self, project_ids: list[str]) -> tuple[list[Action], set[str]] | None:
+        """The least-cost actions after which match places ``project_ids`` as well as what it places today
+        (one MILP and one match re-run; no fallback): (actions, projects match places then), or None."""
+        inst = self.pm.inst
+        index = {str(p): i for i, p in enumerate(inst.pid)}
+        if any(p not in index for p in project_ids):
+            return None
+        lo = np.full(len(inst.pid), -np.inf)
+        lo[[index[p] for p in project_ids]] = 1.0
+        base = self.plan_at_zero()
+        target = base.placed_priority + float(sum(inst.priority[index[p]] for p in project_ids
+                                                  if p not in base.placed))
+        sol = self.solver.least_cost(None, lo, min_prio=target - self.solver.res / 4)
+        if sol.status in ("infeasible", "timeout"):
+            return None
+        acts = [self.pm.actions[i] for i in np.flatnonzero(sol.y > 0.5)]
+        got = {pl.project_id for pl in self._placements([a.parcel_id for a in acts if a.kind == CLEAR],
+                                                        [a.factory_id for a in acts if a.kind == COMPLETE_FACTORY])}
+        return (acts, got) if set(project_ids) <= got else None
+
     def _why_not(self, project_ids, budget_wan) -> list[dict]:
         """Per project that no plan can place: its reason code from match with every action applied (as match
         reports it), or BUDGET / TOGETHER when it can be placed alone but not within the budget or not with the

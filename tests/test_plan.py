@@ -98,7 +98,7 @@ def test_partial_clearing_clears_only_the_adjacent_parcels(settings):
     strips = [(("mu", 289.2), "available", None)] + [(("mu", 15.0), "demolition", "2030-06-30")] * 12
     ws = row_ws(strips, 360.0)
     today = match(ws, settings=settings)
-    assert today.unlocks and len(today.unlocks[0].parcel_ids) == 12       # today's unlock: the whole row
+    assert today.unlocks and len(today.unlocks[0].parcel_ids) == 5        # the unlock is the least-cost set too
     got = plan(ws, settings=settings)
     assert got.placed_added == ["P1"] and got.verification.exact
     assert got.cleared_parcels == tuple(f"Z1-{k:02d}" for k in range(2, 7))
@@ -168,14 +168,18 @@ def test_frontier_monotone_and_verified(settings, seed):
 
 def test_sample_county_places_the_rjb_project_with_less_than_the_whole_row(settings, sample_ws):
     today = match(sample_ws, settings=settings)
-    unlock = next(u for u in today.unlocks if "P-RJB-01" in u.places)
-    assert unlock.area_mu == pytest.approx(422.2, abs=0.1)
+    assert "422.2 亩" in today.unplaced_project("P-RJB-01").detail       # the whole 待拆迁 row of the old unlock
     got = plan(sample_ws, settings=settings, must=["P-RJB-01"])
     assert not got.must_failed and got.verification.exact
     assert "P-RJB-01" in got.placed_added
     assert 0 < got.area_mu < 422.2
     assert got.cost_wan > 0 and all(a.cost_wan > 0 for a in got.actions)
     assert any("P-RJB-01" in a.places for a in got.actions)
+    # match's unlock for it is now the least-cost set (verified like every unlock), with its cost named
+    unlock = next(u for u in today.unlocks if "P-RJB-01" in u.places)
+    assert unlock.area_mu < 422.2 and "万元" in unlock.detail
+    again = match(sample_ws, Scenario(cleared_parcels=tuple(unlock.parcel_ids)), settings=settings, unlocks=False)
+    assert "P-RJB-01" in {p.project_id for p in again.placed}
     d = got.to_dict()
     assert list(d)[:9] == ["status", "gap", "budget_wan", "cost_wan", "actions", "placed_added", "placed_priority",
                            "placed_investment_yi", "placed_count"]
