@@ -183,3 +183,22 @@ def test_sample_county_places_the_rjb_project_with_less_than_the_whole_row(setti
     d = got.to_dict()
     assert list(d)[:9] == ["status", "gap", "budget_wan", "cost_wan", "actions", "placed_added", "placed_priority",
                            "placed_investment_yi", "placed_count"]
+
+
+def test_leveling_cost_from_the_dem_earthwork(settings):
+    from affine import Affine
+    from pyproj import CRS
+
+    from geo.terrain import Dem
+    ws = row_ws([(("mu", 30.0), "leveling", "2030-06-30")], 20.0)
+    ws = dataclasses.replace(ws, parcels=ws.parcels.drop(columns=["clearing_cost_wan"]))
+    x0, y0, x1, y1 = ws.metric("parcels").total_bounds
+    cols, rows = int((x1 - x0) // 5) + 4, int((y1 - y0) // 5) + 4
+    z = np.tile(np.where(np.arange(cols) % 2 == 0, 101.0, 99.0), (rows, 1)).astype("float32")   # ±1 m ridges
+    dem = Dem(z, Affine(5.0, 0, x0 - 10, 0, -5.0, y1 + 10), CRS.from_user_input(ws.metric("parcels").crs))
+    acts = {a.parcel_id: a for a in plan_actions(ws, settings, dem=dem) if a.kind == CLEAR}
+    a = acts["Z1-01"]
+    assert a.cost_source == "dem"
+    area_m2 = 30.0 * 10000 / 15
+    # cut + fill ≈ 1 m over the whole parcel, × the unit price (元/m³) → 万元
+    assert a.cost_wan == pytest.approx(area_m2 * 1.0 * settings.plan.earthwork_yuan_per_m3 / 1e4, rel=0.1)
