@@ -172,6 +172,18 @@ class Planner:
         unknown = [p for p in project_ids if p not in index]
         if unknown:
             raise InputError(f"项目编号不存在：{'、'.join(unknown)}")
+        # a project no plan can place even alone is reported, and the plan is made for the others
+        impossible = []
+        if len(project_ids) > 1:
+            for pid in project_ids:
+                one = np.full(len(inst.pid), -np.inf)
+                one[index[pid]] = 1.0
+                if self.solver.least_cost(None, one).status == "infeasible":
+                    impossible.append(pid)
+            if impossible and len(impossible) < len(project_ids):
+                rest = self.must([p for p in project_ids if p not in impossible], budget_wan)
+                rest.must_failed = self._why_not(impossible, budget_wan) + rest.must_failed
+                return rest
         lo = np.full(len(inst.pid), -np.inf)
         lo[[index[p] for p in project_ids]] = 1.0
         # first: keep what is placed today and add the listed projects (match maximises priority, so a plan that

@@ -202,3 +202,13 @@ def test_leveling_cost_from_the_dem_earthwork(settings):
     area_m2 = 30.0 * 10000 / 15
     # cut + fill ≈ 1 m over the whole parcel, × the unit price (元/m³) → 万元
     assert a.cost_wan == pytest.approx(area_m2 * 1.0 * settings.plan.earthwork_yuan_per_m3 / 1e4, rel=0.1)
+
+
+def test_must_reports_the_impossible_and_plans_for_the_others(settings):
+    strips = [(("mu", 40.0), "available", None), (("mu", 30.0), "demolition", "2030-06-30")]
+    ws = make_ws([("Z1", "纺织鞋服", strips)], [{"project_id": "P1", "land_mu": 60.0, "priority": 2.0},
+                                            {"project_id": "P2", "land_mu": 500.0, "priority": 3.0}])
+    ws = with_costs(ws, {"Z1-02": 80.0})
+    got = plan(ws, settings=settings, must=["P1", "P2"])
+    assert [(f["project_id"], f["reason"]) for f in got.must_failed] == [("P2", "TOO_SMALL")]
+    assert got.placed_added == ["P1"] and got.cost_wan == pytest.approx(80.0) and got.verification.exact
