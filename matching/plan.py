@@ -142,7 +142,8 @@ class Planner:
         plan = Plan(status=status, gap=gap, budget_wan=budget, cost_wan=float(sum(a.cost_wan for a in acts)),
                     actions=group_actions(pm, y, placements), placed=placed,
                     placed_added=sorted(set(placed) - self.baseline) if self.verify else [],
-                    placed_priority=sum(prio[p] for p in placed), placed_investment_yi=sum(inv[p] for p in placed),
+                    placed_priority=float(sum(prio[p] for p in placed)),
+                    placed_investment_yi=float(sum(inv[p] for p in placed)),
                     cleared_parcels=cleared, ready_factories=facs, verification=verification,
                     truncated=list(pm.truncated))
         return plan

@@ -148,6 +148,11 @@ def run_milp(rows: Rows, c: np.ndarray, extra: list[tuple], time_limit: float, a
     if fix_y is not None:
         lb[rows.n_x + rows.n_u:] = ub[rows.n_x + rows.n_u:] = fix_y
     integ = np.r_[np.ones(rows.n_x), np.zeros(rows.n_u), np.ones(rows.n_y)]
+    if n == 0:                    # nothing to choose: feasible when every row holds at zero
+        from types import SimpleNamespace
+        ok = bool(np.all(lo <= 1e-9) and np.all(hi >= -1e-9))
+        return (SimpleNamespace(x=np.zeros(0), fun=0.0, mip_dual_bound=0.0, status=0), "optimal") if ok \
+            else (None, "infeasible")
     from scipy.optimize import Bounds
     from .solve import _stdout_silenced
     with _stdout_silenced():      # HiGHS' C++ code may print (it would break --json output)
