@@ -212,3 +212,69 @@ def test_must_reports_the_impossible_and_plans_for_the_others(settings):
     got = plan(ws, settings=settings, must=["P1", "P2"])
     assert [(f["project_id"], f["reason"]) for f in got.must_failed] == [("P2", "TOO_SMALL")]
     assert got.placed_added == ["P1"] and got.cost_wan == pytest.approx(80.0) and got.verification.exact
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_plan_with_factories_is_optimal_against_every_subset(settings, seed):
+    """Parcels and 在建/规划 factories (cost from ``completion_cost_wan``): every subset of both, by match."""
+    rng = np.random.default_rng(seed)
+    ws = random_instance(seed)
+    zones = list(ws.zones.index)
+    floor_projects = [{"project_id": f"F-P{k}", "industry": "纺织鞋服;健康食品".split(";")[k % 2],
+                       "floor_m2": float(rng.choice([2000, 3000, 4000])), "priority": float(rng.choice([1, 2])),
+                       "investment_yi": 1.0} for k in range(3)]
+    projects = ws.projects.reset_index(drop=True).to_dict("records")
+    for p in floor_projects:
+        projects.append({**{k: None for k in projects[0]}, **p, "name": p["project_id"], "stage": "signed",
+                         "needed_by": pd.NaT, "preferred_zone": None, "land_mu": np.nan})
+    from geo.workspace import build_workspace
+    facs = [{"factory_id": f"F{j}", "zone_id": zones[j % len(zones)], "name": f"F{j}", "floors": 4,
+             "floor_area_m2": 8000.0, "vacant_m2": float(rng.choice([3000, 5000])),
+             "status": ["planned", "building", "built"][j], "ready_date": pd.Timestamp("2030-01-01") if j < 2 else pd.NaT,
+             "geometry": ws.zones.geometry.iloc[j % len(zones)].centroid.buffer(3)} for j in range(3)]
+    import geopandas as gpd
+    layers = {"zones": ws.zones.reset_index(drop=True), "parcels": ws.parcels.reset_index(drop=True),
+              "factories": gpd.GeoDataFrame(facs, geometry="geometry", crs=ws.crs),
+              "projects": pd.DataFrame(projects)}
+    ws2, report = build_workspace(layers, source="test")
+    assert ws2 is not None, [str(i) for i in report.errors]
+    ws2 = with_costs(ws2, ws.parcels["clearing_cost_wan"].dropna().to_dict())
+    fac = ws2.factories.copy()
+    fac["completion_cost_wan"] = [60.0, 35.0, np.nan]
+    ws2 = dataclasses.replace(ws2, factories=fac)
+    pipe = sorted(ws2.parcels.index[ws2.parcels["status"].isin(PIPELINE_STATUSES)])[:6]
+    ws2 = with_costs(ws2, {p: ws2.parcels.at[p, "clearing_cost_wan"] for p in pipe})
+    parcels = ws2.parcels.copy()        # pipeline parcels beyond the first six: not for clearing (no action)
+    items = [("p", p) for p in pipe] + [("f", "F0"), ("f", "F1")]
+    cost = {("p", p): float(ws2.parcels.at[p, "clearing_cost_wan"]) for p in pipe}
+    cost.update({("f", "F0"): 60.0, ("f", "F1"): 35.0})
+    inv = dict(zip(ws2.projects["project_id"], ws2.projects["investment_yi"].fillna(0.0)))
+    table = []
+    others = [p for p in parcels.index if parcels.at[p, "status"] in PIPELINE_STATUSES and p not in pipe]
+    for k in range(len(items) + 1):
+        for sub in itertools.combinations(items, k):
+            sc = Scenario(cleared_parcels=tuple(x for t, x in sub if t == "p"),
+                          ready_factories=tuple(x for t, x in sub if t == "f"))
+            r = match(ws2, sc, settings=settings, unlocks=False)
+            table.append((sum(cost[s] for s in sub), r.placed_priority, sum(inv[p.project_id] for p in r.placed)))
+    from matching.actions import plan_actions as pa
+    acts = [a for a in pa(ws2, settings) if a.kind != CLEAR or a.parcel_id in pipe]
+    planner = Planner.__new__(Planner)          # the same planner, with the actions limited to the items above
+    from matching.plan_milp import PlanSolver
+    from matching.plan_model import build_plan_model
+    Planner.__init__(planner, ws2, settings)
+    planner.pm = build_plan_model(ws2, settings, actions=acts)
+    planner.solver = PlanSolver(planner.pm, 30.0)
+    assert all(o not in {a.parcel_id for a in planner.pm.actions} for o in others)
+    funded = set()
+    for budget in (0.0, 40.0, 100.0, 1e6):
+        got = planner.plan(budget)
+        ok = [t for t in table if t[0] <= budget + 1e-6]
+        best_p = max(t[1] for t in ok)
+        best_i = max(t[2] for t in ok if abs(t[1] - best_p) < 1e-6)
+        least = min(t[0] for t in ok if abs(t[1] - best_p) < 1e-6 and abs(t[2] - best_i) < 1e-6)
+        assert (got.placed_priority, got.placed_investment_yi) == pytest.approx((best_p, best_i)), (seed, budget)
+        assert got.cost_wan == pytest.approx(least), (seed, budget)
+        assert got.verification.exact, got.verification.to_dict()
+        funded |= set(got.ready_factories)
+    assert funded            # a factory completion is part of some plan
