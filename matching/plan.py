@@ -1,20 +1,19 @@
 """The plan (用地保障方案): which clearing (拆迁/平整) and factory work to fund, chosen together with the placements in
 one MILP (HiGHS), so that the most priority lands within a budget — then verified by re-running ``match``.
 
-The model (docs/matching.md, "用地保障方案 / The plan"):
-- **cells**: the blocks of land available now (``LandModel`` blocks at the first level) and every 待平整/待拆迁
-  parcel on its own; two cells are adjacent when their parcels touch (the same touching rule as the blocks);
-- **candidate sites** (columns) of a land project: connected sets of cells in an admitting park whose area reaches
-  need × (1 + cut tolerance), minimal (no cell can be dropped), at most ``[plan] max_site_cells`` cells; a pipeline
-  cell not ready by the project's date needs its clearing action. A project's candidate factories: ready by its date,
-  or 在建/规划 (then the completion action is needed);
-- **rows**: one option per project; each cell's area shared out among the sites that use it (continuous usage
-  variables: a site takes need × (1 + tol) from its cells); a site needs each of its actions (x ≤ y); factory
-  vacancy; Σ cost of the actions ≤ budget;
-- **objective**, lexicographic by sequential solves: (1) max placed priority, (2) with it fixed, max investment,
-  (3) with both fixed, min cost + a tie-break of 亩 cleared scaled below 0.01 万元.
-The cells' shared-area rows are a relaxation of carving (like match's block rows); the truth is ``match`` on the
-scenario with the plan's actions, which every plan is checked against (``Verification``).
+The model (docs/matching.md, "用地保障方案 / The plan"), in matching/plan_model.py and matching/plan_milp.py:
+- **cells**: the blocks of land available now and every 待平整/待拆迁 parcel on its own;
+- **candidate sites** of a land project: at its date level, minimal connected sets of nodes (the level's blocks, and
+  the pipeline parcels not ready by then, each needing its action) whose area reaches need × (1 + cut tolerance);
+  the site may use its cells and, once cleared, the action cells touching it. Candidate factories: ready by its
+  date, or 在建/规划 (then the completion action is needed);
+- **rows**: one option per project; each cell's area shared out among the sites using it; per (project, action)
+  the project's sites needing it ≤ the action; factory vacancy; Σ cost ≤ budget;
+- **objective**, lexicographic by sequential solves: max priority; then max investment; then min cost (+ 亩 cleared
+  below 0.01 万元).
+Every plan is checked by ``match`` on the scenario of its actions (``Verification``); the totals reported are
+match's. Large instances (more than ``[plan] large_projects`` projects) keep match's placements today and plan the
+others, each in one park (status feasible, gap against match's bound with every action applied).
 """
 from __future__ import annotations
 

@@ -105,7 +105,6 @@ def group_actions(pm: PlanModel, y: np.ndarray, placements) -> list[PlanAction]:
     ``places`` = the projects whose (verified) site or factory uses them."""
     chosen = [pm.actions[i] for i in np.flatnonzero(y > 0.5)]
     m = pm.inst.model
-    node_of = {pid: i for i, pid in enumerate(m.pid)}
     clear = [a for a in chosen if a.kind == CLEAR]
     idx = {a.parcel_id: k for k, a in enumerate(clear)}
     parent = list(range(len(clear)))
@@ -139,5 +138,4 @@ def group_actions(pm: PlanModel, y: np.ndarray, placements) -> list[PlanAction]:
             out.append(PlanAction(COMPLETE_FACTORY, [], a.factory_id, a.zone_id, 0.0, a.cost_wan, a.ready_by,
                                   sorted(uses.get(a.key, set()))))
     out.sort(key=lambda g: (g.action != CLEAR, g.zone_id, g.parcel_ids, g.factory_id or ""))
-    del node_of
     return out
