@@ -184,14 +184,10 @@ class Planner:
                 rest = self.must([p for p in project_ids if p not in impossible], budget_wan)
                 rest.must_failed = self._why_not(impossible, budget_wan) + rest.must_failed
                 return rest
-        lo = np.full(len(inst.pid), -np.inf)
-        lo[[index[p] for p in project_ids]] = 1.0
         # first: keep what is placed today and add the listed projects (match maximises priority, so a plan that
         # only makes room for them may see that room go to other projects of equal priority); then: the listed
         # projects alone, excluding action sets match was seen to give to others
-        base = self.plan_at_zero()
-        target = base.placed_priority + float(sum(inst.priority[index[p]] for p in project_ids
-                                                  if p not in base.placed))
+        lo, target = self._must_bounds(project_ids, index)
         sol = None
         for min_prio in (target - self.solver.res / 4, None):
             outside: list[np.ndarray] = []
@@ -213,6 +209,15 @@ class Planner:
             plan.status = "feasible"
         return plan
 
+    def _must_bounds(self, project_ids: list[str], index: dict[str, int]) -> tuple[np.ndarray, float]:
+        """(a lower bound of 1 on each listed project's placement, the priority of today's placement plus theirs)."""
+        inst = self.pm.inst
+        lo = np.full(len(inst.pid), -np.inf)
+        lo[[index[p] for p in project_ids]] = 1.0
+        base = self.plan_at_zero()
+        return lo, base.placed_priority + float(sum(inst.priority[index[p]] for p in project_ids
+                                                    if p not in base.placed))
+
     def plan_at_zero(self) -> Plan:
         if self._zero is None:
             self._zero = self.plan(0.0)
@@ -225,11 +230,7 @@ class Planner:
         index = {str(p): i for i, p in enumerate(inst.pid)}
         if any(p not in index for p in project_ids):
             return None
-        lo = np.full(len(inst.pid), -np.inf)
-        lo[[index[p] for p in project_ids]] = 1.0
-        base = self.plan_at_zero()
-        target = base.placed_priority + float(sum(inst.priority[index[p]] for p in project_ids
-                                                  if p not in base.placed))
+        lo, target = self._must_bounds(project_ids, index)
         sol = self.solver.least_cost(None, lo, min_prio=target - self.solver.res / 4)
         if sol.status in ("infeasible", "timeout"):
             return None
