@@ -101,3 +101,9 @@ def read_dem_for(path: str | Path, parcels: gpd.GeoDataFrame, margin_cells: int 
 def _overlaps(win, src) -> bool:
     return (win.col_off < src.width and win.row_off < src.height and win.col_off + win.width > 0
             and win.row_off + win.height > 0)
+
+
+def workspace_dem(ws) -> Dem | None:
+    """The workspace's own DEM (``<stem>.dem.tif`` beside it) when it has one, else None."""
+    path = getattr(ws, "dem_path", None)
+    return read_dem(path) if path is not None and Path(path).exists() else None

@@ -10,7 +10,7 @@ import pandas as pd
 import shapely
 
 from geo.vocab import (COMPARE_TABLE_LABELS, FIELD_LABELS, GAP_ZONE_LABELS, PARCEL_STATUS_LABELS,
-                       PLACEMENT_KIND_LABELS, PROJECT_STAGE_LABELS, REPORT_TABLE_LABELS)
+                       PLACEMENT_KIND_LABELS, PLAN_LABELS, PROJECT_STAGE_LABELS, REPORT_TABLE_LABELS)
 from matching.model import MatchResult, Unlock, iso, r1
 
 F = FIELD_LABELS
@@ -116,6 +116,31 @@ def gap_totals(result: MatchResult) -> dict:
     return {"pending_count": c.pending_count, "pending_mu": c.pending_mu, "pending_yi": c.pending_yi,
             "placed_count": c.placed_count, "unplaced_count": c.unplaced_count, "unplaced_mu": c.unplaced_mu,
             "gap_mu": c.unplaced_gap_mu}
+
+
+def plan_rows(ws, plan) -> list[dict]:
+    """The plan's actions (用地保障方案) as rows keyed like ``PLAN_LABELS``: the work named after the statuses it
+    ends (拆迁、土地平整, 标准厂房建设), the parcels or factory, 亩, 万元, earliest date, the projects it secures."""
+    _, action_label = _labels()
+    statuses = dict(zip(ws.parcels.index.astype(str), ws.parcels["status"]))
+    return [{"action": action_label(a.action, [statuses.get(p, "") for p in a.parcel_ids]),
+             "target": "、".join(a.parcel_ids) or (a.factory_id or ""), "area_mu": r1(a.area_mu),
+             "cost_wan": round(float(a.cost_wan), 2), "ready_by": iso(a.ready_by), "places": "、".join(a.places)}
+            for a in plan.actions]
+
+
+def plan_table(ws, plan) -> pd.DataFrame:
+    return pd.DataFrame(plan_rows(ws, plan), columns=list(PLAN_COLUMNS)).rename(columns=PLAN_LABELS)
+
+
+def frontier_table(points: list) -> pd.DataFrame:
+    """The budget frontier: each breakpoint's budget, cost, priority, investment and count placed."""
+    rows = [{k: p.point()[k] for k in FRONTIER_COLUMNS} | {"action": len(p.actions)} for p in points]
+    return pd.DataFrame(rows, columns=[*FRONTIER_COLUMNS, "action"]).rename(columns=PLAN_LABELS)
+
+
+PLAN_COLUMNS = ("action", "target", "area_mu", "cost_wan", "ready_by", "places")
+FRONTIER_COLUMNS = ("budget_wan", "cost_wan", "placed_priority", "placed_investment_yi", "placed_count")
 
 
 def compare_tables(diff: dict) -> dict[str, pd.DataFrame]:

@@ -4,9 +4,9 @@ import pandas as pd
 import streamlit as st
 
 import matching
-from geo.vocab import GAP_ZONE_LABELS
+from geo.vocab import GAP_ZONE_LABELS, PLAN_LABELS
 from layers import build, export, tables
-from pages import common
+from pages import common, plan_panel
 
 ws, key = common.require_workspace()
 f = common.sidebar(ws)
@@ -42,6 +42,7 @@ if scen_b is not None:
             st.markdown(f"**{name}**")
             common.grid(frame)
 
+the_plan = plan_panel.current(ws, key, scen_a.as_of)
 placed = tables.placed_table(ws, a)
 unplaced = tables.unplaced_table(ws, a)
 unlocks = tables.unlock_table(ws, a.unlocks)
@@ -58,6 +59,9 @@ def make_map(filters: common.Filters = f, fetch: bool = True):
     if unlock_ids:
         up = ws.metric("parcels").loc[unlock_ids]
         build.add_sites(m, up, "unlock", build.PARCEL_FIELDS[:3], {"id": "parcel_id", "s": "status", "a": "area_mu"})
+    if the_plan is not None and the_plan.actions:
+        build.add_sites(m, plan_panel.parcels(ws, the_plan), "unlock", build.PARCEL_FIELDS[:3],
+                        {"id": "parcel_id", "s": "status", "a": "area_mu"}, name=PLAN_LABELS["parcels_layer"])
     return build.finish(m, draw=True)
 
 
@@ -78,6 +82,7 @@ if unlocks.empty:
     st.write("无：未安排的项目不能靠完成现有在途地块或厂房解决。")
 else:
     common.grid(unlocks)
+plan_panel.render(ws, key, scen_a.as_of)
 st.subheader(f"已安排项目（{len(placed)} 个）")
 common.grid(placed)
 
