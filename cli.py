@@ -108,7 +108,7 @@ def cmd_brief(args) -> int:
     ws = _workspace(args)
     result = matching.match(ws, matching.Scenario(as_of=args.as_of) if args.as_of else None,
                             settings=args.settings)
-    brief = briefing.build(ws, result, args.settings, as_of=args.as_of)
+    brief = briefing.build(ws, result, args.settings, as_of=args.as_of, plan=_briefing_plan(args, ws))
     docx = brief.to_docx(args.out)
     pdf = brief.to_pdf(args.pdf, docx_path=docx) if args.pdf else None
     t = brief.totals
@@ -117,6 +117,21 @@ def cmd_brief(args) -> int:
           f"\n待落地项目 {t['pending_count']:.0f} 个，可落实选址 {t['placed_count']:.0f} 个；有项目、无选址 "
           f"{t['unplaced_count']:.0f} 个，用地缺口 {fmt_mu(t['unplaced_gap_mu'])} 亩")
     return 0
+
+
+def _briefing_plan(args, ws):
+    """The 用地保障方案 the briefing's advice is built from: at ``--budget-wan``, else ``[briefing]
+    plan_budget_wan`` (negative: no limit); None when ``[briefing] plan`` is off and no budget is given."""
+    cfg = args.settings.briefing
+    if args.budget_wan is None and not cfg.plan:
+        return None
+    if args.budget_wan is not None and args.budget_wan < 0:
+        raise InputError(f"预算必须是非负数（现为 {args.budget_wan:g} 万元）")
+    import matching
+    from geo.dem import workspace_dem
+    budget = args.budget_wan if args.budget_wan is not None else cfg.plan_budget_wan
+    return matching.plan(ws, settings=args.settings, budget_wan=None if budget < 0 else budget, as_of=args.as_of,
+                         dem=workspace_dem(ws))
 
 
 def _import_into_workspace(args, apply, source: Path | None = None, row_label: str = "台账行号") -> int:
@@ -317,6 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="输出 Word 文件（.docx）")
     p.add_argument("--pdf", type=Path, help="同时输出 PDF（需 LibreOffice）")
     p.add_argument("--as-of", type=_date, help="截至日期 YYYY-MM-DD：计入届时完成平整/拆迁的地块，并作报告日期")
+    p.add_argument("--budget-wan", type=_number, help="“意见建议”所依据的用地保障方案预算（万元）；默认见 config [briefing]")
 
     p = command("plan", cmd_plan, "用地保障方案：在预算内选出拆迁、平整、标准厂房建设措施，使落地项目最多（已复核）")
     p.add_argument("--budget-wan", type=_number, help="预算（万元）；不给则不限")

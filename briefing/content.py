@@ -19,6 +19,7 @@ from .document import (Block, Document, Figure, Heading, Masthead, Paragraph, Se
                        cn_index, fmt_date, fmt_m2, fmt_pct, fmt_yi)
 from .facts import Facts, compute_facts, zone_name
 from .labels import action_label, reason_label
+from .plan_text import plan_advice
 
 if TYPE_CHECKING:
     from geo.settings import Settings
@@ -208,6 +209,10 @@ def _advice(f: Facts, ws) -> Section:
     n = 0
     land_unlocks = [u for u in f.unlocks if not u.factory_id]
     factory_unlocks = [u for u in f.unlocks if u.factory_id]
+    if f.plan is not None:      # the 用地保障方案 supersedes the one-at-a-time unlocks
+        n += 1
+        blocks += plan_advice(f, ws, f"（{cn_index(n)}）统筹安排用地保障资金，按方案分步推进拆迁、平整和标准厂房建设。")
+        land_unlocks = factory_unlocks = []
     if land_unlocks:
         n += 1
         blocks.append(Paragraph(
@@ -221,7 +226,7 @@ def _advice(f: Facts, ws) -> Section:
         f"上述{t['unlock_count']:.0f}项工作共涉及{space}，全部完成后可新增落地项目"
         f"{t['unlock_places_count']:.0f}个、总投资{fmt_yi(t['unlock_investment_yi'])}亿元。建议列入县级重点工作，"
         f"明确责任单位和完成时限，实行台账管理、销号推进。")
-    if f.unlocks and not factory_unlocks:
+    if f.unlocks and f.plan is None and not factory_unlocks:
         blocks.append(summary)
     if factory_unlocks or (t["pending_floor_m2"] and f.unplaced):
         n += 1
@@ -247,7 +252,8 @@ def _advice(f: Facts, ws) -> Section:
                                 lead=lead))
     else:
         blocks.append(Paragraph("新引进项目按“标准地”要求出让，严格执行投资强度、容积率等控制指标。", lead=lead))
-    remaining = [u for u in f.unplaced if u.project_id not in {pid for x in f.unlocks for pid in x.places}]
+    secured = set(f.plan.placed_added) if f.plan is not None else {pid for x in f.unlocks for pid in x.places}
+    remaining = [u for u in f.unplaced if u.project_id not in secured]
     n += 1
     if remaining:
         names = _join((p.at[u.project_id, "name"] for u in remaining), limit=4)
@@ -319,9 +325,12 @@ def _appendix(f: Facts, fonts_note: str) -> Section:
 
 def build_document(ws: Workspace, result: MatchResult, settings: Settings, as_of: dt.date | None = None, data_date: dt.date | None = None,
                    scenario: str | None = None, intensity: list[dict] | None = None,
-                   issuer: str | None = None, addressee: str | None = None, fonts_note: str = "") -> Document:
-    """The whole document model; pure (no files, no rendering)."""
-    f = compute_facts(ws, result, settings, as_of=as_of, data_date=data_date, scenario=scenario, intensity=intensity)
+                   issuer: str | None = None, addressee: str | None = None, fonts_note: str = "",
+                   plan=None) -> Document:
+    """The whole document model; pure (no files, no rendering). ``plan``: a 用地保障方案 (matching.plan) on this
+    workspace, which 五、意见建议 is then built from."""
+    f = compute_facts(ws, result, settings, as_of=as_of, data_date=data_date, scenario=scenario, intensity=intensity,
+                      plan=plan)
     t = f.totals
     issuer = issuer or f"{f.county}经济合作局"
     opening = [Paragraph(

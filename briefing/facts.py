@@ -48,6 +48,7 @@ class Facts:
     intensity_source: str
     factories: pd.DataFrame      # count, floor area, vacant per factory status
     totals: dict[str, float]
+    plan: object | None = None   # matching.plan_result.Plan: the 用地保障方案 the advice is built from, if any
 
 
 def zone_name(ws, zone_id) -> str:
@@ -84,7 +85,7 @@ def _factories(fac: pd.DataFrame) -> pd.DataFrame:
 
 def compute_facts(ws: Workspace, result: MatchResult, settings: Settings, as_of: dt.date | None = None,
                   data_date: dt.date | None = None, scenario: str | None = None,
-                  intensity: list[dict] | None = None) -> Facts:
+                  intensity: list[dict] | None = None, plan=None) -> Facts:
     """Numbers from the match result (placed, unplaced, unlocks, gap summary) and the workspace's stock."""
     as_of = as_of or dt.date.today()
     county, note = split_county(settings.app.county_name)
@@ -141,9 +142,20 @@ def compute_facts(ws: Workspace, result: MatchResult, settings: Settings, as_of:
         "unlock_places_count": float(len(unlock_places)),
         "unlock_investment_yi": float(invest.reindex(unlock_places).fillna(0.0).sum()),   # a project counted once
         "intensity_flag_count": float(len(intensity or [])),
+        **_plan_totals(plan, invest),
     }
     return Facts(county=county, county_note=note, as_of=as_of, data_date=data_date or as_of,
                  scenario=scenario or result.scenario, status=result.status, gap=float(result.gap),
                  crs_name=ws.crs.name, zones=zones, projects=projects, placed=list(result.placed),
                  unplaced=list(result.unplaced), unlocks=list(result.unlocks), intensity=list(intensity or []),
-                 intensity_source=settings.intensity.source, factories=factories, totals=totals)
+                 intensity_source=settings.intensity.source, factories=factories, totals=totals, plan=plan)
+
+
+def _plan_totals(plan, invest: pd.Series) -> dict[str, float]:
+    """The plan's cost, 亩 cleared and what it adds (projects, investment) — the advice's numbers."""
+    if plan is None:
+        return {}
+    return {"plan_cost_wan": float(plan.cost_wan), "plan_area_mu": float(plan.area_mu),
+            "plan_action_count": float(len(plan.actions)), "plan_added_count": float(len(plan.placed_added)),
+            "plan_added_investment_yi": float(invest.reindex(list(plan.placed_added)).fillna(0.0).sum()),
+            "plan_budget_wan": float("nan") if plan.budget_wan is None else float(plan.budget_wan)}

@@ -40,7 +40,7 @@ LedgerSettings = _section_class(
     "LedgerSettings", "[ledger]: the exchange rate for foreign-currency investments.", cny_per_usd=float)
 BriefingSettings = _section_class(
     "BriefingSettings", "[briefing]: the 版头 (masthead), 发文字号 and 签发人.",
-    masthead=bool, document_number=str, signer=str)
+    masthead=bool, document_number=str, signer=str, plan=bool, plan_budget_wan=float)
 ConstraintSettings = _section_class(
     "ConstraintSettings", "[constraints]: 三区三线 and flood exclusions.", flood_return_period=float)
 TerrainSettings = _section_class(

@@ -14,12 +14,20 @@ result = common.run_match(ws, key, scenario)
 
 
 @st.cache_resource(show_spinner="正在生成简报……", max_entries=4)
-def _brief(_ws, ws_key: str, scenario_key: tuple, _result, as_of):
-    return briefing.build(_ws, _result, settings(), as_of=as_of, scenario=_result.scenario)
+def _brief(_ws, ws_key: str, scenario_key: tuple, _result, as_of, budget_wan):
+    plan = None
+    if settings().briefing.plan:
+        import matching
+        from geo.dem import workspace_dem
+        plan = matching.plan(_ws, settings=settings(), budget_wan=None if budget_wan < 0 else budget_wan, as_of=as_of,
+                             dem=workspace_dem(_ws))
+    return briefing.build(_ws, _result, settings(), as_of=as_of, scenario=_result.scenario, plan=plan)
 
 
 try:
-    brief = _brief(ws, key, scenario.key(), result, scenario.as_of)
+    # the 用地保障方案 at the budget chosen on 缺口分析, else the configured one
+    budget = float(st.session_state.get("plan_budget", settings().briefing.plan_budget_wan))
+    brief = _brief(ws, key, scenario.key(), result, scenario.as_of, budget)
 except briefing.MissingFontError as exc:
     st.error(f"无法生成简报：{exc}")
     st.stop()
