@@ -131,7 +131,7 @@ def _briefing_plan(args, ws):
     from geo.dem import workspace_dem
     budget = args.budget_wan if args.budget_wan is not None else cfg.plan_budget_wan
     return matching.plan(ws, settings=args.settings, budget_wan=None if budget < 0 else budget, as_of=args.as_of,
-                         dem=workspace_dem(ws))
+                         dem=workspace_dem(ws), frontier=True)
 
 
 def _import_into_workspace(args, apply, source: Path | None = None, row_label: str = "台账行号") -> int:

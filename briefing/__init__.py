@@ -131,8 +131,10 @@ def build(ws: Workspace, result: MatchResult, settings: Settings, as_of: dt.date
                               intensity=intensity, issuer=issuer, addressee=addressee, fonts_note=fonts.describe(),
                               plan=plan)
     if figures:
-        from .figures import map_png, supply_demand_png
+        from .figures import frontier_png, map_png, supply_demand_png
+        draw = {"map": lambda: map_png(ws, document.facts, fonts),
+                "supply_demand": lambda: supply_demand_png(document.facts, fonts),
+                "frontier": lambda: frontier_png(document.facts, fonts)}
         for fig in document.figures:
-            fig.png = map_png(ws, document.facts, fonts) if fig.key == "map" else \
-                supply_demand_png(document.facts, fonts)
+            fig.png = draw[fig.key]()
     return Briefing(document, fonts)

@@ -50,7 +50,7 @@ class Table:
 
 @dataclass
 class Figure:
-    key: str                    # "map" | "supply_demand"
+    key: str                    # "map" | "supply_demand" | "frontier"
     title: str
     width_mm: float = 156.0
     png: bytes | None = None    # filled by briefing.build (figures.py)

@@ -19,7 +19,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, Patch, Rectangle
 
 from geo.units import fmt_mu
-from geo.vocab import FIELD_LABELS, PARCEL_STATUS_COLORS, PARCEL_STATUS_LABELS, PIPELINE_STATUSES
+from geo.vocab import FIELD_LABELS, PARCEL_STATUS_COLORS, PARCEL_STATUS_LABELS, PIPELINE_STATUSES, PLAN_LABELS
 
 from .content import Facts
 from .fonts import Face, FontSet
@@ -224,4 +224,28 @@ def supply_demand_png(facts: Facts, fonts: FontSet, width_mm: float = 156.0) -> 
             ax.spines[side].set_visible(False)
         fig.legend(loc="outside lower center", ncol=5, fontsize=7.5, frameon=False, handlelength=1.2,
                    columnspacing=1.0)
+        return _png(fig)
+
+
+def frontier_png(facts: Facts, fonts: FontSet, width_mm: float = 156.0) -> bytes:
+    """The plan's budget frontier: investment placed (亿元) against the cost of the work funded (万元), a step at
+    each breakpoint — what each extra 万元 buys."""
+    points = facts.plan.frontier or []
+    cost = np.array([p.cost_wan for p in points], dtype=float)
+    yi = np.array([p.placed_investment_yi for p in points], dtype=float)
+    with _lock, matplotlib.rc_context(_rc(fonts.heiti)):
+        fig = MplFigure(figsize=(width_mm / MM_PER_INCH, 70 / MM_PER_INCH), layout="constrained")
+        ax = fig.add_subplot()
+        ax.step(cost, yi, where="post", color=PLACED_COLOR, lw=1.4)
+        ax.plot(cost, yi, "o", color=PLACED_COLOR, ms=3.5)
+        chosen = facts.plan
+        ax.plot([chosen.cost_wan], [chosen.placed_investment_yi], "o", color=GAP_COLOR, ms=6,
+                label=PLAN_LABELS["chosen"])
+        ax.set_xlabel(PLAN_LABELS["cost_wan"])
+        ax.set_ylabel(PLAN_LABELS["placed_investment_yi"])
+        ax.grid(color="#dddddd", lw=0.5)
+        ax.set_axisbelow(True)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        fig.legend(loc="outside lower center", fontsize=7.5, frameon=False)
         return _png(fig)

@@ -3,8 +3,9 @@ it can be done and which projects it secures. Pure phrasing: every number comes 
 from __future__ import annotations
 
 from geo.units import fmt_mu
+from geo.vocab import PLAN_LABELS
 
-from .document import Block, Paragraph, _date, _join, fmt_date, fmt_m2, fmt_yi
+from .document import Block, Figure, Paragraph, _date, _join, fmt_m2, fmt_yi
 from .facts import Facts, zone_name
 from .labels import action_label
 
@@ -48,6 +49,9 @@ def plan_advice(f: Facts, ws, lead: str) -> list[Block]:
         f"{fmt_yi(t['plan_added_investment_yi'])}亿元：", lead=lead)]
     for i, a in enumerate(plan.actions, 1):
         blocks.append(Paragraph(_action_text(f, ws, a), lead=f"{i}. ", lead_level=3))
+    if plan.frontier:
+        blocks.append(Paragraph("不同投入下可落地的投资见图3（每个拐点都是该预算下的最优方案，均经重新匹配复核）。"))
+        blocks.append(Figure("frontier", f"图3  {PLAN_LABELS['figure']}"))
     blocks.append(Paragraph("费用为按配置单价的估算（拆迁按各县征收补偿标准、平整按高程数据测算的土方量），"
                             "实施前应按实际核定。建议列入县级重点工作，明确责任单位和完成时限，实行台账管理、销号推进。"))
     return blocks

@@ -158,7 +158,8 @@ PLAN_LABELS: dict[str, str] = {
     "ready_by": "最早完成", "places": "可保障项目", "budget_wan": "预算（万元）", "placed_priority": "落地优先级合计",
     "placed_investment_yi": "落地投资（亿元）", "placed_count": "落地项目数", "placed_added": "新增落地项目",
     "frontier": "预算—效果曲线", "must_failed": "无法保障的项目", "cleared_mu": "清理土地（亩）",
-    "parcels_layer": "用地保障方案地块"}
+    "parcels_layer": "用地保障方案地块", "chosen": "本报告建议的方案",
+    "figure": "用地保障投入与新增落地投资"}
 """The plan's (用地保障方案) table headers; the action nouns are briefing.labels' WORK_NOUNS / FACTORY_WORK."""
 
 # ------------------------------------------------------------------------------------------------ briefing

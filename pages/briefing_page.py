@@ -20,7 +20,7 @@ def _brief(_ws, ws_key: str, scenario_key: tuple, _result, as_of, budget_wan):
         import matching
         from geo.dem import workspace_dem
         plan = matching.plan(_ws, settings=settings(), budget_wan=None if budget_wan < 0 else budget_wan, as_of=as_of,
-                             dem=workspace_dem(_ws))
+                             dem=workspace_dem(_ws), frontier=True)
     return briefing.build(_ws, _result, settings(), as_of=as_of, scenario=_result.scenario, plan=plan)
 
 

@@ -53,3 +53,20 @@ def test_cli_brief_takes_the_plan_budget(tmp_path, capsys):
     assert totals["plan_cost_wan"] == 0 and totals["plan_added_count"] == 0
     assert cli.main(["brief", "--out", str(out), "--budget-wan", "-5"]) == 1
     assert "预算必须是非负数" in capsys.readouterr().err
+
+
+def test_the_frontier_figure_is_drawn_from_the_plans_breakpoints(sample_ws, settings, tmp_path):
+    from PIL import Image
+    result = matching.match(sample_ws, settings=settings)
+    plan = matching.plan(sample_ws, settings=settings, budget_wan=3000.0, dem=workspace_dem(sample_ws), frontier=True)
+    assert plan.frontier and [p.cost_wan for p in plan.frontier] == sorted(p.cost_wan for p in plan.frontier)
+    b = briefing.build(sample_ws, result, settings, as_of=dt.date(2026, 12, 1), plan=plan)
+    assert set(b.figures) == {"map", "supply_demand", "frontier"}
+    png = tmp_path / "f.png"
+    png.write_bytes(b.figures["frontier"])
+    with Image.open(png) as im:
+        assert im.width > 400 and im.height > 100
+    assert "图3" in b.to_markdown()
+    docx = b.to_docx(tmp_path / "b.docx")
+    import zipfile
+    assert sum(n.startswith("word/media/") for n in zipfile.ZipFile(docx).namelist()) == 3
