@@ -47,6 +47,10 @@ TerrainSettings = _section_class(
     "TerrainSettings", "[terrain]: slope threshold (CJJ 83-2016) and leveling unit prices (元/m³, user parameters).",
     max_slope_pct=float, cut_yuan_per_m3=float, fill_yuan_per_m3=float, haul_yuan_per_m3=float,
     terrace_step_m=float)
+AccountSettings = _section_class(
+    "AccountSettings", "[accounts]: the team mode's accounts file, lockout, session length and port.",
+    database=str, max_failures=int, lockout_minutes=float, session_minutes=float, min_password_length=int,
+    port=int)
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,7 @@ class Settings:
     ledger: LedgerSettings
     constraints: ConstraintSettings
     terrain: TerrainSettings
+    accounts: AccountSettings
     raw: Mapping[str, Any] = field(default_factory=lambda: _frozen_map({}), compare=False, repr=False)
 
     @classmethod
@@ -140,7 +145,8 @@ class Settings:
             app=_section(AppSettings, cfg.get("app")), briefing=_section(BriefingSettings, cfg.get("briefing")),
             ledger=_section(LedgerSettings, cfg.get("ledger")),
             constraints=_section(ConstraintSettings, cfg.get("constraints")),
-            terrain=_section(TerrainSettings, cfg.get("terrain")), raw=_frozen_map(cfg))
+            terrain=_section(TerrainSettings, cfg.get("terrain")),
+            accounts=_section(AccountSettings, cfg.get("accounts")), raw=_frozen_map(cfg))
 
     @classmethod
     def default(cls) -> "Settings":
