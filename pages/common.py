@@ -10,6 +10,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from pages import auth
+from pages.auth import desktop_user  # noqa: F401 (the desktop mode's audit name, pages.common.desktop_user)
 from pages.context import settings
 from geo.supply import available_report, known_industries
 from geo.units import fmt_mu
@@ -36,11 +38,16 @@ def _read(path: str, mtime_ns: int):
 
 
 def workspace_path() -> Path:
+    """The session's workspace file. Team mode: only one an admin registered (pages.auth)."""
+    if auth.team_mode():
+        return auth.registered_workspace_path()
     return Path(st.session_state.setdefault("ws_path", str(default_workspace_path())))
 
 
 def current():
-    """(workspace or None, load report, key). The key changes whenever the workspace does (cache key)."""
+    """(workspace or None, load report, key). The key changes whenever the workspace does (cache key). Team mode:
+    the login form instead (every page starts here, or calls auth.require_login itself)."""
+    auth.require_login()
     if "ws_edited" in st.session_state:
         ws = st.session_state["ws_edited"]
         return ws, ws.report, st.session_state["ws_key"]
@@ -76,20 +83,12 @@ def save_edits(path: Path) -> str:
     """Write the session's edits to the workspace through the store: only the rows that changed, in one
     transaction, each only if its version is still the one read; on a conflict nothing is written and
     ConflictError names the rows, who changed them and when. Returns what was written, in words."""
+    auth.require_role("editor", "修改或导入数据")        # here, not only in the page: a forged request is refused
     base, edited = st.session_state.get("ws_base"), st.session_state["ws_edited"]
     with open_store(path) as store:
-        versions = store.save(base, edited, desktop_user())
+        versions = store.save(base, edited, auth.current_user())
     set_workspace(path)
     return f"已保存到 {path}（写入 {len(versions)} 行，其余未改动）"
-
-
-def desktop_user() -> str:
-    """Who the audit trail names for an edit in the single-user desktop mode: the OS account."""
-    import getpass
-    try:
-        return getpass.getuser()
-    except Exception:       # no login name (some containers)
-        return "desktop"
 
 
 # --------------------------------------------------------------------------------------------- sidebar
