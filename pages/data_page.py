@@ -16,6 +16,7 @@ from layers import tables
 from pages import auth, common, history_panel
 from seeds.sample import default_workspace_path
 
+auth.require_login()
 st.title("数据管理")
 ws, report, key = common.current()
 if ws is not None:
