@@ -85,3 +85,71 @@ def add_team_commands(sub, command) -> None:
     p.add_argument("--name", required=True, help="在页面上显示的名称")
     p.add_argument("--target", default="", help="GeoPackage 路径或 postgresql:// 地址")
     p.add_argument("--remove", action="store_true", help="取消登记")
+    add_history_commands(sub, command)
+
+
+# ------------------------------------------------------------------------------------------- weekly history
+
+def current_snapshot(args, store):
+    """The workspace as it stands, matched (the default scenario), as an unsaved snapshot."""
+    import datetime as dt
+    import matching
+    from cli import _user
+    from geo.store import snapshots
+    ws = store.load()
+    result = matching.match(ws, None, settings=args.settings)
+    return snapshots.take(ws, result, _user(args), getattr(args, "data_date", None) or dt.date.today())
+
+
+def _diff_text(d) -> str:
+    from geo.units import fmt_mu
+    from geo.vocab import GAP_ZONE_LABELS, PARCEL_STATUS_LABELS as P, PROJECT_STAGE_LABELS as S
+    lines = [f"快照 {d.before_id}（{d.before_date}）→ {'当前' if d.after_id is None else d.after_id}"
+             f"（{d.after_date}）"]
+    for pid, old, new in d.parcels_changed:
+        lines.append(f"地块 {pid}：{P.get(old, old or '（无）')} → {P.get(new, new or '（已删除）')}")
+    lines += [f"新增项目 {pid} {name}" for pid, name in d.projects_added]
+    lines += [f"项目 {pid} {name}：{S.get(a, a)} → {S.get(b, b)}" for pid, name, a, b in d.projects_advanced]
+    lines += [f"新落实选址 {pid} {name}" for pid, name in d.projects_placed]
+    before, after, delta = d.figures["unplaced_gap_mu"]
+    lines.append(f"{GAP_ZONE_LABELS['unplaced_gap_mu']}：{fmt_mu(before)} → {fmt_mu(after)}（{delta:+.1f} 亩）")
+    return "\n".join(lines)
+
+
+def cmd_snapshot(args) -> int:
+    from cli import _store_target
+    from geo.store import open_store, snapshots
+    with open_store(_store_target(args)) as store:
+        snap = snapshots.save(store, current_snapshot(args, store))
+    c = snap.county
+    print(json.dumps({"id": snap.id, "at": snap.at, "data_date": snap.data_date, "county": c}, ensure_ascii=False,
+                     indent=2) if args.json else
+          f"已保存快照 {snap.id}（数据日期 {snap.data_date}）：待落地项目 {c['pending_count']:.0f} 个，"
+          f"有项目、无选址 {c['unplaced_count']:.0f} 个，用地缺口 {c['unplaced_gap_mu']:.1f} 亩")
+    return 0
+
+
+def cmd_changes(args) -> int:
+    from cli import _store_target
+    from geo.store import open_store, snapshots
+    with open_store(_store_target(args)) as store:
+        saved = snapshots.all_snapshots(store)
+        base = snapshots.pick(saved, args.since_snapshot)
+        after = snapshots.pick(saved, args.to_snapshot) if args.to_snapshot else current_snapshot(args, store)
+    d = snapshots.compare(base, after)
+    print(json.dumps(d.to_dict(), ensure_ascii=False, indent=2) if args.json else _diff_text(d))
+    return 0
+
+
+def add_history_commands(sub, command) -> None:
+    from cli import _date, _target_arg
+    for name, func, text in (
+            ("snapshot", cmd_snapshot, "保存一次快照（全县缺口数字、地块状态、项目阶段和选址），供“本周 vs 上周”比较"),
+            ("changes", cmd_changes, "本周 vs 上周：自某次快照（默认最近一次）以来地块状态、项目和缺口的变化")):
+        p = command(name, func, text, workspace=False)
+        p.add_argument("--workspace", type=_target_arg, help="工作空间 GeoPackage 或 postgresql:// 数据库")
+        p.add_argument("--user", help="记入快照的用户名（默认：操作系统用户）")
+        p.add_argument("--data-date", type=_date, help="数据日期 YYYY-MM-DD（默认今天）")
+        if name == "changes":
+            p.add_argument("--since-snapshot", type=int, help="与哪次快照比较（编号；默认最近一次）")
+            p.add_argument("--to-snapshot", type=int, help="比较到哪次快照（默认：当前数据）")

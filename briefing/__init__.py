@@ -116,10 +116,11 @@ def _data_date(ws) -> dt.date | None:
 def build(ws: Workspace, result: MatchResult, settings: Settings, as_of: dt.date | None = None, *,
           scenario: str | None = None,
           intensity: list[dict] | None = None, data_date: dt.date | None = None, issuer: str | None = None,
-          addressee: str | None = None, figures: bool = True) -> Briefing:
+          addressee: str | None = None, figures: bool = True, since=None) -> Briefing:
     """The briefing of one match run: ``result`` is ``matching.match(ws, ...)`` on this ``ws``; ``settings`` the
     configuration loaded once by the caller (county name, masthead, intensity floors and their source).
 
+    ``since``: a geo.store.snapshots.SnapshotDiff — 附 states what changed since the previous snapshot.
     ``as_of`` is the report's date (default today); ``intensity`` the 标准地 flags (default
     ``matching.intensity_check(ws, settings=settings)``); ``data_date`` the ledgers' date (default: the workspace file's date).
     Raises MissingFontError when no CJK font is installed (the document would show boxes).
@@ -128,7 +129,8 @@ def build(ws: Workspace, result: MatchResult, settings: Settings, as_of: dt.date
     if intensity is None:
         intensity = _intensity_flags(ws, settings)
     document = build_document(ws, result, settings, as_of=as_of, data_date=data_date or _data_date(ws), scenario=scenario,
-                              intensity=intensity, issuer=issuer, addressee=addressee, fonts_note=fonts.describe())
+                              intensity=intensity, issuer=issuer, addressee=addressee, fonts_note=fonts.describe(),
+                              since=since)
     if figures:
         from .figures import map_png, supply_demand_png
         for fig in document.figures:
