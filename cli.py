@@ -108,7 +108,9 @@ def cmd_brief(args) -> int:
     ws = _workspace(args)
     result = matching.match(ws, matching.Scenario(as_of=args.as_of) if args.as_of else None,
                             settings=args.settings)
-    brief = briefing.build(ws, result, args.settings, as_of=args.as_of)
+    from cli_team import briefing_since
+    since = briefing_since(args, ws, result)      # 附: what changed since the last snapshot (--snapshot: take one)
+    brief = briefing.build(ws, result, args.settings, as_of=args.as_of, since=since)
     docx = brief.to_docx(args.out)
     pdf = brief.to_pdf(args.pdf, docx_path=docx) if args.pdf else None
     t = brief.totals

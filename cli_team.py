@@ -141,8 +141,28 @@ def cmd_changes(args) -> int:
     return 0
 
 
+def briefing_since(args, ws, result):
+    """For `brief`: the SnapshotDiff from the latest snapshot to this briefing's data (None when there is none);
+    with --snapshot the briefing's own snapshot is saved too (the next briefing compares with it)."""
+    import datetime as dt
+    from cli import _user
+    from geo.store import open_store, snapshots
+    from seeds.sample import default_workspace_path
+    target = args.workspace or default_workspace_path()
+    from briefing import _data_date
+    snap = snapshots.take(ws, result, _user(args), _data_date(ws) or args.as_of or dt.date.today())
+    with open_store(target) as store:
+        saved = snapshots.all_snapshots(store)
+        if args.snapshot:
+            snap = snapshots.save(store, snap)
+    return snapshots.compare(saved[-1], snap) if saved else None
+
+
 def add_history_commands(sub, command) -> None:
     from cli import _date, _target_arg
+    brief = sub.choices["brief"]
+    brief.add_argument("--snapshot", action="store_true", help="同时保存本次简报的快照（下次简报据此说明变化）")
+    brief.add_argument("--user", help="记入快照的用户名（默认：操作系统用户）")
     for name, func, text in (
             ("snapshot", cmd_snapshot, "保存一次快照（全县缺口数字、地块状态、项目阶段和选址），供“本周 vs 上周”比较"),
             ("changes", cmd_changes, "本周 vs 上周：自某次快照（默认最近一次）以来地块状态、项目和缺口的变化")):

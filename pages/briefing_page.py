@@ -2,7 +2,7 @@
 import streamlit as st
 
 import briefing
-from pages import common
+from pages import common, snapshot_panel
 from pages.context import settings
 
 ws, key = common.require_workspace()
@@ -14,12 +14,13 @@ result = common.run_match(ws, key, scenario)
 
 
 @st.cache_resource(show_spinner="正在生成简报……", max_entries=4)
-def _brief(_ws, ws_key: str, scenario_key: tuple, _result, as_of):
-    return briefing.build(_ws, _result, settings(), as_of=as_of, scenario=_result.scenario)
+def _brief(_ws, ws_key: str, scenario_key: tuple, _result, as_of, since_key, _since):
+    return briefing.build(_ws, _result, settings(), as_of=as_of, scenario=_result.scenario, since=_since)
 
 
+snap, since = snapshot_panel.since_last(ws, result)
 try:
-    brief = _brief(ws, key, scenario.key(), result, scenario.as_of)
+    brief = _brief(ws, key, scenario.key(), result, scenario.as_of, since and since.before_id, since)
 except briefing.MissingFontError as exc:
     st.error(f"无法生成简报：{exc}")
     st.stop()
@@ -35,5 +36,6 @@ with c2:
                            on_click="ignore")
     else:
         st.caption("本机未安装 LibreOffice，无法导出 PDF（Word 版不受影响）。")
+snapshot_panel.render(snap, since)
 st.divider()
 st.html(brief.to_html())

@@ -118,3 +118,34 @@ def test_the_briefing_appendix_states_what_changed(sample_ws, settings):
     assert "用地缺口减少12" in text
     plain = build_document(sample_ws, result, settings)
     assert "与上次快照" not in "".join(b.text for b in plain.sections[-1].blocks)
+
+
+def test_the_briefing_page_compares_with_the_latest_snapshot(sample_path, tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+    path = tmp_path / "county.gpkg"
+    shutil.copy(sample_path, path)
+    monkeypatch.setenv("LANDGAP_WORKSPACE", str(path))
+    monkeypatch.delenv("LANDGAP_MODE", raising=False)
+    page = str(ROOT / "pages" / "briefing_page.py")
+    at = AppTest.from_file(page, default_timeout=180).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not any("与上次快照" in h.proto.body for h in at.get("html"))       # no snapshot yet
+    at.button(key="snapshot_save").click().run()
+    assert at.success and "已保存快照" in at.success[0].value
+    with open_store(path) as store:
+        assert len(snapshots.all_snapshots(store)) == 1
+    at = AppTest.from_file(page, default_timeout=180).run()
+    assert any("与上次快照" in h.proto.body and "地块状态变化0宗" in h.proto.body for h in at.get("html"))
+
+
+def test_cli_brief_snapshot(sample_path, tmp_path):
+    path = tmp_path / "county.gpkg"
+    shutil.copy(sample_path, path)
+    _cli("brief", "--workspace", path, "--out", tmp_path / "a.docx", "--snapshot")
+    _cli("brief", "--workspace", path, "--out", tmp_path / "b.docx", "--snapshot")
+    with open_store(path) as store:
+        assert len(snapshots.all_snapshots(store)) == 2
+    from docx import Document
+    text = "\n".join(p.text for p in Document(tmp_path / "b.docx").paragraphs)
+    assert "与上次快照" in text and "与上次快照" not in "\n".join(
+        p.text for p in Document(tmp_path / "a.docx").paragraphs)
