@@ -149,3 +149,21 @@ def test_cli_brief_snapshot(sample_path, tmp_path):
     text = "\n".join(p.text for p in Document(tmp_path / "b.docx").paragraphs)
     assert "与上次快照" in text and "与上次快照" not in "\n".join(
         p.text for p in Document(tmp_path / "a.docx").paragraphs)
+
+
+def test_migrate_carries_the_snapshots(sample_path, tmp_path, pg):  # noqa: F811
+    from geo.store.migrate import migrate
+    path = tmp_path / "county.gpkg"
+    shutil.copy(sample_path, path)
+    ws = _ws({"A": "available"}, [{"project_id": "P1", "name": "甲", "stage": "signed"}])
+    with open_store(path) as store:
+        for gap in (10.0, 4.0):
+            snapshots.save(store, snapshots.take(ws, _result([], gap), "王", "2026-11-24"))
+        kept = snapshots.all_snapshots(store)
+    url = pg.create_database("t_snap_" + __import__("uuid").uuid4().hex[:8])
+    with open_store(path) as src, open_store(url) as dst:
+        migrate(src, dst)
+    with open_store(url) as dst:
+        assert snapshots.all_snapshots(dst) == kept
+        nxt = snapshots.save(dst, snapshots.take(ws, _result([], 1.0), "李", "2026-12-01"))
+    assert nxt.id == kept[-1].id + 1

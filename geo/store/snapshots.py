@@ -171,3 +171,21 @@ def pick(snaps: list[Snapshot], snapshot_id: int | None) -> Snapshot:
         if s.id == snapshot_id:
             return s
     raise InputError(f"没有编号为 {snapshot_id} 的快照（已有：{'、'.join(str(s.id) for s in snaps)}）")
+
+
+def copy_all(src, dst) -> int:
+    """Migration: every snapshot of ``src`` into the PostGIS store ``dst``, ids kept, in one transaction."""
+    saved = all_snapshots(src)
+    if not saved:
+        return 0
+    try:
+        with dst.conn.transaction():
+            dst.conn.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (fid BIGSERIAL PRIMARY KEY, "
+                             'at TEXT NOT NULL, "by" TEXT, data_date TEXT, payload TEXT NOT NULL)')
+            dst.conn.cursor().executemany(
+                f'INSERT INTO {TABLE} (fid, at, "by", data_date, payload) VALUES (%s, %s, %s, %s, %s)',
+                [(s.id, s.at, s.by, s.data_date, _payload(s)) for s in saved])
+            dst.conn.execute(f"SELECT setval(pg_get_serial_sequence('{TABLE}', 'fid'), %s)", (saved[-1].id,))
+    except Exception as exc:
+        raise StoreIOError(f"迁移快照失败：{exc}") from exc
+    return len(saved)
