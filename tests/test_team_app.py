@@ -142,3 +142,29 @@ def test_only_an_admin_manages_accounts_and_workspaces(team, settings):
     assert admin.success and "新同事" in admin.success[0].value
     with Accounts(db, settings.accounts) as acc:
         assert acc.get("新同事").role == "viewer"
+
+
+def _history(at):
+    return next(d.value for d in at.dataframe if "操作人" in d.value.columns)
+
+
+def test_the_audit_trail_on_the_data_page_filters_by_id_and_date(team, settings):
+    path, db = team
+    with open_store(path) as store:
+        ws = store.load()
+        first, second = ws.projects.index[:2]
+        p = ws.projects.copy()
+        p.loc[first, "name"] = "改名甲"
+        p.loc[second, "name"] = "改名乙"
+        store.save(ws, ws.with_projects(p), "编辑员")
+    at = _data_page(_token(db, settings, "查看员"))          # every role reads the history
+    table = _history(at)
+    assert set(table["编号"]) == {first, second} and set(table["操作人"]) == {"编辑员"}
+    assert set(table["操作"]) == {"修改"} and (table["改动字段"] == "name").all()
+    at.text_input(key="hist_id").set_value(second).run()
+    assert list(_history(at)["编号"]) == [second]
+    at.text_input(key="hist_id").set_value("").run()
+    at.checkbox(key="hist_use_since").check().run()
+    at.date_input(key="hist_since").set_value(__import__("datetime").date.today()
+                                              + __import__("datetime").timedelta(days=1)).run()
+    assert "没有符合条件的修改记录" in " ".join(c.value for c in at.caption)
