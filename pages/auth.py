@@ -58,7 +58,8 @@ def registered_workspace_path() -> Path:
         st.stop()
     if st.session_state.get("ws_path") not in registered.values():
         st.session_state["ws_path"] = next(iter(registered.values()))
-    return Path(st.session_state["ws_path"])
+    from pages.targets import as_target
+    return as_target(st.session_state["ws_path"])
 
 
 def session():

@@ -13,6 +13,7 @@ import streamlit as st
 from pages import auth
 from pages.auth import desktop_user  # noqa: F401 (the desktop mode's audit name, pages.common.desktop_user)
 from pages.context import settings
+from pages.targets import as_target
 from geo.supply import available_report, known_industries
 from geo.units import fmt_mu
 from geo.vocab import FIELD_LABELS as F, GAP_ZONE_LABELS, PARCEL_STATUS_LABELS, UPLOADER_TEXTS
@@ -41,7 +42,7 @@ def workspace_path() -> Path:
     """The session's workspace file. Team mode: only one an admin registered (pages.auth)."""
     if auth.team_mode():
         return auth.registered_workspace_path()
-    return Path(st.session_state.setdefault("ws_path", str(default_workspace_path())))
+    return as_target(st.session_state.setdefault("ws_path", str(default_workspace_path())))
 
 
 def current():
@@ -52,8 +53,9 @@ def current():
         ws = st.session_state["ws_edited"]
         return ws, ws.report, st.session_state["ws_key"]
     path = workspace_path()
-    ws, report = _read(str(path), path.stat().st_mtime_ns)
-    return ws, report, f"{path}:{path.stat().st_mtime_ns}"
+    rev = path.stat().st_mtime_ns
+    ws, report = _read(str(path), rev)
+    return ws, report, f"{path}:{rev}"
 
 
 def require_workspace():
@@ -88,7 +90,7 @@ def save_edits(path: Path) -> str:
     with open_store(path) as store:
         versions = store.save(base, edited, auth.current_user())
     set_workspace(path)
-    return f"已保存到 {path}（写入 {len(versions)} 行，其余未改动）"
+    return f"已保存到 {getattr(path, 'display', path)}（写入 {len(versions)} 行，其余未改动）"
 
 
 # --------------------------------------------------------------------------------------------- sidebar

@@ -13,7 +13,7 @@ from geo.supply import known_industries
 from geo.vocab import FIELD_LABELS, PROJECT_LEDGER_HELP, PROJECT_STAGE_LABELS
 from geo.workspace import open_archive, save_workspace, workspace_archive
 from layers import tables
-from pages import auth, common, history_panel
+from pages import auth, common, history_panel, targets
 from seeds.sample import default_workspace_path
 
 auth.require_login()
@@ -26,7 +26,7 @@ path = common.workspace_path()
 # ----------------------------------------------------------------------------------------- current file
 st.subheader("当前工作空间")
 edited = "ws_edited" in st.session_state
-st.markdown(f"文件：`{path}`" + ("（已修改，尚未保存）" if edited else ""))
+st.markdown(f"文件：`{targets.display(path)}`" + ("（已修改，尚未保存）" if edited else ""))
 if ws is not None:
     c = st.columns(4)
     c[0].metric("园区", len(ws.zones))

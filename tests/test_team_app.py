@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo.accounts import Accounts
 from geo.store import open_store
+from test_store import pg, pg_template  # noqa: F401 (the throw-away PostGIS fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -168,3 +169,26 @@ def test_the_audit_trail_on_the_data_page_filters_by_id_and_date(team, settings)
     at.date_input(key="hist_since").set_value(__import__("datetime").date.today()
                                               + __import__("datetime").timedelta(days=1)).run()
     assert "没有符合条件的修改记录" in " ".join(c.value for c in at.caption)
+
+
+def test_team_mode_on_a_postgis_workspace(team, settings, request):
+    """A registered postgresql:// workspace: pages read it, an editor's save goes through the store, audited
+    under the account; the page never shows the URL's password."""
+    from test_store import fresh_pg_db
+    url = fresh_pg_db(request.getfixturevalue("pg"), request.getfixturevalue("pg_template"))
+    _, db = team
+    with Accounts(db, settings.accounts) as acc:
+        acc.remove_workspace("示例县")
+        acc.register_workspace("全县（数据库）", url, "管理员")
+    viewer = _data_page(_token(db, settings, "查看员"))
+    assert not viewer.exception, [e.value for e in viewer.exception]
+    assert viewer.title[0].value == "数据管理" and viewer.metric
+    at = AppTest.from_function(_forged_save, default_timeout=120)
+    at.session_state["auth_token"] = _token(db, settings, "编辑员")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    with open_store(url) as store:
+        assert [(h.action, h.by) for h in store.history()] == [("delete", "编辑员")]
+    from pages.targets import as_target, display
+    shown = display(as_target("postgresql://landgap:s3cret@db.bureau.local:5432/landgap"))
+    assert shown == "postgresql://landgap:***@db.bureau.local:5432/landgap"
