@@ -16,7 +16,7 @@ from conftest import make_layers, parcel
 from geo.store import open_store, snapshots
 from geo.store.snapshots import FIGURES
 from geo.workspace import build_workspace
-from test_store import fresh_pg_db, pg, pg_template  # noqa: F401 (the throw-away PostGIS fixtures)
+from test_store import pg, pg_template, target  # noqa: F401 (the store fixtures: both stores)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,22 +55,13 @@ def test_the_diff_of_two_hand_made_weeks():
     assert not d.empty and snapshots.compare(after, after).empty
 
 
-@pytest.fixture(params=["gpkg", "postgis"])
-def store_target(request, sample_path, tmp_path):
-    if request.param == "gpkg":
-        path = tmp_path / "county.gpkg"
-        shutil.copy(sample_path, path)
-        return path
-    return fresh_pg_db(request.getfixturevalue("pg"), request.getfixturevalue("pg_template"))
-
-
-def test_snapshots_are_kept_in_the_store(store_target):
+def test_snapshots_are_kept_in_the_store(target):
     ws = _ws({"A": "available"}, [{"project_id": "P1", "name": "甲", "stage": "signed"}])
-    with open_store(store_target) as store:
+    with open_store(target) as store:
         assert snapshots.all_snapshots(store) == []
         first = snapshots.save(store, snapshots.take(ws, _result([], 10.0), "王", "2026-11-24"))
         second = snapshots.save(store, snapshots.take(ws, _result(["P1"], 0.0), "李", "2026-12-01"))
-    with open_store(store_target) as store:                  # read back on a new connection
+    with open_store(target) as store:                  # read back on a new connection
         kept = snapshots.all_snapshots(store)
         assert [s.id for s in kept] == [first.id, second.id] and first.id < second.id
         assert kept[0] == first and kept[1].by == "李" and kept[1].projects["P1"]["placed"] is True
