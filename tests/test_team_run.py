@@ -5,8 +5,6 @@ from __future__ import annotations
 import run
 
 
-
-
 def _started(monkeypatch, command: str):
     calls = []
     monkeypatch.setattr(run, "ensure_venv", lambda: None)
