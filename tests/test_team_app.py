@@ -192,3 +192,29 @@ def test_team_mode_on_a_postgis_workspace(team, settings, request):
     from pages.targets import as_target, display
     shown = display(as_target("postgresql://landgap:s3cret@db.bureau.local:5432/landgap"))
     assert shown == "postgresql://landgap:***@db.bureau.local:5432/landgap"
+
+
+def _forged_snapshot_and_admin():
+    """A viewer's forged requests to the other writing functions: the snapshot save and an admin action."""
+    import streamlit as st
+    from geo.accounts import PermissionDenied
+    from pages import snapshot_panel
+    refused = []
+    for write in (lambda: snapshot_panel.save(None), lambda: __import__("pages.auth").auth.require_role(
+            "admin", "管理账号和工作空间")):
+        try:
+            write()
+        except PermissionDenied:
+            refused.append(True)
+    st.write(f"refused {len(refused)}")
+
+
+def test_other_writes_refuse_a_viewer(team, settings):
+    path, db = team
+    at = AppTest.from_function(_forged_snapshot_and_admin, default_timeout=60)
+    at.session_state["auth_token"] = _token(db, settings, "查看员")
+    at.run()
+    assert not at.exception and at.markdown[0].value == "refused 2"
+    from geo.store import snapshots
+    with open_store(path) as store:
+        assert snapshots.all_snapshots(store) == []
