@@ -3,6 +3,7 @@ click/draw details, cached engine calls and download buttons."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -360,15 +361,21 @@ def with_progress(run, text: str | None = None):
 
 
 def run_match(ws, key: str, scenario):
-    """matching.match with a progress bar the first time; the cached MatchResult afterwards."""
+    """matching.match with a progress bar the first time; the cached MatchResult afterwards. One session computes
+    a given match while the others asking for it wait (team mode: a fresh import does not cost N matches)."""
     import matching
     store = _results()
     cache_key = (key, scenario.key())
+    with store.setdefault(("lock", cache_key), threading.Lock()):
+        return _match_once(ws, scenario, store, cache_key, matching)
+
+
+def _match_once(ws, scenario, store: dict, cache_key, matching):
     if cache_key not in store:
         result = with_progress(lambda progress: matching.match(ws, scenario, settings=settings(),
                                                                progress=progress),
                                f"正在匹配：{scenario.describe()}")
-        if len(store) >= 16:
+        if len(store) >= 32:            # results and their locks: the oldest pair goes
             store.pop(next(iter(store)))
         store[cache_key] = result
     return store[cache_key]

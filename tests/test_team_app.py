@@ -218,3 +218,26 @@ def test_other_writes_refuse_a_viewer(team, settings):
     from geo.store import snapshots
     with open_store(path) as store:
         assert snapshots.all_snapshots(store) == []
+
+
+def test_sessions_asking_for_the_same_match_compute_it_once(sample_ws, monkeypatch):
+    import threading
+    import matching
+    from pages import common
+    calls = []
+
+    def slow_match(ws, scenario, settings=None, progress=None):
+        calls.append(1)
+        time.sleep(0.3)
+        return f"result {len(calls)}"
+
+    monkeypatch.setattr(matching, "match", slow_match)
+    key = f"single-flight:{time.time_ns()}"
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(common.run_match(sample_ws, key, matching.Scenario())))
+               for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert calls == [1] and got == ["result 1"] * 8
