@@ -22,7 +22,11 @@ PAGES = [
     st.Page("pages/briefing_page.py", title="简报", icon=":material/description:", url_path="briefing"),
     st.Page("pages/data_page.py", title="数据管理", icon=":material/folder_open:", url_path="data"),
 ]
-auth.require_login()              # team mode: the login page until logged in (pages check again themselves)
+if auth.team_mode() and auth.session() is None:
+    # team mode: only the login page until logged in (no page list, not even the pages/ folder's); the pages
+    # check again themselves
+    st.navigation([st.Page(auth.require_login, title="登录", url_path="login")], position="hidden").run()
+    st.stop()
 auth.account_sidebar()
 if auth.team_mode() and auth.can("admin"):
     PAGES.append(st.Page("pages/admin_page.py", title="账号与工作空间", icon=":material/manage_accounts:",
