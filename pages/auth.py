@@ -19,6 +19,7 @@ from pages.context import settings
 
 MODE_ENV = "LANDGAP_MODE"
 TOKEN_KEY = "auth_token"
+COOKIE = "landgap_session"
 
 
 def team_mode() -> bool:
@@ -63,12 +64,35 @@ def registered_workspace_path() -> Path:
 
 
 def session():
-    """The logged-in session (geo.accounts.Session) or None; always None in the desktop mode."""
-    token = st.session_state.get(TOKEN_KEY)
-    if not team_mode() or not token:
+    """The logged-in session (geo.accounts.Session) or None; always None in the desktop mode. The token is the
+    browser session's, or its cookie's after a reload (checked against the accounts file either way)."""
+    if not team_mode():
+        return None
+    token = st.session_state.get(TOKEN_KEY) or _cookie_token()
+    if not token:
         return None
     with open_accounts() as acc:
-        return acc.session(token, clock())
+        s = acc.session(token, clock())
+    if s is not None:
+        st.session_state[TOKEN_KEY] = token
+    return s
+
+
+def _cookie_token() -> str | None:
+    try:
+        token = st.context.cookies.get(COOKIE)
+    except Exception:           # no browser context (bare script, some test runners)
+        return None
+    return token if isinstance(token, str) and token else None
+
+
+def _set_cookie(token: str | None) -> None:
+    """Keep (or, None, drop) the login across reloads: a same-site cookie on this server's path, set from the
+    page (Streamlit cannot set one from the server); the token means nothing without the accounts file."""
+    import json
+    from streamlit.components.v1 import html as component_html
+    value = f"{COOKIE}={token}; path=/; SameSite=Strict" if token else f"{COOKIE}=; path=/; max-age=0; SameSite=Strict"
+    component_html(f"<script>window.parent.document.cookie = {json.dumps(value)};</script>", height=0)
 
 
 def current_user() -> str:
@@ -109,6 +133,8 @@ def require_login():
     if s is not None:
         return s
     expired = st.session_state.pop(TOKEN_KEY, None) is not None
+    if st.session_state.pop("auth_logged_out", False) or expired:
+        _set_cookie(None)
     _login_form(expired)
     st.stop()
 
@@ -118,11 +144,15 @@ def account_sidebar() -> None:
     s = session()
     if s is None:
         return
+    if st.session_state.pop("auth_cookie_pending", False):
+        with st.sidebar:
+            _set_cookie(s.token)
     st.sidebar.caption(T["who"].format(name=s.name, role=ROLE_LABELS[s.role]))
     if st.sidebar.button(T["logout"], key="auth_logout"):
         with open_accounts() as acc:
-            acc.logout(s.token)
+            acc.logout(s.token)         # the cookie's token is dead from now on, whatever the browser keeps
         st.session_state.clear()
+        st.session_state["auth_logged_out"] = True
         st.rerun()
 
 
@@ -142,4 +172,5 @@ def _login_form(expired: bool) -> None:
             st.error(str(exc))
         else:
             st.session_state[TOKEN_KEY] = s.token
+            st.session_state["auth_cookie_pending"] = True
             st.rerun()

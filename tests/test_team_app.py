@@ -241,3 +241,18 @@ def test_sessions_asking_for_the_same_match_compute_it_once(sample_ws, monkeypat
     for t in threads:
         t.join()
     assert calls == [1] and got == ["result 1"] * 8
+
+
+def test_a_reload_keeps_the_login_through_the_cookie_until_logout(team, settings, monkeypatch):
+    """A reload is a new browser session: the login comes back from the cookie's token, checked against the
+    accounts file — so after logout (or expiry) the same cookie gets the login page."""
+    from pages import auth
+    _, db = team
+    token = _token(db, settings, "编辑员")
+    monkeypatch.setattr(auth, "_cookie_token", lambda: token)
+    at = AppTest.from_file(APP, default_timeout=120).run()            # fresh session, only the cookie
+    assert not at.exception and at.title[0].value == "用地一张图"
+    with Accounts(db, settings.accounts) as acc:
+        acc.logout(token)
+    again = AppTest.from_file(APP, default_timeout=120).run()
+    assert again.title[0].value.endswith("登录")
