@@ -7,6 +7,7 @@ import streamlit as st
 from PIL import Image
 
 from layers import assets
+from pages import auth
 
 # The favicon is an in-memory image: a ":material/…" or emoji page_icon is fetched from Google's servers.
 ICON = np.zeros((32, 32, 3), dtype=np.uint8)
@@ -21,6 +22,15 @@ PAGES = [
     st.Page("pages/briefing_page.py", title="简报", icon=":material/description:", url_path="briefing"),
     st.Page("pages/data_page.py", title="数据管理", icon=":material/folder_open:", url_path="data"),
 ]
+if auth.team_mode() and auth.session() is None:
+    # team mode: only the login page until logged in (no page list, not even the pages/ folder's); the pages
+    # check again themselves
+    st.navigation([st.Page(auth.require_login, title="登录", url_path="login")], position="hidden").run()
+    st.stop()
+auth.account_sidebar()
+if auth.team_mode() and auth.can("admin"):
+    PAGES.append(st.Page("pages/admin_page.py", title="账号与工作空间", icon=":material/manage_accounts:",
+                         url_path="admin"))
 page = st.navigation(PAGES)
 # `streamlit run app.py` before the set-up, or from another folder: say why the map would stay empty, on every page.
 problem = assets.setup_problem(static_serving=bool(st.get_option("server.enableStaticServing")))

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """One entry point that sets itself up on a fresh machine (only Python needed), then runs the app or the tests.
 
-    python3 run.py app     # start the app on the built-in sample county (http://localhost:8501)
+    python3 run.py app     # the single-user desktop mode: the sample county, 127.0.0.1 only, no login
+    python3 run.py serve   # the team mode: on the network (0.0.0.0, [accounts] port), login and roles
     python3 run.py test    # run the whole test suite (unit, AppTest, real browser)
 
 Set-up (idempotent, skipped when already done): a virtualenv in .venv with requirements.txt, and, for the tests
@@ -91,8 +92,16 @@ def ensure_map_assets() -> None:
     sh([str(PY), "-m", "layers.assets"], cwd=ROOT)
 
 
+def serve_port() -> int:
+    """[accounts] port of the configuration (the venv's Python reads it: tomllib needs 3.11)."""
+    out = subprocess.run([str(PY), "-c", "from geo.settings import load_settings; "
+                          "print(load_settings().accounts.port)"], cwd=ROOT, capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    return int(out.stdout.strip()) if out.returncode == 0 and out.stdout.strip().isdigit() else 8501
+
+
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("app", "test", "setup"):
+    if not argv or argv[0] not in ("app", "serve", "test", "setup"):
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
@@ -103,8 +112,13 @@ def main(argv: list[str]) -> int:
         ensure_system_packages()
         check_fonts()
         return 0
-    if command == "app":
-        return subprocess.call([str(PY), "-m", "streamlit", "run", str(ROOT / "app.py"), *rest], cwd=ROOT, env=env)
+    if command == "app":          # desktop: this machine only, no login (pages/auth.py)
+        return subprocess.call([str(PY), "-m", "streamlit", "run", str(ROOT / "app.py"),
+                                "--server.address", "127.0.0.1", *rest], cwd=ROOT, env=env)
+    if command == "serve":        # team: every interface, login required, roles enforced
+        env["LANDGAP_MODE"] = "team"
+        return subprocess.call([str(PY), "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address",
+                                "0.0.0.0", "--server.port", str(serve_port()), *rest], cwd=ROOT, env=env)
     ensure_system_packages()
     return subprocess.call([str(PY), "-m", "pytest", "-q", *rest], cwd=ROOT, env=env)
 

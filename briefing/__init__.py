@@ -115,10 +115,12 @@ def _data_date(ws) -> dt.date | None:
 
 def build(ws: Workspace, result: MatchResult, settings: Settings, as_of: dt.date | None = None, *,
           scenario: str | None = None, intensity: list[dict] | None = None, data_date: dt.date | None = None,
-          issuer: str | None = None, addressee: str | None = None, figures: bool = True, plan=None) -> Briefing:
+          issuer: str | None = None, addressee: str | None = None, figures: bool = True, plan=None,
+          since=None) -> Briefing:
     """The briefing of one match run: ``result`` is ``matching.match(ws, ...)`` on this ``ws``; ``settings`` the
     configuration loaded once by the caller (county name, masthead, intensity floors and their source).
 
+    ``since``: a geo.store.snapshots.SnapshotDiff — 附 states what changed since the previous snapshot.
     ``as_of`` is the report's date (default today); ``intensity`` the 标准地 flags (default
     ``matching.intensity_check(ws, settings=settings)``); ``data_date`` the ledgers' date (default: the workspace file's date).
     ``plan``: a 用地保障方案 (``matching.plan``) on this workspace; 五、意见建议 is then built from it.
@@ -129,7 +131,7 @@ def build(ws: Workspace, result: MatchResult, settings: Settings, as_of: dt.date
         intensity = _intensity_flags(ws, settings)
     document = build_document(ws, result, settings, as_of=as_of, data_date=data_date or _data_date(ws), scenario=scenario,
                               intensity=intensity, issuer=issuer, addressee=addressee, fonts_note=fonts.describe(),
-                              plan=plan)
+                              plan=plan, since=since)
     if figures:
         from .figures import frontier_png, map_png, supply_demand_png
         draw = {"map": lambda: map_png(ws, document.facts, fonts),

@@ -304,6 +304,16 @@ def _intensity_text(f: Facts, flag: dict) -> str:
     return "，".join(parts) + "。"
 
 
+def since_text(f: Facts) -> str:
+    """附's line on what changed since the previous snapshot (numbers from facts.SinceFacts)."""
+    s = f.since
+    gap = ("未变" if abs(s.gap_change_mu) < 0.005 else
+           f"{'增加' if s.gap_change_mu > 0 else '减少'}{fmt_mu(abs(s.gap_change_mu))}亩")
+    return (f"与上次快照（数据日期{fmt_date(s.previous_date)}）相比，本次数据日期{fmt_date(f.data_date)}：地块状态变化"
+            f"{s.parcels_changed}宗，新增项目{s.projects_added}个，阶段推进{s.projects_advanced}个，新落实选址"
+            f"{s.projects_placed}个，用地缺口{gap}。")
+
+
 def _appendix(f: Facts, fonts_note: str) -> Section:
     status = {"optimal": "已求得最优解", "feasible": f"可行解，相对最优差距不超过{fmt_pct(f.gap)}"}.get(
         f.status, f.status or "未注明")
@@ -319,6 +329,8 @@ def _appendix(f: Facts, fonts_note: str) -> Section:
         ("标准", f"投资强度控制指标：{f.intensity_source}。"),
         ("说明", f"本报告由LandGap根据同一次匹配测算结果自动生成，文中数字均取自该结果。字体：{fonts_note}。"),
     ]
+    if f.since is not None:
+        items.append(("变化", since_text(f)))
     blocks: list[Block] = [Paragraph(text, lead=f"{i}. {k}：", lead_level=3) for i, (k, text) in enumerate(items, 1)]
     return Section("appendix", "附：测算方法和数据说明", blocks, new_page=True)
 
@@ -326,11 +338,11 @@ def _appendix(f: Facts, fonts_note: str) -> Section:
 def build_document(ws: Workspace, result: MatchResult, settings: Settings, as_of: dt.date | None = None, data_date: dt.date | None = None,
                    scenario: str | None = None, intensity: list[dict] | None = None,
                    issuer: str | None = None, addressee: str | None = None, fonts_note: str = "",
-                   plan=None) -> Document:
+                   plan=None, since=None) -> Document:
     """The whole document model; pure (no files, no rendering). ``plan``: a 用地保障方案 (matching.plan) on this
-    workspace, which 五、意见建议 is then built from."""
+    workspace, which 五、意见建议 is then built from; ``since``: a SnapshotDiff (附 says what changed)."""
     f = compute_facts(ws, result, settings, as_of=as_of, data_date=data_date, scenario=scenario, intensity=intensity,
-                      plan=plan)
+                      plan=plan, since=since)
     t = f.totals
     issuer = issuer or f"{f.county}经济合作局"
     opening = [Paragraph(

@@ -19,6 +19,7 @@ from .document import split_county
 
 if TYPE_CHECKING:
     from geo.settings import Settings
+    from geo.store.snapshots import SnapshotDiff
     from geo.workspace import Workspace
 
 # The gap summary's fields as the briefing's zone table names them.
@@ -49,6 +50,26 @@ class Facts:
     factories: pd.DataFrame      # count, floor area, vacant per factory status
     totals: dict[str, float]
     plan: object | None = None   # matching.plan_result.Plan: the 用地保障方案 the advice is built from, if any
+    since: "SinceFacts | None" = None     # what changed since the previous snapshot (附), when one was given
+
+
+@dataclass(frozen=True)
+class SinceFacts:
+    """附's "since the previous snapshot" line, every number computed here (content.py only phrases it)."""
+    previous_date: dt.date
+    parcels_changed: int
+    projects_added: int
+    projects_advanced: int
+    projects_placed: int
+    gap_change_mu: float
+
+
+def since_facts(diff) -> SinceFacts | None:
+    """A geo.store.snapshots.SnapshotDiff's counts (None stays None)."""
+    if diff is None:
+        return None
+    return SinceFacts(dt.date.fromisoformat(diff.before_date[:10]), len(diff.parcels_changed), len(diff.projects_added),
+                      len(diff.projects_advanced), len(diff.projects_placed), round(float(diff.gap_change_mu), 2))
 
 
 def zone_name(ws, zone_id) -> str:
@@ -85,7 +106,7 @@ def _factories(fac: pd.DataFrame) -> pd.DataFrame:
 
 def compute_facts(ws: Workspace, result: MatchResult, settings: Settings, as_of: dt.date | None = None,
                   data_date: dt.date | None = None, scenario: str | None = None,
-                  intensity: list[dict] | None = None, plan=None) -> Facts:
+                  intensity: list[dict] | None = None, plan=None, since: "SnapshotDiff | None" = None) -> Facts:
     """Numbers from the match result (placed, unplaced, unlocks, gap summary) and the workspace's stock."""
     as_of = as_of or dt.date.today()
     county, note = split_county(settings.app.county_name)
@@ -148,7 +169,8 @@ def compute_facts(ws: Workspace, result: MatchResult, settings: Settings, as_of:
                  scenario=scenario or result.scenario, status=result.status, gap=float(result.gap),
                  crs_name=ws.crs.name, zones=zones, projects=projects, placed=list(result.placed),
                  unplaced=list(result.unplaced), unlocks=list(result.unlocks), intensity=list(intensity or []),
-                 intensity_source=settings.intensity.source, factories=factories, totals=totals, plan=plan)
+                 intensity_source=settings.intensity.source, factories=factories, totals=totals, plan=plan,
+                 since=since_facts(since))
 
 
 def _plan_totals(plan, invest: pd.Series) -> dict[str, float]:

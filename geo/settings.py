@@ -54,6 +54,10 @@ PlanSettings = _section_class(
     factory_completion_wan_per_m2=float, lead_months_demolition=float,
     lead_months_leveling=float, lead_months_factory=float, max_site_cells=int, max_sites_per_project=int,
     max_free_sites_per_project=int, large_projects=int, time_limit_s=float)
+AccountSettings = _section_class(
+    "AccountSettings", "[accounts]: the team mode's accounts file, lockout, session length and port.",
+    database=str, max_failures=int, lockout_minutes=float, session_minutes=float, min_password_length=int,
+    port=int)
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,7 @@ class Settings:
     constraints: ConstraintSettings
     terrain: TerrainSettings
     plan: PlanSettings
+    accounts: AccountSettings
     raw: Mapping[str, Any] = field(default_factory=lambda: _frozen_map({}), compare=False, repr=False)
 
     @classmethod
@@ -148,7 +153,8 @@ class Settings:
             app=_section(AppSettings, cfg.get("app")), briefing=_section(BriefingSettings, cfg.get("briefing")),
             ledger=_section(LedgerSettings, cfg.get("ledger")), plan=_section(PlanSettings, cfg.get("plan")),
             constraints=_section(ConstraintSettings, cfg.get("constraints")),
-            terrain=_section(TerrainSettings, cfg.get("terrain")), raw=_frozen_map(cfg))
+            terrain=_section(TerrainSettings, cfg.get("terrain")),
+            accounts=_section(AccountSettings, cfg.get("accounts")), raw=_frozen_map(cfg))
 
     @classmethod
     def default(cls) -> "Settings":

@@ -218,3 +218,13 @@ UPLOADER_TEXTS = {
     "limit": "单个文件不超过 {mb} MB",
     "types": "{limit} · {types}",
 }
+ROLE_LABELS = {"viewer": "查看", "editor": "编辑", "admin": "管理"}
+"""Team-mode roles (geo.accounts.ROLES): 查看 maps, fit, gap, briefings; 编辑 also edits and imports; 管理 also
+accounts and workspaces."""
+LOGIN_TEXTS = {"title": "LandGap 工业用地保障 · 登录", "name": "账号", "password": "密码", "submit": "登录",
+               "logout": "退出登录", "expired": "登录已过期，请重新登录。", "who": "当前账号：{name}（{role}）",
+               "denied": "当前账号（{role}）无权{action}，请联系管理员。"}
+"""The team mode's login page and the sidebar's account line."""
+HISTORY_LABELS = {"at": "时间（UTC）", "by": "操作人", "layer": "图层", "id": "编号", "action": "操作",
+                  "fields": "改动字段"}
+"""数据管理 → 修改记录: the audit trail's columns."""

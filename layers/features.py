@@ -64,7 +64,11 @@ def feature_collection(frame: gpd.GeoDataFrame, props: dict[str, str], gcj02: bo
         p = {key: _clean(values[i]) for key, values in columns.items()}
         parts.append('{"type":"Feature","properties":' + json.dumps(p, ensure_ascii=False, separators=(",", ":"))
                      + ',"geometry":' + shapely.to_geojson(geom) + "}")
-    return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
+    # names are the users' (a parcel called "</script><img …>"): no raw <, >, & in the text a page embeds in a <script>
+    return ('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}").translate(_SCRIPT_SAFE)
+
+
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 
 
 def lonlat_bounds(frame: gpd.GeoDataFrame, gcj02: bool = False) -> list[list[float]] | None:

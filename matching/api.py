@@ -12,13 +12,10 @@ import time
 
 import numpy as np
 import pandas as pd
-import shapely
 
 from geo.cache import DERIVED
 from geo.errors import InputError
 from geo.settings import Settings
-from geo.units import M2_PER_MU
-from geo.vocab import PIPELINE_STATUSES
 
 from .instance import Instance, Taken, build_instance, fingerprint
 from .model import FitCandidate, FitResult, MatchResult, Placement, Prospect, Scenario

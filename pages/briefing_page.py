@@ -2,7 +2,7 @@
 import streamlit as st
 
 import briefing
-from pages import common
+from pages import common, snapshot_panel
 from pages.context import settings
 
 ws, key = common.require_workspace()
@@ -14,20 +14,21 @@ result = common.run_match(ws, key, scenario)
 
 
 @st.cache_resource(show_spinner="正在生成简报……", max_entries=4)
-def _brief(_ws, ws_key: str, scenario_key: tuple, _result, as_of, budget_wan):
+def _brief(_ws, ws_key: str, scenario_key: tuple, _result, as_of, budget_wan, since_key, _since):
     plan = None
     if settings().briefing.plan:
         import matching
         from geo.dem import workspace_dem
         plan = matching.plan(_ws, settings=settings(), budget_wan=None if budget_wan < 0 else budget_wan, as_of=as_of,
                              dem=workspace_dem(_ws), frontier=True)
-    return briefing.build(_ws, _result, settings(), as_of=as_of, scenario=_result.scenario, plan=plan)
+    return briefing.build(_ws, _result, settings(), as_of=as_of, scenario=_result.scenario, plan=plan, since=_since)
 
 
+snap, since = snapshot_panel.since_last(ws, result)
 try:
     # the 用地保障方案 at the budget chosen on 缺口分析, else the configured one
     budget = float(st.session_state.get("plan_budget", settings().briefing.plan_budget_wan))
-    brief = _brief(ws, key, scenario.key(), result, scenario.as_of, budget)
+    brief = _brief(ws, key, scenario.key(), result, scenario.as_of, budget, since and since.before_id, since)
 except briefing.MissingFontError as exc:
     st.error(f"无法生成简报：{exc}")
     st.stop()
@@ -43,5 +44,6 @@ with c2:
                            on_click="ignore")
     else:
         st.caption("本机未安装 LibreOffice，无法导出 PDF（Word 版不受影响）。")
+snapshot_panel.render(snap, since)
 st.divider()
 st.html(brief.to_html())

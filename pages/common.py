@@ -3,6 +3,7 @@ click/draw details, cached engine calls and download buttons."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from pages import auth
 from pages.context import settings
+from pages.targets import as_target
 from geo.supply import available_report, known_industries
 from geo.units import fmt_mu
 from geo.vocab import FIELD_LABELS as F, GAP_ZONE_LABELS, PARCEL_STATUS_LABELS, UPLOADER_TEXTS
@@ -36,17 +39,23 @@ def _read(path: str, mtime_ns: int):
 
 
 def workspace_path() -> Path:
-    return Path(st.session_state.setdefault("ws_path", str(default_workspace_path())))
+    """The session's workspace file. Team mode: only one an admin registered (pages.auth)."""
+    if auth.team_mode():
+        return auth.registered_workspace_path()
+    return as_target(st.session_state.setdefault("ws_path", str(default_workspace_path())))
 
 
 def current():
-    """(workspace or None, load report, key). The key changes whenever the workspace does (cache key)."""
+    """(workspace or None, load report, key). The key changes whenever the workspace does (cache key). Team mode:
+    the login form instead (every page starts here, or calls auth.require_login itself)."""
+    auth.require_login()
     if "ws_edited" in st.session_state:
         ws = st.session_state["ws_edited"]
         return ws, ws.report, st.session_state["ws_key"]
     path = workspace_path()
-    ws, report = _read(str(path), path.stat().st_mtime_ns)
-    return ws, report, f"{path}:{path.stat().st_mtime_ns}"
+    rev = path.stat().st_mtime_ns
+    ws, report = _read(str(path), rev)
+    return ws, report, f"{path}:{rev}"
 
 
 def require_workspace():
@@ -76,20 +85,12 @@ def save_edits(path: Path) -> str:
     """Write the session's edits to the workspace through the store: only the rows that changed, in one
     transaction, each only if its version is still the one read; on a conflict nothing is written and
     ConflictError names the rows, who changed them and when. Returns what was written, in words."""
+    auth.require_role("editor", "修改或导入数据")        # here, not only in the page: a forged request is refused
     base, edited = st.session_state.get("ws_base"), st.session_state["ws_edited"]
     with open_store(path) as store:
-        versions = store.save(base, edited, desktop_user())
+        versions = store.save(base, edited, auth.current_user())
     set_workspace(path)
-    return f"已保存到 {path}（写入 {len(versions)} 行，其余未改动）"
-
-
-def desktop_user() -> str:
-    """Who the audit trail names for an edit in the single-user desktop mode: the OS account."""
-    import getpass
-    try:
-        return getpass.getuser()
-    except Exception:       # no login name (some containers)
-        return "desktop"
+    return f"已保存到 {getattr(path, 'display', path)}（写入 {len(versions)} 行，其余未改动）"
 
 
 # --------------------------------------------------------------------------------------------- sidebar
@@ -359,15 +360,21 @@ def with_progress(run, text: str | None = None):
 
 
 def run_match(ws, key: str, scenario):
-    """matching.match with a progress bar the first time; the cached MatchResult afterwards."""
+    """matching.match with a progress bar the first time; the cached MatchResult afterwards. One session computes
+    a given match while the others asking for it wait (team mode: a fresh import does not cost N matches)."""
     import matching
     store = _results()
     cache_key = (key, scenario.key())
+    with store.setdefault(("lock", cache_key), threading.Lock()):
+        return _match_once(ws, scenario, store, cache_key, matching)
+
+
+def _match_once(ws, scenario, store: dict, cache_key, matching):
     if cache_key not in store:
         result = with_progress(lambda progress: matching.match(ws, scenario, settings=settings(),
                                                                progress=progress),
                                f"正在匹配：{scenario.describe()}")
-        if len(store) >= 16:
+        if len(store) >= 32:            # results and their locks: the oldest pair goes
             store.pop(next(iter(store)))
         store[cache_key] = result
     return store[cache_key]

@@ -13,9 +13,10 @@ from geo.supply import known_industries
 from geo.vocab import FIELD_LABELS, PROJECT_LEDGER_HELP, PROJECT_STAGE_LABELS
 from geo.workspace import open_archive, save_workspace, workspace_archive
 from layers import tables
-from pages import common
+from pages import auth, common, history_panel, targets
 from seeds.sample import default_workspace_path
 
+auth.require_login()
 st.title("数据管理")
 ws, report, key = common.current()
 if ws is not None:
@@ -25,7 +26,7 @@ path = common.workspace_path()
 # ----------------------------------------------------------------------------------------- current file
 st.subheader("当前工作空间")
 edited = "ws_edited" in st.session_state
-st.markdown(f"文件：`{path}`" + ("（已修改，尚未保存）" if edited else ""))
+st.markdown(f"文件：`{targets.display(path)}`" + ("（已修改，尚未保存）" if edited else ""))
 if ws is not None:
     c = st.columns(4)
     c[0].metric("园区", len(ws.zones))
@@ -36,35 +37,45 @@ if ws is not None:
 
 # ----------------------------------------------------------------------------------------- switch
 st.subheader("打开或切换工作空间")
-c1, c2 = st.columns(2)
-with c1:
-    upload = common.file_uploader("上传 GeoPackage（.gpkg），或本页下载的压缩包（.zip，含 DEM）", ["gpkg", "zip"],
-                                  key="ws_upload")
-    if upload is not None and st.button("打开上传的文件"):
-        folder = Path(tempfile.gettempdir()) / "landgap-uploads"
-        folder.mkdir(exist_ok=True)
-        try:
-            if upload.name.lower().endswith(".zip"):
-                target = open_archive(upload.getvalue(), upload.name, folder)
-            else:
-                target = folder / Path(upload.name).name
-                target.write_bytes(upload.getvalue())
-        except LandGapError as exc:
-            st.error(str(exc))
-        else:
-            common.set_workspace(target)
-            st.rerun()
-with c2:
-    typed = st.text_input("或输入服务器上的文件路径", value=str(path))
-    if st.button("打开该路径"):
-        if Path(typed).is_file():
-            common.set_workspace(typed)
-            st.rerun()
-        else:
-            st.error(f"文件不存在：{typed}")
-    if st.button("恢复默认（示例县或 $LANDGAP_WORKSPACE）"):
-        common.set_workspace(default_workspace_path())
+if auth.team_mode():
+    # team mode: only the workspaces an admin registered; no server paths typed, no uploads opened
+    registered = auth.registered_workspaces()
+    names = list(registered)
+    chosen = st.selectbox("工作空间（管理员登记）", names, key="ws_registered",
+                          index=next((i for i, n in enumerate(names) if registered[n] == str(path)), 0))
+    if registered[chosen] != str(path) and st.button("打开所选工作空间"):
+        common.set_workspace(registered[chosen])
         st.rerun()
+else:
+    c1, c2 = st.columns(2)
+    with c1:
+        upload = common.file_uploader("上传 GeoPackage（.gpkg），或本页下载的压缩包（.zip，含 DEM）", ["gpkg", "zip"],
+                                      key="ws_upload")
+        if upload is not None and st.button("打开上传的文件"):
+            folder = Path(tempfile.gettempdir()) / "landgap-uploads"
+            folder.mkdir(exist_ok=True)
+            try:
+                if upload.name.lower().endswith(".zip"):
+                    target = open_archive(upload.getvalue(), upload.name, folder)
+                else:
+                    target = folder / Path(upload.name).name
+                    target.write_bytes(upload.getvalue())
+            except LandGapError as exc:
+                st.error(str(exc))
+            else:
+                common.set_workspace(target)
+                st.rerun()
+    with c2:
+        typed = st.text_input("或输入服务器上的文件路径", value=str(path))
+        if st.button("打开该路径"):
+            if Path(typed).is_file():
+                common.set_workspace(typed)
+                st.rerun()
+            else:
+                st.error(f"文件不存在：{typed}")
+        if st.button("恢复默认（示例县或 $LANDGAP_WORKSPACE）"):
+            common.set_workspace(default_workspace_path())
+            st.rerun()
 
 
 def workspace_bytes() -> bytes:
@@ -117,7 +128,11 @@ def ledger_section(title: str, key: str, label: str, button: str, caption: str, 
 
 
 # ----------------------------------------------------------------------------------------- projects
-if ws is not None:
+viewer = ws is not None and not auth.can("editor")
+if viewer:                  # 查看: the table only; no edit, save or import controls at all
+    st.subheader("招商项目表")
+    common.grid(tables.project_editor_frame(ws))
+if ws is not None and not viewer:
     st.subheader("招商项目表")
     st.caption("直接在表中修改、增加或删除行；“校验并应用”后各页面即按新表计算，“保存到文件”以原子方式写回。")
     doc = {f.name: f.doc for f in PROJECTS.fields}
@@ -188,6 +203,7 @@ if ws is not None:
         row_hint="按要素 FID，与 QGIS/ArcGIS 属性表一致", row_column="要素 FID")
     from pages import layer_import_panel
     layer_import_panel.render(ws, path, common.set_workspace)
+history_panel.render(path)
 
 # ----------------------------------------------------------------------------------------- report
 st.subheader("校验报告")

@@ -4,6 +4,7 @@ tell, see the report (every feature imported / repaired / rejected), then apply 
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import streamlit as st
 
@@ -12,6 +13,7 @@ from geo.formats import CRSMissingError
 from geo.formats.layer_import import TARGETS, import_layer
 from geo.vocab import IMPORT_RESULT_LABELS, IMPORT_TARGET_LABELS
 from layers import tables
+from pages import auth
 
 TYPES = ("txt", "shp", "shx", "dbf", "prj", "cpg", "zip", "gpkg", "geojson", "json", "kml", "kmz", "ovkml", "ovkmz",
          "dxf", "csv")
@@ -95,6 +97,9 @@ def render(ws, path, set_workspace) -> None:
                 return
             from geo.formats.merge import write_result
             try:
+                auth.require_role("editor", "导入图层")      # checked where it writes, not only by hiding the panel
+                if not isinstance(path, Path):
+                    raise LandGapError("数据库工作空间的图层导入请用命令行 import-parcel-layer，或先导入到 GeoPackage 再迁移")
                 write_result(result, path)
             except LandGapError as exc:
                 st.error(str(exc))

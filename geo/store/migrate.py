@@ -68,6 +68,9 @@ def compare(src, dst) -> dict:
     audit_same = [e.to_dict() for e in ha] == [e.to_dict() for e in hb]
     if not audit_same:
         problems.append(f"audit: 修改记录不同（{len(ha)} ≠ {len(hb)} 条）")
+    from .snapshots import all_snapshots
+    if all_snapshots(src) != all_snapshots(dst):
+        problems.append("snapshots: 快照不同")
     return {"layers": layers, "audit_rows": len(ha), "identical": not problems, "problems": problems}
 
 
@@ -80,6 +83,8 @@ def migrate(src, dst) -> dict:
     if ws is None:
         raise WorkspaceError(f"源工作空间 {src.target} 有错误（{report.summary()}），未迁移：先运行 validate 改正")
     dst.create_from_raw(src.raw_layers(), src.history())
+    from . import snapshots
+    snapshots.copy_all(src, dst)
     result = compare(src, dst)
     if not result["identical"]:
         raise WorkspaceError("迁移后比对不一致：" + "；".join(result["problems"][:10]))

@@ -1,0 +1,32 @@
+"""run.py: `app` is the desktop mode bound to 127.0.0.1 (no team mode); `serve` binds every interface at the
+configured port with the team mode on."""
+from __future__ import annotations
+
+import run
+
+
+def _started(monkeypatch, command: str):
+    calls = []
+    monkeypatch.setattr(run, "ensure_venv", lambda: None)
+    monkeypatch.setattr(run, "ensure_map_assets", lambda: None)
+    monkeypatch.setattr(run, "serve_port", lambda: 8642)
+    monkeypatch.setattr(run.subprocess, "call", lambda cmd, **kw: calls.append((cmd, kw["env"])) or 0)
+    assert run.main([command]) == 0
+    (cmd, env), = calls
+    return cmd, env
+
+
+def _option(cmd, name):
+    return cmd[cmd.index(name) + 1]
+
+
+def test_app_is_desktop_on_localhost(monkeypatch):
+    monkeypatch.delenv("LANDGAP_MODE", raising=False)
+    cmd, env = _started(monkeypatch, "app")
+    assert _option(cmd, "--server.address") == "127.0.0.1" and env.get("LANDGAP_MODE") is None
+
+
+def test_serve_is_team_mode_on_the_network(monkeypatch):
+    cmd, env = _started(monkeypatch, "serve")
+    assert _option(cmd, "--server.address") == "0.0.0.0" and _option(cmd, "--server.port") == "8642"
+    assert env["LANDGAP_MODE"] == "team"
