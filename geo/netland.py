@@ -70,12 +70,17 @@ def exclusions(ws, settings, parcels: gpd.GeoDataFrame) -> dict[str, object]:
     return out
 
 
+def net_key(settings) -> tuple:
+    """The settings net land depends on (a cache key)."""
+    return (section_key(settings.constraints), settings.terrain.max_slope_pct, settings.matching.sliver_mu,
+            settings.matching.sliver_width_m)
+
+
 def workspace_net(ws, settings) -> NetLand | None:
     """Net land of the parcels that can be offered (see the module doc); None without constraints."""
     if not has_constraints(ws):
         return None
-    key = ("geo.netland", section_key(settings.constraints), settings.terrain.max_slope_pct,
-           settings.matching.sliver_mu, settings.matching.sliver_width_m)
+    key = ("geo.netland", net_key(settings))
 
     def compute() -> NetLand:
         parcels = _candidates(ws)

@@ -192,6 +192,13 @@ IMPORT_TARGET_LABELS: dict[str, str] = {
     "parcels": "地块", "zones": "园区边界", "factories": "标准厂房", "farmland": "永久基本农田",
     "eco_redline": "生态保护红线", "dev_boundary": "城镇开发边界", "flood": "洪水淹没范围",
 }
+EXCLUSION_LABELS: dict[str, str] = {
+    "farmland": "永久基本农田", "eco_redline": "生态保护红线", "flood": "洪水淹没范围",
+    "dev_boundary": "城镇开发边界外", "slope": "坡度超限",
+}
+"""What takes land out of net usable land (净用地), in geo.constraints.EXCLUSION_ORDER: reasons, briefing, map."""
+CONSTRAINED_LABEL = "受三区三线等限制"
+"""The short label of the unplaced reason CONSTRAINED (matching.reasons)."""
 IMPORT_RESULT_LABELS: dict[str, str] = {"imported": "已导入", "repaired": "已修复后导入", "rejected": "未导入"}
 
 # ------------------------------------------------------------------------------------------------ app pages, CLI

@@ -83,7 +83,7 @@ def match(ws, scenario: Scenario | None = None, *, settings: Settings, time_limi
                                dict(zip(prj["project_id"], prj["investment_yi"].fillna(0.0))),
                                dict(zip(inst.ws.parcels["parcel_id"], inst.ws.parcels["status"])),
                                settings.matching.max_unlocks, sub)
-    zones, county = summarize(inst.ws, inst.projects, placements, unplaced)
+    zones, county = summarize(inst.ws, inst.projects, placements, unplaced, net=inst.model.net)
     if report:
         report(1.0, "完成")
     return MatchResult(status=sol.status, gap=sol.gap, placed=placements, unplaced=unplaced, zones=zones, county=county,
