@@ -1,0 +1,138 @@
+"""Net land wired in: the workspace carries its constraint layers (read, saved, read back), `available` and
+matching offer net land only, CONSTRAINED explains a project the constraints cut, validation names protected
+parcels a ledger calls 可供. Areas against pyproj.Geod(GRS80) on analytic rectangles."""
+from __future__ import annotations
+
+import dataclasses
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+from pyproj import Geod
+from shapely.geometry import box
+
+from conftest import GK, X0, Y0, make_layers, parcel
+from geo.gpkg import read_workspace, save_workspace
+from geo.supply import available_report
+from geo.units import M2_PER_MU
+from geo.workspace import build_workspace
+
+GEOD = Geod(ellps="GRS80")
+
+
+def b(x1, y1, x2, y2):
+    return box(X0 + x1, Y0 + y1, X0 + x2, Y0 + y2)
+
+
+def geod_mu(geom) -> float:
+    lonlat = gpd.GeoSeries([geom], crs=GK).to_crs(4490).iloc[0]
+    return abs(GEOD.geometry_area_perimeter(lonlat)[0]) / M2_PER_MU
+
+
+def layer(*geoms, **cols) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(cols, geometry=list(geoms), crs=GK)
+
+
+def county(projects=None, **constraints):
+    """A: 300 × 200 m (≈ 90 亩), B: 300 × 200 m beside it with a road between (not touching), both available."""
+    rows = [parcel("A", (0, 0, 300, 200)), parcel("B", (400, 0, 700, 200))]
+    ws, report = build_workspace(make_layers(rows, projects=projects))
+    assert ws is not None, report.errors
+    return dataclasses.replace(ws, constraints=constraints)
+
+
+def test_a_red_line_strip_splits_a_parcel_into_two_net_blocks(settings):
+    ws = county(eco_redline=layer(b(140, -10, 160, 210)))
+    rep = available_report(ws, settings=settings)
+    a_blocks = sorted(x["area_mu"] for x in rep["blocks"] if x["parcel_ids"] == ["A"])
+    assert len(a_blocks) == 2                                   # the strip leaves two pieces that do not touch
+    assert a_blocks == pytest.approx([geod_mu(b(0, 0, 140, 200)), geod_mu(b(160, 0, 300, 200))], rel=1e-4)
+    zone = rep["zones"][0]
+    assert zone["gross_available_mu"] == pytest.approx(geod_mu(b(0, 0, 300, 200)) + geod_mu(b(400, 0, 700, 200)),
+                                                       rel=1e-4)
+    assert zone["constrained_by"]["eco_redline"] == pytest.approx(geod_mu(b(140, 0, 160, 200)), rel=1e-4)
+    assert list(zone["constrained_by"]) == ["farmland", "eco_redline", "flood", "dev_boundary", "slope"]
+    assert zone["available_mu"] == pytest.approx(zone["gross_available_mu"] - zone["constrained_mu"], abs=1e-3)
+    assert zone["largest_block_mu"] == pytest.approx(geod_mu(b(400, 0, 700, 200)), rel=1e-4)
+
+
+def test_overlaps_once_a_boundary_cut_a_wholly_protected_parcel_and_flood_by_return_period(settings):
+    ws = county(farmland=layer(b(0, 0, 100, 200)), eco_redline=layer(b(50, 0, 150, 200)),
+                dev_boundary=layer(b(-10, -10, 600, 210)),
+                flood=layer(b(-10, -10, 710, 20), b(-10, 180, 710, 210), return_period=[20.0, 100.0]))
+    zone = available_report(ws, settings=settings)["zones"][0]
+    by = zone["constrained_by"]
+    assert by["farmland"] == pytest.approx(geod_mu(b(0, 0, 100, 200)), rel=1e-4)     # first in the order
+    assert by["eco_redline"] == pytest.approx(geod_mu(b(100, 0, 150, 200)), rel=1e-4)   # the overlap once
+    # the 20 年 zone only (≤ 50), less what farmland and the red line took first
+    assert by["flood"] == pytest.approx(geod_mu(b(150, 0, 300, 20)) + geod_mu(b(400, 0, 700, 20)), rel=1e-4)
+    assert by["dev_boundary"] == pytest.approx(geod_mu(b(600, 20, 700, 200)), rel=1e-4)
+    assert zone["available_mu"] == pytest.approx(geod_mu(b(150, 20, 300, 200)) + geod_mu(b(400, 20, 600, 200)),
+                                                 rel=1e-4)
+    whole = county(farmland=layer(b(-5, -5, 305, 205)))
+    blocks = available_report(whole, settings=settings)["blocks"]
+    assert [x["parcel_ids"] for x in blocks] == [["B"]]         # A wholly protected: no block at all
+
+
+def test_without_constraints_the_added_keys_are_the_gross_figures(settings):
+    rep = available_report(county(), settings=settings)
+    zone = rep["zones"][0]
+    assert zone["gross_available_mu"] == pytest.approx(zone["available_mu"])
+    assert zone["constrained_mu"] == 0 and set(zone["constrained_by"].values()) == {0.0}
+    assert len(rep["blocks"]) == 2
+
+
+def test_constraint_layers_survive_save_read_and_save_again(tmp_path, settings):
+    farm = layer(b(0, 0, 100, 200), DKBH=["N-1"])              # an extra field of the source is kept
+    ws = county(farmland=farm, flood=layer(b(0, 0, 700, 20), return_period=[20.0]))
+    first = save_workspace(ws, tmp_path / "w.gpkg")
+    back, report = read_workspace(first)
+    assert back is not None and set(back.constraints) == {"farmland", "flood"}
+    assert list(back.constraints["farmland"]["DKBH"]) == ["N-1"]
+    assert back.constraints["farmland"].geometry.iloc[0].equals_exact(b(0, 0, 100, 200), 1e-3) or \
+        back.constraints["farmland"].geometry.iloc[0].symmetric_difference(b(0, 0, 100, 200)).area < 1e-3
+    save_workspace(back.with_projects(back.projects), tmp_path / "w.gpkg")    # a later save keeps them
+    again, _ = read_workspace(tmp_path / "w.gpkg")
+    assert set(again.constraints) == {"farmland", "flood"}
+    assert available_report(again, settings=settings)["zones"][0]["constrained_by"]["farmland"] > 0
+    from geo.store.gpkg import GpkgStore
+    with GpkgStore(tmp_path / "w.gpkg") as store:
+        stored, _, _ = store.read()
+    assert set(stored.constraints) == {"farmland", "flood"}
+
+
+def test_a_project_the_red_line_cuts_is_constrained_and_no_site_overlaps_an_exclusion(settings):
+    from matching import REASONS, match
+    gross = geod_mu(b(0, 0, 300, 200))
+    projects = [{"project_id": "P-BIG", "name": "大项目", "industry": "纺织鞋服", "land_mu": 70.0, "stage": "signed"},
+                {"project_id": "P-SMALL", "name": "小项目", "industry": "纺织鞋服", "land_mu": 30.0,
+                 "stage": "signed", "preferred_zone": "Z1"}]
+    strip = b(140, -10, 160, 210)
+    plain = county(projects)
+    assert {p.project_id for p in match(plain, settings=settings).placed} >= {"P-BIG"}    # fits gross land
+    ws = dataclasses.replace(plain, constraints={"eco_redline": layer(strip), "farmland": layer(b(400, 0, 700, 200))})
+    result = match(ws, settings=settings)
+    by = {u.project_id: u for u in result.unplaced}
+    assert by["P-BIG"].reason == "CONSTRAINED" and REASONS["CONSTRAINED"]
+    assert "生态保护红线" in by["P-BIG"].detail
+    assert f"{geod_mu(b(140, 0, 160, 200)):.1f} 亩" in by["P-BIG"].detail
+    assert by["P-BIG"].gap_mu == pytest.approx(70.0 - geod_mu(b(160, 0, 300, 200)), abs=0.05)
+    assert gross > 70.0
+    sites = [p.site for p in result.placed if p.kind == "land"]
+    assert [p.project_id for p in result.placed] == ["P-SMALL"]
+    excluded = shapely.union_all([strip, b(400, 0, 700, 200)])
+    for site in sites:
+        assert shapely.area(shapely.intersection(site, excluded)) / M2_PER_MU <= 0.01
+
+
+def test_validation_reports_an_available_parcel_mostly_in_farmland(tmp_path):
+    ws = county(farmland=layer(b(0, 0, 160, 200)), eco_redline=layer(b(400, 0, 450, 200)))
+    save_workspace(ws, tmp_path / "v.gpkg")
+    _, report = read_workspace(tmp_path / "v.gpkg")
+    hits = [i for i in report.warnings if i.code == "PROTECTED_AVAILABLE"]
+    assert len(hits) == 1 and "A" in str(hits[0]) and "fid" in str(hits[0]).lower() or \
+        (len(hits) == 1 and "第" in str(hits[0]))
+    assert "53" in str(hits[0])                                  # 160 / 300 of it: 53 %
+    assert not [i for i in hits if "B" in (i.message or "")]
+    _ = pd  # noqa
