@@ -15,10 +15,12 @@ import geopandas as gpd
 import pandas as pd
 
 from .cache import DERIVED
-from .constraints import EXCLUSION_ORDER, NetLand, flood_exclusion, net_land
+from .constraints import EXCLUSION_ORDER, NetLand, flood_exclusion, net_land, protected_share
 from .units import M2_PER_MU
 from .vocab import PIPELINE_STATUSES
 
+PROTECTED_FRACTION = 0.5
+"""An available parcel more than this share in 永久基本农田 ∪ 生态保护红线 is a ledger error (issue 11)."""
 TOUCHED_MU = 1e-6
 """A parcel an exclusion takes less than this from (亩; floating-point noise of an edge contact) is untouched."""
 
@@ -135,3 +137,19 @@ def net_totals(parcels: pd.DataFrame, net: NetLand | None) -> pd.DataFrame:
         out[name] = 0.0 if net is None else net.constrained_by[name].reindex(parcels.index).fillna(0.0).to_numpy()
     return out
 
+
+
+def report_protected(ws, rows: pd.Series, report, rows_name: str = "fid") -> None:
+    """Warn about every parcel with status available lying more than ``PROTECTED_FRACTION`` in farmland or the
+    red line (a ledger that says 可供 for protected land: the bureau must see it). ``rows``: the row (fid) of
+    each parcel id, to name the feature like every other message."""
+    farm, red = ws.constraint("farmland"), ws.constraint("eco_redline")
+    if farm is None and red is None:
+        return
+    parcels = ws.metric("parcels")
+    avail = parcels[parcels["status"] == "available"]
+    share = protected_share(avail, farm, red)
+    for pid, value in share[share > PROTECTED_FRACTION].items():
+        report.warning("parcels", "PROTECTED_AVAILABLE", f"供地状态为可供，但 {value:.0%} 位于永久基本农田或生态保护红线内"
+                       "：台账有误，请核实（受保护部分不计入可供地）", row=rows.get(pid), field="status")
+    report.name_features("parcels", pd.Series(rows.index, index=rows.to_numpy(), name="parcel_id"), rows_name)
