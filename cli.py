@@ -283,6 +283,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="输出 Word 文件（.docx）")
     p.add_argument("--pdf", type=Path, help="同时输出 PDF（需 LibreOffice）")
     p.add_argument("--as-of", type=_date, help="截至日期 YYYY-MM-DD：计入届时完成平整/拆迁的地块，并作报告日期")
+    from cli_terrain import add_terrain_command
+    add_terrain_command(command, _workspace, _emit, _number)
     _add_store_commands(sub, command)
     return parser
 

@@ -132,3 +132,26 @@ def test_validation_reports_an_available_parcel_mostly_in_farmland(tmp_path):
     hits = [i for i in report.warnings if i.code == "PROTECTED_AVAILABLE"]
     assert [(i.feature, i.row) for i in hits] == [("A", 1)]        # B is only 1/6 in the red line
     assert hits[0].message.startswith("地块编号 A（fid 1）") and "53%" in hits[0].message
+
+
+def test_terrain_cli_keys_no_dem_error_and_exclusive_options(sample_path, tmp_path, capsys):
+    import json
+
+    import cli
+    from geo.parcel_terrain import TERRAIN_COLUMNS
+    assert cli.main(["terrain", "--workspace", str(sample_path), "--parcel", "TX-002-1", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["parcels"]
+    assert [r["parcel_id"] for r in rows] == ["TX-002-1"]
+    assert list(rows[0]) == list(TERRAIN_COLUMNS) == [
+        "parcel_id", "mean_slope_pct", "p90_slope_pct", "steep_share", "mean_elevation_m", "design_elevation_m",
+        "cut_m3", "fill_m3", "imbalance_m3", "max_cut_m", "max_fill_m", "cost_wan", "nodata_share", "net_mu"]
+    assert rows[0]["cut_m3"] > 0 and rows[0]["net_mu"] > 0
+    assert cli.main(["terrain", "--workspace", str(sample_path), "--parcel", "TX-002-1", "--json",
+                     "--design-elevation", "0"]) == 0          # far below the ground: all cut, no fill
+    low = json.loads(capsys.readouterr().out)["parcels"][0]
+    assert low["fill_m3"] == pytest.approx(0, abs=1e-6) and low["cut_m3"] > rows[0]["cut_m3"]
+    bare = save_workspace(county(), tmp_path / "bare.gpkg")
+    assert cli.main(["terrain", "--workspace", str(bare)]) == 1
+    assert "没有高程数据（DEM）" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["terrain", "--workspace", str(sample_path), "--design-elevation", "1", "--terrace-step", "2"])
