@@ -15,6 +15,7 @@ from conftest import GK, X0, Y0, make_layers, parcel
 from geo.gpkg import read_workspace, save_workspace
 from geo.supply import available_report
 from geo.units import M2_PER_MU
+from geo.vocab import CONSTRAINED_LABEL as REASON_LABEL
 from geo.workspace import build_workspace
 
 GEOD = Geod(ellps="GRS80")
@@ -155,3 +156,25 @@ def test_terrain_cli_keys_no_dem_error_and_exclusive_options(sample_path, tmp_pa
     assert "没有高程数据（DEM）" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         cli.main(["terrain", "--workspace", str(sample_path), "--design-elevation", "1", "--terrace-step", "2"])
+
+
+def test_briefing_states_gross_net_and_what_each_constraint_takes(settings):
+    from briefing.content import build_document
+    from matching import match
+    projects = [{"project_id": "P-BIG", "name": "大项目", "industry": "纺织鞋服", "land_mu": 70.0, "stage": "signed"}]
+    strip = geod_mu(b(140, 0, 160, 200))
+    ws = dataclasses.replace(county(projects), constraints={"eco_redline": layer(b(140, -10, 160, 210)),
+                                                            "farmland": layer(b(400, 0, 700, 200))})
+    doc = build_document(ws, match(ws, settings=settings), settings)
+    t = doc.totals
+    assert t["available_gross_mu"] == pytest.approx(2 * geod_mu(b(0, 0, 300, 200)), rel=1e-3)
+    assert t["constrained_eco_redline_mu"] == pytest.approx(strip, rel=1e-4)
+    assert t["available_net_mu"] == pytest.approx(t["available_gross_mu"] - strip - geod_mu(b(400, 0, 700, 200)),
+                                                  rel=1e-4)
+    text = {s.key: " ".join(getattr(x, "text", "") for x in s.blocks) for s in doc.sections}
+    assert f"生态保护红线{strip:,.1f}亩" in text["basic"] and f"可供净用地{t['available_net_mu']:,.1f}亩" in text["basic"]
+    assert "净用地" in text["appendix"] and "50年" in text["appendix"]
+    gap = next(x for x in next(s for s in doc.sections if s.key == "gap").blocks if getattr(x, "key", "") == "gap")
+    assert gap.rows[0][6].startswith(REASON_LABEL) and "生态保护红线" in gap.rows[0][6]
+    plain = build_document(county(projects), match(county(projects), settings=settings), settings)
+    assert "可供净用地" not in " ".join(getattr(x, "text", "") for x in plain.sections[0].blocks)
