@@ -12,10 +12,11 @@ from __future__ import annotations
 import dataclasses
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from .cache import DERIVED
-from .constraints import EXCLUSION_ORDER, NetLand, flood_exclusion, net_land, protected_share
+from .constraints import EXCLUSION_ORDER, NetLand, flood_exclusion, net_land
 from .units import M2_PER_MU
 from .vocab import PIPELINE_STATUSES
 
@@ -139,17 +140,22 @@ def net_totals(parcels: pd.DataFrame, net: NetLand | None) -> pd.DataFrame:
 
 
 
-def report_protected(ws, rows: pd.Series, report, rows_name: str = "fid") -> None:
+def report_protected(ws, rows: pd.Series, report, settings=None) -> None:
     """Warn about every parcel with status available lying more than ``PROTECTED_FRACTION`` in farmland or the
-    red line (a ledger that says 可供 for protected land: the bureau must see it). ``rows``: the row (fid) of
-    each parcel id, to name the feature like every other message."""
-    farm, red = ws.constraint("farmland"), ws.constraint("eco_redline")
-    if farm is None and red is None:
+    red line (a ledger that says 可供 for protected land: the bureau must see it). ``rows``: the fid of each
+    parcel id, to name the feature like every other message. Farmland and the red line come first in
+    ``EXCLUSION_ORDER``, so what they take of a parcel is its area in their union: the share comes from the net
+    land ``available`` needs anyway (one pass, cached). ``settings``: default this process's configuration."""
+    if ws.constraint("farmland") is None and ws.constraint("eco_redline") is None:
         return
-    parcels = ws.metric("parcels")
-    avail = parcels[parcels["status"] == "available"]
-    share = protected_share(avail, farm, red)
-    for pid, value in share[share > PROTECTED_FRACTION].items():
+    if settings is None:
+        from .settings import load_settings
+        settings = load_settings()
+    net = workspace_net(ws, settings)
+    status = ws.parcels["status"].reindex(net.gross_mu.index)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = (net.constrained_by["farmland"] + net.constrained_by["eco_redline"]) / net.gross_mu
+    for pid, value in share[(status == "available") & (share > PROTECTED_FRACTION)].items():
         report.warning("parcels", "PROTECTED_AVAILABLE", f"供地状态为可供，但 {value:.0%} 位于永久基本农田或生态保护红线内"
                        "：台账有误，请核实（受保护部分不计入可供地）", row=rows.get(pid), field="status")
-    report.name_features("parcels", pd.Series(rows.index, index=rows.to_numpy(), name="parcel_id"), rows_name)
+    report.name_features("parcels", pd.Series(rows.index, index=rows.to_numpy(), name="parcel_id"), "fid")
