@@ -178,3 +178,23 @@ def test_briefing_states_gross_net_and_what_each_constraint_takes(settings):
     assert gap.rows[0][6].startswith(REASON_LABEL) and "生态保护红线" in gap.rows[0][6]
     plain = build_document(county(projects), match(county(projects), settings=settings), settings)
     assert "可供净用地" not in " ".join(getattr(x, "text", "") for x in plain.sections[0].blocks)
+
+
+def test_map_draws_each_constraint_layer_hatched_and_the_popup_gives_net_land(settings):
+    from layers import basemaps, build
+    from layers.constraints import hatch_lines, parcel_net_columns
+    ws = county(eco_redline=layer(b(140, -10, 160, 210)), dev_boundary=layer(b(-10, -10, 600, 210)))
+    m = build.new_map(ws, basemaps.PLAIN)
+    assert build.add_constraints(m, ws, settings) == 2
+    build.add_parcels(m, ws, settings=settings)
+    html = build.finish(m).get_root().render()
+    assert '"constraint_eco_redline"' in html and '"constraint_dev_boundary"' in html and "生态保护红线" in html
+    cols = parcel_net_columns(ws, ws.metric("parcels"), settings)
+    assert cols.at["A", "net"] == pytest.approx(geod_mu(b(0, 0, 140, 200)) + geod_mu(b(160, 0, 300, 200)), rel=1e-4)
+    assert cols.at["A", "excl"] == f"生态保护红线 {geod_mu(b(140, 0, 160, 200)):.1f} 亩"
+    assert cols.at["B", "excl"].startswith("城镇开发边界外 ")
+    assert '"x":"生态保护红线' in html                            # the popup's property reaches the page
+    # hatch: 45° lines every 25 m clipped to the area — a 100 m square carries ≈ 100²·√2/25 m of line
+    lines = hatch_lines(b(0, 0, 100, 100))
+    assert shapely.covered_by(lines, b(0, 0, 100, 100).buffer(1e-6))
+    assert lines.length == pytest.approx(100 * 100 * 2 ** 0.5 / 25, rel=0.05)
