@@ -35,7 +35,12 @@ def sample_constraints(zones: gpd.GeoDataFrame, pf: gpd.GeoDataFrame) -> dict[st
     jk = _available(pf, "JKSP")
     split = jk.geometry.iloc[len(jk) // 2]
     c = shapely.centroid(split)
-    corridor = shapely.buffer(shapely.LineString([(c.x - 20, c.y - 900), (c.x + 20, c.y + 900)]), 20, cap_style="flat")
+    ring = np.asarray(shapely.get_coordinates(shapely.minimum_rotated_rectangle(split)))[:3]
+    edges = np.diff(ring, axis=0)
+    short = edges[np.argmin(np.hypot(edges[:, 0], edges[:, 1]))]
+    u = short / np.hypot(*short) * 900                          # across the parcel's length, through its middle
+    corridor = shapely.buffer(shapely.LineString([(c.x - u[0], c.y - u[1]), (c.x + u[0], c.y + u[1])]), 20,
+                              cap_style="flat")
     red = [shapely.intersection(corridor, shapely.buffer(split, 150))]
     # the development boundary: the parks, less the corner (north-east-most) available parcel of 龙州
     x, y = shapely.get_x(cent), shapely.get_y(cent)

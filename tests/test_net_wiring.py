@@ -198,3 +198,41 @@ def test_map_draws_each_constraint_layer_hatched_and_the_popup_gives_net_land(se
     lines = hatch_lines(b(0, 0, 100, 100))
     assert shapely.covered_by(lines, b(0, 0, 100, 100).buffer(1e-6))
     assert lines.length == pytest.approx(100 * 100 * 2 ** 0.5 / 25, rel=0.05)
+
+
+def test_the_sample_county_has_each_constraint_and_a_genuine_earthwork_need(sample_ws, settings):
+    from cli_terrain import terrain_result
+    assert [i.feature for i in sample_ws.report.issues if i.code == "PROTECTED_AVAILABLE"] == ["LZ-001-3"]
+    rep = available_report(sample_ws, settings=settings)
+    by = {z["zone_id"]: z["constrained_by"] for z in rep["zones"]}
+    assert by["LZ"]["farmland"] > 0 and by["LZ"]["dev_boundary"] > 0 and by["JKSP"]["eco_redline"] > 0
+    assert by["QDB"]["flood"] > 0
+    for zone in ("RJB", "TX"):                   # the two shortfall parks: no planning layer, only the DEM's slope
+        assert {k for k, v in by[zone].items() if v > 0} <= {"slope"}
+    split = [p for b_ in rep["blocks"] for p in b_["parcel_ids"] if b_["zone_id"] == "JKSP"]
+    assert any(split.count(p) == 2 for p in split)                   # the red-line corridor cuts one in two
+    outside = sample_ws.parcels.loc[[p for p in sample_ws.parcels.index if p.startswith("LZ")]]
+    listed = {p for b_ in rep["blocks"] for p in b_["parcel_ids"]}
+    assert len(set(outside.index[outside["status"] == "available"]) - listed) >= 1   # the corner parcel
+    leveling = list(sample_ws.parcels.index[sample_ws.parcels["status"] == "leveling"])
+    rows = terrain_result(sample_ws, settings, leveling)["parcels"]
+    per_mu = [r["cut_m3"] / r["net_mu"] for r in rows]
+    assert sum(per_mu) / len(per_mu) > 1000                          # hilly Sichuan: thousands of m³ per 亩
+
+
+def test_a_strip_across_a_parcel_leaves_two_pieces_not_one_joined_by_a_hairline(settings):
+    # the sample county's JKSP-014-1 and its red-line corridor: the clipped overlay once kept a hairline along the
+    # parcel's edge joining the two halves (one Polygon, one block)
+    land = shapely.from_wkt("POLYGON ((532031.7799905286 3580078.1955673452, 531988.2914671956 3579928.20635682, "
+                            "532291.6370232468 3579880.4827678096, 532331.8128880267 3580033.010137138, "
+                            "532031.7799905286 3580078.1955673452))")
+    strip = shapely.from_wkt("POLYGON ((532145.5137732361 3579751.6265166183, 532105.9997875642 3579757.8430217714, "
+                             "532176.8270908366 3580208.042769299, 532216.3819002627 3580202.0857522665, "
+                             "532145.5137732361 3579751.6265166183))")
+    zone = [{"zone_id": "Z1", "name": "测试园区", "industries": "纺织鞋服", "geometry": land.buffer(50)}]
+    ws, _ = build_workspace(make_layers([parcel("A", land)], zones=zone))
+    ws = dataclasses.replace(ws, constraints={"eco_redline": layer(strip)})
+    blocks = available_report(ws, settings=settings)["blocks"]
+    assert len(blocks) == 2
+    halves = shapely.get_parts(shapely.difference(land, strip))
+    assert sorted(x["area_mu"] for x in blocks) == pytest.approx(sorted(geod_mu(h) for h in halves), rel=1e-5)
