@@ -12,7 +12,7 @@ import geopandas as gpd
 
 from geo.cache import DERIVED
 from geo.vocab import (EXCLUSION_LABELS, FACTORY_STATUS_LABELS, FIELD_LABELS, PARCEL_STATUS_COLORS,
-                       PARCEL_STATUS_LABELS)
+                       PARCEL_STATUS_LABELS, TERRAIN_LABELS)
 from . import assets, basemaps
 from .elements import (LABEL_CSS, DrawLocale, DrawnStamp, GeoJsonLayer, LayerControlTitle, LegendControl,
                        MapControls, OfflineDraw, OfflineMap, PlainBase, prefetch_layer_data)
@@ -21,7 +21,7 @@ from .features import feature_collection, lonlat_bounds
 F = FIELD_LABELS
 PARCEL_FIELDS = [("id", F["parcel_id"], "text"), ("s", F["status"], "lookup:status"), ("a", F["area_mu"], "mu"),
                  ("z", "所属园区", "text"), ("d", F["ready_date"], "text"), ("u", F["land_use"], "text"),
-                 ("n", "净用地（亩）", "mu"), ("x", "不可供部分", "text")]
+                 ("n", TERRAIN_LABELS["net_mu"], "mu"), ("x", "不可供部分", "text")]
 FACTORY_FIELDS = [("n", "标准厂房", "text"), ("s", "建设状态", "lookup:fstatus"), ("v", F["vacant_m2"], "m2"),
                   ("id", F["factory_id"], "text"), ("f", F["floors"], "text"), ("fa", F["floor_area_m2"], "m2"),
                   ("d", "可入驻日期", "text")]
