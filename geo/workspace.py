@@ -44,7 +44,7 @@ class Workspace:
     path: Path | None = None
     dem_path: Path | None = None
     report: LoadReport = field(default_factory=LoadReport)
-    constraints: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    constraints: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, compare=False)
     """The optional 三区三线 / flood layers (``geo.schema.CONSTRAINT_LAYERS``) present, in ``crs``: name → layer."""
     version: str = field(default_factory=lambda: uuid.uuid4().hex, init=False, compare=False)
     """Identifies this state of the data: new on every build, load and copy (``dataclasses.replace``); the key of
