@@ -222,6 +222,55 @@ def cmd_match(args) -> int:
     return 0
 
 
+def cmd_plan(args) -> int:
+    from briefing.labels import FACTORY_WORK, WORK_NOUNS
+    from geo.vocab import PLAN_LABELS
+    from matching.plan import plan
+    ws = _workspace(args)
+    must = [p.strip() for p in args.must.split(",") if p.strip()] if args.must else None
+    if args.budget_wan is not None and args.budget_wan < 0:
+        raise InputError(f"预算必须是非负数（现为 {args.budget_wan:g} 万元）")
+    dem = None
+    if getattr(ws, "dem_path", None) is not None and ws.dem_path.exists():
+        from geo.dem import read_dem
+        dem = read_dem(ws.dem_path)
+    result = plan(ws, settings=args.settings, budget_wan=args.budget_wan, must=must, as_of=args.as_of,
+                  frontier=args.frontier, dem=dem)
+    d = result.to_dict()
+    if result.verification is not None and not result.verification.exact:
+        v = result.verification
+        print(f"警告：按方案重新匹配的结果与方案不一致（方案有而匹配无：{'、'.join(v.claimed_only) or '无'}；"
+              f"匹配有而方案无：{'、'.join(v.match_only) or '无'}）", file=sys.stderr)
+    statuses = dict(zip(ws.parcels.index.astype(str), ws.parcels["status"]))
+
+    def noun(a):
+        if a["action"] != "clear":
+            return FACTORY_WORK
+        return "、".join(sorted({WORK_NOUNS.get(statuses.get(p, ""), "") for p in a["parcel_ids"]} - {""}))
+    rows = [{"action": noun(a), "target": "、".join(a["parcel_ids"]) or a["factory_id"], "area_mu": a["area_mu"],
+             "cost_wan": a["cost_wan"], "ready_by": a["ready_by"], "places": "、".join(a["places"])}
+            for a in d["actions"]]
+    status = "最优" if d["status"] == "optimal" else f"可行解（距最优不超过 {d['gap']:.2%}）"
+    budget = "不限" if d["budget_wan"] is None else f"{d['budget_wan']:,.2f} 万元"
+    text = (f"{PLAN_LABELS['title']}（求解状态：{status}；预算 {budget}；估算费用 {d['cost_wan']:,.2f} 万元）\n"
+            f"{PLAN_LABELS['placed_count']} {d['placed_count']} 个，{PLAN_LABELS['placed_investment_yi']} "
+            f"{d['placed_investment_yi']:,.2f}，{PLAN_LABELS['placed_added']}："
+            f"{'、'.join(d['placed_added']) or '无'}\n\n"
+            + (format_table(rows, [(k, PLAN_LABELS[k]) for k in ("action", "target", "area_mu", "cost_wan",
+                                                                  "ready_by", "places")])
+               if rows else "无需新增措施"))
+    if d.get("must_failed"):
+        text += f"\n\n{PLAN_LABELS['must_failed']}：\n" + "\n".join(
+            f"- {f['project_id']}（{f['reason']}）：{f['detail']}" for f in d["must_failed"])
+    if "frontier" in d:
+        text += f"\n\n{PLAN_LABELS['frontier']}：\n" + format_table(
+            [dict(p, actions=len(p["actions"])) for p in d["frontier"]],
+            [(k, PLAN_LABELS[k]) for k in ("budget_wan", "cost_wan", "placed_priority", "placed_investment_yi",
+                                           "placed_count")] + [("actions", PLAN_LABELS["action"])])
+    _emit(args, d, text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="cli.py", description="LandGap 工业用地保障与“有项目、无选址”分析")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
@@ -283,6 +332,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="输出 Word 文件（.docx）")
     p.add_argument("--pdf", type=Path, help="同时输出 PDF（需 LibreOffice）")
     p.add_argument("--as-of", type=_date, help="截至日期 YYYY-MM-DD：计入届时完成平整/拆迁的地块，并作报告日期")
+
+    p = command("plan", cmd_plan, "用地保障方案：在预算内选出拆迁、平整、标准厂房建设措施，使落地项目最多（已复核）")
+    p.add_argument("--budget-wan", type=_number, help="预算（万元）；不给则不限")
+    p.add_argument("--must", help="必须保障的项目编号，逗号分隔：求保障它们的最省方案")
+    p.add_argument("--as-of", type=_date, help="情景日期 YYYY-MM-DD：届时完成平整/拆迁的地块计入，也是措施的起算日")
+    p.add_argument("--frontier", action="store_true", help="另列出从 0 到全部措施费用的每个预算拐点")
     from cli_terrain import add_terrain_command
     add_terrain_command(command, _workspace, _emit, _number)
     _add_store_commands(sub, command)

@@ -47,6 +47,13 @@ TerrainSettings = _section_class(
     "TerrainSettings", "[terrain]: slope threshold (CJJ 83-2016) and leveling unit prices (元/m³, user parameters).",
     max_slope_pct=float, cut_yuan_per_m3=float, fill_yuan_per_m3=float, haul_yuan_per_m3=float,
     terrace_step_m=float)
+PlanSettings = _section_class(
+    "PlanSettings", "[plan]: unit costs (万元) and lead times (months) of the land actions of the plan "
+    "(用地保障方案); the cost figures are placeholders until a county sets its own (see config/landgap.toml).",
+    source=str, demolition_wan_per_mu=float, demolition_wan_per_mu_by_zone=Mapping, leveling_wan_per_mu=float,
+    factory_completion_wan_per_m2=float, lead_months_demolition=float,
+    lead_months_leveling=float, lead_months_factory=float, max_site_cells=int, max_sites_per_project=int,
+    max_free_sites_per_project=int, large_projects=int, time_limit_s=float)
 
 
 @dataclass(frozen=True)
@@ -123,6 +130,7 @@ class Settings:
     ledger: LedgerSettings
     constraints: ConstraintSettings
     terrain: TerrainSettings
+    plan: PlanSettings
     raw: Mapping[str, Any] = field(default_factory=lambda: _frozen_map({}), compare=False, repr=False)
 
     @classmethod
@@ -138,7 +146,7 @@ class Settings:
             intensity=_section(IntensitySettings, cfg.get("intensity")),
             far=_frozen_map({k: float(v) for k, v in far.items()}), far_source=far_source,
             app=_section(AppSettings, cfg.get("app")), briefing=_section(BriefingSettings, cfg.get("briefing")),
-            ledger=_section(LedgerSettings, cfg.get("ledger")),
+            ledger=_section(LedgerSettings, cfg.get("ledger")), plan=_section(PlanSettings, cfg.get("plan")),
             constraints=_section(ConstraintSettings, cfg.get("constraints")),
             terrain=_section(TerrainSettings, cfg.get("terrain")), raw=_frozen_map(cfg))
 

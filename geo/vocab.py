@@ -153,6 +153,12 @@ SITE_LAYER_FIELDS: dict[str, str] = {
 """The 选址方案 layer's fields (each ≤ 10 bytes in GBK, for a Shapefile's DBF)."""
 REPORT_TABLE_LABELS: dict[str, str] = {"level": "级别", "layer": "图层", "row": "行", "field": "字段",
                                        "message": "说明"}
+PLAN_LABELS: dict[str, str] = {
+    "title": "用地保障方案", "action": "措施", "target": "地块/厂房", "area_mu": "面积（亩）", "cost_wan": "估算费用（万元）",
+    "ready_by": "最早完成", "places": "可保障项目", "budget_wan": "预算（万元）", "placed_priority": "落地优先级合计",
+    "placed_investment_yi": "落地投资（亿元）", "placed_count": "落地项目数", "placed_added": "新增落地项目",
+    "frontier": "预算—效果曲线", "must_failed": "无法保障的项目"}
+"""The plan's (用地保障方案) table headers; the action nouns are briefing.labels' WORK_NOUNS / FACTORY_WORK."""
 
 # ------------------------------------------------------------------------------------------------ briefing
 

@@ -16,7 +16,7 @@ import shapely
 from pyproj import Transformer
 
 from geo.crs import CGCS2000
-from .gcj02 import wgs84_to_gcj02
+from geo.gcj02 import wgs84_to_gcj02
 
 SIMPLIFY_M = 0.5
 DECIMALS = 6

@@ -10,8 +10,8 @@ from shapely.geometry import shape
 
 from geo.area import area_mu
 from geo.crs import CGCS2000
+from geo.gcj02 import gcj02_to_wgs84
 from geo.vocab import PARCEL_STATUS_LABELS
-from .gcj02 import gcj02_to_wgs84
 
 
 def _to_metric(ws, geom, gcj02: bool):

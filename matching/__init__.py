@@ -5,6 +5,8 @@ every entry point takes the caller's frozen ``geo.settings.Settings``.
   unblock it;
 - ``match(ws, scenario, settings=...)``: optimal placement of all pending projects (MILP), reasons for the unplaced
   (有项目、无选址), per-zone gap summary and verified unlocks;
+- ``plan(ws, settings=..., budget_wan=...)``: the 用地保障方案 — which 拆迁/平整/标准厂房 work to fund, one MILP with
+  the placements, verified by re-running match; its budget frontier;
 - ``compare(a, b)``: what changed between two scenarios; ``intensity_check(ws, settings=...)``: the 标准地 check.
 
 The stages (docs/matching.md): ``build_instance`` → ``build_options`` → ``build_problem`` → a ``Solver`` →
@@ -17,7 +19,10 @@ from .summary import ZoneRow, project_zone, summarize
 from .reasons import REASONS
 from .scenario import apply_scenario, compare
 from .solve import HighsSolver, Solution, Solver
+from .plan import Planner, plan
+from .plan_result import Plan, PlanAction
 
 __all__ = ["fit", "match", "compare", "intensity_check", "intensity_floor", "apply_scenario", "summarize",
            "project_zone", "Prospect", "Scenario", "Placement", "Unplaced", "Unlock", "MatchResult", "ZoneRow",
-           "FitResult", "FitCandidate", "REASONS", "Solver", "HighsSolver", "Solution"]
+           "FitResult", "FitCandidate", "REASONS", "Solver", "HighsSolver", "Solution", "plan", "Planner", "Plan",
+           "PlanAction"]

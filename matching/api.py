@@ -30,7 +30,7 @@ from .scenario import scenario_workspace
 from .sites import Carver, carve_sites
 from .solve import HighsSolver, Solver
 from .summary import summarize
-from .unlocks import verify_unlocks
+from .unlocks import least_cost_unlocks, verify_unlocks
 
 
 def _with(scenario: Scenario | None, parcels: tuple[str, ...], factories: tuple[str, ...]) -> Scenario:
@@ -83,6 +83,9 @@ def match(ws, scenario: Scenario | None = None, *, settings: Settings, time_limi
                                dict(zip(prj["project_id"], prj["investment_yi"].fillna(0.0))),
                                dict(zip(inst.ws.parcels["parcel_id"], inst.ws.parcels["status"])),
                                settings.matching.max_unlocks, sub)
+        found = least_cost_unlocks(ws, scenario, settings, found, placed_ids,
+                                   dict(zip(prj["project_id"], prj["priority"])),
+                                   dict(zip(prj["project_id"], prj["investment_yi"].fillna(0.0))))
     zones, county = summarize(inst.ws, inst.projects, placements, unplaced, net=inst.model.net)
     if report:
         report(1.0, "完成")

@@ -3,7 +3,9 @@
 Ideas come from the reasons (NOT_READY → finish these 待平整/待拆迁 parcels by the project's date;
 NO_FACTORY_SPACE with a factory still being built → complete that factory). Ideas with the same action are merged,
 ranked by the priority they target per 亩 cleared, and the best ``max_unlocks`` are applied one by one: an unlock
-is reported only with the projects the re-run actually places (that were unplaced before).
+is reported only with the projects the re-run actually places (that were unplaced before). Then
+``least_cost_unlocks`` replaces each clearing unlock by the least-cost set of parcels that places its projects
+(matching.plan), verified the same way.
 """
 from __future__ import annotations
 
@@ -55,6 +57,52 @@ def verify_unlocks(ideas: list[UnlockIdea], rerun: Callable[[tuple[str, ...], tu
             detail = (f"完成{kinds or '清理'}地块 {len(parcels)} 块、{entry['area']:.1f} 亩"
                       + (f"（{iso(by)} 前）" if by is not None else "（尽快）") + f"，可安排 {len(places)} 个项目")
             out.append(Unlock("clear", list(parcels), None, entry["area"], places, prio, inv, detail))
+    out.sort(key=lambda u: (-_ratio(u.priority, u.area_mu), -_ratio(u.investment_yi, u.area_mu),
+                            u.parcel_ids, u.factory_id or ""))
+    return out
+
+
+def least_cost_unlocks(ws, scenario, settings, unlocks: list[Unlock], placed_before: set[str],
+                       priority: dict[str, float], investment: dict[str, float]) -> list[Unlock]:
+    """Each verified clearing unlock replaced by the least-cost set of parcels (matching.plan: any subset of
+    pipeline parcels, costs from [plan]) after which match places its projects as well as everything placed now —
+    when that set is cheaper; the replacement is verified by re-running match like the original. Only on
+    instances the plan solves exactly (at most ``[plan] large_projects`` projects) and scenarios that change
+    nothing but the date (the plan's own scenarios)."""
+    if not unlocks or len(ws.projects) > settings.plan.large_projects:
+        return unlocks
+    if scenario is not None and (scenario.extra_parcels is not None or scenario.justified_land_need
+                                 or scenario.without_planned_factories or scenario.cleared_parcels
+                                 or scenario.ready_factories):
+        return unlocks
+    from .actions import CLEAR
+    from .plan import Planner
+    planner = Planner(ws, settings, as_of=scenario.as_of if scenario else None)
+    cost = {a.key: a.cost_wan for a in planner.pm.actions}
+    out = []
+    for u in unlocks:
+        if u.action != "clear":
+            out.append(u)
+            continue
+        found = planner.least_cost_actions(list(u.places))
+        old_cost = sum(cost.get(p, 0.0) for p in u.parcel_ids)
+        if found is None or any(a.kind != CLEAR for a in found[0]):
+            out.append(u)
+            continue
+        acts, after = found
+        new_cost = sum(a.cost_wan for a in acts)
+        area = sum(a.area_mu for a in acts)
+        if (round(new_cost, 2), area) >= (round(old_cost, 2), u.area_mu):
+            out.append(u)
+            continue
+        places = sorted(after - placed_before)
+        kinds = "、".join(sorted({PARCEL_STATUS_LABELS.get(a.status, "") for a in acts} - {""}))
+        by = max(a.ready_by for a in acts)
+        detail = (f"完成{kinds or '清理'}地块 {len(acts)} 块、{area:.1f} 亩（估算 {new_cost:,.1f} 万元，最早 {iso(by)} 完成），"
+                  f"可安排 {len(places)} 个项目")
+        out.append(Unlock("clear", sorted(a.parcel_id for a in acts), None, area, places,
+                          sum(priority.get(p, 0.0) for p in places), sum(investment.get(p, 0.0) for p in places),
+                          detail))
     out.sort(key=lambda u: (-_ratio(u.priority, u.area_mu), -_ratio(u.investment_yi, u.area_mu),
                             u.parcel_ids, u.factory_id or ""))
     return out

@@ -56,3 +56,14 @@ def settings():
     """The configuration as frozen Settings, passed to matching like the CLI and the app do."""
     from geo.settings import load_settings
     return load_settings()
+
+
+@pytest.fixture(scope="session")
+def ws_path(tmp_path_factory):
+    """A small workspace file: two parcels in one park (import tests write into copies of it)."""
+    from geo.workspace import build_workspace, save_workspace
+    ws, report = build_workspace(make_layers([parcel("P1", (0, 0, 100, 100)), parcel("P2", (300, 0, 400, 100))]))
+    assert ws is not None, report.errors
+    path = tmp_path_factory.mktemp("ws") / "ws.gpkg"
+    save_workspace(ws, path)
+    return path

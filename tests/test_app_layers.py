@@ -11,7 +11,7 @@ from pyproj import Transformer
 from geo.crs import CGCS2000
 from geo.vocab import FIELD_LABELS
 from layers import assets, basemaps, build, export, query, tables
-from layers.gcj02 import gcj02_to_wgs84, wgs84_to_gcj02
+from geo.gcj02 import gcj02_to_wgs84, wgs84_to_gcj02
 
 CDN = re.compile(r"cdn\.jsdelivr|unpkg\.com|cdnjs\.|ajax\.googleapis|fonts\.googleapis|code\.jquery|bootstrapcdn")
 

@@ -51,17 +51,6 @@ def coordfile(parcels, *, version="1.01版本", zone=35, zone_header=True, prefi
 ONE = [{"id": "1", "name": "地块1", "rings": [square(0, 0)]}]
 
 
-@pytest.fixture(scope="module")
-def ws_path(tmp_path_factory):
-    from geo.workspace import build_workspace, save_workspace
-    layers = make_layers([parcel("P1", (0, 0, 100, 100)), parcel("P2", (300, 0, 400, 100))])
-    ws, report = build_workspace(layers)
-    assert ws is not None, report.errors
-    path = tmp_path_factory.mktemp("ws") / "ws.gpkg"
-    save_workspace(ws, path)
-    return path
-
-
 @pytest.fixture()
 def ws(ws_path):
     from geo.workspace import load_workspace

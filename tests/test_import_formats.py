@@ -29,15 +29,6 @@ from tests.conftest import X0, Y0, make_layers, parcel
 warnings.filterwarnings("ignore", category=RuntimeWarning)
 
 
-@pytest.fixture(scope="module")
-def ws_path(tmp_path_factory):
-    from geo.workspace import build_workspace, save_workspace
-    ws, report = build_workspace(make_layers([parcel("P1", (0, 0, 100, 100)), parcel("P2", (300, 0, 400, 100))]))
-    path = tmp_path_factory.mktemp("ws") / "ws.gpkg"
-    save_workspace(ws, path)
-    return path
-
-
 @pytest.fixture()
 def ws(ws_path):
     from geo.workspace import load_workspace

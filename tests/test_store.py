@@ -68,15 +68,21 @@ def fresh_pg_db(pg, template: str) -> str:
     return pg.url(name)
 
 
+def store_copy(request, source, tmp_path, stem: str, make_database):
+    """A fresh copy of ``source`` in the store under test (``request.param``): a .gpkg path, or the postgresql://
+    URL ``make_database(pg)`` returns."""
+    if request.param == "gpkg":
+        path = tmp_path / f"{stem}.gpkg"
+        shutil.copy(source, path)
+        return path
+    return make_database(request.getfixturevalue("pg"))
+
+
 @pytest.fixture(params=["gpkg", "postgis"])
 def target(request, sample_path, tmp_path):
     """A fresh copy of the sample county in the store under test: a .gpkg path or a postgresql:// URL."""
-    if request.param == "gpkg":
-        path = tmp_path / "county.gpkg"
-        shutil.copy(sample_path, path)
-        return path
-    pg = request.getfixturevalue("pg")
-    return fresh_pg_db(pg, request.getfixturevalue("pg_template"))
+    return store_copy(request, sample_path, tmp_path, "county",
+                      lambda pg: fresh_pg_db(pg, request.getfixturevalue("pg_template")))
 
 
 @pytest.fixture(scope="session")
@@ -90,16 +96,13 @@ def small_path(tmp_path_factory):
 
 @pytest.fixture(params=["gpkg", "postgis"])
 def small_target(request, small_path, tmp_path):
-    if request.param == "gpkg":
-        path = tmp_path / "small.gpkg"
-        shutil.copy(small_path, path)
-        return path
-    from geo.store.migrate import migrate
-    pg = request.getfixturevalue("pg")
-    url = pg.create_database("t_small_" + uuid.uuid4().hex[:8])
-    with open_store(small_path) as src, open_store(url) as dst:
-        migrate(src, dst)
-    return url
+    def migrated(pg):
+        from geo.store.migrate import migrate
+        url = pg.create_database("t_small_" + uuid.uuid4().hex[:8])
+        with open_store(small_path) as src, open_store(url) as dst:
+            migrate(src, dst)
+        return url
+    return store_copy(request, small_path, tmp_path, "small", migrated)
 
 
 def edit_project(ws, pid, **values):

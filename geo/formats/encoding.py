@@ -57,13 +57,13 @@ def dbf_codec_over_single_byte(page: str, fields: list[tuple[str, bytes, int]]) 
     when the text reads as GBK with Chinese characters; None when no field has non-ASCII bytes (the page is
     harmless) or the text is not GBK at all (then the page stands). Raises FormatError naming the field, with both
     readings, when a field decodes as GBK but does not read as Chinese (undecidable)."""
-    from ..shapefile import _decodes   # the DBF value-cut rule lives with the Shapefile reader
+    from .dbf import decodes   # the DBF value-cut rule
     codec = {"LATIN1": "latin-1", "LATIN-1": "latin-1", "ANSI 1252": "cp1252", "1252": "cp1252",
              "437": "cp437", "850": "cp850", "8859-1": "latin-1", "88591": "latin-1"}.get(page.upper(), page)
     wide = [(n, data, w) for n, data, w in fields if not data.isascii()]
     if not wide:
         return None
-    gbk = [(n, data, w) for n, data, w in wide if _decodes(data, "GB18030", w)]
+    gbk = [(n, data, w) for n, data, w in wide if decodes(data, "GB18030", w)]
     if not gbk:
         return None
     for n, data, w in wide:

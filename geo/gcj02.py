@@ -1,16 +1,20 @@
-"""WGS84/CGCS2000 → GCJ-02 (the offset datum of 高德/Amap tiles): vector data is shifted to sit on those tiles.
+"""WGS84/CGCS2000 ↔ GCJ-02 (the offset datum of 高德/Amap tiles, 奥维 ≥ 9.3 and DataV boundaries), vectorised.
 
-The published approximation (Krasovsky ellipsoid); CGCS2000 and WGS84 differ by centimetres, below display scale.
+The published approximation (Krasovsky ellipsoid); outside China no offset is applied. CGCS2000 and WGS84 differ by
+centimetres, below display scale. Used by the map (vector data shifted onto 高德 tiles) and by file imports/exports.
 """
 from __future__ import annotations
 
 import numpy as np
 
-_A = 6378245.0
-_EE = 0.00669342162296594323
+_A, _EE = 6378245.0, 0.00669342162296594323
 
 
-def _delta(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _in_china(lon, lat):
+    return (lon > 72.004) & (lon < 137.8347) & (lat > 0.8293) & (lat < 55.8271)
+
+
+def _offset(lon, lat):
     x, y = lon - 105.0, lat - 35.0
     dlat = (-100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x))
             + (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
@@ -25,21 +29,22 @@ def _delta(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     sq = np.sqrt(magic)
     dlat = (dlat * 180.0) / ((_A * (1 - _EE)) / (magic * sq) * np.pi)
     dlon = (dlon * 180.0) / (_A / sq * np.cos(rad) * np.pi)
-    return dlon, dlat
+    inside = _in_china(lon, lat)
+    return np.where(inside, dlon, 0.0), np.where(inside, dlat, 0.0)
 
 
 def wgs84_to_gcj02(lon, lat):
     """Shift lon/lat (arrays or scalars) onto GCJ-02."""
-    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-    dlon, dlat = _delta(lon, lat)
+    lon, lat = np.asarray(lon, float), np.asarray(lat, float)
+    dlon, dlat = _offset(lon, lat)
     return lon + dlon, lat + dlat
 
 
 def gcj02_to_wgs84(lon, lat):
-    """Inverse by fixed-point iteration (sub-centimetre after a few steps)."""
-    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-    x, y = lon.copy(), lat.copy()
+    """The inverse by fixed-point iteration (the forward offset is smooth): < 1 mm after 4 rounds."""
+    lon, lat = np.asarray(lon, float), np.asarray(lat, float)
+    wlon, wlat = lon.copy(), lat.copy()
     for _ in range(5):
-        gx, gy = wgs84_to_gcj02(x, y)
-        x, y = x - (gx - lon), y - (gy - lat)
-    return x, y
+        glon, glat = wgs84_to_gcj02(wlon, wlat)
+        wlon, wlat = wlon - (glon - lon), wlat - (glat - lat)
+    return wlon, wlat

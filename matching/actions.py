@@ -1,0 +1,120 @@
+"""The land actions of the plan (用地保障方案) and their costs: clearing one 待平整/待拆迁 parcel, completing one
+在建/规划 standard factory.
+
+Cost in 万元, first match wins:
+- a parcel's ``clearing_cost_wan`` / a factory's ``completion_cost_wan`` when the layer has that column and a value;
+- leveling: ``earthwork_cost_wan[parcel_id]`` when the caller passes it (per-parcel earthwork from elsewhere), else
+  the DEM's earthwork (``geo.parcel_terrain.parcel_terrain``: balanced design level, cut/fill/haulage at the
+  ``[terrain]`` unit prices)
+  when a DEM is given, else area × ``leveling_wan_per_mu``;
+- demolition: area × ``demolition_wan_per_mu_by_zone[zone]`` or ``demolition_wan_per_mu``;
+- factory: floor area × ``factory_completion_wan_per_m2``.
+The config figures are placeholders (config/landgap.toml says so). ``ready_by``: the earliest date the work could be
+done if funded at ``start`` (start + the kind's lead time), or the parcel's own ready date when that is earlier.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from geo.settings import Settings
+from geo.vocab import PIPELINE_STATUSES
+
+CLEAR, COMPLETE_FACTORY = "clear", "complete_factory"
+FACTORY_WORK_STATUSES = ("building", "planned")
+
+
+@dataclass(frozen=True)
+class Action:
+    """One action: ``kind`` CLEAR (``parcel_id``) or COMPLETE_FACTORY (``factory_id``); ``status`` the parcel's or
+    factory's; ``area_mu`` land cleared (0 for a factory); ``cost_wan``; ``cost_source`` "field" | "earthwork" |
+    "dem" | "config"; ``ready_by`` the earliest completion if funded now."""
+    kind: str
+    parcel_id: str | None
+    factory_id: str | None
+    zone_id: str
+    status: str
+    area_mu: float
+    cost_wan: float
+    cost_source: str
+    ready_by: pd.Timestamp | None
+
+    @property
+    def key(self) -> str:
+        return self.parcel_id if self.kind == CLEAR else f"factory:{self.factory_id}"
+
+
+def _months_after(start: pd.Timestamp, months: float) -> pd.Timestamp:
+    return (start + pd.DateOffset(months=int(round(months)))).normalize()
+
+
+def _field(frame: pd.DataFrame, column: str, key) -> float | None:
+    if column not in frame.columns:
+        return None
+    v = pd.to_numeric(pd.Series([frame.at[key, column]]), errors="coerce").iloc[0]
+    return None if pd.isna(v) or v < 0 else float(v)
+
+
+def dem_earthwork_cost_wan(ws, dem, terrain) -> dict[str, float]:
+    """Leveling cost (万元) per 待平整 parcel from a DEM (``geo.terrain.Dem``): the earthwork of a balanced
+    platform priced at ``terrain``'s (``[terrain]``) cut, fill and haulage prices; parcels the DEM does not cover
+    get no figure (the config's 万元/亩 then applies)."""
+    from geo.parcel_terrain import DemGrid, parcel_terrain
+    lev = ws.metric("parcels")[ws.parcels["status"] == "leveling"]
+    if not len(lev):
+        return {}
+    cost = parcel_terrain(DemGrid(dem.elevation, dem.transform, dem.crs), lev, terrain).table["cost_wan"].dropna()
+    return {str(k): float(v) for k, v in cost.items()}
+
+
+def plan_actions(ws, settings: Settings, *, start=None, dem=None,
+                 earthwork_cost_wan: Mapping[str, float] | None = None) -> list[Action]:
+    """Every action on ``ws`` with its cost and earliest completion, parcels (by id) then factories (by id).
+    ``start``: the date the work would be funded (default today); ``dem``: a ``geo.terrain.Dem`` for leveling
+    earthwork; ``earthwork_cost_wan``: leveling cost per parcel id computed elsewhere (wins over the DEM)."""
+    ps = settings.plan
+    start = pd.Timestamp(start).normalize() if start is not None else pd.Timestamp.today().normalize()
+    parcels = ws.parcels
+    pipe = parcels[parcels["status"].isin(PIPELINE_STATUSES)].sort_index()
+    from_dem = dem_earthwork_cost_wan(ws, dem, settings.terrain) if dem is not None else {}
+    earth = dict(earthwork_cost_wan or {})
+    out: list[Action] = []
+    for pid, row in pipe.iterrows():
+        pid = str(pid)
+        status, zone = str(row["status"]), str(row["zone_id"])
+        area = float(row["net_mu"]) if not pd.isna(row["net_mu"]) else float(row["area_mu"])
+        cost, source = _field(parcels, "clearing_cost_wan", pid), "field"
+        if cost is None and status == "leveling":
+            if pid in earth:
+                cost, source = float(earth[pid]), "earthwork"
+            elif pid in from_dem:
+                cost, source = from_dem[pid], "dem"
+            else:
+                cost, source = area * ps.leveling_wan_per_mu, "config"
+        elif cost is None:
+            unit = float(ps.demolition_wan_per_mu_by_zone.get(zone, ps.demolition_wan_per_mu))
+            cost, source = area * unit, "config"
+        lead = ps.lead_months_leveling if status == "leveling" else ps.lead_months_demolition
+        ready = _months_after(start, lead)
+        sched = row["ready_date"]
+        if not pd.isna(sched) and pd.Timestamp(sched) < ready:
+            ready = pd.Timestamp(sched)
+        out.append(Action(CLEAR, pid, None, zone, status, area, round(cost, 2), source, ready))
+    fac = ws.factories.sort_index()
+    for fid, row in fac[fac["status"].isin(FACTORY_WORK_STATUSES)].iterrows():
+        fid = str(fid)
+        cost, source = _field(fac, "completion_cost_wan", fid), "field"
+        if cost is None:
+            floor = row.get("floor_area_m2", np.nan)
+            floor = float(row["vacant_m2"]) if pd.isna(floor) else float(floor)
+            cost, source = floor * ps.factory_completion_wan_per_m2, "config"
+        ready = _months_after(start, ps.lead_months_factory)
+        sched = row["ready_date"]
+        if not pd.isna(sched) and pd.Timestamp(sched) < ready:
+            ready = pd.Timestamp(sched)
+        out.append(Action(COMPLETE_FACTORY, None, fid, str(row["zone_id"]), str(row["status"]), 0.0,
+                          round(cost, 2), source, ready))
+    return out
