@@ -5,7 +5,8 @@ version and settings (``geo.cache.DERIVED``).
 (available and pipeline), or None when the workspace has no constraint layer and no DEM — then every caller keeps
 today's gross figures exactly. ``land_rows(parcels, net)`` is what blocks are formed from: untouched parcels as they
 are (``net_mu`` the overlap-corrected area), constrained parcels replaced by their net pieces (a red-line strip
-splits a parcel into two rows that no longer touch). ``offered_mu`` is the 亩 each parcel offers.
+splits a parcel into two rows that no longer touch). ``offered_mu`` is the 亩 each parcel offers. The slope rule
+spares ``leveling`` parcels and those a scenario has leveled (column ``leveled``, matching.scenario).
 """
 from __future__ import annotations
 
@@ -87,6 +88,9 @@ def workspace_net(ws, settings) -> NetLand | None:
 
     def compute() -> NetLand:
         parcels = _candidates(ws)
+        if "leveled" in parcels.columns:           # leveled in a scenario (matching.scenario): spared like leveling
+            parcels = parcels.assign(status=parcels["status"].where(~parcels["leveled"].fillna(False).astype(bool),
+                                                                    "leveling"))
         return net_land(parcels, exclusions(ws, settings, parcels), sliver_m2=settings.matching.sliver_mu * M2_PER_MU,
                         sliver_width_m=settings.matching.sliver_width_m)
     return DERIVED.get(ws, key, compute)

@@ -236,3 +236,24 @@ def test_a_strip_across_a_parcel_leaves_two_pieces_not_one_joined_by_a_hairline(
     assert len(blocks) == 2
     halves = shapely.get_parts(shapely.difference(land, strip))
     assert sorted(x["area_mu"] for x in blocks) == pytest.approx(sorted(geod_mu(h) for h in halves), rel=1e-5)
+
+
+def test_land_a_scenario_levels_is_spared_the_slope_rule_a_ledger_change_is_not(sample_ws, settings):
+    from geo.netland import offered_mu, workspace_net
+    from matching import Scenario
+    from matching.scenario import apply_scenario
+    base = workspace_net(sample_ws, settings)
+    steep = base.constrained_by["slope"]
+    leveling = sample_ws.parcels.index[sample_ws.parcels["status"] == "leveling"]
+    assert steep.loc[leveling].sum() == 0                          # leveling land: no slope exclusion
+    as_available = sample_ws.parcels.copy()
+    as_available.loc[leveling, "status"] = "available"
+    ledger = sample_ws.with_layers(parcels=as_available.reset_index(drop=True))
+    cut = workspace_net(ledger, settings).constrained_by["slope"].loc[leveling]
+    assert cut.sum() > 1.0                         # the tilted hillside is steep where nobody has leveled it yet
+    pid = cut.idxmax()
+    cleared = apply_scenario(sample_ws, Scenario(cleared_parcels=(pid,)), settings=settings)
+    net = workspace_net(cleared, settings)
+    assert cleared.parcels.at[pid, "status"] == "available" and net.constrained_by.at[pid, "slope"] == 0
+    assert offered_mu(cleared.metric("parcels"), net).at[pid] == pytest.approx(
+        offered_mu(sample_ws.metric("parcels"), base).at[pid])        # what it offered while being leveled
