@@ -90,7 +90,8 @@ def cmd_validate(args) -> int:
 def cmd_available(args) -> int:
     from geo.supply import available_report
     ws = _workspace(args)
-    result = available_report(ws, zone=args.zone, industry=args.industry, by=args.by, min_mu=args.min_mu)
+    result = available_report(ws, zone=args.zone, industry=args.industry, by=args.by, min_mu=args.min_mu,
+                              settings=args.settings)
     table = format_table(result["zones"], [(k, FIELD_LABELS["zone_name" if k == "name" else k]) for k in (
         "zone_id", "name", "available_mu", "pipeline_mu", "largest_block_mu", "vacant_factory_m2")])
     when = f"截至 {args.by}（含届时完成平整/拆迁的地块）" if args.by else "当前"
@@ -341,6 +342,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--must", help="必须保障的项目编号，逗号分隔：求保障它们的最省方案")
     p.add_argument("--as-of", type=_date, help="情景日期 YYYY-MM-DD：届时完成平整/拆迁的地块计入，也是措施的起算日")
     p.add_argument("--frontier", action="store_true", help="另列出从 0 到全部措施费用的每个预算拐点")
+    from cli_terrain import add_terrain_command
+    add_terrain_command(command, _workspace, _emit, _number)
     from cli_store import add_store_commands
     add_store_commands(sub, command)
     from cli_team import add_team_commands

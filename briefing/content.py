@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from geo.units import fmt_mu
-from geo.vocab import (BRIEFING_TABLE_TITLES as TITLES, FACTORY_STATUS_LABELS, FIELD_LABELS as F, GAP_ZONE_LABELS,
-                       INDUSTRIES, PARCEL_STATUS_LABELS, PROJECT_STAGE_LABELS, UNZONED_LABEL)
+from geo.constraints import EXCLUSION_ORDER
+from geo.vocab import (BRIEFING_TABLE_TITLES as TITLES, EXCLUSION_LABELS, FACTORY_STATUS_LABELS, FIELD_LABELS as F,
+                       GAP_ZONE_LABELS, INDUSTRIES, PARCEL_STATUS_LABELS, PROJECT_STAGE_LABELS, UNZONED_LABEL)
 from matching.model import MatchResult, Placement, Unlock, Unplaced
 
 from .document import (Block, Document, Figure, Heading, Masthead, Paragraph, Section, Table, _date, _join, _num,
@@ -30,14 +31,35 @@ __all__ = ["build_document", "compute_facts", "Document", "Facts", "Heading", "f
 
 # ------------------------------------------------------------------------------------------------ sections
 
+def _net_text(t: dict) -> str:
+    """Gross and net available land and what each constraint takes (only when constraints were applied)."""
+    if not t["constraints_applied"]:
+        return ""
+    parts = "，".join(f"{EXCLUSION_LABELS[k]}{fmt_mu(t[f'constrained_{k}_mu'])}亩" for k in EXCLUSION_ORDER
+                     if round(t[f"constrained_{k}_mu"], 1) > 0)
+    taken = (f"扣除{parts}" + ("及不足成片的零星地块" if t["available_constrained_mu"] - sum(
+        t[f"constrained_{k}_mu"] for k in EXCLUSION_ORDER) >= 0.05 else "") + "后，") if parts else ""
+    return (f"可供地毛面积{fmt_mu(t['available_gross_mu'])}亩，{taken}可供净用地{fmt_mu(t['available_net_mu'])}亩"
+            f"（共扣除{fmt_mu(t['available_constrained_mu'])}亩），本报告的匹配测算只使用净用地。")
+
+
+def _reason_cell(u: Unplaced) -> str:
+    """The gap table's reason; CONSTRAINED names the layers its sentence names."""
+    label = reason_label(u.reason)
+    if u.reason != "CONSTRAINED":
+        return label
+    layers = [EXCLUSION_LABELS[k] for k in EXCLUSION_ORDER if EXCLUSION_LABELS[k] in str(u.detail or "")]
+    return f"{label}（{'、'.join(layers)}）" if layers else label
+
+
 def _basic(f: Facts) -> Section:
     t = f.totals
     status_parts = "，".join(f"{label}{fmt_mu(t[f'{s}_mu'])}亩" for s, label in PARCEL_STATUS_LABELS.items())
     blocks: list[Block] = [Paragraph(
         f"全县共有工业园区（片区）{t['zone_count']:.0f}个，规划面积{fmt_mu(t['zone_area_mu'])}亩。园区内工业用地"
         f"地块{t['parcel_count']:.0f}宗、{fmt_mu(t['parcel_mu'])}亩，其中：{status_parts}。"
-        f"待平整、待拆迁的在途土地合计{fmt_mu(t['pipeline_mu'])}亩，完成土地平整、拆迁后可转为可供净地。",
-        lead="（一）园区土地情况。")]
+        f"待平整、待拆迁的在途土地合计{fmt_mu(t['pipeline_mu'])}亩，完成土地平整、拆迁后可转为可供净地。"
+        + _net_text(t), lead="（一）园区土地情况。")]
     zones = f.zones[f.zones.index != ""]
     cols = ["available", "leveling", "demolition", "supplied", "reserved"]
     blocks.append(Table(
@@ -161,7 +183,7 @@ def _gap(f: Facts) -> Section:
     for i, u in enumerate(f.unplaced, 1):
         pid = u.project_id
         rows.append([f"{i}", str(p.at[pid, "name"]), str(p.at[pid, "industry"]), fmt_yi(p.at[pid, "investment_yi"]),
-                     _need_text(u), str(p.at[pid, "zone_name"]), reason_label(u.reason),
+                     _need_text(u), str(p.at[pid, "zone_name"]), _reason_cell(u),
                      "—" if u.gap_mu is None else fmt_mu(_num(u.gap_mu))])
     blocks.append(Table(
         key="gap", title=TITLES["gap"],
@@ -326,6 +348,11 @@ def _appendix(f: Facts, fonts_note: str) -> Section:
                  "每个项目在准入其产业的园区内安排一处连片用地，较大地块按需分割；只需厂房的项目安排至空置标准厂房。"
                  f"以项目优先级（已开工、已签约优先）加权的落地总量最大为目标，用混合整数规划求解（{status}）。"
                  "“建议”中的每项工作均经重新测算验证。"),
+        ("净用地", "可供土地按净用地计：地块面积扣除永久基本农田、生态保护红线、重现期不超过"
+                  f"{f.totals['flood_return_period']:.0f}年的洪水淹没范围、城镇开发边界以外部分和自然坡度大于"
+                  f"{f.totals['max_slope_pct']:.0f}%的土地（待平整地块按平整后计），多个限制重叠的部分只扣除一次，"
+                  "扣除后不足成片的零星地块不计；坡度由数字高程模型（DEM）计算。"
+                  + ("" if f.totals["constraints_applied"] else "本次数据未提供三区三线图层和高程数据，未作扣除。")),
         ("标准", f"投资强度控制指标：{f.intensity_source}。"),
         ("说明", f"本报告由LandGap根据同一次匹配测算结果自动生成，文中数字均取自该结果。字体：{fonts_note}。"),
     ]

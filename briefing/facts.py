@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from geo.constraints import EXCLUSION_ORDER
+from geo.netland import net_totals, workspace_net
 from geo.vocab import FACTORY_STATUS_LABELS, PARCEL_STATUS_LABELS, PIPELINE_STATUSES, UNZONED_LABEL
 from matching.model import MatchResult, Placement, Unlock, Unplaced, r1
 from matching.summary import project_zone
@@ -104,6 +106,21 @@ def _factories(fac: pd.DataFrame) -> pd.DataFrame:
             .reindex(list(FACTORY_STATUS_LABELS), fill_value=0))
 
 
+def _net_facts(ws, settings) -> dict[str, float]:
+    """Gross and net available land, the 亩 each constraint takes from it (geo.netland, each m² once), and the
+    thresholds the method names; ``constraints_applied`` is 1 when the workspace has constraint layers or a DEM."""
+    net = workspace_net(ws, settings)
+    avail = ws.metric("parcels")
+    avail = avail[avail["status"] == "available"]
+    sums = net_totals(avail, net).sum()
+    return {"constraints_applied": float(net is not None), "available_gross_mu": float(sums["gross_mu"]),
+            "available_net_mu": float(sums["net_mu"]),
+            "available_constrained_mu": float(sums["gross_mu"] - sums["net_mu"]),
+            **{f"constrained_{k}_mu": float(sums[k]) for k in EXCLUSION_ORDER},
+            "flood_return_period": float(settings.constraints.flood_return_period),
+            "max_slope_pct": float(settings.terrain.max_slope_pct)}
+
+
 def compute_facts(ws: Workspace, result: MatchResult, settings: Settings, as_of: dt.date | None = None,
                   data_date: dt.date | None = None, scenario: str | None = None,
                   intensity: list[dict] | None = None, plan=None, since: "SnapshotDiff | None" = None) -> Facts:
@@ -164,6 +181,7 @@ def compute_facts(ws: Workspace, result: MatchResult, settings: Settings, as_of:
         "unlock_investment_yi": float(invest.reindex(unlock_places).fillna(0.0).sum()),   # a project counted once
         "intensity_flag_count": float(len(intensity or [])),
         **_plan_totals(plan, invest),
+        **_net_facts(ws, settings),
     }
     return Facts(county=county, county_note=note, as_of=as_of, data_date=data_date or as_of,
                  scenario=scenario or result.scenario, status=result.status, gap=float(result.gap),

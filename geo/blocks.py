@@ -47,7 +47,8 @@ def contiguous_blocks(parcels, area_column: str = "net_mu", gap_m: float | None 
     """Blocks of the given (eligible, metric-CRS) parcels, grouped by ``zone_id``; ``gap_m`` and ``min_edge_m`` as
     in ``touching_pairs`` (default: config [blocks]).
 
-    Returns the ``block_id`` of each parcel (same index) and a table of blocks
+    Rows may be pieces of parcels (``geo.netland.land_rows``): a block lists each parcel id once.
+    Returns the ``block_id`` of each row (same index) and a table of blocks
     (``block_id``, ``zone_id``, ``parcel_ids``, ``area_mu``), largest first within each zone.
     """
     geoms = np.asarray(parcels.geometry.values)
@@ -56,7 +57,7 @@ def contiguous_blocks(parcels, area_column: str = "net_mu", gap_m: float | None 
     frame = pd.DataFrame({"label": labels, "zone_id": zone, "parcel_id": parcels["parcel_id"].to_numpy(),
                           "area": parcels[area_column].to_numpy()}, index=parcels.index)
     table = (frame.groupby("label", sort=False)
-             .agg(zone_id=("zone_id", "first"), parcel_ids=("parcel_id", lambda s: sorted(s)), area_mu=("area", "sum"))
+             .agg(zone_id=("zone_id", "first"), parcel_ids=("parcel_id", lambda s: sorted(set(s))), area_mu=("area", "sum"))
              .reset_index())
     table["first"] = table["parcel_ids"].map(lambda ids: ids[0] if ids else "")
     table = table.sort_values(["zone_id", "area_mu", "first"], ascending=[True, False, True], kind="stable")

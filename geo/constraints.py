@@ -31,6 +31,10 @@ from .units import M2_PER_MU
 EXCLUSION_ORDER: tuple[str, ...] = ("farmland", "eco_redline", "flood", "dev_boundary", "slope")
 INSIDE_LAYERS = frozenset({"dev_boundary"})   # layers whose *outside* is excluded
 _EMPTY = shapely.Polygon()
+OVERLAY_GRID_M = 1e-6
+"""Precision grid (m) of the overlays that cut exclusions out of parcels: the exclusions are clipped to each parcel
+first, so their edges run along the parcel's; in floating point the difference can then keep a hairline along that
+edge that joins two pieces a strip cut apart (one Polygon instead of two). Snapping to a micrometre grid closes it."""
 
 
 @dataclass(frozen=True)
@@ -210,12 +214,12 @@ def net_land(parcels: gpd.GeoDataFrame, exclusions: dict[str, object], *, dev_bo
             new[act & ~touched] = _EMPTY
             sel = act & touched
             if sel.any():
-                new[sel] = _polygonal(shapely.intersection(remaining[sel], union[sel]))
+                new[sel] = _polygonal(shapely.intersection(remaining[sel], union[sel], grid_size=OVERLAY_GRID_M))
         else:
             sel = touched & ~shapely.is_empty(remaining)
             new = remaining.copy()
             if sel.any():
-                new[sel] = _polygonal(shapely.difference(remaining[sel], union[sel]))
+                new[sel] = _polygonal(shapely.difference(remaining[sel], union[sel], grid_size=OVERLAY_GRID_M))
             act = sel
         new_area = shapely.area(new)
         taken[name] = np.maximum(rem_area - new_area, 0.0) * scale / M2_PER_MU

@@ -12,6 +12,7 @@ import warnings
 from dataclasses import replace
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
@@ -24,7 +25,7 @@ from .dem import dem_beside
 from .errors import ValidationError, WorkspaceError
 from .fileio import os_errors, prepare_folder, readable
 from .report import LoadReport
-from .schema import DERIVED_COLUMNS, LAYERS, REQUIRED_LAYERS, STORE_COLUMNS
+from .schema import CONSTRAINT_LAYERS, DERIVED_COLUMNS, LAYERS, REQUIRED_LAYERS, STORE_COLUMNS
 from .workspace import Workspace, build_workspace
 
 
@@ -54,6 +55,40 @@ def read_layers(path: Path, report: LoadReport) -> dict[str, pd.DataFrame]:
     return layers
 
 
+def read_constraint(path, into: str) -> gpd.GeoDataFrame | None:
+    """A constraint layer stored in the workspace GeoPackage (every field of the source kept), or None."""
+    if path is None or not Path(path).exists():
+        return None
+    if into not in {str(n) for n, _ in pyogrio.list_layers(path)}:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frame = pyogrio.read_dataframe(path, layer=into)
+    return frame.drop(columns=[c for c in STORE_COLUMNS if c in frame.columns])
+
+
+def read_constraints(path, crs) -> dict[str, gpd.GeoDataFrame]:
+    """Every non-empty constraint layer of the GeoPackage, in ``crs`` (the workspace's): name → layer."""
+    out = {}
+    for name in CONSTRAINT_LAYERS:
+        frame = read_constraint(path, name)
+        if frame is None or not len(frame):
+            continue
+        if frame.crs is None:
+            frame = frame.set_crs(crs)
+        elif not CRS.from_user_input(frame.crs).equals(crs):
+            frame = frame.to_crs(crs)
+        out[name] = frame
+    return out
+
+
+def write_constraint(path: Path, name: str, frame: gpd.GeoDataFrame) -> None:
+    """Write (or overwrite) one constraint layer of the GeoPackage at ``path``."""
+    geom_type = "MultiPolygon" if (frame.geom_type == "MultiPolygon").any() else "Polygon"
+    pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", promote_to_multi=geom_type == "MultiPolygon",
+                            geometry_type=geom_type, layer_options={"OVERWRITE": "YES"})
+
+
 def read_workspace(path: str | os.PathLike) -> tuple[Workspace | None, LoadReport]:
     """Read and validate a GeoPackage; the report lists every problem, naming features by id and fid; Workspace is
     None when there are errors. Its DEM is the ``<name>.dem.tif`` beside it, when there is one."""
@@ -64,7 +99,10 @@ def read_workspace(path: str | os.PathLike) -> tuple[Workspace | None, LoadRepor
         return None, report
     ws, report = build_workspace(layers, source=str(path), report=report, rows="fid")
     if ws is not None:
-        ws = replace(ws, path=path, dem_path=dem_beside(path))
+        ws = replace(ws, path=path, dem_path=dem_beside(path), constraints=read_constraints(path, ws.crs))
+        from .netland import report_protected
+        frame = layers["parcels"]
+        report_protected(ws, pd.Series(frame.index, index=frame["parcel_id"].astype(str)), report)
     return ws, report
 
 
@@ -123,7 +161,7 @@ def _write_layer(path: Path, name: str, frame: pd.DataFrame, crs: CRS) -> None:
 
 
 def save_workspace(ws: Workspace, path: str | os.PathLike) -> Path:
-    """Write the workspace atomically: a temporary file next to ``path``, fsynced, then renamed over it. Any failure
+    """Write the workspace (its constraint layers too) atomically: a temporary file next to ``path``, fsynced, then renamed over it. Any failure
     leaves the previous file as it was and is a WorkspaceIOError naming ``path``."""
     path = Path(path)
     prepare_folder(path, "工作空间")
@@ -136,6 +174,8 @@ def save_workspace(ws: Workspace, path: str | os.PathLike) -> Path:
                     warnings.simplefilter("ignore")
                     for name in LAYERS:
                         _write_layer(tmp, name, getattr(ws, name), ws.crs)
+                    for name, frame in ws.constraints.items():     # the 三区三线 layers travel with it
+                        write_constraint(tmp, name, frame)
             except pyogrio.errors.DataSourceError as exc:   # GDAL cannot create or write the file: I/O
                 raise OSError(str(exc)) from exc
             with open(tmp, "rb") as f:

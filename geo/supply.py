@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 
 from .blocks import contiguous_blocks
+from .constraints import EXCLUSION_ORDER
+from .netland import land_rows, net_totals, workspace_net
 from .errors import InputError
 from .validate import split_industries
 from .vocab import INDUSTRIES, PIPELINE_STATUSES
@@ -51,10 +53,15 @@ def known_industries(zones: pd.DataFrame, projects: pd.DataFrame | None = None) 
 
 
 def available_report(ws, zone: str | None = None, industry: str | None = None, by: dt.date | None = None,
-                     min_mu: float | None = None) -> dict:
+                     min_mu: float | None = None, settings=None) -> dict:
     """The ``available`` answer: per-zone available/pipeline acreage, largest block, vacant factory space, blocks.
 
     With ``min_mu``, only blocks of at least that many 亩 count as available (land a project of that size could use).
+    Every acreage is net land (``geo.netland``: the constraint layers and the DEM's too-steep land excluded; blocks
+    formed from the net pieces). Per zone also ``gross_available_mu`` (the eligible parcels' area before
+    exclusions, blocks of any size), ``constrained_mu`` and ``constrained_by`` (亩 per layer of
+    ``EXCLUSION_ORDER``, each m² once); without constraint layers and DEM these are the gross figures and 0.
+    ``settings``: geo.settings.Settings (default: this process's configuration).
     """
     zones = ws.zones
     if zone is not None and zone not in zones.index:
@@ -68,11 +75,17 @@ def available_report(ws, zone: str | None = None, industry: str | None = None, b
         selected = selected.loc[[zone]] if zone in selected.index else selected.iloc[0:0]
     parcels = ws.metric("parcels")
     in_zone = parcels["zone_id"].isin(selected.index)
+    if settings is None:                       # the edge default: this process's configuration
+        from .settings import load_settings
+        settings = load_settings()
+    net = workspace_net(ws, settings)
     eligible = parcels[in_zone & eligible_parcels(parcels, by)]
-    _, blocks = contiguous_blocks(eligible)
+    _, blocks = contiguous_blocks(land_rows(eligible, net))
+    sums = net_totals(eligible, net).groupby(eligible["zone_id"]).sum()
     if min_mu:
         blocks = blocks[blocks["area_mu"] >= min_mu]
-    pipeline = parcels[in_zone & parcels["status"].isin(PIPELINE_STATUSES)].groupby("zone_id")["net_mu"].sum()
+    pipe = parcels[in_zone & parcels["status"].isin(PIPELINE_STATUSES)]
+    pipeline = net_totals(pipe, net)["net_mu"].groupby(pipe["zone_id"]).sum()
     factories = ws.factories[ws.factories["zone_id"].isin(selected.index) & ready_factories(ws.factories, by)]
     vacant = factories.groupby("zone_id")["vacant_m2"].sum()
     per_zone = blocks.groupby("zone_id")["area_mu"].agg(["sum", "max"])
@@ -83,6 +96,7 @@ def available_report(ws, zone: str | None = None, industry: str | None = None, b
         "pipeline_mu": round(float(pipeline.get(zid, 0.0)), 4),
         "largest_block_mu": round(float(per_zone["max"].get(zid, 0.0)), 4),
         "vacant_factory_m2": round(float(vacant.get(zid, 0.0)), 2),
+        **_constrained(sums, zid),
     } for zid in selected.index]
     return {
         "total_available_mu": round(float(sum(r["available_mu"] for r in rows)), 4),
@@ -90,3 +104,11 @@ def available_report(ws, zone: str | None = None, industry: str | None = None, b
         "blocks": [{"block_id": b.block_id, "zone_id": b.zone_id, "parcel_ids": list(b.parcel_ids),
                     "area_mu": round(float(b.area_mu), 4)} for b in blocks.itertuples()],
     }
+
+
+def _constrained(sums: pd.DataFrame, zid) -> dict:
+    """A zone row's gross and constrained 亩 (see ``available_report``)."""
+    row = sums.loc[zid] if zid in sums.index else pd.Series(0.0, index=sums.columns)
+    by = {k: round(float(row.get(k, 0.0)), 4) for k in EXCLUSION_ORDER}
+    return {"gross_available_mu": round(float(row.get("gross_mu", 0.0)), 4),
+            "constrained_mu": round(float(sum(row.get(k, 0.0) for k in EXCLUSION_ORDER)), 4), "constrained_by": by}

@@ -200,6 +200,21 @@ IMPORT_TARGET_LABELS: dict[str, str] = {
     "parcels": "地块", "zones": "园区边界", "factories": "标准厂房", "farmland": "永久基本农田",
     "eco_redline": "生态保护红线", "dev_boundary": "城镇开发边界", "flood": "洪水淹没范围",
 }
+EXCLUSION_LABELS: dict[str, str] = {
+    "farmland": "永久基本农田", "eco_redline": "生态保护红线", "flood": "洪水淹没范围",
+    "dev_boundary": "城镇开发边界外", "slope": "坡度超限",
+}
+"""What takes land out of net usable land (净用地), in geo.constraints.EXCLUSION_ORDER: reasons, briefing, map."""
+TERRAIN_LABELS: dict[str, str] = {
+    "parcel_id": "地块编号", "mean_slope_pct": "平均坡度（%）", "p90_slope_pct": "90%分位坡度（%）",
+    "steep_share": "超坡比例", "mean_elevation_m": "平均高程（米）", "design_elevation_m": "设计标高（米）",
+    "cut_m3": "挖方（立方米）", "fill_m3": "填方（立方米）", "imbalance_m3": "余缺方（立方米）",
+    "max_cut_m": "最大挖深（米）", "max_fill_m": "最大填高（米）", "cost_wan": "平整费用（万元）",
+    "nodata_share": "无数据比例", "net_mu": "净用地（亩）",
+}
+"""Headers of `cli.py terrain` (geo.parcel_terrain.TERRAIN_COLUMNS)."""
+CONSTRAINED_LABEL = "受三区三线等限制"
+"""The short label of the unplaced reason CONSTRAINED (matching.reasons)."""
 IMPORT_RESULT_LABELS: dict[str, str] = {"imported": "已导入", "repaired": "已修复后导入", "rejected": "未导入"}
 
 # ------------------------------------------------------------------------------------------------ app pages, CLI

@@ -44,6 +44,8 @@ class Workspace:
     path: Path | None = None
     dem_path: Path | None = None
     report: LoadReport = field(default_factory=LoadReport)
+    constraints: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, compare=False)
+    """The optional 三区三线 / flood layers (``geo.schema.CONSTRAINT_LAYERS``) present, in ``crs``: name → layer."""
     version: str = field(default_factory=lambda: uuid.uuid4().hex, init=False, compare=False)
     """Identifies this state of the data: new on every build, load and copy (``dataclasses.replace``); the key of
     derived data in ``geo.cache.DERIVED``."""
@@ -66,6 +68,17 @@ class Workspace:
             cache[layer] = frame if frame.crs == self.metric_crs else frame.to_crs(self.metric_crs)
         return cache[layer]
 
+    def constraint(self, name: str) -> gpd.GeoDataFrame | None:
+        """A constraint layer in ``metric_crs``, or None when the workspace has none (or it is empty)."""
+        frame = self.constraints.get(name)
+        if frame is None or not len(frame):
+            return None
+        cache = self.__dict__.setdefault("_metric_cache", {})
+        key = ("constraint", name)
+        if key not in cache:
+            cache[key] = frame if frame.crs == self.metric_crs else frame.to_crs(self.metric_crs)
+        return cache[key]
+
     def with_projects(self, projects: pd.DataFrame) -> "Workspace":
         """A copy with another project list, validated like a load (raises ValidationError on errors; a report's
         row is the row number from 1, and its messages name a project by id and row: 项目编号 X2（第 2 行）)."""
@@ -80,7 +93,7 @@ class Workspace:
         if ws is None:
             what = "、".join({"projects": "项目表", "parcels": "地块表"}.get(n, n) for n in frames)
             raise ValidationError(f"{what}有误：{report.summary()}", report)
-        return replace(ws, path=self.path, dem_path=self.dem_path)
+        return replace(ws, path=self.path, dem_path=self.dem_path, constraints=self.constraints)
 
 
 def _numbered_from_1(frame: pd.DataFrame) -> pd.DataFrame:

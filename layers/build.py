@@ -11,7 +11,8 @@ import folium
 import geopandas as gpd
 
 from geo.cache import DERIVED
-from geo.vocab import FACTORY_STATUS_LABELS, FIELD_LABELS, PARCEL_STATUS_COLORS, PARCEL_STATUS_LABELS
+from geo.vocab import (EXCLUSION_LABELS, FACTORY_STATUS_LABELS, FIELD_LABELS, PARCEL_STATUS_COLORS,
+                       PARCEL_STATUS_LABELS, TERRAIN_LABELS)
 from . import assets, basemaps
 from .elements import (LABEL_CSS, DrawLocale, DrawnStamp, GeoJsonLayer, LayerControlTitle, LegendControl,
                        MapControls, OfflineDraw, OfflineMap, PlainBase, prefetch_layer_data)
@@ -19,7 +20,8 @@ from .features import feature_collection, lonlat_bounds
 
 F = FIELD_LABELS
 PARCEL_FIELDS = [("id", F["parcel_id"], "text"), ("s", F["status"], "lookup:status"), ("a", F["area_mu"], "mu"),
-                 ("z", "所属园区", "text"), ("d", F["ready_date"], "text"), ("u", F["land_use"], "text")]
+                 ("z", "所属园区", "text"), ("d", F["ready_date"], "text"), ("u", F["land_use"], "text"),
+                 ("n", TERRAIN_LABELS["net_mu"], "mu"), ("x", "不可供部分", "text")]
 FACTORY_FIELDS = [("n", "标准厂房", "text"), ("s", "建设状态", "lookup:fstatus"), ("v", F["vacant_m2"], "m2"),
                   ("id", F["factory_id"], "text"), ("f", F["floors"], "text"), ("fa", F["floor_area_m2"], "m2"),
                   ("d", "可入驻日期", "text")]
@@ -100,9 +102,34 @@ def add_zones(m: OfflineMap, ws, zone_ids: Iterable[str] | None = None) -> None:
                  default_style={"stroke": False, "fill": False}).add_to(m)
 
 
+def _settings(settings):
+    if settings is None:                           # the edge default: this process's configuration
+        from geo.settings import load_settings
+        return load_settings()
+    return settings
+
+
+def add_constraints(m: OfflineMap, ws, settings=None) -> int:
+    """The constraint layers the workspace has, each an overlay of its own (toggleable), outlined and hatched,
+    not clickable (clicks reach the parcels); returns how many were drawn."""
+    from .constraints import CONSTRAINT_COLORS, constraint_frames
+    gcj = m._landgap_gcj02
+    frames = _cached(ws, ("constraints_frames",), lambda: constraint_frames(ws, _settings(settings)))
+    for name, frame in frames.items():
+        colour = CONSTRAINT_COLORS[name]
+        data = _cached(ws, ("constraint", name, gcj), lambda: feature_collection(frame, {"s": "s"}, gcj))
+        GeoJsonLayer(data, f"constraint_{name}", EXCLUSION_LABELS[name] if name != "dev_boundary" else "城镇开发边界",
+                     styles={"area": {"color": colour, "weight": 2, "fillColor": colour, "fillOpacity": 0.08,
+                                      "dashArray": "6 3" if name == "dev_boundary" else None},
+                             "hatch": {"color": colour, "weight": 1, "opacity": 0.8}},
+                     interactive=False).add_to(m)
+    return len(frames)
+
+
 def add_parcels(m: OfflineMap, ws, statuses: Iterable[str] | None = None,
-                zone_ids: Iterable[str] | None = None) -> int:
-    """Parcels coloured by status with Chinese tooltip and popup; returns the number drawn."""
+                zone_ids: Iterable[str] | None = None, settings=None) -> int:
+    """Parcels coloured by status with Chinese tooltip and popup (its net 亩 and what excludes the rest);
+    returns the number drawn."""
     gcj = m._landgap_gcj02
     sts = tuple(statuses) if statuses is not None else tuple(PARCEL_STATUS_LABELS)
     zids = tuple(zone_ids) if zone_ids is not None else tuple(ws.zones.index)
@@ -111,8 +138,11 @@ def add_parcels(m: OfflineMap, ws, statuses: Iterable[str] | None = None,
         p = ws.metric("parcels")
         p = p[p["status"].isin(sts) & p["zone_id"].isin(zids)].copy()
         p["zone_name"] = p["zone_id"].map(ws.zones["name"])
+        from .constraints import parcel_net_columns
+        p[["net_offered", "excluded_by"]] = parcel_net_columns(ws, p, _settings(settings)).to_numpy()
         data = feature_collection(p, {"id": "parcel_id", "s": "status", "a": "area_mu", "z": "zone_name",
-                                      "d": "ready_date", "u": "land_use"}, gcj)
+                                      "d": "ready_date", "u": "land_use", "n": "net_offered", "x": "excluded_by"},
+                                  gcj)
         return data, len(p), lonlat_bounds(p, gcj)
     data, n, bounds = _cached(ws, ("parcels", gcj, sts, zids), make)
     url = _cached(ws, ("parcels_url", gcj, sts, zids), lambda: assets.cached_json_url(data)) if m._landgap_fetch \

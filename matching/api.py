@@ -83,7 +83,7 @@ def match(ws, scenario: Scenario | None = None, *, settings: Settings, time_limi
         found = least_cost_unlocks(ws, scenario, settings, found, placed_ids,
                                    dict(zip(prj["project_id"], prj["priority"])),
                                    dict(zip(prj["project_id"], prj["investment_yi"].fillna(0.0))))
-    zones, county = summarize(inst.ws, inst.projects, placements, unplaced)
+    zones, county = summarize(inst.ws, inst.projects, placements, unplaced, net=inst.model.net)
     if report:
         report(1.0, "完成")
     return MatchResult(status=sol.status, gap=sol.gap, placed=placements, unplaced=unplaced, zones=zones, county=county,

@@ -15,6 +15,7 @@ from scipy.sparse.csgraph import connected_components
 
 from geo.blocks import touching_pairs
 from geo.cache import DERIVED
+from geo.netland import land_rows
 from geo.supply import ready_factories, zone_admits
 from geo.units import M2_PER_MU
 from geo.vocab import PIPELINE_STATUSES
@@ -41,18 +42,23 @@ class LandModel:
     parcels, NaT when all available), ``scale`` (ellipsoidal / planar area) and ``first`` (a member node).
     Parcels closer than ``touch_gap_m`` touch, unless they share less than ``min_edge_m`` of edge (a corner).
     ``geometry_of``: a workspace with the same parcel geometry (a scenario's base), whose touching pairs hold.
+    ``net``: the workspace's net land (``geo.netland.workspace_net``) or None: then the nodes are its land rows
+    (a parcel an exclusion cut is one node per net piece; ``pid`` is then the parcel id of each node, repeated
+    for the pieces of one parcel, ``node_id`` the piece id) and every area is net.
     """
 
-    def __init__(self, ws, levels, touch_gap_m: float, min_edge_m: float, geometry_of=None):
+    def __init__(self, ws, levels, touch_gap_m: float, min_edge_m: float, geometry_of=None, net=None):
         levels = sorted(set(levels) | {None, ALL}, key=_level_sort_key)
         self.levels: list[pd.Timestamp | None] = levels
-        parcels = ws.metric("parcels")
+        self.net = net
+        parcels = land_rows(ws.metric("parcels"), net)
         order = np.argsort(parcels["parcel_id"].to_numpy().astype(str), kind="stable")
         status = parcels["status"].to_numpy()[order]
         avail_all = status == "available"
         top = avail_all | np.isin(status, PIPELINE_STATUSES)
-        self.rows = order[top]                                   # positions in ws.parcels
+        self.rows = order[top]                                   # positions in the land rows
         self.pid = np.array([str(v) for v in parcels["parcel_id"]], dtype=object)[self.rows]
+        self.node_id = np.array([str(v) for v in parcels.index], dtype=object)[self.rows]
         self.zone = parcels["zone_id"].to_numpy().astype(str)[self.rows]
         self.geom = np.asarray(parcels.geometry.values)[self.rows]
         self.status = status[top]
@@ -62,7 +68,10 @@ class LandModel:
         self.planar_mu = shapely.area(self.geom) / M2_PER_MU
         n = len(self.rows)
         self.touch_gap_m = touch_gap_m
-        self.left, self.right = _pairs(geometry_of or ws, self.pid, self.geom, self.zone, touch_gap_m, min_edge_m)
+        self.min_edge_m = min_edge_m
+        # net pieces depend on the statuses (slope spares leveling land): their pairs are the copy's own
+        base = ws if net is not None else (geometry_of or ws)
+        self.left, self.right = _pairs(base, self.node_id, self.geom, self.zone, touch_gap_m, min_edge_m)
 
         self.node_block = np.full((len(levels), n), -1, dtype=np.int64)
         frames, offset = [], 0
@@ -117,6 +126,10 @@ class LandModel:
         """The block at level ``li`` containing each block in ``keys`` (blocks nest as the date grows)."""
         return self.node_block[li, self.blocks["first"].to_numpy()[np.asarray(keys, dtype=np.int64)]]
 
+    def nodes_of(self, parcel_ids) -> np.ndarray:
+        """Node indices of these parcels (every net piece of each)."""
+        return np.flatnonzero(np.isin(self.pid, np.asarray(list(parcel_ids), dtype=object)))
+
     def members(self, key: int) -> np.ndarray:
         """Node indices of a block's parcels (sorted by parcel id)."""
         li = int(self.blocks.at[key, "level"])
@@ -148,15 +161,16 @@ def _pairs(ws, pid: np.ndarray, geom: np.ndarray, zone: np.ndarray, gap_m: float
                        lambda: touching_pairs(geom, zone, gap_m=gap_m, min_edge_m=min_edge_m))
 
 
-def land_model(ws, levels, touch_gap_m: float, min_edge_m: float, geometry_of=None) -> LandModel:
-    """The LandModel of a workspace for these levels: derived once per workspace version, levels and thresholds
-    (geo.cache.DERIVED). A scenario's copy (``geometry_of`` its base) gets a model of its own, not kept: each
-    scenario run makes a new copy; its touching pairs come from the base."""
+def land_model(ws, levels, touch_gap_m: float, min_edge_m: float, geometry_of=None, net=None,
+               net_key=None) -> LandModel:
+    """The LandModel of a workspace for these levels: derived once per workspace version, levels, thresholds and
+    net-land settings ``net_key`` (geo.cache.DERIVED). A scenario's copy (``geometry_of`` its base) gets a model of
+    its own, not kept: each scenario run makes a new copy; its touching pairs come from the base."""
     levels = tuple(sorted(set(levels) | {None, ALL}, key=_level_sort_key))
     if geometry_of is not None and geometry_of is not ws:
-        return LandModel(ws, levels, touch_gap_m, min_edge_m, geometry_of)
-    return DERIVED.get(ws, ("matching.land", levels, touch_gap_m, min_edge_m),
-                       lambda: LandModel(ws, levels, touch_gap_m, min_edge_m))
+        return LandModel(ws, levels, touch_gap_m, min_edge_m, geometry_of, net)
+    return DERIVED.get(ws, ("matching.land", levels, touch_gap_m, min_edge_m, net is not None, net_key),
+                       lambda: LandModel(ws, levels, touch_gap_m, min_edge_m, net=net))
 
 
 def admitting_zones(zones: pd.DataFrame, industry: str) -> set[str]:

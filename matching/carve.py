@@ -86,6 +86,15 @@ def _rotate(geom, angle: float, origin):
     return shapely.transform(geom, f)
 
 
+def _clip(piece, rect: tuple[float, float, float, float]):
+    """``clip_by_rect`` (fast), or the exact intersection where GEOS's rectangle clipper fails: on net land with
+    holes (a steep hollow, a farmland patch inside a parcel) it can build a three-point ring."""
+    try:
+        return shapely.clip_by_rect(piece, *rect)
+    except shapely.errors.GEOSException:
+        return shapely.intersection(piece, shapely.box(*rect))
+
+
 def _sweep(piece, need: float, hi_area: float, axis: int, from_low: bool):
     """Cut ``piece`` (already rotated) perpendicular to ``axis`` so the low (or high) side has area in
     [need, hi_area]; None when bisection cannot get there (area is monotone in the cut position)."""
@@ -100,7 +109,7 @@ def _sweep(piece, need: float, hi_area: float, axis: int, from_low: bool):
     a, b = lo, hi          # invariant: area(side(a)) < need ≤ area(side(b)) when from_low (mirrored otherwise)
     for _ in range(60):
         mid = (a + b) / 2
-        area = shapely.area(shapely.clip_by_rect(piece, *side(mid)))
+        area = shapely.area(_clip(piece, side(mid)))
         if need <= area <= hi_area:
             return shapely.intersection(piece, shapely.box(*side(mid)), grid_size=GRID_M)
         grow = area < need

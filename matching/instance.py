@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.netland import net_key, workspace_net
 from geo.settings import MatchingSettings, Settings
 from geo.units import M2_PER_MU
 
@@ -121,7 +122,8 @@ def build_instance(ws, projects: pd.DataFrame, settings: Settings, as_of=None, t
     taken = taken or Taken()
     p = projects.sort_values("project_id", kind="stable")
     level = [project_level(nb, as_of) for nb in p["needed_by"]]
-    model = land_model(ws, set(level), ms.touch_gap_m, settings.blocks.min_shared_edge_m, geometry_of)
+    model = land_model(ws, set(level), ms.touch_gap_m, settings.blocks.min_shared_edge_m, geometry_of,
+                       net=workspace_net(ws, settings), net_key=net_key(settings))
     industry = p["industry"].to_numpy()
     pref = p["preferred_zone"].astype(object).where(p["preferred_zone"].notna(), None).to_numpy()
     blocks = model.blocks

@@ -6,6 +6,8 @@ Codes, checked in this order:
   OUTCOMPETED       it fits alone (a block or factory large enough is ready by its date) but the land or space
                     went to other projects — named;
   NOT_READY         it would fit on pipeline land (待平整/待拆迁) that is not ready by its date — which parcels, when;
+  CONSTRAINED       it would fit on the gross land by its date, but the constraint layers (三区三线, flood, slope)
+                    cut the largest block below its need — which layers take how many 亩;
   TOO_SMALL         even counting pipeline land, the largest block is smaller than the need — the gap in 亩;
   NO_FACTORY_SPACE  a standard-factory project: no ready factory of an admitting park has enough vacant space.
 """
@@ -18,7 +20,8 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from geo.vocab import FACTORY_STATUS_LABELS, PARCEL_STATUS_LABELS
+from geo.constraints import EXCLUSION_ORDER
+from geo.vocab import CONSTRAINED_LABEL, EXCLUSION_LABELS, FACTORY_STATUS_LABELS, PARCEL_STATUS_LABELS
 
 from .model import Unplaced, iso
 
@@ -28,6 +31,7 @@ REASONS: dict[str, str] = {
     "NOT_READY": "储备地块未按期就绪",
     "OUTCOMPETED": "用地已安排给其他项目",
     "NO_FACTORY_SPACE": "标准厂房空间不足",
+    "CONSTRAINED": CONSTRAINED_LABEL,
 }
 """Reason code → short Chinese label (tables); the full sentence is in ``Unplaced.detail``."""
 
@@ -62,12 +66,11 @@ class Diagnoser:
         self.zone_name = {str(k): str(v) for k, v in inst.ws.zones["name"].items()}
         self.placements = placements
         self.names = {pl.project_id: pl.name for pl in placements}
-        node_of = {pid: i for i, pid in enumerate(m.pid)}
-        self.site_nodes = [np.array([node_of[q] for q in pl.parcel_ids if q in node_of], dtype=np.int64)
-                           for pl in placements]
+        self.site_nodes = [m.nodes_of(pl.parcel_ids) for pl in placements]
         self._curves: dict[int, list] = {}
         self._by_block_cache: dict[int, dict[int, list[int]]] = {}
         self._free_cache: dict[int, pd.Series] = {}
+        self._gross = None                       # the gross land model, for CONSTRAINED (built when needed)
 
     # ----------------------------------------------------------------------------------------- helpers
     def _largest(self, li: int, zones: set[str], area: pd.Series | None = None) -> tuple[float, str | None]:
@@ -158,6 +161,33 @@ class Diagnoser:
                     break
         return best
 
+    def _constrained(self, li: int, zones: set[str], need: float, largest: float) -> tuple[float, str] | None:
+        """(gap, sentence) when the project fits a gross block at level ``li`` but not the net land; else None."""
+        m = self.m
+        if m.net is None:
+            return None
+        if self._gross is None:
+            from .candidates import land_model
+            self._gross = land_model(self.inst.ws, m.levels, m.touch_gap_m, m.min_edge_m)
+        g = self._gross
+        b = g.level_blocks(li)
+        b = b[b["zone_id"].isin(zones) & (b["area_mu"] >= need * (1 + self.inst.tol))]
+        if not len(b):
+            return None
+        key = b["area_mu"].idxmax()
+        ids = g.pid[g.members(int(key))]
+        by = m.net.constrained_by.reindex(ids).fillna(0.0).sum()
+        taken = [f"{EXCLUSION_LABELS[k]} {by[k]:.1f} 亩" for k in EXCLUSION_ORDER if by[k] >= 0.05]
+        sliver = float(m.net.sliver_mu.reindex(ids).fillna(0.0).sum())
+        if sliver >= 0.05:
+            taken.append(f"扣除后不足成片的零星地块 {sliver:.1f} 亩")
+        gap = max(0.0, need - largest)
+        zone = str(b.at[key, "zone_id"])
+        detail = (f"需用地 {need:.1f} 亩。按毛面积{self.zone_name.get(zone, zone)}有 {float(b.at[key, 'area_mu']):.1f} "
+                  f"亩连片可以容纳，但其中{'、'.join(taken) or '部分用地'}不可供地；扣除后准入园区最大可用连片仅 "
+                  f"{largest:.1f} 亩，缺 {gap:.1f} 亩。")
+        return gap, detail
+
     # ----------------------------------------------------------------------------------------- explain
     def explain(self, p: int) -> tuple[Unplaced, UnlockIdea | None]:
         inst, m = self.inst, self.m
@@ -227,6 +257,9 @@ class Diagnoser:
             return out("OUTCOMPETED", gap, detail, blockers)
 
         if need:
+            constrained = self._constrained(li, zones, need, largest)
+            if constrained is not None:
+                return out("CONSTRAINED", *constrained)
             largest_all, _ = self._largest(len(m.levels) - 1, zones)
             early = self._earliest_pipeline_fit(zones, need, level)
             gap = max(0.0, need - largest)
@@ -236,7 +269,7 @@ class Diagnoser:
                 d, area, key, nodes = early
                 elig_now = m.eligible_mask(level)
                 todo = nodes[~elig_now[nodes]]
-                ids = tuple(sorted(m.pid[todo].tolist()))
+                ids = tuple(sorted(set(m.pid[todo].tolist())))
                 kinds = "、".join(sorted({PARCEL_STATUS_LABELS.get(s, s) for s in m.status[todo]}))
                 zn = self.zone_name.get(str(m.blocks.at[key, "zone_id"]), "")
                 shown = "、".join(ids[:6]) + (f" 等 {len(ids)} 块" if len(ids) > 6 else "")

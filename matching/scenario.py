@@ -18,6 +18,11 @@ def _made_ready(frame: pd.DataFrame, ids, status: str, what: str) -> pd.DataFram
     if unknown:
         raise InputError(f"情景中的{what}编号不存在：{'、'.join(unknown)}")
     frame = frame.copy()
+    if "status" in frame.columns and what == "地块":
+        # land leveled by the scenario counts as leveled (geo.netland spares it the DEM's slope rule)
+        was = frame["status"].eq("leveling")
+        frame["leveled"] = (frame["leveled"].fillna(False).astype(bool) if "leveled" in frame.columns
+                            else pd.Series(False, index=frame.index)) | (was & frame.index.isin(list(ids)))
     frame.loc[list(ids), ["status", "ready_date"]] = (status, pd.NaT)
     return frame
 

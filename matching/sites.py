@@ -173,7 +173,7 @@ def _finish(inst: Instance, placements: list[Placement]) -> None:
     s_idx, n_idx = s_idx[keep], n_idx[keep]
     for k, pl in enumerate(land):
         nodes = n_idx[s_idx == k]
-        pl.parcel_ids = sorted(m.pid[nodes].tolist())
+        pl.parcel_ids = sorted(set(m.pid[nodes].tolist()))
         pipe = nodes[~m.available[nodes]]
         pl.ready_date = pd.Timestamp(m.ready[pipe].max()) if len(pipe) else None
     for pl, w in zip(land, to_workspace_wkt(inst.ws, sites)):

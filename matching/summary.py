@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.netland import offered_mu
+
 from geo.units import M2_PER_MU
 from geo.vocab import COUNTY_TOTAL_LABEL, PIPELINE_STATUSES, UNZONED_LABEL
 
@@ -77,8 +79,9 @@ def _site_use(ws, placements: list[Placement]) -> pd.Series:
 
 
 def summarize(ws, projects: pd.DataFrame, placements: list[Placement],
-              unplaced: list[Unplaced]) -> tuple[list[ZoneRow], ZoneRow]:
-    """(rows per park in id order + the unzoned row when any project has no park, the county row)."""
+              unplaced: list[Unplaced], net=None) -> tuple[list[ZoneRow], ZoneRow]:
+    """(rows per park in id order + the unzoned row when any project has no park, the county row). ``net``: the
+    workspace's net land (geo.netland.workspace_net), so the land left is net land."""
     where = {pl.project_id: pl.zone_id for pl in placements}
     pids = [str(p) for p in projects["project_id"]]
     zone_of = pd.Series([project_zone(z, where.get(pid)) for pid, z in zip(pids, projects["preferred_zone"])],
@@ -95,7 +98,7 @@ def summarize(ws, projects: pd.DataFrame, placements: list[Placement],
     frame["gap"] = [float(un[p].gap_mu or 0.0) if p in un else 0.0 for p in frame.index]
 
     parcels = ws.parcels
-    left = (parcels["net_mu"] - _site_use(ws, placements)).clip(lower=0)
+    left = (offered_mu(parcels, net) - _site_use(ws, placements)).clip(lower=0)
     avail_left = left[parcels["status"] == "available"].groupby(parcels["zone_id"]).sum()
     pipe_left = left[parcels["status"].isin(PIPELINE_STATUSES)].groupby(parcels["zone_id"]).sum()
     floor_used = pd.Series({pl.factory_id: pl.floor_m2 for pl in placements if pl.kind == "factory"}, dtype=float)

@@ -257,6 +257,7 @@ def base_map(ws, f: Filters, height: int = MAP_HEIGHT, fetch_data: bool = True):
     m = build.new_map(ws, f.basemap, height, fetch_data)
     scope = zone_scope(ws, f)
     build.add_zones(m, ws, scope)
+    build.add_constraints(m, ws)
     build.add_parcels(m, ws, f.statuses, scope)
     build.add_factories(m, ws, scope)
     return m

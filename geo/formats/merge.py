@@ -22,6 +22,7 @@ from ..ledger import text_cells, validated_by_row
 from ..report import LoadReport
 from ..schema import CONSTRAINT_LAYERS, LAYERS
 from ..vocab import FACTORY_LAYER_FIELDS, FLOOD_LAYER_FIELDS, ZONE_LAYER_FIELDS
+from ..gpkg import read_constraint, write_constraint as _write_constraint
 from . import FormatError
 
 _FIELDS = {"zones": ZONE_LAYER_FIELDS, "factories": FACTORY_LAYER_FIELDS, "flood": FLOOD_LAYER_FIELDS}
@@ -107,17 +108,6 @@ def _core(ws, into, src, frame, defaults, replace, report):
     return new, getattr(new, into), counts
 
 
-def read_constraint(path, into: str) -> gpd.GeoDataFrame | None:
-    """A constraint layer stored in the workspace GeoPackage, or None."""
-    if path is None or not Path(path).exists():
-        return None
-    if into not in {str(n) for n, _ in pyogrio.list_layers(path)}:
-        return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return pyogrio.read_dataframe(path, layer=into)
-
-
 def _constraint(ws, into, src, frame, defaults, replace, report):
     from .layer_import import _apply_defaults, _columns
     schema = CONSTRAINT_LAYERS[into]
@@ -183,9 +173,3 @@ def write_result(result, path) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return path
-
-
-def _write_constraint(path: Path, name: str, frame: gpd.GeoDataFrame) -> None:
-    geom_type = "MultiPolygon" if (frame.geom_type == "MultiPolygon").any() else "Polygon"
-    pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", promote_to_multi=geom_type == "MultiPolygon",
-                            geometry_type=geom_type, layer_options={"OVERWRITE": "YES"})

@@ -81,6 +81,13 @@ def versions_from_raw(raws: dict[str, RawLayer]) -> Versions:
     return out
 
 
+def fid_of(raw: RawLayer) -> pd.Series:
+    """The fid of each feature of a stored layer, indexed by its id (as text)."""
+    names = [c for c, _ in raw.columns]
+    j = 2 + names.index(LAYERS[raw.name].id_field)
+    return pd.Series([r[0] for r in raw.rows], index=[str(r[j]) for r in raw.rows], dtype=object)
+
+
 def workspace_from_raw(raws: dict[str, RawLayer], source: str, crs=None):
     """(Workspace | None, LoadReport, versions) from stored tables, validated exactly like a file load."""
     from pyproj import CRS

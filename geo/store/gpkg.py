@@ -244,7 +244,11 @@ class GpkgStore:
         ws, report, versions = common.workspace_from_raw(raws, str(self.path))
         if ws is not None:
             dem = self.path.with_name(self.path.stem + ".dem.tif")
-            ws2 = replace(ws, path=self.path, dem_path=dem if dem.exists() else None)
+            from ..gpkg import read_constraints
+            from ..netland import report_protected
+            ws2 = replace(ws, path=self.path, dem_path=dem if dem.exists() else None,
+                          constraints=read_constraints(self.path, ws.crs))
+            report_protected(ws2, common.fid_of(raws["parcels"]), report)   # as a file load does
             ws2.store_versions = versions
             ws = ws2
         return ws, report, versions

@@ -1,0 +1,165 @@
+"""A workspace's net usable land (净用地): its constraint layers and DEM applied to the parcels, once per workspace
+version and settings (``geo.cache.DERIVED``).
+
+``workspace_net(ws, settings)`` is the ``geo.constraints.NetLand`` of the parcels that can ever be offered
+(available and pipeline), or None when the workspace has no constraint layer and no DEM — then every caller keeps
+today's gross figures exactly. ``land_rows(parcels, net)`` is what blocks are formed from: untouched parcels as they
+are (``net_mu`` the overlap-corrected area), constrained parcels replaced by their net pieces (a red-line strip
+splits a parcel into two rows that no longer touch). ``offered_mu`` is the 亩 each parcel offers. The slope rule
+spares ``leveling`` parcels and those a scenario has leveled (column ``leveled``, matching.scenario).
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .cache import DERIVED
+from .constraints import EXCLUSION_ORDER, NetLand, flood_exclusion, net_land
+from .units import M2_PER_MU
+from .vocab import PIPELINE_STATUSES
+
+PROTECTED_FRACTION = 0.5
+"""An available parcel more than this share in 永久基本农田 ∪ 生态保护红线 is a ledger error (issue 11)."""
+TOUCHED_MU = 1e-6
+"""A parcel an exclusion takes less than this from (亩; floating-point noise of an edge contact) is untouched."""
+
+
+def section_key(section) -> tuple:
+    """A hashable key of a frozen settings section (cache keys)."""
+    return tuple((f.name, getattr(section, f.name)) for f in dataclasses.fields(section))
+
+
+def has_constraints(ws) -> bool:
+    """Whether the workspace has anything that can exclude land: a non-empty constraint layer, or a DEM."""
+    return any(len(f) for f in ws.constraints.values()) or ws.dem_path is not None
+
+
+def _candidates(ws) -> gpd.GeoDataFrame:
+    parcels = ws.metric("parcels")
+    return parcels[parcels["status"].isin(("available", *PIPELINE_STATUSES))]
+
+
+def steep_land(ws, parcels: gpd.GeoDataFrame, max_slope_pct: float) -> gpd.GeoSeries | None:
+    """Too-steep land under ``parcels`` from the workspace's DEM, in the parcels' CRS (None without a DEM)."""
+    if ws.dem_path is None or not len(parcels):
+        return None
+    from .dem import read_dem_for
+    from .parcel_terrain import exact_coverage, slope_under, steep_polygons
+    grid = read_dem_for(ws.dem_path, parcels)
+    if grid.z.size == 0:
+        return None
+    geoms = parcels.geometry if parcels.crs == grid.crs else parcels.geometry.to_crs(grid.crs)
+    slope = slope_under(grid, geoms)
+    steep = steep_polygons(grid, slope, max_slope_pct, within=exact_coverage(geoms, grid.transform, grid.z.shape))
+    return steep.to_crs(parcels.crs) if len(steep) and steep.crs != parcels.crs else steep
+
+
+def exclusions(ws, settings, parcels: gpd.GeoDataFrame) -> dict[str, object]:
+    """The exclusion layers of ``geo.constraints.net_land`` (metric CRS): the constraint layers, the flood zones
+    of return period ≤ [constraints] flood_return_period, and the land steeper than [terrain] max_slope_pct."""
+    out: dict[str, object] = {}
+    for name in ("farmland", "eco_redline", "dev_boundary"):
+        layer = ws.constraint(name)
+        if layer is not None:
+            out[name] = layer
+    flood = flood_exclusion(ws.constraint("flood"), settings.constraints.flood_return_period)
+    if flood is not None:
+        out["flood"] = flood
+    steep = steep_land(ws, parcels, settings.terrain.max_slope_pct)
+    if steep is not None and len(steep):
+        out["slope"] = steep
+    return out
+
+
+def net_key(settings) -> tuple:
+    """The settings net land depends on (a cache key)."""
+    return (section_key(settings.constraints), settings.terrain.max_slope_pct, settings.matching.sliver_mu,
+            settings.matching.sliver_width_m)
+
+
+def workspace_net(ws, settings) -> NetLand | None:
+    """Net land of the parcels that can be offered (see the module doc); None without constraints."""
+    if not has_constraints(ws):
+        return None
+    key = ("geo.netland", net_key(settings))
+
+    def compute() -> NetLand:
+        parcels = _candidates(ws)
+        if "leveled" in parcels.columns:           # leveled in a scenario (matching.scenario): spared like leveling
+            parcels = parcels.assign(status=parcels["status"].where(~parcels["leveled"].fillna(False).astype(bool),
+                                                                    "leveling"))
+        return net_land(parcels, exclusions(ws, settings, parcels), sliver_m2=settings.matching.sliver_mu * M2_PER_MU,
+                        sliver_width_m=settings.matching.sliver_width_m)
+    return DERIVED.get(ws, key, compute)
+
+
+def touched(net: NetLand) -> pd.Series:
+    """Parcels (by id) an exclusion or the sliver rule took something from."""
+    return (net.constrained_mu + net.sliver_mu) > TOUCHED_MU
+
+
+def offered_mu(parcels: pd.DataFrame, net: NetLand | None) -> pd.Series:
+    """亩 each parcel offers: its overlap-corrected ``net_mu``, or its net land when an exclusion cut it."""
+    out = parcels["net_mu"].astype(float)
+    if net is None:
+        return out
+    hit = touched(net)
+    hit = hit[hit].index.intersection(parcels.index)
+    out.loc[hit] = net.net_mu.loc[hit].to_numpy()
+    return out
+
+
+def land_rows(parcels: gpd.GeoDataFrame, net: NetLand | None) -> gpd.GeoDataFrame:
+    """The land blocks are formed from (metric CRS): the parcels, with those an exclusion cut replaced by their
+    net pieces (``net_mu`` the piece's 亩, ``parcel_id`` its parcel; index ``<parcel_id>#<k>``). Parcels left
+    with no net land have no row. Without ``net``, ``parcels`` itself."""
+    if net is None:
+        return parcels
+    hit = touched(net)
+    hit = hit[hit].index.intersection(parcels.index)
+    if not len(hit):
+        return parcels
+    sub = NetLand(*(getattr(net, f.name).loc[hit] for f in dataclasses.fields(NetLand)))
+    pieces = sub.pieces()
+    base = parcels.loc[pieces["parcel_id"].to_numpy()].drop(columns="geometry")
+    base.index = pieces.index
+    base["net_mu"] = pieces["area_mu"].to_numpy()
+    base["area_mu"] = pieces["area_mu"].to_numpy()
+    cut = gpd.GeoDataFrame(base, geometry=pieces.geometry, crs=parcels.crs)
+    rest = parcels.drop(index=hit)
+    return gpd.GeoDataFrame(pd.concat([rest, cut]), geometry="geometry", crs=parcels.crs)
+
+
+def net_totals(parcels: pd.DataFrame, net: NetLand | None) -> pd.DataFrame:
+    """Per parcel of ``parcels``: ``gross_mu`` (overlap-corrected), ``net_mu`` (offered), and the 亩 each layer of
+    ``EXCLUSION_ORDER`` takes (0 without constraints)."""
+    out = pd.DataFrame({"gross_mu": parcels["net_mu"].astype(float), "net_mu": offered_mu(parcels, net)},
+                       index=parcels.index)
+    for name in EXCLUSION_ORDER:
+        out[name] = 0.0 if net is None else net.constrained_by[name].reindex(parcels.index).fillna(0.0).to_numpy()
+    return out
+
+
+
+def report_protected(ws, rows: pd.Series, report, settings=None) -> None:
+    """Warn about every parcel with status available lying more than ``PROTECTED_FRACTION`` in farmland or the
+    red line (a ledger that says 可供 for protected land: the bureau must see it). ``rows``: the fid of each
+    parcel id, to name the feature like every other message. Farmland and the red line come first in
+    ``EXCLUSION_ORDER``, so what they take of a parcel is its area in their union: the share comes from the net
+    land ``available`` needs anyway (one pass, cached). ``settings``: default this process's configuration."""
+    if ws.constraint("farmland") is None and ws.constraint("eco_redline") is None:
+        return
+    if settings is None:
+        from .settings import load_settings
+        settings = load_settings()
+    net = workspace_net(ws, settings)
+    status = ws.parcels["status"].reindex(net.gross_mu.index)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = (net.constrained_by["farmland"] + net.constrained_by["eco_redline"]) / net.gross_mu
+    for pid, value in share[(status == "available") & (share > PROTECTED_FRACTION)].items():
+        report.warning("parcels", "PROTECTED_AVAILABLE", f"供地状态为可供，但 {value:.0%} 位于永久基本农田或生态保护红线内"
+                       "：台账有误，请核实（受保护部分不计入可供地）", row=rows.get(pid), field="status")
+    report.name_features("parcels", pd.Series(rows.index, index=rows.to_numpy(), name="parcel_id"), "fid")
