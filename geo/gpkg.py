@@ -37,12 +37,9 @@ def read_layers(path: Path, report: LoadReport) -> dict[str, pd.DataFrame]:
     except Exception as exc:  # GDAL's message is the useful part
         raise WorkspaceError(f"无法打开工作空间文件 {path}：{exc}（应为 GeoPackage .gpkg 文件）") from exc
     layers: dict[str, pd.DataFrame] = {}
+    report.missing_layers(LAYERS, REQUIRED_LAYERS, names, path.name)
     for name in LAYERS:
         if name not in names:
-            if name in REQUIRED_LAYERS:
-                report.error(name, "MISSING_LAYER", f"工作空间 {path.name} 缺少图层 {name}（现有：{', '.join(sorted(names))}）")
-            else:
-                report.info(name, "EMPTY_LAYER", f"没有图层 {name}，按空表处理")
             continue
         with warnings.catch_warnings(), os_errors(path, "无法读取工作空间文件"):
             warnings.simplefilter("ignore")

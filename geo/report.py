@@ -73,6 +73,16 @@ class LoadReport:
     def info(self, layer: str, code: str, message: str, row=None, field: str | None = None) -> None:
         self.add("info", layer, code, message, row, field)
 
+    def missing_layers(self, layers, required, present: set[str], source: str) -> None:
+        """An error for each required layer absent from ``source``, a note for each optional one (an empty table)."""
+        for name in layers:
+            if name in present:
+                continue
+            if name in required:
+                self.error(name, "MISSING_LAYER", f"工作空间 {source} 缺少图层 {name}（现有：{', '.join(sorted(present))}）")
+            else:
+                self.info(name, "EMPTY_LAYER", f"没有图层 {name}，按空表处理")
+
     def name_features(self, layer: str, ids: pd.Series, rows: str = "fid") -> None:
         """Name the feature of every issue of ``layer`` that has a row and is not yet named: its id from ``ids``
         (indexed by row, named after the id field; a row without an id is named by ``rows`` alone)."""

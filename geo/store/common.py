@@ -95,12 +95,7 @@ def workspace_from_raw(raws: dict[str, RawLayer], source: str, crs=None):
     from ..schema import REQUIRED_LAYERS
     from ..workspace import build_workspace
     report = LoadReport(source=source)
-    for name in LAYERS:
-        if name not in raws:
-            if name in REQUIRED_LAYERS:
-                report.error(name, "MISSING_LAYER", f"工作空间 {source} 缺少图层 {name}")
-            else:
-                report.info(name, "EMPTY_LAYER", f"没有图层 {name}，按空表处理")
+    report.missing_layers(LAYERS, REQUIRED_LAYERS, set(raws), source)
     if report.errors:
         return None, report, {}
     frames = {}
@@ -203,3 +198,27 @@ def stored_columns(changes: list[RowChange], layer: str, existing: list[str]):
 
 
 __all__ = ["quote", "frame_from_raw", "workspace_from_raw", "save", "save_with_retry", "plan"]
+
+
+def history_query(table: str, mark: str, since=None, id=None) -> tuple[str, list]:
+    """The audit query of both stores (``mark``: the driver's parameter mark, ``?`` or ``%s``), without its ORDER BY;
+    parameterised, never formatted with values."""
+    sql = f'SELECT at, "by", layer, "id", action, before, after FROM {table}'
+    where, params = [], []
+    if since is not None:
+        where.append(f"at >= {mark}")
+        params.append(since_bound(since))
+    if id is not None:
+        where.append(f'"id" = {mark}')
+        params.append(str(id))
+    return (sql + (" WHERE " + " AND ".join(where) if where else "")), params
+
+
+class StoreCommon:
+    """What both stores do the same way on top of their own ``read`` and ``apply``."""
+
+    def load(self):
+        return load_or_raise(self)
+
+    def save(self, old, new, user: str, layers=None):
+        return save(self, old, new, user, layers)

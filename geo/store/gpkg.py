@@ -16,83 +16,33 @@ it). gpkg_data_columns is not touched. ``migrate()`` does it on demand.
 from __future__ import annotations
 
 import sqlite3
-import struct
 import warnings
 from dataclasses import replace
 from pathlib import Path
 
-import shapely
 
 from ..errors import WorkspaceError
 from ..schema import LAYERS
 from . import common
 from .base import (BOOKKEEPING, AuditEntry, Conflict, ConflictError, RawLayer, RowChange, StoreIOError, Versions, utc_now)
 from .common import quote
+from .gpkg_blob import blob_bounds, blob_empty, blob_wkb, bound, gpkg_blob
 
-_ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
 AUDIT_TABLE = "audit"
-
-
-# ------------------------------------------------------------------------------------- GeoPackageBinary
-
-def gpkg_blob(geom, srs_id: int) -> bytes | None:
-    """GeoPackageBinary: 'GP', version 0, flags (little-endian; xy envelope, or the empty flag), srs_id, WKB."""
-    if geom is None:
-        return None
-    wkb = shapely.to_wkb(geom, byte_order=1, output_dimension=2, include_srid=False)
-    if shapely.is_empty(geom):
-        return b"GP\x00" + bytes([0b00010001]) + struct.pack("<i", srs_id) + wkb
-    minx, miny, maxx, maxy = shapely.bounds(geom)
-    return b"GP\x00\x03" + struct.pack("<i4d", srs_id, minx, maxx, miny, maxy) + wkb
-
-
-def blob_wkb(blob) -> bytes | None:
-    """The WKB inside a GeoPackageBinary blob (None for NULL)."""
-    if blob is None:
-        return None
-    blob = bytes(blob)
-    if blob[:2] != b"GP":
-        return blob                        # plain WKB (not conformant, but seen in the wild)
-    flags = blob[3]
-    return blob[8 + _ENVELOPE_BYTES.get((flags >> 1) & 0b111, 0):]
-
-
-def _blob_empty(blob) -> int:
-    if blob is None:
-        return 1
-    blob = bytes(blob)
-    if blob[:2] == b"GP" and blob[3] & 0b00010000:
-        return 1
-    return int(shapely.is_empty(shapely.from_wkb(blob_wkb(blob))))
-
-
-def _blob_bounds(blob):
-    blob = bytes(blob)
-    if blob[:2] == b"GP" and (blob[3] >> 1) & 0b111:
-        endian = "<" if blob[3] & 1 else ">"
-        minx, maxx, miny, maxy = struct.unpack(endian + "4d", blob[8:40])
-        return minx, miny, maxx, maxy
-    return tuple(shapely.bounds(shapely.from_wkb(blob_wkb(blob))))
-
-
-def _bound(i):
-    def f(blob):
-        return None if blob is None else _blob_bounds(blob)[i]
-    return f
 
 
 def _connect(path: Path, timeout: float) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None, check_same_thread=False)
-    conn.create_function("ST_IsEmpty", 1, _blob_empty, deterministic=True)
+    conn.create_function("ST_IsEmpty", 1, blob_empty, deterministic=True)
     for name, i in (("ST_MinX", 0), ("ST_MinY", 1), ("ST_MaxX", 2), ("ST_MaxY", 3)):
-        conn.create_function(name, 1, _bound(i), deterministic=True)
+        conn.create_function(name, 1, bound(i), deterministic=True)
     conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
     return conn
 
 
 # ------------------------------------------------------------------------------------------------ store
 
-class GpkgStore:
+class GpkgStore(common.StoreCommon):
     """The workspace GeoPackage at ``path`` as a store (see the module doc)."""
 
     def __init__(self, path, timeout: float = 60.0, migrate: bool = False):
@@ -253,12 +203,6 @@ class GpkgStore:
             ws = ws2
         return ws, report, versions
 
-    def load(self):
-        return common.load_or_raise(self)
-
-    def save(self, old, new, user: str, layers=None):
-        return common.save(self, old, new, user, layers)
-
     def revision(self) -> str:
         """Changes whenever the stored data may have: the file's mtime and the last audit row (an app's cache key)."""
         try:
@@ -269,16 +213,7 @@ class GpkgStore:
         return f"{self.path.stat().st_mtime_ns}:{last or 0}"
 
     def history(self, since=None, id=None) -> list[AuditEntry]:
-        sql = f'SELECT at, "by", layer, "id", action, before, after FROM {AUDIT_TABLE}'
-        where, params = [], []
-        if since is not None:
-            where.append("at >= ?")
-            params.append(common.since_bound(since))
-        if id is not None:
-            where.append('"id" = ?')
-            params.append(str(id))
-        if where:
-            sql += " WHERE " + " AND ".join(where)
+        sql, params = common.history_query(AUDIT_TABLE, "?", since, id)
         try:
             if self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (AUDIT_TABLE,)).fetchone() is None:
                 return []
@@ -419,7 +354,7 @@ class GpkgStore:
             ext = self.conn.execute(f"SELECT min(minx), min(miny), max(maxx), max(maxy) FROM {quote(rtree)}").fetchone()
         else:
             blobs = [r[0] for r in self.conn.execute(f"SELECT {quote(gcol)} FROM {quote(layer)}")]
-            b = [_blob_bounds(x) for x in blobs if x is not None and not _blob_empty(x)]
+            b = [blob_bounds(x) for x in blobs if x is not None and not blob_empty(x)]
             ext = (min(v[0] for v in b), min(v[1] for v in b), max(v[2] for v in b), max(v[3] for v in b)) if b \
                 else (None,) * 4
         self.conn.execute("UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ? WHERE table_name = ?",

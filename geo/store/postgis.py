@@ -33,7 +33,7 @@ def _psycopg():
     return psycopg
 
 
-class PostgisStore:
+class PostgisStore(common.StoreCommon):
     def __init__(self, url: str, connect_timeout: int = 10):
         psycopg = _psycopg()
         self.target = url
@@ -179,12 +179,6 @@ class PostgisStore:
         raws = self.raw_layers()
         return common.workspace_from_raw(raws, _safe(self.url))
 
-    def load(self):
-        return common.load_or_raise(self)
-
-    def save(self, old, new, user: str, layers=None):
-        return common.save(self, old, new, user, layers)
-
     def revision(self) -> str:
         """Changes with every write through a store (the last audit row): an app's cache key."""
         try:
@@ -195,16 +189,7 @@ class PostgisStore:
         return str(last or 0)
 
     def history(self, since=None, id=None) -> list[AuditEntry]:
-        sql = f'SELECT at, "by", layer, "id", action, before, after FROM {AUDIT_TABLE}'
-        where, params = [], []
-        if since is not None:
-            where.append("at >= %s")
-            params.append(common.since_bound(since))
-        if id is not None:
-            where.append('"id" = %s')
-            params.append(str(id))
-        if where:
-            sql += " WHERE " + " AND ".join(where)
+        sql, params = common.history_query(AUDIT_TABLE, "%s", since, id)
         try:
             with self.conn.transaction():
                 rows = self.conn.execute(sql + " ORDER BY fid", params).fetchall()
