@@ -213,6 +213,11 @@ TERRAIN_LABELS: dict[str, str] = {
     "nodata_share": "无数据比例", "net_mu": "净用地（亩）",
 }
 """Headers of `cli.py terrain` (geo.parcel_terrain.TERRAIN_COLUMNS)."""
+SLOPE_LAYER_LABEL = "坡度（橙色大于 8%，红色大于 {max}%）"
+TERRAIN_TEXT = "平均坡度 {slope:.1f}%；平整挖方 {cut:,.0f} 立方米、填方 {fill:,.0f} 立方米，估算 {cost:,.1f} 万元"
+"""A 待平整 parcel's slope and leveling earthwork in its map popup."""
+POPUP_TERRAIN_LABEL = "坡度与平整土方"
+"""The map's slope overlay (rendered locally from the DEM)."""
 CONSTRAINED_LABEL = "受三区三线等限制"
 """The short label of the unplaced reason CONSTRAINED (matching.reasons)."""
 IMPORT_RESULT_LABELS: dict[str, str] = {"imported": "已导入", "repaired": "已修复后导入", "rejected": "未导入"}

@@ -58,33 +58,67 @@ def hillshade_overlay(dem_path: str | Path) -> Shade:
 
 @functools.lru_cache(maxsize=8)
 def _hillshade(path: str, _mtime: int) -> Shade:
-    import rasterio
-    from PIL import Image
-    from rasterio.warp import Resampling, calculate_default_transform, reproject, transform_bounds
-
     from geo.terrain import hillshade, read_dem
     dem = read_dem(path)
     shade = hillshade(dem).astype(np.float32)
     shade = 150.0 + shade * (105.0 / 255.0)          # light relief: parcels drawn over it stay readable
     shade[~np.isfinite(dem.elevation)] = 255.0
-    h, w = shade.shape
+    bands, bounds = _to_web_mercator(dem, [shade], fill=255.0)
+    return Shade(_data_url(np.clip(bands[0], 0, 255).astype(np.uint8), "L", "JPEG"), bounds)
+
+
+def slope_overlay(dem_path: str | Path, max_slope_pct: float) -> Shade:
+    """The DEM's slope as a transparent overlay: land steeper than ``max_slope_pct`` red, from 8 % (terraced
+    leveling, CJJ 83-2016) orange, flatter land clear."""
+    path = Path(dem_path)
+    return _slope(str(path), path.stat().st_mtime_ns, float(max_slope_pct))
+
+
+SLOPE_TERRACED_PCT = 8.0        # CJJ 83-2016: above 8 % the site is laid out in terraces
+
+
+@functools.lru_cache(maxsize=8)
+def _slope(path: str, _mtime: int, max_pct: float) -> Shade:
+    from geo.earthwork import slope_pct
+    from geo.terrain import read_dem
+    dem = read_dem(path)
+    pct = slope_pct(dem.elevation, abs(dem.transform.a), abs(dem.transform.e))
+    steep, terraced = pct > max_pct, (pct > SLOPE_TERRACED_PCT) & (pct <= max_pct)
+    rgba = [np.where(steep, 200.0, np.where(terraced, 240.0, 0.0)), np.where(steep, 30.0, np.where(terraced, 150.0, 0.0)),
+            np.where(steep, 30.0, np.where(terraced, 30.0, 0.0)),
+            np.where(steep, 150.0, np.where(terraced, 90.0, 0.0))]
+    bands, bounds = _to_web_mercator(dem, [b.astype(np.float32) for b in rgba], fill=0.0)
+    return Shade(_data_url(np.dstack([np.clip(b, 0, 255).astype(np.uint8) for b in bands]), "RGBA", "PNG"), bounds)
+
+
+def _to_web_mercator(dem, bands: list[np.ndarray], fill: float):
+    """``bands`` on the DEM's grid warped to Web Mercator (at most ``MAX_SHADE_PX`` a side), so an L.imageOverlay
+    stretched over the returned ((south, west), (north, east)) is exact."""
+    from rasterio.warp import Resampling, calculate_default_transform, reproject, transform_bounds
+    h, w = bands[0].shape
     left, bottom, right, top = dem.bounds
     transform, width, height = calculate_default_transform(dem.crs, "EPSG:3857", w, h, left, bottom, right, top)
     scale = max(width, height) / MAX_SHADE_PX
     if scale > 1:
         width, height = int(width / scale), int(height / scale)
         transform = transform * transform.scale(scale, scale)
-    out = np.full((height, width), 255.0, dtype=np.float32)
-    reproject(shade, out, src_transform=dem.transform, src_crs=dem.crs, dst_transform=transform,
-              dst_crs="EPSG:3857", resampling=Resampling.bilinear, dst_nodata=255.0)
+    out = []
+    for band in bands:
+        dst = np.full((height, width), fill, dtype=np.float32)
+        reproject(band, dst, src_transform=dem.transform, src_crs=dem.crs, dst_transform=transform,
+                  dst_crs="EPSG:3857", resampling=Resampling.bilinear, dst_nodata=fill)
+        out.append(dst)
     west, south, east, north = transform_bounds(
         "EPSG:3857", "EPSG:4326", transform.c, transform.f + transform.e * height,
         transform.c + transform.a * width, transform.f)
+    return out, ((south, west), (north, east))
+
+
+def _data_url(pixels: np.ndarray, mode: str, fmt: str) -> str:
+    from PIL import Image
     buf = io.BytesIO()
-    Image.fromarray(np.clip(out, 0, 255).astype(np.uint8), mode="L").save(buf, format="JPEG", quality=80)
-    del rasterio
-    return Shade("data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode(),
-                 ((south, west), (north, east)))
+    Image.fromarray(pixels, mode=mode).save(buf, format=fmt, **({"quality": 80} if fmt == "JPEG" else {}))
+    return f"data:image/{fmt.lower()};base64," + base64.b64encode(buf.getvalue()).decode()
 
 
 def tianditu_url(layer: str, key: str) -> str:

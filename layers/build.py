@@ -5,6 +5,7 @@ projects, gets a new version and so its own entries), never stored inside the Wo
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable, Iterable
 
 import folium
@@ -12,7 +13,7 @@ import geopandas as gpd
 
 from geo.cache import DERIVED
 from geo.vocab import (EXCLUSION_LABELS, FACTORY_STATUS_LABELS, FIELD_LABELS, PARCEL_STATUS_COLORS,
-                       PARCEL_STATUS_LABELS, TERRAIN_LABELS)
+                       PARCEL_STATUS_LABELS, POPUP_TERRAIN_LABEL, SLOPE_LAYER_LABEL, TERRAIN_LABELS)
 from . import assets, basemaps
 from .elements import (LABEL_CSS, DrawLocale, DrawnStamp, GeoJsonLayer, LayerControlTitle, LegendControl,
                        MapControls, OfflineDraw, OfflineMap, PlainBase, prefetch_layer_data)
@@ -21,7 +22,7 @@ from .features import feature_collection, lonlat_bounds
 F = FIELD_LABELS
 PARCEL_FIELDS = [("id", F["parcel_id"], "text"), ("s", F["status"], "lookup:status"), ("a", F["area_mu"], "mu"),
                  ("z", "所属园区", "text"), ("d", F["ready_date"], "text"), ("u", F["land_use"], "text"),
-                 ("n", TERRAIN_LABELS["net_mu"], "mu"), ("x", "不可供部分", "text")]
+                 ("n", TERRAIN_LABELS["net_mu"], "mu"), ("x", "不可供部分", "text"), ("t", POPUP_TERRAIN_LABEL, "text")]
 FACTORY_FIELDS = [("n", "标准厂房", "text"), ("s", "建设状态", "lookup:fstatus"), ("v", F["vacant_m2"], "m2"),
                   ("id", F["factory_id"], "text"), ("f", F["floors"], "text"), ("fa", F["floor_area_m2"], "m2"),
                   ("d", "可入驻日期", "text")]
@@ -81,6 +82,12 @@ def new_map(ws, basemap: str = basemaps.HILLSHADE, height: int = 620, fetch_data
                          overlay=False, max_zoom=18).add_to(m)
     else:
         PlainBase(basemaps.BASEMAP_LABELS[basemaps.PLAIN]).add_to(m)
+    if ws.dem_path is not None and Path(ws.dem_path).exists():     # slope from the DEM, drawn locally, off by default
+        max_pct = _settings(None).terrain.max_slope_pct
+        slope = basemaps.slope_overlay(ws.dem_path, max_pct)
+        folium.raster_layers.ImageOverlay(slope.data_url, bounds=[list(b) for b in slope.bounds],
+                                          name=SLOPE_LAYER_LABEL.format(max=f"{max_pct:g}"), overlay=True, show=False,
+                                          pixelated=False, interactive=False).add_to(m)
     m._landgap_gcj02 = basemaps.needs_gcj02(basemap)
     m._landgap_fetch = fetch_data
     return m
@@ -138,11 +145,12 @@ def add_parcels(m: OfflineMap, ws, statuses: Iterable[str] | None = None,
         p = ws.metric("parcels")
         p = p[p["status"].isin(sts) & p["zone_id"].isin(zids)].copy()
         p["zone_name"] = p["zone_id"].map(ws.zones["name"])
-        from .constraints import parcel_net_columns
+        from .constraints import parcel_net_columns, parcel_terrain_text
         p[["net_offered", "excluded_by"]] = parcel_net_columns(ws, p, _settings(settings)).to_numpy()
+        p["terrain"] = parcel_terrain_text(ws, p, _settings(settings))
         data = feature_collection(p, {"id": "parcel_id", "s": "status", "a": "area_mu", "z": "zone_name",
-                                      "d": "ready_date", "u": "land_use", "n": "net_offered", "x": "excluded_by"},
-                                  gcj)
+                                      "d": "ready_date", "u": "land_use", "n": "net_offered", "x": "excluded_by",
+                                      "t": "terrain"}, gcj)
         return data, len(p), lonlat_bounds(p, gcj)
     data, n, bounds = _cached(ws, ("parcels", gcj, sts, zids), make)
     url = _cached(ws, ("parcels_url", gcj, sts, zids), lambda: assets.cached_json_url(data)) if m._landgap_fetch \

@@ -13,7 +13,7 @@ import shapely
 
 from geo.constraints import EXCLUSION_ORDER, flood_exclusion
 from geo.netland import offered_mu, touched, workspace_net
-from geo.vocab import EXCLUSION_LABELS
+from geo.vocab import EXCLUSION_LABELS, TERRAIN_TEXT
 
 HATCH_M = 25.0
 CONSTRAINT_COLORS = {"farmland": "#e9c46a", "eco_redline": "#2a9d8f", "flood": "#4361ee", "dev_boundary": "#6d597a"}
@@ -67,4 +67,30 @@ def parcel_net_columns(ws, parcels: pd.DataFrame, settings) -> pd.DataFrame:
             "、".join([f"{EXCLUSION_LABELS[k]} {row[k]:.1f} 亩" for k in EXCLUSION_ORDER if row[k] >= 0.05]
                      + ([f"零星地块 {s:.1f} 亩"] if s >= 0.05 else []))
             for (_, row), s in zip(by.iterrows(), sliver)]
+    return out
+
+
+def parcel_terrain_text(ws, parcels: pd.DataFrame, settings) -> pd.Series:
+    """For the popup of each 待平整 parcel (the land whose leveling the county pays for): mean slope, the balanced
+    earthwork (cut / fill m³) and its cost at the ``[terrain]`` prices, from the workspace DEM; "" elsewhere and
+    without a DEM. Derived once per workspace version and prices."""
+    from geo.cache import DERIVED
+    out = pd.Series("", index=parcels.index, dtype=object)
+    if ws.dem_path is None:
+        return out
+
+    def compute() -> pd.Series:
+        from geo.dem import read_dem_for
+        from geo.parcel_terrain import parcel_terrain
+        lev = ws.metric("parcels")
+        lev = lev[lev["status"] == "leveling"]
+        if not len(lev):
+            return pd.Series(dtype=object)
+        t = parcel_terrain(read_dem_for(ws.dem_path, lev), lev, settings.terrain).table
+        ok = t["cut_m3"].notna()
+        return pd.Series([TERRAIN_TEXT.format(slope=r.mean_slope_pct, cut=r.cut_m3, fill=r.fill_m3, cost=r.cost_wan)
+                          for r in t[ok].itertuples()], index=t.index[ok], dtype=object)
+    text = DERIVED.get(ws, ("popup_terrain", settings.terrain), compute)
+    hit = text.index.intersection(parcels.index)
+    out.loc[hit] = text.loc[hit]
     return out
