@@ -141,6 +141,7 @@ COMPARE_TABLE_LABELS: dict[str, str] = {
     "newly_placed": "新增安排", "newly_unplaced": "不再能安排", "moved": "选址变化", "reason_changed": "原因变化",
     "zones": "园区变化", "from_site": "原选址", "to_site": "新选址", "from_reason": "原原因", "to_reason": "新原因"}
 FIELD_LABELS.update({"min_block_mu": "最小连片面积（亩）", "parcel_count": "地块数",
+                     "gross_available_mu": "可供毛面积（亩）", "constrained_mu": "三区三线等扣除（亩）",
                      "site_or_factory": "地块或厂房", "project_count": "项目数", "total_row": "合计"})
 BRIEFING_TABLE_TITLES: dict[str, str] = {
     "land": "表1  各园区工业用地情况（亩）", "demand": "表2  待落地项目分产业情况", "placed": "表3  可落实选址项目",

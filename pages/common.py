@@ -242,11 +242,15 @@ def zone_scope(ws, f: Filters) -> list[str]:
 def headline(report: dict) -> None:
     """The numbers `cli.py available` prints, as metrics."""
     zones = report["zones"]
-    c = st.columns(4)
-    c[0].metric(F["available_mu"], fmt_mu(report["total_available_mu"]))
+    constrained = sum(z.get("constrained_mu", 0.0) for z in zones)
+    c = st.columns(6 if constrained else 4)
+    c[0].metric(F["available_mu"], fmt_mu(report["total_available_mu"]))     # net: what may be offered
     c[1].metric(F["pipeline_mu"], fmt_mu(sum(z["pipeline_mu"] for z in zones)))
     c[2].metric(F["largest_block_mu"], fmt_mu(max([z["largest_block_mu"] for z in zones] or [0.0])))
     c[3].metric(F["vacant_factory_m2"], f"{sum(z['vacant_factory_m2'] for z in zones):,.0f}")
+    if constrained:         # gross beside net, and what 三区三线, flood and slope take
+        c[4].metric(F["gross_available_mu"], fmt_mu(sum(z["gross_available_mu"] for z in zones)))
+        c[5].metric(F["constrained_mu"], fmt_mu(constrained))
 
 
 # ---------------------------------------------------------------------------------------------- the map

@@ -51,6 +51,12 @@ def test_map_page_headline_equals_available_report(app, sample_ws):
     assert shown[F["pipeline_mu"]] == fmt_mu(sum(z["pipeline_mu"] for z in report["zones"]))
     assert shown[F["largest_block_mu"]] == fmt_mu(max(z["largest_block_mu"] for z in report["zones"]))
     assert shown[F["vacant_factory_m2"]] == f"{sum(z['vacant_factory_m2'] for z in report['zones']):,.0f}"
+    # the sample county has constraint layers: gross beside net, and what they take (the difference)
+    gross = sum(z["gross_available_mu"] for z in report["zones"])
+    taken = sum(z["constrained_mu"] for z in report["zones"])
+    assert taken > 0 and shown[F["gross_available_mu"]] == fmt_mu(gross)
+    assert shown[F["constrained_mu"]] == fmt_mu(taken)
+    assert report["total_available_mu"] < gross
 
 
 def test_sidebar_filters_follow_cli_semantics_and_survive_page_switch(app, sample_ws):
