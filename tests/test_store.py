@@ -125,12 +125,14 @@ def test_store_load_is_the_file_load(target, sample_path):
         ws = store.load()
     ref = load_workspace(sample_path)
     frames_equal(ws, ref)
-    if str(target).startswith("postgresql"):
-        # the constraint layers are not migrated to PostGIS yet (issue 11): nor, so, their warning
-        assert ws.constraints == {} and ref.report.codes() - ws.report.codes() == {"PROTECTED_AVAILABLE"}
-    else:
-        assert set(ws.constraints) == set(ref.constraints) == {"farmland", "eco_redline", "dev_boundary", "flood"}
-        assert ws.crs == ref.crs and ws.report.summary() == ref.report.summary()
+    # the constraint layers travel with the workspace in both stores (migrated to PostGIS), every field kept, and
+    # so does their validation warning (PROTECTED_AVAILABLE)
+    assert set(ws.constraints) == set(ref.constraints) == {"farmland", "eco_redline", "dev_boundary", "flood"}
+    for name, frame in ref.constraints.items():
+        got = ws.constraints[name]
+        assert len(got) == len(frame) and list(got.columns) == list(frame.columns)
+        assert got.geometry.area.sum() == pytest.approx(frame.geometry.area.sum(), rel=1e-9)
+    assert ws.crs == ref.crs and ws.report.summary() == ref.report.summary()
     assert set(ws.store_versions["projects"].values()) == {1}
 
 

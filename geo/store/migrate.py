@@ -55,6 +55,23 @@ def compare_layers(a: RawLayer, b: RawLayer) -> list[str]:
     return problems
 
 
+def compare_constraints(a: dict, b: dict, problems: list[str]) -> list[dict]:
+    """The constraint layers of two workspaces feature by feature (fields and geometry); differences go into
+    ``problems``. Returns one row per layer (name, features, identical)."""
+    rows = []
+    for name in sorted(set(a) | set(b)):
+        fa, fb = a.get(name), b.get(name)
+        same = fa is not None and fb is not None and len(fa) == len(fb) and \
+            list(fa.drop(columns=fa.geometry.name).columns) == list(fb.drop(columns=fb.geometry.name).columns) and \
+            bool(shapely.equals_exact(fa.geometry.values, fb.geometry.values, tolerance=0).all()) and \
+            fa.drop(columns=fa.geometry.name).astype(str).reset_index(drop=True).equals(
+                fb.drop(columns=fb.geometry.name).astype(str).reset_index(drop=True))
+        if not same:
+            problems.append(f"{name}: 限制图层不同")
+        rows.append({"layer": name, "features": 0 if fa is None else len(fa), "identical": same})
+    return rows
+
+
 def compare(src, dst) -> dict:
     ra, rb = src.raw_layers(), dst.raw_layers()
     layers = []
@@ -83,9 +100,14 @@ def migrate(src, dst) -> dict:
     if ws is None:
         raise WorkspaceError(f"源工作空间 {src.target} 有错误（{report.summary()}），未迁移：先运行 validate 改正")
     dst.create_from_raw(src.raw_layers(), src.history())
+    dst.write_constraints(ws.constraints)
     from . import snapshots
     snapshots.copy_all(src, dst)
     result = compare(src, dst)
+    copied, _, _ = dst.read()
+    result["constraints"] = compare_constraints(ws.constraints, copied.constraints if copied is not None else {},
+                                                result["problems"])
+    result["identical"] = not result["problems"]
     if not result["identical"]:
         raise WorkspaceError("迁移后比对不一致：" + "；".join(result["problems"][:10]))
     return result

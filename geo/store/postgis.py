@@ -177,7 +177,31 @@ class PostgisStore(common.StoreCommon):
 
     def read(self):
         raws = self.raw_layers()
-        return common.workspace_from_raw(raws, _safe(self.url))
+        ws, report, versions = common.workspace_from_raw(raws, _safe(self.url))
+        if ws is not None:
+            from dataclasses import replace
+
+            from ..netland import report_protected
+            from .pg_constraints import read_constraints
+            try:
+                with self.conn.transaction():
+                    constraints = read_constraints(self.conn, ws.crs)
+            except self._errors as exc:
+                raise StoreIOError(f"读取数据库 {_safe(self.url)} 失败：{exc}") from exc
+            if constraints:
+                ws = replace(ws, constraints=constraints)
+                report_protected(ws, common.fid_of(raws["parcels"]), report)    # as a file load does
+                ws.store_versions = versions
+        return ws, report, versions
+
+    def write_constraints(self, layers) -> None:
+        """Replace the constraint layers named in ``layers`` ({name: GeoDataFrame in the workspace CRS})."""
+        from .pg_constraints import write_constraints
+        try:
+            with self.conn.transaction():
+                write_constraints(self.conn, layers)
+        except self._errors as exc:
+            raise StoreIOError(f"写入数据库 {_safe(self.url)} 失败：{exc}") from exc
 
     def revision(self) -> str:
         """Changes with every write through a store (the last audit row): an app's cache key."""
