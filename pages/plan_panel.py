@@ -32,7 +32,9 @@ def _budget_range(ws, key: str, as_of) -> float:
 
 def current(ws, key: str, as_of):
     """The plan at the budget the slider holds (its default before the first run): computed before the map is
-    drawn, so the map can outline its parcels. None when nothing could be funded."""
+    drawn, so the map can outline its parcels. None when the section is closed or nothing could be funded."""
+    if not st.session_state.get("plan_on"):
+        return None
     top = _budget_range(ws, key, as_of)
     if top <= 0:
         return None
@@ -49,6 +51,9 @@ def parcels(ws, plan):
 def render(ws, key: str, as_of) -> None:
     """The section: budget slider, the plan's figures and actions, the frontier on demand, the Excel download."""
     st.subheader(L["title"])
+    # opened on demand: on a county-wide workspace the plan's MILPs take seconds to minutes
+    if not st.toggle("求解用地保障方案（在预算内选择拆迁、平整和标准厂房建设措施）", key="plan_on"):
+        return
     top = _budget_range(ws, key, as_of)
     if top <= 0:
         st.write("无需新增措施：没有待平整、待拆迁地块或在建、规划厂房可以安排。")

@@ -18,6 +18,9 @@ def gap_page(sample_path, monkeypatch):
     at = AppTest.from_file(APP, default_timeout=180).run()
     at.switch_page("pages/gap_page.py").run()
     assert not at.exception, [e.value for e in at.exception]
+    assert not any(s.key == "plan_budget" for s in at.slider)          # not solved until asked for
+    at.toggle(key="plan_on").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
     return at
 
 
