@@ -125,16 +125,14 @@ def cmd_brief(args) -> int:
 def _briefing_plan(args, ws):
     """The 用地保障方案 the briefing's advice is built from: at ``--budget-wan``, else ``[briefing]
     plan_budget_wan`` (negative: no limit); None when ``[briefing] plan`` is off and no budget is given."""
+    from briefing import briefing_plan
     cfg = args.settings.briefing
     if args.budget_wan is None and not cfg.plan:
         return None
     if args.budget_wan is not None and args.budget_wan < 0:
         raise InputError(f"预算必须是非负数（现为 {args.budget_wan:g} 万元）")
-    import matching
-    from geo.dem import workspace_dem
     budget = args.budget_wan if args.budget_wan is not None else cfg.plan_budget_wan
-    return matching.plan(ws, settings=args.settings, budget_wan=None if budget < 0 else budget, as_of=args.as_of,
-                         dem=workspace_dem(ws), frontier=True)
+    return briefing_plan(ws, args.settings, budget, as_of=args.as_of)
 
 
 def _import_into_workspace(args, apply, source: Path | None = None, row_label: str = "台账行号") -> int:

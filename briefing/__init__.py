@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from geo.workspace import Workspace
     from matching.model import MatchResult
 
-__all__ = ["Briefing", "build", "MissingFontError", "ConverterError", "pdf_available", "FILE_STEM"]
+__all__ = ["Briefing", "build", "briefing_plan", "MissingFontError", "ConverterError", "pdf_available", "FILE_STEM"]
 
 FILE_STEM = "工业用地保障和有项目无选址情况报告"
 """Default file name (without suffix) for downloads."""
@@ -104,6 +104,15 @@ def _intensity_flags(ws, settings: Settings) -> list[dict]:
     from matching import intensity_check
     table = intensity_check(ws, settings=settings)
     return table[table["below"]].to_dict(orient="records")
+
+
+def briefing_plan(ws: Workspace, settings: Settings, budget_wan: float, as_of: dt.date | None = None):
+    """The 用地保障方案 (with its frontier, drawn as 图3) that 五、意见建议 is built from, at ``budget_wan`` (negative:
+    no limit), on the workspace's own DEM for the leveling costs."""
+    import matching
+    from geo.dem import workspace_dem
+    return matching.plan(ws, settings=settings, budget_wan=None if budget_wan < 0 else budget_wan, as_of=as_of,
+                         dem=workspace_dem(ws), frontier=True)
 
 
 def _data_date(ws) -> dt.date | None:

@@ -15,12 +15,7 @@ result = common.run_match(ws, key, scenario)
 
 @st.cache_resource(show_spinner="正在生成简报……", max_entries=4)
 def _brief(_ws, ws_key: str, scenario_key: tuple, _result, as_of, budget_wan, since_key, _since):
-    plan = None
-    if settings().briefing.plan:
-        import matching
-        from geo.dem import workspace_dem
-        plan = matching.plan(_ws, settings=settings(), budget_wan=None if budget_wan < 0 else budget_wan, as_of=as_of,
-                             dem=workspace_dem(_ws), frontier=True)
+    plan = briefing.briefing_plan(_ws, settings(), budget_wan, as_of=as_of) if settings().briefing.plan else None
     return briefing.build(_ws, _result, settings(), as_of=as_of, scenario=_result.scenario, plan=plan, since=_since)
 
 
