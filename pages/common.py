@@ -267,16 +267,18 @@ def base_map(ws, f: Filters, height: int = MAP_HEIGHT, fetch_data: bool = True):
     return m
 
 
-def show_map(m, key: str, height: int = MAP_HEIGHT) -> dict:
-    from streamlit_folium import st_folium
-    return st_folium(m, key=key, height=height, use_container_width=True, returned_objects=MAP_RETURNS) or {}
+def show_map(ws, content, make, key: str, height: int = MAP_HEIGHT) -> dict:
+    """The map ``make()`` builds (rendered once per workspace version and ``content``: what it draws beyond the
+    workspace, filters included), with the clicked object and the last drawing."""
+    from pages import map_component
+    return map_component.show(ws, content, make, key, height, MAP_RETURNS)
 
 
-def map_with_details(ws, key: str, f: Filters, m, map_key: str, hint: str) -> None:
+def map_with_details(ws, key: str, f: Filters, content, make, map_key: str, hint: str) -> None:
     """The map (three quarters wide) beside a hint, the clicked parcel's details and the drawn polygon's acreage."""
     mcol, pcol = st.columns([3, 1])
     with mcol:
-        out = show_map(m, key=map_key)
+        out = show_map(ws, content, make, key=map_key)
     with pcol:
         st.markdown(hint)
         interaction_panels(ws, key, f, out)

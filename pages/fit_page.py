@@ -11,7 +11,7 @@ from geo.supply import known_industries
 from geo.units import fmt_mu
 from geo.vocab import FIELD_LABELS as F, PLACEMENT_KIND_LABELS
 from layers import build, tables
-from pages import common
+from pages import common, map_component
 from pages.context import settings
 
 ws, key = common.require_workspace()
@@ -83,7 +83,8 @@ def make_map(filters: common.Filters = f, fetch: bool = True):
     return build.finish(m, draw=True)
 
 
-common.map_with_details(ws, key, f, make_map(), "map_fit", "紫色虚线为候选选址，橙色虚线为可解决缺口的地块。")
+drawn = map_component.content_key(f, rows, sorted({p for u in res["unlocks"] for p in u["parcel_ids"]}))
+common.map_with_details(ws, key, f, drawn, make_map, "map_fit", "紫色虚线为候选选址，橙色虚线为可解决缺口的地块。")
 if not cand.empty:
     st.subheader("候选选址")
     common.grid(cand)

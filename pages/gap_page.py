@@ -6,7 +6,7 @@ import streamlit as st
 import matching
 from geo.vocab import GAP_ZONE_LABELS, PLAN_LABELS
 from layers import build, export, tables
-from pages import common, plan_panel
+from pages import common, map_component, plan_panel
 
 ws, key = common.require_workspace()
 f = common.sidebar(ws)
@@ -68,7 +68,9 @@ def make_map(filters: common.Filters = f, fetch: bool = True):
 
 
 st.subheader("选址分布")
-common.map_with_details(ws, key, f, make_map(), "map_gap", "红色为已安排的选址，橙色虚线为建议优先平整/拆迁的地块。")
+drawn = map_component.content_key(f, [p.to_dict() for p in a.placed], sorted({p for u in a.unlocks for p in u.parcel_ids}),
+                                  None if the_plan is None else [a_.parcel_ids for a_ in the_plan.actions])
+common.map_with_details(ws, key, f, drawn, make_map, "map_gap", "红色为已安排的选址，橙色虚线为建议优先平整/拆迁的地块。")
 
 st.subheader(f"有项目、无选址（{len(unplaced)} 个）")
 common.grid(unplaced)

@@ -20,7 +20,7 @@ def make_map(filters: common.Filters = f, fetch: bool = True):
 
 left, right = st.columns([3, 1])
 with left:
-    out = common.show_map(make_map(), key="map_main")
+    out = common.show_map(ws, f, make_map, key="map_main")
 if common.sidebar(ws) != f:      # same session state, so equal by construction; if not, draw again with the widgets'
     st.rerun()
 report = common.report_for(ws, key, f)
