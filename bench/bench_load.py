@@ -1,18 +1,23 @@
 #!/usr/bin/env python3
-"""Load test: 20 concurrent browser-less sessions (Streamlit AppTest, one process each: AppTest's runtime is
-per process) reading the 用地一张图 and 缺口分析 pages while one editor imports a 500-row land ledger
-(土地台账: 500 parcels' status and dates, `cli.py import-parcels` in its own process, through the store).
+"""Load test of the team mode: one real server (`python3 run.py serve`: login, roles, GeoPackage store) on
+loopback, 20 browser-less sessions (websocket clients speaking Streamlit's protocol, bench/st_client.py, each
+logged in with its own 查看 account's cookie) reading 用地一张图 and 缺口分析 while one editor imports a 500-row
+land ledger (土地台账: 500 parcels' status and dates, `cli.py import-parcels` in its own process, through the store).
 
-Checks: no session errors; every reader sees either the old or the new totals (可供 acreage on the map page, the
-county gap row on the gap page — never a mix); prints the median page time idle (one session alone), with 20
-sessions, and with 20 sessions during the import. Not part of the test suite.
+A session behaves like a planner: opens a page, reads it for a think time (uniform between --think-min and
+--think-max seconds), opens the other page, and so on. Checks: no errors; every read shows either the old or the
+new totals (可供 acreage on the map page, the county gap figures on the gap page — never a mix). Prints the median
+page time idle (one session alone), with 20 sessions, and with 20 sessions during the import; and, as a stress
+figure, 20 sessions with no think time at all. Not part of the test suite.
 
-    python bench/bench_load.py [--sessions 20] [--parcels 1000] [--rounds 4]
+    python bench/bench_load.py [--sessions 20] [--parcels 1000] [--seconds 60]
 """
 from __future__ import annotations
 
 import argparse
 import os
+import random
+import socket
 import statistics
 import subprocess
 import sys
@@ -24,9 +29,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 warnings.simplefilter("ignore")
-SPANS: list[tuple[float, float]] = []       # every read's (start, end), epoch seconds
-PAGES = {"map": ROOT / "pages" / "map_page.py", "gap": ROOT / "pages" / "gap_page.py"}
+PY = sys.executable
 
 
 def make_ledger(ws, rows: int) -> bytes:
@@ -51,65 +56,114 @@ def totals(ws, settings) -> tuple[str, tuple]:
     return avail, (int(t["pending_count"]), int(t["placed_count"]), int(t["unplaced_count"]), fmt_mu(t["gap_mu"]))
 
 
-def read_page(kind: str):
-    """One session opening a page: (seconds, what it shows, error or None)."""
-    from streamlit.testing.v1 import AppTest
-    from layers.tables import gap_totals  # noqa: F401 (import outside the timing)
-    t0 = time.perf_counter()
-    at = AppTest.from_file(str(PAGES[kind]), default_timeout=600).run()
-    dt_ = time.perf_counter() - t0
-    if at.exception:
-        return dt_, None, at.exception[0].message
-    m = {x.label: x.value for x in at.metric}
+def shown(kind: str, run) -> tuple | str | None:
+    """What a page showed of the totals: the map's 可供 metric, the gap page's county figures."""
+    from geo.vocab import FIELD_LABELS as F, GAP_ZONE_LABELS as G
+    m = run.metrics
     if kind == "map":
-        from geo.vocab import FIELD_LABELS as F
-        return dt_, m.get(F["available_mu"]), None
-    from geo.vocab import GAP_ZONE_LABELS as G
-    return dt_, (int(m[G["pending_count"]]), int(m[G["placed_count"]]), int(m[G["unplaced_count"]]),
-                 m[G["unplaced_gap_mu"]]), None
+        return m.get(F["available_mu"])
+    keys = ("pending_count", "placed_count", "unplaced_count", "unplaced_gap_mu")
+    return tuple(int(m[G[k]]) if k.endswith("count") else m[G[k]] for k in keys) if all(G[k] in m for k in keys) \
+        else None
 
 
-def worker(rounds: int, go: str) -> None:
-    """One session in its own process (AppTest's runtime is one per process): warm up (caches, imports),
-    say "ready", wait for the go file, then read both pages ``rounds`` times, one JSON line per read."""
-    import json
-    read_page("map"), read_page("gap")
-    print("ready", flush=True)
-    while not Path(go).exists():
-        time.sleep(0.05)
-    for r in range(rounds):
-        for kind in ("map", "gap") if r % 2 == 0 else ("gap", "map"):
+class Reader(threading.Thread):
+    """One planner's browser tab: pages alternately, a think time between them, until ``stop`` is set."""
+
+    def __init__(self, port: int, cookie: str, think: tuple[float, float], stop: threading.Event, seed: int):
+        super().__init__(daemon=True)
+        self.port, self.cookie, self.think, self.stop, self.rng = port, cookie, think, stop, random.Random(seed)
+        self.reads: list[dict] = []
+
+    def run(self) -> None:
+        from st_client import Session
+        s = Session(self.port, self.cookie)
+        kinds = ["map", "gap"] if self.rng.random() < 0.5 else ["gap", "map"]
+        time.sleep(self.rng.uniform(0, self.think[1]))          # tabs do not all open at the same instant
+        i = 0
+        while not self.stop.is_set():
+            kind = kinds[i % 2]
             t0 = time.time()
-            dt_, value, error = read_page(kind)
-            print(json.dumps({"kind": kind, "t0": t0, "t1": t0 + dt_, "s": dt_, "value": value, "error": error},
-                             ensure_ascii=False), flush=True)
+            try:
+                r = s.open(kind)
+                err = "; ".join(e for e in r.exceptions if not e.startswith("page not found")) or \
+                    (None if r.finished else "unfinished")
+                self.reads.append({"kind": kind, "t0": t0, "t1": t0 + r.seconds, "s": r.seconds,
+                                   "value": shown(kind, r), "error": err})
+            except Exception as exc:                          # a dropped connection is an error to report
+                self.reads.append({"kind": kind, "t0": t0, "t1": time.time(), "s": time.time() - t0,
+                                   "value": None, "error": repr(exc)})
+                s = Session(self.port, self.cookie)
+            i += 1
+            if self.think[1] > 0:
+                self.stop.wait(self.rng.uniform(*self.think))
+        s.close()
 
 
-def phase(sessions: int, rounds: int, tmp: Path, during=None) -> list[tuple[str, float, object, str | None]]:
-    """``sessions`` processes reading together; ``during`` runs 1 s after they start."""
-    import json
-    go = tmp / f"go-{time.time_ns()}"
-    procs = [subprocess.Popen([sys.executable, __file__, "--worker", str(rounds), str(go)], stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
-             for _ in range(sessions)]
-    for p in procs:
-        assert p.stdout.readline().strip() == "ready", "a session failed to start"
-    go.touch()
+def phase(port: int, cookies: list[str], think: tuple[float, float], seconds: float, during=None) -> list[dict]:
+    """len(cookies) sessions reading for ``seconds`` (and until ``during``, started after a sixth of them, has
+    ended)."""
+    stop = threading.Event()
+    readers = [Reader(port, c, think, stop, i) for i, c in enumerate(cookies)]
+    for r in readers:
+        r.start()
     side = threading.Thread(target=during) if during else None
+    t_end = time.time() + seconds
     if side:
-        time.sleep(1.0)
+        time.sleep(seconds / 6)
         side.start()
-    out = []
-    for p in procs:
-        for line in p.stdout:
-            d = json.loads(line)
-            SPANS.append((d["t0"], d["t1"]))
-            v = d["value"]
-            out.append((d["kind"], d["s"], tuple(v) if isinstance(v, list) else v, d["error"]))
-        p.wait()
+    time.sleep(max(0.0, t_end - time.time()))
     if side:
         side.join()
-    return out
+    stop.set()
+    for r in readers:
+        r.join()
+    return [x for r in readers for x in r.reads]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(tmp: Path, env: dict) -> tuple[subprocess.Popen, int]:
+    """`python3 run.py serve` on a free port (its [accounts] port, through a LANDGAP_CONFIG override)."""
+    import urllib.request
+    port = free_port()
+    cfg = tmp / "override.toml"
+    cfg.write_text(f"[accounts]\nport = {port}\n", encoding="utf-8")
+    env = dict(env, LANDGAP_CONFIG=str(cfg))
+    proc = subprocess.Popen([PY, str(ROOT / "run.py"), "serve", "--server.headless", "true"], cwd=ROOT, env=env,
+                            stdout=open(tmp / "server.log", "w"), stderr=subprocess.STDOUT, start_new_session=True)
+    for _ in range(600):
+        try:
+            if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).status == 200:
+                return proc, port
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("the server did not start: " + (tmp / "server.log").read_text()[-2000:])
+
+
+def summary(name: str, rows: list[dict], old, new) -> tuple[int, dict]:
+    bad, med = 0, {}
+    for kind in ("map", "gap"):
+        rs = [r for r in rows if r["kind"] == kind]
+        idx = 0 if kind == "map" else 1
+        value = [tuple(r["value"]) if isinstance(r["value"], list) else r["value"] for r in rs]
+        n_old = sum(v == old[idx] for v in value)
+        n_new = sum(v == new[idx] and new[idx] != old[idx] for v in value)
+        errors = [r["error"] for r in rs if r["error"]]
+        other = len(rs) - n_old - n_new - len(errors)
+        bad += other + len(errors)
+        times = sorted(r["s"] for r in rs)
+        med[kind] = statistics.median(times) if times else float("nan")
+        p90 = times[min(len(times) - 1, int(0.9 * len(times)))] if times else 0
+        print(f"{name:36s}{kind:>6s}{len(rs):>7d}{med[kind]:>10.3f}{p90:>8.3f}{len(errors):>8d}{n_old:>6d}"
+              f"{n_new:>6d}{other:>7d}")
+        for e in errors[:3]:
+            print("   error:", str(e)[:200])
+    return bad, med
 
 
 def main() -> int:
@@ -117,73 +171,79 @@ def main() -> int:
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--parcels", type=int, default=1000)
     ap.add_argument("--ledger-rows", type=int, default=500)
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--seconds", type=float, default=60.0, help="length of each phase with many sessions")
+    ap.add_argument("--think-min", type=float, default=2.0)
+    ap.add_argument("--think-max", type=float, default=8.0)
     args = ap.parse_args()
+    from geo.accounts import Accounts
     from geo.settings import load_settings
     from geo.workspace import load_workspace
     from seeds.generator import write_county
     tmp = Path(tempfile.mkdtemp(prefix="bench-load-"))
     path = tmp / "county.gpkg"
     write_county(path, parcels=args.parcels, seed=0)
-    os.environ["LANDGAP_WORKSPACE"] = str(path)
-    os.environ.pop("LANDGAP_MODE", None)
     settings = load_settings()
+    env = dict(os.environ, PYTHONPATH=str(ROOT), LANDGAP_ACCOUNTS_DB=str(tmp / "accounts.sqlite"))
+    env.pop("LANDGAP_WORKSPACE", None)
+    os.environ["LANDGAP_ACCOUNTS_DB"] = env["LANDGAP_ACCOUNTS_DB"]
+    password = "load-test-密码-2026"
+    with Accounts(Path(env["LANDGAP_ACCOUNTS_DB"]), settings.accounts) as acc:
+        acc.register_workspace("压测县", str(path), "bench")
+        cookies = []
+        for i in range(args.sessions):
+            acc.add(f"查看员{i:02d}", "viewer", password)
+            cookies.append(f"landgap_session={acc.login(f'查看员{i:02d}', password).token}")
+        acc.add("压测编辑", "editor", password)
     ws = load_workspace(path)
     ledger = tmp / "土地台账.csv"
     ledger.write_bytes(make_ledger(ws, args.ledger_rows))
     old = totals(ws, settings)
+    server, port = start_server(tmp, env)
+    think = (args.think_min, args.think_max)
+    try:
+        phase(port, cookies[:2], (0, 0), 8)                       # warm up: imports, caches, the first render
+        idle = phase(port, cookies[:1], (0.5, 1.0), args.seconds / 2)   # one planner alone
+        crowd = phase(port, cookies, think, args.seconds)
+        imported = {}
 
-    idle = phase(1, args.rounds, tmp)
-    crowd = phase(args.sessions, 1, tmp)
-    SPANS.clear()
-    imported = {}
+        def editor():
+            t0 = time.perf_counter()
+            imported["t0"] = time.time()
+            r = subprocess.run([PY, str(ROOT / "cli.py"), "import-parcels", "--workspace", str(path), "--ledger",
+                                str(ledger), "--user", "压测编辑"], capture_output=True, text=True, env=env)
+            imported.update(rc=r.returncode, out=(r.stdout + r.stderr).strip(), s=time.perf_counter() - t0,
+                            t1=time.time())
 
-    def editor():
-        t0 = time.perf_counter()
-        imported["t0"] = time.time()
-        r = subprocess.run([sys.executable, str(ROOT / "cli.py"), "import-parcels", "--workspace", str(path),
-                            "--ledger", str(ledger), "--user", "压测编辑"], capture_output=True, text=True,
-                           env=dict(os.environ, PYTHONPATH=str(ROOT)))
-        imported.update(rc=r.returncode, out=(r.stdout + r.stderr).strip(), s=time.perf_counter() - t0,
-                        t1=time.time())
+        loaded = phase(port, cookies, think, args.seconds, during=editor)
+        new = totals(load_workspace(path), settings)
+        stress = phase(port, cookies, (0, 0), args.seconds / 3)
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait()
 
-    loaded = phase(args.sessions, args.rounds, tmp, during=editor)
-    new = totals(load_workspace(path), settings)
-
-    print(f"load test — {args.parcels} parcels, {args.sessions} sessions × {args.rounds} rounds × 2 pages; "
-          f"import of a {args.ledger_rows}-row land ledger: rc {imported.get('rc')}, {imported.get('s', 0):.1f} s "
-          f"({imported.get('out', '')[:80]})")
-    overlap = sum(a < imported["t1"] and b > imported["t0"] for a, b in SPANS)
+    print(f"load test — `run.py serve` on loopback, {args.parcels}-parcel county (GeoPackage store); "
+          f"{args.sessions} sessions, think time {think[0]:g}–{think[1]:g} s; import of a {args.ledger_rows}-row "
+          f"land ledger: rc {imported.get('rc')}, {imported.get('s', 0):.1f} s ({imported.get('out', '')[:80]})")
+    overlap = sum(r["t0"] < imported["t1"] and r["t1"] > imported["t0"] for r in loaded)
     print(f"reads overlapping the import: {overlap}")
     print(f"totals old: map {old[0]} 亩, gap {old[1]};  new: map {new[0]} 亩, gap {new[1]}")
-    print(f"{'phase':34s}{'page':>6s}{'reads':>7s}{'median s':>10s}{'p90 s':>8s}{'errors':>8s}{'old':>6s}{'new':>6s}"
+    print(f"{'phase':36s}{'page':>6s}{'reads':>7s}{'median s':>10s}{'p90 s':>8s}{'errors':>8s}{'old':>6s}{'new':>6s}"
           f"{'other':>7s}")
     bad = 0
-    for name, rows in (("idle (1 session)", idle), (f"{args.sessions} sessions", crowd),
-                       (f"{args.sessions} sessions + import", loaded)):
-        for kind in ("map", "gap"):
-            rs = [r for r in rows if r[0] == kind]
-            times = sorted(r[1] for r in rs)
-            idx = 0 if kind == "map" else 1
-            n_old = sum(r[2] == old[idx] for r in rs)
-            n_new = sum(r[2] == new[idx] and new[idx] != old[idx] for r in rs)
-            errors = [r[3] for r in rs if r[3]]
-            other = len(rs) - n_old - n_new - len(errors)
-            bad += other + len(errors)
-            p90 = times[min(len(times) - 1, int(0.9 * len(times)))] if times else 0
-            print(f"{name:34s}{kind:>6s}{len(rs):>7d}{statistics.median(times):>10.2f}{p90:>8.2f}{len(errors):>8d}"
-                  f"{n_old:>6d}{n_new:>6d}{other:>7d}")
-            for e in errors[:3]:
-                print("   error:", e[:200])
-    med = {k: statistics.median(r[1] for r in rows if r[0] == k) for rows, k in ((idle, "map"), (idle, "gap"))}
-    under = {k: statistics.median(r[1] for r in loaded if r[0] == k) for k in ("map", "gap")}
-    print("median under load ÷ idle: " + ", ".join(f"{k} {under[k] / med[k]:.1f}×" for k in med))
-    print("PASS" if bad == 0 and imported.get("rc") == 0 else f"FAIL ({bad} reads neither old nor new, or errors)")
-    return 0 if bad == 0 and imported.get("rc") == 0 else 1
+    meds = {}
+    for name, rows, o, n in (("idle (1 session)", idle, old, old), (f"{args.sessions} sessions", crowd, old, old),
+                             (f"{args.sessions} sessions + import", loaded, old, new),
+                             (f"{args.sessions} sessions, no think time", stress, new, new)):
+        b, meds[name] = summary(name, rows, o, n)
+        bad += b
+    idle_m, under = meds["idle (1 session)"], meds[f"{args.sessions} sessions + import"]
+    stress_m = meds[f"{args.sessions} sessions, no think time"]
+    print("median under load ÷ idle: " + ", ".join(f"{k} {under[k] / idle_m[k]:.2f}×" for k in idle_m) +
+          "   (stress, no think time: " + ", ".join(f"{k} {stress_m[k] / idle_m[k]:.1f}×" for k in idle_m) + ")")
+    ok = bad == 0 and imported.get("rc") == 0 and overlap > 0
+    print("PASS" if ok else f"FAIL ({bad} reads neither old nor new, or errors; import rc {imported.get('rc')})")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--worker"]:
-        worker(int(sys.argv[2]), sys.argv[3])
-    else:
-        sys.exit(main())
+    sys.exit(main())

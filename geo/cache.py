@@ -21,19 +21,32 @@ class DerivedCache:
         self.max_entries = max_entries
         self._data: OrderedDict[tuple, Any] = OrderedDict()
         self._lock = threading.RLock()     # Streamlit sessions share one process
+        self._flights: dict[tuple, threading.Lock] = {}     # key → held while one thread computes it
 
     def get(self, ws, key: Hashable, compute: Callable[[], T]) -> T:
+        """Computed once even when several threads ask at once (sessions after an import all want the new
+        workspace's layers): the others wait for the first instead of each computing it."""
         full = (ws.version, key)
         with self._lock:
             if full in self._data:
                 self._data.move_to_end(full)
                 return self._data[full]
-        value = compute()
-        with self._lock:
-            self._data[full] = value
-            self._data.move_to_end(full)
-            while len(self._data) > self.max_entries:
-                self._data.popitem(last=False)
+            flight = self._flights.setdefault(full, threading.Lock())
+        with flight:
+            with self._lock:
+                if full in self._data:          # computed by the thread we waited for
+                    self._data.move_to_end(full)
+                    return self._data[full]
+            try:
+                value = compute()
+                with self._lock:
+                    self._data[full] = value
+                    self._data.move_to_end(full)
+                    while len(self._data) > self.max_entries:
+                        self._data.popitem(last=False)
+            finally:
+                with self._lock:
+                    self._flights.pop(full, None)
         return value
 
     def peek(self, ws, key: Hashable) -> Any | None:
@@ -48,6 +61,7 @@ class DerivedCache:
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+            self._flights.clear()
 
 
 DERIVED = DerivedCache()
