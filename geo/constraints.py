@@ -69,13 +69,23 @@ def flood_exclusion(flood: gpd.GeoDataFrame | None, max_return_period: float,
                     field: str = "return_period") -> gpd.GeoSeries | None:
     """The flood zones that exclude land: return period ≤ ``max_return_period`` years ([constraints]
     flood_return_period). A zone without a return period is kept (mapped as a flood zone, so excluded: the
-    conservative reading; validation should report it). None when there is no layer."""
+    conservative reading; the load report warns: ``geo.netland.report_flood``). None when there is no layer."""
     if flood is None:
         return None
     if field not in flood.columns:
         return flood.geometry
     rp = pd.to_numeric(flood[field], errors="coerce")
     return flood.geometry[(rp <= max_return_period) | rp.isna()]
+
+
+def missing_return_period(flood: gpd.GeoDataFrame | None, field: str = "return_period") -> np.ndarray:
+    """Positions (0-based, in the layer's order) of the flood zones without a usable return period — no field,
+    empty or not a number — which ``flood_exclusion`` excludes whatever the configured period."""
+    if flood is None or not len(flood):
+        return np.array([], dtype=int)
+    if field not in flood.columns:
+        return np.arange(len(flood))
+    return np.flatnonzero(pd.to_numeric(flood[field], errors="coerce").isna().to_numpy())
 
 
 def _layer_geoms(layer) -> np.ndarray | None:

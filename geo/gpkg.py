@@ -97,9 +97,9 @@ def read_workspace(path: str | os.PathLike) -> tuple[Workspace | None, LoadRepor
     ws, report = build_workspace(layers, source=str(path), report=report, rows="fid")
     if ws is not None:
         ws = replace(ws, path=path, dem_path=dem_beside(path), constraints=read_constraints(path, ws.crs))
-        from .netland import report_protected
+        from .netland import report_constraints
         frame = layers["parcels"]
-        report_protected(ws, pd.Series(frame.index, index=frame["parcel_id"].astype(str)), report)
+        report_constraints(ws, pd.Series(frame.index, index=frame["parcel_id"].astype(str)), report)
     return ws, report
 
 

@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 
 from .cache import DERIVED
-from .constraints import EXCLUSION_ORDER, NetLand, flood_exclusion, net_land
+from .constraints import EXCLUSION_ORDER, NetLand, flood_exclusion, missing_return_period, net_land
 from .units import M2_PER_MU
-from .vocab import PIPELINE_STATUSES
+from .vocab import FIELD_LABELS, IMPORT_TARGET_LABELS, PIPELINE_STATUSES
 
 PROTECTED_FRACTION = 0.5
 """An available parcel more than this share in 永久基本农田 ∪ 生态保护红线 is a ledger error (issue 11)."""
@@ -163,3 +163,35 @@ def report_protected(ws, rows: pd.Series, report, settings=None) -> None:
         report.warning("parcels", "PROTECTED_AVAILABLE", f"供地状态为可供，但 {value:.0%} 位于永久基本农田或生态保护红线内"
                        "：台账有误，请核实（受保护部分不计入可供地）", row=rows.get(pid), field="status")
     report.name_features("parcels", pd.Series(rows.index, index=rows.to_numpy(), name="parcel_id"), "fid")
+
+
+def report_flood(ws, report) -> None:
+    """Warn about every flood zone without a usable return period (empty, not a number, or the layer has no
+    ``return_period`` field): it is excluded whatever ``[constraints] flood_return_period`` says — the conservative
+    reading of ``geo.constraints.flood_exclusion`` — and the bureau should fill it in. A feature is named by its fid:
+    its place in the stored layer from 1 (LandGap writes a constraint layer whole, so the GeoPackage's fids are
+    1..n; the PostGIS store keeps that order)."""
+    flood = ws.constraints.get("flood")
+    missing = missing_return_period(flood)
+    if not len(missing):
+        return
+    name, label = IMPORT_TARGET_LABELS["flood"], FIELD_LABELS["return_period"]
+    treated = "按最不利情况视为淹没区：其范围内的土地不计入净用地（不论 [constraints] flood_return_period）"
+    if "return_period" not in flood.columns:
+        report.warning("flood", "FLOOD_NO_RETURN_PERIOD", f"{name}图层没有{label}字段 return_period：全部 {len(flood)} "
+                       f"个要素{treated}；请补充后重新导入", field="return_period")
+        return
+    for k in missing:
+        value = flood["return_period"].iloc[k]
+        why = "为空" if pd.isna(value) or not str(value).strip() else f"“{value}”不是数值"
+        report.warning("flood", "FLOOD_NO_RETURN_PERIOD", f"{name}要素的{label}（return_period）{why}，{treated}",
+                       row=int(k) + 1, field="return_period")
+    report.name_features("flood", pd.Series([], dtype=object, name="fid"), "fid")
+
+
+def report_constraints(ws, rows: pd.Series, report, settings=None) -> None:
+    """The load report's checks of the constraint layers, for every store: flood zones without a return period
+    (``report_flood``) and available parcels in protected land (``report_protected``; ``rows`` and ``settings``
+    as there)."""
+    report_flood(ws, report)
+    report_protected(ws, rows, report, settings)

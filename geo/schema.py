@@ -14,6 +14,7 @@ class Field:
     unique: bool = False
     allowed: tuple[str, ...] | None = None
     doc: str = ""
+    nonnegative: bool = False      # numeric: a value below 0 is an error (NEGATIVE_VALUE)
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ PARCELS = LayerSchema("parcels", "polygon", (
     Field("ready_date", "date", doc="可供日期（待平整、待拆迁必填）"),
     Field("land_use", "text", doc="用地类型，如 100101 一类工业用地"),
     Field("registered_mu", "real", doc=f"{FIELD_LABELS['registered_mu']}，仅用于核对"),
+    Field("clearing_cost_wan", "real", nonnegative=True,
+          doc=f"{FIELD_LABELS['clearing_cost_wan']}：本地块已知的拆迁或平整费用，有值时优先于 [plan] 单价（用地保障方案）"),
 ), doc="工业用地地块")
 
 FACTORIES = LayerSchema("factories", "polygon", (
@@ -51,10 +54,12 @@ FACTORIES = LayerSchema("factories", "polygon", (
     Field("zone_id", "text", required=True, doc="所属园区编号"),
     Field("name", "text", doc="厂房名称"),
     Field("floors", "integer", doc="层数"),
-    Field("floor_area_m2", "real", required=True, doc=FIELD_LABELS["floor_area_m2"]),
-    Field("vacant_m2", "real", required=True, doc=FIELD_LABELS["vacant_m2"]),
+    Field("floor_area_m2", "real", required=True, nonnegative=True, doc=FIELD_LABELS["floor_area_m2"]),
+    Field("vacant_m2", "real", required=True, nonnegative=True, doc=FIELD_LABELS["vacant_m2"]),
     Field("status", "text", required=True, allowed=tuple(FACTORY_STATUS_LABELS), doc="建设状态"),
     Field("ready_date", "date", doc="可入驻日期（在建、规划必填）"),
+    Field("completion_cost_wan", "real", nonnegative=True,
+          doc=f"{FIELD_LABELS['completion_cost_wan']}：在建/规划厂房已知的建成费用，有值时优先于 [plan] 单价（用地保障方案）"),
 ), doc="标准厂房（占地轮廓）")
 
 PROJECTS = LayerSchema("projects", None, (

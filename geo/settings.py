@@ -102,6 +102,12 @@ class IntensitySettings:
     by_industry: Mapping[str, float]
 
 
+ImportSettings = _section_class(
+    "ImportSettings", "[import]: a bureau's own 7-parameter (Bursa-Wolf) transformations to CGCS2000, by datum "
+    "(xian80, beijing54): {datum: {towgs84: [dx, dy, dz, rx, ry, rz, ds], source: text}}; checked where they are "
+    "used (geo.formats.datum.seven_parameters).", seven_parameters=Mapping)
+
+
 def _section(cls, raw: Mapping[str, Any] | None, **extra):
     """A section dataclass from its TOML table (unknown keys ignored). The values live only in
     config/landgap.toml; a key missing there (an override cannot remove one) is a configuration error."""
@@ -133,6 +139,7 @@ class Settings:
     briefing: BriefingSettings
     ledger: LedgerSettings
     constraints: ConstraintSettings
+    layer_import: ImportSettings          # [import] (``import`` is a Python keyword)
     terrain: TerrainSettings
     plan: PlanSettings
     accounts: AccountSettings
@@ -153,6 +160,7 @@ class Settings:
             app=_section(AppSettings, cfg.get("app")), briefing=_section(BriefingSettings, cfg.get("briefing")),
             ledger=_section(LedgerSettings, cfg.get("ledger")), plan=_section(PlanSettings, cfg.get("plan")),
             constraints=_section(ConstraintSettings, cfg.get("constraints")),
+            layer_import=_section(ImportSettings, cfg.get("import")),
             terrain=_section(TerrainSettings, cfg.get("terrain")),
             accounts=_section(AccountSettings, cfg.get("accounts")), raw=_frozen_map(cfg))
 

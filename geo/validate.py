@@ -14,7 +14,7 @@ from .config import setting
 from .parse import parse_date, parsed_cells
 from .report import LoadReport
 from .schema import Field, LayerSchema
-from .vocab import (FACTORY_STATUS_ALIASES, FACTORY_STATUS_LABELS, INDUSTRIES, PARCEL_STATUS_LABELS,
+from .vocab import (FACTORY_STATUS_ALIASES, FACTORY_STATUS_LABELS, FIELD_LABELS, INDUSTRIES, PARCEL_STATUS_LABELS,
                     PIPELINE_STATUSES, PROJECT_STAGE_LABELS, STAGE_ALIASES, STATUS_ALIASES)
 
 _ALIASES = {("parcels", "status"): STATUS_ALIASES, ("projects", "stage"): STAGE_ALIASES,
@@ -52,8 +52,12 @@ def coerce_layer(df: pd.DataFrame, schema: LayerSchema, report: LoadReport) -> p
         elif f.kind in ("real", "integer"):
             num = pd.to_numeric(col, errors="coerce")
             bad = num.isna() & col.notna() & (_text(col).notna())
+            label = FIELD_LABELS.get(f.name, f.name)
             for row in df.index[bad]:
-                report.error(layer, "BAD_NUMBER", f"“{col[row]}”不是数值", row=row, field=f.name)
+                report.error(layer, "BAD_NUMBER", f"{label}的取值“{col[row]}”不是数值", row=row, field=f.name)
+            if f.nonnegative:
+                for row in df.index[num < 0]:
+                    report.error(layer, "NEGATIVE_VALUE", f"{label}不能为负数（现为 {num[row]:g}）", row=row, field=f.name)
             df[f.name] = num.astype("Int64") if f.kind == "integer" and not bad.any() and (num.dropna() % 1 == 0).all() \
                 else num.astype(float)
         elif f.kind == "date":
@@ -172,9 +176,6 @@ def check_factories(factories: pd.DataFrame, zone_ids: pd.Series, report: LoadRe
         report.error("factories", "VACANT_EXCEEDS_FLOOR", "空置面积 "
                      f"{factories.at[row, 'vacant_m2']:.0f} m² 大于建筑面积 {factories.at[row, 'floor_area_m2']:.0f} m²",
                      row=row, field="vacant_m2")
-    for col in ("vacant_m2", "floor_area_m2"):
-        for row in factories.index[factories[col] < 0]:
-            report.error("factories", "NEGATIVE_VALUE", f"{col} 不能为负数", row=row, field=col)
     for row in factories.index[~factories["zone_id"].isin(zone_ids) & factories["zone_id"].notna()]:
         report.warning("factories", "UNKNOWN_ZONE", "所属园区编号 "
                        f"{factories.at[row, 'zone_id']} 不存在", row=row, field="zone_id")

@@ -50,6 +50,8 @@ FIELD_LABELS: dict[str, str] = {
     "priority": "优先级", "needed_by": "需用地时间", "available_mu": "可供面积（亩）",
     "pipeline_mu": "在途面积（亩）", "largest_block_mu": "最大连片（亩）", "vacant_factory_m2": "空置厂房（m²）",
     "block_id": "连片编号", "parcel_ids": "地块", "total_available_mu": "可供总面积（亩）",
+    "clearing_cost_wan": "拆迁/平整费用（万元）", "completion_cost_wan": "厂房建成费用（万元）",
+    "return_period": "重现期（年）",
 }
 
 GAP_ZONE_LABELS: dict[str, str] = {

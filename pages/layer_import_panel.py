@@ -14,6 +14,7 @@ from geo.formats.layer_import import TARGETS, import_layer
 from geo.vocab import IMPORT_RESULT_LABELS, IMPORT_TARGET_LABELS
 from layers import tables
 from pages import auth
+from pages.context import settings
 
 TYPES = ("txt", "shp", "shx", "dbf", "prj", "cpg", "zip", "gpkg", "geojson", "json", "kml", "kmz", "ovkml", "ovkmz",
          "dxf", "csv")
@@ -65,7 +66,8 @@ def render(ws, path, set_workspace) -> None:
         try:
             result = import_layer(ws, into, source, layer_name=layer_name, encoding=encoding, datum=datum,
                                   crs=int(crs_text) if crs_text.strip().isdigit() else (crs_text or None),
-                                  defaults=defaults, replace=replace, allow_partial=partial)
+                                  defaults=defaults, replace=replace, allow_partial=partial,
+                                  seven_parameters=settings().layer_import.seven_parameters)
         except CRSMissingError as exc:
             st.error(str(exc))
             if exc.candidates:

@@ -235,6 +235,9 @@ def test_local_cs_empty_or_missing_prj_asks_for_crs_with_candidates(ws, tmp_path
 
 
 def test_xian80_is_warned_and_bureau_parameters_are_used(ws, tmp_path, monkeypatch):
+    """The bureau's 7 parameters come from the configuration file, loaded once into Settings at the edge and passed
+    to the import; the import itself reads no configuration (a file set after loading changes nothing)."""
+    from geo.settings import load_settings
     path = write(layer(crs=2379), tmp_path / "x80.shp", encoding="GBK")
     result = import_layer(ws, "parcels", path)
     warning = next(i for i in result.report.issues if i.code == "DATUM")
@@ -244,11 +247,38 @@ def test_xian80_is_warned_and_bureau_parameters_are_used(ws, tmp_path, monkeypat
     config.write_text('[import.seven_parameters.xian80]\ntowgs84 = [30.0, -20.0, 10.0, 0.0, 0.0, 0.0, 0.0]\n'
                       'source = "某县自然资源局 2021 年转换参数（测试）"\n', encoding="utf-8")
     monkeypatch.setenv("LANDGAP_CONFIG", str(config))
-    seven = import_layer(ws, "parcels", path)
+    assert next(i for i in import_layer(ws, "parcels", path).report.issues if i.code == "DATUM").level == "warning"
+    settings = load_settings()
+    seven = import_layer(ws, "parcels", path, seven_parameters=settings.layer_import.seven_parameters)
     note = next(i for i in seven.report.issues if i.code == "DATUM")
     assert note.level == "info" and "七参数" in note.message and "某县自然资源局" in note.message
     moved = shapely.hausdorff_distance(seven.workspace.parcels.loc["A1"].geometry, ballpark)
     assert 5 < moved < 60
+
+
+def test_seven_parameters_from_settings_move_the_coordinates_like_the_config_file(ws, tmp_path, monkeypatch):
+    """A Settings built from a table (no file, no environment) gives the same coordinates as the config-file route;
+    a wrong-length towgs84 keeps its message; Beijing 1954 parameters do not touch a Xian 1980 file."""
+    from geo.config import get_config
+    from geo.settings import Settings, load_settings
+    path = write(layer(crs=2379), tmp_path / "x80.shp", encoding="GBK")
+    entry = {"towgs84": [30.0, -20.0, 10.0, 0.0, 0.0, 0.0, 0.0], "source": "某县自然资源局 2021 年转换参数（测试）"}
+    settings = Settings.from_dict({**get_config(), "import": {"seven_parameters": {"xian80": entry}}})
+    assert list(settings.layer_import.seven_parameters["xian80"]["towgs84"]) == entry["towgs84"]
+    direct = import_layer(ws, "parcels", path, seven_parameters=settings.layer_import.seven_parameters)
+    config = tmp_path / "bureau.toml"
+    config.write_text('[import.seven_parameters.xian80]\ntowgs84 = [30.0, -20.0, 10.0, 0.0, 0.0, 0.0, 0.0]\n'
+                      'source = "某县自然资源局 2021 年转换参数（测试）"\n', encoding="utf-8")
+    monkeypatch.setenv("LANDGAP_CONFIG", str(config))
+    via_file = import_layer(ws, "parcels", path, seven_parameters=load_settings().layer_import.seven_parameters)
+    ballpark = import_layer(ws, "parcels", path).workspace.parcels.loc["A1"].geometry
+    got = direct.workspace.parcels.loc["A1"].geometry
+    assert shapely.equals_exact(got, via_file.workspace.parcels.loc["A1"].geometry, 1e-6)
+    assert 5 < shapely.hausdorff_distance(got, ballpark) < 60
+    other = import_layer(ws, "parcels", path, seven_parameters={"beijing54": entry})
+    assert shapely.equals_exact(other.workspace.parcels.loc["A1"].geometry, ballpark, 1e-6)
+    with pytest.raises(FormatError, match=r"\[import.seven_parameters.xian80\] 的 towgs84 应为 7 个数"):
+        import_layer(ws, "parcels", path, seven_parameters={"xian80": {"towgs84": [1.0, 2.0, 3.0]}})
 
 
 def test_beijing54_is_warned(ws, tmp_path):

@@ -1,5 +1,6 @@
 """The data model and the geometry are pure: importing them loads no file-I/O library; the readers and writers
 live in their own modules, and the names callers import from the old places still work."""
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -43,3 +44,23 @@ def test_moved_names_are_still_importable_from_where_they_were():
     assert geo.ledger.parsed_cells is geo.parse.parsed_cells and geo.ledger.text_cells is geo.parse.text_cells
     with pytest.raises(AttributeError):
         geo.workspace.no_such_name
+
+
+def test_no_formats_module_reads_the_configuration():
+    """geo/formats/ takes what it needs of the Settings as arguments: no module imports geo.config or calls
+    get_config()/setting() (the settings are loaded once at the edge: cli.py's args.settings, pages.context)."""
+    found = []
+    for path in sorted((ROOT / "geo" / "formats").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                module = node.module or ""
+                if module.endswith("config") or (module in ("", "geo") and any(a.name == "config" for a in node.names)):
+                    found.append(f"{path.name}:{node.lineno} imports {'.' * node.level}{module}")
+            elif isinstance(node, ast.Import) and any(a.name == "geo.config" for a in node.names):
+                found.append(f"{path.name}:{node.lineno} imports geo.config")
+            elif isinstance(node, ast.Call):
+                name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+                if name in ("get_config", "setting", "load_settings"):
+                    found.append(f"{path.name}:{node.lineno} calls {name}()")
+    assert found == []

@@ -237,6 +237,53 @@ def test_insert_delete_and_geometry_change(target):
                         ws.store_versions, "王五")
 
 
+def _drop_cost_columns(target) -> None:
+    """Make ``target`` a workspace stored before the cost fields were declared: no such columns in its tables."""
+    sql = ["ALTER TABLE parcels DROP COLUMN clearing_cost_wan", "ALTER TABLE factories DROP COLUMN completion_cost_wan"]
+    if isinstance(target, Path):
+        con = sqlite3.connect(target)
+        try:
+            for statement in sql:
+                con.execute(statement)
+            con.commit()
+        finally:
+            con.close()
+    else:
+        import psycopg
+        with psycopg.connect(target, autocommit=True) as conn:
+            for statement in sql:
+                conn.execute(statement)
+
+
+@pytest.mark.parametrize("older", [False, True], ids=["declared", "older-tables"])
+def test_known_costs_are_stored_and_read_back(target, older):
+    """clearing_cost_wan (a parcel's) and completion_cost_wan (a factory's) survive a save and a reload in both
+    stores, typed as numbers, audited; a store whose tables predate them gains the columns on the first write."""
+    from geo.store.base import column_kind
+    if older:
+        _drop_cost_columns(target)
+    with open_store(target) as store:
+        ws = store.load()
+        assert ws.parcels["clearing_cost_wan"].isna().all() and ws.factories["completion_cost_wan"].isna().all()
+        pid = ws.parcels.index[ws.parcels["status"].isin(["leveling", "demolition"])][0]
+        fid = ws.factories.index[ws.factories["status"].isin(["building", "planned"])][0]
+        parcels, factories = ws.parcels.drop(columns=["area_mu", "net_mu"]).copy(), ws.factories.copy()
+        parcels.loc[pid, "clearing_cost_wan"] = 88.5
+        factories.loc[fid, "completion_cost_wan"] = 250.0
+        new = ws.with_layers(parcels=parcels.reset_index(drop=True), factories=factories.reset_index(drop=True))
+        assert sorted((c.layer, c.id) for c in diff(ws, new)) == sorted([("parcels", pid), ("factories", fid)])
+        store.save(ws, new, "王五")
+        back = store.load()
+        assert back.parcels.at[pid, "clearing_cost_wan"] == 88.5
+        assert back.parcels["clearing_cost_wan"].drop(index=pid).isna().all()
+        assert back.factories.at[fid, "completion_cost_wan"] == 250.0
+        raws = store.raw_layers()
+        assert dict(raws["parcels"].columns)["clearing_cost_wan"] == "real" == column_kind("parcels", "clearing_cost_wan")
+        assert dict(raws["factories"].columns)["completion_cost_wan"] == "real"
+        assert {(e.layer, e.id): e.after for e in store.history()}[("parcels", pid)]["clearing_cost_wan"] == 88.5
+        assert diff(back, store.load()) == []
+
+
 def test_gpkg_stays_a_geopackage_gdal_reads(sample_path, tmp_path):
     path = tmp_path / "county.gpkg"
     shutil.copy(sample_path, path)
@@ -577,3 +624,19 @@ def test_edit_of_one_project_in_postgis_is_fast(pg, pg_template):
             times.append(time.perf_counter() - t)
             ws = store.load()
     assert sorted(times)[2] < 0.1, times
+
+
+def test_flood_zone_without_return_period_is_warned_by_both_stores(target):
+    """The load report of either store warns about a flood zone without a return period, as a file load does."""
+    from geo.gpkg import write_constraint
+    with open_store(target) as store:
+        flood = store.load().constraints["flood"].copy()
+        flood["return_period"] = flood["return_period"].astype(object)
+        flood.iloc[1, flood.columns.get_loc("return_period")] = None
+        if isinstance(target, Path):
+            write_constraint(target, "flood", flood)
+        else:
+            store.write_constraints({"flood": flood})
+        _, report, _ = store.read()
+    [warning] = [i for i in report.issues if i.code == "FLOOD_NO_RETURN_PERIOD"]
+    assert warning.level == "warning" and warning.row == 2 and warning.message.startswith("fid 2：")

@@ -202,3 +202,60 @@ def test_thresholds_are_parameters_with_the_configuration_as_default():
         {"project_id": "X1", "name": "a", "industry": "纺织鞋服", "land_mu": 5, "stage": "signed"}]),
         stage_priority={"signed": 7.0})
     assert ws.projects.loc["X1", "priority"] == 7.0
+
+
+def test_known_costs_are_declared_optional_non_negative_numbers():
+    """A parcel's clearing_cost_wan and a factory's completion_cost_wan (万元, winning over the [plan] prices):
+    declared, empty allowed, a negative or non-numeric value an error naming the feature and the field."""
+    from geo.schema import LAYERS
+    from geo.vocab import FIELD_LABELS
+    for layer, name in (("parcels", "clearing_cost_wan"), ("factories", "completion_cost_wan")):
+        f = LAYERS[layer].field(name)
+        assert (f.kind, f.required, f.nonnegative) == ("real", False, True) and FIELD_LABELS[name].endswith("（万元）")
+    factory = {"factory_id": "F1", "zone_id": "Z1", "floor_area_m2": 5000, "vacant_m2": 5000, "status": "building",
+               "ready_date": "2027-01-01", "geometry": (500, 0, 550, 50)}
+    ws, report = build_workspace(make_layers([parcel("P1", (0, 0, 50, 50), status="demolition", ready_date="2027-01-01",
+                                                     clearing_cost_wan="120.5"), parcel("P2", (100, 0, 150, 50))],
+                                             factories=[dict(factory, completion_cost_wan=300)]))
+    assert report.ok, report.issues
+    assert ws.parcels.at["P1", "clearing_cost_wan"] == 120.5 and pd.isna(ws.parcels.at["P2", "clearing_cost_wan"])
+    assert ws.factories.at["F1", "completion_cost_wan"] == 300.0
+    ws, report = build_workspace(make_layers([parcel("P1", (0, 0, 50, 50), clearing_cost_wan=-5),
+                                              parcel("P2", (100, 0, 150, 50), clearing_cost_wan="很多")],
+                                             factories=[dict(factory, completion_cost_wan=-1)]))
+    assert ws is None
+    found = {(i.layer, i.feature, i.code, i.field) for i in report.errors}
+    assert found == {("parcels", "P1", "NEGATIVE_VALUE", "clearing_cost_wan"),
+                     ("parcels", "P2", "BAD_NUMBER", "clearing_cost_wan"),
+                     ("factories", "F1", "NEGATIVE_VALUE", "completion_cost_wan")}
+    text = {i.feature: i.message for i in report.errors}
+    assert text["P1"] == "地块编号 P1（fid 0）：拆迁/平整费用（万元）不能为负数（现为 -5）"
+    assert "地块编号 P2" in text["P2"] and "拆迁/平整费用（万元）的取值“很多”不是数值" in text["P2"]
+    assert text["F1"].startswith("厂房编号 F1") and "厂房建成费用（万元）不能为负数" in text["F1"]
+
+
+def test_flood_zone_without_return_period_is_warned_as_excluded(tmp_path):
+    """A flood zone whose return period is empty or not a number is excluded (the conservative reading): the load
+    report says so, naming the feature by its fid and the field; a layer without the field gets one warning."""
+    import geopandas as gpd
+    from shapely.geometry import box
+    from geo.constraints import flood_exclusion
+    from geo.gpkg import write_constraint
+    ws, report = build_workspace(make_layers([parcel("P1", (0, 0, 100, 100))]))
+    path = save_workspace(ws, tmp_path / "w.gpkg")
+    zones = [box(X0 + 10 * k, Y0, X0 + 10 * k + 10, Y0 + 10) for k in range(4)]
+    flood = gpd.GeoDataFrame({"return_period": [20.0, None, "五十年", 100.0], "名称": ["甲", "乙", "丙", "丁"]},
+                             geometry=zones, crs=ws.crs)
+    write_constraint(path, "flood", flood)
+    back, report = read_workspace(path)
+    assert back is not None and report.ok
+    found = issues(report, "FLOOD_NO_RETURN_PERIOD")
+    assert [(i.level, i.layer, i.row, i.field) for i in found] == [("warning", "flood", 2, "return_period"),
+                                                                  ("warning", "flood", 3, "return_period")]
+    assert found[0].message == ("fid 2：洪水淹没范围要素的重现期（年）（return_period）为空，按最不利情况视为淹没区："
+                                "其范围内的土地不计入净用地（不论 [constraints] flood_return_period）")
+    assert found[1].message.startswith("fid 3：") and "“五十年”不是数值" in found[1].message
+    assert len(flood_exclusion(back.constraint("flood"), 50)) == 3        # 20 years and the two without one
+    write_constraint(path, "flood", flood.drop(columns="return_period"))
+    [whole] = issues(read_workspace(path)[1], "FLOOD_NO_RETURN_PERIOD")
+    assert whole.row is None and "没有重现期（年）字段 return_period：全部 4 个要素按最不利情况视为淹没区" in whole.message

@@ -67,7 +67,8 @@ def cmd_import_layer(args) -> int:
     try:
         result = import_layer(ws, args.into, args.file, layer_name=args.layer_name, crs=_crs(args.crs),
                               encoding=args.encoding, datum=args.datum, defaults=args.defaults, replace=args.replace,
-                              allow_partial=args.allow_partial)
+                              allow_partial=args.allow_partial,
+                              seven_parameters=args.settings.layer_import.seven_parameters)
     except ValidationError as exc:
         result = getattr(exc, "result", None)
         from cli_format import format_table

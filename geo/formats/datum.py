@@ -3,13 +3,14 @@ coordinates suggest; Xian 1980 / Beijing 1954 → a warning with the size of PRO
 7-parameter transformation when configured; GCJ-02 (高德, 奥维 ≥ 9.3, DataV) ↔ WGS-84, vectorised."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import shapely
 from pyproj import CRS, Transformer
 from pyproj.aoi import AreaOfInterest
 from pyproj.transformer import TransformerGroup
 
-from ..config import get_config
 from ..crs import gk3_epsg_for_longitude
 from ..gcj02 import gcj02_to_wgs84, wgs84_to_gcj02  # noqa: F401 (the datum functions of this module)
 from . import CRSMissingError, FormatError
@@ -81,15 +82,15 @@ def old_datum(crs: CRS) -> str | None:
     return None
 
 
-def seven_parameters(datum: str) -> dict | None:
-    """The bureau's own Bursa-Wolf transformation to CGCS2000 for ``datum``, from the configuration::
+def seven_parameters(datum: str, table: Mapping[str, Mapping] | None) -> dict | None:
+    """The bureau's own Bursa-Wolf transformation to CGCS2000 for ``datum``, from ``table`` (the configuration's
+    ``[import] seven_parameters``, ``geo.settings.ImportSettings``; None = none)::
 
         [import.seven_parameters.xian80]
         towgs84 = [dx, dy, dz, rx, ry, rz, ds]     # m, arc-seconds, ppm (position vector)
         source = "XX县自然资源局 2021 年求取的西安80→2000 转换参数"
     """
-    table = get_config().get("import", {}).get("seven_parameters", {})
-    entry = table.get(datum)
+    entry = (table or {}).get(datum)
     if not entry:
         return None
     params = list(entry.get("towgs84", []))
@@ -98,16 +99,18 @@ def seven_parameters(datum: str) -> dict | None:
     return {"towgs84": [float(p) for p in params], "source": str(entry.get("source", "未注明来源"))}
 
 
-def to_target(geoms, crs: CRS, target: CRS, center_lonlat) -> tuple[np.ndarray, list[tuple[str, str]]]:
+def to_target(geoms, crs: CRS, target: CRS, center_lonlat, seven_table: Mapping[str, Mapping] | None = None
+              ) -> tuple[np.ndarray, list[tuple[str, str]]]:
     """``geoms`` from ``crs`` into ``target`` (a CGCS2000-based CRS) once; the issues [(level, message)] on the
-    datum: the configured 7 parameters when there are any, else PROJ with a warning sized from the EPSG data."""
+    datum: the 7 parameters of ``seven_table`` (``seven_parameters``' table) when it has the datum's, else PROJ with a
+    warning sized from the EPSG data."""
     issues: list[tuple[str, str]] = []
     if crs.equals(target):
         return np.asarray(geoms), issues
     datum = old_datum(crs)
     label = {"xian80": "西安1980", "beijing54": "北京1954"}.get(datum or "")
     if datum:
-        seven = seven_parameters(datum)
+        seven = seven_parameters(datum, seven_table)
         if seven:
             src = CRS.from_proj4(f"{crs.to_proj4()} +towgs84={','.join(map(str, seven['towgs84']))}")
             dst = CRS.from_proj4(f"{target.to_proj4()} +towgs84=0,0,0,0,0,0,0")

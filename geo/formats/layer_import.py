@@ -9,6 +9,7 @@ imported, repaired or rejected — the counts add up; nothing is applied on an e
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -171,10 +172,13 @@ def _apply_defaults(frame, columns: dict, defaults: dict, layer: str, report: Lo
 
 def import_layer(ws, into: str, source, *, name: str | None = None, layer_name: str | None = None, crs=None,
                  encoding: str | None = None, datum: str | None = None, defaults: list[str] | dict | None = None,
-                 replace: bool = False, allow_partial: bool = False) -> ImportResult:
+                 replace: bool = False, allow_partial: bool = False,
+                 seven_parameters: Mapping[str, Mapping] | None = None) -> ImportResult:
     """Read ``source`` and build what layer ``into`` becomes. Raises FormatError (LayerFileError) when the file
     cannot be used at all, ValidationError (``.report``; ``.result`` the ImportResult) when features are bad and
-    ``allow_partial`` is off — nothing is applied then."""
+    ``allow_partial`` is off — nothing is applied then. ``seven_parameters``: the bureau's Xian 1980 / Beijing 1954
+    → CGCS2000 transformations (``Settings.layer_import.seven_parameters``, config ``[import]``); None = none, so
+    such a file gets PROJ's ballpark and a warning."""
     if into not in TARGETS:
         raise FormatError(f"--into 应为 {'、'.join(TARGETS)} 之一，实际为“{into}”")
     defaults = defaults if isinstance(defaults, dict) else parse_defaults(defaults, into)
@@ -208,7 +212,8 @@ def import_layer(ws, into: str, source, *, name: str | None = None, layer_name: 
     if not CRS.from_user_input(frame.crs).equals(ws.crs):
         report.info(into, "REPROJECTED", f"{src.name} 的坐标系 {describe(CRS.from_user_input(frame.crs))} 已转换为"
                     f"工作空间的 {describe(ws.crs)}")
-    geoms, issues = to_target(frame.geometry.values, CRS.from_user_input(frame.crs), ws.crs, ws.center)
+    geoms, issues = to_target(frame.geometry.values, CRS.from_user_input(frame.crs), ws.crs, ws.center,
+                              seven_parameters)
     for level, message in issues:
         report.add(level, into, "DATUM", message)
     frame = gpd.GeoDataFrame(frame.drop(columns=frame.geometry.name), geometry=geoms, crs=ws.crs, index=frame.index)

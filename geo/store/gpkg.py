@@ -195,10 +195,10 @@ class GpkgStore(common.StoreCommon):
         if ws is not None:
             dem = self.path.with_name(self.path.stem + ".dem.tif")
             from ..gpkg import read_constraints
-            from ..netland import report_protected
+            from ..netland import report_constraints
             ws2 = replace(ws, path=self.path, dem_path=dem if dem.exists() else None,
                           constraints=read_constraints(self.path, ws.crs))
-            report_protected(ws2, common.fid_of(raws["parcels"]), report)   # as a file load does
+            report_constraints(ws2, common.fid_of(raws["parcels"]), report)   # as a file load does
             ws2.store_versions = versions
             ws = ws2
         return ws, report, versions

@@ -181,7 +181,7 @@ class PostgisStore(common.StoreCommon):
         if ws is not None:
             from dataclasses import replace
 
-            from ..netland import report_protected
+            from ..netland import report_constraints
             from .pg_constraints import read_constraints
             try:
                 with self.conn.transaction():
@@ -190,7 +190,7 @@ class PostgisStore(common.StoreCommon):
                 raise StoreIOError(f"读取数据库 {_safe(self.url)} 失败：{exc}") from exc
             if constraints:
                 ws = replace(ws, constraints=constraints)
-                report_protected(ws, common.fid_of(raws["parcels"]), report)    # as a file load does
+                report_constraints(ws, common.fid_of(raws["parcels"]), report)    # as a file load does
                 ws.store_versions = versions
         return ws, report, versions
 
