@@ -96,7 +96,7 @@ def _cookie_token() -> str | None:
 def _top_window(script: str) -> None:
     """Run ``script`` (a fixed one of this module) against the top window: the login page lives outside
     Streamlit, so the page navigates there itself."""
-    st.iframe(f"<script>{script}</script>")          # same-origin iframe: it may reach window.parent
+    st.iframe(f"<script>{script}</script>", height=1)    # same-origin iframe: it may reach window.parent
 
 
 def current_user() -> str:
