@@ -138,11 +138,14 @@ def login_routes(open_accounts: OpenAccounts | None = None, clock: Callable[[], 
             T["expired"] if "expired" in request.query_params else ""     # fixed texts: nothing of the URL shown
         return login_page(note=note)
 
-    def attempt(name: str, password: str):
+    def attempt(name: str, password: str, previous: str | None):
         with open_accounts() as acc:
             now = clock()
             try:
-                return acc.login(name, password, now), acc.policy.session_minutes, None
+                session = acc.login(name, password, now)
+                if previous:
+                    acc.logout(previous)        # a new login replaces the browser's old session, never adds one
+                return session, acc.policy.session_minutes, None
             except LoginError as exc:
                 account = acc.get(name)
                 status = 429 if account and account.locked(now) else 403 if account and account.disabled else 401
@@ -155,7 +158,8 @@ def login_routes(open_accounts: OpenAccounts | None = None, clock: Callable[[], 
         if form is None:
             return login_page(T["bad_form"], status=400)
         name = form.get("name", "").strip()
-        session, minutes, failed = await run_in_threadpool(attempt, name, form.get("password", ""))
+        session, minutes, failed = await run_in_threadpool(attempt, name, form.get("password", ""),
+                                                           request.cookies.get(COOKIE))
         if failed:
             return login_page(failed[0], name=name, status=failed[1])
         response = RedirectResponse("/", status_code=303, headers={"Cache-Control": "no-store"})

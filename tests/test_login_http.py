@@ -122,6 +122,15 @@ def test_a_login_sets_an_httponly_strict_cookie_for_the_session_length(db, polic
         assert acc.session(token).name == "编辑员"
 
 
+def test_a_new_login_ends_the_browsers_previous_session(db, policy):
+    client = _client(db, policy)
+    old = SimpleCookie(_set_cookie(_post(client))["raw"])[COOKIE].value
+    client.cookies[COOKIE] = old
+    new = SimpleCookie(_set_cookie(_post(client))["raw"])[COOKIE].value
+    with Accounts(db, policy) as acc:
+        assert new != old and acc.session(old) is None and acc.session(new) is not None
+
+
 def test_secure_over_https_or_by_the_flag(db, policy):
     assert "secure" in _set_cookie(_post(_client(db, policy, secure=True)))
     client = _client(db, policy, base_url="https://testserver")
