@@ -2,7 +2,7 @@
 """One entry point that sets itself up on a fresh machine (only Python needed), then runs the app or the tests.
 
     python3 run.py app     # the single-user desktop mode: the sample county, 127.0.0.1 only, no login
-    python3 run.py serve   # the team mode: on the network (0.0.0.0, [accounts] port), login and roles
+    python3 run.py serve   # the team mode: on the network (0.0.0.0, [accounts] port), login and roles (server.py)
     python3 run.py test    # run the whole test suite (unit, AppTest, real browser)
 
 Set-up (idempotent, skipped when already done): a virtualenv in .venv with requirements.txt, and, for the tests
@@ -115,9 +115,9 @@ def main(argv: list[str]) -> int:
     if command == "app":          # desktop: this machine only, no login (pages/auth.py)
         return subprocess.call([str(PY), "-m", "streamlit", "run", str(ROOT / "app.py"),
                                 "--server.address", "127.0.0.1", *rest], cwd=ROOT, env=env)
-    if command == "serve":        # team: every interface, login required, roles enforced
+    if command == "serve":        # team: every interface, login required (server.py: the HTTP login), roles enforced
         env["LANDGAP_MODE"] = "team"
-        return subprocess.call([str(PY), "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address",
+        return subprocess.call([str(PY), "-m", "streamlit", "run", str(ROOT / "server.py"), "--server.address",
                                 "0.0.0.0", "--server.port", str(serve_port()), *rest], cwd=ROOT, env=env)
     ensure_system_packages()
     return subprocess.call([str(PY), "-m", "pytest", "-q", *rest], cwd=ROOT, env=env)

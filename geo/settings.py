@@ -57,7 +57,7 @@ PlanSettings = _section_class(
 AccountSettings = _section_class(
     "AccountSettings", "[accounts]: the team mode's accounts file, lockout, session length and port.",
     database=str, max_failures=int, lockout_minutes=float, session_minutes=float, min_password_length=int,
-    port=int)
+    port=int, secure_cookie=bool)
 
 
 @dataclass(frozen=True)

@@ -246,8 +246,12 @@ ROLE_LABELS = {"viewer": "查看", "editor": "编辑", "admin": "管理"}
 accounts and workspaces."""
 LOGIN_TEXTS = {"title": "LandGap 工业用地保障 · 登录", "name": "账号", "password": "密码", "submit": "登录",
                "logout": "退出登录", "expired": "登录已过期，请重新登录。", "who": "当前账号：{name}（{role}）",
-               "denied": "当前账号（{role}）无权{action}，请联系管理员。"}
-"""The team mode's login page and the sidebar's account line."""
+               "denied": "当前账号（{role}）无权{action}，请联系管理员。",
+               "logged_out": "已退出登录。", "need_login": "请先登录：正在转到登录页……",
+               "go_login": "前往登录页", "bad_origin": "请求来源不符（可能是跨站伪造请求），已拒绝。请从登录页重新登录。",
+               "bad_form": "登录请求格式不正确，请从登录页重新提交。", "hint": "团队模式 · 请使用管理员分配的账号登录"}
+"""The team mode's login page (pages/login_http.py, served at /auth/login), the page's note before login and
+the sidebar's account line."""
 HISTORY_LABELS = {"at": "时间（UTC）", "by": "操作人", "layer": "图层", "id": "编号", "action": "操作",
                   "fields": "改动字段"}
 """数据管理 → 修改记录: the audit trail's columns."""

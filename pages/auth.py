@@ -4,22 +4,27 @@
 Every page calls ``require_login()`` before anything else. A function that writes calls ``require_role`` itself,
 so a forged request that reaches it without the button is refused too: the role is read from the accounts file
 on every check (a disabled or downgraded account loses its rights at once), never from the browser session.
+
+The login itself is HTTP, outside Streamlit (pages/login_http.py, mounted by server.py): the server sets the
+session token as an HttpOnly cookie that this module reads from ``st.context.cookies``; no script here writes it.
 """
 from __future__ import annotations
 
+import html
+import json
 import os
 import time
 from pathlib import Path
 
 import streamlit as st
 
-from geo.accounts import Accounts, LoginError, PermissionDenied, accounts_path, role_allows
+from geo.accounts import Accounts, PermissionDenied, accounts_path, role_allows
 from geo.vocab import LOGIN_TEXTS as T, ROLE_LABELS
 from pages.context import settings
+from pages.login_http import COOKIE, LOGIN_PATH, LOGOUT_PATH
 
 MODE_ENV = "LANDGAP_MODE"
 TOKEN_KEY = "auth_token"
-COOKIE = "landgap_session"
 
 
 def team_mode() -> bool:
@@ -65,7 +70,7 @@ def registered_workspace_path() -> Path:
 
 def session():
     """The logged-in session (geo.accounts.Session) or None; always None in the desktop mode. The token is the
-    browser session's, or its cookie's after a reload (checked against the accounts file either way)."""
+    browser session's, or the HttpOnly cookie's (checked against the accounts file either way)."""
     if not team_mode():
         return None
     token = st.session_state.get(TOKEN_KEY) or _cookie_token()
@@ -79,6 +84,8 @@ def session():
 
 
 def _cookie_token() -> str | None:
+    """The token of the HttpOnly cookie the login route set (pages/login_http.py): no script can read it, the
+    browser sends it with the websocket handshake, which Streamlit exposes as ``st.context.cookies``."""
     try:
         token = st.context.cookies.get(COOKIE)
     except Exception:           # no browser context (bare script, some test runners)
@@ -86,13 +93,10 @@ def _cookie_token() -> str | None:
     return token if isinstance(token, str) and token else None
 
 
-def _set_cookie(token: str | None) -> None:
-    """Keep (or, None, drop) the login across reloads: a same-site cookie on this server's path, set from the
-    page (Streamlit cannot set one from the server); the token means nothing without the accounts file."""
-    import json
-    from streamlit.components.v1 import html as component_html
-    value = f"{COOKIE}={token}; path=/; SameSite=Strict" if token else f"{COOKIE}=; path=/; max-age=0; SameSite=Strict"
-    component_html(f"<script>window.parent.document.cookie = {json.dumps(value)};</script>", height=0)
+def _top_window(script: str) -> None:
+    """Run ``script`` (a fixed one of this module) against the top window: the login page lives outside
+    Streamlit, so the page navigates there itself."""
+    st.iframe(f"<script>{script}</script>", height=1)    # same-origin iframe: it may reach window.parent
 
 
 def current_user() -> str:
@@ -125,17 +129,27 @@ def require_role(needed: str, action: str) -> None:
 
 
 def require_login():
-    """Team mode: the session, or the Chinese login form and stop the page. Desktop mode: None, nothing shown.
-    Draws nothing once logged in (pages call it more than once a run); app.py adds ``account_sidebar()``."""
+    """Team mode: the session, or a short note with the way to the login page (/auth/login, where the top window
+    is sent) and stop the page. Desktop mode: None, nothing shown. Draws nothing once logged in (pages call it
+    more than once a run); app.py adds ``account_sidebar()``."""
     if not team_mode():
         return None
     s = session()
     if s is not None:
         return s
     expired = st.session_state.pop(TOKEN_KEY, None) is not None
-    if st.session_state.pop("auth_logged_out", False) or expired:
-        _set_cookie(None)
-    _login_form(expired)
+    if st.session_state.pop("auth_logged_out", False):
+        # the token is dead already (account_sidebar); the POST expires the cookie and lands on the login page
+        _top_window(f"const d = window.parent.document, f = d.createElement('form'); f.method = 'post'; "
+                    f"f.action = {json.dumps(LOGOUT_PATH)}; d.body.appendChild(f); f.submit();")
+    else:
+        target = f"{LOGIN_PATH}?expired=1" if expired or _cookie_token() else LOGIN_PATH
+        _top_window(f"window.parent.location.replace({json.dumps(target)});")
+    st.title(T["title"])
+    if expired:
+        st.info(T["expired"])
+    st.markdown(f'{html.escape(T["need_login"])} <a href="{LOGIN_PATH}" target="_self">'
+                f'{html.escape(T["go_login"])}</a>', unsafe_allow_html=True)
     st.stop()
 
 
@@ -144,9 +158,6 @@ def account_sidebar() -> None:
     s = session()
     if s is None:
         return
-    if st.session_state.pop("auth_cookie_pending", False):
-        with st.sidebar:
-            _set_cookie(s.token)
     st.sidebar.caption(T["who"].format(name=s.name, role=ROLE_LABELS[s.role]))
     if st.sidebar.button(T["logout"], key="auth_logout"):
         with open_accounts() as acc:
@@ -154,23 +165,3 @@ def account_sidebar() -> None:
         st.session_state.clear()
         st.session_state["auth_logged_out"] = True
         st.rerun()
-
-
-def _login_form(expired: bool) -> None:
-    st.title(T["title"])
-    if expired:
-        st.info(T["expired"])
-    with st.form("login_form"):
-        name = st.text_input(T["name"], key="login_name")
-        password = st.text_input(T["password"], type="password", key="login_password")
-        submitted = st.form_submit_button(T["submit"], type="primary")
-    if submitted:
-        try:
-            with open_accounts() as acc:
-                s = acc.login(name.strip(), password, clock())
-        except LoginError as exc:
-            st.error(str(exc))
-        else:
-            st.session_state[TOKEN_KEY] = s.token
-            st.session_state["auth_cookie_pending"] = True
-            st.rerun()

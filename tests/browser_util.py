@@ -34,8 +34,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(workspace: Path, extra_env: dict | None = None):
-    """Streamlit serving app.py on a free localhost port; yields the base URL."""
+def running_app(workspace: Path, extra_env: dict | None = None, script: str = "app.py"):
+    """Streamlit serving ``script`` (app.py; server.py: the team mode's st.App) on a free localhost port; yields
+    the base URL."""
     from layers import assets
     if assets.missing():
         assets.install()
@@ -44,7 +45,7 @@ def running_app(workspace: Path, extra_env: dict | None = None):
                STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", **(extra_env or {}))
     env.pop("LANDGAP_TIANDITU_KEY", None)
     log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / script), "--server.port",
                              str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

@@ -46,25 +46,43 @@ def _labels(at) -> set[str]:
     return {b.label for b in at.button}
 
 
-def test_team_mode_shows_the_login_page_until_logged_in(team):
+def test_team_mode_shows_the_way_to_the_login_page_until_logged_in(team, settings, monkeypatch):
+    """The login form is the HTTP one (tests/test_login_http.py); the page before login only points there
+    and shows nothing of the workspace. With the cookie's token (the websocket handshake's) it is the app."""
+    from pages import auth
+    _, db = team
     at = AppTest.from_file(APP, default_timeout=120).run()
     assert not at.exception, [e.value for e in at.exception]
-    assert at.title[0].value.endswith("登录") and not at.metric        # nothing of the workspace before login
-    at.text_input(key="login_name").set_value("编辑员")
-    at.text_input(key="login_password").set_value("wrong-password")
-    at.button[0].click().run()
-    assert at.error and "账号或密码错误" in at.error[0].value
-    at.text_input(key="login_password").set_value(PASSWORD)
-    at.button[0].click().run()
-    assert not at.exception and at.session_state["auth_token"]
+    assert at.title[0].value.endswith("登录") and not at.metric and not at.text_input
+    note = " ".join(m.value for m in at.markdown)
+    assert 'href="/auth/login"' in note and "前往登录页" in note
+    token = _token(db, settings, "编辑员")
+    monkeypatch.setattr(auth, "_cookie_token", lambda: token)
+    at.run()
+    assert not at.exception and at.session_state["auth_token"] == token
     assert at.title[0].value == "用地一张图"
+    assert any("当前账号：编辑员" in c.value for c in at.sidebar.caption)
+
+
+def test_sidebar_logout_kills_the_token_and_posts_the_logout(team, settings, monkeypatch):
+    from pages import auth
+    _, db = team
+    token = _token(db, settings, "编辑员")
+    monkeypatch.setattr(auth, "_cookie_token", lambda: token)           # the browser still sends the cookie
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.sidebar.button(key="auth_logout").click().run()
+    with Accounts(db, settings.accounts) as acc:
+        assert acc.session(token) is None                               # dead server-side at once
+    assert at.title[0].value.endswith("登录") and "auth_token" not in at.session_state
+    script = at.get("iframe")[0].proto.srcdoc if at.get("iframe") else ""
+    assert "/auth/logout" in script and "post" in script                # the POST that expires the cookie
 
 
 def test_desktop_mode_has_no_login(sample_path, monkeypatch):
     monkeypatch.delenv("LANDGAP_MODE", raising=False)
     monkeypatch.setenv("LANDGAP_WORKSPACE", str(sample_path))
     at = AppTest.from_file(APP, default_timeout=120).run()
-    assert not at.exception and at.title[0].value == "用地一张图" and "login_name" not in at.session_state
+    assert not at.exception and at.title[0].value == "用地一张图" and "auth_token" not in at.session_state
 
 
 def _data_page(token):

@@ -1,6 +1,8 @@
-"""run.py: `app` is the desktop mode bound to 127.0.0.1 (no team mode); `serve` binds every interface at the
-configured port with the team mode on."""
+"""run.py: `app` is the desktop mode bound to 127.0.0.1 (no team mode, app.py itself); `serve` binds every
+interface at the configured port with the team mode on, through server.py (the app plus the HTTP login)."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import run
 
@@ -24,9 +26,17 @@ def test_app_is_desktop_on_localhost(monkeypatch):
     monkeypatch.delenv("LANDGAP_MODE", raising=False)
     cmd, env = _started(monkeypatch, "app")
     assert _option(cmd, "--server.address") == "127.0.0.1" and env.get("LANDGAP_MODE") is None
+    assert Path(_option(cmd, "run")).name == "app.py"
 
 
 def test_serve_is_team_mode_on_the_network(monkeypatch):
     cmd, env = _started(monkeypatch, "serve")
     assert _option(cmd, "--server.address") == "0.0.0.0" and _option(cmd, "--server.port") == "8642"
     assert env["LANDGAP_MODE"] == "team"
+    assert Path(_option(cmd, "run")) == run.ROOT / "server.py"
+
+
+def test_server_py_defines_the_st_app_that_streamlit_run_serves():
+    from streamlit.web.server.app_discovery import discover_asgi_app
+    found = discover_asgi_app(run.ROOT / "server.py")
+    assert found.is_asgi_app and found.import_string == "server:app"
