@@ -2,7 +2,7 @@
 
 GET  /auth/login   a standalone Chinese login page (plain HTML: no script, no CDN, no external font).
 POST /auth/login   checks name and password with geo.accounts (lockout and all its rules); on success the server
-                   sets ``landgap_session=<token>; HttpOnly; SameSite=Strict; Path=/; Max-Age=<session_minutes>``
+                   sets ``landgap_session=<token>; HttpOnly; SameSite=Strict; Path=/`` (a browser-session cookie)
                    (+ ``Secure`` over https or with ``[accounts] secure_cookie``) and 303-redirects to ``/``;
                    on failure the page again with the Chinese error, status 401 (wrong name or password),
                    429 (locked) or 403 (disabled). The password travels in the POST body, never the URL.
@@ -145,11 +145,11 @@ def login_routes(open_accounts: OpenAccounts | None = None, clock: Callable[[], 
                 session = acc.login(name, password, now)
                 if previous:
                     acc.logout(previous)        # a new login replaces the browser's old session, never adds one
-                return session, acc.policy.session_minutes, None
+                return session, None
             except LoginError as exc:
                 account = acc.get(name)
                 status = 429 if account and account.locked(now) else 403 if account and account.disabled else 401
-                return None, 0, (str(exc), status)
+                return None, (str(exc), status)
 
     async def login(request: Request) -> Response:
         if not same_origin(request):
@@ -158,13 +158,15 @@ def login_routes(open_accounts: OpenAccounts | None = None, clock: Callable[[], 
         if form is None:
             return login_page(T["bad_form"], status=400)
         name = form.get("name", "").strip()
-        session, minutes, failed = await run_in_threadpool(attempt, name, form.get("password", ""),
-                                                           request.cookies.get(COOKIE))
+        session, failed = await run_in_threadpool(attempt, name, form.get("password", ""),
+                                                  request.cookies.get(COOKIE))
         if failed:
             return login_page(failed[0], name=name, status=failed[1])
         response = RedirectResponse("/", status_code=303, headers={"Cache-Control": "no-store"})
-        response.set_cookie(COOKIE, session.token, max_age=int(round(minutes * 60)), path="/", httponly=True,
-                            samesite="Strict", secure=_secure(request, secure_cookie))
+        # no Max-Age: a browser-session cookie (gone when the browser closes); the server's idle expiry, which
+        # slides while the planner works, decides how long the login lasts (a fixed Max-Age would end a long day)
+        response.set_cookie(COOKIE, session.token, path="/", httponly=True, samesite="Strict",
+                            secure=_secure(request, secure_cookie))
         return response
 
     def end(token: str) -> None:
