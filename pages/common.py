@@ -14,6 +14,7 @@ import streamlit as st
 from pages import auth
 from pages.context import settings
 from pages.targets import as_target
+from pages.uploads import limit_mb
 from geo.supply import available_report, known_industries
 from geo.units import fmt_mu
 from geo.vocab import FIELD_LABELS as F, GAP_ZONE_LABELS, PARCEL_STATUS_LABELS, UPLOADER_TEXTS
@@ -195,8 +196,8 @@ def _replace_text(selector: str, text: str) -> str:
     return f"{selector}{{font-size:0 !important}}{selector}::after{{content:{_css_text(text)};{_TEXT}}}"
 
 
-def _limit_text() -> str:
-    return UPLOADER_TEXTS["limit"].format(mb=st.get_option("server.maxUploadSize"))
+def _limit_text() -> str:          # team mode: [uploads] max_file_mb; desktop: Streamlit's server.maxUploadSize
+    return UPLOADER_TEXTS["limit"].format(mb=f"{limit_mb():g}")
 
 
 def uploader_css() -> str:

@@ -13,7 +13,7 @@ from geo.supply import known_industries
 from geo.vocab import FIELD_LABELS, PROJECT_LEDGER_HELP, PROJECT_STAGE_LABELS
 from geo.workspace import open_archive, save_workspace, workspace_archive
 from layers import tables
-from pages import auth, common, history_panel, targets
+from pages import auth, common, history_panel, targets, uploads
 from seeds.sample import default_workspace_path
 
 auth.require_login()
@@ -113,7 +113,8 @@ def ledger_section(title: str, key: str, label: str, button: str, caption: str, 
         files = file if multiple else [file]
         names = "、".join([f.name for f in files if f.name.lower().endswith((".shp", ".zip"))] or [f.name for f in files])
         try:
-            new, counts, notes = apply(file, **kwargs)
+            stored = uploads.stored_files(files)      # team mode: saved under the account first, then read from there
+            new, counts, notes = apply(stored if multiple else stored[0], **kwargs)
         except ValidationError as exc:
             st.error(f"{exc}。请按下表修改{noun}（{row_hint}）：")
             common.grid(tables.report_table(exc.report).query("级别 == '错误'").rename(columns={"行": row_column}))
