@@ -49,8 +49,8 @@ if auth.team_mode():
 else:
     c1, c2 = st.columns(2)
     with c1:
-        upload = common.file_uploader("上传 GeoPackage（.gpkg），或本页下载的压缩包（.zip，含 DEM）", ["gpkg", "zip"],
-                                      key="ws_upload")
+        upload = uploads.file_uploader("上传 GeoPackage（.gpkg），或本页下载的压缩包（.zip，含 DEM）", ["gpkg", "zip"],
+                                       key="ws_upload")
         if upload is not None and st.button("打开上传的文件"):
             folder = Path(tempfile.gettempdir()) / "landgap-uploads"
             folder.mkdir(exist_ok=True)
@@ -106,7 +106,7 @@ def ledger_section(title: str, key: str, label: str, button: str, caption: str, 
         st.caption(caption)
         if f"{key}_done" in st.session_state:
             st.success(st.session_state.pop(f"{key}_done"))
-        file = common.file_uploader(label, types, key=f"{key}_upload", accept_multiple_files=multiple)
+        file = uploads.file_uploader(label, types, key=f"{key}_upload", accept_multiple_files=multiple)
         kwargs = options()
         if not file or not st.button(button, key=f"{key}_import"):
             return

@@ -113,16 +113,21 @@ def _parcel_layer(ws, tmp_path) -> tuple[str, bytes, str]:
     return pid, out.read_bytes(), new
 
 
-def test_a_layer_import_into_a_postgis_workspace_goes_through_the_store(team, settings, uploads, request, tmp_path):
+@pytest.fixture
+def pg_workspace(team, settings, request):
+    """A fresh PostGIS copy of the sample county, the only registered workspace: (url, its workspace)."""
     url = fresh_pg_db(request.getfixturevalue("pg"), request.getfixturevalue("pg_template"))
-    _, db = team
-    root, give = uploads
-    with Accounts(db, settings.accounts) as acc:
+    with Accounts(team[1], settings.accounts) as acc:
         acc.remove_workspace("示例县")
         acc.register_workspace("全县（数据库）", url, "管理员")
     with open_store(url) as store:
-        ws = store.load()
         assert store.history() == []
+        return url, store.load()
+
+
+def test_a_layer_import_into_a_postgis_workspace_goes_through_the_store(team, settings, uploads, pg_workspace,
+                                                                       tmp_path):
+    (_, db), (root, give), (url, ws) = team, uploads, pg_workspace
     pid, data, status = _parcel_layer(ws, tmp_path)
     give("layer_import_upload", [("地块更新.geojson", data)])
     at = _editor_page(db, settings)
@@ -139,15 +144,8 @@ def test_a_layer_import_into_a_postgis_workspace_goes_through_the_store(team, se
 
 
 def test_a_constraint_layer_import_into_a_postgis_workspace_replaces_the_stored_layer(team, settings, uploads,
-                                                                                      request, tmp_path):
-    url = fresh_pg_db(request.getfixturevalue("pg"), request.getfixturevalue("pg_template"))
-    _, db = team
-    _, give = uploads
-    with Accounts(db, settings.accounts) as acc:
-        acc.remove_workspace("示例县")
-        acc.register_workspace("全县（数据库）", url, "管理员")
-    with open_store(url) as store:
-        ws = store.load()
+                                                                                      pg_workspace, tmp_path):
+    (_, db), (_, give), (url, ws) = team, uploads, pg_workspace
     frame = gpd.GeoDataFrame({"名称": ["基本农田一"]}, geometry=[ws.parcels.geometry.iloc[0]], crs=ws.crs)
     out = tmp_path / "永久基本农田.geojson"
     frame.to_file(out, driver="GeoJSON")
