@@ -1,7 +1,7 @@
 """Team mode, 数据管理 (AppTest): an upload is saved under the logged-in account first and imported from the stored
 file; an over-limit upload is refused in Chinese with nothing stored or imported; a layer import into a PostGIS
-workspace goes through the store (rows written, audited under the account). AppTest cannot upload, so
-``st.file_uploader`` hands the page a real Streamlit UploadedFile."""
+workspace goes through the store (rows written, audited under the account), as ``cli.py import-layer`` does.
+AppTest cannot upload, so ``st.file_uploader`` hands the page a real Streamlit UploadedFile."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -158,3 +158,19 @@ def test_a_constraint_layer_import_into_a_postgis_workspace_replaces_the_stored_
     with open_store(url) as store:
         farmland = store.load().constraints["farmland"]
     assert len(farmland) == 1 and farmland.geometry.iloc[0].equals_exact(ws.parcels.geometry.iloc[0], 1e-6)
+
+
+def test_the_cli_imports_a_layer_into_a_postgis_workspace_through_the_store(pg_workspace, tmp_path, capsys):
+    import json
+
+    import cli
+    url, ws = pg_workspace
+    pid, data, status = _parcel_layer(ws, tmp_path)
+    layer = tmp_path / "cli.geojson"
+    layer.write_bytes(data)
+    assert cli.main(["import-layer", "--workspace", url, "--into", "parcels", "--file", str(layer),
+                     "--user", "经合局-王", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["imported"]
+    with open_store(url) as store:
+        assert store.load().parcels.at[pid, "status"] == status
+        assert [(h.id, h.action, h.by) for h in store.history()] == [(pid, "update", "经合局-王")]
