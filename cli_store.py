@@ -40,7 +40,7 @@ def cmd_migrate(args) -> int:
 def add_store_commands(sub, command) -> None:
     """The store's commands (history, migrate) and, on the commands that write, --user and a --workspace that
     also takes a postgresql:// URL."""
-    for name in ("import-projects", "import-parcels", "import-parcel-layer"):
+    for name in ("import-projects", "import-parcels", "import-layer", "import-parcel-layer"):
         p = sub.choices[name]
         for action in p._actions:
             if action.dest == "workspace":

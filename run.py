@@ -92,12 +92,15 @@ def ensure_map_assets() -> None:
     sh([str(PY), "-m", "layers.assets"], cwd=ROOT)
 
 
-def serve_port() -> int:
-    """[accounts] port of the configuration (the venv's Python reads it: tomllib needs 3.11)."""
-    out = subprocess.run([str(PY), "-c", "from geo.settings import load_settings; "
-                          "print(load_settings().accounts.port)"], cwd=ROOT, capture_output=True, text=True,
-                         env=dict(os.environ, PYTHONPATH=str(ROOT)))
-    return int(out.stdout.strip()) if out.returncode == 0 and out.stdout.strip().isdigit() else 8501
+def serve_settings() -> tuple[int, int]:
+    """[accounts] port and [uploads] max_file_mb (as Streamlit's whole-MB server.maxUploadSize) of the
+    configuration (the venv's Python reads it: tomllib needs 3.11); 8501 and 200 when it cannot be read."""
+    out = subprocess.run([str(PY), "-c", "import math; from geo.settings import load_settings; s = load_settings(); "
+                          "print(s.accounts.port, max(1, math.ceil(s.uploads.max_file_mb)))"], cwd=ROOT,
+                         capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    values = out.stdout.split()
+    ok = out.returncode == 0 and len(values) == 2 and all(v.isdigit() for v in values)
+    return (int(values[0]), int(values[1])) if ok else (8501, 200)
 
 
 def main(argv: list[str]) -> int:
@@ -117,8 +120,10 @@ def main(argv: list[str]) -> int:
                                 "--server.address", "127.0.0.1", *rest], cwd=ROOT, env=env)
     if command == "serve":        # team: every interface, login required (server.py: the HTTP login), roles enforced
         env["LANDGAP_MODE"] = "team"
+        port, max_upload_mb = serve_settings()      # uploads: geo.uploads checks the same limit server-side
         return subprocess.call([str(PY), "-m", "streamlit", "run", str(ROOT / "server.py"), "--server.address",
-                                "0.0.0.0", "--server.port", str(serve_port()), *rest], cwd=ROOT, env=env)
+                                "0.0.0.0", "--server.port", str(port), "--server.maxUploadSize", str(max_upload_mb),
+                                *rest], cwd=ROOT, env=env)
     ensure_system_packages()
     return subprocess.call([str(PY), "-m", "pytest", "-q", *rest], cwd=ROOT, env=env)
 

@@ -54,3 +54,8 @@ class ConverterError(LandGapError, RuntimeError):
 
 class ExportError(LandGapError, ValueError):
     """An export would carry what it must not (the 天地图 key in a downloaded map) or cannot be made."""
+
+
+class UploadError(LandGapError, ValueError):
+    """An upload is refused before it is stored (geo.uploads): larger than the per-file limit, over the account's
+    quota, or a name that leaves nothing usable. The message names the file and the limit."""

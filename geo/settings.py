@@ -58,6 +58,10 @@ AccountSettings = _section_class(
     "AccountSettings", "[accounts]: the team mode's accounts file, lockout, session length and port.",
     database=str, max_failures=int, lockout_minutes=float, session_minutes=float, min_password_length=int,
     port=int, secure_cookie=bool)
+UploadSettings = _section_class(
+    "UploadSettings", "[uploads]: the team mode's managed upload storage (geo.uploads): where, the per-file limit, "
+    "the per-account quota and how long uploads are kept.",
+    directory=str, max_file_mb=float, max_total_mb=float, keep_days=float)
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,7 @@ class Settings:
     terrain: TerrainSettings
     plan: PlanSettings
     accounts: AccountSettings
+    uploads: UploadSettings
     raw: Mapping[str, Any] = field(default_factory=lambda: _frozen_map({}), compare=False, repr=False)
 
     @classmethod
@@ -162,7 +167,8 @@ class Settings:
             constraints=_section(ConstraintSettings, cfg.get("constraints")),
             layer_import=_section(ImportSettings, cfg.get("import")),
             terrain=_section(TerrainSettings, cfg.get("terrain")),
-            accounts=_section(AccountSettings, cfg.get("accounts")), raw=_frozen_map(cfg))
+            accounts=_section(AccountSettings, cfg.get("accounts")),
+            uploads=_section(UploadSettings, cfg.get("uploads")), raw=_frozen_map(cfg))
 
     @classmethod
     def default(cls) -> "Settings":

@@ -240,6 +240,7 @@ UPLOADER_TEXTS = {
     "drop": "将文件拖放到此处",
     "limit": "单个文件不超过 {mb} MB",
     "types": "{limit} · {types}",
+    "refused": "（未上传：文件须不超过 {mb} MB，且为所列类型）",   # beside a file the browser refused (English tooltip)
 }
 ROLE_LABELS = {"viewer": "查看", "editor": "编辑", "admin": "管理"}
 """Team-mode roles (geo.accounts.ROLES): 查看 maps, fit, gap, briefings; 编辑 also edits and imports; 管理 also

@@ -16,7 +16,7 @@ from pages.context import settings
 from pages.targets import as_target
 from geo.supply import available_report, known_industries
 from geo.units import fmt_mu
-from geo.vocab import FIELD_LABELS as F, GAP_ZONE_LABELS, PARCEL_STATUS_LABELS, UPLOADER_TEXTS
+from geo.vocab import FIELD_LABELS as F, GAP_ZONE_LABELS, PARCEL_STATUS_LABELS
 from geo.store import open_store
 from layers import basemaps, build, export, query
 from seeds.sample import default_workspace_path
@@ -178,44 +178,6 @@ EMPTY_CELL = ""
 def grid(frame: pd.DataFrame, **kw):
     """A read-only table the way every page shows one: no index, full width, empty cells blank."""
     return st.dataframe(frame, hide_index=True, width="stretch", placeholder=EMPTY_CELL, **kw)
-
-
-# ---------------------------------------------------------------------------------------------- uploads
-
-_DROPZONE = '[data-testid="stFileUploaderDropzone"]'
-_TEXT = "font-size:0.875rem;line-height:1.6"      # what Streamlit's uploader texts use (14px / 22.4px)
-
-
-def _css_text(s: str) -> str:
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _replace_text(selector: str, text: str) -> str:
-    """CSS that hides the English text of ``selector`` and shows ``text`` in its place (same size)."""
-    return f"{selector}{{font-size:0 !important}}{selector}::after{{content:{_css_text(text)};{_TEXT}}}"
-
-
-def _limit_text() -> str:
-    return UPLOADER_TEXTS["limit"].format(mb=st.get_option("server.maxUploadSize"))
-
-
-def uploader_css() -> str:
-    """The uploader's button ("Upload"), size note ("200MB per file • …") and drag-over note ("Drag and drop …
-    here") in Chinese, for every uploader of the page."""
-    return "<style>" + "".join([
-        _replace_text(f'{_DROPZONE} button [data-testid="stMarkdownContainer"] p', UPLOADER_TEXTS["button"]),
-        _replace_text(f'{_DROPZONE} [data-testid="stFileUploaderDropzoneInstructions"] span', _limit_text()),
-        _replace_text(f"{_DROPZONE} > div:not([data-testid]) > span:only-child", UPLOADER_TEXTS["drop"]),
-    ]) + "</style>"
-
-
-def file_uploader(label: str, types, key: str, **kw):
-    """st.file_uploader with its texts in Chinese; the size note names the accepted file types as Streamlit's does."""
-    types = list(types)
-    st.html(uploader_css() + "<style>" + _replace_text(
-        f'.st-key-{key} {_DROPZONE} [data-testid="stFileUploaderDropzoneInstructions"] span',
-        UPLOADER_TEXTS["types"].format(limit=_limit_text(), types="、".join(t.upper() for t in types))) + "</style>")
-    return st.file_uploader(label, type=types, key=key, **kw)
 
 
 # ------------------------------------------------------------------------------------------ cached facts

@@ -13,7 +13,7 @@ from geo.supply import known_industries
 from geo.vocab import FIELD_LABELS, PROJECT_LEDGER_HELP, PROJECT_STAGE_LABELS
 from geo.workspace import open_archive, save_workspace, workspace_archive
 from layers import tables
-from pages import auth, common, history_panel, targets
+from pages import auth, common, history_panel, targets, uploads
 from seeds.sample import default_workspace_path
 
 auth.require_login()
@@ -49,8 +49,8 @@ if auth.team_mode():
 else:
     c1, c2 = st.columns(2)
     with c1:
-        upload = common.file_uploader("上传 GeoPackage（.gpkg），或本页下载的压缩包（.zip，含 DEM）", ["gpkg", "zip"],
-                                      key="ws_upload")
+        upload = uploads.file_uploader("上传 GeoPackage（.gpkg），或本页下载的压缩包（.zip，含 DEM）", ["gpkg", "zip"],
+                                       key="ws_upload")
         if upload is not None and st.button("打开上传的文件"):
             folder = Path(tempfile.gettempdir()) / "landgap-uploads"
             folder.mkdir(exist_ok=True)
@@ -106,14 +106,15 @@ def ledger_section(title: str, key: str, label: str, button: str, caption: str, 
         st.caption(caption)
         if f"{key}_done" in st.session_state:
             st.success(st.session_state.pop(f"{key}_done"))
-        file = common.file_uploader(label, types, key=f"{key}_upload", accept_multiple_files=multiple)
+        file = uploads.file_uploader(label, types, key=f"{key}_upload", accept_multiple_files=multiple)
         kwargs = options()
         if not file or not st.button(button, key=f"{key}_import"):
             return
         files = file if multiple else [file]
         names = "、".join([f.name for f in files if f.name.lower().endswith((".shp", ".zip"))] or [f.name for f in files])
         try:
-            new, counts, notes = apply(file, **kwargs)
+            stored = uploads.stored_files(files)      # team mode: saved under the account first, then read from there
+            new, counts, notes = apply(stored if multiple else stored[0], **kwargs)
         except ValidationError as exc:
             st.error(f"{exc}。请按下表修改{noun}（{row_hint}）：")
             common.grid(tables.report_table(exc.report).query("级别 == '错误'").rename(columns={"行": row_column}))

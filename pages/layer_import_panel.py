@@ -13,7 +13,7 @@ from geo.formats import CRSMissingError
 from geo.formats.layer_import import TARGETS, import_layer
 from geo.vocab import IMPORT_RESULT_LABELS, IMPORT_TARGET_LABELS
 from layers import tables
-from pages import auth
+from pages import auth, uploads
 from pages.context import settings
 
 TYPES = ("txt", "shp", "shx", "dbf", "prj", "cpg", "zip", "gpkg", "geojson", "json", "kml", "kmz", "ovkml", "ovkmz",
@@ -62,12 +62,16 @@ def render(ws, path, set_workspace) -> None:
         run_check, run_apply = check.button("检查并预览"), apply.button("应用", type="primary")
         if not (run_check or run_apply):
             return
-        source = {f.name: f.getvalue() for f in files}
+        crs = int(crs_text) if crs_text.strip().isdigit() else (crs_text or None)
         try:
-            result = import_layer(ws, into, source, layer_name=layer_name, encoding=encoding, datum=datum,
-                                  crs=int(crs_text) if crs_text.strip().isdigit() else (crs_text or None),
-                                  defaults=defaults, replace=replace, allow_partial=partial,
-                                  seven_parameters=settings().layer_import.seven_parameters)
+            # team mode: saved under the account first (size limit, quota), then read back from the stored files
+            source = {f.name: f.getvalue() for f in uploads.stored_files(files)}
+
+            def run(w):
+                return import_layer(w, into, source, layer_name=layer_name, encoding=encoding, datum=datum, crs=crs,
+                                    defaults=defaults, replace=replace, allow_partial=partial,
+                                    seven_parameters=settings().layer_import.seven_parameters)
+            result = run(ws)
         except CRSMissingError as exc:
             st.error(str(exc))
             if exc.candidates:
@@ -97,12 +101,13 @@ def render(ws, path, set_workspace) -> None:
             if "ws_edited" in st.session_state:
                 st.error("当前工作空间有未保存的修改：请先“保存到文件”再导入。")
                 return
-            from geo.formats.merge import write_result
+            from geo.formats.merge import store_result, write_result
             try:
                 auth.require_role("editor", "导入图层")      # checked where it writes, not only by hiding the panel
-                if not isinstance(path, Path):
-                    raise LandGapError("数据库工作空间的图层导入请用命令行 import-parcel-layer，或先导入到 GeoPackage 再迁移")
-                write_result(result, path)
+                if isinstance(path, Path):
+                    write_result(result, path)
+                else:               # a PostGIS workspace: through the store, row-level, versioned, audited
+                    store_result(path, ws, result, run, auth.current_user())
             except LandGapError as exc:
                 st.error(str(exc))
                 return

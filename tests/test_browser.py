@@ -254,3 +254,22 @@ def test_map_controls_are_metric_and_chinese(session):
     titles = frame.evaluate("() => [...document.querySelectorAll('.leaflet-control-container [title]')].map(e => e.title)")
     assert {"放大", "缩小", "图层"} <= set(titles), titles
     assert not [t for t in titles if re.fullmatch(r"[A-Za-z ,.]+", t)], titles      # no English-only tooltip
+
+
+def test_a_file_the_browser_refuses_as_too_large_is_marked_in_chinese(session, sample_path, tmp_path):
+    """Over server.maxUploadSize (team mode: [uploads] max_file_mb) Streamlit refuses the file in the browser with
+    an English tooltip only: the chip says in Chinese that it was not uploaded, and the limit. (A second app with
+    a 1 MB limit, in the session's browser.)"""
+    _, ctx = session
+    with running_app(sample_path, {"STREAMLIT_SERVER_MAX_UPLOAD_SIZE": "1"}) as url:
+        page = open_data_page(ctx, url)
+        page.get_by_text("从台账导入（Excel / CSV）").click()
+        big = tmp_path / "大台账.csv"
+        big.write_bytes(b"a,b\n" + b"1,2\n" * 400_000)               # 1.6 MB
+        widget = page.locator("[data-testid='stFileUploader']").filter(has_text="招商项目台账")
+        widget.locator("input[type='file']").set_input_files(str(big))
+        widget.locator("[data-testid='stFileChip'][aria-invalid='true']").wait_for(timeout=30_000)
+        page.wait_for_timeout(300)
+        chip = widget.evaluate(SEEN_TEXT_JS)
+        widget.screenshot(path=str(ARTIFACTS / "uploader-too-large.png"))
+    assert any("大台账.csv" in s for s in chip) and "（未上传：文件须不超过 1 MB，且为所列类型）" in chip, chip

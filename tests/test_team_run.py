@@ -11,7 +11,7 @@ def _started(monkeypatch, command: str):
     calls = []
     monkeypatch.setattr(run, "ensure_venv", lambda: None)
     monkeypatch.setattr(run, "ensure_map_assets", lambda: None)
-    monkeypatch.setattr(run, "serve_port", lambda: 8642)
+    monkeypatch.setattr(run, "serve_settings", lambda: (8642, 37))
     monkeypatch.setattr(run.subprocess, "call", lambda cmd, **kw: calls.append((cmd, kw["env"])) or 0)
     assert run.main([command]) == 0
     (cmd, env), = calls
@@ -34,9 +34,18 @@ def test_serve_is_team_mode_on_the_network(monkeypatch):
     assert _option(cmd, "--server.address") == "0.0.0.0" and _option(cmd, "--server.port") == "8642"
     assert env["LANDGAP_MODE"] == "team"
     assert Path(_option(cmd, "run")) == run.ROOT / "server.py"
+    assert _option(cmd, "--server.maxUploadSize") == "37"          # [uploads] max_file_mb
 
 
 def test_server_py_defines_the_st_app_that_streamlit_run_serves():
     from streamlit.web.server.app_discovery import discover_asgi_app
     found = discover_asgi_app(run.ROOT / "server.py")
     assert found.is_asgi_app and found.import_string == "server:app"
+
+
+def test_serve_settings_read_the_port_and_the_upload_limit_from_the_configuration(tmp_path, monkeypatch):
+    """The real read (the venv's Python): an override of [uploads] max_file_mb = 12.5 becomes 13 whole MB."""
+    override = tmp_path / "over.toml"
+    override.write_text("[accounts]\nport = 8765\n[uploads]\nmax_file_mb = 12.5\n", encoding="utf-8")
+    monkeypatch.setenv("LANDGAP_CONFIG", str(override))
+    assert run.serve_settings() == (8765, 13)

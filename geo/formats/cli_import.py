@@ -56,19 +56,28 @@ def _tally_text(result, failed: bool = False) -> str:
 
 
 def cmd_import_layer(args) -> int:
-    from cli import _emit, _workspace
-    from seeds.sample import default_workspace_path
+    from cli import _emit, _safe_url, _store_target, _user
+    from ..gpkg import load_workspace
     from ..errors import ValidationError
     from ..report import LEVEL_LABELS
+    from ..store import is_database_url, open_store
     from .layer_import import import_layer
-    from .merge import write_result
-    path = args.workspace or default_workspace_path()
-    ws = _workspace(args)
+    from .merge import store_result, write_result
+    path = _store_target(args)          # --workspace, else $LANDGAP_DATABASE_URL, else the default workspace
+    database = is_database_url(str(path))       # a PostGIS workspace: read and written through the store
+    if database:
+        with open_store(str(path)) as store:
+            ws = store.load()
+    else:
+        ws = load_workspace(path)
+
+    def run(w):
+        return import_layer(w, args.into, args.file, layer_name=args.layer_name, crs=_crs(args.crs),
+                            encoding=args.encoding, datum=args.datum, defaults=args.defaults, replace=args.replace,
+                            allow_partial=args.allow_partial,
+                            seven_parameters=args.settings.layer_import.seven_parameters)
     try:
-        result = import_layer(ws, args.into, args.file, layer_name=args.layer_name, crs=_crs(args.crs),
-                              encoding=args.encoding, datum=args.datum, defaults=args.defaults, replace=args.replace,
-                              allow_partial=args.allow_partial,
-                              seven_parameters=args.settings.layer_import.seven_parameters)
+        result = run(ws)
     except ValidationError as exc:
         result = getattr(exc, "result", None)
         from cli_format import format_table
@@ -80,8 +89,11 @@ def cmd_import_layer(args) -> int:
               + format_table(rows, [("row", label), ("field", "字段"), ("message", "说明")])
               + (f"\n{_tally_text(result, failed=True)}\n{_table(result)}" if result else ""))
         return 1
-    if not args.dry_run:
+    if not args.dry_run and database:
+        store_result(str(path), ws, result, run, _user(args))
+    elif not args.dry_run:
         write_result(result, path)
+    path = _safe_url(path)                      # a database URL without its password
     notes = [f"[{LEVEL_LABELS[i.level]}] {i.message}" for i in result.report.issues]
     what = IMPORT_TARGET_LABELS[args.into]
     head = (f"检查通过（--dry-run，未写入）：{args.file.name} → {what}图层" if args.dry_run

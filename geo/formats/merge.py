@@ -173,3 +173,21 @@ def write_result(result, path) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def store_result(target, base, result, rebuild, user: str) -> int:
+    """Apply an ImportResult through the workspace store at ``target`` (a PostGIS workspace; what ``write_result``
+    is for a file): a core layer row by row, each row checked against the version ``base`` was read at, audited
+    under ``user``; when the only conflicts are ids a concurrent import has just added, ``rebuild``(fresh
+    workspace) → ImportResult is re-run on a fresh read (``store.common.save_with_retry``). A constraint layer is
+    replaced whole (reference layers from the 自然资源局: the store keeps no row history of them). Returns the rows
+    written."""
+    from ..store import open_store
+    from ..store.common import save_with_retry
+    with open_store(target) as store:
+        if result.into in CONSTRAINT_LAYERS:
+            store.write_constraints({result.into: result.table})
+            return len(result.table)
+        _, _, versions = save_with_retry(
+            store, base, lambda ws: ((result if ws is base else rebuild(ws)).workspace,), user)
+    return len(versions)
