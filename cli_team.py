@@ -97,7 +97,7 @@ def current_snapshot(args, store):
     from cli import _user
     from geo.store import snapshots
     ws = store.load()
-    result = matching.match(ws, None, settings=args.settings)
+    result = matching.match(ws, None, settings=args.settings, unlocks=False)     # a snapshot keeps no unlocks
     return snapshots.take(ws, result, _user(args), getattr(args, "data_date", None) or dt.date.today())
 
 

@@ -260,6 +260,9 @@ def _table(doc, t: Table, fonts: FontSet) -> None:
     widths = [Mm(TEXT_WIDTH_MM * w / sum(weights)) for w in weights]
     for col, width in zip(table.columns, widths):
         col.width = width
+    # the style's id looked up once: python-docx's ``paragraph.style = name`` scans every style per cell (70 % of
+    # writing the briefing)
+    cell_style = doc.styles["公文表格"].style_id
     for r, values in enumerate(rows):
         header, total = r == 0, bool(t.total) and r == len(rows) - 1
         row = table.rows[r]
@@ -270,7 +273,7 @@ def _table(doc, t: Table, fonts: FontSet) -> None:
             cell.width = widths[c]
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
             para = cell.paragraphs[0]
-            para.style = "公文表格"
+            para._p.style = cell_style
             para.paragraph_format.keep_with_next = keep
             if not header and c in t.numeric:
                 para.alignment = WD_ALIGN_PARAGRAPH.RIGHT

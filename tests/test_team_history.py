@@ -69,9 +69,9 @@ def test_snapshots_are_kept_in_the_store(target):
         assert store.history() == []                          # a snapshot is not a data change
 
 
-def _cli(*args):
+def _cli(*args, env: dict | None = None):
     out = subprocess.run([sys.executable, str(ROOT / "cli.py"), *map(str, args)], capture_output=True, text=True,
-                         cwd=ROOT, env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+                         cwd=ROOT, env={**__import__("os").environ, "PYTHONPATH": str(ROOT), **(env or {})})
     assert out.returncode == 0, out.stderr
     return out.stdout
 
@@ -132,8 +132,10 @@ def test_the_briefing_page_compares_with_the_latest_snapshot(sample_path, tmp_pa
 def test_cli_brief_snapshot(sample_path, tmp_path):
     path = tmp_path / "county.gpkg"
     shutil.copy(sample_path, path)
-    _cli("brief", "--workspace", path, "--out", tmp_path / "a.docx", "--snapshot")
-    _cli("brief", "--workspace", path, "--out", tmp_path / "b.docx", "--snapshot")
+    no_plan = tmp_path / "no-plan.toml"        # the snapshot is the subject here, not the 用地保障方案 (its own tests)
+    no_plan.write_text("[briefing]\nplan = false\n", encoding="utf-8")
+    for out in ("a.docx", "b.docx"):
+        _cli("brief", "--workspace", path, "--out", tmp_path / out, "--snapshot", env={"LANDGAP_CONFIG": str(no_plan)})
     with open_store(path) as store:
         assert len(snapshots.all_snapshots(store)) == 2
     from docx import Document
