@@ -125,7 +125,11 @@ def main(argv: list[str]) -> int:
                                 "0.0.0.0", "--server.port", str(port), "--server.maxUploadSize", str(max_upload_mb),
                                 *rest], cwd=ROOT, env=env)
     ensure_system_packages()
-    return subprocess.call([str(PY), "-m", "pytest", "-q", *rest], cwd=ROOT, env=env)
+    # the suite is CPU-bound in one process: one worker per core (at most 4: each starts its own PostGIS cluster
+    # and browser), a test file kept on one worker (its module fixtures are built once)
+    workers = str(min(4, os.cpu_count() or 1))
+    return subprocess.call([str(PY), "-m", "pytest", "-q", "-n", workers, "--dist", "loadfile", *rest], cwd=ROOT,
+                           env=env)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 from pathlib import Path
 
 import geopandas as gpd
@@ -335,7 +336,7 @@ def generate_workspace(parcels: int | None = None, projects: int | None = None, 
 
 def write_dem(dem: dict, path: Path) -> Path:
     import rasterio
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")      # per process: two may seed the same county
     with rasterio.open(tmp, "w", driver="GTiff", width=dem["array"].shape[1], height=dem["array"].shape[0], count=1,
                        dtype="float32", crs=dem["crs"], transform=dem["transform"], compress="deflate", tiled=True,
                        predictor=3, nodata=-9999) as dst:

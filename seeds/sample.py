@@ -1,6 +1,7 @@
 """The built-in sample county: generated once into a cache folder, used when no workspace is configured."""
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -16,9 +17,28 @@ def sample_workspace_path() -> Path:
     """Path of the sample county GeoPackage, generating it (with its DEM) on first use."""
     path = cache_dir() / f"sample-county-v{SAMPLE_VERSION}-seed{SAMPLE_SEED}.gpkg"
     if not path.exists():
-        from .generator import write_county
-        write_county(path, seed=SAMPLE_SEED)
+        with _exclusive(path.with_name(path.name + ".lock")):     # two first starts at once: one generates it
+            if not path.exists():
+                from .generator import write_county
+                write_county(path, seed=SAMPLE_SEED)
     return path
+
+
+@contextlib.contextmanager
+def _exclusive(lock_path: Path):
+    """An advisory lock on ``lock_path`` (POSIX); elsewhere none (the writes are atomic either way)."""
+    try:
+        import fcntl
+    except ImportError:                 # Windows
+        yield
+        return
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def default_workspace_path() -> Path:
