@@ -7,7 +7,7 @@ Prints a table of medians.
 
 A county is seeded once; each run is a fresh subprocess timing read (GDAL) + CRS/geometry checks + field mapping +
 parks by location + the workspace's validation (``import_layer``, --replace) and the atomic write back
-(``write_result``) into a copy of the workspace. Targets (issue 13): ≤ 10 s for 100k parcels from GPKG/FileGDB,
+(``store_result``: row by row through the store, audited) into a copy of the workspace. Targets (issue 13): ≤ 10 s for 100k parcels from GPKG/FileGDB,
 ≤ 2 s for the 坐标文件 of 1,000 parcels. Not part of the test suite.
 """
 from __future__ import annotations
@@ -53,16 +53,17 @@ CHILD = r"""
 import json, resource, shutil, sys, time, warnings
 sys.path.insert(0, sys.argv[1])
 warnings.simplefilter("ignore")
-from geo.workspace import load_workspace
+from geo.store import open_store
 from geo.formats.layer_import import import_layer
-from geo.formats.merge import write_result
+from geo.formats.merge import store_result
 folder, source, replace, base = sys.argv[2], sys.argv[3], sys.argv[4] == "1", sys.argv[5]
 shutil.copy(f"{folder}/{base}", f"{folder}/work.gpkg")
-ws = load_workspace(f"{folder}/work.gpkg")
+with open_store(f"{folder}/work.gpkg") as store:
+    ws = store.load()
 t0 = time.perf_counter()
 result = import_layer(ws, "parcels", f"{folder}/{source}", replace=replace, defaults=["status=available"])
 t1 = time.perf_counter()
-write_result(result, f"{folder}/work.gpkg")
+store_result(f"{folder}/work.gpkg", ws, result, None, "bench")
 t2 = time.perf_counter()
 print(json.dumps({"import": t1 - t0, "write": t2 - t1, "features": result.tally["input"],
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))

@@ -101,13 +101,11 @@ def render(ws, path, set_workspace) -> None:
             if "ws_edited" in st.session_state:
                 st.error("当前工作空间有未保存的修改：请先“保存到文件”再导入。")
                 return
-            from geo.formats.merge import store_result, write_result
+            from geo.formats.merge import store_result
             try:
                 auth.require_role("editor", "导入图层")      # checked where it writes, not only by hiding the panel
-                if isinstance(path, Path):
-                    write_result(result, path)
-                else:               # a PostGIS workspace: through the store, row-level, versioned, audited
-                    store_result(path, ws, result, run, auth.current_user())
+                # through the store (GeoPackage or PostGIS): row-level, versioned, audited — never a file rewrite
+                store_result(path, ws, result, run, auth.current_user())
             except LandGapError as exc:
                 st.error(str(exc))
                 return

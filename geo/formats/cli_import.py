@@ -57,19 +57,14 @@ def _tally_text(result, failed: bool = False) -> str:
 
 def cmd_import_layer(args) -> int:
     from cli import _emit, _safe_url, _store_target, _user
-    from ..gpkg import load_workspace
     from ..errors import ValidationError
     from ..report import LEVEL_LABELS
-    from ..store import is_database_url, open_store
+    from ..store import open_store
     from .layer_import import import_layer
-    from .merge import store_result, write_result
+    from .merge import store_result
     path = _store_target(args)          # --workspace, else $LANDGAP_DATABASE_URL, else the default workspace
-    database = is_database_url(str(path))       # a PostGIS workspace: read and written through the store
-    if database:
-        with open_store(str(path)) as store:
-            ws = store.load()
-    else:
-        ws = load_workspace(path)
+    with open_store(str(path)) as store:        # read and written through the store (GeoPackage or PostGIS)
+        ws = store.load()
 
     def run(w):
         return import_layer(w, args.into, args.file, layer_name=args.layer_name, crs=_crs(args.crs),
@@ -89,10 +84,8 @@ def cmd_import_layer(args) -> int:
               + format_table(rows, [("row", label), ("field", "字段"), ("message", "说明")])
               + (f"\n{_tally_text(result, failed=True)}\n{_table(result)}" if result else ""))
         return 1
-    if not args.dry_run and database:
+    if not args.dry_run:
         store_result(str(path), ws, result, run, _user(args))
-    elif not args.dry_run:
-        write_result(result, path)
     path = _safe_url(path)                      # a database URL without its password
     notes = [f"[{LEVEL_LABELS[i.level]}] {i.message}" for i in result.report.issues]
     what = IMPORT_TARGET_LABELS[args.into]

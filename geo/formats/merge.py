@@ -1,28 +1,23 @@
-"""What a layer becomes once an import is merged into the workspace, validated; and writing it back atomically.
+"""What a layer becomes once an import is merged into the workspace, validated; and writing it back through the store.
 
 Parcels go through ``geo.shapefile.parcels_from_layer`` / ``merge_parcels`` (field names, units, parks by
 location); zones and factories are merged by id like them; the constraint layers keep every field of the source.
-Writing: core layers by ``geo.workspace.save_workspace`` into a temporary file beside the workspace, the constraint
-layers already there copied into it, then one rename; a constraint layer likewise (copy, write the layer, rename).
+Writing (``store_result``): through the workspace's store, GeoPackage or PostGIS — core layers row by row, checked
+against the versions read and audited; a constraint layer replaced whole in one transaction. Never a rewrite of the
+file, so a colleague's edit made meanwhile is never lost.
 """
 from __future__ import annotations
-
-import os
-import shutil
-import warnings
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 
 from ..errors import ValidationError
 from ..ledger import text_cells, validated_by_row
 from ..report import LoadReport
 from ..schema import CONSTRAINT_LAYERS, LAYERS
 from ..vocab import FACTORY_LAYER_FIELDS, FLOOD_LAYER_FIELDS, ZONE_LAYER_FIELDS
-from ..gpkg import read_constraint, write_constraint as _write_constraint
+from ..gpkg import read_constraint
 from . import FormatError
 
 _FIELDS = {"zones": ZONE_LAYER_FIELDS, "factories": FACTORY_LAYER_FIELDS, "flood": FLOOD_LAYER_FIELDS}
@@ -144,49 +139,18 @@ def _constraint(ws, into, src, frame, defaults, replace, report):
 
 # ------------------------------------------------------------------------------------------------ writing
 
-def _fsync_replace(tmp: Path, path: Path) -> None:
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-def write_result(result, path) -> Path:
-    """Apply an ImportResult to the workspace file at ``path`` atomically (never half a file)."""
-    from ..workspace import save_workspace
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.import.gpkg")
-    tmp.unlink(missing_ok=True)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if result.into in CONSTRAINT_LAYERS:
-                shutil.copyfile(path, tmp)
-                _write_constraint(tmp, result.into, result.table)
-            else:
-                save_workspace(result.workspace, tmp)          # itself atomic onto tmp
-                for name in CONSTRAINT_LAYERS:   # keep the layers save_workspace knows nothing of
-                    layer = read_constraint(path, name)
-                    if layer is not None:
-                        _write_constraint(tmp, name, layer)
-        _fsync_replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
-
-
 def store_result(target, base, result, rebuild, user: str) -> int:
-    """Apply an ImportResult through the workspace store at ``target`` (a PostGIS workspace; what ``write_result``
-    is for a file): a core layer row by row, each row checked against the version ``base`` was read at, audited
-    under ``user``; when the only conflicts are ids a concurrent import has just added, ``rebuild``(fresh
-    workspace) → ImportResult is re-run on a fresh read (``store.common.save_with_retry``). A constraint layer is
-    replaced whole (reference layers from the 自然资源局: the store keeps no row history of them). Returns the rows
-    written."""
+    """Apply an ImportResult through the workspace store at ``target`` (a GeoPackage or a PostGIS workspace): a
+    core layer row by row, each row checked against the version ``base`` was read at (``base`` read through the
+    store), audited under ``user``; when the only conflicts are ids a concurrent import has just added,
+    ``rebuild``(fresh workspace) → ImportResult is re-run on a fresh read (``store.common.save_with_retry``). A
+    constraint layer (a reference layer from the 自然资源局) is replaced whole, in one transaction, with one audit
+    row. Never a rewrite of the file: a colleague's edit made meanwhile is kept. Returns the rows written."""
     from ..store import open_store
     from ..store.common import save_with_retry
     with open_store(target) as store:
         if result.into in CONSTRAINT_LAYERS:
-            store.write_constraints({result.into: result.table})
+            store.write_constraints({result.into: result.table}, user)
             return len(result.table)
         _, _, versions = save_with_retry(
             store, base, lambda ws: ((result if ws is base else rebuild(ws)).workspace,), user)

@@ -18,13 +18,15 @@ import pandas as pd
 import shapely
 
 from ..errors import WorkspaceError
-from ..schema import DERIVED_COLUMNS, LAYERS, STORE_COLUMNS
+from ..schema import CONSTRAINT_LAYERS, DERIVED_COLUMNS, LAYERS, STORE_COLUMNS
+from ..vocab import IMPORT_TARGET_LABELS
 
 BOOKKEEPING = STORE_COLUMNS
 """Columns every stored row carries; never part of a Workspace's frames."""
 ACTIONS = ("insert", "update", "delete")
-LAYER_LABELS = {"zones": "园区", "parcels": "地块", "factories": "标准厂房", "projects": "项目"}
-ACTION_LABELS = {"insert": "新增", "update": "修改", "delete": "删除"}
+LAYER_LABELS = {"zones": "园区", "parcels": "地块", "factories": "标准厂房", "projects": "项目",
+                **{n: IMPORT_TARGET_LABELS[n] for n in CONSTRAINT_LAYERS}}
+ACTION_LABELS = {"insert": "新增", "update": "修改", "delete": "删除", "replace": "整层替换"}
 
 Versions = dict[str, dict[str, int]]
 """layer → row id → version, as read."""

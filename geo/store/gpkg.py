@@ -144,7 +144,17 @@ class GpkgStore(common.StoreCommon):
             warnings.simplefilter("ignore")
             for name in missing:
                 _write_layer(self.path, name, _empty_layer(name, crs), crs)
+        self.reconnect()
+
+    def reconnect(self) -> None:
+        """A new connection (after GDAL wrote the file's schema through its own)."""
         self.conn = _connect(self.path, self.timeout)
+
+    def write_constraints(self, layers, user: str | None = None) -> None:
+        """Replace the constraint layers named in ``layers`` ({name: GeoDataFrame in the workspace CRS}) in one
+        transaction, audited under ``user`` (geo.store.gpkg_constraints)."""
+        from .gpkg_constraints import write_constraints
+        write_constraints(self, layers, user)
 
     def _parcels_crs(self):
         from pyproj import CRS
@@ -235,7 +245,8 @@ class GpkgStore(common.StoreCommon):
         if not changes:
             return {}
         user = user or "unknown"
-        if any(ch.layer not in self._tables() for ch in changes):
+        tables = self._tables()
+        if any(ch.layer not in tables for ch in changes):
             self.ensure_layers(self._parcels_crs())
         conn = self.conn
         try:
@@ -309,6 +320,7 @@ class GpkgStore(common.StoreCommon):
         out = {}
         gcol = [quote(geom[0])] if geom else []
         retype = False
+        inserts, updates = [], []
         for ch in chs:
             if ch.action == "delete":
                 cur = conn.execute(f"DELETE FROM {t} WHERE {quote(id_field)} = ? AND version = ?",
@@ -324,17 +336,23 @@ class GpkgStore(common.StoreCommon):
                 if shape is not None and geom[2].upper() not in ("GEOMETRY", shape.geom_type.upper()):
                     retype = True
             if ch.action == "insert":
-                conn.execute(f"INSERT INTO {t} ({', '.join(gcol + names)}, version, updated_at, updated_by) "
-                             f"VALUES ({', '.join('?' * (len(g) + len(values) + 3))})", g + values + [1, now, user])
+                inserts.append(g + values + [1, now, user])
                 out[ch.key] = 1
             else:
-                sets = ", ".join(f"{n} = ?" for n in gcol + names)
-                cur = conn.execute(f"UPDATE {t} SET {sets}, version = version + 1, updated_at = ?, updated_by = ? "
-                                   f"WHERE {quote(id_field)} = ? AND version = ?",
-                                   g + values + [now, user, ch.id, expected.get(layer, {}).get(ch.id)])
-                if cur.rowcount != 1:
-                    raise ConflictError([Conflict(layer, ch.id, expected.get(layer, {}).get(ch.id), None)])
+                updates.append(g + values + [now, user, ch.id, expected.get(layer, {}).get(ch.id)])
                 out[ch.key] = int(expected[layer][ch.id]) + 1
+        # in batches: the versions were checked in this transaction (common.plan), so a row count short of the
+        # batch's is a conflict all the same — named by the rows not at their new version
+        if inserts:
+            conn.executemany(f"INSERT INTO {t} ({', '.join(gcol + names)}, version, updated_at, updated_by) "
+                             f"VALUES ({', '.join('?' * (len(inserts[0])))})", inserts)
+        if updates:
+            sets = ", ".join(f"{n} = ?" for n in gcol + names)
+            cur = conn.executemany(f"UPDATE {t} SET {sets}, version = version + 1, updated_at = ?, updated_by = ? "
+                                   f"WHERE {quote(id_field)} = ? AND version = ?", updates)
+            if cur.rowcount != len(updates):
+                short = [u[-2] for u in updates if self._version(layer, u[-2]) != (u[-1] or 0) + 1]
+                raise ConflictError([Conflict(layer, rid, expected.get(layer, {}).get(rid), None) for rid in short])
         if geom:
             if retype:
                 conn.execute("UPDATE gpkg_geometry_columns SET geometry_type_name = 'GEOMETRY' WHERE table_name = ?",

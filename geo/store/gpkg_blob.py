@@ -37,8 +37,8 @@ def blob_empty(blob) -> int:
     if blob is None:
         return 1
     blob = bytes(blob)
-    if blob[:2] == b"GP" and blob[3] & 0b00010000:
-        return 1
+    if blob[:2] == b"GP":               # the header's empty flag says it (R-tree triggers call this per row)
+        return 1 if blob[3] & 0b00010000 else 0
     return int(shapely.is_empty(shapely.from_wkb(blob_wkb(blob))))
 
 

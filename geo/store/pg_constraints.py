@@ -23,13 +23,16 @@ def _json_value(v):
     return v.item() if hasattr(v, "item") else v
 
 
-def write_constraints(conn, layers: dict[str, gpd.GeoDataFrame]) -> None:
-    """Replace the stored constraint layers named in ``layers`` (in the caller's transaction)."""
+def write_constraints(conn, layers: dict[str, gpd.GeoDataFrame]) -> dict[str, tuple[int, int]]:
+    """Replace the stored constraint layers named in ``layers`` (in the caller's transaction); {name: (features
+    before, after)}."""
     conn.execute(f"CREATE TABLE IF NOT EXISTS {quote(TABLE)} (fid BIGSERIAL PRIMARY KEY, layer TEXT NOT NULL, "
                  "attrs TEXT, geom geometry)")
     names = [n for n in layers if n in CONSTRAINT_LAYERS]
     if not names:
-        return
+        return {}
+    old = dict(conn.execute(f"SELECT layer, count(*) FROM {quote(TABLE)} WHERE layer = ANY(%s) GROUP BY layer",
+                            (names,)).fetchall())
     conn.execute(f"DELETE FROM {quote(TABLE)} WHERE layer = ANY(%s)", (names,))
     rows = []
     for name in names:
@@ -40,6 +43,7 @@ def write_constraints(conn, layers: dict[str, gpd.GeoDataFrame]) -> None:
             rows.append((name, json.dumps({k: _json_value(v) for k, v in rec.items()}, ensure_ascii=False), g))
     with conn.cursor() as cur:
         cur.executemany(f"INSERT INTO {quote(TABLE)} (layer, attrs, geom) VALUES (%s, %s, ST_GeomFromWKB(%s))", rows)
+    return {n: (int(old.get(n, 0)), len(layers[n])) for n in names}
 
 
 def read_constraints(conn, crs) -> dict[str, gpd.GeoDataFrame]:

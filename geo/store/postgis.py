@@ -194,12 +194,19 @@ class PostgisStore(common.StoreCommon):
                 ws.store_versions = versions
         return ws, report, versions
 
-    def write_constraints(self, layers) -> None:
-        """Replace the constraint layers named in ``layers`` ({name: GeoDataFrame in the workspace CRS})."""
+    def write_constraints(self, layers, user: str | None = None) -> None:
+        """Replace the constraint layers named in ``layers`` ({name: GeoDataFrame in the workspace CRS}), audited
+        under ``user`` (None: a copy, e.g. migrate, which carries the source's history instead)."""
+        from .gpkg_constraints import layer_audit
         from .pg_constraints import write_constraints
         try:
             with self.conn.transaction():
-                write_constraints(self.conn, layers)
+                counts = write_constraints(self.conn, layers)
+                if user is not None:
+                    now = utc_now()
+                    for name, (old, new) in counts.items():
+                        self.conn.execute(f'INSERT INTO {AUDIT_TABLE} (at, "by", layer, "id", action, before, after) '
+                                          "VALUES (%s, %s, %s, %s, %s, %s, %s)", layer_audit(now, user, name, old, new))
         except self._errors as exc:
             raise StoreIOError(f"写入数据库 {_safe(self.url)} 失败：{exc}") from exc
 
