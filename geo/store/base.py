@@ -289,17 +289,5 @@ def diff(old_ws, new_ws, layers: Iterable[str] | None = None) -> list[RowChange]
     return out
 
 
-def audit_value(record: dict | None, layer: str) -> dict | None:
-    """A record as the audit stores it (JSON): plain values, the geometry as WKT (full precision) plus its area
-    is left to readers (the WKT is enough to recompute it)."""
-    if record is None:
-        return None
-    out = {k: v for k, v in record.items() if k != "geometry"}
-    if "geometry" in record:
-        g = record["geometry"]
-        out["geometry"] = None if g is None else shapely.to_wkt(g, rounding_precision=-1)
-    return out
-
-
 def retry_note(exc: ConflictError) -> str:
     return "；".join(c.message() for c in exc.conflicts)

@@ -9,7 +9,7 @@ import shapely
 
 from ..errors import ValidationError, WorkspaceError
 from ..schema import LAYERS
-from .base import BOOKKEEPING, AuditEntry, ConflictError, RawLayer, RowChange, Versions, audit_value, diff
+from .base import BOOKKEEPING, AuditEntry, ConflictError, RawLayer, RowChange, Versions, diff
 
 KIND_SQL_PG = {"text": "TEXT", "real": "DOUBLE PRECISION", "integer": "BIGINT", "date": "DATE"}
 KIND_SQL_GPKG = {"text": "TEXT", "real": "REAL", "integer": "INTEGER", "date": "DATE"}
@@ -158,9 +158,26 @@ def plan(changes: list[RowChange], expected: Versions, current: dict[tuple[str, 
     return conflicts
 
 
-def audit_json(record, layer) -> str | None:
-    value = audit_value(record, layer)
-    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=False)
+def audit_rows(now: str, user: str, changes: list[RowChange]) -> list[tuple]:
+    """The audit rows of ``changes`` (at, by, layer, id, action, before, after): each record as JSON, plain values
+    with the geometry as WKT at full precision (its area is left to readers: the WKT is enough to recompute it);
+    the WKT made in one vectorised call (a 100k-parcel import's audit was a third of its write)."""
+    import numpy as np
+    import shapely
+    records = [r for c in changes for r in (c.before, c.after)]
+    shapes = [r["geometry"] if r is not None and r.get("geometry") is not None else None for r in records]
+    wkt = shapely.to_wkt(np.array(shapes, dtype=object), rounding_precision=-1) if shapes else []
+
+    def one(record, text):
+        if record is None:
+            return None
+        out = {k: v for k, v in record.items() if k != "geometry"}
+        if "geometry" in record:
+            out["geometry"] = text
+        return json.dumps(out, ensure_ascii=False, sort_keys=False)
+
+    return [(now, user, c.layer, c.id, c.action, one(c.before, wkt[2 * i]), one(c.after, wkt[2 * i + 1]))
+            for i, c in enumerate(changes)]
 
 
 def entry(row) -> AuditEntry:

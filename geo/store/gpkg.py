@@ -284,8 +284,7 @@ class GpkgStore(common.StoreCommon):
                 out.update(self._write_layer(layer, chs, now, user, expected_versions))
             conn.executemany(f'INSERT INTO {AUDIT_TABLE} (at, "by", layer, "id", action, before, after) '
                              "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                             [(now, user, c.layer, c.id, c.action, common.audit_json(c.before, c.layer),
-                               common.audit_json(c.after, c.layer)) for c in changes])
+                             common.audit_rows(now, user, changes))
             conn.execute("UPDATE gpkg_contents SET last_change = ? WHERE table_name = ?", (now, AUDIT_TABLE))
             conn.execute("COMMIT")
             return out

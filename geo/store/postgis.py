@@ -261,8 +261,7 @@ class PostgisStore(common.StoreCommon):
                 c.cursor().executemany(
                     f'INSERT INTO {AUDIT_TABLE} (at, "by", layer, "id", action, before, after) '
                     "VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                    [(now, user, x.layer, x.id, x.action, common.audit_json(x.before, x.layer),
-                      common.audit_json(x.after, x.layer)) for x in changes])
+                    common.audit_rows(now, user, changes))
             return out
         except psycopg.errors.UniqueViolation:
             # a concurrent writer inserted one of our new ids after our check: report who
