@@ -162,8 +162,11 @@ def column_kind(layer: str, name: str, series: pd.Series | None = None) -> str:
     kinds = {f.name: f.kind for f in LAYERS[layer].fields}
     if name in kinds:
         return kinds[name]
-    if series is None:
-        return "text"
+    return "text" if series is None else dtype_kind(series)
+
+
+def dtype_kind(series: pd.Series) -> str:
+    """The stored kind of a column of no declared field, by its dtype."""
     if pd.api.types.is_datetime64_any_dtype(series):
         return "date"
     if pd.api.types.is_bool_dtype(series) or pd.api.types.is_integer_dtype(series):

@@ -12,22 +12,12 @@ import pandas as pd
 import shapely
 
 from ..schema import CONSTRAINT_LAYERS
-from .base import StoreIOError, utc_now
+from .base import StoreIOError, dtype_kind, utc_now
 from .common import KIND_SQL_GPKG, kind_of_declared, quote
 from .gpkg_blob import gpkg_blob
 
 WHOLE_LAYER = "（整层）"
 """The audit row's id for a layer replaced whole."""
-
-
-def _kind(series: pd.Series) -> str:
-    if pd.api.types.is_datetime64_any_dtype(series):
-        return "date"
-    if pd.api.types.is_bool_dtype(series) or pd.api.types.is_integer_dtype(series):
-        return "integer"
-    if pd.api.types.is_float_dtype(series):
-        return "real"
-    return "text"
 
 
 def _cell(value, kind: str):
@@ -74,8 +64,8 @@ def replace_layer(conn, name: str, frame: gpd.GeoDataFrame, geom: tuple[str, int
     attrs = frame.drop(columns=frame.geometry.name)
     for col in attrs.columns:
         if col not in existing and col != geom[0]:
-            conn.execute(f"ALTER TABLE {t} ADD COLUMN {quote(col)} {KIND_SQL_GPKG[_kind(attrs[col])]}")
-            columns = columns + [(col, KIND_SQL_GPKG[_kind(attrs[col])])]
+            conn.execute(f"ALTER TABLE {t} ADD COLUMN {quote(col)} {KIND_SQL_GPKG[dtype_kind(attrs[col])]}")
+            columns = columns + [(col, KIND_SQL_GPKG[dtype_kind(attrs[col])])]
     cols = [(n, kind_of_declared(d)) for n, d in columns if n in attrs.columns and n != geom[0]]
     old = conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
     conn.execute(f"DELETE FROM {t}")
