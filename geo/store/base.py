@@ -180,8 +180,13 @@ def plain(value, kind: str):
     """A cell as stored and compared: str / float / int / 'YYYY-MM-DD' / None."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
+    t = type(value)
+    if t is str and kind == "text" or t is int and kind == "integer":      # already plain (a store's own record)
+        return value
     if isinstance(value, float) and math.isnan(value):
         return None
+    if t is float and kind == "real":
+        return value
     if kind == "date":
         if isinstance(value, str):
             return value[:10] if value else None
@@ -205,6 +210,26 @@ def plain(value, kind: str):
     return str(value)
 
 
+def plain_column(series: pd.Series, kind: str) -> list:
+    """``plain`` of every cell of a column, vectorised for the dtypes a workspace has (floats, ints, datetimes);
+    any other column cell by cell."""
+    if kind in ("real", "integer") and pd.api.types.is_float_dtype(series) or \
+            kind == "real" and pd.api.types.is_integer_dtype(series):
+        arr = series.to_numpy(dtype="float64")
+        na = np.isnan(arr)
+        vals = (arr if kind == "real" else np.trunc(np.where(na, 0, arr)).astype("int64")).astype(object)
+        vals[na] = None
+        return vals.tolist()
+    if kind == "integer" and pd.api.types.is_integer_dtype(series) and \
+            not isinstance(series.dtype, pd.api.extensions.ExtensionDtype):
+        return series.to_numpy().astype(object).tolist()
+    if kind == "date" and pd.api.types.is_datetime64_any_dtype(series):
+        text = series.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+        text[series.isna().to_numpy()] = None
+        return text.tolist()
+    return [plain(v, kind) for v in series.tolist()]
+
+
 def layer_columns(layer: str, frame: pd.DataFrame) -> list[tuple[str, str]]:
     """The stored columns of a Workspace frame: schema fields, then extra columns; no geometry, derived or
     bookkeeping columns."""
@@ -222,10 +247,10 @@ def records(frame: pd.DataFrame, layer: str, ids=None) -> dict[str, dict]:
     cols = layer_columns(layer, frame)
     out: dict[str, dict] = {}
     geo = LAYERS[layer].geometry is not None and "geometry" in frame.columns
-    values = {c: frame[c].tolist() if c in frame.columns else [None] * len(frame) for c, _ in cols}
+    values = {c: plain_column(frame[c], k) if c in frame.columns else [None] * len(frame) for c, k in cols}
     geoms = list(frame.geometry.values) if geo else None
     for i, rid in enumerate(frame[id_field].tolist()):
-        rec = {c: plain(values[c][i], k) for c, k in cols}
+        rec = {c: values[c][i] for c, _ in cols}
         if geo:
             rec["geometry"] = geoms[i]
         out[str(rid)] = rec

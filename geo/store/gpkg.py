@@ -26,7 +26,7 @@ from ..schema import LAYERS
 from . import common
 from .base import (BOOKKEEPING, AuditEntry, Conflict, ConflictError, RawLayer, RowChange, StoreIOError, Versions, utc_now)
 from .common import quote
-from .gpkg_blob import blob_bounds, blob_empty, blob_wkb, bound, gpkg_blob
+from .gpkg_blob import blob_bounds, blob_empty, blob_wkb, bound, gpkg_blob, gpkg_blobs  # noqa: F401 (re-exported)
 
 AUDIT_TABLE = "audit"
 
@@ -320,6 +320,8 @@ class GpkgStore(common.StoreCommon):
         gcol = [quote(geom[0])] if geom else []
         retype = False
         inserts, updates = [], []
+        blobs = iter(gpkg_blobs([ch.after.get("geometry") for ch in chs if ch.action != "delete"], geom[1])) \
+            if geom else None
         for ch in chs:
             if ch.action == "delete":
                 cur = conn.execute(f"DELETE FROM {t} WHERE {quote(id_field)} = ? AND version = ?",
@@ -331,7 +333,7 @@ class GpkgStore(common.StoreCommon):
             g = []
             if geom:
                 shape = ch.after.get("geometry")
-                g = [gpkg_blob(shape, geom[1])]
+                g = [next(blobs)]
                 if shape is not None and geom[2].upper() not in ("GEOMETRY", shape.geom_type.upper()):
                     retype = True
             if ch.action == "insert":

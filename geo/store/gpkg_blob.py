@@ -22,6 +22,20 @@ def gpkg_blob(geom, srs_id: int) -> bytes | None:
     return b"GP\x00\x03" + struct.pack("<i4d", srs_id, minx, maxx, miny, maxy) + wkb
 
 
+def gpkg_blobs(geoms, srs_id: int) -> list[bytes | None]:
+    """``gpkg_blob`` of many geometries, the WKB, bounds and emptiness computed in vectorised calls."""
+    import numpy as np
+    arr = np.asarray(geoms, dtype=object)
+    if not len(arr):
+        return []
+    wkb = shapely.to_wkb(arr, byte_order=1, output_dimension=2, include_srid=False)
+    bounds, empty, missing = shapely.bounds(arr), shapely.is_empty(arr), shapely.is_missing(arr)
+    head_empty = b"GP\x00" + bytes([0b00010001]) + struct.pack("<i", srs_id)
+    pack = struct.Struct("<i4d").pack
+    return [None if m else head_empty + w if e else b"GP\x00\x03" + pack(srs_id, b[0], b[2], b[1], b[3]) + w
+            for w, b, e, m in zip(wkb, bounds.tolist(), empty.tolist(), missing.tolist())]
+
+
 def blob_wkb(blob) -> bytes | None:
     """The WKB inside a GeoPackageBinary blob (None for NULL)."""
     if blob is None:

@@ -14,7 +14,7 @@ import shapely
 from ..schema import CONSTRAINT_LAYERS
 from .base import StoreIOError, dtype_kind, utc_now
 from .common import KIND_SQL_GPKG, kind_of_declared, quote
-from .gpkg_blob import gpkg_blob
+from .gpkg_blob import gpkg_blobs
 
 WHOLE_LAYER = "（整层）"
 """The audit row's id for a layer replaced whole."""
@@ -69,7 +69,7 @@ def replace_layer(conn, name: str, frame: gpd.GeoDataFrame, geom: tuple[str, int
     cols = [(n, kind_of_declared(d)) for n, d in columns if n in attrs.columns and n != geom[0]]
     old = conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
     conn.execute(f"DELETE FROM {t}")
-    blobs = [gpkg_blob(g, geom[1]) for g in frame.geometry.values]
+    blobs = gpkg_blobs(frame.geometry.values, geom[1])
     values = [[_cell(v, k) for v in attrs[c].tolist()] for c, k in cols]
     names = ", ".join([quote(geom[0])] + [quote(c) for c, _ in cols])
     conn.executemany(f"INSERT INTO {t} ({names}) VALUES ({', '.join('?' * (len(cols) + 1))})",
