@@ -15,6 +15,7 @@ it). gpkg_data_columns is not touched. ``migrate()`` does it on demand.
 """
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import warnings
 from dataclasses import replace
@@ -248,13 +249,7 @@ class GpkgStore(common.StoreCommon):
         tables = self._tables()
         if any(ch.layer not in tables for ch in changes):
             self.ensure_layers(self._parcels_crs())
-        conn = self.conn
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise StoreIOError(f"工作空间 {self.path} 正被占用或不可写：{exc}") from exc
-        try:
-            self._migrate_locked()
+        with self.write_transaction() as conn:
             tables = self._tables()
             current: dict[tuple[str, str], tuple] = {}
             by_layer: dict[str, list[RowChange]] = {}
@@ -286,8 +281,21 @@ class GpkgStore(common.StoreCommon):
                              "VALUES (?, ?, ?, ?, ?, ?, ?)",
                              common.audit_rows(now, user, changes))
             conn.execute("UPDATE gpkg_contents SET last_change = ? WHERE table_name = ?", (now, AUDIT_TABLE))
+        return out
+
+    @contextlib.contextmanager
+    def write_transaction(self):
+        """BEGIN IMMEDIATE (one writer at a time), bookkeeping migrated, … COMMIT; on any error ROLLBACK (an SQLite
+        error raised as StoreIOError): nothing written."""
+        conn = self.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StoreIOError(f"工作空间 {self.path} 正被占用或不可写：{exc}") from exc
+        try:
+            self._migrate_locked()
+            yield conn
             conn.execute("COMMIT")
-            return out
         except BaseException as exc:
             try:
                 conn.execute("ROLLBACK")

@@ -8,28 +8,15 @@ import json
 import warnings
 
 import geopandas as gpd
-import pandas as pd
 import shapely
 
 from ..schema import CONSTRAINT_LAYERS
-from .base import StoreIOError, dtype_kind, utc_now
+from .base import dtype_kind, plain_column, utc_now
 from .common import KIND_SQL_GPKG, kind_of_declared, quote
 from .gpkg_blob import gpkg_blobs
 
 WHOLE_LAYER = "（整层）"
 """The audit row's id for a layer replaced whole."""
-
-
-def _cell(value, kind: str):
-    if value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
-        return None
-    if kind == "date":
-        return pd.Timestamp(value).date().isoformat()
-    if kind == "integer":
-        return int(value)
-    if kind == "real":
-        return float(value)
-    return str(value)
 
 
 def create_missing(store, names: list[str], layers: dict[str, gpd.GeoDataFrame]) -> None:
@@ -64,13 +51,14 @@ def replace_layer(conn, name: str, frame: gpd.GeoDataFrame, geom: tuple[str, int
     attrs = frame.drop(columns=frame.geometry.name)
     for col in attrs.columns:
         if col not in existing and col != geom[0]:
-            conn.execute(f"ALTER TABLE {t} ADD COLUMN {quote(col)} {KIND_SQL_GPKG[dtype_kind(attrs[col])]}")
-            columns = columns + [(col, KIND_SQL_GPKG[dtype_kind(attrs[col])])]
+            declared = KIND_SQL_GPKG[dtype_kind(attrs[col])]
+            conn.execute(f"ALTER TABLE {t} ADD COLUMN {quote(col)} {declared}")
+            columns = columns + [(col, declared)]
     cols = [(n, kind_of_declared(d)) for n, d in columns if n in attrs.columns and n != geom[0]]
     old = conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
     conn.execute(f"DELETE FROM {t}")
     blobs = gpkg_blobs(frame.geometry.values, geom[1])
-    values = [[_cell(v, k) for v in attrs[c].tolist()] for c, k in cols]
+    values = [plain_column(attrs[c], k) for c, k in cols]        # as the row writes store cells
     names = ", ".join([quote(geom[0])] + [quote(c) for c, _ in cols])
     conn.executemany(f"INSERT INTO {t} ({names}) VALUES ({', '.join('?' * (len(cols) + 1))})",
                      [[b, *row] for b, *row in zip(blobs, *values)])
@@ -89,13 +77,7 @@ def write_constraints(store, layers: dict[str, gpd.GeoDataFrame], user: str | No
     if not names:
         return
     create_missing(store, names, layers)
-    conn = store.conn
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-    except Exception as exc:
-        raise StoreIOError(f"工作空间 {store.path} 正被占用或不可写（未写入任何数据）：{exc}") from exc
-    try:
-        store._migrate_locked()         # a file LandGap has not yet written through the store: bookkeeping first
+    with store.write_transaction() as conn:
         now = utc_now()
         for name in names:
             geom = store._geom_column(name)
@@ -105,12 +87,3 @@ def write_constraints(store, layers: dict[str, gpd.GeoDataFrame], user: str | No
             if user is not None:
                 conn.execute(f'INSERT INTO {AUDIT_TABLE} (at, "by", layer, "id", action, before, after) '
                              "VALUES (?, ?, ?, ?, ?, ?, ?)", layer_audit(now, user, name, old, new))
-        conn.execute("COMMIT")
-    except BaseException as exc:
-        try:
-            conn.execute("ROLLBACK")
-        except Exception:
-            pass
-        if type(exc).__module__ == "sqlite3":
-            raise StoreIOError(f"写入工作空间 {store.path} 失败（未写入任何数据）：{exc}") from exc
-        raise
