@@ -120,7 +120,7 @@ def main(argv: list[str]) -> int:
                                 "--server.address", "127.0.0.1", *rest], cwd=ROOT, env=env)
     if command == "serve":        # team: every interface, login required (server.py: the HTTP login), roles enforced
         env["LANDGAP_MODE"] = "team"
-        port, max_upload_mb = serve_settings()      # uploads: geo.uploads checks the same limit server-side
+        port, max_upload_mb = serve_settings()      # uploads: team.uploads checks the same limit server-side
         return subprocess.call([str(PY), "-m", "streamlit", "run", str(ROOT / "server.py"), "--server.address",
                                 "0.0.0.0", "--server.port", str(port), "--server.maxUploadSize", str(max_upload_mb),
                                 *rest], cwd=ROOT, env=env)

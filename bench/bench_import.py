@@ -32,7 +32,7 @@ import geopandas as gpd, pyogrio
 from seeds.generator import write_county
 from geo.workspace import load_workspace
 from geo.vocab import PARCEL_STATUS_LABELS
-from geo.formats.coordfile import write_coordfile
+from formats.coordfile import write_coordfile
 n, folder, m = int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 write_county(f"{folder}/ws.gpkg", parcels=n, projects=50, seed=7)
 ws = load_workspace(f"{folder}/ws.gpkg")
@@ -53,9 +53,9 @@ CHILD = r"""
 import json, resource, shutil, sys, time, warnings
 sys.path.insert(0, sys.argv[1])
 warnings.simplefilter("ignore")
-from geo.store import open_store
-from geo.formats.layer_import import import_layer
-from geo.formats.merge import store_result
+from stores import open_store
+from formats.layer_import import import_layer
+from formats.merge import store_result
 folder, source, replace, base = sys.argv[2], sys.argv[3], sys.argv[4] == "1", sys.argv[5]
 shutil.copy(f"{folder}/{base}", f"{folder}/work.gpkg")
 with open_store(f"{folder}/work.gpkg") as store:

@@ -175,9 +175,9 @@ def main() -> int:
     ap.add_argument("--think-min", type=float, default=2.0)
     ap.add_argument("--think-max", type=float, default=8.0)
     args = ap.parse_args()
-    from geo.accounts import Accounts
+    from team.accounts import Accounts
     from geo.settings import load_settings
-    from geo.workspace import load_workspace
+    from stores.gpkg_file import load_workspace
     from seeds.generator import write_county
     tmp = Path(tempfile.mkdtemp(prefix="bench-load-"))
     path = tmp / "county.gpkg"

@@ -52,7 +52,7 @@ def visit(ctx, url: str) -> dict:
 
 
 def map_html_mb(path: Path) -> float:
-    from geo.workspace import load_workspace
+    from stores.gpkg_file import load_workspace
     from layers import build
     ws = load_workspace(path)
     m = build.new_map(ws)

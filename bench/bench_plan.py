@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from geo.settings import load_settings  # noqa: E402
-from geo.workspace import load_workspace  # noqa: E402
+from stores.gpkg_file import load_workspace  # noqa: E402
 from matching.plan import Planner  # noqa: E402
 
 

@@ -28,8 +28,8 @@ def timed(fn, repeat: int) -> float:
 
 
 def bench(target, repeat: int, ledger: bytes) -> list[tuple[str, float]]:
-    from geo.ledger import import_ledger
-    from geo.store import diff, open_store
+    from formats.ledger import import_ledger
+    from stores import diff, open_store
     rows = []
     with open_store(target) as store:
         rows.append(("load (whole workspace)", timed(store.load, repeat)))
@@ -70,8 +70,8 @@ def main() -> int:
     ap.add_argument("--parcels", type=int, default=None)
     ap.add_argument("--repeat", type=int, default=7)
     args = ap.parse_args()
-    from geo.store import open_store
-    from geo.store.migrate import migrate
+    from stores import open_store
+    from stores.migrate import migrate
     from pg_cluster import PgCluster, missing_reason
     from seeds.generator import write_county
     tmp = Path(tempfile.mkdtemp(prefix="bench-store-"))

@@ -32,9 +32,8 @@ from rasterio.warp import Resampling, reproject  # noqa: E402
 
 from geo.blocks import contiguous_blocks  # noqa: E402
 from geo.constraints import flood_exclusion, net_land, net_pieces  # noqa: E402
-from geo.dem import read_dem_for  # noqa: E402
-from geo.parcel_terrain import (exact_coverage, parcel_terrain, slope_under,  # noqa: E402
-                                steep_polygons)
+from formats.dem import read_dem_for  # noqa: E402
+from geo.parcel_terrain import exact_coverage, parcel_terrain, slope_under, steep_polygons
 from geo.settings import Settings  # noqa: E402
 from geo.units import M2_PER_MU  # noqa: E402
 
@@ -109,7 +108,7 @@ def main() -> None:
         gpkg = seed(tmp, args.parcels)
         native, shape = resample(gpkg.with_name(gpkg.stem + ".dem.tif"), tmp / "dem5.tif", args.cell)
         from geo.supply import available_report, eligible_parcels
-        from geo.workspace import load_workspace
+        from stores.gpkg_file import load_workspace
         ws = load_workspace(gpkg)
         parcels = ws.parcels.set_index("parcel_id", drop=False).rename_axis(None)
         zones = ws.zones

@@ -35,7 +35,7 @@ r = available_report(ws); t3 = time.perf_counter()
 # the same parcels as another office's Shapefile: GBK, no .cpg, Chinese field names, areas in m²
 import io, zipfile
 import geopandas as gpd
-from geo.shapefile import import_parcel_layer, shapefile_zip
+from formats.shapefile import import_parcel_layer, shapefile_zip
 from geo.vocab import PARCEL_STATUS_LABELS
 p = ws.parcels
 layer = gpd.GeoDataFrame({"宗地号": p["parcel_id"].to_numpy(), "供地状态": p["status"].map(PARCEL_STATUS_LABELS).to_numpy(),

@@ -29,9 +29,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .content import Document, build_document
-from .fonts import FontSet, MissingFontError, resolve_fonts
-from .pdf import ConverterError, docx_to_pdf, soffice
+from briefing.document import Document
+from briefing.content import build_document
+from briefing.fonts import FontSet, resolve_fonts
+from geo.errors import MissingFontError
+from geo.errors import ConverterError
+from briefing.pdf import docx_to_pdf, soffice
 
 if TYPE_CHECKING:
     from geo.settings import Settings
@@ -68,12 +71,12 @@ class Briefing:
         return {f.key: f.png for f in self.document.figures if f.png}
 
     def to_docx(self, path: str | os.PathLike) -> Path:
-        from .docx import write_docx
+        from briefing.docx import write_docx
         write_docx(self.document, self.fonts, path)
         return Path(path)
 
     def to_docx_bytes(self) -> bytes:
-        from .docx import write_docx
+        from briefing.docx import write_docx
         buf = io.BytesIO()
         write_docx(self.document, self.fonts, buf)
         return buf.getvalue()
@@ -91,11 +94,11 @@ class Briefing:
             return self.to_pdf(Path(tmp) / "briefing.pdf").read_bytes()
 
     def to_markdown(self, figure_links: bool = False) -> str:
-        from .preview import to_markdown
+        from briefing.preview import to_markdown
         return to_markdown(self.document, figure_links=figure_links)
 
     def to_html(self) -> str:
-        from .preview import to_html
+        from briefing.preview import to_html
         return to_html(self.document)
 
 
@@ -110,7 +113,7 @@ def briefing_plan(ws: Workspace, settings: Settings, budget_wan: float, as_of: d
     """The 用地保障方案 (with its frontier, drawn as 图3) that 五、意见建议 is built from, at ``budget_wan`` (negative:
     no limit), on the workspace's own DEM for the leveling costs."""
     import matching
-    from geo.dem import workspace_dem
+    from formats.dem import workspace_dem
     return matching.plan(ws, settings=settings, budget_wan=None if budget_wan < 0 else budget_wan, as_of=as_of,
                          dem=workspace_dem(ws), frontier=True)
 
@@ -129,7 +132,7 @@ def build(ws: Workspace, result: MatchResult, settings: Settings, as_of: dt.date
     """The briefing of one match run: ``result`` is ``matching.match(ws, ...)`` on this ``ws``; ``settings`` the
     configuration loaded once by the caller (county name, masthead, intensity floors and their source).
 
-    ``since``: a geo.store.snapshots.SnapshotDiff — 附 states what changed since the previous snapshot.
+    ``since``: a stores.snapshots.SnapshotDiff — 附 states what changed since the previous snapshot.
     ``as_of`` is the report's date (default today); ``intensity`` the 标准地 flags (default
     ``matching.intensity_check(ws, settings=settings)``); ``data_date`` the ledgers' date (default: the workspace file's date).
     ``plan``: a 用地保障方案 (``matching.plan``) on this workspace; 五、意见建议 is then built from it.
@@ -142,7 +145,7 @@ def build(ws: Workspace, result: MatchResult, settings: Settings, as_of: dt.date
                               intensity=intensity, issuer=issuer, addressee=addressee, fonts_note=fonts.describe(),
                               plan=plan, since=since)
     if figures:
-        from .figures import frontier_png, map_png, supply_demand_png
+        from briefing.figures import frontier_png, map_png, supply_demand_png
         draw = {"map": lambda: map_png(ws, document.facts, fonts),
                 "supply_demand": lambda: supply_demand_png(document.facts, fonts),
                 "frontier": lambda: frontier_png(document.facts, fonts)}

@@ -16,11 +16,10 @@ from geo.vocab import (BRIEFING_TABLE_TITLES as TITLES, EXCLUSION_LABELS, FACTOR
                        GAP_ZONE_LABELS, INDUSTRIES, PARCEL_STATUS_LABELS, PROJECT_STAGE_LABELS, UNZONED_LABEL)
 from matching.model import MatchResult, Placement, Unlock, Unplaced
 
-from .document import (Block, Document, Figure, Heading, Masthead, Paragraph, Section, Table, _date, _join, _num,
-                       cn_index, fmt_date, fmt_m2, fmt_pct, fmt_yi)
-from .facts import Facts, compute_facts, zone_name
-from .labels import action_label, reason_label
-from .plan_text import plan_advice
+from briefing.document import Block, Document, Figure, Heading, Masthead, Paragraph, Section, Table, _date, _join, _num, cn_index, fmt_date, fmt_m2, fmt_pct, fmt_yi
+from briefing.facts import Facts, compute_facts, zone_name
+from briefing.labels import action_label, reason_label
+from briefing.plan_text import plan_advice
 
 if TYPE_CHECKING:
     from geo.settings import Settings

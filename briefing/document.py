@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from .facts import Facts
+    from briefing.facts import Facts
 
 CN_NUMERALS = "一二三四五六七八九十"
 SECTION_KEYS = ("basic", "demand", "match", "gap", "advice", "appendix")

@@ -19,8 +19,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Emu, Mm, Pt, RGBColor
 
-from .content import Document, Figure, Heading, Masthead, Paragraph, Table
-from .fonts import FONT_TABLE, Face, FontSet
+from briefing.document import Document, Figure, Heading, Masthead, Paragraph, Table
+from briefing.fonts import FONT_TABLE, Face, FontSet
 
 BODY_PT = 16.0            # 3号
 TITLE_PT = 22.0           # 2号

@@ -17,11 +17,11 @@ from geo.vocab import FACTORY_STATUS_LABELS, PARCEL_STATUS_LABELS, PIPELINE_STAT
 from matching.model import MatchResult, Placement, Unlock, Unplaced, r1
 from matching.summary import project_zone
 
-from .document import split_county
+from briefing.document import split_county
 
 if TYPE_CHECKING:
     from geo.settings import Settings
-    from geo.store.snapshots import SnapshotDiff
+    from stores.snapshots import SnapshotDiff
     from geo.workspace import Workspace
 
 # The gap summary's fields as the briefing's zone table names them.
@@ -67,7 +67,7 @@ class SinceFacts:
 
 
 def since_facts(diff) -> SinceFacts | None:
-    """A geo.store.snapshots.SnapshotDiff's counts (None stays None)."""
+    """A stores.snapshots.SnapshotDiff's counts (None stays None)."""
     if diff is None:
         return None
     return SinceFacts(dt.date.fromisoformat(diff.before_date[:10]), len(diff.parcels_changed), len(diff.projects_added),

@@ -21,8 +21,8 @@ from matplotlib.patches import FancyArrow, Patch, Rectangle
 from geo.units import fmt_mu
 from geo.vocab import FIELD_LABELS, PARCEL_STATUS_COLORS, PARCEL_STATUS_LABELS, PIPELINE_STATUSES, PLAN_LABELS
 
-from .content import Facts
-from .fonts import Face, FontSet
+from briefing.facts import Facts
+from briefing.fonts import Face, FontSet
 
 if TYPE_CHECKING:
     from geo.workspace import Workspace

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from geo.errors import ConverterError
 
-from .fonts import fontconfig_env
+from briefing.fonts import fontconfig_env
 
 INSTALL_HINT = "请安装 LibreOffice：Debian/Ubuntu 运行 apt-get install --no-install-recommends " \
                "libreoffice-writer-nogui（或 python3 run.py setup）"

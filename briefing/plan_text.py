@@ -5,9 +5,9 @@ from __future__ import annotations
 from geo.units import fmt_mu
 from geo.vocab import PLAN_LABELS
 
-from .document import Block, Figure, Paragraph, _date, _join, fmt_m2, fmt_yi
-from .facts import Facts, zone_name
-from .labels import action_label
+from briefing.document import Block, Figure, Paragraph, _date, _join, fmt_m2, fmt_yi
+from briefing.facts import Facts, zone_name
+from briefing.labels import action_label
 
 
 def _when(ready_by) -> str:

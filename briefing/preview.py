@@ -4,7 +4,7 @@ from __future__ import annotations
 import base64
 import html
 
-from .content import Document, Figure, Heading, Paragraph, Table
+from briefing.document import Document, Figure, Heading, Paragraph, Table
 
 
 def _md_cell(text: str) -> str:

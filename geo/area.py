@@ -7,8 +7,8 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
-from .crs import CGCS2000, local_equal_area_crs, require_crs
-from .units import m2_to_mu
+from geo.crs import CGCS2000, local_equal_area_crs, require_crs
+from geo.units import m2_to_mu
 
 
 def lon_lat_center(geoms: gpd.GeoSeries) -> tuple[float, float]:

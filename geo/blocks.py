@@ -7,7 +7,7 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from .config import setting
+from geo.config import setting
 
 
 def touching_pairs(geoms: np.ndarray, groups: np.ndarray, gap_m: float | None = None,

@@ -24,9 +24,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .area import area_mu
-from .errors import CRSError, InputError
-from .units import M2_PER_MU
+from geo.area import area_mu
+from geo.errors import CRSError, InputError
+from geo.units import M2_PER_MU
 
 EXCLUSION_ORDER: tuple[str, ...] = ("farmland", "eco_redline", "flood", "dev_boundary", "slope")
 INSIDE_LAYERS = frozenset({"dev_boundary"})   # layers whose *outside* is excluded

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from pyproj import CRS
 
-from .errors import CRSError
+from geo.errors import CRSError
 
 CGCS2000 = CRS.from_epsg(4490)
 _GK3_FIRST_EPSG = 4534        # CGCS2000 / 3-degree Gauss-Kruger CM 75E (no zone prefix) ... 4554 = CM 135E

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import InputError
+from geo.errors import InputError
 
 YUAN_PER_WAN = 10000.0
 

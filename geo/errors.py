@@ -57,5 +57,5 @@ class ExportError(LandGapError, ValueError):
 
 
 class UploadError(LandGapError, ValueError):
-    """An upload is refused before it is stored (geo.uploads): larger than the per-file limit, over the account's
+    """An upload is refused before it is stored (team.uploads): larger than the per-file limit, over the account's
     quota, or a name that leaves nothing usable. The message names the file and the limit."""

@@ -16,10 +16,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .cache import DERIVED
-from .constraints import EXCLUSION_ORDER, NetLand, flood_exclusion, missing_return_period, net_land
-from .units import M2_PER_MU
-from .vocab import FIELD_LABELS, IMPORT_TARGET_LABELS, PIPELINE_STATUSES
+from geo.cache import DERIVED
+from geo.constraints import EXCLUSION_ORDER, NetLand, flood_exclusion, missing_return_period, net_land
+from geo.units import M2_PER_MU
+from geo.vocab import FIELD_LABELS, IMPORT_TARGET_LABELS, PIPELINE_STATUSES
 
 PROTECTED_FRACTION = 0.5
 """An available parcel more than this share in 永久基本农田 ∪ 生态保护红线 is a ledger error (issue 11)."""
@@ -46,8 +46,8 @@ def steep_land(ws, parcels: gpd.GeoDataFrame, max_slope_pct: float) -> gpd.GeoSe
     """Too-steep land under ``parcels`` from the workspace's DEM, in the parcels' CRS (None without a DEM)."""
     if ws.dem_path is None or not len(parcels):
         return None
-    from .dem import read_dem_for
-    from .parcel_terrain import exact_coverage, slope_under, steep_polygons
+    from formats.dem import read_dem_for
+    from geo.parcel_terrain import exact_coverage, slope_under, steep_polygons
     grid = read_dem_for(ws.dem_path, parcels)
     if grid.z.size == 0:
         return None
@@ -153,7 +153,7 @@ def report_protected(ws, rows: pd.Series, report, settings=None) -> None:
     if ws.constraint("farmland") is None and ws.constraint("eco_redline") is None:
         return
     if settings is None:
-        from .settings import load_settings
+        from geo.settings import load_settings
         settings = load_settings()
     net = workspace_net(ws, settings)
     status = ws.parcels["status"].reindex(net.gross_mu.index)

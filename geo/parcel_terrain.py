@@ -26,10 +26,10 @@ import shapely
 from affine import Affine
 from pyproj import CRS
 
-from . import earthwork as ew
-from .area import area_mu
-from .errors import InputError, WorkspaceError
-from .units import M2_PER_MU
+from geo import earthwork as ew
+from geo.area import area_mu
+from geo.errors import InputError, WorkspaceError
+from geo.units import M2_PER_MU
 
 READ_TILE = 256          # DEM cells per tile side when reading / computing only the tiles under parcels
 STEEP_TILE = 1024        # polygonising too-steep land tile by tile (skipping tiles without a steep cell)

@@ -8,8 +8,8 @@ import re
 
 import pandas as pd
 
-from .errors import InputError
-from .report import LoadReport
+from geo.errors import InputError
+from geo.report import LoadReport
 
 _DATE_PATTERNS = (
     re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$"),

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .vocab import FIELD_LABELS, ROW_NAMES
+from geo.vocab import FIELD_LABELS, ROW_NAMES
 
 LEVEL_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .vocab import FACTORY_STATUS_LABELS, FIELD_LABELS, PARCEL_STATUS_LABELS, PROJECT_STAGE_LABELS
+from geo.vocab import FACTORY_STATUS_LABELS, FIELD_LABELS, PARCEL_STATUS_LABELS, PROJECT_STAGE_LABELS
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ PROJECTS = LayerSchema("projects", None, (
 LAYERS: dict[str, LayerSchema] = {s.name: s for s in (ZONES, PARCELS, FACTORIES, PROJECTS)}
 REQUIRED_LAYERS = ("zones", "parcels")
 STORE_COLUMNS = ("version", "updated_at", "updated_by")
-"""Bookkeeping columns a store adds to every row (geo.store): not part of a layer's data."""
+"""Bookkeeping columns a store adds to every row (stores): not part of a layer's data."""
 
 def _constraint(name: str, doc: str, *fields: Field) -> LayerSchema:
     return LayerSchema(name, "polygon", fields, doc=doc)
@@ -90,7 +90,7 @@ DEV_BOUNDARY = _constraint("dev_boundary", "城镇开发边界（三区三线）
 FLOOD = _constraint("flood", "洪水淹没范围", Field("return_period", "real", required=True, doc="重现期（年）"))
 CONSTRAINT_LAYERS: dict[str, LayerSchema] = {s.name: s for s in (FARMLAND, ECO_REDLINE, DEV_BOUNDARY, FLOOD)}
 """Optional Polygon/MultiPolygon layers of the workspace GeoPackage, every field of the source kept; not part of
-``LAYERS`` (which ``geo.workspace`` loads and saves): ``geo.formats.layer_import`` writes and reads them."""
+``LAYERS`` (which ``geo.workspace`` loads and saves): ``formats.layer_import`` writes and reads them."""
 
 DERIVED_COLUMNS = ("area_mu", "net_mu")
 """Columns LandGap computes on load; never trusted from, nor written to, the file."""

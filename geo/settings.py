@@ -11,8 +11,8 @@ from dataclasses import dataclass, field, make_dataclass
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from .config import get_config
-from .errors import ConfigError
+from geo.config import get_config
+from geo.errors import ConfigError
 
 
 def _frozen_map(d: Mapping | None) -> Mapping:
@@ -59,7 +59,7 @@ AccountSettings = _section_class(
     database=str, max_failures=int, lockout_minutes=float, session_minutes=float, min_password_length=int,
     port=int, secure_cookie=bool)
 UploadSettings = _section_class(
-    "UploadSettings", "[uploads]: the team mode's managed upload storage (geo.uploads): where, the per-file limit, "
+    "UploadSettings", "[uploads]: the team mode's managed upload storage (team.uploads): where, the per-file limit, "
     "the per-account quota and how long uploads are kept.",
     directory=str, max_file_mb=float, max_total_mb=float, keep_days=float)
 
@@ -109,7 +109,7 @@ class IntensitySettings:
 ImportSettings = _section_class(
     "ImportSettings", "[import]: a bureau's own 7-parameter (Bursa-Wolf) transformations to CGCS2000, by datum "
     "(xian80, beijing54): {datum: {towgs84: [dx, dy, dz, rx, ry, rz, ds], source: text}}; checked where they are "
-    "used (geo.formats.datum.seven_parameters).", seven_parameters=Mapping)
+    "used (formats.datum.seven_parameters).", seven_parameters=Mapping)
 
 
 def _section(cls, raw: Mapping[str, Any] | None, **extra):

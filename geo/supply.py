@@ -6,12 +6,12 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from .blocks import contiguous_blocks
-from .constraints import EXCLUSION_ORDER
-from .netland import land_rows, net_totals, workspace_net
-from .errors import InputError
-from .validate import split_industries
-from .vocab import INDUSTRIES, PIPELINE_STATUSES
+from geo.blocks import contiguous_blocks
+from geo.constraints import EXCLUSION_ORDER
+from geo.netland import land_rows, net_totals, workspace_net
+from geo.errors import InputError
+from geo.validate import split_industries
+from geo.vocab import INDUSTRIES, PIPELINE_STATUSES
 
 
 def _ts(date) -> pd.Timestamp | None:
@@ -76,7 +76,7 @@ def available_report(ws, zone: str | None = None, industry: str | None = None, b
     parcels = ws.metric("parcels")
     in_zone = parcels["zone_id"].isin(selected.index)
     if settings is None:                       # the edge default: this process's configuration
-        from .settings import load_settings
+        from geo.settings import load_settings
         settings = load_settings()
     net = workspace_net(ws, settings)
     eligible = parcels[in_zone & eligible_parcels(parcels, by)]

@@ -1,7 +1,7 @@
 """The workspace DEM in memory (``Dem``) and its hillshade for the offline basemap.
 
 Slope, earthwork (cut/fill, terraces, cost) and the per-parcel figures are ``geo.earthwork`` and
-``geo.parcel_terrain``; reading a DEM file is ``geo.dem.read_dem`` (re-exported here).
+``geo.parcel_terrain``; reading a DEM file is ``formats.dem.read_dem``.
 """
 from __future__ import annotations
 
@@ -37,11 +37,3 @@ def hillshade(dem: Dem, azimuth_deg: float = 315.0, altitude_deg: float = 45.0) 
     az, alt = np.radians(360.0 - azimuth_deg + 90.0), np.radians(altitude_deg)
     shade = np.sin(alt) * np.cos(slope) + np.cos(alt) * np.sin(slope) * np.cos(az - aspect)
     return np.nan_to_num(np.clip(shade, 0, 1) * 255).astype(np.uint8)
-
-
-def __getattr__(name: str):
-    """``read_dem`` moved to geo.dem (file I/O); still importable from here."""
-    if name == "read_dem":
-        from .dem import read_dem
-        return read_dem
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

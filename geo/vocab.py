@@ -1,7 +1,7 @@
 """Canonical values and their Chinese labels: the one table that the UI, the CLI and the reports all use."""
 from __future__ import annotations
 
-from .units import M2_PER_MU, MU_PER_HECTARE
+from geo.units import M2_PER_MU, MU_PER_HECTARE
 
 PARCEL_STATUS_LABELS: dict[str, str] = {
     "available": "可供",      # 净地, can be handed over now
@@ -114,7 +114,7 @@ PARCEL_LAYER_FIELDS: dict[str, tuple[str, ...]] = {
 }
 """Field names of a parcel layer from other GIS (Shapefile): the land ledger's headers, our own names, and the
 pinyin initials of 国土 data (DKBH 地块编号, ZDDM 宗地代码, GDZT 供地状态, DLMC 地类名称, MJ 面积 …). A DBF name is
-cut at 10 bytes (预计可供时间 → 预计可供时 in GBK); ``geo.shapefile`` matches such a cut name too."""
+cut at 10 bytes (预计可供时间 → 预计可供时 in GBK); ``formats.shapefile`` matches such a cut name too."""
 LEDGER_TOTAL_ROWS: tuple[str, ...] = ("合计", "小计", "总计")
 
 
@@ -175,7 +175,7 @@ BRIEFING_FONT_ROLES: dict[str, str] = {"title": "标题", "heiti": "一级标题
 ROW_NAMES: dict[str, str] = {"fid": "fid {row}", "row": "第 {row} 行", "ledger": "台账第 {row} 行"}
 """How a report names where a feature is: a file's fid, an edited table's row (from 1), a ledger's Excel row."""
 
-# layer import (geo.formats): field names of the other layers as GIS files from elsewhere spell them
+# layer import (formats): field names of the other layers as GIS files from elsewhere spell them
 ZONE_LAYER_FIELDS: dict[str, tuple[str, ...]] = {
     "zone_id": ("园区编号", "片区编号", "园区代码", "zone_id", "YQBH", "YQDM"),
     "name": ("园区名称", "片区名称", "名称", "园区", "name", "YQMC", "MC"),
@@ -243,7 +243,7 @@ UPLOADER_TEXTS = {
     "refused": "（未上传：文件须不超过 {mb} MB，且为所列类型）",   # beside a file the browser refused (English tooltip)
 }
 ROLE_LABELS = {"viewer": "查看", "editor": "编辑", "admin": "管理"}
-"""Team-mode roles (geo.accounts.ROLES): 查看 maps, fit, gap, briefings; 编辑 also edits and imports; 管理 also
+"""Team-mode roles (team.accounts.ROLES): 查看 maps, fit, gap, briefings; 编辑 also edits and imports; 管理 also
 accounts and workspaces."""
 LOGIN_TEXTS = {"title": "LandGap 工业用地保障 · 登录", "name": "账号", "password": "密码", "submit": "登录",
                "logout": "退出登录", "expired": "登录已过期，请重新登录。", "who": "当前账号：{name}（{role}）",

@@ -1,9 +1,8 @@
 """The county workspace in memory: layers zones, parcels, factories, projects, validated into a ``Workspace``.
 
 ``build_workspace`` checks in-memory layers (no file I/O here). The files live elsewhere: the GeoPackage store in
-``geo.gpkg`` (``read_workspace``, ``load_workspace``, ``save_workspace``), the zip of a workspace and its DEM in
-``geo.archive``, the DEM in ``geo.dem``, atomic writes in ``geo.fileio``; their names are still importable from
-here (``__getattr__`` below), so ``from geo.workspace import load_workspace`` keeps working.
+``stores.gpkg_file`` (``read_workspace``, ``load_workspace``, ``save_workspace``), the zip of a workspace and its DEM in
+``stores.archive``, the DEM in ``formats.dem``, atomic writes in ``formats.fileio``.
 """
 from __future__ import annotations
 
@@ -19,14 +18,13 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from .area import area_mu, lon_lat_center
-from .crs import describe, is_xian80, working_crs
-from .errors import ValidationError
-from .report import LoadReport
-from .schema import DERIVED_COLUMNS, LAYERS, REQUIRED_LAYERS
-from .settings import ValidationSettings, load_settings
-from .validate import (check_factories, check_parcels, check_projects, check_zones, coerce_layer,
-                       repair_geometry)
+from geo.area import area_mu, lon_lat_center
+from geo.crs import describe, is_xian80, working_crs
+from geo.errors import ValidationError
+from geo.report import LoadReport
+from geo.schema import DERIVED_COLUMNS, LAYERS, REQUIRED_LAYERS
+from geo.settings import ValidationSettings, load_settings
+from geo.validate import check_factories, check_parcels, check_projects, check_zones, coerce_layer, repair_geometry
 
 
 @dataclass
@@ -227,16 +225,3 @@ def _net_area_mu(parcels: gpd.GeoDataFrame, metric: CRS, center, report: LoadRep
         rest = shapely.difference(geoms[j], shapely.union_all(geoms[earlier]))
         net.iloc[j] = area_mu(gpd.GeoSeries([rest], crs=metric), center).iloc[0]
     return net
-
-
-_MOVED = {"read_workspace": "gpkg", "load_workspace": "gpkg", "save_workspace": "gpkg",
-          "workspace_archive": "archive", "open_archive": "archive", "write_atomic": "fileio", "DEM_SUFFIX": "dem"}
-
-
-def __getattr__(name: str):
-    """The file readers and writers that used to live here, from their own modules (imported on first use, so
-    the model does not import GDAL's I/O and the modules that import it do not import each other in a circle)."""
-    if name in _MOVED:
-        import importlib
-        return getattr(importlib.import_module(f"{__package__}.{_MOVED[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -14,10 +14,9 @@ import geopandas as gpd
 from geo.cache import DERIVED
 from geo.vocab import (EXCLUSION_LABELS, FACTORY_STATUS_LABELS, FIELD_LABELS, PARCEL_STATUS_COLORS,
                        PARCEL_STATUS_LABELS, POPUP_TERRAIN_LABEL, SLOPE_LAYER_LABEL, TERRAIN_LABELS)
-from . import assets, basemaps
-from .elements import (LABEL_CSS, DrawLocale, DrawnStamp, GeoJsonLayer, LayerControlTitle, LegendControl,
-                       MapControls, OfflineDraw, OfflineMap, PlainBase, prefetch_layer_data)
-from .features import feature_collection, lonlat_bounds
+from layers import assets, basemaps
+from layers.elements import LABEL_CSS, DrawLocale, DrawnStamp, GeoJsonLayer, LayerControlTitle, LegendControl, MapControls, OfflineDraw, OfflineMap, PlainBase, prefetch_layer_data
+from layers.features import feature_collection, lonlat_bounds
 
 F = FIELD_LABELS
 PARCEL_FIELDS = [("id", F["parcel_id"], "text"), ("s", F["status"], "lookup:status"), ("a", F["area_mu"], "mu"),
@@ -119,7 +118,7 @@ def _settings(settings):
 def add_constraints(m: OfflineMap, ws, settings=None) -> int:
     """The constraint layers the workspace has, each an overlay of its own (toggleable), outlined and hatched,
     not clickable (clicks reach the parcels); returns how many were drawn."""
-    from .constraints import CONSTRAINT_COLORS, constraint_frames
+    from layers.constraints import CONSTRAINT_COLORS, constraint_frames
     gcj = m._landgap_gcj02
     frames = _cached(ws, ("constraints_frames",), lambda: constraint_frames(ws, _settings(settings)))
     for name, frame in frames.items():
@@ -145,7 +144,7 @@ def add_parcels(m: OfflineMap, ws, statuses: Iterable[str] | None = None,
         p = ws.metric("parcels")
         p = p[p["status"].isin(sts) & p["zone_id"].isin(zids)].copy()
         p["zone_name"] = p["zone_id"].map(ws.zones["name"])
-        from .constraints import parcel_net_columns, parcel_terrain_text
+        from layers.constraints import parcel_net_columns, parcel_terrain_text
         p[["net_offered", "excluded_by"]] = parcel_net_columns(ws, p, _settings(settings)).to_numpy()
         p["terrain"] = parcel_terrain_text(ws, p, _settings(settings))
         data = feature_collection(p, {"id": "parcel_id", "s": "status", "a": "area_mu", "z": "zone_name",

@@ -80,7 +80,7 @@ def parcel_terrain_text(ws, parcels: pd.DataFrame, settings) -> pd.Series:
         return out
 
     def compute() -> pd.Series:
-        from geo.dem import read_dem_for
+        from formats.dem import read_dem_for
         from geo.parcel_terrain import parcel_terrain
         lev = ws.metric("parcels")
         lev = lev[lev["status"] == "leveling"]

@@ -9,7 +9,7 @@ import folium.plugins
 from folium.map import Layer
 from folium.template import Template
 
-from . import assets
+from layers import assets
 
 _LEAFLET_JS = [(n, assets.url(v)) for n, _, v in assets.JS if n == "leaflet"]
 _LEAFLET_CSS = [(n, assets.url(v)) for n, _, v in assets.CSS if n == "leaflet_css"]

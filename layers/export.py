@@ -9,10 +9,10 @@ import pandas as pd
 import shapely
 
 from geo.errors import ExportError
-from geo.shapefile import shapefile_zip
+from formats.shapefile import shapefile_zip
 from geo.vocab import SITE_LAYER_FIELDS
 
-from . import assets, basemaps
+from layers import assets, basemaps
 
 
 def standalone_html(m) -> bytes:

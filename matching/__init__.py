@@ -12,15 +12,15 @@ every entry point takes the caller's frozen ``geo.settings.Settings``.
 The stages (docs/matching.md): ``build_instance`` → ``build_options`` → ``build_problem`` → a ``Solver`` →
 ``polish`` (large instances) → ``carve_sites``.
 """
-from .api import fit, match
-from .intensity import intensity_check, intensity_floor
-from .model import (FitCandidate, FitResult, MatchResult, Placement, Prospect, Scenario, Unlock, Unplaced)
-from .summary import ZoneRow, project_zone, summarize
-from .reasons import REASONS
-from .scenario import apply_scenario, compare
-from .solve import HighsSolver, Solution, Solver
-from .plan import Planner, plan
-from .plan_result import Plan, PlanAction
+from matching.api import fit, match
+from matching.intensity import intensity_check, intensity_floor
+from matching.model import FitCandidate, FitResult, MatchResult, Placement, Prospect, Scenario, Unlock, Unplaced
+from matching.summary import ZoneRow, project_zone, summarize
+from matching.reasons import REASONS
+from matching.scenario import apply_scenario, compare
+from matching.solve import HighsSolver, Solution, Solver
+from matching.plan import Planner, plan
+from matching.plan_result import Plan, PlanAction
 
 __all__ = ["fit", "match", "compare", "intensity_check", "intensity_floor", "apply_scenario", "summarize",
            "project_zone", "Prospect", "Scenario", "Placement", "Unplaced", "Unlock", "MatchResult", "ZoneRow",

@@ -17,17 +17,17 @@ from geo.cache import DERIVED
 from geo.errors import InputError
 from geo.settings import Settings
 
-from .instance import Instance, Taken, build_instance, fingerprint
-from .model import FitCandidate, FitResult, MatchResult, Placement, Prospect, Scenario
-from .options import FACTORY, LAND, Options, build_options
-from .place import place
-from .problem import top_level
-from .reasons import Diagnoser, explain_unplaced
-from .scenario import scenario_workspace
-from .sites import Carver, carve_sites
-from .solve import HighsSolver, Solver
-from .summary import summarize
-from .unlocks import least_cost_unlocks, verify_unlocks
+from matching.instance import Instance, Taken, build_instance, fingerprint
+from matching.model import FitCandidate, FitResult, MatchResult, Placement, Prospect, Scenario
+from matching.options import FACTORY, LAND, Options, build_options
+from matching.place import place
+from matching.problem import top_level
+from matching.reasons import Diagnoser, explain_unplaced
+from matching.scenario import scenario_workspace
+from matching.sites import Carver, carve_sites
+from matching.solve import HighsSolver, Solver
+from matching.summary import summarize
+from matching.unlocks import least_cost_unlocks, verify_unlocks
 
 
 def _with(scenario: Scenario | None, parcels: tuple[str, ...], factories: tuple[str, ...]) -> Scenario:

@@ -17,7 +17,7 @@ from geo.netland import net_key, workspace_net
 from geo.settings import MatchingSettings, Settings
 from geo.units import M2_PER_MU
 
-from .candidates import LandModel, admitting_zones, factory_ready_mask, land_model, project_level
+from matching.candidates import LandModel, admitting_zones, factory_ready_mask, land_model, project_level
 
 
 @dataclass

@@ -17,7 +17,7 @@ import numpy as np
 
 from geo.settings import MatchingSettings
 
-from .instance import Instance
+from matching.instance import Instance
 
 LAND, FACTORY = 0, 1
 """Option kinds (``Options.kind``)."""

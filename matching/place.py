@@ -11,13 +11,13 @@ import time
 
 import numpy as np
 
-from .instance import Instance
-from .model import Placement
-from .options import FACTORY, LAND, Options, build_options
-from .polish import polish
-from .problem import Problem, build_problem
-from .sites import Carver, carve_sites
-from .solve import Solution, Solver, fill_unplaced
+from matching.instance import Instance
+from matching.model import Placement
+from matching.options import FACTORY, LAND, Options, build_options
+from matching.polish import polish
+from matching.problem import Problem, build_problem
+from matching.sites import Carver, carve_sites
+from matching.solve import Solution, Solver, fill_unplaced
 
 
 def place(inst: Instance, solver: Solver, time_limit: float, progress=None,

@@ -26,11 +26,11 @@ from geo.errors import InputError
 from geo.settings import Settings
 from geo.vocab import PIPELINE_STATUSES
 
-from .actions import CLEAR, COMPLETE_FACTORY, Action
-from .model import Scenario
-from .plan_milp import PlanSolver, Solved
-from .plan_model import build_plan_model
-from .plan_result import Plan, PlanAction, Verification, group_actions
+from matching.actions import CLEAR, COMPLETE_FACTORY, Action
+from matching.model import Scenario
+from matching.plan_milp import PlanSolver, Solved
+from matching.plan_model import build_plan_model
+from matching.plan_result import Plan, PlanAction, Verification, group_actions
 
 __all__ = ["plan", "Planner", "Plan", "PlanAction", "Verification", "build_plan_model", "PlanSolver"]
 
@@ -57,15 +57,15 @@ class Planner:
     # -------------------------------------------------------------------------------------------- match
     def _match(self, cleared=(), factories=()):
         """``match`` on the scenario of these actions (with the explanations: the --must diagnosis)."""
-        from .api import match
+        from matching.api import match
         sc = Scenario(as_of=self.as_of, cleared_parcels=tuple(cleared), ready_factories=tuple(factories))
         return match(self.ws, sc, settings=self.settings, unlocks=False)
 
     def _placements(self, cleared=(), factories=()):
         """The placements ``match`` makes on the scenario of these actions (its placement stage, as its unlock
         re-runs do: no optimality proof, no explanations)."""
-        from .api import _solve
-        from .solve import HighsSolver
+        from matching.api import _solve
+        from matching.solve import HighsSolver
         sc = Scenario(as_of=self.as_of, cleared_parcels=tuple(cleared), ready_factories=tuple(factories))
         _, placements, _ = _solve(self.ws, sc, self.settings, HighsSolver.from_settings(self.settings.matching),
                                   None, prove=False)
@@ -85,7 +85,7 @@ class Planner:
         out = {pl.project_id: pl.zone_id for pl in self._base_placements}
         parcels = self.ws.parcels
         land = parcels[parcels["status"].isin(("available", *PIPELINE_STATUSES))].groupby("zone_id")["net_mu"].sum()
-        from .candidates import admitting_zones
+        from matching.candidates import admitting_zones
         for _, p in self.ws.projects.iterrows():
             pid = str(p["project_id"])
             if pid in out:

@@ -10,8 +10,8 @@ import pandas as pd
 
 from geo.settings import Settings
 
-from .actions import CLEAR, COMPLETE_FACTORY, Action, plan_actions
-from .instance import Instance, build_instance
+from matching.actions import CLEAR, COMPLETE_FACTORY, Action, plan_actions
+from matching.instance import Instance, build_instance
 
 
 # --------------------------------------------------------------------------------------------- the plain model

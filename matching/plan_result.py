@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .actions import CLEAR, COMPLETE_FACTORY, Action
-from .model import Scenario, iso, r1
-from .plan_model import PlanModel
+from matching.actions import CLEAR, COMPLETE_FACTORY, Action
+from matching.model import Scenario, iso, r1
+from matching.plan_model import PlanModel
 
 
 # ---------------------------------------------------------------------------------------------- the answer

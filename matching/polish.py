@@ -13,11 +13,11 @@ import pandas as pd
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from .binpack import BinModel, greedy_fill, improve, lagrangian_fill
-from .instance import Instance
-from .options import LAND, Options
-from .problem import Problem, build_problem
-from .solve import Solution, fill_unplaced
+from matching.binpack import BinModel, greedy_fill, improve, lagrangian_fill
+from matching.instance import Instance
+from matching.options import LAND, Options
+from matching.problem import Problem, build_problem
+from matching.solve import Solution, fill_unplaced
 
 
 def polish(inst: Instance, options: Options, problem: Problem, x: np.ndarray, sol: Solution,

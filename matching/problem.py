@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse import csr_matrix, vstack
 
-from .instance import Instance
-from .options import FACTORY, LAND, Options
+from matching.instance import Instance
+from matching.options import FACTORY, LAND, Options
 
 
 @dataclass(frozen=True)

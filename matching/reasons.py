@@ -23,7 +23,7 @@ from scipy.sparse.csgraph import connected_components
 from geo.constraints import EXCLUSION_ORDER
 from geo.vocab import CONSTRAINED_LABEL, EXCLUSION_LABELS, FACTORY_STATUS_LABELS, PARCEL_STATUS_LABELS
 
-from .model import Unplaced, iso
+from matching.model import Unplaced, iso
 
 REASONS: dict[str, str] = {
     "NO_ZONE": "无准入园区",
@@ -167,7 +167,7 @@ class Diagnoser:
         if m.net is None:
             return None
         if self._gross is None:
-            from .candidates import land_model
+            from matching.candidates import land_model
             self._gross = land_model(self.inst.ws, m.levels, m.touch_gap_m, m.min_edge_m)
         g = self._gross
         b = g.level_blocks(li)

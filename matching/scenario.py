@@ -9,7 +9,7 @@ from geo.errors import InputError
 from geo.settings import Settings
 from geo.workspace import build_workspace
 
-from .model import MatchResult, Scenario
+from matching.model import MatchResult, Scenario
 
 
 def _made_ready(frame: pd.DataFrame, ids, status: str, what: str) -> pd.DataFrame:
@@ -51,7 +51,7 @@ def scenario_workspace(ws, scenario: Scenario | None, *, settings: Settings):
         factories = factories[factories["status"] != "planned"]
         changed = True
     if scenario.justified_land_need:
-        from .intensity import intensity_check
+        from matching.intensity import intensity_check
         check = intensity_check(ws, settings=settings)
         below = check[check["below"]]
         if len(below):

@@ -15,10 +15,10 @@ import shapely
 
 from geo.units import M2_PER_MU
 
-from .carve import GRID_M, CarveRules, carve_options, polygonal
-from .instance import Instance
-from .model import Placement
-from .options import FACTORY, LAND, Options
+from matching.carve import GRID_M, CarveRules, carve_options, polygonal
+from matching.instance import Instance
+from matching.model import Placement
+from matching.options import FACTORY, LAND, Options
 
 
 @dataclass

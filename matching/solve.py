@@ -19,7 +19,7 @@ from scipy.sparse.csgraph import connected_components
 
 from geo.settings import MatchingSettings
 
-from .problem import Problem
+from matching.problem import Problem
 
 
 @dataclass

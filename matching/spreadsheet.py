@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.sparse import csc_matrix, csr_matrix
 
-from .instance import Instance
-from .options import build_options
-from .problem import build_problem
+from matching.instance import Instance
+from matching.options import build_options
+from matching.problem import build_problem
 
 
 def greedy(A: csr_matrix, rhs: np.ndarray, priority: np.ndarray, col_project: np.ndarray,

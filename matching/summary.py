@@ -20,7 +20,7 @@ from geo.netland import offered_mu
 from geo.units import M2_PER_MU
 from geo.vocab import COUNTY_TOTAL_LABEL, PIPELINE_STATUSES, UNZONED_LABEL
 
-from .model import Placement, Unplaced
+from matching.model import Placement, Unplaced
 
 ZONE_ROW_KINDS = ("zone", "unzoned", "county")
 

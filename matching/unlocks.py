@@ -14,8 +14,8 @@ from collections.abc import Callable
 
 from geo.vocab import PARCEL_STATUS_LABELS
 
-from .model import Unlock, iso
-from .reasons import UnlockIdea
+from matching.model import Unlock, iso
+from matching.reasons import UnlockIdea
 
 
 def _ratio(priority: float, area: float) -> float:
@@ -75,8 +75,8 @@ def least_cost_unlocks(ws, scenario, settings, unlocks: list[Unlock], placed_bef
                                  or scenario.without_planned_factories or scenario.cleared_parcels
                                  or scenario.ready_factories):
         return unlocks
-    from .actions import CLEAR
-    from .plan import Planner
+    from matching.actions import CLEAR
+    from matching.plan import Planner
     planner = Planner(ws, settings, as_of=scenario.as_of if scenario else None)
     cost = {a.key: a.cost_wan for a in planner.pm.actions}
     out = []

@@ -3,7 +3,7 @@ the team may open. Every action re-checks the role where it writes (auth.require
 import pandas as pd
 import streamlit as st
 
-from geo.accounts import ROLES
+from team.accounts import ROLES
 from geo.errors import LandGapError
 from geo.vocab import ROLE_LABELS
 from pages import auth, common

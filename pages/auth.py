@@ -18,7 +18,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from geo.accounts import Accounts, PermissionDenied, accounts_path, role_allows
+from team.accounts import Accounts, PermissionDenied, accounts_path, role_allows
 from geo.vocab import LOGIN_TEXTS as T, ROLE_LABELS
 from pages.context import settings
 from pages.login_http import COOKIE, LOGIN_PATH, LOGOUT_PATH
@@ -69,7 +69,7 @@ def registered_workspace_path() -> Path:
 
 
 def session():
-    """The logged-in session (geo.accounts.Session) or None; always None in the desktop mode. The token is the
+    """The logged-in session (team.accounts.Session) or None; always None in the desktop mode. The token is the
     browser session's, or the HttpOnly cookie's (checked against the accounts file either way)."""
     if not team_mode():
         return None

@@ -17,7 +17,7 @@ from pages.targets import as_target
 from geo.supply import available_report, known_industries
 from geo.units import fmt_mu
 from geo.vocab import FIELD_LABELS as F, GAP_ZONE_LABELS, PARCEL_STATUS_LABELS
-from geo.store import open_store
+from stores import open_store
 from layers import basemaps, build, export, query
 from seeds.sample import default_workspace_path
 

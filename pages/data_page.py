@@ -5,13 +5,14 @@ from pathlib import Path
 import streamlit as st
 
 from geo.errors import LandGapError, ValidationError
-from geo.store import ConflictError
-from geo.ledger import import_ledger, import_parcel_ledger, import_summary
+from stores import ConflictError
+from formats.ledger import import_ledger, import_parcel_ledger, import_summary
 from geo.schema import PROJECTS
-from geo.shapefile import import_parcel_layer
+from formats.shapefile import import_parcel_layer
 from geo.supply import known_industries
 from geo.vocab import FIELD_LABELS, PROJECT_LEDGER_HELP, PROJECT_STAGE_LABELS
-from geo.workspace import open_archive, save_workspace, workspace_archive
+from stores.archive import open_archive, workspace_archive
+from stores.gpkg_file import save_workspace
 from layers import tables
 from pages import auth, common, history_panel, targets, uploads
 from seeds.sample import default_workspace_path

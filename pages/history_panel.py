@@ -8,8 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from geo.errors import LandGapError
-from geo.store import open_store
-from geo.store.base import ACTION_LABELS, LAYER_LABELS
+from stores import open_store
+from stores.base import ACTION_LABELS, LAYER_LABELS
 from geo.vocab import HISTORY_LABELS as H
 
 MAX_ROWS = 2000

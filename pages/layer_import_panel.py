@@ -1,4 +1,4 @@
-"""数据管理 → 导入图层: one uploader for every format and every layer (``geo.formats.layer_import``): check and
+"""数据管理 → 导入图层: one uploader for every format and every layer (``formats.layer_import``): check and
 preview (the features drawn locally, no tile server), pick the layer, the CRS or the datum when the file cannot
 tell, see the report (every feature imported / repaired / rejected), then apply (written atomically)."""
 from __future__ import annotations
@@ -9,8 +9,8 @@ from pathlib import Path
 import streamlit as st
 
 from geo.errors import LandGapError, ValidationError
-from geo.formats import CRSMissingError
-from geo.formats.layer_import import TARGETS, import_layer
+from formats import CRSMissingError
+from formats.layer_import import TARGETS, import_layer
 from geo.vocab import IMPORT_RESULT_LABELS, IMPORT_TARGET_LABELS
 from layers import tables
 from pages import auth, uploads
@@ -101,7 +101,7 @@ def render(ws, path, set_workspace) -> None:
             if "ws_edited" in st.session_state:
                 st.error("当前工作空间有未保存的修改：请先“保存到文件”再导入。")
                 return
-            from geo.formats.merge import store_result
+            from formats.merge import store_result
             try:
                 auth.require_role("editor", "导入图层")      # checked where it writes, not only by hiding the panel
                 # through the store (GeoPackage or PostGIS): row-level, versioned, audited — never a file rewrite

@@ -1,7 +1,7 @@
 """The team mode's HTTP login: Starlette routes that server.py mounts beside the Streamlit app.
 
 GET  /auth/login   a standalone Chinese login page (plain HTML: no script, no CDN, no external font).
-POST /auth/login   checks name and password with geo.accounts (lockout and all its rules); on success the server
+POST /auth/login   checks name and password with team.accounts (lockout and all its rules); on success the server
                    sets ``landgap_session=<token>; HttpOnly; SameSite=Strict; Path=/`` (a browser-session cookie)
                    (+ ``Secure`` over https or with ``[accounts] secure_cookie``) and 303-redirects to ``/``;
                    on failure the page again with the Chinese error, status 401 (wrong name or password),
@@ -28,7 +28,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from geo.accounts import Accounts, LoginError, accounts_path
+from team.accounts import Accounts, LoginError, accounts_path
 from geo.settings import load_settings
 from geo.vocab import LOGIN_TEXTS as T
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geo.dem import workspace_dem
+from formats.dem import workspace_dem
 from geo.units import fmt_mu
 from geo.vocab import PLAN_LABELS as L
 from layers import tables

@@ -1,5 +1,5 @@
 """简报 → 本周 vs 上周: what changed since the latest snapshot (the briefing's 附 says it too), and, for editors,
-saving this briefing's figures as the new snapshot (geo.store.snapshots)."""
+saving this briefing's figures as the new snapshot (stores.snapshots)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.errors import LandGapError
-from geo.store import open_store, snapshots
+from stores import open_store, snapshots
 from geo.vocab import PARCEL_STATUS_LABELS as P, PROJECT_STAGE_LABELS as S
 from pages import auth, common
 

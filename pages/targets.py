@@ -3,19 +3,18 @@ with the few Path members the pages use (name, stem, stat().st_mtime_ns as the s
 GeoPackage export), so the same page code reads, saves (through the store) and downloads either."""
 from __future__ import annotations
 
-import re
 import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 
-from geo.store import is_database_url, open_store
+from stores import is_database_url, mask_password, open_store
 
 
 class DatabaseTarget(str):
     @property
     def display(self) -> str:
         """The URL without its password."""
-        return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", str(self))
+        return mask_password(self)
 
     @property
     def name(self) -> str:
@@ -36,7 +35,7 @@ class DatabaseTarget(str):
 
     def read_bytes(self) -> bytes:
         """The workspace as a GeoPackage (a download; export is the one whole-file write)."""
-        from geo.workspace import save_workspace
+        from stores.gpkg_file import save_workspace
         with open_store(str(self)) as store:
             ws = store.load()
         with tempfile.TemporaryDirectory() as tmp:

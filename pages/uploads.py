@@ -1,4 +1,4 @@
-"""The app's side of managed uploads (geo.uploads): in the team mode every uploaded file is first saved into the
+"""The app's side of managed uploads (team.uploads): in the team mode every uploaded file is first saved into the
 UploadStore under the logged-in account, and what is imported is read back from the stored file; the desktop mode
 imports the upload as it is (one person on 127.0.0.1, nothing kept on disk).
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from geo.uploads import StoredUpload, UploadStore
+from team.uploads import StoredUpload, UploadStore
 from geo.vocab import UPLOADER_TEXTS
 from pages import auth
 from pages.context import settings

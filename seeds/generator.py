@@ -21,9 +21,11 @@ from pyproj import CRS
 from geo.blocks import block_labels
 from geo.config import setting
 from geo.errors import ValidationError
-from geo.workspace import DEM_SUFFIX, Workspace, build_workspace, save_workspace
+from formats.dem import DEM_SUFFIX
+from geo.workspace import Workspace, build_workspace
+from stores.gpkg_file import save_workspace
 
-from . import sample_data as sd
+from seeds import sample_data as sd
 
 SAMPLE_CRS = CRS.from_epsg(4544)
 CENTER_XY = (528_000.0, 3_575_000.0)           # ≈ 105.3°E, 32.3°N
@@ -200,7 +202,7 @@ def generate_layers(parcels: int | None = None, projects: int | None = None, see
     factories = _factories(pf, zones, parcels, rng)
     pf = pf.drop(columns=["area_mu", "road_block"])
     dem = _dem(zones, pf, rng)
-    from .constraint_layers import sample_constraints
+    from seeds.constraint_layers import sample_constraints
     constraints = sample_constraints(zones, pf) if parcels is None else {}     # the sample county only
     return {"zones": zones.drop(columns=["floor_m"]), "parcels": pf, "factories": factories,
             "projects": project_table, "dem": dem, "constraints": constraints}

@@ -19,7 +19,7 @@ def sample_workspace_path() -> Path:
     if not path.exists():
         with _exclusive(path.with_name(path.name + ".lock")):     # two first starts at once: one generates it
             if not path.exists():
-                from .generator import write_county
+                from seeds.generator import write_county
                 write_county(path, seed=SAMPLE_SEED)
     return path
 

@@ -47,7 +47,7 @@ def sample_path(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def sample_ws(sample_path):
-    from geo.workspace import load_workspace
+    from stores.gpkg_file import load_workspace
     return load_workspace(sample_path)
 
 
@@ -61,7 +61,8 @@ def settings():
 @pytest.fixture(scope="session")
 def ws_path(tmp_path_factory):
     """A small workspace file: two parcels in one park (import tests write into copies of it)."""
-    from geo.workspace import build_workspace, save_workspace
+    from geo.workspace import build_workspace
+    from stores.gpkg_file import save_workspace
     ws, report = build_workspace(make_layers([parcel("P1", (0, 0, 100, 100)), parcel("P2", (300, 0, 400, 100))]))
     assert ws is not None, report.errors
     path = tmp_path_factory.mktemp("ws") / "ws.gpkg"

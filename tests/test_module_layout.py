@@ -1,5 +1,5 @@
 """The data model and the geometry are pure: importing them loads no file-I/O library; the readers and writers
-live in their own modules, and the names callers import from the old places still work."""
+live in their own modules."""
 import ast
 import subprocess
 import sys
@@ -25,32 +25,11 @@ def test_pure_modules_load_no_file_io_library():
     assert out.stdout.strip() == "", f"imports file-I/O libraries: {out.stdout.strip()}"
 
 
-def test_moved_names_are_still_importable_from_where_they_were():
-    import geo.archive
-    import geo.dem
-    import geo.fileio
-    import geo.gpkg
-    import geo.ledger
-    import geo.parse
-    import geo.terrain
-    import geo.workspace
-    for name in ("read_workspace", "load_workspace", "save_workspace"):
-        assert getattr(geo.workspace, name) is getattr(geo.gpkg, name)
-    assert geo.workspace.open_archive is geo.archive.open_archive
-    assert geo.workspace.workspace_archive is geo.archive.workspace_archive
-    assert geo.workspace.write_atomic is geo.fileio.write_atomic
-    assert geo.workspace.DEM_SUFFIX == geo.dem.DEM_SUFFIX == ".dem.tif"
-    assert geo.terrain.read_dem is geo.dem.read_dem
-    assert geo.ledger.parsed_cells is geo.parse.parsed_cells and geo.ledger.text_cells is geo.parse.text_cells
-    with pytest.raises(AttributeError):
-        geo.workspace.no_such_name
-
-
 def test_no_formats_module_reads_the_configuration():
-    """geo/formats/ takes what it needs of the Settings as arguments: no module imports geo.config or calls
+    """formats/ takes what it needs of the Settings as arguments: no module imports geo.config or calls
     get_config()/setting() (the settings are loaded once at the edge: cli.py's args.settings, pages.context)."""
     found = []
-    for path in sorted((ROOT / "geo" / "formats").glob("*.py")):
+    for path in sorted((ROOT / "formats").glob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom):

@@ -1,0 +1,94 @@
+"""What every command shares: the Chinese-speaking parser, argument types, loading the workspace, printing JSON or text,
+progress on long solves, and the store target of the commands that write."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+
+from geo.errors import InputError
+from geo.parse import parse_date
+from seeds.sample import default_workspace_path
+from stores import DATABASE_ENV, is_database_url, mask_password
+from stores.gpkg_file import load_workspace
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's default exits 2 in English
+        self.print_usage(sys.stderr)
+        print(f"参数错误：{message}", file=sys.stderr)
+        sys.exit(1)
+
+
+def date_arg(text: str):
+    try:
+        return parse_date(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def number_arg(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"“{text}”不是数值") from None
+
+
+def load_ws(args):
+    return load_workspace(args.workspace or default_workspace_path())
+
+
+def emit(args, payload: dict, text: str) -> None:
+    print(json.dumps(payload, ensure_ascii=False, indent=2, default=str) if args.json else text)
+
+
+def with_progress(run):
+    """``run(progress)`` with a progress line on stderr for long solves when a person is watching (stderr a
+    terminal), cleared when done; pipes and --json output stay clean."""
+    if not sys.stderr.isatty():
+        return run(None)
+
+    def report(fraction: float, message: str) -> None:
+        print(f"\r[{fraction:4.0%}] {message}\033[K", end="", file=sys.stderr, flush=True)
+    try:
+        return run(report)
+    finally:
+        print("\r\033[K", end="", file=sys.stderr, flush=True)
+
+
+def store_target(args):
+    """--workspace (a .gpkg path or postgresql:// URL), else $LANDGAP_DATABASE_URL, else the default workspace."""
+    return args.workspace or os.environ.get(DATABASE_ENV) or default_workspace_path()
+
+
+def target_arg(text: str):
+    return text if is_database_url(text) else Path(text)
+
+
+def user_name(args) -> str:
+    if getattr(args, "user", None):
+        return args.user
+    try:
+        return getpass.getuser()
+    except Exception:          # no login name (container, service)
+        return "unknown"
+
+
+def safe_url(target):
+    """A postgresql:// URL without its password; a path as it is."""
+    return mask_password(target) if is_database_url(str(target)) else target
+
+
+def command_adder(sub):
+    """``command(name, func, help_text, workspace=True)``: a sub-command with --json (and --workspace)."""
+    def command(name: str, func, help_text: str, workspace: bool = True) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        p.add_argument("--json", action="store_true", help="输出 JSON")
+        if workspace:
+            p.add_argument("--workspace", type=Path, help="工作空间 GeoPackage（默认：示例县）")
+        return p
+    return command

@@ -1,0 +1,354 @@
+"""Ledgers (台账) from Excel or CSV — the bureau's project ledger and the land ledger — with headers as they come.
+
+``read_ledger`` reads the file (through ``formats.ledger_file``), finds the sheet and its header row (a title row above
+it is usual) and returns the rows with their Excel row numbers; ``projects_from_ledger`` maps headers to fields (units in brackets converted: 万元 → 亿元,
+公顷/平方米 → 亩), park names to zone ids and checks every cell, reporting each problem with its row and column;
+``merge_projects`` applies the ledger to the workspace's project list (update by id or name, add the rest, or
+replace); ``import_ledger`` does all of it. ``import_parcel_ledger`` applies a land ledger (土地台账) to the parcels
+it lists by 地块编号. Nothing is half-imported: any error and the caller keeps the old data.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from geo.config import setting
+from geo.errors import InputError, LedgerError, ValidationError
+from formats.ledger_file import read_sheets
+from geo.parse import is_missing, parse_date, parse_number, parsed_cells, text_cells  # noqa: F401 (re-exported)
+from geo.report import LoadReport
+from geo.vocab import LEDGER_EXAMPLE_HEADERS, LEDGER_HEADERS, LEDGER_TOTAL_ROWS, LEDGER_UNITS, PARCEL_LEDGER_HEADERS
+
+_HEADER_SCAN_ROWS = 15          # a header row is looked for this far down (title and note rows above it)
+_NUMERIC = ("investment_yi", "land_mu", "floor_m2", "priority")
+
+
+@dataclass
+class Ledger:
+    """The ledger's rows as read: ``rows`` indexed by Excel row number, columns = the sheet's own headers."""
+    name: str
+    rows: pd.DataFrame
+    sheet: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _normalise(header) -> str:
+    text = "" if is_missing(header) else str(header)
+    text = text.replace("（", "(").replace("）", ")").replace("*", "").replace("：", "").replace(":", "")
+    return re.sub(r"\s+", "", text).lower()
+
+
+def header_field(header, headers: dict[str, tuple[str, ...]] = LEDGER_HEADERS,
+                 cny_per_usd: float | None = None) -> tuple[str, float | None] | None:
+    """The field a ledger header names and the factor from its unit to the field's unit (None: a unit it cannot
+    convert); None when the header names no field. '总投资（万元）' → ('investment_yi', 1e-4);
+    '用地面积(公顷)' → ('land_mu', 15.0); '总投资（欧元）' → ('investment_yi', None). Dollars at ``cny_per_usd``
+    (default: config [ledger])."""
+    text = _normalise(header)
+    m = re.fullmatch(r"(.*?)(?:\((.*)\))?", text)
+    stem, unit = m.group(1), (m.group(2) or "")
+    for name, variants in headers.items():
+        if stem in (v.lower() for v in variants):
+            units = unit_factors(name, cny_per_usd)
+            if not unit or not units:
+                return name, 1.0
+            return name, units.get(unit)
+    return None
+
+
+def read_ledger(source: str | os.PathLike | bytes, name: str | None = None,
+                headers: dict[str, tuple[str, ...]] = LEDGER_HEADERS, key: str = "name") -> Ledger:
+    """Read an .xlsx/.csv ledger (``source`` a path, or the file's bytes with its ``name``; the file through
+    ``formats.ledger_file.read_sheets``): the header row is the first naming ``key`` and one more field of ``headers``."""
+    name, sheets, notes = read_sheets(source, name)
+    for sheet, raw in sheets.items():
+        for i in range(min(_HEADER_SCAN_ROWS, len(raw))):
+            fields = [header_field(h, headers) for h in raw.iloc[i]]
+            if sum(f is not None for f in fields) >= 2 and any(f and f[0] == key for f in fields):
+                header, rows = _two_row_header(raw, i, fields, headers, key)
+                body = raw.iloc[i + rows:].copy()
+                names = [str(h).strip() if not is_missing(h) else f"列{k + 1}" for k, h in enumerate(header)]
+                body.columns = [h if h not in names[:k] else f"{h}（第{k + 1}列）" for k, h in enumerate(names)]
+                body.index = pd.RangeIndex(i + rows + 1, i + rows + 1 + len(body))       # Excel rows count from 1
+                body = body[~body.apply(lambda r: all(is_missing(v) for v in r), axis=1)]
+                if rows == 2:
+                    notes.append(f"第 {i + 1}–{i + 2} 行为两行表头（合并单元格），按下一行的列名读取")
+                if sheet is not None and len(sheets) > 1:
+                    notes.append(f"读取工作表“{sheet}”（第 {i + 1} 行为表头）")
+                return Ledger(name, body, sheet, notes)
+    others = "、".join(v[0] for f, v in headers.items() if f != key)
+    raise LedgerError(f"{name}：前 {_HEADER_SCAN_ROWS} 行中找不到表头（至少要有“{headers[key][0]}”和另一列，如 {others}）")
+
+
+def _two_row_header(raw: pd.DataFrame, i: int, fields: list, headers: dict[str, tuple[str, ...]],
+                    key: str) -> tuple[list, int]:
+    """Row ``i``'s headers and how many rows the header takes. Bureaus often group columns under a merged cell
+    (用地情况 over 拟用地（亩） and 需厂房): then the row below has the key column empty (merged down from 项目名称) and
+    names fields of its own; each column takes the lower name where there is one."""
+    header = list(raw.iloc[i])
+    if i + 1 >= len(raw):
+        return header, 1
+    below = list(raw.iloc[i + 1])
+    at_key = next(k for k, f in enumerate(fields) if f and f[0] == key)
+    if not is_missing(below[at_key]) or not any(header_field(b, headers) for b in below if not is_missing(b)):
+        return header, 1
+    return [h if is_missing(b) else b for h, b in zip(header, below)], 2
+
+
+def zone_lookup(zones: pd.DataFrame):
+    """Park id from what a ledger writes: the id, the name, or a part of the name that only one park has."""
+    ids = {str(z): str(z) for z in zones.index}
+    names = {str(n): str(z) for z, n in zones["name"].items()}
+
+    def find(value) -> str | None:
+        text = str(value).strip()
+        if text in ids:
+            return ids[text]
+        if text in names:
+            return names[text]
+        hits = {z for n, z in names.items() if text in n or n in text}
+        return hits.pop() if len(hits) == 1 else None
+    return find
+
+
+def _columns(ledger: Ledger, headers: dict[str, tuple[str, ...]], layer: str, key: str, report: LoadReport,
+             cny_per_usd: float) -> tuple[pd.DataFrame, dict[str, str], dict[str, float]]:
+    """The ledger's known columns renamed to fields (the first column naming a field wins), total rows dropped;
+    with, per field, the ledger's header and the unit factor."""
+    for note in ledger.notes:
+        report.info(layer, "LEDGER_NOTE", note)
+    where: dict[str, str] = {}
+    factor: dict[str, float] = {}
+    for header in ledger.rows.columns:
+        got = header_field(header, headers, cny_per_usd)
+        if got and got[1] is None:
+            report.warning(layer, "UNKNOWN_UNIT", f"“{header}”列的单位无法换算（可用："
+                           f"{'、'.join(unit_factors(got[0]))}），该列未导入", field=got[0])
+        elif got and got[0] not in where:
+            where[got[0]], factor[got[0]] = header, got[1]
+    out = pd.DataFrame({f: ledger.rows[h] for f, h in where.items()}, index=ledger.rows.index)
+    total = out.get(key, pd.Series("", index=out.index)).astype(str).str.contains("|".join(LEDGER_TOTAL_ROWS))
+    for row in out.index[total]:
+        report.info(layer, "TOTAL_ROW", "是合计行，已跳过", row=row)
+    return out[~total], where, factor
+
+
+def _numbers(out: pd.DataFrame, fields: tuple[str, ...], where: dict[str, str], factor: dict[str, float],
+             layer: str, report: LoadReport, cny_per_usd: float) -> None:
+    """Numeric cells parsed (约200, 1,200 …) and converted to the field's unit; each bad one reported by row."""
+    for name in fields:
+        if name not in out.columns:
+            continue
+        usd = "美元" in where[name] or out[name].astype(str).str.contains("美元").any()
+        if usd:
+            report.info(layer, "EXCHANGE_RATE", f"“{where[name]}”列的美元金额按 1 美元 = "
+                        f"{cny_per_usd} 元人民币折算（config [ledger] cny_per_usd）", field=name)
+
+        def parse(v, name=name):
+            n = parse_number(v)
+            if n is not None and (n < 0 or (n == 0 and name != "investment_yi")):
+                raise InputError(f"应为正数（现为 {v}）")
+            return None if n is None else n * _cell_factor(v, factor[name], unit_factors(name, cny_per_usd))
+        out[name] = parsed_cells(out[name], parse, report, layer, "BAD_NUMBER", f"“{where[name]}”列").astype(float)
+
+
+def _cell_factor(value, header_factor: float, units: dict[str, float]) -> float:
+    """A unit written in the cell itself ("5000万元", "2.5亿", "约200亩", "4公顷") overrides the header's."""
+    if not isinstance(value, str):
+        return header_factor
+    m = re.search(r"\d\s*([^\d\s.,，]+?)\s*$", value.strip())
+    if m is None or m.group(1).lower() not in units:
+        return header_factor
+    return units[m.group(1).lower()]
+
+
+def unit_factors(field_name: str, cny_per_usd: float | None = None) -> dict[str, float]:
+    """The units a ledger may use for a field, as factors to the field's unit; foreign investment (亿美元, 万美元)
+    at ``cny_per_usd`` yuan per dollar (default: config [ledger] cny_per_usd)."""
+    units = dict(LEDGER_UNITS.get(field_name, {}))
+    if field_name == "investment_yi":
+        rate = _rate(cny_per_usd)
+        units.update({"亿美元": rate, "万美元": rate * 1e-4, "美元": rate * 1e-8})
+    return units
+
+
+def validated_by_row(report: LoadReport, layer: str, validate, excel_row: dict, rows: str = "fid"):
+    """``validate``() (a Workspace.with_… call), its issues added to ``report`` by the source's own row (a ledger's
+    Excel row, a Shapefile's FID): ``excel_row`` maps the layer's row numbers (and None, for layer-wide issues,
+    where they belong to the source) to those rows, ``rows`` says how they count ("ledger", "fid"), and each
+    keeps the feature it names; other rows and cells already reported are left out. The new workspace, or None
+    on errors."""
+    seen = {(i.row, i.field) for i in report.errors}
+    try:
+        return validate()
+    except ValidationError as exc:
+        for issue in exc.report.issues:
+            if issue.layer != layer or issue.row not in excel_row:
+                continue
+            row = excel_row[issue.row]
+            if (row, issue.field) not in seen and \
+                    not (issue.code == "NO_NEED" and {(row, "land_mu"), (row, "floor_m2")} & seen):
+                report.issues.append(dataclasses.replace(issue, row=row, rows=None if row is None else rows))
+        if not report.errors:
+            raise
+    return None
+
+
+def _rate(cny_per_usd: float | None) -> float:
+    return setting("ledger", "cny_per_usd") if cny_per_usd is None else cny_per_usd
+
+
+def projects_from_ledger(ledger: Ledger, zones: pd.DataFrame,
+                         cny_per_usd: float | None = None) -> tuple[pd.DataFrame, LoadReport]:
+    """The ledger as a project table (index = Excel row) and every problem found, each naming the row and the
+    ledger's own column header. Total rows (合计/小计) are skipped with a note."""
+    report = LoadReport(source=ledger.name)
+    rate = _rate(cny_per_usd)
+    out, where, factor = _columns(ledger, LEDGER_HEADERS, "projects", "name", report, rate)
+    missing = [f"缺少“{LEDGER_HEADERS[name][0]}”列（可用的列名：{'、'.join(LEDGER_HEADERS[name])}）"
+               for name in ("name", "industry", "stage") if name not in out.columns]
+    if "land_mu" not in out.columns and "floor_m2" not in out.columns:
+        missing.append(f"既没有用地面积列（如“{LEDGER_EXAMPLE_HEADERS['land_mu']}”）也没有厂房面积列"
+                       f"（如“{LEDGER_EXAMPLE_HEADERS['floor_m2']}”）")
+    if missing:
+        raise LedgerError(f"{ledger.name}：{'；'.join(missing)}")
+    _numbers(out, _NUMERIC, where, factor, "projects", report, rate)
+    if "preferred_zone" in out.columns:
+        find = zone_lookup(zones)
+        known = "、".join(f"{z}（{n}）" for z, n in zones["name"].items())
+
+        def zone(v):
+            if is_missing(v):
+                return None
+            found = find(v)
+            if found is None:
+                raise InputError(f"“{v}”不是已知园区（{known}）")
+            return found
+        out["preferred_zone"] = parsed_cells(out["preferred_zone"], zone, report, "projects", "UNKNOWN_ZONE",
+                                             f"“{where['preferred_zone']}”列")
+    text_cells(out, ("name", "industry", "stage", "project_id"))
+    report.name_features("projects", out.get("project_id", pd.Series(dtype=object)).rename("project_id"), "ledger")
+    return out, report
+
+
+def merge_projects(existing: pd.DataFrame, imported: pd.DataFrame, replace: bool = False,
+                   id_prefix: str = "TZ") -> tuple[pd.DataFrame, dict[str, int]]:
+    """The new project list and counts {'added', 'updated', 'kept'}. ``replace``: the ledger is the whole list.
+    Otherwise a ledger row updates the project with its id (else with its name) in the columns the ledger has,
+    and the rest are added; rows without an id get the next free ``id_prefix``-NNN."""
+    base = pd.DataFrame(columns=existing.columns) if replace else existing.reset_index(drop=True).copy()
+    rows = imported.reset_index(drop=True)
+    taken = set(base["project_id"].astype(str)) | set(rows.get("project_id", pd.Series(dtype=object)).dropna())
+    counter = 0
+    added = updated = 0
+    for _, r in rows.iterrows():
+        pid = None if is_missing(r.get("project_id")) else r.get("project_id")
+        hit = base.index[base["project_id"] == pid] if pid else base.index[base["name"] == r["name"]]
+        if len(hit):
+            for col, v in r.items():
+                if col != "project_id" and not is_missing(v):
+                    base.at[hit[0], col] = v
+            updated += 1
+            continue
+        if not pid:
+            while True:
+                counter += 1
+                pid = f"{id_prefix}-{counter:03d}"
+                if pid not in taken:
+                    break
+            taken.add(pid)
+        new = {c: r.get(c) for c in rows.columns}
+        new["project_id"] = pid
+        base = pd.concat([base, pd.DataFrame([new])], ignore_index=True)
+        added += 1
+    kept = len(base) - added - updated
+    return base, {"added": added, "updated": updated, "kept": kept}
+
+
+def import_ledger(ws, source: str | os.PathLike | bytes, name: str | None = None, replace: bool = False,
+                  cny_per_usd: float | None = None):
+    """The workspace with the ledger applied to its project list, the counts and the report (notes, warnings).
+
+    Raises LedgerError when the file cannot be used at all, and ValidationError whose report names every bad cell
+    by its Excel row and the ledger's column when any row is wrong: then nothing is applied. Dollar amounts at
+    ``cny_per_usd`` (default: config [ledger]).
+    """
+    ledger = read_ledger(source, name)
+    table, report = projects_from_ledger(ledger, ws.zones, cny_per_usd)
+    # each ledger row must be a valid project on its own (a row without an id borrows its row number)
+    alone = table.copy()
+    if "project_id" not in alone.columns:
+        alone["project_id"] = None
+    alone["project_id"] = [f"第{row}行" if is_missing(p) else p for row, p in alone["project_id"].items()]
+    validated_by_row(report, "projects", lambda: ws.with_projects(alone),
+                     {None: None, **dict(enumerate(table.index, start=1))}, rows="ledger")
+    borrowed = set(alone["project_id"]) - set(table.get("project_id", pd.Series(dtype=object)).dropna())
+    for issue in report.issues:
+        if issue.feature in borrowed:        # a row without an id is named by its Excel row alone
+            issue.feature = None
+    if report.errors:
+        raise ValidationError(f"台账 {ledger.name} 有 {len(report.errors)} 处错误，未导入", report)
+    merged, counts = merge_projects(ws.projects, table, replace)
+    try:
+        new = ws.with_projects(merged)
+    except ValidationError as exc:
+        raise ValidationError(f"台账 {ledger.name} 并入项目表后有误（行号为合并后项目表的行）：{exc}", exc.report) from exc
+    return new, counts, report
+
+
+def import_parcel_ledger(ws, source: str | os.PathLike | bytes, name: str | None = None):
+    """The workspace with a land ledger (土地台账) applied to the parcels it lists, by 地块编号: status, ready
+    date, land use and registered area; geometry and unlisted parcels are kept. Returns (workspace, counts
+    {'updated', 'status_changed'}, report). Raises LedgerError / ValidationError (cells by Excel row) as
+    ``import_ledger`` does; then nothing is applied."""
+    ledger = read_ledger(source, name, PARCEL_LEDGER_HEADERS, key="parcel_id")
+    report = LoadReport(source=ledger.name)
+    rate = _rate(None)        # a land ledger has no money columns; the rate only completes the unit table
+    out, where, factor = _columns(ledger, PARCEL_LEDGER_HEADERS, "parcels", "parcel_id", report, rate)
+    if len(where) < 2:
+        raise LedgerError(f"{ledger.name}：除“{where['parcel_id']}”外没有可更新的列（"
+                          f"{'、'.join(v[0] for f, v in PARCEL_LEDGER_HEADERS.items() if f != 'parcel_id')}）")
+    _numbers(out, ("registered_mu",), where, factor, "parcels", report, rate)
+    text_cells(out, ("parcel_id", "status", "land_use"))
+    if "ready_date" in out.columns:
+        out["ready_date"] = pd.to_datetime(parsed_cells(out["ready_date"], parse_date, report, "parcels", "BAD_DATE",
+                                                        f"“{where['ready_date']}”列"))
+    ids = out["parcel_id"]
+    for row in out.index[ids.isna()]:
+        report.error("parcels", "MISSING_VALUE", f"“{where['parcel_id']}”为空", row=row, field="parcel_id")
+    for row in out.index[ids.notna() & ~ids.isin(ws.parcels.index)]:
+        report.error("parcels", "UNKNOWN_PARCEL", "不在工作空间的地块图层中", row=row,
+                     field="parcel_id")
+    for row in out.index[ids.notna() & ids.duplicated(keep=False)]:
+        report.error("parcels", "DUPLICATE_ID", "在台账中出现多次", row=row, field="parcel_id")
+    report.name_features("parcels", ids, "ledger")
+    listed = out[ids.isin(ws.parcels.index) & ~ids.duplicated(keep=False)]
+    parcels = ws.parcels.drop(columns=[c for c in ("area_mu", "net_mu") if c in ws.parcels.columns])
+    before = parcels["status"].copy()
+    for field_name in [c for c in out.columns if c != "parcel_id"]:
+        cells = listed[field_name]
+        given = cells.notna()
+        parcels.loc[listed.loc[given, "parcel_id"].to_numpy(), field_name] = cells[given].to_numpy()
+    # the layer's own rows (from 1) → the ledger's Excel rows, for the parcels it lists
+    at = {pid: row for row, pid in listed["parcel_id"].items()}
+    excel_row = {k: at[pid] for k, pid in enumerate(parcels.index, start=1) if pid in at}
+    new = validated_by_row(report, "parcels", lambda: ws.with_layers(parcels=parcels.reset_index(drop=True)), excel_row,
+                           rows="ledger")
+    if report.errors:
+        raise ValidationError(f"台账 {ledger.name} 有 {len(report.errors)} 处错误，未导入", report)
+    changed = int((new.parcels["status"].reindex(before.index) != before).sum())
+    return new, {"updated": len(listed), "status_changed": changed}, report
+
+
+def import_summary(counts: dict[str, int], new) -> str:
+    """One Chinese sentence on what an import changed (CLI and app alike)."""
+    if "parcels_added" in counts:
+        return (f"新增 {counts['parcels_added']} 块、更新 {counts['parcels_updated']} 块地块（其中 "
+                f"{counts['zoned_by_location']} 块按位置归入园区），地块图层共 {len(new.parcels)} 块")
+    if "added" in counts:
+        return f"新增 {counts['added']} 个、更新 {counts['updated']} 个项目，项目表共 {len(new.projects)} 个"
+    return f"更新 {counts['updated']} 块地块，其中 {counts['status_changed']} 块状态改变"

@@ -1,0 +1,158 @@
+"""What a layer becomes once an import is merged into the workspace, validated; and writing it back through the store.
+
+Parcels go through ``formats.shapefile.parcels_from_layer`` / ``merge_parcels`` (field names, units, parks by
+location); zones and factories are merged by id like them; the constraint layers keep every field of the source.
+Writing (``store_result``): through the workspace's store, GeoPackage or PostGIS — core layers row by row, checked
+against the versions read and audited; a constraint layer replaced whole in one transaction. Never a rewrite of the
+file, so a colleague's edit made meanwhile is never lost.
+"""
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo.errors import ValidationError
+from geo.parse import text_cells
+from formats.ledger import validated_by_row
+from geo.report import LoadReport
+from geo.schema import CONSTRAINT_LAYERS, LAYERS
+from geo.vocab import FACTORY_LAYER_FIELDS, FLOOD_LAYER_FIELDS, ZONE_LAYER_FIELDS
+from stores.gpkg_file import read_constraint
+from formats import FormatError
+
+_FIELDS = {"zones": ZONE_LAYER_FIELDS, "factories": FACTORY_LAYER_FIELDS, "flood": FLOOD_LAYER_FIELDS}
+
+
+def _missing(into: str, columns: dict, frame, name: str, required: tuple[str, ...]):
+    fields = _FIELDS.get(into, {})
+    missing = [f"“{fields.get(f, (f,))[0]}”（{f}；可用的字段名：{'、'.join(fields.get(f, (f,))[:6])}）"
+               for f in required if f not in columns]
+    if missing:
+        present = "、".join(map(str, frame.columns.drop(frame.geometry.name))) or "无"
+        raise FormatError(f"{name} 缺少必填字段 {'，'.join(missing)}；现有字段：{present}；"
+                          f"可用 --default 字段=取值 统一指定")
+
+
+def merged_layer(ws, into: str, src, frame: gpd.GeoDataFrame, defaults: dict, replace: bool, report: LoadReport):
+    """(new workspace, the layer's table, counts); raises ValidationError (rows = the source's labels)."""
+    from formats.layer_import import _apply_defaults, _columns
+    if into == "parcels":
+        from formats.shapefile import ParcelLayer, merge_parcels, parcels_from_layer
+        from geo.vocab import PARCEL_EXTRA_FIELDS, PARCEL_LAYER_FIELDS
+        columns = _columns(frame, PARCEL_LAYER_FIELDS, src.encoding)
+        columns.update({k: v for k, v in _columns(frame, PARCEL_EXTRA_FIELDS, src.encoding).items()
+                        if v not in columns.values()})
+        frame = _apply_defaults(frame, columns, defaults, into, report)
+        if "parcel_id" not in columns and "name" in columns and frame[columns["name"]].notna().all():
+            columns["parcel_id"] = columns["name"]             # KML/奥维 地标: the name is the parcel's number
+            report.info(into, "ID_FROM_NAME", f"{src.name} 没有地块编号字段，以名称（{columns['name']}）作地块编号",
+                        field="parcel_id")
+        if "parcel_id" not in columns and "cad_handle" in frame.columns:
+            columns["parcel_id"] = "cad_handle"
+        table, rep, zoned = parcels_from_layer(ParcelLayer(src.name, frame, columns, src.encoding or "UTF-8"), ws)
+        report.issues += rep.issues
+        new, counts = merge_parcels(ws, table, report, replace, src.name, zoned)
+        return new, new.parcels, counts
+    if into in LAYERS:
+        return _core(ws, into, src, frame, defaults, replace, report)
+    return _constraint(ws, into, src, frame, defaults, replace, report)
+
+
+def _core(ws, into, src, frame, defaults, replace, report):
+    from formats.shapefile import _zones_by_location
+    from formats.layer_import import _apply_defaults, _columns
+    schema = LAYERS[into]
+    columns = _columns(frame, _FIELDS[into], src.encoding)
+    frame = _apply_defaults(frame, columns, defaults, into, report)
+    required = tuple(f.name for f in schema.fields if f.required and not (into == "factories" and f.name == "zone_id"))
+    _missing(into, columns, frame, src.name, required)
+    id_field = schema.id_field
+    table = gpd.GeoDataFrame({f: frame[c].to_numpy() for f, c in columns.items()}, geometry=frame.geometry.values,
+                             crs=ws.crs, index=frame.index)
+    text_cells(table, [f.name for f in schema.fields if f.kind == "text" and f.name in table.columns])
+    located = 0
+    if into == "factories":
+        given = table["zone_id"] if "zone_id" in table.columns else pd.Series(None, index=table.index, dtype=object)
+        blank = given.isna()
+        if blank.any():
+            found = _zones_by_location(np.asarray(table.geometry[blank].values), ws.zones)
+            given = given.astype(object)
+            given[blank] = found
+            located = int(pd.notna(found).sum())
+            report.info(into, "ZONED_BY_LOCATION", f"{located} 栋厂房没有园区字段，已按所在位置归入园区", field="zone_id")
+        table["zone_id"] = given
+    ids = table[id_field]
+    for label in table.index[ids.notna() & ids.duplicated(keep=False)]:
+        report.error(into, "DUPLICATE_ID", f"编号“{ids[label]}”在文件中出现多次", row=label, field=id_field)
+    existing = getattr(ws, into)
+    cols = [c for c in existing.columns if c not in ("area_mu", "net_mu")]
+    base = existing[cols].iloc[0:0] if replace else existing[cols]
+    table = table[~(ids.duplicated() & ids.notna())]
+    updated = int(table[id_field].isin(base.index).sum())
+    kept = base[~base.index.isin(table[id_field].dropna())]
+    fresh = table.reindex(columns=[c for c in cols if c != "geometry"] + [c for c in table.columns if c not in cols
+                                                                           and c != "geometry"] + ["geometry"])
+    merged = gpd.GeoDataFrame(pd.concat([kept.reset_index(drop=True), fresh.reset_index(drop=True)],
+                                        ignore_index=True), geometry="geometry", crs=ws.crs)
+    row_of = {len(kept) + k: label for k, label in enumerate(table.index, start=1)}
+    new = validated_by_row(report, into, lambda: ws.with_layers(**{into: merged}), {None: None, **row_of})
+    if report.errors:
+        raise ValidationError(f"{src.name} 有 {len(report.errors)} 处错误，未导入", report)
+    counts = {f"{into}_added": len(table) - updated, f"{into}_updated": updated, f"{into}_kept": len(kept),
+              "zoned_by_location": located}
+    return new, getattr(new, into), counts
+
+
+def _constraint(ws, into, src, frame, defaults, replace, report):
+    from formats.layer_import import _apply_defaults, _columns
+    schema = CONSTRAINT_LAYERS[into]
+    columns = _columns(frame, _FIELDS.get(into, {}), src.encoding)
+    frame = _apply_defaults(frame, columns, defaults, into, report)
+    _missing(into, columns, frame, src.name, tuple(f.name for f in schema.fields if f.required))
+    table = frame.rename(columns={c: f for f, c in columns.items()})
+    table.columns = [str(c) for c in table.columns]
+    table = table.set_geometry(table.geometry.name).rename_geometry("geometry") \
+        if table.geometry.name != "geometry" else table
+    if into == "flood":
+        from geo.parse import parse_number
+        from formats.cells import parsed_distinct
+        years = pd.to_numeric(parsed_distinct(table["return_period"], parse_number, report, into, "BAD_NUMBER",
+                                              "重现期"), errors="coerce")         # 50, 50年, 五十 is an error
+        bad_before = {i.row for i in report.errors}
+        for label in table.index[(years.isna() | (years <= 0)) & ~table.index.isin(list(bad_before))]:
+            report.error(into, "BAD_NUMBER", f"重现期“{table.at[label, 'return_period']}”应为正数（年）", row=label,
+                         field="return_period")
+        table["return_period"] = years
+    if report.errors:
+        raise ValidationError(f"{src.name} 有 {len(report.errors)} 处错误，未导入", report)
+    old = None if replace else read_constraint(ws.path, into)
+    kept = 0
+    if old is not None and len(old):
+        kept = len(old)
+        old = old.to_crs(ws.crs) if old.crs is not None and not old.crs.equals(ws.crs) else old
+        table = gpd.GeoDataFrame(pd.concat([old, table.reset_index(drop=True)], ignore_index=True),
+                                 geometry="geometry", crs=ws.crs)
+        report.info(into, "APPENDED", f"追加到已有的 {kept} 个要素之后（用 --replace 替换整个图层）")
+    table = table.reset_index(drop=True)
+    return ws, table, {f"{into}_added": len(table) - kept, f"{into}_kept": kept}
+
+
+# ------------------------------------------------------------------------------------------------ writing
+
+def store_result(target, base, result, rebuild, user: str) -> int:
+    """Apply an ImportResult through the workspace store at ``target`` (a GeoPackage or a PostGIS workspace): a
+    core layer row by row, each row checked against the version ``base`` was read at (``base`` read through the
+    store), audited under ``user``; when the only conflicts are ids a concurrent import has just added,
+    ``rebuild``(fresh workspace) → ImportResult is re-run on a fresh read (``store.common.save_with_retry``). A
+    constraint layer (a reference layer from the 自然资源局) is replaced whole, in one transaction, with one audit
+    row. Never a rewrite of the file: a colleague's edit made meanwhile is kept. Returns the rows written."""
+    from stores import open_store
+    from stores.common import save_with_retry
+    with open_store(target) as store:
+        if result.into in CONSTRAINT_LAYERS:
+            store.write_constraints({result.into: result.table}, user)
+            return len(result.table)
+        _, _, versions = save_with_retry(
+            store, base, lambda ws: ((result if ws is base else rebuild(ws)).workspace,), user)
+    return len(versions)
