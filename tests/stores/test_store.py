@@ -419,8 +419,8 @@ def test_cli_import_through_the_store_and_history(target, tmp_path, capsys):
 def test_cli_import_racing_an_edit_of_the_same_row_is_refused(target, tmp_path, capsys, monkeypatch):
     """An editor saves P-TX-01 while an import that also changes it is between its read and its write: the import
     writes nothing and says who changed the row; the editor's value stays."""
-    import formats.ledger
-    real = formats.ledger.import_ledger
+    import commands.ledger
+    real = commands.ledger.import_ledger
 
     def racing(ws, *a, **kw):
         out = real(ws, *a, **kw)
@@ -428,7 +428,7 @@ def test_cli_import_racing_an_edit_of_the_same_row_is_refused(target, tmp_path, 
             mine = other.load()
             other.save(mine, edit_project(mine, "P-TX-01", investment_yi=77.0), "数据管理-赵")
         return out
-    monkeypatch.setattr(formats.ledger, "import_ledger", racing)
+    monkeypatch.setattr(commands.ledger, "import_ledger", racing)
     ledger = tmp_path / "台账.csv"
     ledger.write_text("项目编号,项目名称,产业,阶段,需用地（亩）\nP-TX-01,福建安井速冻食品生产基地项目,健康食品,已开工,290\n"
                       "NEW-9,新项目,健康食品,在谈,20\n", encoding="utf-8")
