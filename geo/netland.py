@@ -189,6 +189,9 @@ def report_flood(ws, report) -> None:
 def report_constraints(ws, rows: pd.Series, report, settings=None) -> None:
     """The load report's checks of the constraint layers, for every store: flood zones without a return period
     (``report_flood``) and available parcels in protected land (``report_protected``; ``rows`` and ``settings``
-    as there)."""
+    as there; a store's load has no caller's settings yet: then the shipped configuration's)."""
     report_flood(ws, report)
+    if settings is None:
+        from geo.settings import shipped_settings
+        settings = shipped_settings()
     report_protected(ws, rows, report, settings)
