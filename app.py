@@ -8,6 +8,7 @@ from PIL import Image
 
 from layers import assets
 from pages import auth
+from pages.context import settings
 
 # The favicon is an in-memory image: a ":material/…" or emoji page_icon is fetched from Google's servers.
 ICON = np.zeros((32, 32, 3), dtype=np.uint8)
@@ -33,7 +34,8 @@ if auth.team_mode() and auth.can("admin"):
                          url_path="admin"))
 page = st.navigation(PAGES)
 # `streamlit run app.py` before the set-up, or from another folder: say why the map would stay empty, on every page.
-problem = assets.setup_problem(static_serving=bool(st.get_option("server.enableStaticServing")))
+problem = assets.setup_problem(assets.vendor_dir(settings().runtime.vendor_dir),
+                               static_serving=bool(st.get_option("server.enableStaticServing")))
 if problem:
     st.error(problem, icon=":material/map:")
 page.run()

@@ -89,7 +89,8 @@ def ensure_map_assets() -> None:
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
         sh(["apt-get", "update", "-qq"], env=env)
         sh(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "npm"], env=env)
-    sh([str(PY), "-m", "layers.assets"], cwd=ROOT)
+    vendor = os.environ.get("LANDGAP_VENDOR_DIR")        # layers.assets reads no environment: told here
+    sh([str(PY), "-m", "layers.assets", *(["--vendor", vendor] if vendor else [])], cwd=ROOT)
 
 
 def serve_settings() -> tuple[int, int]:

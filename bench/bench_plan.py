@@ -28,7 +28,7 @@ def workspaces(paths: list[str]) -> list[tuple[str, object]]:
         return [(Path(p).name, load_workspace(p)) for p in paths]
     from seeds.generator import generate_workspace
     from seeds.sample import sample_workspace_path
-    return [("sample", load_workspace(sample_workspace_path())),
+    return [("sample", load_workspace(sample_workspace_path(load_settings().runtime.cache_dir))),
             ("seed 10k/500", generate_workspace(parcels=10000, projects=500, seed=0))]
 
 

@@ -92,7 +92,8 @@ def _net_blocks(eligible, layers, sliver):
     """Net land of the eligible parcels, then blocks formed from its pieces (what `available` will do)."""
     net = net_land(eligible, layers, **sliver)
     pieces = net_pieces(net, eligible)
-    return contiguous_blocks(pieces.assign(net_mu=pieces["area_mu"]))
+    blocks = Settings.default().blocks
+    return contiguous_blocks(pieces.assign(net_mu=pieces["area_mu"]), blocks.touch_gap_m, blocks.min_shared_edge_m)
 
 
 def main() -> None:
@@ -142,8 +143,9 @@ def main() -> None:
             res = timed("parcel figures", lambda: parcel_terrain(grid, parcels, settings.terrain, slope=slope,
                                                                  coverage=cov, net_mu=net.net_mu))
             # the `available` path: blocks of the eligible parcels, without and with the four planning layers
-            timed("available: load + report", lambda: available_report(load_workspace(gpkg)))
-            timed("available: blocks (gross)", lambda: contiguous_blocks(eligible))
+            timed("available: load + report", lambda: available_report(load_workspace(gpkg), settings=settings))
+            timed("available: blocks (gross)", lambda: contiguous_blocks(eligible, settings.blocks.touch_gap_m,
+                                                                        settings.blocks.min_shared_edge_m))
             timed("available: net + blocks", lambda: _net_blocks(eligible, four, sliver))
             del grid, slope, cov
         med = {k: statistics.median(v) for k, v in times.items()}

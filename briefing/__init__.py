@@ -3,8 +3,7 @@
 For the app's 简报 page and the CLI::
 
     import briefing, matching
-    from geo.settings import load_settings
-    settings = load_settings()                     # once, at the edge
+    settings = args.settings                       # loaded once at the edge (geo.settings), passed down
     result = matching.match(ws, settings=settings)
     b = briefing.build(ws, result, settings, as_of=None)   # raises MissingFontError if no CJK font is installed
     b.to_html()          # self-contained HTML preview (figures inlined)   → st.html / components.html
@@ -13,7 +12,7 @@ For the app's 简报 page and the CLI::
     b.to_pdf_bytes()     # the PDF (LibreOffice; raises ConverterError when it is not installed)
     b.to_docx(path); b.to_pdf(path)
     b.totals             # every total the text states, e.g. b.totals["unplaced_gap_mu"]
-    briefing.pdf_available()   # whether the PDF button can work on this machine
+    briefing.pdf_available(settings.runtime)   # whether the PDF button can work on this machine
 
 Modules: facts (pure: every number, from the typed match result), document (the document model and number
 formats), content (pure: the sections), figures (matplotlib map and chart), docx (GB/T 9704
@@ -25,7 +24,7 @@ import datetime as dt
 import io
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,6 +34,7 @@ from briefing.fonts import FontSet, resolve_fonts
 from geo.errors import MissingFontError
 from geo.errors import ConverterError
 from briefing.pdf import docx_to_pdf, soffice
+from geo.settings import RuntimeSettings
 
 if TYPE_CHECKING:
     from geo.settings import Settings
@@ -47,15 +47,16 @@ FILE_STEM = "工业用地保障和有项目无选址情况报告"
 """Default file name (without suffix) for downloads."""
 
 
-def pdf_available() -> bool:
-    """Whether LibreOffice is installed, so ``to_pdf`` can work."""
-    return soffice() is not None
+def pdf_available(runtime: RuntimeSettings) -> bool:
+    """Whether LibreOffice is installed (as ``runtime``, ``Settings.runtime``, says), so ``to_pdf`` can work."""
+    return soffice(runtime.soffice) is not None
 
 
 @dataclass
 class Briefing:
     document: Document
     fonts: FontSet
+    runtime: RuntimeSettings = field(default_factory=RuntimeSettings)   # LibreOffice and fontconfig of the PDF
 
     @property
     def title(self) -> str:
@@ -84,10 +85,10 @@ class Briefing:
     def to_pdf(self, path: str | os.PathLike, docx_path: str | os.PathLike | None = None) -> Path:
         """Write the PDF (via the DOCX; pass ``docx_path`` when that file was already written by ``to_docx``)."""
         if docx_path is not None:
-            return docx_to_pdf(docx_path, path)
+            return docx_to_pdf(docx_path, path, self.runtime)
         with tempfile.TemporaryDirectory(prefix="landgap-brief-") as tmp:
             src = self.to_docx(Path(tmp) / f"{Path(path).stem or 'briefing'}.docx")
-            return docx_to_pdf(src, path)
+            return docx_to_pdf(src, path, self.runtime)
 
     def to_pdf_bytes(self) -> bytes:
         with tempfile.TemporaryDirectory(prefix="landgap-brief-") as tmp:
@@ -138,7 +139,7 @@ def build(ws: Workspace, result: MatchResult, settings: Settings, as_of: dt.date
     ``plan``: a 用地保障方案 (``matching.plan``) on this workspace; 五、意见建议 is then built from it.
     Raises MissingFontError when no CJK font is installed (the document would show boxes).
     """
-    fonts = resolve_fonts()
+    fonts = resolve_fonts(settings.runtime)
     if intensity is None:
         intensity = _intensity_flags(ws, settings)
     document = build_document(ws, result, settings, as_of=as_of, data_date=data_date or _data_date(ws), scenario=scenario,
@@ -151,4 +152,4 @@ def build(ws: Workspace, result: MatchResult, settings: Settings, as_of: dt.date
                 "frontier": lambda: frontier_png(document.facts, fonts)}
         for fig in document.figures:
             fig.png = draw[fig.key]()
-    return Briefing(document, fonts)
+    return Briefing(document, fonts, settings.runtime)

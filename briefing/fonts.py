@@ -7,7 +7,7 @@ letters and digits of the body, tables and （一） headings are Times New Roma
 黑体 and 宋体 keep their own face for them (``Face.latin``).
 
 A Debian server has other fonts (fonts-noto-cjk, fonts-arphic-ukai). The project's own fontconfig set-up,
-config/fontconfig/fonts.conf (or the file named by $LANDGAP_FONTCONFIG), maps each official name to the closest
+config/fontconfig/fonts.conf (or the file named by $LANDGAP_FONTCONFIG: ``Settings.runtime.fontconfig``), maps each official name to the closest
 installed font: the real face when it is installed, else 小标宋 → Noto Serif CJK SC Bold, 黑体 → Noto Sans CJK SC,
 楷体 → AR PL UKai CN, 仿宋 and 宋体 → Noto Serif CJK SC. The same file drives LibreOffice's PDF (pdf.py passes it
 as FONTCONFIG_FILE) and the figures (``fc-match`` below gives matplotlib the file), so the PDF and the figures use
@@ -16,14 +16,17 @@ the same faces; nothing under /etc is touched. No CJK font at all is a MissingFo
 from __future__ import annotations
 
 import functools
-import os
 import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from geo.errors import MissingFontError
 from geo.vocab import BRIEFING_FONT_ROLES
+
+if TYPE_CHECKING:
+    from geo.settings import RuntimeSettings
 
 INSTALL_HINT = "请安装中文字体：Debian/Ubuntu 运行 apt-get install fonts-noto-cjk（或 python3 run.py setup），" \
                "Windows 安装仿宋、黑体等字体"
@@ -94,28 +97,30 @@ class FontSet:
                                                      for family, names in stand_ins.items())
 
 
-def fontconfig_file() -> Path:
-    """The fontconfig configuration the briefing renders with: $LANDGAP_FONTCONFIG, else the project's own."""
-    return Path(os.environ.get("LANDGAP_FONTCONFIG") or FONTCONFIG_FILE)
+def fontconfig_file(configured: str = "") -> Path:
+    """The fontconfig configuration the briefing renders with: ``configured`` ($LANDGAP_FONTCONFIG), else the
+    project's own."""
+    return Path(configured or FONTCONFIG_FILE)
 
 
-def fontconfig_env(base: dict[str, str] | None = None) -> dict[str, str]:
-    """``base`` (default: this process's environment) with FONTCONFIG_FILE set to ``fontconfig_file()``, for
-    fc-list, fc-match and LibreOffice."""
-    return dict(os.environ if base is None else base, FONTCONFIG_FILE=str(fontconfig_file()))
+def fontconfig_env(runtime: RuntimeSettings, **extra: str) -> dict[str, str]:
+    """The process's environment (``runtime.environ``, read by load_settings) with ``extra`` and FONTCONFIG_FILE
+    set to ``fontconfig_file(runtime.fontconfig)``, for fc-list, fc-match and LibreOffice."""
+    return dict(runtime.environ, **extra, FONTCONFIG_FILE=str(fontconfig_file(runtime.fontconfig)))
 
 
-def _fc(tool: str, *args: str) -> str:
+def _fc(tool: str, runtime: RuntimeSettings, *args: str) -> str:
     exe = shutil.which(tool)
     if exe is None:
         raise MissingFontError(f"找不到 fontconfig（{tool}），无法查找中文字体。{INSTALL_HINT}")
-    return subprocess.run([exe, *args], capture_output=True, text=True, check=False, env=fontconfig_env()).stdout
+    return subprocess.run([exe, *args], capture_output=True, text=True, check=False,
+                          env=fontconfig_env(runtime)).stdout
 
 
-def _fc_list() -> list[tuple[list[str], str, Path, int]]:
+def _fc_list(runtime: RuntimeSettings) -> list[tuple[list[str], str, Path, int]]:
     """(families, style, file, face index) of every installed font covering Chinese."""
     faces = []
-    for line in _fc("fc-list", "--format", "%{family}\t%{style}\t%{file}\t%{index}\n", ":lang=zh").splitlines():
+    for line in _fc("fc-list", runtime, "--format", "%{family}\t%{style}\t%{file}\t%{index}\n", ":lang=zh").splitlines():
         parts = line.split("\t")
         if len(parts) != 4 or not parts[2]:
             continue
@@ -124,10 +129,10 @@ def _fc_list() -> list[tuple[list[str], str, Path, int]]:
     return faces
 
 
-def _fc_match(name: str) -> Face | None:
+def _fc_match(name: str, runtime: RuntimeSettings) -> Face | None:
     """The installed face fontconfig (with the project's set-up) renders ``name`` with; None unless it covers
     Chinese."""
-    out = _fc("fc-match", "--format", "%{family}\t%{file}\t%{index}\t%{weight}\t%{lang}\n", name).strip()
+    out = _fc("fc-match", runtime, "--format", "%{family}\t%{file}\t%{index}\t%{weight}\t%{lang}\n", name).strip()
     parts = out.split("\t")
     if len(parts) != 5 or not parts[1] or "zh-cn" not in parts[4].split("|"):
         return None
@@ -138,14 +143,14 @@ def _fc_match(name: str) -> Face | None:
 
 
 @functools.lru_cache(maxsize=8)
-def _resolve(key: str) -> FontSet:
-    faces = _fc_list()
+def _resolve(runtime: RuntimeSettings) -> FontSet:
+    faces = _fc_list(runtime)
     if not faces:
         raise MissingFontError(f"系统中没有可用的中文字体，生成的简报会显示为方框。{INSTALL_HINT}")
     roles = {}
     for role, (name, latin) in ROLES.items():
         # A set-up that maps the name to no CJK font: fontconfig's best Chinese face, else any CJK font at all.
-        face = _fc_match(name) or _fc_match(f"{name}:lang=zh-cn")
+        face = _fc_match(name, runtime) or _fc_match(f"{name}:lang=zh-cn", runtime)
         if face is None:
             families, _, path, index = faces[0]
             face = Face(families[0], path, index, official=False)
@@ -153,6 +158,7 @@ def _resolve(key: str) -> FontSet:
     return FontSet(**roles)
 
 
-def resolve_fonts() -> FontSet:
-    """The faces for each role; raises MissingFontError (a clear message) when no CJK font is installed."""
-    return _resolve(str(fontconfig_file()))
+def resolve_fonts(runtime: RuntimeSettings) -> FontSet:
+    """The faces for each role, looked up with ``runtime``'s fontconfig file (cached per file); raises
+    MissingFontError (a clear message) when no CJK font is installed."""
+    return _resolve(runtime)

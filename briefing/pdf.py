@@ -16,27 +16,32 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from geo.errors import ConverterError
 
 from briefing.fonts import fontconfig_env
+
+if TYPE_CHECKING:
+    from geo.settings import RuntimeSettings
 
 INSTALL_HINT = "请安装 LibreOffice：Debian/Ubuntu 运行 apt-get install --no-install-recommends " \
                "libreoffice-writer-nogui（或 python3 run.py setup）"
 TIMEOUT_S = 120
 
 
-def soffice() -> str | None:
-    """Path of LibreOffice's ``soffice`` (``LANDGAP_SOFFICE`` overrides), None when not installed."""
-    override = os.environ.get("LANDGAP_SOFFICE")
+def soffice(override: str = "") -> str | None:
+    """Path of LibreOffice's ``soffice`` (``override``: $LANDGAP_SOFFICE, ``Settings.runtime.soffice``), None when
+    not installed."""
     if override:
         return override if Path(override).exists() else None
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def docx_to_pdf(docx_path: str | os.PathLike, pdf_path: str | os.PathLike) -> Path:
-    """Convert one DOCX file to PDF; raises ConverterError with LibreOffice's message when it fails."""
-    exe = soffice()
+def docx_to_pdf(docx_path: str | os.PathLike, pdf_path: str | os.PathLike, runtime: RuntimeSettings) -> Path:
+    """Convert one DOCX file to PDF (LibreOffice and fontconfig as ``runtime`` says); raises ConverterError with
+    LibreOffice's message when it fails."""
+    exe = soffice(runtime.soffice)
     if exe is None:
         raise ConverterError(f"找不到 LibreOffice，无法生成 PDF（Word 文件不受影响）。{INSTALL_HINT}")
     docx_path, pdf_path = Path(docx_path), Path(pdf_path)
@@ -45,7 +50,7 @@ def docx_to_pdf(docx_path: str | os.PathLike, pdf_path: str | os.PathLike) -> Pa
         cmd = [exe, "--headless", "--norestore", "--nologo", "--nodefault", "--nolockcheck",
                f"-env:UserInstallation={(Path(tmp) / 'profile').as_uri()}",
                "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(out_dir), str(docx_path)]
-        env = fontconfig_env(dict(os.environ, HOME=tmp))   # LibreOffice writes caches under $HOME
+        env = fontconfig_env(runtime, HOME=tmp)   # LibreOffice writes caches under $HOME
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S, env=env)
         except subprocess.TimeoutExpired as exc:

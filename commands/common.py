@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import os
 import sys
 from pathlib import Path
 
 from geo.errors import InputError
 from geo.parse import parse_date
 from seeds.sample import default_workspace_path
-from stores import DATABASE_ENV, is_database_url, mask_password
+from stores import is_database_url, mask_password
 from stores.gpkg_file import load_workspace
 
 
@@ -38,7 +37,7 @@ def number_arg(text: str) -> float:
 
 
 def load_ws(args):
-    return load_workspace(args.workspace or default_workspace_path())
+    return load_workspace(args.workspace or default_workspace_path(args.settings.runtime))
 
 
 def emit(args, payload: dict, text: str) -> None:
@@ -61,7 +60,7 @@ def with_progress(run):
 
 def store_target(args):
     """--workspace (a .gpkg path or postgresql:// URL), else $LANDGAP_DATABASE_URL, else the default workspace."""
-    return args.workspace or os.environ.get(DATABASE_ENV) or default_workspace_path()
+    return args.workspace or args.settings.runtime.database_url or default_workspace_path(args.settings.runtime)
 
 
 def target_arg(text: str):

@@ -41,7 +41,8 @@ def import_into_workspace(args, apply, source: Path | None = None, row_label: st
 
 
 def cmd_import_projects(args) -> int:
-    return import_into_workspace(args, lambda ws, f: import_ledger(ws, f, replace=args.replace))
+    return import_into_workspace(args, lambda ws, f: import_ledger(ws, f, replace=args.replace,
+                                                                          cny_per_usd=args.settings.ledger.cny_per_usd))
 
 
 def cmd_import_parcels(args) -> int:

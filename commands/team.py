@@ -145,7 +145,7 @@ def briefing_since(args, ws, result):
     import datetime as dt
     from stores import open_store, snapshots
     from seeds.sample import default_workspace_path
-    target = args.workspace or default_workspace_path()
+    target = args.workspace or default_workspace_path(args.settings.runtime)
     from briefing import _data_date
     snap = snapshots.take(ws, result, user_name(args), _data_date(ws) or args.as_of or dt.date.today())
     with open_store(target) as store:

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from geo.config import setting
 from geo.errors import InputError, LedgerError, ValidationError
 from formats.ledger_file import read_sheets
 from geo.parse import is_missing, parse_date, parse_number, parsed_cells, text_cells  # noqa: F401 (re-exported)
@@ -47,7 +46,7 @@ def header_field(header, headers: dict[str, tuple[str, ...]] = LEDGER_HEADERS,
     """The field a ledger header names and the factor from its unit to the field's unit (None: a unit it cannot
     convert); None when the header names no field. '总投资（万元）' → ('investment_yi', 1e-4);
     '用地面积(公顷)' → ('land_mu', 15.0); '总投资（欧元）' → ('investment_yi', None). Dollars at ``cny_per_usd``
-    (default: config [ledger])."""
+    (``Settings.ledger``; without it a dollar unit cannot be converted)."""
     text = _normalise(header)
     m = re.fullmatch(r"(.*?)(?:\((.*)\))?", text)
     stem, unit = m.group(1), (m.group(2) or "")
@@ -116,7 +115,7 @@ def zone_lookup(zones: pd.DataFrame):
 
 
 def _columns(ledger: Ledger, headers: dict[str, tuple[str, ...]], layer: str, key: str, report: LoadReport,
-             cny_per_usd: float) -> tuple[pd.DataFrame, dict[str, str], dict[str, float]]:
+             cny_per_usd: float | None) -> tuple[pd.DataFrame, dict[str, str], dict[str, float]]:
     """The ledger's known columns renamed to fields (the first column naming a field wins), total rows dropped;
     with, per field, the ledger's header and the unit factor."""
     for note in ledger.notes:
@@ -127,7 +126,7 @@ def _columns(ledger: Ledger, headers: dict[str, tuple[str, ...]], layer: str, ke
         got = header_field(header, headers, cny_per_usd)
         if got and got[1] is None:
             report.warning(layer, "UNKNOWN_UNIT", f"“{header}”列的单位无法换算（可用："
-                           f"{'、'.join(unit_factors(got[0]))}），该列未导入", field=got[0])
+                           f"{'、'.join(unit_factors(got[0], cny_per_usd))}），该列未导入", field=got[0])
         elif got and got[0] not in where:
             where[got[0]], factor[got[0]] = header, got[1]
     out = pd.DataFrame({f: ledger.rows[h] for f, h in where.items()}, index=ledger.rows.index)
@@ -168,10 +167,10 @@ def _cell_factor(value, header_factor: float, units: dict[str, float]) -> float:
 
 def unit_factors(field_name: str, cny_per_usd: float | None = None) -> dict[str, float]:
     """The units a ledger may use for a field, as factors to the field's unit; foreign investment (亿美元, 万美元)
-    at ``cny_per_usd`` yuan per dollar (default: config [ledger] cny_per_usd)."""
+    at ``cny_per_usd`` yuan per dollar (``Settings.ledger.cny_per_usd``; None: no dollar units)."""
     units = dict(LEDGER_UNITS.get(field_name, {}))
-    if field_name == "investment_yi":
-        rate = _rate(cny_per_usd)
+    if field_name == "investment_yi" and cny_per_usd is not None:
+        rate = cny_per_usd
         units.update({"亿美元": rate, "万美元": rate * 1e-4, "美元": rate * 1e-8})
     return units
 
@@ -198,16 +197,12 @@ def validated_by_row(report: LoadReport, layer: str, validate, excel_row: dict, 
     return None
 
 
-def _rate(cny_per_usd: float | None) -> float:
-    return setting("ledger", "cny_per_usd") if cny_per_usd is None else cny_per_usd
-
-
 def projects_from_ledger(ledger: Ledger, zones: pd.DataFrame,
-                         cny_per_usd: float | None = None) -> tuple[pd.DataFrame, LoadReport]:
+                         cny_per_usd: float) -> tuple[pd.DataFrame, LoadReport]:
     """The ledger as a project table (index = Excel row) and every problem found, each naming the row and the
     ledger's own column header. Total rows (合计/小计) are skipped with a note."""
     report = LoadReport(source=ledger.name)
-    rate = _rate(cny_per_usd)
+    rate = cny_per_usd
     out, where, factor = _columns(ledger, LEDGER_HEADERS, "projects", "name", report, rate)
     missing = [f"缺少“{LEDGER_HEADERS[name][0]}”列（可用的列名：{'、'.join(LEDGER_HEADERS[name])}）"
                for name in ("name", "industry", "stage") if name not in out.columns]
@@ -269,13 +264,13 @@ def merge_projects(existing: pd.DataFrame, imported: pd.DataFrame, replace: bool
     return base, {"added": added, "updated": updated, "kept": kept}
 
 
-def import_ledger(ws, source: str | os.PathLike | bytes, name: str | None = None, replace: bool = False,
-                  cny_per_usd: float | None = None):
+def import_ledger(ws, source: str | os.PathLike | bytes, name: str | None = None, replace: bool = False, *,
+                  cny_per_usd: float):
     """The workspace with the ledger applied to its project list, the counts and the report (notes, warnings).
 
     Raises LedgerError when the file cannot be used at all, and ValidationError whose report names every bad cell
     by its Excel row and the ledger's column when any row is wrong: then nothing is applied. Dollar amounts at
-    ``cny_per_usd`` (default: config [ledger]).
+    ``cny_per_usd`` (the caller's ``Settings.ledger.cny_per_usd``).
     """
     ledger = read_ledger(source, name)
     table, report = projects_from_ledger(ledger, ws.zones, cny_per_usd)
@@ -307,7 +302,7 @@ def import_parcel_ledger(ws, source: str | os.PathLike | bytes, name: str | None
     ``import_ledger`` does; then nothing is applied."""
     ledger = read_ledger(source, name, PARCEL_LEDGER_HEADERS, key="parcel_id")
     report = LoadReport(source=ledger.name)
-    rate = _rate(None)        # a land ledger has no money columns; the rate only completes the unit table
+    rate = None               # a land ledger has no money columns: no exchange rate
     out, where, factor = _columns(ledger, PARCEL_LEDGER_HEADERS, "parcels", "parcel_id", report, rate)
     if len(where) < 2:
         raise LedgerError(f"{ledger.name}：除“{where['parcel_id']}”外没有可更新的列（"

@@ -7,18 +7,15 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from geo.config import setting
 
-
-def touching_pairs(geoms: np.ndarray, groups: np.ndarray, gap_m: float | None = None,
-                   min_edge_m: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+def touching_pairs(geoms: np.ndarray, groups: np.ndarray, gap_m: float,
+                   min_edge_m: float) -> tuple[np.ndarray, np.ndarray]:
     """Index pairs (i < j) of the same group whose boundaries run together for at least ``min_edge_m``.
 
     ``geoms`` must be in a metric CRS. Parcels closer than ``gap_m`` count as touching (a 0.3 m digitising gap
-    does); a corner contact or a road between them does not.
+    does); a corner contact or a road between them does not. Both from ``Settings.blocks`` (config [blocks]).
     """
-    gap = setting("blocks", "touch_gap_m") if gap_m is None else gap_m
-    min_edge = setting("blocks", "min_shared_edge_m") if min_edge_m is None else min_edge_m
+    gap, min_edge = gap_m, min_edge_m
     left, right = shapely.STRtree(geoms).query(geoms, predicate="dwithin", distance=gap)
     keep = (left < right) & (groups[left] == groups[right])
     left, right = left[keep], right[keep]
@@ -31,21 +28,21 @@ def touching_pairs(geoms: np.ndarray, groups: np.ndarray, gap_m: float | None = 
     return left[ok], right[ok]
 
 
-def block_labels(geoms: np.ndarray, groups: np.ndarray, **kwargs) -> np.ndarray:
-    """Connected-component label (0..k-1) of every geometry under the touching relation."""
+def block_labels(geoms: np.ndarray, groups: np.ndarray, gap_m: float, min_edge_m: float) -> np.ndarray:
+    """Connected-component label (0..k-1) of every geometry under the touching relation (``touching_pairs``)."""
     n = len(geoms)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    left, right = touching_pairs(geoms, groups, **kwargs)
+    left, right = touching_pairs(geoms, groups, gap_m=gap_m, min_edge_m=min_edge_m)
     graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     return labels
 
 
-def contiguous_blocks(parcels, area_column: str = "net_mu", gap_m: float | None = None,
-                      min_edge_m: float | None = None) -> tuple[pd.Series, pd.DataFrame]:
+def contiguous_blocks(parcels, gap_m: float, min_edge_m: float,
+                      area_column: str = "net_mu") -> tuple[pd.Series, pd.DataFrame]:
     """Blocks of the given (eligible, metric-CRS) parcels, grouped by ``zone_id``; ``gap_m`` and ``min_edge_m`` as
-    in ``touching_pairs`` (default: config [blocks]).
+    in ``touching_pairs`` (``Settings.blocks``).
 
     Rows may be pieces of parcels (``geo.netland.land_rows``): a block lists each parcel id once.
     Returns the ``block_id`` of each row (same index) and a table of blocks

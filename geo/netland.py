@@ -144,17 +144,14 @@ def net_totals(parcels: pd.DataFrame, net: NetLand | None) -> pd.DataFrame:
 
 
 
-def report_protected(ws, rows: pd.Series, report, settings=None) -> None:
+def report_protected(ws, rows: pd.Series, report, settings) -> None:
     """Warn about every parcel with status available lying more than ``PROTECTED_FRACTION`` in farmland or the
     red line (a ledger that says 可供 for protected land: the bureau must see it). ``rows``: the fid of each
     parcel id, to name the feature like every other message. Farmland and the red line come first in
     ``EXCLUSION_ORDER``, so what they take of a parcel is its area in their union: the share comes from the net
-    land ``available`` needs anyway (one pass, cached). ``settings``: default this process's configuration."""
+    land ``available`` needs anyway (one pass, cached). ``settings``: the caller's Settings."""
     if ws.constraint("farmland") is None and ws.constraint("eco_redline") is None:
         return
-    if settings is None:
-        from geo.settings import load_settings
-        settings = load_settings()
     net = workspace_net(ws, settings)
     status = ws.parcels["status"].reindex(net.gross_mu.index)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -192,6 +189,9 @@ def report_flood(ws, report) -> None:
 def report_constraints(ws, rows: pd.Series, report, settings=None) -> None:
     """The load report's checks of the constraint layers, for every store: flood zones without a return period
     (``report_flood``) and available parcels in protected land (``report_protected``; ``rows`` and ``settings``
-    as there)."""
+    as there; a store's load has no caller's settings yet: then the shipped configuration's)."""
     report_flood(ws, report)
+    if settings is None:
+        from geo.settings import shipped_settings
+        settings = shipped_settings()
     report_protected(ws, rows, report, settings)

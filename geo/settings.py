@@ -1,18 +1,51 @@
-"""Settings: the configuration as frozen, typed values, loaded once at the edge (CLI, app) and passed down.
+"""Settings: the configuration as frozen, typed values, loaded once at the edge (CLI, app, server, bench) and
+passed down.
 
-``load_settings()`` reads config/landgap.toml merged with the file named by $LANDGAP_CONFIG (``geo.config``);
-library code takes a ``Settings`` (or the part it needs) as an argument and never reads the config itself.
-``Settings.default()`` is the same load, for callers (tests, scripts, benchmarks) at the edge.
+``load_settings()`` is the one way in: it reads config/landgap.toml, overridden key by key by the file named in
+$LANDGAP_CONFIG, and the environment variables that configure the app ($LANDGAP_*, see ``RuntimeSettings`` and
+``Settings.from_dict``). Library code takes a ``Settings`` (or the part it needs) as an argument and never reads
+the config or the environment itself. ``Settings.default()`` is the same load, for callers at the edge.
 """
 from __future__ import annotations
 
 import dataclasses
+import functools
+import os
+import tomllib
 from dataclasses import dataclass, field, make_dataclass
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from geo.config import get_config
 from geo.errors import ConfigError
+
+DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "landgap.toml"
+CONFIG_ENV = "LANDGAP_CONFIG"
+ACCOUNTS_ENV = "LANDGAP_ACCOUNTS_DB"
+UPLOADS_ENV = "LANDGAP_UPLOADS_DIR"
+TIANDITU_ENV = "LANDGAP_TIANDITU_KEY"
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def _load(override: str | None) -> dict[str, Any]:
+    with open(DEFAULT_CONFIG_PATH, "rb") as f:
+        cfg = tomllib.load(f)
+    if override:
+        with open(override, "rb") as f:
+            cfg = _merge(cfg, tomllib.load(f))
+    return cfg
+
+
+def read_config(override: str | None = None) -> dict[str, Any]:
+    """config/landgap.toml merged key by key with the file ``override`` (cached per override path); a copy."""
+    return _merge(_load(override or None), {})
 
 
 def _frozen_map(d: Mapping | None) -> Mapping:
@@ -131,6 +164,33 @@ def _section(cls, raw: Mapping[str, Any] | None, **extra):
 
 
 @dataclass(frozen=True)
+class RuntimeSettings:
+    """What this process's environment sets, read by ``load_settings`` ('' when unset): edge concerns and paths of
+    the machine, not county policy, so not in config/landgap.toml."""
+    workspace: str = ""          # $LANDGAP_WORKSPACE: the workspace opened by default (else the sample county)
+    database_url: str = ""       # $LANDGAP_DATABASE_URL: a PostGIS store the CLI opens by default
+    mode: str = ""               # $LANDGAP_MODE: "team" for the team mode (run.py serve)
+    cache_dir: str = ""          # $LANDGAP_CACHE: where the sample county is generated (else ~/.cache/landgap)
+    vendor_dir: str = ""         # $LANDGAP_VENDOR_DIR: where the map's Leaflet files are (else static/vendor)
+    fontconfig: str = ""         # $LANDGAP_FONTCONFIG: the briefing's fontconfig file (else the project's own)
+    soffice: str = ""            # $LANDGAP_SOFFICE: LibreOffice's soffice (else found on PATH)
+    # the whole environment, the base of the briefing's child processes (fc-list, LibreOffice)
+    environ: Mapping[str, str] = field(default_factory=lambda: _frozen_map({}), compare=False, repr=False)
+
+    ENV = {"workspace": "LANDGAP_WORKSPACE", "database_url": "LANDGAP_DATABASE_URL", "mode": "LANDGAP_MODE",
+           "cache_dir": "LANDGAP_CACHE", "vendor_dir": "LANDGAP_VENDOR_DIR", "fontconfig": "LANDGAP_FONTCONFIG",
+           "soffice": "LANDGAP_SOFFICE"}
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> "RuntimeSettings":
+        return cls(**{name: environ.get(var) or "" for name, var in cls.ENV.items()}, environ=_frozen_map(environ))
+
+    @property
+    def team_mode(self) -> bool:
+        return self.mode.lower() == "team"
+
+
+@dataclass(frozen=True)
 class Settings:
     """The whole configuration, typed and frozen."""
     validation: ValidationSettings
@@ -148,10 +208,22 @@ class Settings:
     plan: PlanSettings
     accounts: AccountSettings
     uploads: UploadSettings
+    runtime: RuntimeSettings = field(default_factory=RuntimeSettings)
     raw: Mapping[str, Any] = field(default_factory=lambda: _frozen_map({}), compare=False, repr=False)
 
     @classmethod
-    def from_dict(cls, cfg: Mapping[str, Any]) -> "Settings":
+    def from_dict(cls, cfg: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> "Settings":
+        """From the merged configuration ``cfg`` and the environment ``environ`` (default: none):
+        $LANDGAP_ACCOUNTS_DB overrides [accounts] database, $LANDGAP_TIANDITU_KEY overrides [app] tianditu_key,
+        $LANDGAP_UPLOADS_DIR is used when [uploads] directory is empty; the rest go to ``runtime``."""
+        environ = {} if environ is None else environ
+        cfg = _merge(dict(cfg), {
+            "accounts": {"database": environ.get(ACCOUNTS_ENV) or dict(cfg.get("accounts") or {}).get("database")
+                         or ""},
+            "uploads": {"directory": dict(cfg.get("uploads") or {}).get("directory") or environ.get(UPLOADS_ENV)
+                        or ""},
+            "app": {"tianditu_key": (environ.get(TIANDITU_ENV) or dict(cfg.get("app") or {}).get("tianditu_key")
+                                     or "").strip()}})
         far = dict(cfg.get("far", {}))
         far_source = str(far.pop("source", ""))
         validation = _section(ValidationSettings, cfg.get("validation"))
@@ -168,7 +240,8 @@ class Settings:
             layer_import=_section(ImportSettings, cfg.get("import")),
             terrain=_section(TerrainSettings, cfg.get("terrain")),
             accounts=_section(AccountSettings, cfg.get("accounts")),
-            uploads=_section(UploadSettings, cfg.get("uploads")), raw=_frozen_map(cfg))
+            uploads=_section(UploadSettings, cfg.get("uploads")), runtime=RuntimeSettings.from_environ(environ),
+            raw=_frozen_map(cfg))
 
     @classmethod
     def default(cls) -> "Settings":
@@ -179,6 +252,14 @@ class Settings:
         return dataclasses.replace(self, matching=dataclasses.replace(self.matching, **changes))
 
 
-def load_settings() -> Settings:
-    """The configuration of this process (config/landgap.toml + $LANDGAP_CONFIG), as Settings."""
-    return Settings.from_dict(get_config())
+@functools.lru_cache(maxsize=1)
+def shipped_settings() -> Settings:
+    """The shipped configuration: config/landgap.toml alone (no $LANDGAP_CONFIG file, no environment). Only for
+    what has no caller's configuration: the sample county's generator and a workspace built without settings."""
+    return Settings.from_dict(read_config(None))
+
+
+def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
+    """The configuration of this process: config/landgap.toml + the file named by $LANDGAP_CONFIG + the
+    environment (``Settings.from_dict``), as Settings. The one place the environment is read."""
+    return Settings.from_dict(read_config(environ.get(CONFIG_ENV) or None), environ)

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.config import setting
 from geo.parse import parse_date, parsed_cells
 from geo.report import LoadReport
 from geo.schema import Field, LayerSchema
@@ -123,15 +122,15 @@ def _polygonal_part(geom):
 
 
 def check_parcels(parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None, report: LoadReport, *,
-                  area_tolerance: float | None = None, outside_fraction: float | None = None) -> None:
+                  area_tolerance: float, outside_fraction: float) -> None:
     """Ready dates, registered area (off by more than ``area_tolerance``, a share), unknown zone, parcel mostly
-    outside its zone (more than ``outside_fraction``); thresholds default to config [validation]."""
+    outside its zone (more than ``outside_fraction``); thresholds from ``Settings.validation``."""
     needs_date = parcels["status"].isin(PIPELINE_STATUSES) & parcels["ready_date"].isna()
     for row in parcels.index[needs_date]:
         report.error("parcels", "MISSING_READY_DATE",
                      f"状态为{PARCEL_STATUS_LABELS[parcels.at[row, 'status']]}，"
                      "必须填写可供日期 ready_date", row=row, field="ready_date")
-    tol = setting("validation", "registered_mu_tolerance") if area_tolerance is None else area_tolerance
+    tol = area_tolerance
     reg = parcels["registered_mu"]
     off = reg.notna() & ((reg - parcels["area_mu"]).abs() > tol * parcels["area_mu"])
     for row in parcels.index[off]:
@@ -158,7 +157,7 @@ def check_parcels(parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None, rep
         idx = ~inside
         area = shapely.area(pg[idx])
         share_out[idx] = 1 - shapely.area(shapely.intersection(pg[idx], zg[idx])) / np.where(area > 0, area, 1)
-    limit = setting("validation", "outside_zone_fraction") if outside_fraction is None else outside_fraction
+    limit = outside_fraction
     for row, share in zip(sub.index[share_out > limit], share_out[share_out > limit]):
         report.warning("parcels", "OUTSIDE_ZONE",
                        f"有 {share:.0%} 位于所属园区 {parcels.at[row, 'zone_id']} "

@@ -23,7 +23,7 @@ from geo.crs import describe, is_xian80, working_crs
 from geo.errors import ValidationError
 from geo.report import LoadReport
 from geo.schema import DERIVED_COLUMNS, LAYERS, REQUIRED_LAYERS
-from geo.settings import ValidationSettings, load_settings
+from geo.settings import ValidationSettings, shipped_settings
 from geo.validate import check_factories, check_parcels, check_projects, check_zones, coerce_layer, repair_geometry
 
 
@@ -44,6 +44,10 @@ class Workspace:
     report: LoadReport = field(default_factory=LoadReport)
     constraints: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, compare=False)
     """The optional 三区三线 / flood layers (``geo.schema.CONSTRAINT_LAYERS``) present, in ``crs``: name → layer."""
+    validation: ValidationSettings | None = field(default=None, compare=False, repr=False)
+    stage_priority: Mapping[str, float] | None = field(default=None, compare=False, repr=False)
+    """The thresholds and default priorities this workspace was validated with (``build_workspace``): a copy
+    with other layers (``with_layers``) is validated with the same, the caller's configuration."""
     version: str = field(default_factory=lambda: uuid.uuid4().hex, init=False, compare=False)
     """Identifies this state of the data: new on every build, load and copy (``dataclasses.replace``); the key of
     derived data in ``geo.cache.DERIVED``."""
@@ -84,10 +88,12 @@ class Workspace:
 
     def with_layers(self, **frames: pd.DataFrame) -> "Workspace":
         """A copy with some layers replaced (e.g. ``parcels=``), validated like a load; the given layers' rows are
-        numbered from 1 in the report. Raises ValidationError on errors."""
+        numbered from 1 in the report, checked with the settings this workspace was built with. Raises
+        ValidationError on errors."""
         layers = {name: _numbered_from_1(frames[name] if name in frames else getattr(self, name))
                   for name in ("zones", "parcels", "factories", "projects")}
-        ws, report = build_workspace(layers, source=str(self.path or ""), rows="row")
+        ws, report = build_workspace(layers, source=str(self.path or ""), rows="row", validation=self.validation,
+                                     stage_priority=self.stage_priority)
         if ws is None:
             what = "、".join({"projects": "项目表", "parcels": "地块表"}.get(n, n) for n in frames)
             raise ValidationError(f"{what}有误：{report.summary()}", report)
@@ -114,13 +120,17 @@ def build_workspace(layers: dict[str, pd.DataFrame], source: str = "", report: L
     """Validate in-memory layers (indexed as read from a file: by fid) into a Workspace, or None when the report has
     errors. Every issue about one feature names it by its id and row (``rows`` says how the index counts, a key of
     ``geo.vocab.ROW_NAMES``: "fid", or "row" for a table numbered from 1). ``validation`` holds the thresholds and
-    ``stage_priority`` a project's priority when its own is empty; both default to the configuration."""
+    ``stage_priority`` a project's priority when its own is empty (the caller's ``Settings.validation`` and
+    ``Settings.matching.stage_priority``; without them, the shipped config/landgap.toml's). The workspace keeps
+    both, for ``with_layers``."""
     report = report or LoadReport(source=source)
-    if validation is None or stage_priority is None:       # the edge default: this process's configuration
-        edge = load_settings()
-        validation = validation or edge.validation
-        stage_priority = edge.matching.stage_priority if stage_priority is None else stage_priority
+    if validation is None or stage_priority is None:       # no caller's configuration: the shipped one
+        shipped = shipped_settings()
+        validation = validation or shipped.validation
+        stage_priority = shipped.matching.stage_priority if stage_priority is None else stage_priority
     ws, report = _build(layers, report, validation, stage_priority)
+    if ws is not None:
+        ws.validation, ws.stage_priority = validation, stage_priority
     _name_features(layers, report, rows)
     return ws, report
 

@@ -4,8 +4,9 @@ The files come from the npm packages pinned in assets/package.json + package-loc
 into static/vendor/ (git-ignored), which Streamlit serves at /app/static/vendor/ (.streamlit/config.toml).
 Standard library only: ``python -m layers.assets`` runs from run.py's set-up before anything else is imported.
 
-``LANDGAP_VENDOR_DIR`` names another folder to look for (and install) the files in — the tests point it at an empty
-folder to see what a user who skipped the set-up sees. Streamlit itself only serves static/ next to app.py.
+``LANDGAP_VENDOR_DIR`` (``Settings.runtime.vendor_dir``, passed in as ``vendor``; ``--vendor DIR`` when run as a
+module) names another folder to look for (and install) the files in — the tests point it at an empty folder to see
+what a user who skipped the set-up sees. Streamlit itself only serves static/ next to app.py.
 """
 from __future__ import annotations
 
@@ -40,8 +41,9 @@ CACHE = ROOT / "static" / "cache"
 CACHE_PREFIX = "/app/static/cache/"
 
 
-def cached_json_url(text: str) -> str:
-    """Write layer data once under static/cache/ (named by its hash) and return the URL the map fetches it from.
+def cached_json_url(text: str, max_mb: float) -> str:
+    """Write layer data once under static/cache/ (named by its hash) and return the URL the map fetches it from;
+    a new file prunes the cache to ``max_mb`` (``Settings.app.cache_max_mb``).
 
     A large layer fetched by the map (JSON.parse, in parallel) opens much faster than the same data embedded in
     the component's script, which Streamlit ships over its websocket and the browser must parse as JavaScript.
@@ -57,8 +59,7 @@ def cached_json_url(text: str) -> str:
         tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)
-        from geo.config import setting      # lazily: this module runs before the venv exists (set-up)
-        prune_cache(setting("app", "cache_max_mb") * 1e6, keep=path)
+        prune_cache(max_mb * 1e6, keep=path)
     return CACHE_PREFIX + name
 
 
@@ -81,13 +82,13 @@ def url(vendor_path: str) -> str:
     return URL_PREFIX + vendor_path
 
 
-VENDOR_ENV = "LANDGAP_VENDOR_DIR"
 INSTALL_COMMANDS = ("python3 run.py setup", "python -m layers.assets")
 
 
-def vendor_dir() -> Path:
-    """Where the vendor files are: ``$LANDGAP_VENDOR_DIR`` when set, else static/vendor/."""
-    return Path(os.environ[VENDOR_ENV]) if os.environ.get(VENDOR_ENV) else VENDOR
+def vendor_dir(configured: str = "") -> Path:
+    """Where the vendor files are: ``configured`` ($LANDGAP_VENDOR_DIR, ``Settings.runtime.vendor_dir``) when set,
+    else static/vendor/."""
+    return Path(configured) if configured else VENDOR
 
 
 def missing(vendor: Path | None = None) -> list[str]:
@@ -143,9 +144,9 @@ def install(force: bool = False, vendor: Path | None = None) -> None:
         shutil.copytree(modules / src, vendor / dst, dirs_exist_ok=True)
 
 
-def _css_inline(vendor_path: str) -> str:
+def _css_inline(vendor_path: str, vendor: Path) -> str:
     """A stylesheet with its relative url(images/…) turned into data: URIs, so it works inside one HTML file."""
-    css_path = vendor_dir() / vendor_path
+    css_path = vendor / vendor_path
     text = css_path.read_text(encoding="utf-8")
 
     def data_uri(match: re.Match) -> str:
@@ -160,19 +161,23 @@ def _css_inline(vendor_path: str) -> str:
     return re.sub(r"url\(([^)]+)\)", data_uri, text)
 
 
-def inline_assets(html: str) -> str:
-    """Replace every <script src>/<link href> to our vendor files by the file's content (standalone offline HTML)."""
+def inline_assets(html: str, vendor: Path | None = None) -> str:
+    """Replace every <script src>/<link href> to our vendor files (in ``vendor``, default ``vendor_dir()``) by the
+    file's content (standalone offline HTML)."""
+    vendor = vendor or vendor_dir()
     for _, _, v in JS:
         tag = re.compile(r'<script[^>]*src="' + re.escape(url(v)) + r'"[^>]*>\s*</script>')
-        body = (vendor_dir() / v).read_text(encoding="utf-8").replace("</script", "<\\/script")
+        body = (vendor / v).read_text(encoding="utf-8").replace("</script", "<\\/script")
         html = tag.sub(lambda _m, b=body: f"<script>{b}</script>", html)
     for _, _, v in CSS:
         tag = re.compile(r'<link[^>]*href="' + re.escape(url(v)) + r'"[^>]*/?>')
-        body = _css_inline(v)
+        body = _css_inline(v, vendor)
         html = tag.sub(lambda _m, b=body: f"<style>{b}</style>", html)
     return html
 
 
 if __name__ == "__main__":
-    install(force="--force" in sys.argv)
-    print(f"地图前端资源已安装到 {vendor_dir()}")
+    # run.py passes $LANDGAP_VENDOR_DIR as --vendor DIR
+    where = vendor_dir(sys.argv[sys.argv.index("--vendor") + 1] if "--vendor" in sys.argv else "")
+    install(force="--force" in sys.argv, vendor=where)
+    print(f"地图前端资源已安装到 {where}")

@@ -1,18 +1,15 @@
 """Basemaps. Offline ones (default): a hillshade rendered from the workspace DEM, or plain. Online options:
-天地图 (CGCS2000, no offset; key from config or $LANDGAP_TIANDITU_KEY), OpenStreetMap, and 高德 (GCJ-02: the
+天地图 (CGCS2000, no offset; key ``Settings.app.tianditu_key``: config or $LANDGAP_TIANDITU_KEY), OpenStreetMap, and 高德 (GCJ-02: the
 vector data must be shifted onto it, see ``needs_gcj02``)."""
 from __future__ import annotations
 
 import base64
 import functools
 import io
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
-from geo.config import setting
 
 HILLSHADE, PLAIN, TIANDITU, OSM, GAODE = "hillshade", "plain", "tianditu", "osm", "gaode"
 BASEMAP_LABELS: dict[str, str] = {
@@ -26,16 +23,12 @@ OFFLINE_BASEMAPS = (HILLSHADE, PLAIN)
 MAX_SHADE_PX = 1400   # the image's longer side: enough for county scale, small in the payload
 
 
-def tianditu_key() -> str:
-    """The 天地图 key: $LANDGAP_TIANDITU_KEY overrides config [app] tianditu_key; '' when none."""
-    return (os.environ.get("LANDGAP_TIANDITU_KEY") or setting("app", "tianditu_key") or "").strip()
-
-
-def available_basemaps(has_dem: bool) -> list[str]:
-    """Basemaps the user can pick: hillshade only with a DEM, 天地图 only with a key."""
+def available_basemaps(has_dem: bool, tianditu_key: str) -> list[str]:
+    """Basemaps the user can pick: hillshade only with a DEM, 天地图 only with a key (``Settings.app.tianditu_key``:
+    $LANDGAP_TIANDITU_KEY overrides config [app] tianditu_key; '' when none)."""
     out = [HILLSHADE] if has_dem else []
     out.append(PLAIN)
-    if tianditu_key():
+    if tianditu_key:
         out.append(TIANDITU)
     return out + [OSM, GAODE]
 

@@ -6,7 +6,7 @@ projects, gets a new version and so its own entries), never stored inside the Wo
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 import folium
 import geopandas as gpd
@@ -17,6 +17,9 @@ from geo.vocab import (EXCLUSION_LABELS, FACTORY_STATUS_LABELS, FIELD_LABELS, PA
 from layers import assets, basemaps
 from layers.elements import LABEL_CSS, DrawLocale, DrawnStamp, GeoJsonLayer, LayerControlTitle, LegendControl, MapControls, OfflineDraw, OfflineMap, PlainBase, prefetch_layer_data
 from layers.features import feature_collection, lonlat_bounds
+
+if TYPE_CHECKING:
+    from geo.settings import Settings
 
 F = FIELD_LABELS
 PARCEL_FIELDS = [("id", F["parcel_id"], "text"), ("s", F["status"], "lookup:status"), ("a", F["area_mu"], "mu"),
@@ -53,11 +56,13 @@ def legend_items(statuses: Iterable[str] | None = None) -> list[tuple[str, str, 
     return items
 
 
-def new_map(ws, basemap: str = basemaps.HILLSHADE, height: int = 620, fetch_data: bool = False) -> OfflineMap:
+def new_map(ws, basemap: str = basemaps.HILLSHADE, height: int = 620, fetch_data: bool = False, *,
+            settings: Settings) -> OfflineMap:
     """A canvas-rendered map (fast with 10k polygons) with one basemap; vector layers are added by the caller.
 
     ``fetch_data``: the parcels layer is served from static/cache and fetched by the browser (the app); without
-    it every layer is embedded (standalone downloads).
+    it every layer is embedded (standalone downloads). ``settings``: the caller's configuration (天地图 key, slope
+    threshold, layer cache size, map assets), kept on the map for what is added to it and its download.
     """
     m = OfflineMap(location=list(reversed(ws.center)), zoom_start=13, tiles=None, prefer_canvas=True,
                    zoom_control=False, control_scale=False, height=height)
@@ -69,7 +74,7 @@ def new_map(ws, basemap: str = basemaps.HILLSHADE, height: int = 620, fetch_data
         folium.raster_layers.ImageOverlay(shade.data_url, bounds=[list(b) for b in shade.bounds], name=label,
                                           overlay=False, pixelated=False, interactive=False).add_to(m)
     elif basemap == basemaps.TIANDITU:
-        key = basemaps.tianditu_key()
+        key = settings.app.tianditu_key
         folium.TileLayer(basemaps.tianditu_url("vec", key), attr="天地图", name=label, subdomains="01234567",
                          overlay=False, max_zoom=18).add_to(m)
         folium.TileLayer(basemaps.tianditu_url("cva", key), attr="天地图", name="天地图注记",
@@ -82,13 +87,14 @@ def new_map(ws, basemap: str = basemaps.HILLSHADE, height: int = 620, fetch_data
     else:
         PlainBase(basemaps.BASEMAP_LABELS[basemaps.PLAIN]).add_to(m)
     if ws.dem_path is not None and Path(ws.dem_path).exists():     # slope from the DEM, drawn locally, off by default
-        max_pct = _settings(None).terrain.max_slope_pct
+        max_pct = settings.terrain.max_slope_pct
         slope = basemaps.slope_overlay(ws.dem_path, max_pct)
         folium.raster_layers.ImageOverlay(slope.data_url, bounds=[list(b) for b in slope.bounds],
                                           name=SLOPE_LAYER_LABEL.format(max=f"{max_pct:g}"), overlay=True, show=False,
                                           pixelated=False, interactive=False).add_to(m)
     m._landgap_gcj02 = basemaps.needs_gcj02(basemap)
     m._landgap_fetch = fetch_data
+    m._landgap_settings = settings
     return m
 
 
@@ -108,19 +114,13 @@ def add_zones(m: OfflineMap, ws, zone_ids: Iterable[str] | None = None) -> None:
                  default_style={"stroke": False, "fill": False}).add_to(m)
 
 
-def _settings(settings):
-    if settings is None:                           # the edge default: this process's configuration
-        from geo.settings import load_settings
-        return load_settings()
-    return settings
-
-
-def add_constraints(m: OfflineMap, ws, settings=None) -> int:
+def add_constraints(m: OfflineMap, ws, settings: Settings | None = None) -> int:
     """The constraint layers the workspace has, each an overlay of its own (toggleable), outlined and hatched,
     not clickable (clicks reach the parcels); returns how many were drawn."""
     from layers.constraints import CONSTRAINT_COLORS, constraint_frames
     gcj = m._landgap_gcj02
-    frames = _cached(ws, ("constraints_frames",), lambda: constraint_frames(ws, _settings(settings)))
+    settings = settings or m._landgap_settings              # default: the settings the map was built with
+    frames = _cached(ws, ("constraints_frames",), lambda: constraint_frames(ws, settings))
     for name, frame in frames.items():
         colour = CONSTRAINT_COLORS[name]
         data = _cached(ws, ("constraint", name, gcj), lambda: feature_collection(frame, {"s": "s"}, gcj))
@@ -133,9 +133,10 @@ def add_constraints(m: OfflineMap, ws, settings=None) -> int:
 
 
 def add_parcels(m: OfflineMap, ws, statuses: Iterable[str] | None = None,
-                zone_ids: Iterable[str] | None = None, settings=None) -> int:
+                zone_ids: Iterable[str] | None = None, settings: Settings | None = None) -> int:
     """Parcels coloured by status with Chinese tooltip and popup (its net 亩 and what excludes the rest);
-    returns the number drawn."""
+    returns the number drawn. ``settings``: default the settings the map was built with."""
+    settings = settings or m._landgap_settings
     gcj = m._landgap_gcj02
     sts = tuple(statuses) if statuses is not None else tuple(PARCEL_STATUS_LABELS)
     zids = tuple(zone_ids) if zone_ids is not None else tuple(ws.zones.index)
@@ -145,14 +146,14 @@ def add_parcels(m: OfflineMap, ws, statuses: Iterable[str] | None = None,
         p = p[p["status"].isin(sts) & p["zone_id"].isin(zids)].copy()
         p["zone_name"] = p["zone_id"].map(ws.zones["name"])
         from layers.constraints import parcel_net_columns, parcel_terrain_text
-        p[["net_offered", "excluded_by"]] = parcel_net_columns(ws, p, _settings(settings)).to_numpy()
-        p["terrain"] = parcel_terrain_text(ws, p, _settings(settings))
+        p[["net_offered", "excluded_by"]] = parcel_net_columns(ws, p, settings).to_numpy()
+        p["terrain"] = parcel_terrain_text(ws, p, settings)
         data = feature_collection(p, {"id": "parcel_id", "s": "status", "a": "area_mu", "z": "zone_name",
                                       "d": "ready_date", "u": "land_use", "n": "net_offered", "x": "excluded_by",
                                       "t": "terrain"}, gcj)
         return data, len(p), lonlat_bounds(p, gcj)
     data, n, bounds = _cached(ws, ("parcels", gcj, sts, zids), make)
-    url = _cached(ws, ("parcels_url", gcj, sts, zids), lambda: assets.cached_json_url(data)) if m._landgap_fetch \
+    url = _cached(ws, ("parcels_url", gcj, sts, zids), lambda: assets.cached_json_url(data, m._landgap_settings.app.cache_max_mb)) if m._landgap_fetch \
         else None
     if url:
         prefetch_layer_data(m, url)

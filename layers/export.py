@@ -12,16 +12,18 @@ from geo.errors import ExportError
 from formats.shapefile import shapefile_zip
 from geo.vocab import SITE_LAYER_FIELDS
 
-from layers import assets, basemaps
+from layers import assets
 
 
 def standalone_html(m) -> bytes:
     """The map as a single HTML file with Leaflet inlined: opens offline, from a USB stick or an e-mail.
 
     Build ``m`` with an offline basemap (the 天地图 key must never reach a downloaded file); checked here too.
+    The key and the map assets' folder are those of the settings the map was built with (``build.new_map``).
     """
-    html = assets.inline_assets(m.get_root().render())
-    key = basemaps.tianditu_key()
+    settings = m._landgap_settings
+    html = assets.inline_assets(m.get_root().render(), assets.vendor_dir(settings.runtime.vendor_dir))
+    key = settings.app.tianditu_key
     if key and key in html:
         raise ExportError("下载的地图文件中不得包含天地图 key")
     return html.encode("utf-8")

@@ -34,7 +34,7 @@ with c1:
                        "application/vnd.openxmlformats-officedocument.wordprocessingml.document", on_click="ignore",
                        type="primary")
 with c2:
-    if briefing.pdf_available():
+    if briefing.pdf_available(settings().runtime):
         st.download_button("下载 PDF", brief.to_pdf_bytes, f"{briefing.FILE_STEM}.pdf", "application/pdf",
                            on_click="ignore")
     else:

@@ -42,7 +42,7 @@ def workspace_path() -> Path:
     """The session's workspace file. Team mode: only one an admin registered (pages.auth)."""
     if auth.team_mode():
         return auth.registered_workspace_path()
-    return as_target(st.session_state.setdefault("ws_path", str(default_workspace_path())))
+    return as_target(st.session_state.setdefault("ws_path", str(default_workspace_path(settings().runtime))))
 
 
 def current():
@@ -120,7 +120,7 @@ def _defaults(ws) -> dict:
     """Every sidebar filter's key → default value (the one place they are written down)."""
     return {"flt_zone": ALL, "flt_status": list(PARCEL_STATUS_LABELS), "flt_industry": ALL, "flt_use_by": False,
             "flt_by": dt.date.today() + dt.timedelta(days=365), "flt_min_mu": 0.0,
-            "flt_basemap": basemaps.available_basemaps(ws.dem_path is not None)[0]}
+            "flt_basemap": basemaps.available_basemaps(ws.dem_path is not None, settings().app.tianditu_key)[0]}
 
 
 def filters(ws) -> Filters:
@@ -132,7 +132,7 @@ def filters(ws) -> Filters:
     zone = state["flt_zone"] if state["flt_zone"] in ws.zones.index else None
     industry = state["flt_industry"]
     industry = None if industry == ALL or industry not in known_industries(ws.zones, ws.projects) else industry
-    choices = basemaps.available_basemaps(ws.dem_path is not None)
+    choices = basemaps.available_basemaps(ws.dem_path is not None, settings().app.tianditu_key)
     basemap = state["flt_basemap"] if state["flt_basemap"] in choices else choices[0]
     return Filters(zone, tuple(state["flt_status"]), industry, state["flt_by"] if state["flt_use_by"] else None,
                    float(state["flt_min_mu"]) or None, basemap)
@@ -155,7 +155,7 @@ def sidebar(ws) -> Filters:
         use_by = _widget(st.checkbox, "计入届时完成平整/拆迁的地块", "flt_use_by", d["flt_use_by"])
         _widget(st.date_input, "截至日期", "flt_by", d["flt_by"], disabled=not use_by)
         _widget(st.number_input, F["min_block_mu"], "flt_min_mu", d["flt_min_mu"], min_value=0.0, step=10.0)
-        choices = basemaps.available_basemaps(ws.dem_path is not None)
+        choices = basemaps.available_basemaps(ws.dem_path is not None, settings().app.tianditu_key)
         _widget(st.selectbox, "底图", "flt_basemap", d["flt_basemap"], options=choices,
                 format_func=basemaps.BASEMAP_LABELS.get)
         legend()
@@ -186,7 +186,7 @@ def grid(frame: pd.DataFrame, **kw):
 def available(_ws, ws_key: str, zone: str | None, industry: str | None, by: dt.date | None,
               min_mu: float | None) -> dict:
     """geo.supply.available_report: the very numbers `cli.py available --json` prints."""
-    return available_report(_ws, zone=zone, industry=industry, by=by, min_mu=min_mu)
+    return available_report(_ws, zone=zone, industry=industry, by=by, min_mu=min_mu, settings=settings())
 
 
 def report_for(ws, key: str, f: Filters) -> dict:
@@ -220,7 +220,7 @@ def headline(report: dict) -> None:
 def base_map(ws, f: Filters, height: int = MAP_HEIGHT, fetch_data: bool = True):
     """Map with zones, parcels (status filter) and factories of the selected zones (parcels fetched by the browser
     in the app; embedded for downloads)."""
-    m = build.new_map(ws, f.basemap, height, fetch_data)
+    m = build.new_map(ws, f.basemap, height, fetch_data, settings=settings())
     scope = zone_scope(ws, f)
     build.add_zones(m, ws, scope)
     build.add_constraints(m, ws)

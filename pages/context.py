@@ -1,10 +1,17 @@
 """The app's edge: the configuration loaded once per server process and handed to the library."""
+import os
+
 import streamlit as st
 
 from geo.settings import Settings, load_settings
 
 
-@st.cache_resource(show_spinner=False)
 def settings() -> Settings:
-    """config/landgap.toml (+ $LANDGAP_CONFIG), read once."""
-    return load_settings()
+    """config/landgap.toml (+ $LANDGAP_CONFIG) and the $LANDGAP_* environment, read once (again only if a
+    $LANDGAP_* variable changes, as in tests)."""
+    return _load(tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("LANDGAP_"))))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _load(landgap_env: tuple[tuple[str, str], ...]) -> Settings:
+    return load_settings(os.environ)

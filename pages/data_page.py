@@ -16,6 +16,7 @@ from stores.gpkg_file import save_workspace
 from layers import tables
 from pages import auth, common, history_panel, targets, uploads
 from seeds.sample import default_workspace_path
+from pages.context import settings
 
 auth.require_login()
 st.title("数据管理")
@@ -75,7 +76,7 @@ else:
             else:
                 st.error(f"文件不存在：{typed}")
         if st.button("恢复默认（示例县或 $LANDGAP_WORKSPACE）"):
-            common.set_workspace(default_workspace_path())
+            common.set_workspace(default_workspace_path(settings().runtime))
             st.rerun()
 
 
@@ -183,7 +184,8 @@ if ws is not None and not viewer:
         PROJECT_LEDGER_HELP,
         options=lambda: {"replace": st.radio("导入方式", ["按编号或名称更新，其余新增", "替换整个项目表"], horizontal=True,
                                              key="ledger_mode").startswith("替换")},
-        apply=lambda f, replace: import_ledger(ws, f.getvalue(), f.name, replace=replace))
+        apply=lambda f, replace: import_ledger(ws, f.getvalue(), f.name, replace=replace,
+                                                     cny_per_usd=settings().ledger.cny_per_usd))
     ledger_section(
         "从土地台账更新地块（状态、可供日期）", "parcel_ledger", "土地台账", "更新地块",
         "按地块编号（宗地号）更新供地状态、预计可供时间、用地类型、台账面积；地块范围仍以图层为准，台账未列的地块不变。",

@@ -19,7 +19,7 @@ import shapely
 from pyproj import CRS
 
 from geo.blocks import block_labels
-from geo.config import setting
+from geo.settings import shipped_settings
 from geo.errors import ValidationError
 from formats.dem import DEM_SUFFIX
 from geo.workspace import Workspace, build_workspace
@@ -148,7 +148,8 @@ def _cap_available_blocks(parcels: pd.DataFrame, zone_id: str, cap_mu: float) ->
         if len(sel) == 0:
             return
         geoms = np.asarray(parcels.loc[sel, "geometry"].values)
-        labels = block_labels(geoms, np.zeros(len(sel), dtype=int))
+        blocks = shipped_settings().blocks       # the sample county is the same whatever the caller configures
+        labels = block_labels(geoms, np.zeros(len(sel), dtype=int), blocks.touch_gap_m, blocks.min_shared_edge_m)
         area = parcels.loc[sel, "area_mu"].groupby(labels).transform("sum").to_numpy()
         big = area >= cap_mu
         if not big.any():
@@ -253,7 +254,7 @@ def _projects(zones: gpd.GeoDataFrame, n: int | None, rng: np.random.Generator) 
         table = pd.concat([table, extra], ignore_index=True)
     elif n is not None:
         table = table.iloc[:n]
-    table["priority"] = table["stage"].map(setting("matching", "stage_priority"))
+    table["priority"] = table["stage"].map(shipped_settings().matching.stage_priority)
     table["remark"] = sd.FICTIONAL_NOTE
     return table
 

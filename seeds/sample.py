@@ -1,21 +1,27 @@
-"""The built-in sample county: generated once into a cache folder, used when no workspace is configured."""
+"""The built-in sample county: generated once into a cache folder, used when no workspace is configured.
+The folder and the configured workspace come from the caller's ``Settings.runtime`` ($LANDGAP_CACHE,
+$LANDGAP_WORKSPACE, read by ``geo.settings.load_settings``)."""
 from __future__ import annotations
 
 import contextlib
-import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from geo.settings import RuntimeSettings
 
 SAMPLE_SEED = 0
 SAMPLE_VERSION = 2   # bump when the generator's output changes, so caches are rebuilt
 
 
-def cache_dir() -> Path:
-    return Path(os.environ.get("LANDGAP_CACHE") or Path.home() / ".cache" / "landgap")
+def cache_dir(configured: str = "") -> Path:
+    """``configured`` ($LANDGAP_CACHE) when set, else ~/.cache/landgap."""
+    return Path(configured or Path.home() / ".cache" / "landgap")
 
 
-def sample_workspace_path() -> Path:
-    """Path of the sample county GeoPackage, generating it (with its DEM) on first use."""
-    path = cache_dir() / f"sample-county-v{SAMPLE_VERSION}-seed{SAMPLE_SEED}.gpkg"
+def sample_workspace_path(cache: str = "") -> Path:
+    """Path of the sample county GeoPackage (in ``cache_dir(cache)``), generating it (with its DEM) on first use."""
+    path = cache_dir(cache) / f"sample-county-v{SAMPLE_VERSION}-seed{SAMPLE_SEED}.gpkg"
     if not path.exists():
         with _exclusive(path.with_name(path.name + ".lock")):     # two first starts at once: one generates it
             if not path.exists():
@@ -41,7 +47,6 @@ def _exclusive(lock_path: Path):
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def default_workspace_path() -> Path:
-    """$LANDGAP_WORKSPACE when set, else the sample county."""
-    configured = os.environ.get("LANDGAP_WORKSPACE")
-    return Path(configured) if configured else sample_workspace_path()
+def default_workspace_path(runtime: RuntimeSettings) -> Path:
+    """``runtime.workspace`` ($LANDGAP_WORKSPACE) when set, else the sample county."""
+    return Path(runtime.workspace) if runtime.workspace else sample_workspace_path(runtime.cache_dir)

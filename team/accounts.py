@@ -1,8 +1,8 @@
 """Accounts of the team mode (``run.py serve``): users with a role, argon2 password hashes, lockout after repeated
 wrong passwords, sessions that expire, and the admin-registered list of workspaces.
 
-Stored in one SQLite file of the server (``[accounts] database`` of config/landgap.toml, or $LANDGAP_ACCOUNTS_DB;
-default var/accounts.sqlite), not in a workspace store: accounts and the workspace list span every workspace, and a
+Stored in one SQLite file of the server (``Settings.accounts.database``: $LANDGAP_ACCOUNTS_DB, else ``[accounts]
+database`` of config/landgap.toml; default var/accounts.sqlite), not in a workspace store: accounts and the workspace list span every workspace, and a
 workspace file handed to someone else must not carry the bureau's password hashes. The desktop mode (``run.py app``)
 never opens it. Every function that depends on the time takes ``now`` (seconds since the epoch) so tests inject
 the clock. See docs/accounts.md.
@@ -21,7 +21,6 @@ from geo.errors import InputError, LandGapError, WorkspaceIOError
 
 ROLES = ("viewer", "editor", "admin")
 """Each role may do what the ones before it may (查看 < 编辑 < 管理)."""
-ACCOUNTS_ENV = "LANDGAP_ACCOUNTS_DB"
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "var" / "accounts.sqlite"
 
 
@@ -45,9 +44,10 @@ def role_allows(role: str | None, needed: str) -> bool:
     return role in ROLES and ROLES.index(role) >= ROLES.index(needed)
 
 
-def accounts_path(configured: str = "", environ=os.environ) -> Path:
-    """The accounts file: $LANDGAP_ACCOUNTS_DB, else ``[accounts] database``, else var/accounts.sqlite."""
-    return Path(environ.get(ACCOUNTS_ENV) or configured or DEFAULT_PATH)
+def accounts_path(configured: str = "") -> Path:
+    """The accounts file: ``configured`` (``Settings.accounts.database``: $LANDGAP_ACCOUNTS_DB, else ``[accounts]
+    database``), else var/accounts.sqlite."""
+    return Path(configured or DEFAULT_PATH)
 
 
 @dataclass(frozen=True)

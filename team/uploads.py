@@ -24,7 +24,6 @@ from typing import BinaryIO, Iterable, Union
 from geo.errors import UploadError
 from formats.fileio import os_errors, write_atomic
 
-UPLOADS_ENV = "LANDGAP_UPLOADS_DIR"
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "var" / "uploads"
 META = ".meta.json"
 CHUNK = 1 << 20                       # a stream is read 1 MiB at a time
@@ -35,9 +34,10 @@ _FORBIDDEN = re.compile(r'[\x00-\x1f\x7f<>:"|?*]')      # control characters and
 Data = Union[bytes, bytearray, memoryview, BinaryIO, Iterable[bytes]]
 
 
-def uploads_root(configured: str = "", environ=os.environ) -> Path:
-    """The storage folder: ``[uploads] directory``, else $LANDGAP_UPLOADS_DIR, else var/uploads."""
-    return Path(configured or environ.get(UPLOADS_ENV) or DEFAULT_ROOT)
+def uploads_root(configured: str = "") -> Path:
+    """The storage folder: ``configured`` (``Settings.uploads.directory``: ``[uploads] directory``, else
+    $LANDGAP_UPLOADS_DIR), else var/uploads."""
+    return Path(configured or DEFAULT_ROOT)
 
 
 def safe_name(name: str, fallback: str = "upload") -> str:
@@ -86,9 +86,9 @@ class UploadStore:
         self.max_file_mb, self.max_total_mb, self.keep_days = max_file_mb, max_total_mb, keep_days
 
     @classmethod
-    def from_settings(cls, cfg, environ=os.environ) -> "UploadStore":
-        """From ``Settings.uploads`` (the [uploads] section)."""
-        return cls(uploads_root(cfg.directory, environ), cfg.max_file_mb, cfg.max_total_mb, cfg.keep_days)
+    def from_settings(cls, cfg) -> "UploadStore":
+        """From ``Settings.uploads`` (the [uploads] section, $LANDGAP_UPLOADS_DIR applied by load_settings)."""
+        return cls(uploads_root(cfg.directory), cfg.max_file_mb, cfg.max_total_mb, cfg.keep_days)
 
     # ------------------------------------------------------------------------------------------ limits
     def _too_large(self, name: str, size: int | None = None) -> UploadError:

@@ -2,6 +2,7 @@
 image, degenerate counties, and the missing-font error."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -35,7 +36,7 @@ AS_OF = dt.date(2026, 6, 30)
 HEADINGS = ["一、基本情况", "二、项目用地需求", "三、匹配结果", "四、“有项目、无选址”情况", "五、意见建议",
             "附：测算方法和数据说明"]
 GAP_COLUMNS = ["序号", "项目名称", "产业", "总投资（亿元）", "需用地（亩）", "意向园区", "原因", "缺口（亩）"]
-needs_pdf = pytest.mark.skipif(not briefing.pdf_available() or shutil.which("pdftotext") is None,
+needs_pdf = pytest.mark.skipif(not briefing.pdf_available(SETTINGS.runtime) or shutil.which("pdftotext") is None,
                                reason="LibreOffice 或 poppler-utils 未安装（python3 run.py setup）")
 
 
@@ -317,16 +318,17 @@ def test_missing_cjk_font_is_a_clear_error(sample, tmp_path, monkeypatch):
     monkeypatch.setenv("LANDGAP_FONTCONFIG", str(empty))    # fontconfig now sees no font at all
     _resolve.cache_clear()
     with pytest.raises(MissingFontError, match="fonts-noto-cjk"):
-        briefing.build(ws, result.typed, SETTINGS)
+        briefing.build(ws, result.typed, load_settings())        # the environment, read by load_settings
     _resolve.cache_clear()
 
 
 def test_missing_libreoffice_is_a_clear_error(sample, tmp_path, monkeypatch):
     _, _, b, _ = sample
     monkeypatch.setenv("LANDGAP_SOFFICE", str(tmp_path / "no-soffice"))
-    assert not briefing.pdf_available()
+    runtime = load_settings().runtime                  # the environment, read by load_settings
+    assert not briefing.pdf_available(runtime)
     with pytest.raises(briefing.ConverterError, match="libreoffice-writer-nogui"):
-        b.to_pdf(tmp_path / "x.pdf")
+        dataclasses.replace(b, runtime=runtime).to_pdf(tmp_path / "x.pdf")
 
 
 def test_cli_brief_writes_the_word_file(tmp_path, capsys):

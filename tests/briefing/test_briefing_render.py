@@ -39,7 +39,7 @@ STYLE_FONT = {"公文标题": OFFICIAL["title"], "公文一级标题": OFFICIAL[
               "公文正文": OFFICIAL["fangsong"], "公文主送": OFFICIAL["fangsong"], "公文表格": OFFICIAL["fangsong"],
               "公文表题": OFFICIAL["heiti"], "公文图题": OFFICIAL["heiti"], "公文落款": OFFICIAL["fangsong"]}
 PAGE_H_MM, TOP_MM, BODY_MM = 297.0, 37.0, 225.0          # A4; 版心 225 mm high, 37 mm from the top
-needs_pdf = pytest.mark.skipif(not briefing.pdf_available() or shutil.which("pdftotext") is None
+needs_pdf = pytest.mark.skipif(not briefing.pdf_available(SETTINGS.runtime) or shutil.which("pdftotext") is None
                                or shutil.which("pdffonts") is None,
                                reason="LibreOffice 或 poppler-utils 未安装（python3 run.py setup）")
 
@@ -154,7 +154,7 @@ def test_official_font_names_convert_to_installed_cjk_fonts(tmp_path):
             fonts.set(qn(attr), name)
         run._r.get_or_add_rPr().insert(0, fonts)
     doc.save(tmp_path / "official.docx")
-    pdf_path = docx_to_pdf(tmp_path / "official.docx", tmp_path / "official.pdf")
+    pdf_path = docx_to_pdf(tmp_path / "official.docx", tmp_path / "official.pdf", SETTINGS.runtime)
     rows = _pdffonts(pdf_path)
     _assert_mapped(rows)
     assert any("Bold" in r for r in rows)            # 方正小标宋 stands in as the heavy (bold) serif
@@ -236,7 +236,7 @@ def test_an_installed_official_face_wins_over_its_stand_in(tmp_path, monkeypatch
     monkeypatch.setenv("LANDGAP_FONTCONFIG", str(conf))
     _resolve.cache_clear()
     try:
-        fonts = resolve_fonts()
+        fonts = resolve_fonts(load_settings().runtime)
     finally:
         _resolve.cache_clear()
     assert fonts.fangsong.family == "仿宋_GB2312" and fonts.fangsong.official
@@ -248,5 +248,5 @@ def test_an_installed_official_face_wins_over_its_stand_in(tmp_path, monkeypatch
     rfonts.set(qn("w:eastAsia"), "仿宋_GB2312")
     run._r.get_or_add_rPr().insert(0, rfonts)
     doc.save(tmp_path / "fs.docx")
-    rows = _pdffonts(docx_to_pdf(tmp_path / "fs.docx", tmp_path / "fs.pdf"))
+    rows = _pdffonts(docx_to_pdf(tmp_path / "fs.docx", tmp_path / "fs.pdf", load_settings().runtime))
     assert any("FangSong_GB2312" in r for r in rows) and not any("NotoSerif" in r for r in rows), rows

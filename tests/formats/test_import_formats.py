@@ -260,11 +260,11 @@ def test_xian80_is_warned_and_bureau_parameters_are_used(ws, tmp_path, monkeypat
 def test_seven_parameters_from_settings_move_the_coordinates_like_the_config_file(ws, tmp_path, monkeypatch):
     """A Settings built from a table (no file, no environment) gives the same coordinates as the config-file route;
     a wrong-length towgs84 keeps its message; Beijing 1954 parameters do not touch a Xian 1980 file."""
-    from geo.config import get_config
+    from geo.settings import read_config
     from geo.settings import Settings, load_settings
     path = write(layer(crs=2379), tmp_path / "x80.shp", encoding="GBK")
     entry = {"towgs84": [30.0, -20.0, 10.0, 0.0, 0.0, 0.0, 0.0], "source": "某县自然资源局 2021 年转换参数（测试）"}
-    settings = Settings.from_dict({**get_config(), "import": {"seven_parameters": {"xian80": entry}}})
+    settings = Settings.from_dict({**read_config(), "import": {"seven_parameters": {"xian80": entry}}})
     assert list(settings.layer_import.seven_parameters["xian80"]["towgs84"]) == entry["towgs84"]
     direct = import_layer(ws, "parcels", path, seven_parameters=settings.layer_import.seven_parameters)
     config = tmp_path / "bureau.toml"

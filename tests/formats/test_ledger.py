@@ -17,6 +17,9 @@ from formats.ledger import header_field, import_ledger, read_ledger
 from geo.parse import parse_number
 from geo.units import M2_PER_MU
 from stores.gpkg_file import load_workspace
+from geo.settings import load_settings
+
+SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
 TITLE = "2026年招商项目台账（示例县经济合作局）"
 HEADER = ["序号", "项目名称", "所属产业", "总投资（万元）", "用地面积（公顷）", "意向园区", "项目阶段", "计划开工时间"]
@@ -48,7 +51,7 @@ def csv(rows: list[list], encoding: str) -> bytes:
     ("总投资（万美元）", ("investment_yi", 7.1e-4)), ("签约时间", None), ("序号", None),
 ])
 def test_headers_and_their_units(header, expected):
-    assert header_field(header) == (pytest.approx(expected) if expected and expected[1] else expected)
+    assert header_field(header, cny_per_usd=SETTINGS.ledger.cny_per_usd) == (pytest.approx(expected) if expected and expected[1] else expected)
 
 
 def test_parse_number_keeps_a_sign():
@@ -57,7 +60,7 @@ def test_parse_number_keeps_a_sign():
 
 
 def test_excel_ledger_with_title_units_names_and_a_total_row(sample_ws):
-    new, counts, report = import_ledger(sample_ws, xlsx([[TITLE] + [None] * 7, HEADER, *GOOD]), "台账.xlsx")
+    new, counts, report = import_ledger(sample_ws, xlsx([[TITLE] + [None] * 7, HEADER, *GOOD]), "台账.xlsx", cny_per_usd=SETTINGS.ledger.cny_per_usd)
     assert counts == {"added": 2, "updated": 0, "kept": len(sample_ws.projects)}
     assert len(new.projects) == len(sample_ws.projects) + 2
     got = new.projects[new.projects["name"].str.startswith("台账")].set_index("name")
@@ -85,7 +88,7 @@ def test_two_row_header_with_merged_cells(sample_ws):
         sheet.merge_cells(cells)
     buf = io.BytesIO()
     book.save(buf)
-    new, counts, report = import_ledger(sample_ws, buf.getvalue(), "两行表头.xlsx")
+    new, counts, report = import_ledger(sample_ws, buf.getvalue(), "两行表头.xlsx", cny_per_usd=SETTINGS.ledger.cny_per_usd)
     assert counts["added"] == 2
     got = new.projects.set_index("name")
     assert got.at["两行表头项目", "land_mu"] == 45 and got.at["两行表头项目", "investment_yi"] == pytest.approx(3.0)
@@ -97,7 +100,7 @@ def test_two_row_header_with_merged_cells(sample_ws):
     buf = io.BytesIO()
     book.save(buf)
     with pytest.raises(ValidationError) as err:
-        import_ledger(sample_ws, buf.getvalue(), "两行表头.xlsx")
+        import_ledger(sample_ws, buf.getvalue(), "两行表头.xlsx", cny_per_usd=SETTINGS.ledger.cny_per_usd)
     assert [(i.row, i.field) for i in err.value.report.errors] == [(4, "land_mu")]
 
 
@@ -105,7 +108,7 @@ def test_hand_made_csv_with_a_short_title_row_and_a_repeated_header(sample_ws):
     text = ("2026年招商项目台账\n"
             "项目名称,产业,阶段,拟用地（亩）,备注,备注\n"
             "手写项目,纺织鞋服,在谈,20,,补充\n")
-    new, counts, _ = import_ledger(sample_ws, text.encode("utf-8"), "手写.csv")
+    new, counts, _ = import_ledger(sample_ws, text.encode("utf-8"), "手写.csv", cny_per_usd=SETTINGS.ledger.cny_per_usd)
     assert counts["added"] == 1 and new.projects.set_index("name").at["手写项目", "land_mu"] == 20.0
 
 
@@ -113,14 +116,14 @@ def test_a_unit_in_the_cell_overrides_the_header_and_dollars_use_the_configured_
     rows = [["项目名称", "产业", "阶段", "拟用地（亩）", "总投资（亿元）"],
             ["甲", "纺织鞋服", "在谈", "4公顷", "5000万元"], ["乙", "纺织鞋服", "在谈", "约200亩", "2.5亿"],
             ["丙", "纺织鞋服", "在谈", "300-500亩", "500万美元"]]
-    new, _, report = import_ledger(sample_ws, xlsx(rows), "单位.xlsx")
+    new, _, report = import_ledger(sample_ws, xlsx(rows), "单位.xlsx", cny_per_usd=SETTINGS.ledger.cny_per_usd)
     p = new.projects.set_index("name")
     assert p.at["甲", "land_mu"] == pytest.approx(60.0) and p.at["甲", "investment_yi"] == pytest.approx(0.5)
     assert p.at["乙", "land_mu"] == 200.0 and p.at["乙", "investment_yi"] == 2.5
     assert p.at["丙", "land_mu"] == 500.0 and p.at["丙", "investment_yi"] == pytest.approx(0.05 * 7.1)
     assert any(i.code == "EXCHANGE_RATE" and "7.1" in i.message for i in report.issues)
     usd = [["项目名称", "产业", "阶段", "拟用地（亩）", "协议投资（亿美元）"], ["丁", "纺织鞋服", "在谈", 30, 1.5]]
-    new, _, _ = import_ledger(sample_ws, xlsx(usd), "外资.xlsx")
+    new, _, _ = import_ledger(sample_ws, xlsx(usd), "外资.xlsx", cny_per_usd=SETTINGS.ledger.cny_per_usd)
     assert new.projects.set_index("name").at["丁", "investment_yi"] == pytest.approx(1.5 * 7.1)
     new, _, report = import_ledger(sample_ws, xlsx(usd), "外资.xlsx", cny_per_usd=7.0)      # the rate as a parameter
     assert new.projects.set_index("name").at["丁", "investment_yi"] == pytest.approx(1.5 * 7.0)
@@ -131,7 +134,7 @@ def test_gbk_csv_is_detected_and_said(sample_ws):
     ledger = read_ledger(csv(rows, "gbk"), "台账.csv")
     assert ledger.rows.iloc[0][HEADER[1]] == "台账新材料项目" and "GB18030" in ledger.notes[0]
     assert read_ledger(csv(rows, "utf-8-sig"), "台账.csv").notes == []
-    new, counts, _ = import_ledger(sample_ws, csv(rows, "gbk"), "台账.csv")
+    new, counts, _ = import_ledger(sample_ws, csv(rows, "gbk"), "台账.csv", cny_per_usd=SETTINGS.ledger.cny_per_usd)
     assert counts["added"] == 2
 
 
@@ -142,7 +145,7 @@ def test_every_bad_cell_is_named_by_excel_row_and_nothing_is_imported(sample_ws)
             [3, "好项目", "纺织鞋服", 100, 2, "QDB", "在谈", None]]
     before = sample_ws.projects.copy()
     with pytest.raises(ValidationError, match="台账 坏.xlsx 有 6 处错误，未导入") as err:
-        import_ledger(sample_ws, xlsx(rows), "坏.xlsx")
+        import_ledger(sample_ws, xlsx(rows), "坏.xlsx", cny_per_usd=SETTINGS.ledger.cny_per_usd)
     found = {(i.row, i.field, i.code) for i in err.value.report.errors}
     assert found == {(3, "investment_yi", "BAD_NUMBER"), (3, "land_mu", "BAD_NUMBER"),
                      (3, "preferred_zone", "UNKNOWN_ZONE"), (4, "name", "MISSING_VALUE"),
@@ -160,7 +163,7 @@ def test_every_bad_cell_is_named_by_excel_row_and_nothing_is_imported(sample_ws)
 ])
 def test_unusable_ledgers_are_refused_with_the_reason(sample_ws, rows, name, message):
     with pytest.raises((LedgerError, ValidationError), match=message):
-        import_ledger(sample_ws, xlsx(rows), name)
+        import_ledger(sample_ws, xlsx(rows), name, cny_per_usd=SETTINGS.ledger.cny_per_usd)
 
 
 def test_unreadable_files_are_refused_by_name(sample_ws):
@@ -174,7 +177,7 @@ def test_unreadable_files_are_refused_by_name(sample_ws):
 
 def test_unknown_unit_column_is_left_out_with_a_warning(sample_ws):
     rows = [["项目名称", "产业", "阶段", "拟用地（亩）", "总投资（欧元）"], ["甲", "纺织鞋服", "在谈", 20, 100]]
-    new, _, report = import_ledger(sample_ws, xlsx(rows), "欧元.xlsx")
+    new, _, report = import_ledger(sample_ws, xlsx(rows), "欧元.xlsx", cny_per_usd=SETTINGS.ledger.cny_per_usd)
     assert [i.code for i in report.warnings] == ["UNKNOWN_UNIT"]
     assert pd.isna(new.projects.set_index("name").at["甲", "investment_yi"])
 
@@ -186,13 +189,13 @@ def test_update_by_id_or_name_and_replace(sample_ws):
             [first["project_id"], first["name"], first["industry"], "已开工", 12.5],
             [None, second["name"], second["industry"], "已签约", 33.0],
             ["TZ-001", "新项目", "纺织鞋服", "在谈", 20]]
-    new, counts, _ = import_ledger(sample_ws, xlsx(rows), "更新.xlsx")
+    new, counts, _ = import_ledger(sample_ws, xlsx(rows), "更新.xlsx", cny_per_usd=SETTINGS.ledger.cny_per_usd)
     assert counts == {"added": 1, "updated": 2, "kept": len(sample_ws.projects) - 2}
     p = new.projects.set_index("project_id")
     assert p.at[first["project_id"], "land_mu"] == 12.5 and p.at[first["project_id"], "stage"] == "started"
     assert p.at[second["project_id"], "land_mu"] == 33.0
     assert p.at[first["project_id"], "investment_yi"] == first["investment_yi"]       # untouched columns kept
-    only, counts, _ = import_ledger(sample_ws, xlsx(rows), "替换.xlsx", replace=True)
+    only, counts, _ = import_ledger(sample_ws, xlsx(rows), "替换.xlsx", replace=True, cny_per_usd=SETTINGS.ledger.cny_per_usd)
     assert counts["kept"] == 0 and sorted(only.projects["name"]) == sorted([first["name"], second["name"], "新项目"])
 
 
@@ -245,8 +248,8 @@ def test_land_ledger_updates_status_date_and_area_of_listed_parcels(sample_ws):
     gained = offered_mu(new.metric("parcels"), workspace_net(new, settings)).at[ids[0]] - \
         offered_mu(sample_ws.metric("parcels"), workspace_net(sample_ws, settings)).at[ids[2]]
     assert gained < sample_ws.parcels.at[ids[0], "net_mu"]                 # the tilted hillside takes some
-    assert available_report(new)["total_available_mu"] == pytest.approx(
-        available_report(sample_ws)["total_available_mu"] + gained, abs=0.05)
+    assert available_report(new, settings=SETTINGS)["total_available_mu"] == pytest.approx(
+        available_report(sample_ws, settings=SETTINGS)["total_available_mu"] + gained, abs=0.05)
 
 
 def test_land_ledger_errors_are_named_by_excel_row(sample_ws):

@@ -11,6 +11,9 @@ from shapely.geometry import box
 from geo.blocks import block_labels
 from geo.constraints import (EXCLUSION_ORDER, flood_exclusion, net_land, net_pieces, protected_share, sliver_mask)
 from geo.units import M2_PER_MU
+from geo.settings import load_settings
+
+SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
 GK = 4544
 X0, Y0 = 520_000.0, 3_575_000.0
@@ -68,7 +71,7 @@ def test_a_strip_splits_a_parcel_into_two_pieces_that_form_two_blocks():
     assert a["area_mu"].sum() == pytest.approx(net.net_mu["A"])
     assert not a.geometry.iloc[0].intersects(a.geometry.iloc[1])
     assert set(pieces.columns) >= {"piece_id", "parcel_id", "piece", "area_mu", "zone_id", "status", "geometry"}
-    labels = block_labels(np.asarray(pieces.geometry.values), pieces["zone_id"].to_numpy())
+    labels = block_labels(np.asarray(pieces.geometry.values), pieces["zone_id"].to_numpy(), SETTINGS.blocks.touch_gap_m, SETTINGS.blocks.min_shared_edge_m)
     by_id = dict(zip(pieces.index, labels))
     assert by_id["A#0"] != by_id["A#1"]                   # no longer touch
     east = [k for k in ("A#0", "A#1") if pieces.geometry[k].bounds[2] > X0 + 250][0]

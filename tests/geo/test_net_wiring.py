@@ -17,6 +17,9 @@ from geo.supply import available_report
 from geo.units import M2_PER_MU
 from geo.vocab import CONSTRAINED_LABEL as REASON_LABEL
 from geo.workspace import build_workspace
+from geo.settings import load_settings
+
+SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
 GEOD = Geod(ellps="GRS80")
 
@@ -184,7 +187,7 @@ def test_map_draws_each_constraint_layer_hatched_and_the_popup_gives_net_land(se
     from layers import basemaps, build
     from layers.constraints import hatch_lines, parcel_net_columns
     ws = county(eco_redline=layer(b(140, -10, 160, 210)), dev_boundary=layer(b(-10, -10, 600, 210)))
-    m = build.new_map(ws, basemaps.PLAIN)
+    m = build.new_map(ws, basemaps.PLAIN, settings=SETTINGS)
     assert build.add_constraints(m, ws, settings) == 2
     build.add_parcels(m, ws, settings=settings)
     html = build.finish(m).get_root().render()

@@ -12,12 +12,15 @@ from geo.crs import CGCS2000
 from geo.vocab import FIELD_LABELS
 from layers import assets, basemaps, build, export, query, tables
 from geo.gcj02 import gcj02_to_wgs84, wgs84_to_gcj02
+from geo.settings import load_settings
+
+SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
 CDN = re.compile(r"cdn\.jsdelivr|unpkg\.com|cdnjs\.|ajax\.googleapis|fonts\.googleapis|code\.jquery|bootstrapcdn")
 
 
-def full_map(ws, basemap=basemaps.HILLSHADE, draw=True):
-    m = build.new_map(ws, basemap)
+def full_map(ws, basemap=basemaps.HILLSHADE, draw=True, settings=SETTINGS):
+    m = build.new_map(ws, basemap, settings=settings)
     build.add_zones(m, ws)
     build.add_parcels(m, ws)
     build.add_factories(m, ws)
@@ -43,19 +46,20 @@ def test_standalone_html_is_offline_and_never_has_the_tianditu_key(sample_ws, mo
     if assets.missing():
         pytest.skip("前端资源未安装：python -m layers.assets")
     monkeypatch.setenv("LANDGAP_TIANDITU_KEY", "SECRETKEY123")
-    assert basemaps.TIANDITU in basemaps.available_basemaps(True)
-    online = full_map(sample_ws, basemaps.TIANDITU).get_root().render()
+    keyed = load_settings()                               # the environment, read by load_settings
+    assert basemaps.TIANDITU in basemaps.available_basemaps(True, keyed.app.tianditu_key)
+    online = full_map(sample_ws, basemaps.TIANDITU, settings=keyed).get_root().render()
     assert "SECRETKEY123" in online                       # the live map uses it ...
     with pytest.raises(ValueError):
-        export.standalone_html(full_map(sample_ws, basemaps.TIANDITU))   # ... a download never may
-    html = export.standalone_html(full_map(sample_ws)).decode()
+        export.standalone_html(full_map(sample_ws, basemaps.TIANDITU, settings=keyed))   # ... a download never may
+    html = export.standalone_html(full_map(sample_ws, settings=keyed)).decode()
     assert "SECRETKEY123" not in html
     assert not re.findall(r'<script[^>]+src=|<link[^>]+href=', html)
     assert "L.Control.Draw" in html and "leaflet" in html.lower()
 
 
 def test_parcel_click_and_block_details(sample_ws):
-    report = __import__("geo.supply", fromlist=["x"]).available_report(sample_ws)
+    report = __import__("geo.supply", fromlist=["x"]).available_report(sample_ws, settings=SETTINGS)
     pid = report["blocks"][0]["parcel_ids"][0]
     pt = sample_ws.metric("parcels").loc[pid].geometry.representative_point()
     lon, lat = Transformer.from_crs(sample_ws.metric_crs, CGCS2000, always_xy=True).transform(pt.x, pt.y)
@@ -96,7 +100,7 @@ def test_excel_has_chinese_headers(sample_ws):
     import io
 
     import openpyxl
-    zones, blocks = tables.available_tables(__import__("geo.supply", fromlist=["x"]).available_report(sample_ws))
+    zones, blocks = tables.available_tables(__import__("geo.supply", fromlist=["x"]).available_report(sample_ws, settings=SETTINGS))
     book = openpyxl.load_workbook(io.BytesIO(export.excel_bytes({"各园区可供地": zones, "连片地块": blocks})))
     header = [c.value for c in book["各园区可供地"][1]]
     assert header[:3] == ["园区编号", "园区", "可供面积（亩）"]
@@ -115,19 +119,19 @@ def test_project_editor_errors_name_row_and_field(sample_ws):
 
 def test_layer_cache_is_pruned_least_recently_used_first(tmp_path, monkeypatch):
     monkeypatch.setattr(assets, "CACHE", tmp_path)
-    urls = [assets.cached_json_url(f'{{"n": {i}, "pad": "{"x" * 1000}"}}') for i in range(5)]
+    urls = [assets.cached_json_url(f'{{"n": {i}, "pad": "{"x" * 1000}"}}', SETTINGS.app.cache_max_mb) for i in range(5)]
     files = [tmp_path / u.rsplit("/", 1)[1] for u in urls]
     assert all(f.exists() for f in files) and len(set(files)) == 5
     for k, f in enumerate(files):                       # distinct ages: files[0] oldest
         os.utime(f, (1_000_000 + k, 1_000_000 + k))
-    assets.cached_json_url(f'{{"n": 0, "pad": "{"x" * 1000}"}}')   # reused: now the most recent
+    assets.cached_json_url(f'{{"n": 0, "pad": "{"x" * 1000}"}}', SETTINGS.app.cache_max_mb)   # reused: now the most recent
     gone = assets.prune_cache(3.5 * files[0].stat().st_size, keep=files[4])
     assert gone == [files[1], files[2]]                 # oldest first; the reused one and `keep` stay
     assert [f.exists() for f in files] == [True, False, False, True, True]
     override = tmp_path / "o.toml"
     override.write_text("[app]\ncache_max_mb = 0.0025\n", encoding="utf-8")
     monkeypatch.setenv("LANDGAP_CONFIG", str(override))
-    url = assets.cached_json_url('{"new": 1}')        # writing prunes to the configured size, keeping the new file
+    url = assets.cached_json_url('{"new": 1}', load_settings().app.cache_max_mb)        # writing prunes to the configured size, keeping the new file
     assert (tmp_path / url.rsplit("/", 1)[1]).exists()
     assert sum(f.stat().st_size for f in tmp_path.glob("*.json")) <= 2500
 
@@ -153,7 +157,7 @@ def test_map_layers_are_cached_by_workspace_version_not_inside_the_workspace(sam
     layers = [k for k in DERIVED.entries_for(ws) if isinstance(k, tuple) and k[0] == "map_layer"]
     assert {k[1] for k in layers} >= {"zones", "zone_labels", "parcels", "factories"}
     before = len(DERIVED.entries_for(ws))
-    build.add_parcels(build.new_map(ws), ws)                  # second time: from the cache
+    build.add_parcels(build.new_map(ws, settings=SETTINGS), ws)                  # second time: from the cache
     assert len(DERIVED.entries_for(ws)) == before and "_layer_cache" not in ws.__dict__
     other = ws.with_projects(ws.projects)                     # a new version starts empty
     assert not [k for k in DERIVED.entries_for(other) if isinstance(k, tuple) and k[0] == "map_layer"]
@@ -174,7 +178,8 @@ def test_asset_check_names_the_install_command(tmp_path):
 
 def test_vendor_dir_is_injectable(tmp_path, monkeypatch):
     monkeypatch.setenv("LANDGAP_VENDOR_DIR", str(tmp_path))
-    assert assets.vendor_dir() == tmp_path
-    assert assets.missing() == [v for _, _, v in assets.JS + assets.CSS]
+    where = assets.vendor_dir(load_settings().runtime.vendor_dir)      # the environment, read by load_settings
+    assert where == tmp_path
+    assert assets.missing(where) == [v for _, _, v in assets.JS + assets.CSS]
     monkeypatch.delenv("LANDGAP_VENDOR_DIR")
-    assert assets.vendor_dir() == assets.VENDOR
+    assert assets.vendor_dir(load_settings().runtime.vendor_dir) == assets.VENDOR

@@ -11,6 +11,9 @@ from affine import Affine
 from PIL import Image
 
 from layers import basemaps, build
+from geo.settings import load_settings
+
+SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
 
 def _dem(path, slope_pct: float, n: int = 60, cell: float = 10.0):
@@ -54,6 +57,6 @@ def test_leveling_parcels_carry_their_earthwork_in_the_popup(sample_ws, settings
     t = parcel_terrain(read_dem_for(sample_ws.dem_path, lev), lev, settings.terrain).table
     pid = lev.index[0]
     assert f"{t.at[pid, 'cut_m3']:,.0f} 立方米" in text[pid] and f"{t.at[pid, 'cost_wan']:,.1f} 万元" in text[pid]
-    m = build.new_map(sample_ws)
+    m = build.new_map(sample_ws, settings=SETTINGS)
     build.add_parcels(m, sample_ws, settings=settings)
     assert text[pid] in m.get_root().render()

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from geo.settings import load_settings
+
+SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 BREAKOUT = "</script><script>alert(2)</script>"
@@ -27,7 +30,7 @@ def hostile_ws(sample_ws):
 
 def test_map_html_carries_names_only_as_escaped_data(hostile_ws):
     from layers import basemaps, build, export
-    m = build.new_map(hostile_ws, basemaps.PLAIN, 600, fetch_data=False)
+    m = build.new_map(hostile_ws, basemaps.PLAIN, 600, fetch_data=False, settings=SETTINGS)
     build.add_zones(m, hostile_ws)
     build.add_parcels(m, hostile_ws)
     out = export.standalone_html(m).decode()

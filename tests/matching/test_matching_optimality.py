@@ -15,6 +15,9 @@ from geo.blocks import block_labels
 from geo.vocab import PIPELINE_STATUSES
 from matching import match
 from tests.matching.test_matching_support import make_ws
+from geo.settings import load_settings
+
+SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
 DATES = [None, "2027-06-30", "2028-06-30"]
 
@@ -66,7 +69,7 @@ def exhaustive_best(ws, tol: float) -> float:
         if lv is not None:
             ok |= parcels["status"].isin(PIPELINE_STATUSES) & (parcels["ready_date"] <= lv)
         sub = parcels[ok]
-        labels = block_labels(np.asarray(sub.geometry.values), sub["zone_id"].to_numpy())
+        labels = block_labels(np.asarray(sub.geometry.values), sub["zone_id"].to_numpy(), SETTINGS.blocks.touch_gap_m, SETTINGS.blocks.min_shared_edge_m)
         blocks[lv] = [(sub["zone_id"].iloc[np.flatnonzero(labels == b)[0]],
                        frozenset(sub["parcel_id"].to_numpy()[labels == b]),
                        float(sub["net_mu"].to_numpy()[labels == b].sum())) for b in np.unique(labels)]

@@ -45,7 +45,7 @@ def ok(at) -> None:
 def test_map_page_headline_equals_available_report(app, sample_ws):
     at = app.run()
     ok(at)
-    report = available_report(sample_ws)
+    report = available_report(sample_ws, settings=SETTINGS)
     shown = metrics(at)
     assert shown[F["available_mu"]] == fmt_mu(report["total_available_mu"])
     assert shown[F["pipeline_mu"]] == fmt_mu(sum(z["pipeline_mu"] for z in report["zones"]))
@@ -66,9 +66,9 @@ def test_sidebar_filters_follow_cli_semantics_and_survive_page_switch(app, sampl
     at.number_input(key="_flt_min_mu").set_value(50.0)
     at.run()
     ok(at)
-    report = available_report(sample_ws, zone=zone, min_mu=50.0)
+    report = available_report(sample_ws, zone=zone, min_mu=50.0, settings=SETTINGS)
     assert metrics(at)[F["available_mu"]] == fmt_mu(report["total_available_mu"])
-    assert report["total_available_mu"] != available_report(sample_ws)["total_available_mu"]  # the filter matters
+    assert report["total_available_mu"] != available_report(sample_ws, settings=SETTINGS)["total_available_mu"]  # the filter matters
     at.switch_page("pages/data_page.py").run()
     at.switch_page("pages/map_page.py").run()
     assert at.selectbox(key="_flt_zone").value == zone

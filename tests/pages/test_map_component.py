@@ -16,7 +16,7 @@ RETURNS = common.MAP_RETURNS
 def filters(ws, statuses=("available", "leveling", "demolition", "supplied")) -> common.Filters:
     from layers import basemaps
     return common.Filters(None, tuple(statuses), None, None, None,
-                          basemaps.available_basemaps(ws.dem_path is not None)[0])
+                          basemaps.available_basemaps(ws.dem_path is not None, "")[0])
 
 
 @pytest.fixture

@@ -11,6 +11,9 @@ import stores.gpkg_file as gpkg_mod
 from geo.errors import WorkspaceError
 from geo.supply import available_report, zone_admits
 from stores.gpkg_file import load_workspace, save_workspace
+from geo.settings import load_settings
+
+SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
 
 def test_crash_mid_save_leaves_previous_file_intact(sample_ws, tmp_path, monkeypatch):
@@ -72,9 +75,9 @@ def test_shortfall_cases_do_not_fit_today_but_fit_after_pipeline_work(sample_ws,
     ws = sample_ws
     project = ws.projects.loc[project_id]
     admitting = ws.zones.index[zone_admits(ws.zones, project["industry"])]
-    now = available_report(ws, industry=project["industry"])
+    now = available_report(ws, industry=project["industry"], settings=SETTINGS)
     assert max(z["largest_block_mu"] for z in now["zones"]) < project["land_mu"]
-    later = available_report(ws, zone=project["preferred_zone"], by=pd.Timestamp("2027-12-31").date())
+    later = available_report(ws, zone=project["preferred_zone"], by=pd.Timestamp("2027-12-31").date(), settings=SETTINGS)
     assert later["zones"][0]["largest_block_mu"] >= project["land_mu"]
     assert project["preferred_zone"] in admitting
 

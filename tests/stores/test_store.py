@@ -29,6 +29,9 @@ from stores.base import RowChange
 from stores.gpkg_blob import blob_wkb, gpkg_blob
 from stores.gpkg_file import load_workspace
 from tests.pg_cluster import PgCluster, missing_reason
+from geo.settings import load_settings
+
+SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYER_NAMES = ("zones", "parcels", "factories", "projects")
@@ -344,8 +347,8 @@ def test_imports_renumber_on_id_collisions_but_never_overwrite_an_edit(target, t
         wa, wb = a.load(), b.load()
         ledger_a = ledger_csv(tmp_path / "a.csv", ["同时导入甲"]).read_bytes()
         ledger_b = ledger_csv(tmp_path / "b.csv", ["同时导入乙"]).read_bytes()
-        save_with_retry(a, wa, lambda ws: import_ledger(ws, ledger_a, "a.csv"), "甲")
-        new, (counts, _), _ = save_with_retry(b, wb, lambda ws: import_ledger(ws, ledger_b, "b.csv"), "乙")
+        save_with_retry(a, wa, lambda ws: import_ledger(ws, ledger_a, "a.csv", cny_per_usd=SETTINGS.ledger.cny_per_usd), "甲")
+        new, (counts, _), _ = save_with_retry(b, wb, lambda ws: import_ledger(ws, ledger_b, "b.csv", cny_per_usd=SETTINGS.ledger.cny_per_usd), "乙")
         assert counts["added"] == 1
         projects = a.load().projects
         ids = dict(zip(projects["name"], projects["project_id"]))
@@ -355,7 +358,7 @@ def test_imports_renumber_on_id_collisions_but_never_overwrite_an_edit(target, t
         upd = b"\xef\xbb\xbf" + "项目编号,项目名称,产业,阶段,需用地（亩）\nP-TX-01,福建安井速冻食品生产基地项目,健康食品,已开工,290\n".encode()
         a.save(wa, edit_project(wa, "P-TX-01", investment_yi=50.0), "甲")
         with pytest.raises(ConflictError, match="P-TX-01"):
-            save_with_retry(b, wb, lambda ws: import_ledger(ws, upd, "upd.csv"), "乙")
+            save_with_retry(b, wb, lambda ws: import_ledger(ws, upd, "upd.csv", cny_per_usd=SETTINGS.ledger.cny_per_usd), "乙")
         assert a.load().projects.at["P-TX-01", "investment_yi"] == 50.0
 
 
@@ -489,7 +492,7 @@ def test_both_stores_give_the_same_results(pg, pg_template, sample_path, tmp_pat
             ws = store.load()
             store.save(ws, edit_project(ws, "P-TX-01", stage="started", needed_by=pd.Timestamp("2027-03-01")), "u")
             ws = store.load()
-            store.save(ws, import_ledger(ws, ledger, "台账.csv")[0], "u")
+            store.save(ws, import_ledger(ws, ledger, "台账.csv", cny_per_usd=SETTINGS.ledger.cny_per_usd)[0], "u")
             ws = store.load()
             pid = ws.parcels.index[5]
             land = f"宗地号,供地状态\n{pid},已出让\n".encode()
@@ -529,7 +532,7 @@ def _import_child(target, ws, ledger):
     from formats.ledger import import_ledger
     from stores.common import save_with_retry
     with open_store(target) as store:
-        save_with_retry(store, ws, lambda w: import_ledger(w, ledger, "故障.csv"), "kill")
+        save_with_retry(store, ws, lambda w: import_ledger(w, ledger, "故障.csv", cny_per_usd=SETTINGS.ledger.cny_per_usd), "kill")
     os._exit(0)
 
 

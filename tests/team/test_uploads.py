@@ -10,7 +10,7 @@ import os
 import pytest
 
 from geo.errors import LandGapError, UploadError
-from geo.settings import load_settings
+from geo.settings import Settings, load_settings, read_config
 from team.uploads import CHUNK, MB, StoredUpload, UploadStore, safe_name, uploads_root
 
 DAY = 86400.0
@@ -37,12 +37,15 @@ def test_a_saved_upload_is_recorded_under_the_account(tmp_path):
 
 
 def test_the_configured_section_and_the_root(tmp_path):
-    cfg = load_settings().uploads
+    cfg = load_settings({}).uploads
     assert cfg.max_file_mb > 0 and cfg.max_total_mb >= cfg.max_file_mb and cfg.keep_days > 0
-    assert uploads_root("", {}).parts[-2:] == ("var", "uploads")
-    assert uploads_root("", {"LANDGAP_UPLOADS_DIR": str(tmp_path)}) == tmp_path
-    assert uploads_root("/srv/x", {"LANDGAP_UPLOADS_DIR": str(tmp_path)}).as_posix() == "/srv/x"
-    assert UploadStore.from_settings(cfg, {"LANDGAP_UPLOADS_DIR": str(tmp_path)}).root == tmp_path
+    assert uploads_root("").parts[-2:] == ("var", "uploads")
+    assert uploads_root(str(tmp_path)) == tmp_path
+    env = {"LANDGAP_UPLOADS_DIR": str(tmp_path)}          # read by load_settings, used when [uploads] has no folder
+    assert load_settings(env).uploads.directory == str(tmp_path)
+    configured = Settings.from_dict({**read_config(), "uploads": {**read_config()["uploads"], "directory": "/srv/x"}}, env)
+    assert uploads_root(configured.uploads.directory).as_posix() == "/srv/x"
+    assert UploadStore.from_settings(load_settings(env).uploads).root == tmp_path
 
 
 def test_an_over_limit_file_is_refused_with_its_name_and_the_limit_and_nothing_is_written(tmp_path):
