@@ -26,10 +26,8 @@ from geo.errors import WorkspaceError
 from geo.schema import LAYERS
 from stores import common
 from stores.base import BOOKKEEPING, AuditEntry, Conflict, ConflictError, RawLayer, RowChange, StoreIOError, Versions, utc_now
-from stores.common import quote
+from stores.common import AUDIT_TABLE, quote
 from stores.gpkg_blob import blob_bounds, blob_empty, blob_wkb, bound, gpkg_blob, gpkg_blobs  # noqa: F401 (re-exported)
-
-AUDIT_TABLE = "audit"
 
 
 def _connect(path: Path, timeout: float) -> sqlite3.Connection:
