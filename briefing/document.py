@@ -4,7 +4,6 @@ Renderers (docx.py, preview.py) lay a ``Document`` out; they never compute.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -159,11 +158,3 @@ def _date(x: Any) -> dt.date | None:
     except (TypeError, ValueError):
         return None
     return None if pd.isna(ts) else ts.date()
-
-
-def split_county(name: str) -> tuple[str, str]:
-    """'示例县（虚构数据）' → ('示例县', '虚构数据'): the note stays out of the title and goes into the appendix."""
-    m = re.fullmatch(r"(.*?)[（(](.*)[)）]\s*", name or "")
-    return (m.group(1).strip(), m.group(2).strip()) if m else ((name or "").strip(), "")
-
-
