@@ -138,7 +138,8 @@ def _fc_match(name: str) -> Face | None:
 
 
 @functools.lru_cache(maxsize=8)
-def _resolve(key: str) -> FontSet:
+def resolve_font_set(key: str) -> FontSet:
+    """The faces for each role under the fontconfig set-up ``key`` (its file's path; cached per set-up)."""
     faces = _fc_list()
     if not faces:
         raise MissingFontError(f"系统中没有可用的中文字体，生成的简报会显示为方框。{INSTALL_HINT}")
@@ -155,4 +156,4 @@ def _resolve(key: str) -> FontSet:
 
 def resolve_fonts() -> FontSet:
     """The faces for each role; raises MissingFontError (a clear message) when no CJK font is installed."""
-    return _resolve(str(fontconfig_file()))
+    return resolve_font_set(str(fontconfig_file()))

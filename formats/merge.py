@@ -26,10 +26,10 @@ _FIELDS = {"zones": ZONE_LAYER_FIELDS, "factories": FACTORY_LAYER_FIELDS, "flood
 
 def field_columns(frame: gpd.GeoDataFrame, fields: dict, codec: str | None) -> dict[str, str]:
     """field → the source's column for it, by the recognised names in ``fields`` (the first column wins)."""
-    from formats.shapefile import _field_for
+    from formats.shapefile import field_for
     out: dict[str, str] = {}
     for column in frame.columns.drop(frame.geometry.name):
-        got = _field_for(str(column), codec or "UTF-8", fields)
+        got = field_for(str(column), codec or "UTF-8", fields)
         if got and got not in out:
             out[got] = column
     return out
@@ -88,7 +88,7 @@ def merged_layer(ws, into: str, src, frame: gpd.GeoDataFrame, defaults: dict, re
 
 
 def _core(ws, into, src, frame, defaults, replace, report):
-    from formats.shapefile import _zones_by_location
+    from formats.shapefile import zones_by_location
     schema = LAYERS[into]
     columns = field_columns(frame, _FIELDS[into], src.encoding)
     frame = apply_defaults(frame, columns, defaults, into, report)
@@ -103,7 +103,7 @@ def _core(ws, into, src, frame, defaults, replace, report):
         given = table["zone_id"] if "zone_id" in table.columns else pd.Series(None, index=table.index, dtype=object)
         blank = given.isna()
         if blank.any():
-            found = _zones_by_location(np.asarray(table.geometry[blank].values), ws.zones)
+            found = zones_by_location(np.asarray(table.geometry[blank].values), ws.zones)
             given = given.astype(object)
             given[blank] = found
             located = int(pd.notna(found).sum())

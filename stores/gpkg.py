@@ -134,7 +134,8 @@ class GpkgStore(common.StoreCommon):
 
     def ensure_layers(self, crs) -> None:
         """Create the optional layers the file lacks (empty, as save_workspace writes them), then migrate."""
-        from geo.workspace import _empty_layer, _write_layer
+        from geo.workspace import empty_layer
+        from stores.gpkg_file import write_layer
         missing = [n for n in LAYERS if n not in self._tables()]
         if not missing:
             return
@@ -142,7 +143,7 @@ class GpkgStore(common.StoreCommon):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for name in missing:
-                _write_layer(self.path, name, _empty_layer(name, crs), crs)
+                write_layer(self.path, name, empty_layer(name, crs), crs)
         self.reconnect()
 
     def reconnect(self) -> None:
