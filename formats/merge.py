@@ -1,10 +1,8 @@
-"""What a layer becomes once an import is merged into the workspace, validated; and writing it back through the store.
+"""What a layer becomes once an import is merged into the workspace, validated.
 
 Parcels go through ``formats.shapefile.parcels_from_layer`` / ``merge_parcels`` (field names, units, parks by
 location); zones and factories are merged by id like them; the constraint layers keep every field of the source.
-Writing (``store_result``): through the workspace's store, GeoPackage or PostGIS — core layers row by row, checked
-against the versions read and audited; a constraint layer replaced whole in one transaction. Never a rewrite of the
-file, so a colleague's edit made meanwhile is never lost.
+Writing the result through the workspace's store is ``stores.layer_write.store_result``.
 """
 from __future__ import annotations
 
@@ -162,23 +160,3 @@ def _constraint(ws, into, src, frame, defaults, replace, report):
         report.info(into, "APPENDED", f"追加到已有的 {kept} 个要素之后（用 --replace 替换整个图层）")
     table = table.reset_index(drop=True)
     return ws, table, {f"{into}_added": len(table) - kept, f"{into}_kept": kept}
-
-
-# ------------------------------------------------------------------------------------------------ writing
-
-def store_result(target, base, result, rebuild, user: str) -> int:
-    """Apply an ImportResult through the workspace store at ``target`` (a GeoPackage or a PostGIS workspace): a
-    core layer row by row, each row checked against the version ``base`` was read at (``base`` read through the
-    store), audited under ``user``; when the only conflicts are ids a concurrent import has just added,
-    ``rebuild``(fresh workspace) → ImportResult is re-run on a fresh read (``store.common.save_with_retry``). A
-    constraint layer (a reference layer from the 自然资源局) is replaced whole, in one transaction, with one audit
-    row. Never a rewrite of the file: a colleague's edit made meanwhile is kept. Returns the rows written."""
-    from stores import open_store
-    from stores.common import save_with_retry
-    with open_store(target) as store:
-        if result.into in CONSTRAINT_LAYERS:
-            store.write_constraints({result.into: result.table}, user)
-            return len(result.table)
-        _, _, versions = save_with_retry(
-            store, base, lambda ws: ((result if ws is base else rebuild(ws)).workspace,), user)
-    return len(versions)

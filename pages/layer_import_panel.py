@@ -101,7 +101,7 @@ def render(ws, path, set_workspace) -> None:
             if "ws_edited" in st.session_state:
                 st.error("当前工作空间有未保存的修改：请先“保存到文件”再导入。")
                 return
-            from formats.merge import store_result
+            from stores.layer_write import store_result
             try:
                 auth.require_role("editor", "导入图层")      # checked where it writes, not only by hiding the panel
                 # through the store (GeoPackage or PostGIS): row-level, versioned, audited — never a file rewrite
