@@ -5,8 +5,9 @@
     python3 run.py serve   # the team mode: on the network (0.0.0.0, [accounts] port), login and roles (server.py)
     python3 run.py test    # run the whole test suite (unit, AppTest, real browser)
 
-Set-up (idempotent, skipped when already done): a virtualenv in .venv with requirements.txt, and, for the tests
-and PDF briefings, the Debian packages below (installed with apt-get when running as root).
+Set-up (idempotent, skipped when already done): a virtualenv in .venv with requirements.txt (and, for ``test`` and
+``setup``, requirements-dev.txt: the test and lint tools), and, for the tests and PDF briefings, the Debian packages
+below (installed with apt-get when running as root).
 Standard library only: this file runs before anything is installed.
 """
 from __future__ import annotations
@@ -23,6 +24,8 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 PY = VENV / "bin" / "python"
 STAMP = VENV / ".requirements.sha256"
+REQUIREMENTS = ROOT / "requirements.txt"
+DEV_REQUIREMENTS = ROOT / "requirements-dev.txt"     # tests, browser, linters (import-linter, ruff)
 
 # Debian packages: a real browser for the browser tests, CJK fonts for maps and briefings, poppler for PDF checks,
 # LibreOffice Writer (no GUI; ~260 MB installed) to turn the briefing's DOCX into PDF, a 楷体 (AR PL UKai, 17 MB)
@@ -43,14 +46,19 @@ def sh(cmd: list[str], **kw) -> None:
     subprocess.run(cmd, check=True, **kw)
 
 
-def ensure_venv() -> None:
+def ensure_venv(dev: bool = False) -> None:
+    """The virtualenv with requirements.txt, and requirements-dev.txt too for ``test`` and ``setup``; installed again
+    when a file changed (the stamp holds the digest of each file installed)."""
     if not PY.exists():
         venv.EnvBuilder(with_pip=True).create(VENV)
-    digest = hashlib.sha256((ROOT / "requirements.txt").read_bytes()).hexdigest()
-    if not STAMP.exists() or STAMP.read_text().strip() != digest:
-        sh([str(PY), "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r",
-            str(ROOT / "requirements.txt")])
-        STAMP.write_text(digest)
+    files = [REQUIREMENTS, DEV_REQUIREMENTS] if dev else [REQUIREMENTS]
+    wanted = {f"{f.name}:{hashlib.sha256(f.read_bytes()).hexdigest()}" for f in files}
+    done = set(STAMP.read_text().split()) if STAMP.exists() else set()
+    if not wanted <= done:
+        # requirements-dev.txt includes requirements.txt (-r): one install covers both
+        sh([str(PY), "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", str(files[-1])])
+        names = {f.name for f in files}
+        STAMP.write_text("\n".join(sorted({d for d in done if d.split(":")[0] not in names} | wanted)) + "\n")
 
 
 def ensure_system_packages() -> None:
@@ -109,7 +117,7 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
-    ensure_venv()
+    ensure_venv(dev=command in ("test", "setup"))
     ensure_map_assets()
     env = dict(os.environ, PYTHONPATH=str(ROOT), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
     if command == "setup":

@@ -55,7 +55,7 @@ sys.path.insert(0, sys.argv[1])
 warnings.simplefilter("ignore")
 from stores import open_store
 from formats.layer_import import import_layer
-from formats.merge import store_result
+from stores.layer_write import store_result
 folder, source, replace, base = sys.argv[2], sys.argv[3], sys.argv[4] == "1", sys.argv[5]
 shutil.copy(f"{folder}/{base}", f"{folder}/work.gpkg")
 with open_store(f"{folder}/work.gpkg") as store:

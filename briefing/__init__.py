@@ -119,7 +119,8 @@ def briefing_plan(ws: Workspace, settings: Settings, budget_wan: float, as_of: d
                          dem=workspace_dem(ws), frontier=True)
 
 
-def _data_date(ws) -> dt.date | None:
+def workspace_data_date(ws) -> dt.date | None:
+    """The date the workspace file was last written (the data's date), None for an unsaved workspace."""
     path = getattr(ws, "path", None)
     if path and Path(path).exists():
         return dt.date.fromtimestamp(Path(path).stat().st_mtime)
@@ -142,7 +143,7 @@ def build(ws: Workspace, result: MatchResult, settings: Settings, as_of: dt.date
     fonts = resolve_fonts(settings.runtime)
     if intensity is None:
         intensity = _intensity_flags(ws, settings)
-    document = build_document(ws, result, settings, as_of=as_of, data_date=data_date or _data_date(ws), scenario=scenario,
+    document = build_document(ws, result, settings, as_of=as_of, data_date=data_date or workspace_data_date(ws), scenario=scenario,
                               intensity=intensity, issuer=issuer, addressee=addressee, fonts_note=fonts.describe(),
                               plan=plan, since=since)
     if figures:

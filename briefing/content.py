@@ -16,7 +16,7 @@ from geo.vocab import (BRIEFING_TABLE_TITLES as TITLES, EXCLUSION_LABELS, FACTOR
                        GAP_ZONE_LABELS, INDUSTRIES, PARCEL_STATUS_LABELS, PROJECT_STAGE_LABELS, UNZONED_LABEL)
 from matching.model import MatchResult, Placement, Unlock, Unplaced
 
-from briefing.document import Block, Document, Figure, Heading, Masthead, Paragraph, Section, Table, _date, _join, _num, cn_index, fmt_date, fmt_m2, fmt_pct, fmt_yi
+from briefing.document import Block, Document, Figure, Heading, Masthead, Paragraph, Section, Table, as_date, join_names, as_number, cn_index, fmt_date, fmt_m2, fmt_pct, fmt_yi
 from briefing.facts import Facts, compute_facts, zone_name
 from briefing.labels import action_label, reason_label
 from briefing.plan_text import plan_advice
@@ -121,7 +121,7 @@ def _demand(f: Facts) -> Section:
 def _site_text(f: Facts, p: Placement) -> str:
     if p.kind == "factory":
         return f"标准厂房{p.factory_id or ''}"
-    return _join(p.parcel_ids or [], limit=3, unit="宗")
+    return join_names(p.parcel_ids or [], limit=3, unit="宗")
 
 
 def _match(f: Facts) -> Section:
@@ -140,7 +140,7 @@ def _match(f: Facts) -> Section:
     rows = []
     for i, pl in enumerate(f.placed, 1):
         pid = pl.project_id
-        site_mu = _num(pl.site_mu) if pl.kind == "land" else None
+        site_mu = as_number(pl.site_mu) if pl.kind == "land" else None
         rows.append([f"{i}", str(p.at[pid, "name"]), str(p.at[pid, "industry"]), fmt_yi(p.at[pid, "investment_yi"]),
                      str(f.zones["name"].get(pl.zone_id, pl.zone_id or "")), _site_text(f, pl),
                      fmt_mu(site_mu) if site_mu is not None else "—"])
@@ -157,7 +157,7 @@ def _match(f: Facts) -> Section:
 
 def _need_text(u: Unplaced) -> str:
     """need_mu in 亩; a project that needs only factory space has none ("—")."""
-    need = _num(u.need_mu)
+    need = as_number(u.need_mu)
     return fmt_mu(need) if need > 0 else "—"
 
 
@@ -183,7 +183,7 @@ def _gap(f: Facts) -> Section:
         pid = u.project_id
         rows.append([f"{i}", str(p.at[pid, "name"]), str(p.at[pid, "industry"]), fmt_yi(p.at[pid, "investment_yi"]),
                      _need_text(u), str(p.at[pid, "zone_name"]), _reason_cell(u),
-                     "—" if u.gap_mu is None else fmt_mu(_num(u.gap_mu))])
+                     "—" if u.gap_mu is None else fmt_mu(as_number(u.gap_mu))])
     blocks.append(Table(
         key="gap", title=TITLES["gap"],
         columns=[F[k] for k in ("row_number", "project_name", "industry", "investment_yi", "land_mu", "preferred_zone",
@@ -205,8 +205,8 @@ def _gap(f: Facts) -> Section:
                        "gap_mu": [u.gap_mu for u in f.unplaced]})
     un["industry"] = [p.at[pid, "industry"] for pid in un["project_id"]]
     un["yi"] = [p.at[pid, "investment_yi"] for pid in un["project_id"]]
-    un["need"] = un["need_mu"].map(_num)
-    un["gapv"] = un["gap_mu"].map(_num)
+    un["need"] = un["need_mu"].map(as_number)
+    un["gapv"] = un["gap_mu"].map(as_number)
     industries = list(INDUSTRIES) + [i for i in un["industry"].unique() if i not in INDUSTRIES]
     irows = [[ind, f"{len(s)}", fmt_yi(s["yi"].sum()), fmt_mu(s["need"].sum()), fmt_mu(s["gapv"].sum())]
              for ind in industries if len(s := un[un["industry"] == ind])]
@@ -277,7 +277,7 @@ def _advice(f: Facts, ws) -> Section:
     remaining = [u for u in f.unplaced if u.project_id not in secured]
     n += 1
     if remaining:
-        names = _join((p.at[u.project_id, "name"] for u in remaining), limit=4)
+        names = join_names((p.at[u.project_id, "name"] for u in remaining), limit=4)
         blocks.append(Paragraph(
             f"{names}在现有和在途土地、标准厂房中均难以落实选址，建议积极对接项目方，引导其在其他园区选址或调整用地规模，"
             f"同步研究新增工业用地规划指标。", lead=f"（{cn_index(n)}）分类施策推动其余项目落地。"))
@@ -291,7 +291,7 @@ def _advice(f: Facts, ws) -> Section:
 def _unlock_text(f: Facts, ws, u: Unlock) -> str:
     p = f.projects
     places = [pid for pid in u.places if pid in p.index]
-    names = _join(p.at[pid, "name"] for pid in places)
+    names = join_names(p.at[pid, "name"] for pid in places)
     place_text = f"可落实{names}，总投资{fmt_yi(u.investment_yi)}亿元" if places else "可增加可供土地"
     if u.factory_id:
         fid = u.factory_id
@@ -299,29 +299,29 @@ def _unlock_text(f: Facts, ws, u: Unlock) -> str:
         if fac is None:
             return f"加快标准厂房{fid}建设，{place_text}。"
         state = FACTORY_STATUS_LABELS.get(fac["status"], fac["status"])
-        ready = _date(fac.get("ready_date"))
+        ready = as_date(fac.get("ready_date"))
         when = f"，原计划{fmt_date(ready)}建成" if ready else ""
         return (f"加快{zone_name(ws, fac['zone_id'])}标准厂房{fid}建设（{state}{when}，空置面积"
-                f"{fmt_m2(_num(fac['vacant_m2']))}平方米），{place_text}。")
+                f"{fmt_m2(as_number(fac['vacant_m2']))}平方米），{place_text}。")
     ids = list(u.parcel_ids or [])
     zone_ids = ws.parcels["zone_id"].reindex(ids).dropna().unique()
     where = "、".join(zone_name(ws, z) for z in zone_ids)
     statuses = list(ws.parcels["status"].reindex(ids).dropna())
-    return (f"完成{where}{_join(ids, limit=3, unit='宗')}地块{action_label(u.action, statuses)}"
-            f"（{fmt_mu(_num(u.area_mu))}亩），{place_text}。")
+    return (f"完成{where}{join_names(ids, limit=3, unit='宗')}地块{action_label(u.action, statuses)}"
+            f"（{fmt_mu(as_number(u.area_mu))}亩），{place_text}。")
 
 
 def _intensity_text(f: Facts, flag: dict) -> str:
     p = f.projects
     pid = flag.get("project_id")
     name = p.at[pid, "name"] if pid in p.index else str(pid)
-    parts = [f"{name}需用地{fmt_mu(_num(flag.get('land_mu', p['land_mu'].get(pid, 0.0))))}亩"]
+    parts = [f"{name}需用地{fmt_mu(as_number(flag.get('land_mu', p['land_mu'].get(pid, 0.0))))}亩"]
     if flag.get("intensity_wan_per_mu") is not None:
-        parts.append(f"投资强度{_num(flag['intensity_wan_per_mu']):.1f}万元/亩")
+        parts.append(f"投资强度{as_number(flag['intensity_wan_per_mu']):.1f}万元/亩")
     if flag.get("floor_wan_per_mu") is not None:
-        parts.append(f"低于{_num(flag['floor_wan_per_mu']):.0f}万元/亩的标准")
+        parts.append(f"低于{as_number(flag['floor_wan_per_mu']):.0f}万元/亩的标准")
     if flag.get("justified_mu") is not None:
-        parts.append(f"按标准核定用地{fmt_mu(_num(flag['justified_mu']))}亩")
+        parts.append(f"按标准核定用地{fmt_mu(as_number(flag['justified_mu']))}亩")
     return "，".join(parts) + "。"
 
 

@@ -4,7 +4,6 @@ Renderers (docx.py, preview.py) lay a ``Document`` out; they never compute.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -135,7 +134,7 @@ def cn_index(i: int) -> str:
     return (CN_NUMERALS[tens - 1] if tens > 1 else "") + "十" + (CN_NUMERALS[ones - 1] if ones else "")
 
 
-def _join(names: Iterable[str], limit: int = 3, unit: str = "个项目") -> str:
+def join_names(names: Iterable[str], limit: int = 3, unit: str = "个项目") -> str:
     """'A、B、C' or, past ``limit``, 'A、B、C等5个项目'."""
     names = list(names)
     if len(names) <= limit:
@@ -143,7 +142,7 @@ def _join(names: Iterable[str], limit: int = 3, unit: str = "个项目") -> str:
     return "、".join(names[:limit]) + f"等{len(names)}{unit}"
 
 
-def _num(x: Any) -> float:
+def as_number(x: Any) -> float:
     try:
         v = float(x)
     except (TypeError, ValueError):
@@ -151,7 +150,7 @@ def _num(x: Any) -> float:
     return v if np.isfinite(v) else 0.0
 
 
-def _date(x: Any) -> dt.date | None:
+def as_date(x: Any) -> dt.date | None:
     if x is None or (isinstance(x, float) and np.isnan(x)) or x is pd.NaT:
         return None
     try:
@@ -159,11 +158,3 @@ def _date(x: Any) -> dt.date | None:
     except (TypeError, ValueError):
         return None
     return None if pd.isna(ts) else ts.date()
-
-
-def split_county(name: str) -> tuple[str, str]:
-    """'示例县（虚构数据）' → ('示例县', '虚构数据'): the note stays out of the title and goes into the appendix."""
-    m = re.fullmatch(r"(.*?)[（(](.*)[)）]\s*", name or "")
-    return (m.group(1).strip(), m.group(2).strip()) if m else ((name or "").strip(), "")
-
-

@@ -6,6 +6,7 @@ land stock by status and the factories are read from the workspace. Settings com
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,8 +17,6 @@ from geo.netland import net_totals, workspace_net
 from geo.vocab import FACTORY_STATUS_LABELS, PARCEL_STATUS_LABELS, PIPELINE_STATUSES, UNZONED_LABEL
 from matching.model import MatchResult, Placement, Unlock, Unplaced, r1
 from matching.summary import project_zone
-
-from briefing.document import split_county
 
 if TYPE_CHECKING:
     from geo.settings import Settings
@@ -199,3 +198,9 @@ def _plan_totals(plan, invest: pd.Series) -> dict[str, float]:
             "plan_action_count": float(len(plan.actions)), "plan_added_count": float(len(plan.placed_added)),
             "plan_added_investment_yi": float(invest.reindex(list(plan.placed_added)).fillna(0.0).sum()),
             "plan_budget_wan": float("nan") if plan.budget_wan is None else float(plan.budget_wan)}
+
+
+def split_county(name: str) -> tuple[str, str]:
+    """'示例县（虚构数据）' → ('示例县', '虚构数据'): the note stays out of the title and goes into the appendix."""
+    m = re.fullmatch(r"(.*?)[（(](.*)[)）]\s*", name or "")
+    return (m.group(1).strip(), m.group(2).strip()) if m else ((name or "").strip(), "")

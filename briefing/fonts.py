@@ -143,7 +143,7 @@ def _fc_match(name: str, runtime: RuntimeSettings) -> Face | None:
 
 
 @functools.lru_cache(maxsize=8)
-def _resolve(runtime: RuntimeSettings) -> FontSet:
+def resolve_font_set(runtime: RuntimeSettings) -> FontSet:
     faces = _fc_list(runtime)
     if not faces:
         raise MissingFontError(f"系统中没有可用的中文字体，生成的简报会显示为方框。{INSTALL_HINT}")
@@ -161,4 +161,4 @@ def _resolve(runtime: RuntimeSettings) -> FontSet:
 def resolve_fonts(runtime: RuntimeSettings) -> FontSet:
     """The faces for each role, looked up with ``runtime``'s fontconfig file (cached per file); raises
     MissingFontError (a clear message) when no CJK font is installed."""
-    return _resolve(runtime)
+    return resolve_font_set(runtime)

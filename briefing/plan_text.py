@@ -5,13 +5,13 @@ from __future__ import annotations
 from geo.units import fmt_mu
 from geo.vocab import PLAN_LABELS
 
-from briefing.document import Block, Figure, Paragraph, _date, _join, fmt_m2, fmt_yi
+from briefing.document import Block, Figure, Paragraph, as_date, join_names, fmt_m2, fmt_yi
 from briefing.facts import Facts, zone_name
 from briefing.labels import action_label
 
 
 def _when(ready_by) -> str:
-    d = _date(ready_by)
+    d = as_date(ready_by)
     return f"，{d.year}年{d.month}月前完成" if d else ""
 
 
@@ -30,7 +30,7 @@ def _action_text(f: Facts, ws, a) -> str:
         return f"建成{where}标准厂房{a.factory_id}（{cost}{space}）{gain}。"
     statuses = list(ws.parcels["status"].reindex(a.parcel_ids).dropna())
     ids = a.parcel_ids
-    which = _join(ids, limit=4, unit="宗") + (f"共{len(ids)}宗" if 1 < len(ids) <= 4 else "")
+    which = join_names(ids, limit=4, unit="宗") + (f"共{len(ids)}宗" if 1 < len(ids) <= 4 else "")
     return (f"完成{zone_name(ws, a.zone_id)}{which}地块（{fmt_mu(a.area_mu)}亩）的{action_label(a.action, statuses)}"
             f"，{cost}{gain}。")
 

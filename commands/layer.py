@@ -61,7 +61,7 @@ def cmd_import_layer(args) -> int:
     from geo.report import LEVEL_LABELS
     from stores import open_store
     from formats.layer_import import import_layer
-    from formats.merge import store_result
+    from stores.layer_write import store_result
     path = store_target(args)          # --workspace, else $LANDGAP_DATABASE_URL, else the default workspace
     with open_store(str(path)) as store:        # read and written through the store (GeoPackage or PostGIS)
         ws = store.load()

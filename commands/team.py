@@ -146,8 +146,8 @@ def briefing_since(args, ws, result):
     from stores import open_store, snapshots
     from seeds.sample import default_workspace_path
     target = args.workspace or default_workspace_path(args.settings.runtime)
-    from briefing import _data_date
-    snap = snapshots.take(ws, result, user_name(args), _data_date(ws) or args.as_of or dt.date.today())
+    from briefing import workspace_data_date
+    snap = snapshots.take(ws, result, user_name(args), workspace_data_date(ws) or args.as_of or dt.date.today())
     with open_store(target) as store:
         saved = snapshots.all_snapshots(store)
         if args.snapshot:

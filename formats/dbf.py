@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from geo.errors import LayerFileError
-from formats.encoding import dbf_codec_over_single_byte, single_byte_page
+from formats.encoding import dbf_codec_over_single_byte, decodes, single_byte_page
 
 _CPG_CODECS = {"936": "GB18030", "CP936": "GB18030", "GBK": "GB18030", "GB2312": "GB18030", "GB18030": "GB18030",
                "ANSI 936": "GB18030", "UTF-8": "UTF-8", "UTF8": "UTF-8", "65001": "UTF-8",
@@ -55,24 +55,6 @@ def mended_names(dbf: bytes, codec: str) -> bytes:
             if exc.reason == "unexpected end of data":
                 out[at + exc.start:at + 11] = bytes(11 - exc.start)
     return bytes(out)
-
-
-def decodes(data: bytes, codec: str, width: int) -> bool:
-    """``data`` (values of ``width`` bytes each, one after another) decodes; a character cut at a value's end — a
-    value that filled its field — is allowed."""
-    try:
-        data.decode(codec)
-        return True
-    except UnicodeDecodeError:
-        pass
-    values = [data[i:i + width] for i in range(0, len(data), width)] if width else [data]
-    for value in values:
-        try:
-            value.decode(codec)
-        except UnicodeDecodeError as exc:
-            if not (exc.reason == "unexpected end of data" and len(value.rstrip(b" \0")) >= width - 3):
-                return False
-    return True
 
 
 def detect_encoding(dbf: bytes, cpg: bytes | None = None, forced: str | None = None) -> tuple[str, str | None]:

@@ -12,13 +12,13 @@ import pyogrio
 import shapely
 
 from formats import FormatError
+from formats.source import SourceLayer
 
 CLOSE_TOLERANCE_M = 0.001
 """A polyline whose ends are this close (drawing units) is closed."""
 
 
 def read_dxf(path: Path, name: str):
-    from formats.vector import SourceLayer
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -52,12 +52,29 @@ def single_byte_page(page: str) -> bool:
     return page.strip().upper() in SINGLE_BYTE_PAGES or page.strip().upper().startswith(("ISO-8859", "ISO8859"))
 
 
+def decodes(data: bytes, codec: str, width: int) -> bool:
+    """``data`` (values of ``width`` bytes each, one after another) decodes; a character cut at a value's end — a
+    value that filled its field — is allowed."""
+    try:
+        data.decode(codec)
+        return True
+    except UnicodeDecodeError:
+        pass
+    values = [data[i:i + width] for i in range(0, len(data), width)] if width else [data]
+    for value in values:
+        try:
+            value.decode(codec)
+        except UnicodeDecodeError as exc:
+            if not (exc.reason == "unexpected end of data" and len(value.rstrip(b" \0")) >= width - 3):
+                return False
+    return True
+
+
 def dbf_codec_over_single_byte(page: str, fields: list[tuple[str, bytes, int]]) -> tuple[str, str] | None:
     """A .cpg declaring ``page`` (single byte) over the DBF fields [(name, values bytes, width)]: ("GB18030", note)
     when the text reads as GBK with Chinese characters; None when no field has non-ASCII bytes (the page is
     harmless) or the text is not GBK at all (then the page stands). Raises FormatError naming the field, with both
     readings, when a field decodes as GBK but does not read as Chinese (undecidable)."""
-    from formats.dbf import decodes   # the DBF value-cut rule
     codec = {"LATIN1": "latin-1", "LATIN-1": "latin-1", "ANSI 1252": "cp1252", "1252": "cp1252",
              "437": "cp437", "850": "cp850", "8859-1": "latin-1", "88591": "latin-1"}.get(page.upper(), page)
     wide = [(n, data, w) for n, data, w in fields if not data.isascii()]

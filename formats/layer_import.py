@@ -23,7 +23,8 @@ from geo.schema import CONSTRAINT_LAYERS, LAYERS
 from formats import CRSMissingError, FormatError
 from formats.datum import DATUMS, missing_crs, to_target, transform_geoms, usable_crs
 from geo.gcj02 import gcj02_to_wgs84
-from formats.vector import SourceLayer, read_source
+from formats.source import SourceLayer
+from formats.vector import read_source
 
 TARGETS = ("parcels", "zones", "factories", *CONSTRAINT_LAYERS)
 
@@ -143,32 +144,6 @@ def _geometry_step(frame, layer: str, outcome: dict, report: LoadReport) -> gpd.
         geoms[invalid] = fixed
     out = gpd.GeoDataFrame(frame.drop(columns=frame.geometry.name), geometry=geoms, crs=frame.crs, index=frame.index)
     return out[keep]
-
-
-def _columns(frame, fields: dict, codec: str) -> dict[str, str]:
-    from formats.shapefile import _field_for
-    out: dict[str, str] = {}
-    for column in frame.columns.drop(frame.geometry.name):
-        got = _field_for(str(column), codec or "UTF-8", fields)
-        if got and got not in out:
-            out[got] = column
-    return out
-
-
-def _apply_defaults(frame, columns: dict, defaults: dict, layer: str, report: LoadReport):
-    for key, value in defaults.items():
-        if key in columns:
-            col = columns[key]
-            blank = frame[col].isna() | (frame[col].astype(str).str.strip() == "")
-            if blank.any():
-                frame.loc[blank, col] = value
-                report.info(layer, "DEFAULT_FILLED", f"{int(blank.sum())} 个要素的“{col}”为空，按 --default 填为 {value}",
-                            field=key)
-        else:
-            frame[key] = value
-            columns[key] = key
-            report.info(layer, "DEFAULT_FIELD", f"文件没有字段 {key}，全部按 --default 取 {value}", field=key)
-    return frame
 
 
 def import_layer(ws, into: str, source, *, name: str | None = None, layer_name: str | None = None, crs=None,

@@ -1,10 +1,8 @@
-"""What a layer becomes once an import is merged into the workspace, validated; and writing it back through the store.
+"""What a layer becomes once an import is merged into the workspace, validated.
 
 Parcels go through ``formats.shapefile.parcels_from_layer`` / ``merge_parcels`` (field names, units, parks by
 location); zones and factories are merged by id like them; the constraint layers keep every field of the source.
-Writing (``store_result``): through the workspace's store, GeoPackage or PostGIS — core layers row by row, checked
-against the versions read and audited; a constraint layer replaced whole in one transaction. Never a rewrite of the
-file, so a colleague's edit made meanwhile is never lost.
+Writing the result through the workspace's store is ``stores.layer_write.store_result``.
 """
 from __future__ import annotations
 
@@ -24,6 +22,35 @@ from formats import FormatError
 _FIELDS = {"zones": ZONE_LAYER_FIELDS, "factories": FACTORY_LAYER_FIELDS, "flood": FLOOD_LAYER_FIELDS}
 
 
+def field_columns(frame: gpd.GeoDataFrame, fields: dict, codec: str | None) -> dict[str, str]:
+    """field → the source's column for it, by the recognised names in ``fields`` (the first column wins)."""
+    from formats.shapefile import field_for
+    out: dict[str, str] = {}
+    for column in frame.columns.drop(frame.geometry.name):
+        got = field_for(str(column), codec or "UTF-8", fields)
+        if got and got not in out:
+            out[got] = column
+    return out
+
+
+def apply_defaults(frame: gpd.GeoDataFrame, columns: dict, defaults: dict, layer: str,
+                   report: LoadReport) -> gpd.GeoDataFrame:
+    """``--default FIELD=VALUE``: blanks of a present column filled, an absent field added (``columns`` updated)."""
+    for key, value in defaults.items():
+        if key in columns:
+            col = columns[key]
+            blank = frame[col].isna() | (frame[col].astype(str).str.strip() == "")
+            if blank.any():
+                frame.loc[blank, col] = value
+                report.info(layer, "DEFAULT_FILLED", f"{int(blank.sum())} 个要素的“{col}”为空，按 --default 填为 {value}",
+                            field=key)
+        else:
+            frame[key] = value
+            columns[key] = key
+            report.info(layer, "DEFAULT_FIELD", f"文件没有字段 {key}，全部按 --default 取 {value}", field=key)
+    return frame
+
+
 def _missing(into: str, columns: dict, frame, name: str, required: tuple[str, ...]):
     fields = _FIELDS.get(into, {})
     missing = [f"“{fields.get(f, (f,))[0]}”（{f}；可用的字段名：{'、'.join(fields.get(f, (f,))[:6])}）"
@@ -36,14 +63,13 @@ def _missing(into: str, columns: dict, frame, name: str, required: tuple[str, ..
 
 def merged_layer(ws, into: str, src, frame: gpd.GeoDataFrame, defaults: dict, replace: bool, report: LoadReport):
     """(new workspace, the layer's table, counts); raises ValidationError (rows = the source's labels)."""
-    from formats.layer_import import _apply_defaults, _columns
     if into == "parcels":
         from formats.shapefile import ParcelLayer, merge_parcels, parcels_from_layer
         from geo.vocab import PARCEL_EXTRA_FIELDS, PARCEL_LAYER_FIELDS
-        columns = _columns(frame, PARCEL_LAYER_FIELDS, src.encoding)
-        columns.update({k: v for k, v in _columns(frame, PARCEL_EXTRA_FIELDS, src.encoding).items()
+        columns = field_columns(frame, PARCEL_LAYER_FIELDS, src.encoding)
+        columns.update({k: v for k, v in field_columns(frame, PARCEL_EXTRA_FIELDS, src.encoding).items()
                         if v not in columns.values()})
-        frame = _apply_defaults(frame, columns, defaults, into, report)
+        frame = apply_defaults(frame, columns, defaults, into, report)
         if "parcel_id" not in columns and "name" in columns and frame[columns["name"]].notna().all():
             columns["parcel_id"] = columns["name"]             # KML/奥维 地标: the name is the parcel's number
             report.info(into, "ID_FROM_NAME", f"{src.name} 没有地块编号字段，以名称（{columns['name']}）作地块编号",
@@ -60,11 +86,10 @@ def merged_layer(ws, into: str, src, frame: gpd.GeoDataFrame, defaults: dict, re
 
 
 def _core(ws, into, src, frame, defaults, replace, report):
-    from formats.shapefile import _zones_by_location
-    from formats.layer_import import _apply_defaults, _columns
+    from formats.shapefile import zones_by_location
     schema = LAYERS[into]
-    columns = _columns(frame, _FIELDS[into], src.encoding)
-    frame = _apply_defaults(frame, columns, defaults, into, report)
+    columns = field_columns(frame, _FIELDS[into], src.encoding)
+    frame = apply_defaults(frame, columns, defaults, into, report)
     required = tuple(f.name for f in schema.fields if f.required and not (into == "factories" and f.name == "zone_id"))
     _missing(into, columns, frame, src.name, required)
     id_field = schema.id_field
@@ -76,7 +101,7 @@ def _core(ws, into, src, frame, defaults, replace, report):
         given = table["zone_id"] if "zone_id" in table.columns else pd.Series(None, index=table.index, dtype=object)
         blank = given.isna()
         if blank.any():
-            found = _zones_by_location(np.asarray(table.geometry[blank].values), ws.zones)
+            found = zones_by_location(np.asarray(table.geometry[blank].values), ws.zones)
             given = given.astype(object)
             given[blank] = found
             located = int(pd.notna(found).sum())
@@ -105,10 +130,9 @@ def _core(ws, into, src, frame, defaults, replace, report):
 
 
 def _constraint(ws, into, src, frame, defaults, replace, report):
-    from formats.layer_import import _apply_defaults, _columns
     schema = CONSTRAINT_LAYERS[into]
-    columns = _columns(frame, _FIELDS.get(into, {}), src.encoding)
-    frame = _apply_defaults(frame, columns, defaults, into, report)
+    columns = field_columns(frame, _FIELDS.get(into, {}), src.encoding)
+    frame = apply_defaults(frame, columns, defaults, into, report)
     _missing(into, columns, frame, src.name, tuple(f.name for f in schema.fields if f.required))
     table = frame.rename(columns={c: f for f, c in columns.items()})
     table.columns = [str(c) for c in table.columns]
@@ -136,23 +160,3 @@ def _constraint(ws, into, src, frame, defaults, replace, report):
         report.info(into, "APPENDED", f"追加到已有的 {kept} 个要素之后（用 --replace 替换整个图层）")
     table = table.reset_index(drop=True)
     return ws, table, {f"{into}_added": len(table) - kept, f"{into}_kept": kept}
-
-
-# ------------------------------------------------------------------------------------------------ writing
-
-def store_result(target, base, result, rebuild, user: str) -> int:
-    """Apply an ImportResult through the workspace store at ``target`` (a GeoPackage or a PostGIS workspace): a
-    core layer row by row, each row checked against the version ``base`` was read at (``base`` read through the
-    store), audited under ``user``; when the only conflicts are ids a concurrent import has just added,
-    ``rebuild``(fresh workspace) → ImportResult is re-run on a fresh read (``store.common.save_with_retry``). A
-    constraint layer (a reference layer from the 自然资源局) is replaced whole, in one transaction, with one audit
-    row. Never a rewrite of the file: a colleague's edit made meanwhile is kept. Returns the rows written."""
-    from stores import open_store
-    from stores.common import save_with_retry
-    with open_store(target) as store:
-        if result.into in CONSTRAINT_LAYERS:
-            store.write_constraints({result.into: result.table}, user)
-            return len(result.table)
-        _, _, versions = save_with_retry(
-            store, base, lambda ws: ((result if ws is base else rebuild(ws)).workspace,), user)
-    return len(versions)

@@ -102,7 +102,7 @@ def _one_shapefile(files: dict[str, bytes], name: str, require_crs: bool = True)
     return stem, parts
 
 
-def _field_for(column: str, codec: str, fields: dict[str, tuple[str, ...]] = PARCEL_LAYER_FIELDS) -> str | None:
+def field_for(column: str, codec: str, fields: dict[str, tuple[str, ...]] = PARCEL_LAYER_FIELDS) -> str | None:
     """The field (of ``fields``: the parcel layer's by default) a layer's column names: as written, or a name the
     DBF cut at 10 bytes."""
     got = header_field(column, fields)
@@ -150,7 +150,7 @@ def read_parcel_layer(source, name: str | None = None, encoding: str | None = No
         notes.append(f"{stem}.shp 含高程（Z）坐标，已去掉 Z 值按平面读取")
     columns: dict[str, str] = {}
     for column in frame.columns.drop(frame.geometry.name):
-        got = _field_for(str(column), codec) or _field_for(str(column), codec, PARCEL_EXTRA_FIELDS)
+        got = field_for(str(column), codec) or field_for(str(column), codec, PARCEL_EXTRA_FIELDS)
         if got and got not in columns:
             columns[got] = column
     return ParcelLayer(f"{stem}.shp", frame, columns, codec, notes)
@@ -168,7 +168,7 @@ def _area_factor(registered: pd.Series, area_mu: pd.Series) -> tuple[float, str 
     return 1.0, None
 
 
-def _zones_by_location(geoms: np.ndarray, zones: gpd.GeoDataFrame) -> np.ndarray:
+def zones_by_location(geoms: np.ndarray, zones: gpd.GeoDataFrame) -> np.ndarray:
     """Per parcel, the zone id holding the largest part of it (None: outside every zone)."""
     zone_geoms = np.asarray(zones.geometry.values)
     left, right = shapely.STRtree(zone_geoms).query(geoms, predicate="intersects")
@@ -229,7 +229,7 @@ def parcels_from_layer(layer: ParcelLayer, ws) -> tuple[gpd.GeoDataFrame, LoadRe
                      row=fid, field="zone_id")
     blank = given.isna()
     if blank.any():
-        located = _zones_by_location(np.asarray(out.geometry[blank].values), ws.zones)
+        located = zones_by_location(np.asarray(out.geometry[blank].values), ws.zones)
         zone[blank] = located
         zoned_by_location = int(pd.notna(located).sum())
         for fid in out.index[blank][pd.isna(located)]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import tempfile
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
 import geopandas as gpd
@@ -18,6 +17,7 @@ import pyogrio
 from formats import FormatError
 from formats.unzip import unpack
 from formats.encoding import decode_text
+from formats.source import SourceLayer
 
 _KML = (".kml", ".ovkml")
 _KMZ = (".kmz", ".ovkmz")
@@ -26,19 +26,6 @@ _GDAL = {".gpkg": "GeoPackage", ".geojson": "GeoJSON", ".json": "GeoJSON", ".csv
 _ARROW = (".gpkg", ".gdb", ".geojson", ".json")
 _DATASETS = (".shp", ".gpkg", ".geojson", ".json", ".kml", ".ovkml", ".kmz", ".ovkmz", ".dxf", ".csv", ".txt",
              ".gdb")
-
-
-@dataclass
-class SourceLayer:
-    name: str                                   # as the planner knows it: 地块.shp, DLTB (三调.gdb) …
-    kind: str                                   # Shapefile, GeoPackage, FileGDB, GeoJSON, KML, 奥维 KML, DXF, CSV, 坐标文件
-    frame: gpd.GeoDataFrame                     # index = the feature's label in the source
-    row_label: str = "要素 FID"
-    encoding: str | None = None
-    notes: list[str] = field(default_factory=list)
-    rejected: dict = field(default_factory=dict)   # label → reason, features not in ``frame``
-    input_count: int = 0
-    lonlat_datum_default: str | None = None     # "gcj02" for 奥维/KML: what lon/lat are unless --datum says
 
 
 def read_source(source, name: str | None = None, layer_name: str | None = None, encoding: str | None = None,

@@ -107,7 +107,7 @@ def _numbered_from_1(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _empty_layer(name: str, crs) -> pd.DataFrame:
+def empty_layer(name: str, crs) -> pd.DataFrame:
     cols = [f.name for f in LAYERS[name].fields]
     if LAYERS[name].geometry:
         return gpd.GeoDataFrame({c: [] for c in cols}, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
@@ -164,7 +164,7 @@ def _build(layers: dict[str, pd.DataFrame], report: LoadReport, validation: Vali
     for name, schema in LAYERS.items():
         frame = layers.get(name)
         if frame is None:
-            frame = _empty_layer(name, crs)
+            frame = empty_layer(name, crs)
         if schema.geometry:
             if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
                 report.error(name, "NO_GEOMETRY", f"图层 {name} 没有几何字段")

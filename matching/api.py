@@ -3,12 +3,11 @@
 Both are short orchestrations of the stages: ``build_instance`` (geometry → plain model, matching.instance),
 ``build_options`` (matching.options), ``build_problem`` (matching.problem), a ``Solver`` (matching.solve), the
 polish (matching.polish) and ``carve_sites`` (matching.sites) — the last four run by ``place`` (matching.place) —
-then the reasons (matching.reasons) and the verified unlocks (matching.unlocks). ``settings`` is the frozen
+then the reasons (matching.reasons) — one run on a scenario: matching.matcher — and the verified unlocks
+(matching.unlocks). ``settings`` is the frozen
 ``geo.settings.Settings`` the caller loaded; nothing here reads the configuration.
 """
 from __future__ import annotations
-
-import time
 
 import numpy as np
 import pandas as pd
@@ -20,33 +19,13 @@ from geo.settings import Settings
 from matching.instance import Instance, Taken, build_instance, fingerprint
 from matching.model import FitCandidate, FitResult, MatchResult, Placement, Prospect, Scenario
 from matching.options import FACTORY, LAND, Options, build_options
-from matching.place import place
+from matching.matcher import run_match, solve_scenario, with_actions
 from matching.problem import top_level
-from matching.reasons import Diagnoser, explain_unplaced
+from matching.reasons import Diagnoser
 from matching.scenario import scenario_workspace
 from matching.sites import Carver, carve_sites
 from matching.solve import HighsSolver, Solver
-from matching.summary import summarize
 from matching.unlocks import least_cost_unlocks, verify_unlocks
-
-
-def _with(scenario: Scenario | None, parcels: tuple[str, ...], factories: tuple[str, ...]) -> Scenario:
-    s = scenario or Scenario()
-    return Scenario(as_of=s.as_of, without_planned_factories=s.without_planned_factories,
-                    justified_land_need=s.justified_land_need, extra_parcels=s.extra_parcels,
-                    cleared_parcels=tuple(sorted(set(s.cleared_parcels) | set(parcels))),
-                    ready_factories=tuple(sorted(set(s.ready_factories) | set(factories))), name=s.name)
-
-
-def _solve(ws, scenario: Scenario | None, settings: Settings, solver: Solver, time_limit: float | None,
-           progress=None, projects=None, prove: bool = True):
-    """(instance, placements, solution) for the scenario's workspace."""
-    ws2, base = scenario_workspace(ws, scenario, settings=settings)
-    inst = build_instance(ws2, ws2.projects if projects is None else projects(ws2), settings,
-                          scenario.as_of if scenario else None, geometry_of=base)
-    limit = time_limit if time_limit is not None else settings.matching.time_limit_s
-    placements, sol = place(inst, solver, limit, progress, prove)
-    return inst, placements, sol
 
 
 def match(ws, scenario: Scenario | None = None, *, settings: Settings, time_limit: float | None = None, progress=None,
@@ -57,39 +36,17 @@ def match(ws, scenario: Scenario | None = None, *, settings: Settings, time_limi
     UI progress bar). ``unlocks=False`` skips the unlock search (used when re-running to verify one). ``solver``:
     any ``matching.solve.Solver`` (default: HiGHS, ``HighsSolver.from_settings(settings.matching)``).
     """
-    t0 = time.perf_counter()
-    solver = solver or HighsSolver.from_settings(settings.matching)
-    report = (lambda f, msg: progress(min(1.0, f), msg)) if progress else None
-    if report:
-        report(0.0, "构建候选地块")
-    sub = (lambda f, msg: report(0.05 + 0.6 * f, msg)) if report else None
-    inst, placements, sol = _solve(ws, scenario, settings, solver, time_limit, sub)
-    if report:
-        report(0.7, "分析未落地原因")
-    unplaced, ideas = explain_unplaced(inst, placements)
-    placed_ids = {pl.project_id for pl in placements}
-    found = []
-    if unlocks and ideas:
-        def rerun(parcels, factories):
-            # the re-run only needs the placement, not the optimality proof
-            _, pls, _ = _solve(ws, _with(scenario, parcels, factories), settings, solver, time_limit, prove=False)
-            return {pl.project_id for pl in pls}
+    def unlock_search(inst, ideas, rerun, placed_ids, sub):
         prj = inst.projects
-        sub = (lambda f, msg: report(0.8 + 0.2 * f, msg)) if report else None
         found = verify_unlocks(ideas, rerun, placed_ids, dict(zip(prj["project_id"], prj["priority"])),
                                dict(zip(prj["project_id"], prj["investment_yi"].fillna(0.0))),
                                dict(zip(inst.ws.parcels["parcel_id"], inst.ws.parcels["status"])),
                                settings.matching.max_unlocks, sub)
-        found = least_cost_unlocks(ws, scenario, settings, found, placed_ids,
-                                   dict(zip(prj["project_id"], prj["priority"])),
-                                   dict(zip(prj["project_id"], prj["investment_yi"].fillna(0.0))))
-    zones, county = summarize(inst.ws, inst.projects, placements, unplaced, net=inst.model.net)
-    if report:
-        report(1.0, "完成")
-    return MatchResult(status=sol.status, gap=sol.gap, placed=placements, unplaced=unplaced, zones=zones, county=county,
-                       unlocks=found, placed_priority=float(sum(pl.priority for pl in placements)),
-                       scenario=(scenario or Scenario()).describe(), solve_seconds=time.perf_counter() - t0,
-                       bound=sol.bound)
+        return least_cost_unlocks(ws, scenario, settings, found, placed_ids,
+                                  dict(zip(prj["project_id"], prj["priority"])),
+                                  dict(zip(prj["project_id"], prj["investment_yi"].fillna(0.0))))
+    return run_match(ws, scenario, settings, time_limit=time_limit, progress=progress, solver=solver,
+                     unlock_search=unlock_search if unlocks else None)
 
 
 # ------------------------------------------------------------------------------------------------- fit
@@ -106,9 +63,9 @@ def committed_placement(ws, scenario: Scenario | None, *, settings: Settings,
         stages = set(settings.matching.committed_stages)
         if progress:
             progress(0.0, "首次检查：先安排已签约、已开工项目的选址")
-        _, pls, _ = _solve(ws, scenario, settings, HighsSolver.from_settings(settings.matching), None,
-                           projects=lambda w: w.projects[w.projects["stage"].isin(stages)], progress=progress,
-                           prove=False)
+        _, pls, _ = solve_scenario(ws, scenario, settings, HighsSolver.from_settings(settings.matching), None,
+                                   projects=lambda w: w.projects[w.projects["stage"].isin(stages)],
+                                   progress=progress, prove=False)
         floor: dict[str, float] = {}
         for pl in pls:
             if pl.kind == "factory":
@@ -175,7 +132,7 @@ def fit(prospect: Prospect, ws, scenario: Scenario | None = None, *, settings: S
     result.reason, result.gap_mu, result.detail = u.reason, u.gap_mu, u.detail
     if idea is not None:
         def rerun(parcels, factories):
-            again = fit(prospect, ws, _with(scenario, parcels, factories), settings=settings,
+            again = fit(prospect, ws, with_actions(scenario, parcels, factories), settings=settings,
                         all_free_land=all_free_land)
             return {"__prospect__"} if again.fits else set()
         found = verify_unlocks([idea], rerun, set(), {"__prospect__": prospect.priority},

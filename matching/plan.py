@@ -27,6 +27,7 @@ from geo.settings import Settings
 from geo.vocab import PIPELINE_STATUSES
 
 from matching.actions import CLEAR, COMPLETE_FACTORY, Action
+from matching.matcher import run_match, solve_scenario
 from matching.model import Scenario
 from matching.plan_milp import PlanSolver, Solved
 from matching.plan_model import build_plan_model
@@ -57,18 +58,16 @@ class Planner:
     # -------------------------------------------------------------------------------------------- match
     def _match(self, cleared=(), factories=()):
         """``match`` on the scenario of these actions (with the explanations: the --must diagnosis)."""
-        from matching.api import match
         sc = Scenario(as_of=self.as_of, cleared_parcels=tuple(cleared), ready_factories=tuple(factories))
-        return match(self.ws, sc, settings=self.settings, unlocks=False)
+        return run_match(self.ws, sc, self.settings)
 
     def _placements(self, cleared=(), factories=()):
         """The placements ``match`` makes on the scenario of these actions (its placement stage, as its unlock
         re-runs do: no optimality proof, no explanations)."""
-        from matching.api import _solve
         from matching.solve import HighsSolver
         sc = Scenario(as_of=self.as_of, cleared_parcels=tuple(cleared), ready_factories=tuple(factories))
-        _, placements, _ = _solve(self.ws, sc, self.settings, HighsSolver.from_settings(self.settings.matching),
-                                  None, prove=False)
+        _, placements, _ = solve_scenario(self.ws, sc, self.settings,
+                                          HighsSolver.from_settings(self.settings.matching), None, prove=False)
         return placements
 
     @property

@@ -154,8 +154,8 @@ def run_milp(rows: Rows, c: np.ndarray, extra: list[tuple], time_limit: float, a
         return (SimpleNamespace(x=np.zeros(0), fun=0.0, mip_dual_bound=0.0, status=0), "optimal") if ok \
             else (None, "infeasible")
     from scipy.optimize import Bounds
-    from matching.solve import _stdout_silenced
-    with _stdout_silenced():      # HiGHS' C++ code may print (it would break --json output)
+    from matching.solve import stdout_silenced
+    with stdout_silenced():      # HiGHS' C++ code may print (it would break --json output)
         res = milp(c=c, integrality=integ, bounds=Bounds(lb, ub), constraints=LinearConstraint(A, lo, hi),
                    options={"time_limit": max(1.0, time_limit), "mip_rel_gap": 1e-6, "presolve": True})
     if res.x is None:

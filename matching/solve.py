@@ -45,7 +45,7 @@ def lp_relaxation(A, rhs: np.ndarray, value: np.ndarray, time_limit: float) -> L
     import highspy
     A = csc_matrix(A)
     n_rows, n_cols = A.shape
-    with _stdout_silenced():        # constructing highspy.Highs prints HiGHS' banner (it would break --json output)
+    with stdout_silenced():        # constructing highspy.Highs prints HiGHS' banner (it would break --json output)
         h = highspy.Highs()
     for key, val in (("output_flag", False), ("simplex_strategy", 4), ("random_seed", 0),
                      ("time_limit", float(time_limit))):
@@ -67,7 +67,7 @@ def lp_relaxation(A, rhs: np.ndarray, value: np.ndarray, time_limit: float) -> L
 
 
 @contextmanager
-def _stdout_silenced():
+def stdout_silenced():
     """File descriptor 1 to /dev/null for the duration (the banner is written by C++, past ``sys.stdout``)."""
     sys.stdout.flush()
     saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)

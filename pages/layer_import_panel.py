@@ -22,7 +22,7 @@ _DATUMS = {"自动（奥维/KML 按 GCJ-02，其余按 CGCS2000）": None, "CGCS
            "GCJ-02（高德/奥维/DataV）": "gcj02"}
 
 
-def _preview(result) -> bytes:
+def preview_png(result) -> bytes:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -96,12 +96,12 @@ def render(ws, path, set_workspace) -> None:
             st.dataframe(rows, hide_index=True, width="stretch")
         for issue in result.report.issues:
             (st.warning if issue.level == "warning" else st.info)(issue.message)
-        st.image(_preview(result), caption="预览：红色为导入后的图层，灰线为园区边界")
+        st.image(preview_png(result), caption="预览：红色为导入后的图层，灰线为园区边界")
         if run_apply:
             if "ws_edited" in st.session_state:
                 st.error("当前工作空间有未保存的修改：请先“保存到文件”再导入。")
                 return
-            from formats.merge import store_result
+            from stores.layer_write import store_result
             try:
                 auth.require_role("editor", "导入图层")      # checked where it writes, not only by hiding the panel
                 # through the store (GeoPackage or PostGIS): row-level, versioned, audited — never a file rewrite

@@ -15,8 +15,8 @@ from pages import auth, common
 
 def since_last(ws, result):
     """(this briefing's snapshot, unsaved; the SnapshotDiff from the latest saved one or None)."""
-    from briefing import _data_date
-    snap = snapshots.take(ws, result, "", _data_date(ws) or dt.date.today())
+    from briefing import workspace_data_date
+    snap = snapshots.take(ws, result, "", workspace_data_date(ws) or dt.date.today())
     if "ws_edited" in st.session_state or not ws.path:        # unsaved edits: no "since" over them
         return snap, None
     try:

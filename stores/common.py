@@ -11,6 +11,9 @@ from geo.errors import ValidationError, WorkspaceError
 from geo.schema import LAYERS
 from stores.base import BOOKKEEPING, AuditEntry, ConflictError, RawLayer, RowChange, Versions, diff
 
+AUDIT_TABLE = "audit"
+"""The audit attribute table of both stores (who changed which row, when, before/after)."""
+
 KIND_SQL_PG = {"text": "TEXT", "real": "DOUBLE PRECISION", "integer": "BIGINT", "date": "DATE"}
 KIND_SQL_GPKG = {"text": "TEXT", "real": "REAL", "integer": "INTEGER", "date": "DATE"}
 

@@ -26,10 +26,8 @@ from geo.errors import WorkspaceError
 from geo.schema import LAYERS
 from stores import common
 from stores.base import BOOKKEEPING, AuditEntry, Conflict, ConflictError, RawLayer, RowChange, StoreIOError, Versions, utc_now
-from stores.common import quote
+from stores.common import AUDIT_TABLE, quote
 from stores.gpkg_blob import blob_bounds, blob_empty, blob_wkb, bound, gpkg_blob, gpkg_blobs  # noqa: F401 (re-exported)
-
-AUDIT_TABLE = "audit"
 
 
 def _connect(path: Path, timeout: float) -> sqlite3.Connection:
@@ -136,7 +134,8 @@ class GpkgStore(common.StoreCommon):
 
     def ensure_layers(self, crs) -> None:
         """Create the optional layers the file lacks (empty, as save_workspace writes them), then migrate."""
-        from geo.workspace import _empty_layer, _write_layer
+        from geo.workspace import empty_layer
+        from stores.gpkg_file import write_layer
         missing = [n for n in LAYERS if n not in self._tables()]
         if not missing:
             return
@@ -144,7 +143,7 @@ class GpkgStore(common.StoreCommon):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for name in missing:
-                _write_layer(self.path, name, _empty_layer(name, crs), crs)
+                write_layer(self.path, name, empty_layer(name, crs), crs)
         self.reconnect()
 
     def reconnect(self) -> None:

@@ -12,7 +12,7 @@ import shapely
 
 from geo.schema import CONSTRAINT_LAYERS
 from stores.base import dtype_kind, plain_column, utc_now
-from stores.common import KIND_SQL_GPKG, kind_of_declared, quote
+from stores.common import AUDIT_TABLE, KIND_SQL_GPKG, kind_of_declared, quote
 from stores.gpkg_blob import gpkg_blobs
 
 WHOLE_LAYER = "（整层）"
@@ -72,7 +72,6 @@ def write_constraints(store, layers: dict[str, gpd.GeoDataFrame], user: str | No
     """Replace the constraint layers named in ``layers`` (GeoDataFrames in the workspace CRS) in ``store`` (a
     GeoPackageStore): all of them or none, each with an audit row (who, when, the feature counts before/after)
     unless ``user`` is None (a copy, not an edit)."""
-    from stores.gpkg import AUDIT_TABLE
     names = [n for n in layers if n in CONSTRAINT_LAYERS]
     if not names:
         return

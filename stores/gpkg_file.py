@@ -142,7 +142,7 @@ def _field_arrays(frame: pd.DataFrame, name: str) -> tuple[list[str], list[np.nd
     return columns, data, masks
 
 
-def _write_layer(path: Path, name: str, frame: pd.DataFrame, crs: CRS) -> None:
+def write_layer(path: Path, name: str, frame: pd.DataFrame, crs: CRS) -> None:
     frame = frame.reset_index(drop=True)
     columns, data, masks = _field_arrays(frame, name)
     # GeoPackage 1.2: readable by the older GDAL/QGIS found on government PCs
@@ -170,7 +170,7 @@ def save_workspace(ws: Workspace, path: str | os.PathLike) -> Path:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     for name in LAYERS:
-                        _write_layer(tmp, name, getattr(ws, name), ws.crs)
+                        write_layer(tmp, name, getattr(ws, name), ws.crs)
                     for name, frame in ws.constraints.items():     # the 三区三线 layers travel with it
                         write_constraint(tmp, name, frame)
             except pyogrio.errors.DataSourceError as exc:   # GDAL cannot create or write the file: I/O

@@ -18,10 +18,9 @@ from geo.errors import WorkspaceError
 from geo.schema import LAYERS
 from stores import common, mask_password
 from stores.base import BOOKKEEPING, AuditEntry, Conflict, ConflictError, RawLayer, RowChange, StoreIOError, Versions, utc_now
-from stores.common import quote
+from stores.common import AUDIT_TABLE, quote
 
 META_TABLE = "landgap_layers"
-AUDIT_TABLE = "audit"
 
 
 def _psycopg():

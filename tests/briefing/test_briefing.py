@@ -23,7 +23,7 @@ import briefing
 import matching
 from briefing.document import fmt_yi
 from geo.errors import MissingFontError
-from briefing.fonts import _resolve
+from briefing.fonts import resolve_font_set
 from briefing.labels import reason_label
 from geo.settings import load_settings
 from geo.units import fmt_mu
@@ -316,10 +316,10 @@ def test_missing_cjk_font_is_a_clear_error(sample, tmp_path, monkeypatch):
     empty = tmp_path / "fonts.conf"
     empty.write_text('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig></fontconfig>')
     monkeypatch.setenv("LANDGAP_FONTCONFIG", str(empty))    # fontconfig now sees no font at all
-    _resolve.cache_clear()
+    resolve_font_set.cache_clear()
     with pytest.raises(MissingFontError, match="fonts-noto-cjk"):
         briefing.build(ws, result.typed, load_settings())        # the environment, read by load_settings
-    _resolve.cache_clear()
+    resolve_font_set.cache_clear()
 
 
 def test_missing_libreoffice_is_a_clear_error(sample, tmp_path, monkeypatch):

@@ -216,7 +216,7 @@ def test_an_installed_official_face_wins_over_its_stand_in(tmp_path, monkeypatch
     UKai renamed (the name is all that matters to fontconfig)."""
     from fontTools.ttLib import TTCollection
 
-    from briefing.fonts import FONTCONFIG_FILE, _resolve, resolve_fonts
+    from briefing.fonts import FONTCONFIG_FILE, resolve_font_set, resolve_fonts
     ukai = Path("/usr/share/fonts/truetype/arphic/ukai.ttc")
     if not ukai.exists():
         pytest.skip("fonts-arphic-ukai 未安装")
@@ -234,11 +234,11 @@ def test_an_installed_official_face_wins_over_its_stand_in(tmp_path, monkeypatch
                     f'<include>{FONTCONFIG_FILE}</include><dir>{tmp_path / "fonts"}</dir>'
                     f'<cachedir>{tmp_path / "cache"}</cachedir></fontconfig>', encoding="utf-8")
     monkeypatch.setenv("LANDGAP_FONTCONFIG", str(conf))
-    _resolve.cache_clear()
+    resolve_font_set.cache_clear()
     try:
         fonts = resolve_fonts(load_settings().runtime)
     finally:
-        _resolve.cache_clear()
+        resolve_font_set.cache_clear()
     assert fonts.fangsong.family == "仿宋_GB2312" and fonts.fangsong.official
     assert fonts.heiti.family == "Noto Sans CJK SC" and not fonts.heiti.official    # the others still stand in
     assert "仿宋_GB2312、" not in fonts.describe() and "黑体以Noto Sans CJK SC代替" in fonts.describe()

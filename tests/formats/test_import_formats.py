@@ -461,6 +461,6 @@ def test_data_page_shows_the_one_uploader(ws_path, monkeypatch):
 
 
 def test_preview_is_drawn_locally(ws, tmp_path):
-    from pages.layer_import_panel import _preview
-    png = _preview(import_layer(ws, "farmland", write(layer(), tmp_path / "f.geojson")))
+    from pages.layer_import_panel import preview_png
+    png = preview_png(import_layer(ws, "farmland", write(layer(), tmp_path / "f.geojson")))
     assert png.startswith(b"\x89PNG")

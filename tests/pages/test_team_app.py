@@ -37,7 +37,7 @@ def team(sample_path, tmp_path, monkeypatch, settings):
     return path, db
 
 
-def _token(db, settings, name) -> str:
+def login_token(db, settings, name) -> str:
     with Accounts(db, settings.accounts) as acc:
         return acc.login(name, PASSWORD).token
 
@@ -56,7 +56,7 @@ def test_team_mode_shows_the_way_to_the_login_page_until_logged_in(team, setting
     assert at.title[0].value.endswith("登录") and not at.metric and not at.text_input
     note = " ".join(m.value for m in at.markdown)
     assert 'href="/auth/login"' in note and "前往登录页" in note
-    token = _token(db, settings, "编辑员")
+    token = login_token(db, settings, "编辑员")
     monkeypatch.setattr(auth, "_cookie_token", lambda: token)
     at.run()
     assert not at.exception and at.session_state["auth_token"] == token
@@ -67,7 +67,7 @@ def test_team_mode_shows_the_way_to_the_login_page_until_logged_in(team, setting
 def test_sidebar_logout_kills_the_token_and_posts_the_logout(team, settings, monkeypatch):
     from pages import auth
     _, db = team
-    token = _token(db, settings, "编辑员")
+    token = login_token(db, settings, "编辑员")
     monkeypatch.setattr(auth, "_cookie_token", lambda: token)           # the browser still sends the cookie
     at = AppTest.from_file(APP, default_timeout=120).run()
     at.sidebar.button(key="auth_logout").click().run()
@@ -93,9 +93,9 @@ def _data_page(token):
 
 def test_a_viewer_sees_no_edit_or_import_controls(team, settings):
     _, db = team
-    viewer = _data_page(_token(db, settings, "查看员"))
+    viewer = _data_page(login_token(db, settings, "查看员"))
     assert not viewer.exception, [e.value for e in viewer.exception]
-    editor = _data_page(_token(db, settings, "编辑员"))
+    editor = _data_page(login_token(db, settings, "编辑员"))
     write_controls = {"校验并应用", "保存到文件"}
     assert write_controls <= _labels(editor)                          # the editor has them …
     assert not write_controls & _labels(viewer)                       # … the viewer has none
@@ -121,7 +121,7 @@ def _forged_save():
 def test_the_write_function_refuses_a_viewer(team, settings, name, refused):
     path, db = team
     at = AppTest.from_function(_forged_save, default_timeout=120)
-    at.session_state["auth_token"] = _token(db, settings, name)
+    at.session_state["auth_token"] = login_token(db, settings, name)
     at.run()
     with open_store(path) as store:
         history = store.history()
@@ -135,7 +135,7 @@ def test_the_write_function_refuses_a_viewer(team, settings, name, refused):
 def test_a_session_expires(team, settings, monkeypatch):
     _, db = team
     from pages import auth
-    at = _data_page(_token(db, settings, "编辑员"))
+    at = _data_page(login_token(db, settings, "编辑员"))
     assert at.title[0].value == "数据管理"
     later = time.time() + settings.accounts.session_minutes * 60 + 5
     monkeypatch.setattr(auth, "clock", lambda: later)
@@ -148,11 +148,11 @@ def test_only_an_admin_manages_accounts_and_workspaces(team, settings):
     _, db = team
     admin_page = str(ROOT / "pages" / "admin_page.py")
     editor = AppTest.from_file(admin_page, default_timeout=60)
-    editor.session_state["auth_token"] = _token(db, settings, "编辑员")
+    editor.session_state["auth_token"] = login_token(db, settings, "编辑员")
     editor.run()
     assert editor.error and "仅管理员" in editor.error[0].value and not editor.text_input
     admin = AppTest.from_file(admin_page, default_timeout=60)
-    admin.session_state["auth_token"] = _token(db, settings, "管理员")
+    admin.session_state["auth_token"] = login_token(db, settings, "管理员")
     admin.run()
     assert not admin.exception, [e.value for e in admin.exception]
     admin.text_input[0].set_value("新同事")
@@ -176,7 +176,7 @@ def test_the_audit_trail_on_the_data_page_filters_by_id_and_date(team, settings)
         p.loc[first, "name"] = "改名甲"
         p.loc[second, "name"] = "改名乙"
         store.save(ws, ws.with_projects(p), "编辑员")
-    at = _data_page(_token(db, settings, "查看员"))          # every role reads the history
+    at = _data_page(login_token(db, settings, "查看员"))          # every role reads the history
     table = _history(at)
     assert set(table["编号"]) == {first, second} and set(table["操作人"]) == {"编辑员"}
     assert set(table["操作"]) == {"修改"} and (table["改动字段"] == "name").all()
@@ -198,11 +198,11 @@ def test_team_mode_on_a_postgis_workspace(team, settings, request):
     with Accounts(db, settings.accounts) as acc:
         acc.remove_workspace("示例县")
         acc.register_workspace("全县（数据库）", url, "管理员")
-    viewer = _data_page(_token(db, settings, "查看员"))
+    viewer = _data_page(login_token(db, settings, "查看员"))
     assert not viewer.exception, [e.value for e in viewer.exception]
     assert viewer.title[0].value == "数据管理" and viewer.metric
     at = AppTest.from_function(_forged_save, default_timeout=120)
-    at.session_state["auth_token"] = _token(db, settings, "编辑员")
+    at.session_state["auth_token"] = login_token(db, settings, "编辑员")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     with open_store(url) as store:
@@ -230,7 +230,7 @@ def _forged_snapshot_and_admin():
 def test_other_writes_refuse_a_viewer(team, settings):
     path, db = team
     at = AppTest.from_function(_forged_snapshot_and_admin, default_timeout=60)
-    at.session_state["auth_token"] = _token(db, settings, "查看员")
+    at.session_state["auth_token"] = login_token(db, settings, "查看员")
     at.run()
     assert not at.exception and at.markdown[0].value == "refused 2"
     from stores import snapshots
@@ -266,7 +266,7 @@ def test_a_reload_keeps_the_login_through_the_cookie_until_logout(team, settings
     accounts file — so after logout (or expiry) the same cookie gets the login page."""
     from pages import auth
     _, db = team
-    token = _token(db, settings, "编辑员")
+    token = login_token(db, settings, "编辑员")
     monkeypatch.setattr(auth, "_cookie_token", lambda: token)
     at = AppTest.from_file(APP, default_timeout=120).run()            # fresh session, only the cookie
     assert not at.exception and at.title[0].value == "用地一张图"

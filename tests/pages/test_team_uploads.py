@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from team.accounts import Accounts
 from stores import open_store
 from tests.stores.test_store import fresh_pg_db, pg, pg_template  # noqa: F401 (the throw-away PostGIS fixtures)
-from tests.pages.test_team_app import DATA, _token, team  # noqa: F401 (team mode with three accounts)
+from tests.pages.test_team_app import DATA, login_token, team  # noqa: F401 (team mode with three accounts)
 
 LEDGER = ("项目名称,产业,阶段,拟用地（亩）\n上传测试项目,纺织鞋服,在谈,20\n").encode("utf-8")
 
@@ -55,7 +55,7 @@ def small_limit(tmp_path, monkeypatch):
 
 def _editor_page(db, settings):
     at = AppTest.from_file(DATA, default_timeout=120)
-    at.session_state["auth_token"] = _token(db, settings, "编辑员")
+    at.session_state["auth_token"] = login_token(db, settings, "编辑员")
     return at.run()
 
 

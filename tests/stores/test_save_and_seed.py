@@ -19,7 +19,7 @@ SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 def test_crash_mid_save_leaves_previous_file_intact(sample_ws, tmp_path, monkeypatch):
     path = save_workspace(sample_ws, tmp_path / "county.gpkg")
     before = path.read_bytes()
-    real = gpkg_mod._write_layer
+    real = gpkg_mod.write_layer
     calls = []
 
     def crash_on_third_layer(tmp, name, frame, crs):
@@ -28,7 +28,7 @@ def test_crash_mid_save_leaves_previous_file_intact(sample_ws, tmp_path, monkeyp
             raise OSError("磁盘已满 (simulated)")
         return real(tmp, name, frame, crs)
 
-    monkeypatch.setattr(gpkg_mod, "_write_layer", crash_on_third_layer)
+    monkeypatch.setattr(gpkg_mod, "write_layer", crash_on_third_layer)
     smaller = sample_ws.parcels.iloc[:10]
     sample_ws_mod = dataclasses.replace(sample_ws, parcels=smaller)
     with pytest.raises(WorkspaceError, match="原文件未改动"):

@@ -1,4 +1,4 @@
-"""Imports written through the store (formats.merge.store_result), in both stores: a colleague's edit made
+"""Imports written through the store (stores.layer_write.store_result), in both stores: a colleague's edit made
 between the importer's read and its write is kept — the import writes rows and whole constraint layers inside
 the store's transaction, never a new file — and a constraint layer's replacement is in the audit trail."""
 from __future__ import annotations
@@ -9,7 +9,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from formats.merge import store_result
+from stores.layer_write import store_result
 from stores import diff, open_store
 from tests.stores.test_store import edit_project, fresh_pg_db, pg, pg_template, store_copy, target  # noqa: F401 (fixtures)
 

@@ -1,0 +1,75 @@
+"""``match``'s run on one scenario: the placement (instance → options → problem → solver → sites), the reasons for
+the unplaced and the summary — below both ``matching.api`` (which adds the verified unlocks through
+``unlock_search``) and ``matching.plan`` (whose verification re-runs use it without unlocks), so neither imports
+the other."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from geo.settings import Settings
+
+from matching.instance import Instance, build_instance
+from matching.model import MatchResult, Placement, Scenario, Unlock
+from matching.place import place
+from matching.reasons import UnlockIdea, explain_unplaced
+from matching.scenario import scenario_workspace
+from matching.solve import HighsSolver, Solver
+from matching.summary import summarize
+
+Rerun = Callable[[tuple[str, ...], tuple[str, ...]], set[str]]
+"""(parcel ids cleared, factory ids completed) → the project ids placed on that scenario."""
+UnlockSearch = Callable[[Instance, list[UnlockIdea], Rerun, set[str], "Callable | None"], list[Unlock]]
+"""(instance, ideas, rerun, ids placed now, progress) → the verified unlocks (``matching.api.match`` supplies it)."""
+
+
+def with_actions(scenario: Scenario | None, parcels: tuple[str, ...], factories: tuple[str, ...]) -> Scenario:
+    """``scenario`` with these parcels cleared and these factories completed as well."""
+    s = scenario or Scenario()
+    return Scenario(as_of=s.as_of, without_planned_factories=s.without_planned_factories,
+                    justified_land_need=s.justified_land_need, extra_parcels=s.extra_parcels,
+                    cleared_parcels=tuple(sorted(set(s.cleared_parcels) | set(parcels))),
+                    ready_factories=tuple(sorted(set(s.ready_factories) | set(factories))), name=s.name)
+
+
+def solve_scenario(ws, scenario: Scenario | None, settings: Settings, solver: Solver, time_limit: float | None,
+                   progress=None, projects=None, prove: bool = True) -> tuple[Instance, list[Placement], object]:
+    """(instance, placements, solution) for the scenario's workspace."""
+    ws2, base = scenario_workspace(ws, scenario, settings=settings)
+    inst = build_instance(ws2, ws2.projects if projects is None else projects(ws2), settings,
+                          scenario.as_of if scenario else None, geometry_of=base)
+    limit = time_limit if time_limit is not None else settings.matching.time_limit_s
+    placements, sol = place(inst, solver, limit, progress, prove)
+    return inst, placements, sol
+
+
+def run_match(ws, scenario: Scenario | None, settings: Settings, *, time_limit: float | None = None, progress=None,
+              solver: Solver | None = None, unlock_search: UnlockSearch | None = None) -> MatchResult:
+    """``matching.api.match``'s work; ``unlock_search`` None = no unlocks (the re-runs verifying a plan)."""
+    t0 = time.perf_counter()
+    solver = solver or HighsSolver.from_settings(settings.matching)
+    report = (lambda f, msg: progress(min(1.0, f), msg)) if progress else None
+    if report:
+        report(0.0, "构建候选地块")
+    sub = (lambda f, msg: report(0.05 + 0.6 * f, msg)) if report else None
+    inst, placements, sol = solve_scenario(ws, scenario, settings, solver, time_limit, sub)
+    if report:
+        report(0.7, "分析未落地原因")
+    unplaced, ideas = explain_unplaced(inst, placements)
+    placed_ids = {pl.project_id for pl in placements}
+    found = []
+    if unlock_search is not None and ideas:
+        def rerun(parcels, factories):
+            # the re-run only needs the placement, not the optimality proof
+            _, pls, _ = solve_scenario(ws, with_actions(scenario, parcels, factories), settings, solver, time_limit,
+                                       prove=False)
+            return {pl.project_id for pl in pls}
+        sub = (lambda f, msg: report(0.8 + 0.2 * f, msg)) if report else None
+        found = unlock_search(inst, ideas, rerun, placed_ids, sub)
+    zones, county = summarize(inst.ws, inst.projects, placements, unplaced, net=inst.model.net)
+    if report:
+        report(1.0, "完成")
+    return MatchResult(status=sol.status, gap=sol.gap, placed=placements, unplaced=unplaced, zones=zones, county=county,
+                       unlocks=found, placed_priority=float(sum(pl.priority for pl in placements)),
+                       scenario=(scenario or Scenario()).describe(), solve_seconds=time.perf_counter() - t0,
+                       bound=sol.bound)
