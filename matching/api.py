@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from geo.cache import DERIVED
+from geo.cache import DerivedCache, own
 from geo.errors import InputError
 from geo.settings import Settings
 
@@ -39,31 +39,33 @@ def _with(scenario: Scenario | None, parcels: tuple[str, ...], factories: tuple[
 
 
 def _solve(ws, scenario: Scenario | None, settings: Settings, solver: Solver, time_limit: float | None,
-           progress=None, projects=None, prove: bool = True):
+           progress=None, projects=None, prove: bool = True, cache: DerivedCache | None = None):
     """(instance, placements, solution) for the scenario's workspace."""
     ws2, base = scenario_workspace(ws, scenario, settings=settings)
     inst = build_instance(ws2, ws2.projects if projects is None else projects(ws2), settings,
-                          scenario.as_of if scenario else None, geometry_of=base)
+                          scenario.as_of if scenario else None, geometry_of=base, cache=cache)
     limit = time_limit if time_limit is not None else settings.matching.time_limit_s
     placements, sol = place(inst, solver, limit, progress, prove)
     return inst, placements, sol
 
 
 def match(ws, scenario: Scenario | None = None, *, settings: Settings, time_limit: float | None = None, progress=None,
-          unlocks: bool = True, solver: Solver | None = None) -> MatchResult:
+          unlocks: bool = True, solver: Solver | None = None, cache: DerivedCache | None = None) -> MatchResult:
     """Place all pending projects (招商项目) optimally; explain the unplaced ones; propose verified unlocks.
 
     ``settings``: ``geo.settings.Settings``. ``progress(fraction, message)`` is called as the work advances (for a
     UI progress bar). ``unlocks=False`` skips the unlock search (used when re-running to verify one). ``solver``:
-    any ``matching.solve.Solver`` (default: HiGHS, ``HighsSolver.from_settings(settings.matching)``).
+    any ``matching.solve.Solver`` (default: HiGHS, ``HighsSolver.from_settings(settings.matching)``). ``cache``:
+    the caller's derived-data cache (``geo.cache.DerivedCache``; None: one for this call, shared by its re-runs).
     """
     t0 = time.perf_counter()
+    cache = own(cache)
     solver = solver or HighsSolver.from_settings(settings.matching)
     report = (lambda f, msg: progress(min(1.0, f), msg)) if progress else None
     if report:
         report(0.0, "构建候选地块")
     sub = (lambda f, msg: report(0.05 + 0.6 * f, msg)) if report else None
-    inst, placements, sol = _solve(ws, scenario, settings, solver, time_limit, sub)
+    inst, placements, sol = _solve(ws, scenario, settings, solver, time_limit, sub, cache=cache)
     if report:
         report(0.7, "分析未落地原因")
     unplaced, ideas = explain_unplaced(inst, placements)
@@ -72,7 +74,8 @@ def match(ws, scenario: Scenario | None = None, *, settings: Settings, time_limi
     if unlocks and ideas:
         def rerun(parcels, factories):
             # the re-run only needs the placement, not the optimality proof
-            _, pls, _ = _solve(ws, _with(scenario, parcels, factories), settings, solver, time_limit, prove=False)
+            _, pls, _ = _solve(ws, _with(scenario, parcels, factories), settings, solver, time_limit, prove=False,
+                               cache=cache)
             return {pl.project_id for pl in pls}
         prj = inst.projects
         sub = (lambda f, msg: report(0.8 + 0.2 * f, msg)) if report else None
@@ -82,7 +85,7 @@ def match(ws, scenario: Scenario | None = None, *, settings: Settings, time_limi
                                settings.matching.max_unlocks, sub)
         found = least_cost_unlocks(ws, scenario, settings, found, placed_ids,
                                    dict(zip(prj["project_id"], prj["priority"])),
-                                   dict(zip(prj["project_id"], prj["investment_yi"].fillna(0.0))))
+                                   dict(zip(prj["project_id"], prj["investment_yi"].fillna(0.0))), cache=cache)
     zones, county = summarize(inst.ws, inst.projects, placements, unplaced, net=inst.model.net)
     if report:
         report(1.0, "完成")
@@ -94,11 +97,12 @@ def match(ws, scenario: Scenario | None = None, *, settings: Settings, time_limi
 
 # ------------------------------------------------------------------------------------------------- fit
 
-def committed_placement(ws, scenario: Scenario | None, *, settings: Settings,
-                        progress=None) -> tuple[Taken, list[Placement]]:
+def committed_placement(ws, scenario: Scenario | None, *, settings: Settings, progress=None,
+                        cache: DerivedCache | None = None) -> tuple[Taken, list[Placement]]:
     """Land and factory space the committed (signed/started) projects get in match — derived once per workspace
-    version, scenario and settings (geo.cache.DERIVED). ``progress(fraction, message)`` follows the placement when
+    version, scenario and settings (in the caller's ``cache``; None: for this call). ``progress(fraction, message)`` follows the placement when
     it is not derived yet (a minute at 100k parcels)."""
+    cache = own(cache)
     key = ("matching.committed", (scenario or Scenario()).key(), fingerprint(settings.matching),
            fingerprint(settings.blocks), fingerprint(settings.intensity))
 
@@ -108,13 +112,13 @@ def committed_placement(ws, scenario: Scenario | None, *, settings: Settings,
             progress(0.0, "首次检查：先安排已签约、已开工项目的选址")
         _, pls, _ = _solve(ws, scenario, settings, HighsSolver.from_settings(settings.matching), None,
                            projects=lambda w: w.projects[w.projects["stage"].isin(stages)], progress=progress,
-                           prove=False)
+                           prove=False, cache=cache)
         floor: dict[str, float] = {}
         for pl in pls:
             if pl.kind == "factory":
                 floor[pl.factory_id] = floor.get(pl.factory_id, 0.0) + pl.floor_m2
         return Taken([pl.site for pl in pls if pl.kind == "land"], floor), pls
-    return DERIVED.get(ws, key, compute)
+    return cache.get(ws, key, compute)
 
 
 def fit_candidates(inst: Instance, options: Options, limit: int) -> tuple[list[FitCandidate], int]:
@@ -149,23 +153,24 @@ def _prospect_frame(pr: Prospect) -> pd.DataFrame:
 
 
 def fit(prospect: Prospect, ws, scenario: Scenario | None = None, *, settings: Settings, all_free_land: bool = False,
-        progress=None) -> FitResult:
+        progress=None, cache: DerivedCache | None = None) -> FitResult:
     """Every candidate site for a prospective project (意向项目), best first; or why none and what would unblock it.
 
     By default the prospect competes only for land the committed projects (signed/started) do not get in match;
     ``all_free_land=True`` checks against all free land. Candidates: standard factories first (policy), then one
     carved site per block, ranked by least surplus, earliest ready date, zone and block. ``progress(fraction,
     message)`` is called while the committed projects are first placed (for a UI progress bar).
-    ``settings``: ``geo.settings.Settings``.
+    ``settings``: ``geo.settings.Settings``; ``cache``: the caller's derived-data cache (None: one for this call).
     """
+    cache = own(cache)
     if prospect.zone_id is not None and prospect.zone_id not in ws.zones.index:
         raise InputError(f"园区编号“{prospect.zone_id}”不存在；现有园区："
                          f"{', '.join(f'{z}（{n}）' for z, n in ws.zones['name'].items())}")
     taken, committed = (Taken(), []) if all_free_land else committed_placement(ws, scenario, settings=settings,
-                                                                               progress=progress)
+                                                                               progress=progress, cache=cache)
     ws2, base = scenario_workspace(ws, scenario, settings=settings)
     inst = build_instance(ws2, _prospect_frame(prospect), settings, scenario.as_of if scenario else None, taken,
-                          only_zone=prospect.zone_id, geometry_of=base)
+                          only_zone=prospect.zone_id, geometry_of=base, cache=cache)
     cands, count = fit_candidates(inst, build_options(inst), settings.matching.fit_candidates)
     result = FitResult(prospect, cands, candidate_count=count)
     if cands:
@@ -176,7 +181,7 @@ def fit(prospect: Prospect, ws, scenario: Scenario | None = None, *, settings: S
     if idea is not None:
         def rerun(parcels, factories):
             again = fit(prospect, ws, _with(scenario, parcels, factories), settings=settings,
-                        all_free_land=all_free_land)
+                        all_free_land=all_free_land, cache=cache)
             return {"__prospect__"} if again.fits else set()
         found = verify_unlocks([idea], rerun, set(), {"__prospect__": prospect.priority},
                                {"__prospect__": prospect.investment_yi or 0.0},
