@@ -286,8 +286,8 @@ def parcel_terrain(grid: DemGrid, parcels: gpd.GeoDataFrame, terrain, *, design_
     ``design_elevation``: None (balanced), a number for every parcel, or a Series by parcel_id (missing = balanced);
     ``terrace_step_m``: None = the settings' ``terrace_step_m``, 0 = one platform; ``net_mu``: from
     ``geo.constraints.net_land`` (NaN when not given); ``slope``/``coverage``: precomputed, to share them with
-    ``formats.dem.steep_polygons``. An area_mu column on ``parcels`` is taken as the ellipsoidal area. Without a precomputed
-    coverage, parcels go in batches of ``batch_size`` (memory stays bounded at 100k parcels; same figures).
+    ``formats.dem.steep_polygons``. An area_mu column on ``parcels`` is taken as the ellipsoidal area. Without a
+    precomputed coverage, parcels go in batches of ``batch_size`` (memory stays bounded at 100k parcels; same figures).
     """
     frame = parcels.geometry
     if grid.z.size and frame.crs is not None and CRS.from_user_input(frame.crs) != grid.crs:

@@ -102,7 +102,8 @@ def add_zones(m: OfflineMap, ws, zone_ids: Iterable[str] | None = None) -> None:
     gcj = m._landgap_gcj02
     ids = tuple(zone_ids) if zone_ids is not None else tuple(ws.zones.index)
     zones = ws.metric("zones").loc[list(ids)]
-    outline = _cached(m, ws, ("zones", gcj, ids), lambda: feature_collection(zones, {"id": "zone_id", "n": "name"}, gcj))
+    outline = _cached(m, ws, ("zones", gcj, ids),
+                      lambda: feature_collection(zones, {"id": "zone_id", "n": "name"}, gcj))
     GeoJsonLayer(outline, "zones", "园区边界", styles={}, interactive=False,
                  default_style={"color": "#1d3557", "weight": 2, "dashArray": "8 4", "fill": False},
                  bounds=lonlat_bounds(zones, gcj)).add_to(m)

@@ -100,8 +100,8 @@ def match(ws, scenario: Scenario | None = None, *, settings: Settings, time_limi
 def committed_placement(ws, scenario: Scenario | None, *, settings: Settings, progress=None,
                         cache: DerivedCache | None = None) -> tuple[Taken, list[Placement]]:
     """Land and factory space the committed (signed/started) projects get in match — derived once per workspace
-    version, scenario and settings (in the caller's ``cache``; None: for this call). ``progress(fraction, message)`` follows the placement when
-    it is not derived yet (a minute at 100k parcels)."""
+    version, scenario and settings (in the caller's ``cache``; None: for this call). ``progress(fraction,
+    message)`` follows the placement when it is not derived yet (a minute at 100k parcels)."""
     cache = own(cache)
     key = ("matching.committed", (scenario or Scenario()).key(), fingerprint(settings.matching),
            fingerprint(settings.blocks), fingerprint(settings.intensity))

@@ -3,8 +3,9 @@
 Rendering a folium map is most of a page's time: branca compiles every rendered layer's script text as a Jinja
 template (py-spy, 1k-parcel county: 45–60 % of the 用地一张图 and 缺口分析 runs). The rendered component arguments
 are plain strings and numbers, the same for every session that shows the same content, so they are derived once
-(the process's ``pages.context.derived`` cache, keyed by the workspace version and what the map shows) and sent as they are. st_folium builds
-them; a thread-local switch captures its call instead of sending it (sessions run in threads of one process).
+(the process's ``pages.context.derived`` cache, keyed by the workspace version and what the map shows) and sent
+as they are. st_folium builds them; a thread-local switch captures its call instead of sending it (sessions run
+in threads of one process).
 """
 from __future__ import annotations
 
