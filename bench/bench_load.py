@@ -48,6 +48,8 @@ def make_ledger(ws, rows: int) -> bytes:
 def totals(ws, settings) -> tuple[str, tuple]:
     """What the pages show: the map's 可供 metric text and the gap page's county row."""
     import matching
+    from formats.dem import with_steep_land
+    ws = with_steep_land(ws, settings.terrain.max_slope_pct)      # as the app loads it
     from geo.supply import available_report
     from geo.units import fmt_mu
     from layers.tables import gap_totals

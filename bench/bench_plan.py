@@ -19,8 +19,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from geo.settings import load_settings  # noqa: E402
-from stores.gpkg_file import load_workspace  # noqa: E402
+from formats.dem import with_steep_land  # noqa: E402
+from stores.gpkg_file import load_workspace as _load  # noqa: E402
 from matching.plan import Planner  # noqa: E402
+
+
+def load_workspace(path):
+    """As the edge loads a workspace for the engine: with its DEM's steep land."""
+    return with_steep_land(_load(path), load_settings().terrain.max_slope_pct)
 
 
 def workspaces(paths: list[str]) -> list[tuple[str, object]]:

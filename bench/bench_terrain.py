@@ -32,8 +32,8 @@ from rasterio.warp import Resampling, reproject  # noqa: E402
 
 from geo.blocks import contiguous_blocks  # noqa: E402
 from geo.constraints import flood_exclusion, net_land, net_pieces  # noqa: E402
-from formats.dem import read_dem_for  # noqa: E402
-from geo.parcel_terrain import exact_coverage, parcel_terrain, slope_under, steep_polygons
+from formats.dem import read_dem_for, steep_polygons, with_steep_land  # noqa: E402
+from geo.parcel_terrain import exact_coverage, parcel_terrain, slope_under  # noqa: E402
 from geo.settings import Settings  # noqa: E402
 from geo.units import M2_PER_MU  # noqa: E402
 
@@ -143,7 +143,8 @@ def main() -> None:
             res = timed("parcel figures", lambda: parcel_terrain(grid, parcels, settings.terrain, slope=slope,
                                                                  coverage=cov, net_mu=net.net_mu))
             # the `available` path: blocks of the eligible parcels, without and with the four planning layers
-            timed("available: load + report", lambda: available_report(load_workspace(gpkg), settings=settings))
+            timed("available: load + report", lambda: available_report(with_steep_land(
+                load_workspace(gpkg), settings.terrain.max_slope_pct), settings=settings))
             timed("available: blocks (gross)", lambda: contiguous_blocks(eligible, settings.blocks.touch_gap_m,
                                                                         settings.blocks.min_shared_edge_m))
             timed("available: net + blocks", lambda: _net_blocks(eligible, four, sliver))

@@ -110,13 +110,13 @@ def _intensity_flags(ws, settings: Settings) -> list[dict]:
     return table[table["below"]].to_dict(orient="records")
 
 
-def briefing_plan(ws: Workspace, settings: Settings, budget_wan: float, as_of: dt.date | None = None):
+def briefing_plan(ws: Workspace, settings: Settings, budget_wan: float, as_of: dt.date | None = None, cache=None):
     """The 用地保障方案 (with its frontier, drawn as 图3) that 五、意见建议 is built from, at ``budget_wan`` (negative:
-    no limit), on the workspace's own DEM for the leveling costs."""
+    no limit), on the workspace's own DEM for the leveling costs; ``cache``: the caller's derived-data cache."""
     import matching
     from formats.dem import workspace_dem
     return matching.plan(ws, settings=settings, budget_wan=None if budget_wan < 0 else budget_wan, as_of=as_of,
-                         dem=workspace_dem(ws), frontier=True)
+                         dem=workspace_dem(ws), frontier=True, cache=cache)
 
 
 def workspace_data_date(ws) -> dt.date | None:
@@ -130,14 +130,15 @@ def workspace_data_date(ws) -> dt.date | None:
 def build(ws: Workspace, result: MatchResult, settings: Settings, as_of: dt.date | None = None, *,
           scenario: str | None = None, intensity: list[dict] | None = None, data_date: dt.date | None = None,
           issuer: str | None = None, addressee: str | None = None, figures: bool = True, plan=None,
-          since=None) -> Briefing:
+          since=None, cache=None) -> Briefing:
     """The briefing of one match run: ``result`` is ``matching.match(ws, ...)`` on this ``ws``; ``settings`` the
     configuration loaded once by the caller (county name, masthead, intensity floors and their source).
 
     ``since``: a stores.snapshots.SnapshotDiff — 附 states what changed since the previous snapshot.
     ``as_of`` is the report's date (default today); ``intensity`` the 标准地 flags (default
     ``matching.intensity_check(ws, settings=settings)``); ``data_date`` the ledgers' date (default: the workspace file's date).
-    ``plan``: a 用地保障方案 (``matching.plan``) on this workspace; 五、意见建议 is then built from it.
+    ``plan``: a 用地保障方案 (``matching.plan``) on this workspace; 五、意见建议 is then built from it. ``cache``:
+    the caller's ``geo.cache.DerivedCache`` (the net land match derived; None: computed again).
     Raises MissingFontError when no CJK font is installed (the document would show boxes).
     """
     fonts = resolve_fonts(settings.runtime)
@@ -145,7 +146,7 @@ def build(ws: Workspace, result: MatchResult, settings: Settings, as_of: dt.date
         intensity = _intensity_flags(ws, settings)
     document = build_document(ws, result, settings, as_of=as_of, data_date=data_date or workspace_data_date(ws), scenario=scenario,
                               intensity=intensity, issuer=issuer, addressee=addressee, fonts_note=fonts.describe(),
-                              plan=plan, since=since)
+                              plan=plan, since=since, cache=cache)
     if figures:
         from briefing.figures import frontier_png, map_png, supply_demand_png
         draw = {"map": lambda: map_png(ws, document.facts, fonts),

@@ -364,11 +364,12 @@ def _appendix(f: Facts, fonts_note: str) -> Section:
 def build_document(ws: Workspace, result: MatchResult, settings: Settings, as_of: dt.date | None = None, data_date: dt.date | None = None,
                    scenario: str | None = None, intensity: list[dict] | None = None,
                    issuer: str | None = None, addressee: str | None = None, fonts_note: str = "",
-                   plan=None, since=None) -> Document:
+                   plan=None, since=None, cache=None) -> Document:
     """The whole document model; pure (no files, no rendering). ``plan``: a 用地保障方案 (matching.plan) on this
-    workspace, which 五、意见建议 is then built from; ``since``: a SnapshotDiff (附 says what changed)."""
+    workspace, which 五、意见建议 is then built from; ``since``: a SnapshotDiff (附 says what changed); ``cache``:
+    the caller's ``geo.cache.DerivedCache``."""
     f = compute_facts(ws, result, settings, as_of=as_of, data_date=data_date, scenario=scenario, intensity=intensity,
-                      plan=plan, since=since)
+                      plan=plan, since=since, cache=cache)
     t = f.totals
     issuer = issuer or f"{f.county}经济合作局"
     opening = [Paragraph(

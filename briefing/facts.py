@@ -105,10 +105,10 @@ def _factories(fac: pd.DataFrame) -> pd.DataFrame:
             .reindex(list(FACTORY_STATUS_LABELS), fill_value=0))
 
 
-def _net_facts(ws, settings) -> dict[str, float]:
+def _net_facts(ws, settings, cache=None) -> dict[str, float]:
     """Gross and net available land, the 亩 each constraint takes from it (geo.netland, each m² once), and the
     thresholds the method names; ``constraints_applied`` is 1 when the workspace has constraint layers or a DEM."""
-    net = workspace_net(ws, settings)
+    net = workspace_net(ws, settings, cache)
     avail = ws.metric("parcels")
     avail = avail[avail["status"] == "available"]
     sums = net_totals(avail, net).sum()
@@ -122,8 +122,10 @@ def _net_facts(ws, settings) -> dict[str, float]:
 
 def compute_facts(ws: Workspace, result: MatchResult, settings: Settings, as_of: dt.date | None = None,
                   data_date: dt.date | None = None, scenario: str | None = None,
-                  intensity: list[dict] | None = None, plan=None, since: "SnapshotDiff | None" = None) -> Facts:
-    """Numbers from the match result (placed, unplaced, unlocks, gap summary) and the workspace's stock."""
+                  intensity: list[dict] | None = None, plan=None, since: "SnapshotDiff | None" = None,
+                  cache=None) -> Facts:
+    """Numbers from the match result (placed, unplaced, unlocks, gap summary) and the workspace's stock.
+    ``cache``: the caller's ``geo.cache.DerivedCache`` (the net land match derived)."""
     as_of = as_of or dt.date.today()
     county, note = split_county(settings.app.county_name)
     projects = ws.projects.copy()
@@ -180,7 +182,7 @@ def compute_facts(ws: Workspace, result: MatchResult, settings: Settings, as_of:
         "unlock_investment_yi": float(invest.reindex(unlock_places).fillna(0.0).sum()),   # a project counted once
         "intensity_flag_count": float(len(intensity or [])),
         **_plan_totals(plan, invest),
-        **_net_facts(ws, settings),
+        **_net_facts(ws, settings, cache),
     }
     return Facts(county=county, county_note=note, as_of=as_of, data_date=data_date or as_of,
                  scenario=scenario or result.scenario, status=result.status, gap=float(result.gap),

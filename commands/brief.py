@@ -8,6 +8,7 @@ import matching
 from briefing import briefing_plan
 from commands.common import date_arg, emit, load_ws, number_arg
 from commands.team import briefing_since
+from geo.cache import DerivedCache
 from geo.errors import InputError
 from geo.units import fmt_mu
 
@@ -17,10 +18,12 @@ def cmd_brief(args) -> int:
         if path is not None and path.suffix.lower() != suffix:
             raise InputError(f"输出文件 {path} 的扩展名应为 {suffix}")
     ws = load_ws(args)
+    cache = DerivedCache()      # this command's: match, the plan and the facts share the net land and blocks
     result = matching.match(ws, matching.Scenario(as_of=args.as_of) if args.as_of else None,
-                            settings=args.settings)
+                            settings=args.settings, cache=cache)
     since = briefing_since(args, ws, result)      # 附: what changed since the last snapshot (--snapshot: take one)
-    brief = briefing.build(ws, result, args.settings, as_of=args.as_of, plan=briefing_plan_of(args, ws), since=since)
+    brief = briefing.build(ws, result, args.settings, as_of=args.as_of, plan=briefing_plan_of(args, ws, cache),
+                           since=since, cache=cache)
     docx = brief.to_docx(args.out)
     pdf = brief.to_pdf(args.pdf, docx_path=docx) if args.pdf else None
     t = brief.totals
@@ -31,7 +34,7 @@ def cmd_brief(args) -> int:
     return 0
 
 
-def briefing_plan_of(args, ws):
+def briefing_plan_of(args, ws, cache=None):
     """The 用地保障方案 the briefing's advice is built from: at ``--budget-wan``, else ``[briefing]
     plan_budget_wan`` (negative: no limit); None when ``[briefing] plan`` is off and no budget is given."""
     cfg = args.settings.briefing
@@ -40,7 +43,7 @@ def briefing_plan_of(args, ws):
     if args.budget_wan is not None and args.budget_wan < 0:
         raise InputError(f"预算必须是非负数（现为 {args.budget_wan:g} 万元）")
     budget = args.budget_wan if args.budget_wan is not None else cfg.plan_budget_wan
-    return briefing_plan(ws, args.settings, budget, as_of=args.as_of)
+    return briefing_plan(ws, args.settings, budget, as_of=args.as_of, cache=cache)
 
 
 def register(command) -> None:

@@ -12,6 +12,7 @@ from geo.errors import InputError
 from geo.parse import parse_date
 from seeds.sample import default_workspace_path
 from stores import is_database_url, mask_password
+from formats.dem import with_steep_land
 from stores.gpkg_file import load_workspace
 
 
@@ -37,7 +38,10 @@ def number_arg(text: str) -> float:
 
 
 def load_ws(args):
-    return load_workspace(args.workspace or default_workspace_path(args.settings.runtime))
+    """The workspace for the engine, with its DEM's steep land read for the configured [terrain] max_slope_pct
+    (the engine does no I/O)."""
+    return with_steep_land(load_workspace(args.workspace or default_workspace_path(args.settings.runtime)),
+                           args.settings.terrain.max_slope_pct)
 
 
 def emit(args, payload: dict, text: str) -> None:

@@ -96,7 +96,8 @@ def current_snapshot(args, store):
     import datetime as dt
     import matching
     from stores import snapshots
-    ws = store.load()
+    from formats.dem import with_steep_land
+    ws = with_steep_land(store.load(), args.settings.terrain.max_slope_pct)
     result = matching.match(ws, None, settings=args.settings, unlocks=False)     # a snapshot keeps no unlocks
     return snapshots.take(ws, result, user_name(args), getattr(args, "data_date", None) or dt.date.today())
 

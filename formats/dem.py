@@ -1,21 +1,27 @@
 """DEMs on disk: ``<workspace>.dem.tif`` beside the GeoPackage read into a ``Dem``, and the part of any DEM under a
-set of parcels read (or warped into their metric CRS) into a ``DemGrid`` for per-parcel terrain."""
+set of parcels read (or warped into their metric CRS) into a ``DemGrid`` for per-parcel terrain. The too-steep land
+the engine excludes is read here when a workspace is loaded (``with_steep_land``) and handed over as polygons."""
 from __future__ import annotations
 
 from pathlib import Path
 
+import dataclasses
+
 import geopandas as gpd
 
 import numpy as np
+from affine import Affine
 from pyproj import CRS
 
 from geo.errors import CRSError, WorkspaceError
 from formats.fileio import readable
 from geo import earthwork as ew
-from geo.parcel_terrain import READ_TILE, DemGrid
-from geo.terrain import Dem
+from geo.netland import candidates
+from geo.parcel_terrain import READ_TILE, Coverage, DemGrid, exact_coverage, slope_under
+from geo.terrain import Dem, SteepLand, parcels_key
 
 DEM_SUFFIX = ".dem.tif"
+STEEP_TILE = 1024        # polygonising too-steep land tile by tile (skipping tiles without a steep cell)
 
 
 def dem_beside(gpkg: str | Path) -> Path | None:
@@ -107,3 +113,75 @@ def workspace_dem(ws) -> Dem | None:
     """The workspace's own DEM (``<stem>.dem.tif`` beside it) when it has one, else None."""
     path = getattr(ws, "dem_path", None)
     return read_dem(path) if path is not None and Path(path).exists() else None
+
+
+def steep_land(ws, max_slope_pct: float) -> SteepLand:
+    """The too-steep land under the workspace's ``geo.netland.candidates`` (available and pipeline parcels), in
+    their metric CRS: the DEM window under them, its slope and the steep cells any of them covers, polygonised."""
+    parcels = candidates(ws)
+    key = parcels_key(parcels)
+    if ws.dem_path is None or not len(parcels):
+        return SteepLand(max_slope_pct, None, key)
+    grid = read_dem_for(ws.dem_path, parcels)
+    if grid.z.size == 0:
+        return SteepLand(max_slope_pct, None, key)
+    geoms = parcels.geometry if parcels.crs == grid.crs else parcels.geometry.to_crs(grid.crs)
+    slope = slope_under(grid, geoms)
+    steep = steep_polygons(grid, slope, max_slope_pct, within=exact_coverage(geoms, grid.transform, grid.z.shape))
+    steep = steep.to_crs(parcels.crs) if len(steep) and steep.crs != parcels.crs else steep
+    return SteepLand(max_slope_pct, steep, key)
+
+
+def with_steep_land(ws, max_slope_pct: float):
+    """The workspace with its DEM's steep land loaded (``Workspace.steep``) for ``max_slope_pct`` ([terrain]): the
+    edge calls this when it loads a workspace for the engine. The same object when there is no DEM or the land is
+    already loaded for these parcels and this threshold (an edited copy whose parcels changed is read again)."""
+    if ws is None or ws.dem_path is None:
+        return ws
+    steep = ws.steep
+    if steep is not None and steep.max_slope_pct == max_slope_pct and steep.parcels_key == parcels_key(candidates(ws)):
+        return ws
+    return dataclasses.replace(ws, steep=steep_land(ws, max_slope_pct))
+
+
+def steep_polygons(grid: DemGrid, slope_pct: np.ndarray, max_slope_pct: float, *, within: Coverage | None = None,
+                   sieve_cells: int = 0) -> gpd.GeoSeries:
+    """Too-steep land (slope > ``max_slope_pct``) as polygons in the grid's CRS, for the ``slope`` exclusion.
+
+    Cells are polygonised with rasterio.features.shapes (4-connected), one polygon per connected steep region
+    (dissolved by construction; holes kept), tile by tile (``STEEP_TILE`` cells) so tiles without steep land cost
+    nothing: a region crossing a tile edge comes as one polygon per tile (the same land excluded). ``within``: only
+    cells some parcel covers (the rest of a county DEM is irrelevant and would cost polygons); ``sieve_cells``:
+    regions smaller than this many cells are dropped first (rasterio.features.sieve), 0 = keep all. Nodata cells
+    are never steep.
+    """
+    from rasterio import features
+    mask = np.zeros(grid.z.shape, dtype=np.uint8)
+    if grid.z.size == 0:
+        return gpd.GeoSeries([], crs=grid.crs)
+    with np.errstate(invalid="ignore"):
+        steep = slope_pct > max_slope_pct                 # NaN (nodata) compares False
+    if within is not None:
+        inside = np.zeros(grid.z.size, dtype=bool)
+        inside[within.cell] = True
+        steep &= inside.reshape(grid.z.shape)
+    mask[steep] = 1
+    if sieve_cells and sieve_cells > 1 and mask.any():
+        mask = features.sieve(mask, size=int(sieve_cells), connectivity=4)
+        mask[~steep] = 0
+    if not mask.any():
+        return gpd.GeoSeries([], crs=grid.crs)
+    from shapely.geometry import shape
+    h, w = mask.shape
+    t = STEEP_TILE
+    nty, ntx = -(-h // t), -(-w // t)
+    pad = np.zeros((nty * t, ntx * t), dtype=bool)
+    pad[:h, :w] = mask.astype(bool)
+    any_steep = pad.reshape(nty, t, ntx, t).any(axis=(1, 3))
+    out = []
+    for ty, tx in zip(*np.nonzero(any_steep)):
+        r0, c0 = int(ty) * t, int(tx) * t
+        sub = mask[r0:r0 + t, c0:c0 + t]
+        tr = grid.transform * Affine.translation(c0, r0)
+        out.extend(shape(g) for g, _ in features.shapes(sub, mask=sub.astype(bool), transform=tr, connectivity=4))
+    return gpd.GeoSeries(out, crs=grid.crs, name="geometry")

@@ -1,5 +1,7 @@
-"""One explicit cache of derived data (blocks, land models, committed placements, map layers), keyed by the
-workspace's version — never stored inside the caller's workspace object.
+"""An explicit cache of derived data (blocks, land models, committed placements, map layers), keyed by the
+workspace's version — never stored inside the caller's workspace object, and no module global: the caller owns it
+and passes it in (the app one for its process, ``pages.context.derived``; an engine call given none makes its own,
+``own``, for that call).
 
 A Workspace gets a new ``version`` whenever it is built, loaded or copied with other layers, so an entry can never
 outlive the data it was derived from; entries are evicted least recently used past ``max_entries``.
@@ -64,5 +66,6 @@ class DerivedCache:
             self._flights.clear()
 
 
-DERIVED = DerivedCache()
-"""The process's cache (the CLI runs one command; the app serves many sessions on the same workspaces)."""
+def own(cache: DerivedCache | None) -> DerivedCache:
+    """``cache``, or a fresh one for this call when the caller passes none (the CLI runs one command)."""
+    return cache if cache is not None else DerivedCache()

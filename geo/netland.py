@@ -1,5 +1,6 @@
 """A workspace's net usable land (净用地): its constraint layers and DEM applied to the parcels, once per workspace
-version and settings (``geo.cache.DERIVED``).
+version and settings (in the caller's ``geo.cache.DerivedCache``). The DEM's too-steep land is read at the edge when
+the workspace is loaded (``Workspace.steep``, ``formats.dem.with_steep_land``): nothing here reads a file.
 
 ``workspace_net(ws, settings)`` is the ``geo.constraints.NetLand`` of the parcels that can ever be offered
 (available and pipeline), or None when the workspace has no constraint layer and no DEM — then every caller keeps
@@ -16,8 +17,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.cache import DERIVED
+from geo.cache import DerivedCache, own
 from geo.constraints import EXCLUSION_ORDER, NetLand, flood_exclusion, missing_return_period, net_land
+from geo.errors import WorkspaceError
+from geo.terrain import parcels_key
 from geo.units import M2_PER_MU
 from geo.vocab import FIELD_LABELS, IMPORT_TARGET_LABELS, PIPELINE_STATUSES
 
@@ -37,24 +40,25 @@ def has_constraints(ws) -> bool:
     return any(len(f) for f in ws.constraints.values()) or ws.dem_path is not None
 
 
-def _candidates(ws) -> gpd.GeoDataFrame:
+def candidates(ws) -> gpd.GeoDataFrame:
+    """The parcels that can ever be offered (available and pipeline), metric CRS: what net land and the DEM's
+    steep land (``formats.dem.with_steep_land``) are derived for. A scenario only turns pipeline parcels
+    available, so its copy has the same."""
     parcels = ws.metric("parcels")
     return parcels[parcels["status"].isin(("available", *PIPELINE_STATUSES))]
 
 
 def steep_land(ws, parcels: gpd.GeoDataFrame, max_slope_pct: float) -> gpd.GeoSeries | None:
-    """Too-steep land under ``parcels`` from the workspace's DEM, in the parcels' CRS (None without a DEM)."""
+    """Too-steep land under ``parcels`` (the workspace's ``candidates``), in the parcels' CRS, as loaded at the
+    edge (``Workspace.steep``); None without a DEM. Raises WorkspaceError when the workspace has a DEM but its
+    steep land was not loaded for these parcels and this threshold (the edge must load it)."""
     if ws.dem_path is None or not len(parcels):
         return None
-    from formats.dem import read_dem_for
-    from geo.parcel_terrain import exact_coverage, slope_under, steep_polygons
-    grid = read_dem_for(ws.dem_path, parcels)
-    if grid.z.size == 0:
-        return None
-    geoms = parcels.geometry if parcels.crs == grid.crs else parcels.geometry.to_crs(grid.crs)
-    slope = slope_under(grid, geoms)
-    steep = steep_polygons(grid, slope, max_slope_pct, within=exact_coverage(geoms, grid.transform, grid.z.shape))
-    return steep.to_crs(parcels.crs) if len(steep) and steep.crs != parcels.crs else steep
+    steep = ws.steep
+    if steep is None or steep.max_slope_pct != max_slope_pct or steep.parcels_key != parcels_key(parcels):
+        raise WorkspaceError(f"工作空间的坡度超限用地（坡度 > {max_slope_pct:g}%）未按当前地块从 DEM 读取："
+                             "请重新加载工作空间（formats.dem.with_steep_land）")
+    return steep.polygons
 
 
 def exclusions(ws, settings, parcels: gpd.GeoDataFrame) -> dict[str, object]:
@@ -80,20 +84,21 @@ def net_key(settings) -> tuple:
             settings.matching.sliver_width_m)
 
 
-def workspace_net(ws, settings) -> NetLand | None:
-    """Net land of the parcels that can be offered (see the module doc); None without constraints."""
+def workspace_net(ws, settings, cache: DerivedCache | None = None) -> NetLand | None:
+    """Net land of the parcels that can be offered (see the module doc); None without constraints. ``cache``: the
+    caller's derived-data cache (None: computed for this call only)."""
     if not has_constraints(ws):
         return None
     key = ("geo.netland", net_key(settings))
 
     def compute() -> NetLand:
-        parcels = _candidates(ws)
+        parcels = candidates(ws)
         if "leveled" in parcels.columns:           # leveled in a scenario (matching.scenario): spared like leveling
             parcels = parcels.assign(status=parcels["status"].where(~parcels["leveled"].fillna(False).astype(bool),
                                                                     "leveling"))
         return net_land(parcels, exclusions(ws, settings, parcels), sliver_m2=settings.matching.sliver_mu * M2_PER_MU,
                         sliver_width_m=settings.matching.sliver_width_m)
-    return DERIVED.get(ws, key, compute)
+    return own(cache).get(ws, key, compute)
 
 
 def touched(net: NetLand) -> pd.Series:
@@ -148,11 +153,14 @@ def report_protected(ws, rows: pd.Series, report, settings) -> None:
     """Warn about every parcel with status available lying more than ``PROTECTED_FRACTION`` in farmland or the
     red line (a ledger that says 可供 for protected land: the bureau must see it). ``rows``: the fid of each
     parcel id, to name the feature like every other message. Farmland and the red line come first in
-    ``EXCLUSION_ORDER``, so what they take of a parcel is its area in their union: the share comes from the net
-    land ``available`` needs anyway (one pass, cached). ``settings``: the caller's Settings."""
+    ``EXCLUSION_ORDER``, so what they take of a parcel is its area in their union, whatever comes after: the net
+    land of those two layers alone gives the same shares (and needs no DEM, which the edge loads after the load
+    report). ``settings``: the caller's Settings."""
     if ws.constraint("farmland") is None and ws.constraint("eco_redline") is None:
         return
-    net = workspace_net(ws, settings)
+    layers = {name: ws.constraint(name) for name in ("farmland", "eco_redline") if ws.constraint(name) is not None}
+    net = net_land(candidates(ws), layers, sliver_m2=settings.matching.sliver_mu * M2_PER_MU,
+                   sliver_width_m=settings.matching.sliver_width_m)
     status = ws.parcels["status"].reindex(net.gross_mu.index)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = (net.constrained_by["farmland"] + net.constrained_by["eco_redline"]) / net.gross_mu

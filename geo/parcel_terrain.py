@@ -32,7 +32,6 @@ from geo.errors import InputError, WorkspaceError
 from geo.units import M2_PER_MU
 
 READ_TILE = 256          # DEM cells per tile side when reading / computing only the tiles under parcels
-STEEP_TILE = 1024        # polygonising too-steep land tile by tile (skipping tiles without a steep cell)
 
 TERRAIN_COLUMNS: tuple[str, ...] = (
     "parcel_id", "mean_slope_pct", "p90_slope_pct", "steep_share", "mean_elevation_m", "design_elevation_m",
@@ -287,8 +286,8 @@ def parcel_terrain(grid: DemGrid, parcels: gpd.GeoDataFrame, terrain, *, design_
     ``design_elevation``: None (balanced), a number for every parcel, or a Series by parcel_id (missing = balanced);
     ``terrace_step_m``: None = the settings' ``terrace_step_m``, 0 = one platform; ``net_mu``: from
     ``geo.constraints.net_land`` (NaN when not given); ``slope``/``coverage``: precomputed, to share them with
-    ``steep_polygons``. An area_mu column on ``parcels`` is taken as the ellipsoidal area. Without a precomputed
-    coverage, parcels go in batches of ``batch_size`` (memory stays bounded at 100k parcels; same figures).
+    ``formats.dem.steep_polygons``. An area_mu column on ``parcels`` is taken as the ellipsoidal area. Without a
+    precomputed coverage, parcels go in batches of ``batch_size`` (memory stays bounded at 100k parcels; same figures).
     """
     frame = parcels.geometry
     if grid.z.size and frame.crs is not None and CRS.from_user_input(frame.crs) != grid.crs:
@@ -344,46 +343,3 @@ def slope_under(grid: DemGrid, geoms: gpd.GeoSeries) -> np.ndarray:
         return grid.z
     active = ew.active_tiles(geoms.bounds.to_numpy(), grid.transform, grid.z.shape, READ_TILE)
     return ew.slope_pct(grid.z, grid.dx, grid.dy, active=active, tile=READ_TILE)
-
-
-def steep_polygons(grid: DemGrid, slope_pct: np.ndarray, max_slope_pct: float, *, within: Coverage | None = None,
-                   sieve_cells: int = 0) -> gpd.GeoSeries:
-    """Too-steep land (slope > ``max_slope_pct``) as polygons in the grid's CRS, for the ``slope`` exclusion.
-
-    Cells are polygonised with rasterio.features.shapes (4-connected), one polygon per connected steep region
-    (dissolved by construction; holes kept), tile by tile (``STEEP_TILE`` cells) so tiles without steep land cost
-    nothing: a region crossing a tile edge comes as one polygon per tile (the same land excluded). ``within``: only
-    cells some parcel covers (the rest of a county DEM is irrelevant and would cost polygons); ``sieve_cells``:
-    regions smaller than this many cells are dropped first (rasterio.features.sieve), 0 = keep all. Nodata cells
-    are never steep.
-    """
-    from rasterio import features
-    mask = np.zeros(grid.z.shape, dtype=np.uint8)
-    if grid.z.size == 0:
-        return gpd.GeoSeries([], crs=grid.crs)
-    with np.errstate(invalid="ignore"):
-        steep = slope_pct > max_slope_pct                 # NaN (nodata) compares False
-    if within is not None:
-        inside = np.zeros(grid.z.size, dtype=bool)
-        inside[within.cell] = True
-        steep &= inside.reshape(grid.z.shape)
-    mask[steep] = 1
-    if sieve_cells and sieve_cells > 1 and mask.any():
-        mask = features.sieve(mask, size=int(sieve_cells), connectivity=4)
-        mask[~steep] = 0
-    if not mask.any():
-        return gpd.GeoSeries([], crs=grid.crs)
-    from shapely.geometry import shape
-    h, w = mask.shape
-    t = STEEP_TILE
-    nty, ntx = -(-h // t), -(-w // t)
-    pad = np.zeros((nty * t, ntx * t), dtype=bool)
-    pad[:h, :w] = mask.astype(bool)
-    any_steep = pad.reshape(nty, t, ntx, t).any(axis=(1, 3))
-    out = []
-    for ty, tx in zip(*np.nonzero(any_steep)):
-        r0, c0 = int(ty) * t, int(tx) * t
-        sub = mask[r0:r0 + t, c0:c0 + t]
-        tr = grid.transform * Affine.translation(c0, r0)
-        out.extend(shape(g) for g, _ in features.shapes(sub, mask=sub.astype(bool), transform=tr, connectivity=4))
-    return gpd.GeoSeries(out, crs=grid.crs, name="geometry")

@@ -53,7 +53,7 @@ def known_industries(zones: pd.DataFrame, projects: pd.DataFrame | None = None) 
 
 
 def available_report(ws, zone: str | None = None, industry: str | None = None, by: dt.date | None = None,
-                     min_mu: float | None = None, *, settings: "Settings") -> dict:
+                     min_mu: float | None = None, *, settings: "Settings", cache=None) -> dict:
     """The ``available`` answer: per-zone available/pipeline acreage, largest block, vacant factory space, blocks.
 
     With ``min_mu``, only blocks of at least that many 亩 count as available (land a project of that size could use).
@@ -61,7 +61,8 @@ def available_report(ws, zone: str | None = None, industry: str | None = None, b
     formed from the net pieces). Per zone also ``gross_available_mu`` (the eligible parcels' area before
     exclusions, blocks of any size), ``constrained_mu`` and ``constrained_by`` (亩 per layer of
     ``EXCLUSION_ORDER``, each m² once); without constraint layers and DEM these are the gross figures and 0.
-    ``settings``: geo.settings.Settings, loaded by the caller at the edge.
+    ``settings``: geo.settings.Settings, loaded by the caller at the edge; ``cache``: the caller's
+    ``geo.cache.DerivedCache`` for the net land (None: computed for this call).
     """
     zones = ws.zones
     if zone is not None and zone not in zones.index:
@@ -75,7 +76,7 @@ def available_report(ws, zone: str | None = None, industry: str | None = None, b
         selected = selected.loc[[zone]] if zone in selected.index else selected.iloc[0:0]
     parcels = ws.metric("parcels")
     in_zone = parcels["zone_id"].isin(selected.index)
-    net = workspace_net(ws, settings)
+    net = workspace_net(ws, settings, cache)
     eligible = parcels[in_zone & eligible_parcels(parcels, by)]
     _, blocks = contiguous_blocks(land_rows(eligible, net), settings.blocks.touch_gap_m, settings.blocks.min_shared_edge_m)
     sums = net_totals(eligible, net).groupby(eligible["zone_id"]).sum()

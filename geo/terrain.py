@@ -1,15 +1,39 @@
 """The workspace DEM in memory (``Dem``) and its hillshade for the offline basemap.
 
 Slope, earthwork (cut/fill, terraces, cost) and the per-parcel figures are ``geo.earthwork`` and
-``geo.parcel_terrain``; reading a DEM file is ``formats.dem.read_dem``.
+``geo.parcel_terrain``; reading a DEM file is ``formats.dem.read_dem``. ``SteepLand``: the too-steep land under the
+parcels, read from the DEM when a workspace is loaded (``formats.dem.with_steep_land``) and handed to the engine.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
+import geopandas as gpd
 import numpy as np
+import shapely
 from affine import Affine
 from pyproj import CRS
+
+
+@dataclass(frozen=True, eq=False)
+class SteepLand:
+    """Land steeper than ``max_slope_pct`` under the parcels it was read for (``parcels_key``, see
+    ``parcels_key``): polygons in the parcels' CRS, or None when the DEM has nothing under them."""
+    max_slope_pct: float
+    polygons: gpd.GeoSeries | None
+    parcels_key: str
+
+
+def parcels_key(parcels: gpd.GeoDataFrame) -> str:
+    """A fingerprint of the parcels (ids and geometry) steep land is read for: land read for other parcels (an
+    edited or imported parcel layer) is recognised and not used."""
+    digest = hashlib.sha1()
+    digest.update("\x1f".join(map(str, parcels.index)).encode("utf-8"))
+    digest.update(str(parcels.crs).encode("utf-8"))
+    for wkb in shapely.to_wkb(np.asarray(parcels.geometry.values, dtype=object)):
+        digest.update(b"" if wkb is None else wkb)
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

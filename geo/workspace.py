@@ -24,6 +24,7 @@ from geo.errors import ValidationError
 from geo.report import LoadReport
 from geo.schema import DERIVED_COLUMNS, LAYERS, REQUIRED_LAYERS
 from geo.settings import ValidationSettings, shipped_settings
+from geo.terrain import SteepLand
 from geo.validate import check_factories, check_parcels, check_projects, check_zones, coerce_layer, repair_geometry
 
 
@@ -50,7 +51,13 @@ class Workspace:
     with other layers (``with_layers``) is validated with the same, the caller's configuration."""
     version: str = field(default_factory=lambda: uuid.uuid4().hex, init=False, compare=False)
     """Identifies this state of the data: new on every build, load and copy (``dataclasses.replace``); the key of
-    derived data in ``geo.cache.DERIVED``."""
+    derived data in a ``geo.cache.DerivedCache``."""
+    steep: SteepLand | None = field(default=None, compare=False)
+    """The land too steep under the parcels that can be offered, read from the DEM when the workspace is loaded
+    (``formats.dem.with_steep_land``, at the edge): the engine does no I/O. None without a DEM or not loaded."""
+    store_versions: Mapping[str, Mapping[str, int]] | None = field(default=None, compare=False)
+    """The row versions a store read (``stores.base.Versions``), which a later save checks; None when not read
+    from a store."""
 
     @functools.cached_property
     def center(self) -> tuple[float, float]:
@@ -97,7 +104,7 @@ class Workspace:
         if ws is None:
             what = "、".join({"projects": "项目表", "parcels": "地块表"}.get(n, n) for n in frames)
             raise ValidationError(f"{what}有误：{report.summary()}", report)
-        return replace(ws, path=self.path, dem_path=self.dem_path, constraints=self.constraints)
+        return replace(ws, path=self.path, dem_path=self.dem_path, constraints=self.constraints, steep=self.steep)
 
 
 def _numbered_from_1(frame: pd.DataFrame) -> pd.DataFrame:

@@ -1,7 +1,8 @@
 """Map composition used by every page: one base map, then the layers a page needs, then legend/control/fit.
 
-Layer data is derived once per workspace version in ``geo.cache.DERIVED`` (a new workspace, e.g. after editing
-projects, gets a new version and so its own entries), never stored inside the Workspace object.
+Layer data is derived once per workspace version in the caller's ``geo.cache.DerivedCache`` (given to ``new_map``;
+a new workspace, e.g. after editing projects, gets a new version and so its own entries), never stored inside the
+Workspace object.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 import folium
 import geopandas as gpd
 
-from geo.cache import DERIVED
+from geo.cache import DerivedCache, own
 from geo.vocab import (EXCLUSION_LABELS, FACTORY_STATUS_LABELS, FIELD_LABELS, PARCEL_STATUS_COLORS,
                        PARCEL_STATUS_LABELS, POPUP_TERRAIN_LABEL, SLOPE_LAYER_LABEL, TERRAIN_LABELS)
 from layers import assets, basemaps
@@ -38,9 +39,10 @@ SITE_LABELS = {"placed": "已安排选址", "candidate": "候选选址", "unlock
 LOOKUPS = {"status": PARCEL_STATUS_LABELS, "fstatus": FACTORY_STATUS_LABELS}
 
 
-def _cached(ws, key: tuple, make: Callable[[], object]):
-    """``make()`` once per workspace version and ``key`` (the layer kind and what selects its features)."""
-    return DERIVED.get(ws, ("map_layer", *key), make)
+def _cached(m: OfflineMap, ws, key: tuple, make: Callable[[], object]):
+    """``make()`` once per workspace version and ``key`` (the layer kind and what selects its features), in the
+    cache the map was made with (``new_map``)."""
+    return m._landgap_cache.get(ws, ("map_layer", *key), make)
 
 
 def parcel_style(status: str) -> dict:
@@ -57,12 +59,13 @@ def legend_items(statuses: Iterable[str] | None = None) -> list[tuple[str, str, 
 
 
 def new_map(ws, basemap: str = basemaps.HILLSHADE, height: int = 620, fetch_data: bool = False, *,
-            settings: Settings) -> OfflineMap:
+            settings: Settings, cache: DerivedCache | None = None) -> OfflineMap:
     """A canvas-rendered map (fast with 10k polygons) with one basemap; vector layers are added by the caller.
 
     ``fetch_data``: the parcels layer is served from static/cache and fetched by the browser (the app); without
     it every layer is embedded (standalone downloads). ``settings``: the caller's configuration (天地图 key, slope
-    threshold, layer cache size, map assets), kept on the map for what is added to it and its download.
+    threshold, layer cache size, map assets), kept on the map for what is added to it and its download;
+    ``cache``: where the layers' data is derived (the app's, shared by its sessions; None: this map's own).
     """
     m = OfflineMap(location=list(reversed(ws.center)), zoom_start=13, tiles=None, prefer_canvas=True,
                    zoom_control=False, control_scale=False, height=height)
@@ -95,6 +98,7 @@ def new_map(ws, basemap: str = basemaps.HILLSHADE, height: int = 620, fetch_data
     m._landgap_gcj02 = basemaps.needs_gcj02(basemap)
     m._landgap_fetch = fetch_data
     m._landgap_settings = settings
+    m._landgap_cache = own(cache)
     return m
 
 
@@ -103,13 +107,14 @@ def add_zones(m: OfflineMap, ws, zone_ids: Iterable[str] | None = None) -> None:
     gcj = m._landgap_gcj02
     ids = tuple(zone_ids) if zone_ids is not None else tuple(ws.zones.index)
     zones = ws.metric("zones").loc[list(ids)]
-    outline = _cached(ws, ("zones", gcj, ids), lambda: feature_collection(zones, {"id": "zone_id", "n": "name"}, gcj))
+    outline = _cached(m, ws, ("zones", gcj, ids),
+                      lambda: feature_collection(zones, {"id": "zone_id", "n": "name"}, gcj))
     GeoJsonLayer(outline, "zones", "园区边界", styles={}, interactive=False,
                  default_style={"color": "#1d3557", "weight": 2, "dashArray": "8 4", "fill": False},
                  bounds=lonlat_bounds(zones, gcj)).add_to(m)
     centres = zones.copy()
     centres["geometry"] = zones.geometry.representative_point().buffer(1.0)   # tiny polygon carrying the label
-    labels = _cached(ws, ("zone_labels", gcj, ids), lambda: feature_collection(centres, {"n": "name"}, gcj, 0))
+    labels = _cached(m, ws, ("zone_labels", gcj, ids), lambda: feature_collection(centres, {"n": "name"}, gcj, 0))
     GeoJsonLayer(labels, "zone_labels", "园区名称", interactive=False, label_key="n",
                  default_style={"stroke": False, "fill": False}).add_to(m)
 
@@ -120,10 +125,10 @@ def add_constraints(m: OfflineMap, ws, settings: Settings | None = None) -> int:
     from layers.constraints import CONSTRAINT_COLORS, constraint_frames
     gcj = m._landgap_gcj02
     settings = settings or m._landgap_settings              # default: the settings the map was built with
-    frames = _cached(ws, ("constraints_frames",), lambda: constraint_frames(ws, settings))
+    frames = _cached(m, ws, ("constraints_frames",), lambda: constraint_frames(ws, settings))
     for name, frame in frames.items():
         colour = CONSTRAINT_COLORS[name]
-        data = _cached(ws, ("constraint", name, gcj), lambda: feature_collection(frame, {"s": "s"}, gcj))
+        data = _cached(m, ws, ("constraint", name, gcj), lambda: feature_collection(frame, {"s": "s"}, gcj))
         GeoJsonLayer(data, f"constraint_{name}", EXCLUSION_LABELS[name] if name != "dev_boundary" else "城镇开发边界",
                      styles={"area": {"color": colour, "weight": 2, "fillColor": colour, "fillOpacity": 0.08,
                                       "dashArray": "6 3" if name == "dev_boundary" else None},
@@ -146,14 +151,14 @@ def add_parcels(m: OfflineMap, ws, statuses: Iterable[str] | None = None,
         p = p[p["status"].isin(sts) & p["zone_id"].isin(zids)].copy()
         p["zone_name"] = p["zone_id"].map(ws.zones["name"])
         from layers.constraints import parcel_net_columns, parcel_terrain_text
-        p[["net_offered", "excluded_by"]] = parcel_net_columns(ws, p, settings).to_numpy()
-        p["terrain"] = parcel_terrain_text(ws, p, settings)
+        p[["net_offered", "excluded_by"]] = parcel_net_columns(ws, p, settings, m._landgap_cache).to_numpy()
+        p["terrain"] = parcel_terrain_text(ws, p, settings, m._landgap_cache)
         data = feature_collection(p, {"id": "parcel_id", "s": "status", "a": "area_mu", "z": "zone_name",
                                       "d": "ready_date", "u": "land_use", "n": "net_offered", "x": "excluded_by",
                                       "t": "terrain"}, gcj)
         return data, len(p), lonlat_bounds(p, gcj)
-    data, n, bounds = _cached(ws, ("parcels", gcj, sts, zids), make)
-    url = _cached(ws, ("parcels_url", gcj, sts, zids), lambda: assets.cached_json_url(data, m._landgap_settings.app.cache_max_mb)) if m._landgap_fetch \
+    data, n, bounds = _cached(m, ws, ("parcels", gcj, sts, zids), make)
+    url = _cached(m, ws, ("parcels_url", gcj, sts, zids), lambda: assets.cached_json_url(data, m._landgap_settings.app.cache_max_mb)) if m._landgap_fetch \
         else None
     if url:
         prefetch_layer_data(m, url)
@@ -171,7 +176,7 @@ def add_factories(m: OfflineMap, ws, zone_ids: Iterable[str] | None = None) -> N
         f = f[f["zone_id"].isin(zids)]
         return feature_collection(f, {"id": "factory_id", "n": "name", "s": "status", "f": "floors",
                                       "fa": "floor_area_m2", "v": "vacant_m2", "d": "ready_date"}, gcj)
-    GeoJsonLayer(_cached(ws, ("factories", gcj, zids), make), "factories", "标准厂房", default_style=FACTORY_STYLE,
+    GeoJsonLayer(_cached(m, ws, ("factories", gcj, zids), make), "factories", "标准厂房", default_style=FACTORY_STYLE,
                  fields=FACTORY_FIELDS, lookups=LOOKUPS, tooltip_fields=3).add_to(m)
 
 

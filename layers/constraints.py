@@ -51,10 +51,11 @@ def constraint_frames(ws, settings) -> dict[str, gpd.GeoDataFrame]:
     return out
 
 
-def parcel_net_columns(ws, parcels: pd.DataFrame, settings) -> pd.DataFrame:
+def parcel_net_columns(ws, parcels: pd.DataFrame, settings, cache=None) -> pd.DataFrame:
     """``net`` (亩 the parcel offers; None for parcels never offered: supplied, reserved) and ``excl`` (what
-    excludes the rest: "永久基本农田 3.2 亩、坡度超限 1.0 亩"; "" when nothing) for ``parcels``."""
-    net = workspace_net(ws, settings)
+    excludes the rest: "永久基本农田 3.2 亩、坡度超限 1.0 亩"; "" when nothing) for ``parcels``. ``cache``: the
+    caller's ``geo.cache.DerivedCache`` (None: for this call)."""
+    net = workspace_net(ws, settings, cache)
     offered = offered_mu(parcels, net)
     out = pd.DataFrame({"net": offered.where(parcels["status"].isin(
         ("available", "leveling", "demolition")), None), "excl": ""}, index=parcels.index)
@@ -70,11 +71,11 @@ def parcel_net_columns(ws, parcels: pd.DataFrame, settings) -> pd.DataFrame:
     return out
 
 
-def parcel_terrain_text(ws, parcels: pd.DataFrame, settings) -> pd.Series:
+def parcel_terrain_text(ws, parcels: pd.DataFrame, settings, cache=None) -> pd.Series:
     """For the popup of each 待平整 parcel (the land whose leveling the county pays for): mean slope, the balanced
     earthwork (cut / fill m³) and its cost at the ``[terrain]`` prices, from the workspace DEM; "" elsewhere and
-    without a DEM. Derived once per workspace version and prices."""
-    from geo.cache import DERIVED
+    without a DEM. Derived once per workspace version and prices (in the caller's ``cache``; None: this call's)."""
+    from geo.cache import own
     out = pd.Series("", index=parcels.index, dtype=object)
     if ws.dem_path is None:
         return out
@@ -90,7 +91,7 @@ def parcel_terrain_text(ws, parcels: pd.DataFrame, settings) -> pd.Series:
         ok = t["cut_m3"].notna()
         return pd.Series([TERRAIN_TEXT.format(slope=r.mean_slope_pct, cut=r.cut_m3, fill=r.fill_m3, cost=r.cost_wan)
                           for r in t[ok].itertuples()], index=t.index[ok], dtype=object)
-    text = DERIVED.get(ws, ("popup_terrain", settings.terrain), compute)
+    text = own(cache).get(ws, ("popup_terrain", settings.terrain), compute)
     hit = text.index.intersection(parcels.index)
     out.loc[hit] = text.loc[hit]
     return out

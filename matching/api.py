@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geo.cache import DERIVED
+from geo.cache import DerivedCache, own
 from geo.errors import InputError
 from geo.settings import Settings
 
@@ -29,12 +29,13 @@ from matching.unlocks import least_cost_unlocks, verify_unlocks
 
 
 def match(ws, scenario: Scenario | None = None, *, settings: Settings, time_limit: float | None = None, progress=None,
-          unlocks: bool = True, solver: Solver | None = None) -> MatchResult:
+          unlocks: bool = True, solver: Solver | None = None, cache: DerivedCache | None = None) -> MatchResult:
     """Place all pending projects (招商项目) optimally; explain the unplaced ones; propose verified unlocks.
 
     ``settings``: ``geo.settings.Settings``. ``progress(fraction, message)`` is called as the work advances (for a
     UI progress bar). ``unlocks=False`` skips the unlock search (used when re-running to verify one). ``solver``:
-    any ``matching.solve.Solver`` (default: HiGHS, ``HighsSolver.from_settings(settings.matching)``).
+    any ``matching.solve.Solver`` (default: HiGHS, ``HighsSolver.from_settings(settings.matching)``). ``cache``:
+    the caller's derived-data cache (``geo.cache.DerivedCache``; None: one for this call, shared by its re-runs).
     """
     def unlock_search(inst, ideas, rerun, placed_ids, sub):
         prj = inst.projects
@@ -44,18 +45,19 @@ def match(ws, scenario: Scenario | None = None, *, settings: Settings, time_limi
                                settings.matching.max_unlocks, sub)
         return least_cost_unlocks(ws, scenario, settings, found, placed_ids,
                                   dict(zip(prj["project_id"], prj["priority"])),
-                                  dict(zip(prj["project_id"], prj["investment_yi"].fillna(0.0))))
+                                  dict(zip(prj["project_id"], prj["investment_yi"].fillna(0.0))), cache=cache)
     return run_match(ws, scenario, settings, time_limit=time_limit, progress=progress, solver=solver,
-                     unlock_search=unlock_search if unlocks else None)
+                     unlock_search=unlock_search if unlocks else None, cache=cache)
 
 
 # ------------------------------------------------------------------------------------------------- fit
 
-def committed_placement(ws, scenario: Scenario | None, *, settings: Settings,
-                        progress=None) -> tuple[Taken, list[Placement]]:
+def committed_placement(ws, scenario: Scenario | None, *, settings: Settings, progress=None,
+                        cache: DerivedCache | None = None) -> tuple[Taken, list[Placement]]:
     """Land and factory space the committed (signed/started) projects get in match — derived once per workspace
-    version, scenario and settings (geo.cache.DERIVED). ``progress(fraction, message)`` follows the placement when
-    it is not derived yet (a minute at 100k parcels)."""
+    version, scenario and settings (in the caller's ``cache``; None: for this call). ``progress(fraction,
+    message)`` follows the placement when it is not derived yet (a minute at 100k parcels)."""
+    cache = own(cache)
     key = ("matching.committed", (scenario or Scenario()).key(), fingerprint(settings.matching),
            fingerprint(settings.blocks), fingerprint(settings.intensity))
 
@@ -65,13 +67,13 @@ def committed_placement(ws, scenario: Scenario | None, *, settings: Settings,
             progress(0.0, "首次检查：先安排已签约、已开工项目的选址")
         _, pls, _ = solve_scenario(ws, scenario, settings, HighsSolver.from_settings(settings.matching), None,
                                    projects=lambda w: w.projects[w.projects["stage"].isin(stages)],
-                                   progress=progress, prove=False)
+                                   progress=progress, prove=False, cache=cache)
         floor: dict[str, float] = {}
         for pl in pls:
             if pl.kind == "factory":
                 floor[pl.factory_id] = floor.get(pl.factory_id, 0.0) + pl.floor_m2
         return Taken([pl.site for pl in pls if pl.kind == "land"], floor), pls
-    return DERIVED.get(ws, key, compute)
+    return cache.get(ws, key, compute)
 
 
 def fit_candidates(inst: Instance, options: Options, limit: int) -> tuple[list[FitCandidate], int]:
@@ -106,23 +108,24 @@ def _prospect_frame(pr: Prospect) -> pd.DataFrame:
 
 
 def fit(prospect: Prospect, ws, scenario: Scenario | None = None, *, settings: Settings, all_free_land: bool = False,
-        progress=None) -> FitResult:
+        progress=None, cache: DerivedCache | None = None) -> FitResult:
     """Every candidate site for a prospective project (意向项目), best first; or why none and what would unblock it.
 
     By default the prospect competes only for land the committed projects (signed/started) do not get in match;
     ``all_free_land=True`` checks against all free land. Candidates: standard factories first (policy), then one
     carved site per block, ranked by least surplus, earliest ready date, zone and block. ``progress(fraction,
     message)`` is called while the committed projects are first placed (for a UI progress bar).
-    ``settings``: ``geo.settings.Settings``.
+    ``settings``: ``geo.settings.Settings``; ``cache``: the caller's derived-data cache (None: one for this call).
     """
+    cache = own(cache)
     if prospect.zone_id is not None and prospect.zone_id not in ws.zones.index:
         raise InputError(f"园区编号“{prospect.zone_id}”不存在；现有园区："
                          f"{', '.join(f'{z}（{n}）' for z, n in ws.zones['name'].items())}")
     taken, committed = (Taken(), []) if all_free_land else committed_placement(ws, scenario, settings=settings,
-                                                                               progress=progress)
+                                                                               progress=progress, cache=cache)
     ws2, base = scenario_workspace(ws, scenario, settings=settings)
     inst = build_instance(ws2, _prospect_frame(prospect), settings, scenario.as_of if scenario else None, taken,
-                          only_zone=prospect.zone_id, geometry_of=base)
+                          only_zone=prospect.zone_id, geometry_of=base, cache=cache)
     cands, count = fit_candidates(inst, build_options(inst), settings.matching.fit_candidates)
     result = FitResult(prospect, cands, candidate_count=count)
     if cands:
@@ -133,7 +136,7 @@ def fit(prospect: Prospect, ws, scenario: Scenario | None = None, *, settings: S
     if idea is not None:
         def rerun(parcels, factories):
             again = fit(prospect, ws, with_actions(scenario, parcels, factories), settings=settings,
-                        all_free_land=all_free_land)
+                        all_free_land=all_free_land, cache=cache)
             return {"__prospect__"} if again.fits else set()
         found = verify_unlocks([idea], rerun, set(), {"__prospect__": prospect.priority},
                                {"__prospect__": prospect.investment_yi or 0.0},

@@ -14,7 +14,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from geo.blocks import touching_pairs
-from geo.cache import DERIVED
+from geo.cache import DerivedCache, own
 from geo.netland import land_rows
 from geo.supply import ready_factories, zone_admits
 from geo.units import M2_PER_MU
@@ -44,10 +44,12 @@ class LandModel:
     ``geometry_of``: a workspace with the same parcel geometry (a scenario's base), whose touching pairs hold.
     ``net``: the workspace's net land (``geo.netland.workspace_net``) or None: then the nodes are its land rows
     (a parcel an exclusion cut is one node per net piece; ``pid`` is then the parcel id of each node, repeated
-    for the pieces of one parcel, ``node_id`` the piece id) and every area is net.
+    for the pieces of one parcel, ``node_id`` the piece id) and every area is net. ``cache``: where the touching
+    pairs are derived (None: for this model only).
     """
 
-    def __init__(self, ws, levels, touch_gap_m: float, min_edge_m: float, geometry_of=None, net=None):
+    def __init__(self, ws, levels, touch_gap_m: float, min_edge_m: float, geometry_of=None, net=None,
+                 cache: DerivedCache | None = None):
         levels = sorted(set(levels) | {None, ALL}, key=_level_sort_key)
         self.levels: list[pd.Timestamp | None] = levels
         self.net = net
@@ -71,7 +73,8 @@ class LandModel:
         self.min_edge_m = min_edge_m
         # net pieces depend on the statuses (slope spares leveling land): their pairs are the copy's own
         base = ws if net is not None else (geometry_of or ws)
-        self.left, self.right = _pairs(base, self.node_id, self.geom, self.zone, touch_gap_m, min_edge_m)
+        self.left, self.right = _pairs(own(cache), base, self.node_id, self.geom, self.zone, touch_gap_m,
+                                       min_edge_m)
 
         self.node_block = np.full((len(levels), n), -1, dtype=np.int64)
         frames, offset = [], 0
@@ -153,24 +156,25 @@ class LandModel:
         return self.blocks[self.blocks["level"] == li]
 
 
-def _pairs(ws, pid: np.ndarray, geom: np.ndarray, zone: np.ndarray, gap_m: float,
+def _pairs(cache: DerivedCache, ws, pid: np.ndarray, geom: np.ndarray, zone: np.ndarray, gap_m: float,
            min_edge_m: float) -> tuple[np.ndarray, np.ndarray]:
-    """Touching pairs among the eligible parcels (geo.cache.DERIVED under ``ws``, keyed by the eligible parcel ids
+    """Touching pairs among the eligible parcels (in ``cache`` under ``ws``, keyed by the eligible parcel ids
     and the thresholds)."""
-    return DERIVED.get(ws, ("matching.pairs", hash(tuple(pid)), len(pid), gap_m, min_edge_m),
-                       lambda: touching_pairs(geom, zone, gap_m=gap_m, min_edge_m=min_edge_m))
+    return cache.get(ws, ("matching.pairs", hash(tuple(pid)), len(pid), gap_m, min_edge_m),
+                     lambda: touching_pairs(geom, zone, gap_m=gap_m, min_edge_m=min_edge_m))
 
 
 def land_model(ws, levels, touch_gap_m: float, min_edge_m: float, geometry_of=None, net=None,
-               net_key=None) -> LandModel:
+               net_key=None, cache: DerivedCache | None = None) -> LandModel:
     """The LandModel of a workspace for these levels: derived once per workspace version, levels, thresholds and
-    net-land settings ``net_key`` (geo.cache.DERIVED). A scenario's copy (``geometry_of`` its base) gets a model of
-    its own, not kept: each scenario run makes a new copy; its touching pairs come from the base."""
+    net-land settings ``net_key`` (in the caller's ``cache``; None: one for this call). A scenario's copy
+    (``geometry_of`` its base) gets a model of its own, not kept: each scenario run makes a new copy; its touching pairs come from the base."""
     levels = tuple(sorted(set(levels) | {None, ALL}, key=_level_sort_key))
+    cache = own(cache)
     if geometry_of is not None and geometry_of is not ws:
-        return LandModel(ws, levels, touch_gap_m, min_edge_m, geometry_of, net)
-    return DERIVED.get(ws, ("matching.land", levels, touch_gap_m, min_edge_m, net is not None, net_key),
-                       lambda: LandModel(ws, levels, touch_gap_m, min_edge_m, net=net))
+        return LandModel(ws, levels, touch_gap_m, min_edge_m, geometry_of, net, cache=cache)
+    return cache.get(ws, ("matching.land", levels, touch_gap_m, min_edge_m, net is not None, net_key),
+                     lambda: LandModel(ws, levels, touch_gap_m, min_edge_m, net=net, cache=cache))
 
 
 def admitting_zones(zones: pd.DataFrame, industry: str) -> set[str]:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.cache import DerivedCache, own
 from geo.netland import net_key, workspace_net
 from geo.settings import MatchingSettings, Settings
 from geo.units import M2_PER_MU
@@ -79,6 +80,8 @@ class Instance:
     fac_vacant: np.ndarray
     fac_ready_date: np.ndarray
     fac_code: np.ndarray
+    cache: DerivedCache = field(default_factory=DerivedCache)
+    """The derived-data cache the instance's land model came from (later stages derive into it too)."""
 
     @property
     def tol(self) -> float:
@@ -115,15 +118,17 @@ def free_area(model: LandModel, taken: Taken) -> pd.Series:
 
 
 def build_instance(ws, projects: pd.DataFrame, settings: Settings, as_of=None, taken: Taken | None = None,
-                   only_zone: str | None = None, geometry_of=None) -> Instance:
+                   only_zone: str | None = None, geometry_of=None, cache: DerivedCache | None = None) -> Instance:
     """The plain model of placing ``projects`` on ``ws``. ``geometry_of``: the workspace ``ws`` was copied from
-    with the same geometry (a scenario's base, ``matching.scenario.scenario_workspace``), else None."""
+    with the same geometry (a scenario's base, ``matching.scenario.scenario_workspace``), else None. ``cache``: the
+    caller's derived-data cache (None: one for this call)."""
     ms = settings.matching
+    cache = own(cache)
     taken = taken or Taken()
     p = projects.sort_values("project_id", kind="stable")
     level = [project_level(nb, as_of) for nb in p["needed_by"]]
     model = land_model(ws, set(level), ms.touch_gap_m, settings.blocks.min_shared_edge_m, geometry_of,
-                       net=workspace_net(ws, settings), net_key=net_key(settings))
+                       net=workspace_net(ws, settings, cache), net_key=net_key(settings), cache=cache)
     industry = p["industry"].to_numpy()
     pref = p["preferred_zone"].astype(object).where(p["preferred_zone"].notna(), None).to_numpy()
     blocks = model.blocks
@@ -150,4 +155,4 @@ def build_instance(ws, projects: pd.DataFrame, settings: Settings, as_of=None, t
         fac_vacant=fac["vacant_m2"].to_numpy(dtype=float) - np.array([taken.floor.get(f, 0.0) for f in fac_id]),
         fac_ready_date=fac["ready_date"].to_numpy(),
         fac_code=zone_codes.reindex(fac_zone).fillna(-1).astype(int).to_numpy() if len(fac_zone)
-        else np.zeros(0, int))
+        else np.zeros(0, int), cache=cache)

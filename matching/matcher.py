@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from geo.cache import DerivedCache, own
 from geo.settings import Settings
 
 from matching.instance import Instance, build_instance
@@ -33,26 +34,30 @@ def with_actions(scenario: Scenario | None, parcels: tuple[str, ...], factories:
 
 
 def solve_scenario(ws, scenario: Scenario | None, settings: Settings, solver: Solver, time_limit: float | None,
-                   progress=None, projects=None, prove: bool = True) -> tuple[Instance, list[Placement], object]:
-    """(instance, placements, solution) for the scenario's workspace."""
+                   progress=None, projects=None, prove: bool = True,
+                   cache: DerivedCache | None = None) -> tuple[Instance, list[Placement], object]:
+    """(instance, placements, solution) for the scenario's workspace; ``cache``: the caller's derived data."""
     ws2, base = scenario_workspace(ws, scenario, settings=settings)
     inst = build_instance(ws2, ws2.projects if projects is None else projects(ws2), settings,
-                          scenario.as_of if scenario else None, geometry_of=base)
+                          scenario.as_of if scenario else None, geometry_of=base, cache=cache)
     limit = time_limit if time_limit is not None else settings.matching.time_limit_s
     placements, sol = place(inst, solver, limit, progress, prove)
     return inst, placements, sol
 
 
 def run_match(ws, scenario: Scenario | None, settings: Settings, *, time_limit: float | None = None, progress=None,
-              solver: Solver | None = None, unlock_search: UnlockSearch | None = None) -> MatchResult:
-    """``matching.api.match``'s work; ``unlock_search`` None = no unlocks (the re-runs verifying a plan)."""
+              solver: Solver | None = None, unlock_search: UnlockSearch | None = None,
+              cache: DerivedCache | None = None) -> MatchResult:
+    """``matching.api.match``'s work; ``unlock_search`` None = no unlocks (the re-runs verifying a plan);
+    ``cache``: the caller's derived-data cache (None: one for this call, shared by its re-runs)."""
     t0 = time.perf_counter()
+    cache = own(cache)
     solver = solver or HighsSolver.from_settings(settings.matching)
     report = (lambda f, msg: progress(min(1.0, f), msg)) if progress else None
     if report:
         report(0.0, "构建候选地块")
     sub = (lambda f, msg: report(0.05 + 0.6 * f, msg)) if report else None
-    inst, placements, sol = solve_scenario(ws, scenario, settings, solver, time_limit, sub)
+    inst, placements, sol = solve_scenario(ws, scenario, settings, solver, time_limit, sub, cache=cache)
     if report:
         report(0.7, "分析未落地原因")
     unplaced, ideas = explain_unplaced(inst, placements)
@@ -62,7 +67,7 @@ def run_match(ws, scenario: Scenario | None, settings: Settings, *, time_limit: 
         def rerun(parcels, factories):
             # the re-run only needs the placement, not the optimality proof
             _, pls, _ = solve_scenario(ws, with_actions(scenario, parcels, factories), settings, solver, time_limit,
-                                       prove=False)
+                                       prove=False, cache=cache)
             return {pl.project_id for pl in pls}
         sub = (lambda f, msg: report(0.8 + 0.2 * f, msg)) if report else None
         found = unlock_search(inst, ideas, rerun, placed_ids, sub)

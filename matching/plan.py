@@ -22,6 +22,7 @@ import time
 
 import numpy as np
 
+from geo.cache import DerivedCache, own
 from geo.errors import InputError
 from geo.settings import Settings
 from geo.vocab import PIPELINE_STATUSES
@@ -40,8 +41,9 @@ class Planner:
     """Plans on one workspace: the plan model, its MILP and the match re-runs that verify each plan."""
 
     def __init__(self, ws, settings: Settings, *, as_of=None, dem=None, earthwork_cost_wan=None,
-                 time_limit: float | None = None, verify: bool = True):
+                 time_limit: float | None = None, verify: bool = True, cache: DerivedCache | None = None):
         self.ws, self.settings, self.as_of = ws, settings, as_of
+        self.cache = own(cache)         # the caller's, or one for this planner (its match re-runs share it)
         self.verify = verify
         self.must_rounds = 8
         self._baseline = None
@@ -51,7 +53,8 @@ class Planner:
         self.large = len(ws.projects) > settings.plan.large_projects
         zone_of = self._zone_of() if self.large else None
         self.pm = build_plan_model(ws, settings, as_of=as_of, dem=dem, earthwork_cost_wan=earthwork_cost_wan,
-                                   zone_of=zone_of, fixed=self._base_placements if self.large else None)
+                                   zone_of=zone_of, fixed=self._base_placements if self.large else None,
+                                   cache=self.cache)
         self.solver = PlanSolver(self.pm, time_limit or settings.plan.time_limit_s)
         self.total_cost = float(sum(a.cost_wan for a in self.pm.actions))
 
@@ -59,7 +62,7 @@ class Planner:
     def _match(self, cleared=(), factories=()):
         """``match`` on the scenario of these actions (with the explanations: the --must diagnosis)."""
         sc = Scenario(as_of=self.as_of, cleared_parcels=tuple(cleared), ready_factories=tuple(factories))
-        return run_match(self.ws, sc, self.settings)
+        return run_match(self.ws, sc, self.settings, cache=self.cache)
 
     def _placements(self, cleared=(), factories=()):
         """The placements ``match`` makes on the scenario of these actions (its placement stage, as its unlock
@@ -67,7 +70,7 @@ class Planner:
         from matching.solve import HighsSolver
         sc = Scenario(as_of=self.as_of, cleared_parcels=tuple(cleared), ready_factories=tuple(factories))
         _, placements, _ = solve_scenario(self.ws, sc, self.settings,
-                                          HighsSolver.from_settings(self.settings.matching), None, prove=False)
+                                          HighsSolver.from_settings(self.settings.matching), None, prove=False, cache=self.cache)
         return placements
 
     @property
@@ -320,16 +323,17 @@ class Planner:
 
 def plan(ws, *, settings: Settings, budget_wan: float | None = None, must: list[str] | None = None, as_of=None,
          frontier: bool = False, dem=None, earthwork_cost_wan=None, time_limit: float | None = None,
-         verify: bool = True) -> Plan:
+         verify: bool = True, cache: DerivedCache | None = None) -> Plan:
     """The plan (用地保障方案) for ``ws``: the best actions within ``budget_wan`` (None: no limit), or with ``must``
     the least-cost plan placing those projects; ``frontier`` adds every budget breakpoint. ``settings``:
     ``geo.settings.Settings`` (costs from its ``plan`` section); ``earthwork_cost_wan``: leveling costs per parcel
-    computed elsewhere. Every plan is verified by re-running ``match`` on its scenario (``Plan.verification``)."""
+    computed elsewhere. Every plan is verified by re-running ``match`` on its scenario (``Plan.verification``).
+    ``cache``: the caller's derived-data cache (None: one for this call)."""
     if budget_wan is not None and not budget_wan >= 0:
         raise InputError(f"预算必须是非负数（现为 {budget_wan} 万元）")
     t0 = time.perf_counter()
     planner = Planner(ws, settings, as_of=as_of, dem=dem, earthwork_cost_wan=earthwork_cost_wan,
-                      time_limit=time_limit, verify=verify)
+                      time_limit=time_limit, verify=verify, cache=cache)
     result = planner.must(list(must), budget_wan) if must else planner.plan(budget_wan)
     if frontier:
         result.frontier = planner.frontier()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from geo.cache import DerivedCache
 from geo.settings import Settings
 
 from matching.actions import CLEAR, COMPLETE_FACTORY, Action, plan_actions
@@ -97,7 +98,8 @@ def _fixed_use(m, node_cell: np.ndarray, n_cells: int, fixed) -> np.ndarray:
 
 
 def build_plan_model(ws, settings: Settings, *, as_of=None, actions: list[Action] | None = None,
-                     dem=None, earthwork_cost_wan=None, zone_of=None, fixed=None) -> PlanModel:
+                     dem=None, earthwork_cost_wan=None, zone_of=None, fixed=None,
+                     cache: DerivedCache | None = None) -> PlanModel:
     """The candidate sites and factory places of every pending project, with the actions each needs.
 
     A project's site is a block as match would see it once some parcels are cleared: per date level the nodes are
@@ -107,9 +109,9 @@ def build_plan_model(ws, settings: Settings, *, as_of=None, actions: list[Action
     may also use when they are cleared for another site (they then join its block). ``zone_of``: project id →
     the one park its candidates are restricted to (large instances), else every admitting park. ``fixed``:
     placements kept as they are (large instances: match's placements today); their land and floor space is
-    taken and only the other projects get candidates."""
+    taken and only the other projects get candidates. ``cache``: the caller's derived-data cache."""
     ps = settings.plan
-    inst = build_instance(ws, ws.projects, settings, as_of)
+    inst = build_instance(ws, ws.projects, settings, as_of, cache=cache)
     actions = actions if actions is not None else plan_actions(ws, settings, start=as_of, dem=dem,
                                                                earthwork_cost_wan=earthwork_cost_wan)
     act_of_parcel = {a.parcel_id: i for i, a in enumerate(actions) if a.kind == CLEAR}

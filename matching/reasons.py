@@ -168,7 +168,7 @@ class Diagnoser:
             return None
         if self._gross is None:
             from matching.candidates import land_model
-            self._gross = land_model(self.inst.ws, m.levels, m.touch_gap_m, m.min_edge_m)
+            self._gross = land_model(self.inst.ws, m.levels, m.touch_gap_m, m.min_edge_m, cache=self.inst.cache)
         g = self._gross
         b = g.level_blocks(li)
         b = b[b["zone_id"].isin(zones) & (b["area_mu"] >= need * (1 + self.inst.tol))]

@@ -63,12 +63,12 @@ def verify_unlocks(ideas: list[UnlockIdea], rerun: Callable[[tuple[str, ...], tu
 
 
 def least_cost_unlocks(ws, scenario, settings, unlocks: list[Unlock], placed_before: set[str],
-                       priority: dict[str, float], investment: dict[str, float]) -> list[Unlock]:
+                       priority: dict[str, float], investment: dict[str, float], cache=None) -> list[Unlock]:
     """Each verified clearing unlock replaced by the least-cost set of parcels (matching.plan: any subset of
     pipeline parcels, costs from [plan]) after which match places its projects as well as everything placed now —
     when that set is cheaper; the replacement is verified by re-running match like the original. Only on
     instances the plan solves exactly (at most ``[plan] large_projects`` projects) and scenarios that change
-    nothing but the date (the plan's own scenarios)."""
+    nothing but the date (the plan's own scenarios). ``cache``: the caller's derived-data cache."""
     if not unlocks or len(ws.projects) > settings.plan.large_projects:
         return unlocks
     if scenario is not None and (scenario.extra_parcels is not None or scenario.justified_land_need
@@ -77,7 +77,7 @@ def least_cost_unlocks(ws, scenario, settings, unlocks: list[Unlock], placed_bef
         return unlocks
     from matching.actions import CLEAR
     from matching.plan import Planner
-    planner = Planner(ws, settings, as_of=scenario.as_of if scenario else None)
+    planner = Planner(ws, settings, as_of=scenario.as_of if scenario else None, cache=cache)
     cost = {a.key: a.cost_wan for a in planner.pm.actions}
     out = []
     for u in unlocks:

@@ -3,7 +3,7 @@ import streamlit as st
 
 import briefing
 from pages import common, snapshot_panel
-from pages.context import settings
+from pages.context import derived, settings
 
 ws, key = common.require_workspace()
 common.sidebar(ws)
@@ -15,8 +15,10 @@ result = common.run_match(ws, key, scenario)
 
 @st.cache_resource(show_spinner="正在生成简报……", max_entries=4)
 def _brief(_ws, ws_key: str, scenario_key: tuple, _result, as_of, budget_wan, since_key, _since):
-    plan = briefing.briefing_plan(_ws, settings(), budget_wan, as_of=as_of) if settings().briefing.plan else None
-    return briefing.build(_ws, _result, settings(), as_of=as_of, scenario=_result.scenario, plan=plan, since=_since)
+    plan = (briefing.briefing_plan(_ws, settings(), budget_wan, as_of=as_of, cache=derived())
+            if settings().briefing.plan else None)
+    return briefing.build(_ws, _result, settings(), as_of=as_of, scenario=_result.scenario, plan=plan, since=_since,
+                          cache=derived())
 
 
 snap, since = snapshot_panel.since_last(ws, result)

@@ -12,7 +12,8 @@ import pandas as pd
 import streamlit as st
 
 from pages import auth
-from pages.context import settings
+from pages.context import derived, settings
+from formats.dem import with_steep_land
 from pages.targets import as_target
 from geo.supply import available_report, known_industries
 from geo.units import fmt_mu
@@ -32,10 +33,11 @@ MAP_RETURNS = ["last_object_clicked", "last_active_drawing"]
 @st.cache_resource(show_spinner="正在读取工作空间……", max_entries=4)
 def _read(path: str, mtime_ns: int):
     """Through the store, in one read transaction: the workspace carries the row versions it was read at
-    (``store_versions``), which a later save checks (no lost update)."""
+    (``store_versions``), which a later save checks (no lost update). The DEM's steep land is read here for the
+    engine (``formats.dem.with_steep_land``)."""
     with open_store(path) as store:
         ws, report, _ = store.read()
-    return ws, report
+    return with_steep_land(ws, settings().terrain.max_slope_pct), report
 
 
 def workspace_path() -> Path:
@@ -76,6 +78,7 @@ def set_workspace(path: str | Path | None = None, edited=None) -> None:
     if path is not None:
         st.session_state["ws_path"] = str(path)
     if edited is not None:
+        edited = with_steep_land(edited, settings().terrain.max_slope_pct)     # read again if the parcels changed
         st.session_state["ws_edited"] = edited
         st.session_state["ws_base"] = base
         st.session_state["ws_key"] = f"edited:{time.time_ns()}"
@@ -186,7 +189,7 @@ def grid(frame: pd.DataFrame, **kw):
 def available(_ws, ws_key: str, zone: str | None, industry: str | None, by: dt.date | None,
               min_mu: float | None) -> dict:
     """geo.supply.available_report: the very numbers `cli.py available --json` prints."""
-    return available_report(_ws, zone=zone, industry=industry, by=by, min_mu=min_mu, settings=settings())
+    return available_report(_ws, zone=zone, industry=industry, by=by, min_mu=min_mu, settings=settings(), cache=derived())
 
 
 def report_for(ws, key: str, f: Filters) -> dict:
@@ -220,7 +223,7 @@ def headline(report: dict) -> None:
 def base_map(ws, f: Filters, height: int = MAP_HEIGHT, fetch_data: bool = True):
     """Map with zones, parcels (status filter) and factories of the selected zones (parcels fetched by the browser
     in the app; embedded for downloads)."""
-    m = build.new_map(ws, f.basemap, height, fetch_data, settings=settings())
+    m = build.new_map(ws, f.basemap, height, fetch_data, settings=settings(), cache=derived())
     scope = zone_scope(ws, f)
     build.add_zones(m, ws, scope)
     build.add_constraints(m, ws)
@@ -341,7 +344,7 @@ def run_match(ws, key: str, scenario):
 def _match_once(ws, scenario, store: dict, cache_key, matching):
     if cache_key not in store:
         result = with_progress(lambda progress: matching.match(ws, scenario, settings=settings(),
-                                                               progress=progress),
+                                                               progress=progress, cache=derived()),
                                f"正在匹配：{scenario.describe()}")
         if len(store) >= 32:            # results and their locks: the oldest pair goes
             store.pop(next(iter(store)))

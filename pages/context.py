@@ -1,8 +1,10 @@
-"""The app's edge: the configuration loaded once per server process and handed to the library."""
+"""The app's edge: the configuration loaded once per server process and handed to the library, and the process's
+cache of derived data (blocks, land models, map layers), which every session shares and hands to the engine."""
 import os
 
 import streamlit as st
 
+from geo.cache import DerivedCache
 from geo.settings import Settings, load_settings
 
 
@@ -15,3 +17,10 @@ def settings() -> Settings:
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _load(landgap_env: tuple[tuple[str, str], ...]) -> Settings:
     return load_settings(os.environ)
+
+
+@st.cache_resource(show_spinner=False)
+def derived() -> DerivedCache:
+    """The server process's derived-data cache, keyed by workspace version (sessions on the same workspace share
+    its blocks, land models and rendered maps)."""
+    return DerivedCache()

@@ -12,7 +12,7 @@ from geo.units import fmt_mu
 from geo.vocab import FIELD_LABELS as F, PLACEMENT_KIND_LABELS
 from layers import build, tables
 from pages import common, map_component
-from pages.context import settings
+from pages.context import derived, settings
 
 ws, key = common.require_workspace()
 f = common.sidebar(ws)
@@ -43,7 +43,7 @@ if submitted:
                                      investment_yi=investment, name=name)
         result = common.with_progress(lambda progress: matching.fit(prospect, ws, settings=settings(),
                                                                     all_free_land=all_free,
-                                                                    progress=progress))
+                                                                    progress=progress, cache=derived()))
         st.session_state["fit_result"] = (key, prospect, result)
     except LandGapError as exc:
         st.error(str(exc))

@@ -3,8 +3,9 @@
 Rendering a folium map is most of a page's time: branca compiles every rendered layer's script text as a Jinja
 template (py-spy, 1k-parcel county: 45–60 % of the 用地一张图 and 缺口分析 runs). The rendered component arguments
 are plain strings and numbers, the same for every session that shows the same content, so they are derived once
-(geo.cache.DERIVED, keyed by the workspace version and what the map shows) and sent as they are. st_folium builds
-them; a thread-local switch captures its call instead of sending it (sessions run in threads of one process).
+(the process's ``pages.context.derived`` cache, keyed by the workspace version and what the map shows) and sent
+as they are. st_folium builds them; a thread-local switch captures its call instead of sending it (sessions run
+in threads of one process).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from collections.abc import Callable, Hashable
 import streamlit as st
 import streamlit_folium
 
-from geo.cache import DERIVED
+from pages.context import derived
 
 _SEND = streamlit_folium._component_func      # the component streamlit-folium (pinned) declares at import
 _CAPTURE = threading.local()
@@ -46,7 +47,7 @@ def rendered_args(m, key: str, height: int, returned: list[str]) -> dict:
 def show(ws, content: Hashable, make: Callable[[], object], key: str, height: int, returned: list[str]) -> dict:
     """The map ``make()`` builds, as st_folium shows it, built and rendered only the first time a session of this
     process shows ``content`` on this workspace version. ``content`` must name everything ``make`` draws."""
-    args = DERIVED.get(ws, ("map-component", key, height, tuple(returned), content),
+    args = derived().get(ws, ("map-component", key, height, tuple(returned), content),
                        lambda: rendered_args(make(), key, height, returned))
     hash_key = args["key"]
 

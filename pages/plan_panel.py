@@ -10,19 +10,19 @@ from geo.units import fmt_mu
 from geo.vocab import PLAN_LABELS as L
 from layers import tables
 from pages import common
-from pages.context import settings
+from pages.context import derived, settings
 
 
 @st.cache_resource(show_spinner="正在求解用地保障方案……", max_entries=16)
 def _plan(_ws, ws_key: str, budget_wan: float | None, as_of):
     from matching.plan import Planner
-    return Planner(_ws, settings(), as_of=as_of, dem=workspace_dem(_ws)).plan(budget_wan)
+    return Planner(_ws, settings(), as_of=as_of, dem=workspace_dem(_ws), cache=derived()).plan(budget_wan)
 
 
 @st.cache_resource(show_spinner="正在计算预算—效果曲线……", max_entries=4)
 def _frontier(_ws, ws_key: str, as_of):
     from matching.plan import Planner
-    return Planner(_ws, settings(), as_of=as_of, dem=workspace_dem(_ws)).frontier()
+    return Planner(_ws, settings(), as_of=as_of, dem=workspace_dem(_ws), cache=derived()).frontier()
 
 
 def _budget_range(ws, key: str, as_of) -> float:

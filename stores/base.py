@@ -127,7 +127,7 @@ class Store(Protocol):
     target: str
 
     def load(self):
-        """The Workspace (validated by geo.workspace.build_workspace); its ``store_versions`` attribute holds the
+        """The Workspace (validated by geo.workspace.build_workspace); its ``store_versions`` field holds the
         versions read (a consistent snapshot). Raises ValidationError like load_workspace."""
 
     def read(self) -> tuple[Any, Any, Versions]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -108,7 +109,7 @@ def workspace_from_raw(raws: dict[str, RawLayer], source: str, crs=None):
     ws, report = build_workspace(frames, source=source, report=report)
     versions = versions_from_raw(raws)
     if ws is not None:
-        ws.store_versions = versions
+        ws = replace(ws, store_versions=versions)
     return ws, report, versions
 
 
@@ -121,7 +122,7 @@ def load_or_raise(store):
 
 
 def save(store, old, new, user: str, layers=None):
-    versions = getattr(old, "store_versions", None)
+    versions = old.store_versions
     if versions is None:
         raise WorkspaceError("要保存的修改不是从工作空间读取的版本开始的（缺少行版本），无法检查是否有他人同时修改：请重新读取后再改")
     return store.apply(diff(old, new, layers), versions, user)

@@ -209,7 +209,6 @@ class GpkgStore(common.StoreCommon):
             ws2 = replace(ws, path=self.path, dem_path=dem if dem.exists() else None,
                           constraints=read_constraints(self.path, ws.crs))
             report_constraints(ws2, common.fid_of(raws["parcels"]), report)   # as a file load does
-            ws2.store_versions = versions
             ws = ws2
         return ws, report, versions
 

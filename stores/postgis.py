@@ -189,7 +189,6 @@ class PostgisStore(common.StoreCommon):
             if constraints:
                 ws = replace(ws, constraints=constraints)
                 report_constraints(ws, common.fid_of(raws["parcels"]), report)    # as a file load does
-                ws.store_versions = versions
         return ws, report, versions
 
     def write_constraints(self, layers, user: str | None = None) -> None:

@@ -46,9 +46,11 @@ def sample_path(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def sample_ws(sample_path):
+def sample_ws(sample_path, settings):
+    """The sample county as the edge loads it for the engine: with its DEM's steep land."""
+    from formats.dem import with_steep_land
     from stores.gpkg_file import load_workspace
-    return load_workspace(sample_path)
+    return with_steep_land(load_workspace(sample_path), settings.terrain.max_slope_pct)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import cli
-from geo.errors import ValidationError
+from geo.errors import ValidationError, WorkspaceError
 from geo.vocab import FIELD_LABELS
 from geo.errors import LedgerError
 from formats.ledger import header_field, import_ledger, read_ledger
@@ -245,6 +245,10 @@ def test_land_ledger_updates_status_date_and_area_of_listed_parcels(sample_ws):
     from geo.netland import offered_mu, workspace_net
     from geo.settings import load_settings
     settings = load_settings()
+    from formats.dem import with_steep_land
+    with pytest.raises(WorkspaceError, match="坡度超限"):      # steep land was read for the old candidates
+        workspace_net(new, settings)
+    new = with_steep_land(new, settings.terrain.max_slope_pct)   # as the edge reads an edited workspace
     gained = offered_mu(new.metric("parcels"), workspace_net(new, settings)).at[ids[0]] - \
         offered_mu(sample_ws.metric("parcels"), workspace_net(sample_ws, settings)).at[ids[2]]
     assert gained < sample_ws.parcels.at[ids[0], "net_mu"]                 # the tilted hillside takes some

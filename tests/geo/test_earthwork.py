@@ -14,9 +14,8 @@ from pyproj import CRS, Transformer
 from shapely.geometry import Point, box
 
 from geo import earthwork as ew
-from formats.dem import read_dem_for
-from geo.parcel_terrain import (TERRAIN_COLUMNS, DemGrid, exact_coverage, parcel_terrain,
-                                steep_polygons)
+from formats.dem import read_dem_for, steep_polygons
+from geo.parcel_terrain import TERRAIN_COLUMNS, DemGrid, exact_coverage, parcel_terrain
 from geo.settings import TerrainSettings
 
 GK = 4544

@@ -19,8 +19,8 @@ SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 CDN = re.compile(r"cdn\.jsdelivr|unpkg\.com|cdnjs\.|ajax\.googleapis|fonts\.googleapis|code\.jquery|bootstrapcdn")
 
 
-def full_map(ws, basemap=basemaps.HILLSHADE, draw=True, settings=SETTINGS):
-    m = build.new_map(ws, basemap, settings=settings)
+def full_map(ws, basemap=basemaps.HILLSHADE, draw=True, settings=SETTINGS, cache=None):
+    m = build.new_map(ws, basemap, settings=settings, cache=cache)
     build.add_zones(m, ws)
     build.add_parcels(m, ws)
     build.add_factories(m, ws)
@@ -150,17 +150,18 @@ def test_scale_bar_is_metric_only(sample_ws):
 
 
 def test_map_layers_are_cached_by_workspace_version_not_inside_the_workspace(sample_ws):
-    from geo.cache import DERIVED
+    from geo.cache import DerivedCache
+    cache = DerivedCache()                                    # the caller's (the app's is pages.context.derived)
     ws = sample_ws.with_projects(sample_ws.projects)          # a fresh version: its own entries
-    full_map(ws)
+    full_map(ws, cache=cache)
     assert "_layer_cache" not in ws.__dict__
-    layers = [k for k in DERIVED.entries_for(ws) if isinstance(k, tuple) and k[0] == "map_layer"]
+    layers = [k for k in cache.entries_for(ws) if isinstance(k, tuple) and k[0] == "map_layer"]
     assert {k[1] for k in layers} >= {"zones", "zone_labels", "parcels", "factories"}
-    before = len(DERIVED.entries_for(ws))
-    build.add_parcels(build.new_map(ws, settings=SETTINGS), ws)                  # second time: from the cache
-    assert len(DERIVED.entries_for(ws)) == before and "_layer_cache" not in ws.__dict__
+    before = len(cache.entries_for(ws))
+    build.add_parcels(build.new_map(ws, settings=SETTINGS, cache=cache), ws)     # second time: from the cache
+    assert len(cache.entries_for(ws)) == before and "_layer_cache" not in ws.__dict__
     other = ws.with_projects(ws.projects)                     # a new version starts empty
-    assert not [k for k in DERIVED.entries_for(other) if isinstance(k, tuple) and k[0] == "map_layer"]
+    assert not [k for k in cache.entries_for(other) if isinstance(k, tuple) and k[0] == "map_layer"]
 
 
 def test_asset_check_names_the_install_command(tmp_path):

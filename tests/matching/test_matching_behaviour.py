@@ -248,15 +248,16 @@ def test_fit_competes_only_for_land_committed_projects_leave(settings):
 
 
 def test_fit_reports_progress_while_it_first_places_committed_projects(settings):
+    from geo.cache import DerivedCache
     ws = make_ws([("A", "纺织鞋服", [(("mu", 50), "available", None)])],
                  [{"project_id": "P-SIGNED", "land_mu": 40, "stage": "signed", "name": "已签约项目"}])
     p = Prospect(industry="纺织鞋服", need_mu=30)
-    calls = []
-    first = fit(p, ws, progress=lambda f, msg: calls.append((f, msg)), settings=settings)
+    calls, cache = [], DerivedCache()          # the caller's cache (the app's: pages.context.derived)
+    first = fit(p, ws, progress=lambda f, msg: calls.append((f, msg)), settings=settings, cache=cache)
     assert calls and calls[0] == (0.0, "首次检查：先安排已签约、已开工项目的选址")
     assert all(0.0 <= f <= 1.0 for f, _ in calls)
     calls.clear()
-    again = fit(p, ws, progress=lambda f, msg: calls.append((f, msg)), settings=settings)
+    again = fit(p, ws, progress=lambda f, msg: calls.append((f, msg)), settings=settings, cache=cache)
     assert calls == [] and again.to_dict() == first.to_dict()          # cached: nothing to wait for, same answer
 
 

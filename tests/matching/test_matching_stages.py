@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import shapely
 
-from geo.cache import DERIVED
+from geo.cache import DerivedCache
 from matching import HighsSolver, Prospect, Scenario, fit, match
 from matching.instance import build_instance
 from matching.options import FACTORY, LAND, build_options
@@ -143,27 +143,28 @@ def test_carve_sites_is_the_one_carving_stage(settings):
 
 def test_settings_are_passed_in_and_key_the_derived_data(settings):
     """A setting changes the answer only through the Settings given; the committed placement of fit is derived
-    once per settings, and nothing is stored inside the workspace object."""
+    once per settings in the cache the caller passes, and nothing is stored inside the workspace object."""
+    cache = DerivedCache()
     ws = make_ws([("A", "纺织鞋服", [(("mu", 50), "available", None)])],
                  [{"project_id": "P-SIGNED", "land_mu": 40, "stage": "signed"}])
     p = Prospect(industry="纺织鞋服", need_mu=30)
-    assert not fit(p, ws, settings=settings).fits
-    assert fit(p, ws, settings=settings.with_matching(committed_stages=("started",))).fits
-    keys = [k for k in DERIVED.entries_for(ws) if k[0] == "matching.committed"]
+    assert not fit(p, ws, settings=settings, cache=cache).fits
+    assert fit(p, ws, settings=settings.with_matching(committed_stages=("started",)), cache=cache).fits
+    keys = [k for k in cache.entries_for(ws) if k[0] == "matching.committed"]
     assert len(keys) == 2
     assert not [k for k in vars(ws) if "matching" in k]       # (the workspace's own lazy attributes aside)
     # a status-only scenario uses the touching pairs derived from its base; its copy keeps nothing
     ws2 = make_ws([("A", "纺织鞋服", [(("mu", 30), "available", None), (("mu", 30), "leveling", "2027-01-01")])],
                   [{"land_mu": 50}])
-    assert not match(ws2, settings=settings, unlocks=False).placed
-    before = DERIVED.entries_for(ws2)
+    assert not match(ws2, settings=settings, unlocks=False, cache=cache).placed
+    before = cache.entries_for(ws2)
     pairs = [k for k in before if k[0] == "matching.pairs"]
     assert len(pairs) == 1
     copy, base = scenario_workspace(ws2, Scenario(cleared_parcels=("A-02",)), settings=settings)
     assert base is ws2 and copy is not ws2
-    assert match(ws2, Scenario(cleared_parcels=("A-02",)), settings=settings, unlocks=False).placed
-    assert [k for k in DERIVED.entries_for(ws2) if k[0] == "matching.pairs"] == pairs
-    assert DERIVED.entries_for(ws2)[pairs[0]] is before[pairs[0]]
+    assert match(ws2, Scenario(cleared_parcels=("A-02",)), settings=settings, unlocks=False, cache=cache).placed
+    assert [k for k in cache.entries_for(ws2) if k[0] == "matching.pairs"] == pairs
+    assert cache.entries_for(ws2)[pairs[0]] is before[pairs[0]]
 
 
 def test_a_coarser_touch_gap_is_its_own_land_model(settings):
@@ -176,10 +177,11 @@ def test_a_coarser_touch_gap_is_its_own_land_model(settings):
     assert ws is not None, [str(i) for i in report.errors]
     wide = dataclasses.replace(settings, blocks=dataclasses.replace(settings.blocks, touch_gap_m=3.0))
     wide = wide.with_matching(touch_gap_m=3.0)
-    assert not match(ws, settings=settings, unlocks=False).placed
-    assert match(ws, settings=wide, unlocks=False).placed
-    assert not match(ws, settings=settings, unlocks=False).placed
-    assert len([k for k in DERIVED.entries_for(ws) if k[0] == "matching.land"]) == 2
+    cache = DerivedCache()
+    assert not match(ws, settings=settings, unlocks=False, cache=cache).placed
+    assert match(ws, settings=wide, unlocks=False, cache=cache).placed
+    assert not match(ws, settings=settings, unlocks=False, cache=cache).placed
+    assert len([k for k in cache.entries_for(ws) if k[0] == "matching.land"]) == 2
 
 
 @pytest.mark.parametrize("name", ["match", "fit"])

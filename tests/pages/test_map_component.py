@@ -24,7 +24,7 @@ def sent(monkeypatch):
     """What reaches the browser: every component call."""
     calls: list[dict] = []
     monkeypatch.setattr(map_component, "_SEND", lambda **kw: calls.append(kw) or {"clicked": len(calls)})
-    map_component.DERIVED.clear()
+    map_component.derived().clear()
     return calls
 
 
