@@ -9,6 +9,7 @@ commands print (the output files) are made the same on both sides by running in 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import shutil
 import subprocess
@@ -36,6 +37,7 @@ def commands(ws: Path, out: Path) -> dict[str, list[str]]:
         "export-geojson": ["export-layer", *w, "--format", "geojson", "--out", str(out / "parcels.geojson")],
         "export-coordfile": ["export-layer", *w, "--format", "coordfile", "--out", str(out / "parcels.txt")],
         "history": ["history", *w],
+        "brief": ["brief", *w, "--out", str(out / "brief.docx")],
     }
 
 
@@ -57,6 +59,9 @@ def run_all(parcels: int | None) -> dict[str, bytes]:
         for key, argv in commands(ws, ws.parent).items():
             done = subprocess.run([py, "cli.py", *argv], cwd=root, env=env, capture_output=True)
             results[f"{name}/{key}"] = done.stdout + f"\nexit {done.returncode}".encode()
+            if key.startswith("export-"):        # the exported file too, not only what the command says of it
+                written = Path(argv[argv.index("--out") + 1])
+                results[f"{name}/{key}"] += f"\nsha256 {hashlib.sha256(written.read_bytes()).hexdigest()}".encode()
             print(f"{name}/{key}: exit {done.returncode}, {len(done.stdout)} bytes", file=sys.stderr)
     return results
 
