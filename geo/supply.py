@@ -10,7 +10,7 @@ import pandas as pd
 from geo.blocks import contiguous_blocks
 from geo.constraints import EXCLUSION_ORDER
 from geo.netland import land_rows, net_totals, workspace_net
-from geo.errors import InputError
+from geo.errors import MIN_MU_INVALID, InputError
 from geo.validate import split_industries
 from geo.vocab import INDUSTRIES, PIPELINE_STATUSES
 
@@ -115,7 +115,7 @@ def available_report(ws, zone: str | None = None, industry: str | None = None, b
     if industry is not None and industry not in known_industries(zones, ws.projects):
         raise InputError(f"产业“{industry}”无法识别；可选：{'、'.join(known_industries(zones, ws.projects))}")
     if min_mu is not None and (not np.isfinite(min_mu) or min_mu < 0):
-        raise InputError(f"最小面积 --min-mu 必须是非负数（现为 {min_mu}）")
+        raise InputError(f"最小面积必须是非负数（现为 {min_mu}）", code=MIN_MU_INVALID)
     selected = zones[zone_admits(zones, industry)]
     if zone is not None:
         selected = selected.loc[[zone]] if zone in selected.index else selected.iloc[0:0]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from geo.errors import LandGapError, ValidationError
+from geo.errors import ENCODING_REQUIRED, LAYER_NAME_REQUIRED, LandGapError, ValidationError
 from formats import CRSMissingError
 from formats.layer_import import TARGETS, import_layer
 from geo.vocab import IMPORT_RESULT_LABELS, IMPORT_TARGET_LABELS
@@ -77,6 +77,8 @@ def render(ws, path, set_workspace) -> None:
             if exc.candidates:
                 st.session_state["layer_import_crs"] = str(exc.candidates[0])
                 st.info(f"已在“坐标系 EPSG”中填入 {exc.candidates[0]}（可改），请再点“检查并预览”。")
+            else:
+                st.info("请在“坐标系 EPSG”中填入坐标系的 EPSG 编号，再点“检查并预览”。")
             return
         except ValidationError as exc:
             st.error(f"{exc}：未写入。")
@@ -84,8 +86,10 @@ def render(ws, path, set_workspace) -> None:
             return
         except LandGapError as exc:
             st.error(str(exc))
-            if "--layer-name" in str(exc):
+            if exc.code == LAYER_NAME_REQUIRED:
                 st.info("请在“图层名”中填入上面列出的图层之一（压缩包：文件名，不含扩展名），再点“检查并预览”。")
+            elif exc.code == ENCODING_REQUIRED:
+                st.info("请在“属性编码”中填入编码（如 GBK），再点“检查并预览”。")
             return
         t = result.tally
         st.markdown(f"**{result.source.name}**（{result.source.kind}）：输入 {t['input']} 个要素，导入 {t['imported']}、"

@@ -138,14 +138,14 @@ def test_no_zone_anywhere_asks_for_crs_with_candidates():
     data = coordfile(ONE, zone_header=False, prefix=False)
     with pytest.raises(CRSMissingError) as exc:
         read_coordfile(data, "a.txt")
-    assert "--crs" in str(exc.value) and 4544 in exc.value.candidates
+    assert exc.value.code == "CRS_REQUIRED" and "请指定坐标系" in str(exc.value) and 4544 in exc.value.candidates
     assert read_coordfile(data, "a.txt", crs=4544).frame.crs.to_epsg() == 4544
 
 
 def test_no_zone_anywhere_on_import_names_the_workspace_zone(ws, tmp_path):
     path = tmp_path / "无带号.txt"
     path.write_bytes(coordfile(ONE, zone_header=False, prefix=False))
-    with pytest.raises(CRSMissingError, match="无带号.txt：Y 坐标不带带号.*--crs.*EPSG:4544") as exc:
+    with pytest.raises(CRSMissingError, match="无带号.txt：Y 坐标不带带号.*请指定坐标系.*EPSG:4544") as exc:
         import_layer(ws, "parcels", path)
     assert exc.value.candidates == [4544, 4543, 4545]
     assert import_layer(ws, "parcels", path, crs=4544, defaults=["status=available"]).tally["imported"] == 1

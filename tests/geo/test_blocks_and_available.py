@@ -93,5 +93,6 @@ def test_min_mu_and_filters():
         available_report(ws, zone="NOPE")
     with pytest.raises(InputError, match="产业"):
         available_report(ws, industry="造船")
-    with pytest.raises(InputError, match="min-mu"):
+    with pytest.raises(InputError, match="最小面积") as err:
         available_report(ws, min_mu=-1)
+    assert err.value.code == "MIN_MU_INVALID"
