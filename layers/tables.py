@@ -11,7 +11,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo.vocab import (COMPARE_TABLE_LABELS, FIELD_LABELS, GAP_ZONE_LABELS, PARCEL_STATUS_LABELS,
+from geo.vocab import (COMPARE_TABLE_LABELS, FIELD_LABELS, GAP_ZONE_LABELS,
                        PLACEMENT_KIND_LABELS, PLAN_LABELS, PROJECT_STAGE_LABELS, REPORT_TABLE_LABELS)
 from matching.model import MatchResult, Unlock, iso, r1
 
@@ -36,21 +36,6 @@ def available_tables(report: AvailableReport) -> tuple[pd.DataFrame, pd.DataFram
                           columns=["block_id", "zone_id", "parcel_ids", "area_mu"])
     blocks["parcel_ids"] = blocks["parcel_ids"].map("、".join)
     return zones, blocks.rename(columns={**F, "area_mu": F["block_area_mu"]})
-
-
-def parcels_table(ws, parcel_ids) -> pd.DataFrame:
-    p = ws.parcels.loc[list(parcel_ids)]
-    out = pd.DataFrame({F["parcel_id"]: p["parcel_id"], F["zone_name"]: p["zone_id"].map(ws.zones["name"]),
-                        F["status"]: p["status"].map(PARCEL_STATUS_LABELS), F["area_mu"]: p["area_mu"].round(1),
-                        F["ready_date"]: p["ready_date"].dt.date, F["land_use"]: p["land_use"]})
-    return out.reset_index(drop=True)
-
-
-def projects_display(ws) -> pd.DataFrame:
-    """The project list with Chinese headers and stage labels (read-only view)."""
-    p = ws.projects.drop(columns=[c for c in ("geometry",) if c in ws.projects.columns]).copy()
-    p["stage"] = p["stage"].map(lambda s: PROJECT_STAGE_LABELS.get(s, s))
-    return p.rename(columns=F).reset_index(drop=True)
 
 
 def zone_name(ws, zone_id) -> str:
