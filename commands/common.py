@@ -26,13 +26,14 @@ class Parser(argparse.ArgumentParser):
 
 # the CLI's words for what an error asks of the user: the option to give (the library names no flag)
 OPTION_FOR_CODE = {E.LAYER_NAME_REQUIRED: "--layer-name", E.CRS_REQUIRED: "--crs", E.ENCODING_REQUIRED: "--encoding",
-                   E.NEED_REQUIRED: "--need-mu 或 --floor-m2", E.MIN_MU_INVALID: "--min-mu"}
+                   E.NEED_REQUIRED: "--need-mu 或 --floor-m2", E.MIN_MU_INVALID: "--min-mu", E.CRS_INVALID: "--crs",
+                   E.DATUM_INVALID: "--datum", E.DEFAULT_INVALID: "--default", E.TARGET_INVALID: "--into"}
 
 
 def error_message(exc: Exception) -> str:
     """An error as the CLI says it: the library's message, and the option to use where its code asks for one."""
     option = OPTION_FOR_CODE.get(getattr(exc, "code", None))
-    return f"{exc}（用 {option}）" if option else str(exc)
+    return f"{exc}（选项 {option}）" if option else str(exc)
 
 
 def date_arg(text: str):

@@ -17,7 +17,12 @@ CRS_REQUIRED = "CRS_REQUIRED"                   # the coordinates' CRS cannot be
 ENCODING_REQUIRED = "ENCODING_REQUIRED"         # the attribute encoding cannot be told
 NEED_REQUIRED = "NEED_REQUIRED"                 # a prospect names neither land (亩) nor floor space (m²)
 MIN_MU_INVALID = "MIN_MU_INVALID"               # the minimum block size is negative or not a number
-CODES = (LAYER_NAME_REQUIRED, CRS_REQUIRED, ENCODING_REQUIRED, NEED_REQUIRED, MIN_MU_INVALID)
+CRS_INVALID = "CRS_INVALID"                     # the CRS given is no CRS, or one that cannot be transformed
+DATUM_INVALID = "DATUM_INVALID"                 # the lon/lat datum given is unknown or impossible for the file
+DEFAULT_INVALID = "DEFAULT_INVALID"             # a default field value is malformed or names no field
+TARGET_INVALID = "TARGET_INVALID"               # the layer to import into is not one of the workspace's
+CODES = (LAYER_NAME_REQUIRED, CRS_REQUIRED, ENCODING_REQUIRED, NEED_REQUIRED, MIN_MU_INVALID, CRS_INVALID,
+         DATUM_INVALID, DEFAULT_INVALID, TARGET_INVALID)
 
 
 class WorkspaceError(LandGapError, ValueError):

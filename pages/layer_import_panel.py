@@ -8,7 +8,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from geo.errors import ENCODING_REQUIRED, LAYER_NAME_REQUIRED, LandGapError, ValidationError
+import geo.errors as E
+from geo.errors import LandGapError, ValidationError
 from formats import CRSMissingError
 from formats.layer_import import TARGETS, import_layer
 from geo.vocab import IMPORT_RESULT_LABELS, IMPORT_TARGET_LABELS
@@ -34,6 +35,16 @@ def _preview(result) -> bytes:
     fig.savefig(buf, format="png", bbox_inches="tight")
     plt.close(fig)
     return buf.getvalue()
+
+# the panel's words for what an error asks of the user (geo.errors codes): the widget to fill in
+WIDGET_HINTS = {
+    E.LAYER_NAME_REQUIRED: "请在“图层名”中填入上面列出的图层之一（压缩包：文件名，不含扩展名），再点“检查并预览”。",
+    E.ENCODING_REQUIRED: "请在“属性编码”中填入编码（如 GBK），再点“检查并预览”。",
+    E.CRS_INVALID: "请在“坐标系 EPSG”中改填 EPSG 编号（如 4544），再点“检查并预览”。",
+    E.DATUM_INVALID: "请改选“经纬度基准”，再点“检查并预览”。",
+    E.DEFAULT_INVALID: "请改正“缺省字段”（如 status=available；多个用分号），再点“检查并预览”。",
+}
+
 
 
 def render(ws, path, set_workspace) -> None:
@@ -86,10 +97,8 @@ def render(ws, path, set_workspace) -> None:
             return
         except LandGapError as exc:
             st.error(str(exc))
-            if exc.code == LAYER_NAME_REQUIRED:
-                st.info("请在“图层名”中填入上面列出的图层之一（压缩包：文件名，不含扩展名），再点“检查并预览”。")
-            elif exc.code == ENCODING_REQUIRED:
-                st.info("请在“属性编码”中填入编码（如 GBK），再点“检查并预览”。")
+            if exc.code in WIDGET_HINTS:
+                st.info(WIDGET_HINTS[exc.code])
             return
         t = result.tally
         st.markdown(f"**{result.source.name}**（{result.source.kind}）：输入 {t['input']} 个要素，导入 {t['imported']}、"

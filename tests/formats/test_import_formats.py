@@ -117,8 +117,9 @@ def test_geojson_in_gcj02_is_shifted_back_once(ws, tmp_path):
     fixed = import_layer(ws, "parcels", path, datum="gcj02")
     assert shapely.hausdorff_distance(fixed.workspace.parcels.loc["A1"].geometry, truth.geometry[0]) < 0.01
     assert sum("GCJ-02" in i.message for i in fixed.report.issues) == 1
-    with pytest.raises(FormatError, match="不可能是 GCJ-02"):
+    with pytest.raises(FormatError, match="不可能是 GCJ-02") as err:
         import_layer(ws, "parcels", write(truth, tmp_path / "gk.geojson"), datum="gcj02")
+    assert err.value.code == "DATUM_INVALID" and "--" not in str(err.value)
 
 
 def test_gcj02_inverse_is_sub_millimetre():
