@@ -27,7 +27,8 @@ class Parser(argparse.ArgumentParser):
 # the CLI's words for what an error asks of the user: the option to give (the library names no flag)
 OPTION_FOR_CODE = {E.LAYER_NAME_REQUIRED: "--layer-name", E.CRS_REQUIRED: "--crs", E.ENCODING_REQUIRED: "--encoding",
                    E.NEED_REQUIRED: "--need-mu 或 --floor-m2", E.MIN_MU_INVALID: "--min-mu", E.CRS_INVALID: "--crs",
-                   E.DATUM_INVALID: "--datum", E.DEFAULT_INVALID: "--default", E.TARGET_INVALID: "--into"}
+                   E.DATUM_INVALID: "--datum", E.DEFAULT_INVALID: "--default", E.TARGET_INVALID: "--into",
+                   E.FIELD_MISSING: "--default 字段=取值"}
 
 
 def error_message(exc: Exception) -> str:

@@ -12,7 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.errors import ValidationError
+from geo.errors import FIELD_MISSING, ValidationError
 from geo.parse import text_cells
 from formats.ledger import validated_by_row
 from geo.report import LoadReport
@@ -31,7 +31,7 @@ def _missing(into: str, columns: dict, frame, name: str, required: tuple[str, ..
     if missing:
         present = "、".join(map(str, frame.columns.drop(frame.geometry.name))) or "无"
         raise FormatError(f"{name} 缺少必填字段 {'，'.join(missing)}；现有字段：{present}；"
-                          f"可用 --default 字段=取值 统一指定")
+                          f"可按 字段=取值 统一指定缺省值", code=FIELD_MISSING)
 
 
 def merged_layer(ws, into: str, src, frame: gpd.GeoDataFrame, defaults: dict, replace: bool, report: LoadReport):

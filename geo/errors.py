@@ -21,8 +21,9 @@ CRS_INVALID = "CRS_INVALID"                     # the CRS given is no CRS, or on
 DATUM_INVALID = "DATUM_INVALID"                 # the lon/lat datum given is unknown or impossible for the file
 DEFAULT_INVALID = "DEFAULT_INVALID"             # a default field value is malformed or names no field
 TARGET_INVALID = "TARGET_INVALID"               # the layer to import into is not one of the workspace's
+FIELD_MISSING = "FIELD_MISSING"                 # a required field is missing: a default value may stand in
 CODES = (LAYER_NAME_REQUIRED, CRS_REQUIRED, ENCODING_REQUIRED, NEED_REQUIRED, MIN_MU_INVALID, CRS_INVALID,
-         DATUM_INVALID, DEFAULT_INVALID, TARGET_INVALID)
+         DATUM_INVALID, DEFAULT_INVALID, TARGET_INVALID, FIELD_MISSING)
 
 
 class WorkspaceError(LandGapError, ValueError):

@@ -43,6 +43,7 @@ WIDGET_HINTS = {
     E.CRS_INVALID: "请在“坐标系 EPSG”中改填 EPSG 编号（如 4544），再点“检查并预览”。",
     E.DATUM_INVALID: "请改选“经纬度基准”，再点“检查并预览”。",
     E.DEFAULT_INVALID: "请改正“缺省字段”（如 status=available；多个用分号），再点“检查并预览”。",
+    E.FIELD_MISSING: "文件没有的字段可在“缺省字段”中统一指定（如 status=available），再点“检查并预览”。",
 }
 
 

@@ -165,8 +165,9 @@ def test_broken_files_are_named_by_line(data, words):
 def test_import_into_parcels_with_a_default_status(ws, tmp_path):
     path = tmp_path / "报批.txt"
     path.write_bytes(coordfile([{**ONE[0], "id": "N1", "rings": [square(600, 0)]}]))
-    with pytest.raises(LayerFileError, match="供地状态.*--default"):
+    with pytest.raises(LayerFileError, match="供地状态.*字段=取值") as err:
         import_layer(ws, "parcels", path)
+    assert err.value.code == "FIELD_MISSING" and "--" not in str(err.value)
     result = import_layer(ws, "parcels", path, defaults=["status=available"])
     new = result.workspace
     assert new.parcels.at["N1", "name"] == "地块1" and new.parcels.at["N1", "land_class"] == "1001"
