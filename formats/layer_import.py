@@ -73,7 +73,7 @@ def _crs_step(src: SourceLayer, crs, ws, layer: str, report: LoadReport) -> gpd.
         own = usable_crs(frame.crs)
         if own is not None and not own.equals(given):
             report.info(layer, "CRS_OVERRIDDEN",
-                        f"{src.name} 自带坐标系 {own.name}，按 --crs 改为 {given.name}")
+                        f"{src.name} 自带坐标系 {own.name}，按指定的坐标系改为 {given.name}")
         return frame.set_crs(given, allow_override=True)
     if usable_crs(frame.crs) is None:
         why = "没有坐标系（缺少 .prj、.prj 为空，或格式本身不带坐标系）" if frame.crs is None \
@@ -99,9 +99,9 @@ def _datum_step(frame, src: SourceLayer, datum: str | None, layer: str, report: 
     if chosen == "gcj02":
         if not datum:
             report.info(layer, "GCJ02_DEFAULT", f"{src.name}：奥维/KML 经纬度默认按 GCJ-02（火星坐标，奥维 9.3 起导出即如此）"
-                        "读取并纠偏到 WGS-84/CGCS2000；如文件为 WGS-84，请加 --datum wgs84")
+                        "读取并纠偏到 WGS-84/CGCS2000；如文件为 WGS-84，请将经纬度基准指定为 WGS-84")
         else:
-            report.info(layer, "GCJ02", f"{src.name}：按 --datum gcj02 将 GCJ-02 经纬度纠偏到 WGS-84/CGCS2000（只转换一次）")
+            report.info(layer, "GCJ02", f"{src.name}：按 GCJ-02 基准将经纬度纠偏到 WGS-84/CGCS2000（只转换一次）")
         geoms = transform_geoms(frame.geometry.values, gcj02_to_wgs84)
         return gpd.GeoDataFrame(frame.drop(columns=frame.geometry.name), geometry=geoms, crs=4326, index=frame.index)
     return frame
@@ -164,12 +164,12 @@ def _apply_defaults(frame, columns: dict, defaults: dict, layer: str, report: Lo
             blank = frame[col].isna() | (frame[col].astype(str).str.strip() == "")
             if blank.any():
                 frame.loc[blank, col] = value
-                report.info(layer, "DEFAULT_FILLED", f"{int(blank.sum())} 个要素的“{col}”为空，按 --default 填为 {value}",
+                report.info(layer, "DEFAULT_FILLED", f"{int(blank.sum())} 个要素的“{col}”为空，按缺省值填为 {value}",
                             field=key)
         else:
             frame[key] = value
             columns[key] = key
-            report.info(layer, "DEFAULT_FIELD", f"文件没有字段 {key}，全部按 --default 取 {value}", field=key)
+            report.info(layer, "DEFAULT_FIELD", f"文件没有字段 {key}，全部按缺省值取 {value}", field=key)
     return frame
 
 
@@ -228,7 +228,7 @@ def import_layer(ws, into: str, source, *, name: str | None = None, layer_name: 
     rejected = [(label, reason) for label, (kind, reason) in outcome.items() if kind == "rejected"]
     for label, reason in rejected:
         report.add("warning" if allow_partial else "error", into, "REJECTED",
-                   (f"按 --allow-partial 跳过：{reason}" if allow_partial else reason), row=label, field="geometry")
+                   (f"已跳过（跳过有错误的要素）：{reason}" if allow_partial else reason), row=label, field="geometry")
     while True:
         attempt = LoadReport(source=report.source, issues=list(report.issues))
         try:
@@ -251,7 +251,7 @@ def import_layer(ws, into: str, source, *, name: str | None = None, layer_name: 
                 raise
             for label in bad:
                 outcome[label] = ("rejected", "；".join(i.message for i in exc.report.errors if i.row == label))
-                report.warning(into, "REJECTED", f"按 --allow-partial 跳过：{outcome[label][1]}", row=label)
+                report.warning(into, "REJECTED", f"已跳过（跳过有错误的要素）：{outcome[label][1]}", row=label)
             frame = frame.drop(index=list(bad))
     return ImportResult(into, src, new, table, counts, attempt, _complete(outcome, frame.index))
 

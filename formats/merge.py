@@ -133,7 +133,7 @@ def _constraint(ws, into, src, frame, defaults, replace, report):
         old = old.to_crs(ws.crs) if old.crs is not None and not old.crs.equals(ws.crs) else old
         table = gpd.GeoDataFrame(pd.concat([old, table.reset_index(drop=True)], ignore_index=True),
                                  geometry="geometry", crs=ws.crs)
-        report.info(into, "APPENDED", f"追加到已有的 {kept} 个要素之后（用 --replace 替换整个图层）")
+        report.info(into, "APPENDED", f"追加到已有的 {kept} 个要素之后（可选择替换整个图层）")
     table = table.reset_index(drop=True)
     return ws, table, {f"{into}_added": len(table) - kept, f"{into}_kept": kept}
 

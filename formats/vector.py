@@ -182,7 +182,7 @@ def _read_path(path: Path, name: str, layer_name, encoding, tmp: Path, crs) -> S
             chosen = names
         elif len(polygonal) == 1:
             chosen = polygonal
-            notes.append(f"{name} 有 {len(names)} 个图层，已选其中唯一的面图层“{polygonal[0]}”（可用 --layer-name 另选）")
+            notes.append(f"{name} 有 {len(names)} 个图层，已选其中唯一的面图层“{polygonal[0]}”（可指定图层名另选）")
         else:
             listing = "、".join(f"{n}（{g or '无几何'}）" for n, g in layers)
             raise FormatError(f"{name} 中有 {len(names)} 个图层：{listing}；请指定要导入的图层",
