@@ -53,7 +53,7 @@ def totals(ws, settings) -> tuple[str, tuple]:
     from geo.supply import available_report
     from geo.units import fmt_mu
     from layers.tables import gap_totals
-    avail = fmt_mu(available_report(ws, settings=settings)["total_available_mu"])
+    avail = fmt_mu(available_report(ws, settings=settings).total_available_mu)
     t = gap_totals(matching.match(ws, None, settings=settings))
     return avail, (int(t["pending_count"]), int(t["placed_count"]), int(t["unplaced_count"]), fmt_mu(t["gap_mu"]))
 

@@ -48,7 +48,7 @@ with zipfile.ZipFile(io.BytesIO(shapefile_zip(layer, "地块"))) as z:
 t4 = time.perf_counter()
 import_parcel_layer(ws, parts, "地块.shp"); t5 = time.perf_counter()
 print(json.dumps({"seed": t1 - t0, "load": t2 - t1, "available": t3 - t2, "shapefile": t5 - t4,
-                  "blocks": len(r["blocks"]), "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "blocks": len(r.blocks), "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 

@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from briefing.facts import Facts
 
 CN_NUMERALS = "一二三四五六七八九十"
-SECTION_KEYS = ("basic", "demand", "match", "gap", "advice", "appendix")
 
 
 # ------------------------------------------------------------------------------------------------ model

@@ -11,7 +11,9 @@ config/fontconfig/fonts.conf (or the file named by $LANDGAP_FONTCONFIG: ``Settin
 installed font: the real face when it is installed, else 小标宋 → Noto Serif CJK SC Bold, 黑体 → Noto Sans CJK SC,
 楷体 → AR PL UKai CN, 仿宋 and 宋体 → Noto Serif CJK SC. The same file drives LibreOffice's PDF (pdf.py passes it
 as FONTCONFIG_FILE) and the figures (``fc-match`` below gives matplotlib the file), so the PDF and the figures use
-the same faces; nothing under /etc is touched. No CJK font at all is a MissingFontError, never boxes.
+the same faces; nothing under /etc is touched. No CJK font at all is a MissingFontError, never boxes. The file
+also limits the font set to the faces it names, so other fonts a machine has (fonts-liberation, DejaVu) never
+change a face or a line break: a briefing looks the same wherever it is made.
 """
 from __future__ import annotations
 

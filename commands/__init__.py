@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from commands import available, brief, fit, layer, ledger, match, plan, seed, store, team, terrain, validate
-from commands.common import Parser, command_adder
+from commands.common import Parser, command_adder, error_message
 from geo.errors import LandGapError
 from geo.settings import load_settings
 
@@ -32,5 +32,5 @@ def main(argv: list[str] | None = None) -> int:
         args.settings = load_settings()          # the configuration, once, passed down
         return args.func(args)
     except LandGapError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
+        print(f"错误：{error_message(exc)}", file=sys.stderr)
         return 1

@@ -8,6 +8,7 @@ import json
 import sys
 from pathlib import Path
 
+import geo.errors as E
 from geo.errors import InputError
 from geo.parse import parse_date
 from seeds.sample import default_workspace_path
@@ -21,6 +22,19 @@ class Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         print(f"参数错误：{message}", file=sys.stderr)
         sys.exit(1)
+
+
+# the CLI's words for what an error asks of the user: the option to give (the library names no flag)
+OPTION_FOR_CODE = {E.LAYER_NAME_REQUIRED: "--layer-name", E.CRS_REQUIRED: "--crs", E.ENCODING_REQUIRED: "--encoding",
+                   E.NEED_REQUIRED: "--need-mu 或 --floor-m2", E.MIN_MU_INVALID: "--min-mu", E.CRS_INVALID: "--crs",
+                   E.DATUM_INVALID: "--datum", E.DEFAULT_INVALID: "--default", E.TARGET_INVALID: "--into",
+                   E.FIELD_MISSING: "--default 字段=取值"}
+
+
+def error_message(exc: Exception) -> str:
+    """An error as the CLI says it: the library's message, and the option to use where its code asks for one."""
+    option = OPTION_FOR_CODE.get(getattr(exc, "code", None))
+    return f"{exc}（选项 {option}）" if option else str(exc)
 
 
 def date_arg(text: str):

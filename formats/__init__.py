@@ -7,7 +7,7 @@ specifics (encoding detection, cut field names) and is called from here.
 """
 from __future__ import annotations
 
-from geo.errors import LayerFileError
+from geo.errors import CRS_REQUIRED, LayerFileError
 
 
 class FormatError(LayerFileError):
@@ -17,8 +17,8 @@ class FormatError(LayerFileError):
 
 class CRSMissingError(FormatError):
     """The file's coordinates have no usable CRS (LOCAL_CS, unknown or empty .prj, DXF, a 坐标文件 without 带号):
-    ``candidates`` are EPSG codes the coordinates suggest, for ``--crs``."""
+    ``candidates`` are EPSG codes the coordinates suggest, for the CRS the caller asks for (code CRS_REQUIRED)."""
 
     def __init__(self, message: str, candidates: list[int] | None = None):
-        super().__init__(message)
+        super().__init__(message, code=CRS_REQUIRED)
         self.candidates = candidates or []

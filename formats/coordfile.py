@@ -95,7 +95,7 @@ def _zone_crs(header: dict[str, str], eastings: np.ndarray, name: str,
             notes.append(f"{name}：文件头 带号={zone} 与 Y 坐标前缀 {got} 不同，按坐标前缀 {got} 带")
         zone = got
     if zone is None:
-        error = CRSMissingError(f"{name}：Y 坐标不带带号，文件头也没有“带号”，无法确定投影带：请用 --crs 指定坐标系"
+        error = CRSMissingError(f"{name}：Y 坐标不带带号，文件头也没有“带号”，无法确定投影带：请指定坐标系"
                                 "（如四川 CGCS2000 3度带 EPSG:4542/4543/4544/4545，即中央经线 99/102/105/108°E）",
                                 [4542, 4543, 4544, 4545])
         error.plain_gk = True                       # the importer names the workspace's zone instead

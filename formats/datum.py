@@ -52,7 +52,7 @@ def missing_crs(what: str, bounds, hint_lon: float | None, why: str) -> CRSMissi
     found = candidate_epsg(bounds, hint_lon)
     names = "、".join(f"EPSG:{e}（{CRS.from_epsg(e).name}）" for e in found)
     local = "" if found else "；坐标像是 CAD 的局部坐标（不是经纬度，也不是高斯-克吕格坐标），需先在 CAD/GIS 中配准到 CGCS2000"
-    return CRSMissingError(f"{what}：{why}，无法确定坐标系：请用 --crs 指定"
+    return CRSMissingError(f"{what}：{why}，无法确定坐标系：请指定坐标系"
                            + (f"；按坐标数值，可能是 {names}" if found else "") + local, found)
 
 

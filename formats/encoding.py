@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from formats import FormatError
+from geo.errors import ENCODING_REQUIRED
 
 SINGLE_BYTE_PAGES = {"ISO-8859-1", "ISO8859-1", "LATIN1", "LATIN-1", "8859-1", "88591", "1252", "CP1252",
                      "WINDOWS-1252", "ANSI 1252", "437", "CP437", "850", "CP850", "ISO-8859-15", "ISO88591"}
@@ -45,7 +46,8 @@ def decode_text(data: bytes, name: str, forced: str | None = None, strict: bool 
         if not strict:
             return data.decode("gb18030", "replace"), "GBK", None
         line = data[:exc.start].count(b"\n") + 1
-        raise FormatError(f"{name} 第 {line} 行：既不是 UTF-8 也不是 GBK 编码，请用 --encoding 指定") from exc
+        raise FormatError(f"{name} 第 {line} 行：既不是 UTF-8 也不是 GBK 编码，请指定编码",
+                          code=ENCODING_REQUIRED) from exc
 
 
 def single_byte_page(page: str) -> bool:
@@ -89,7 +91,7 @@ def dbf_codec_over_single_byte(page: str, fields: list[tuple[str, bytes, int]]) 
         if (n, data, w) not in gbk or cjk_share(reading) < 0.9:
             raise FormatError(
                 f"字段“{n}”的编码无法判定：.cpg 写的是 {page}，按 {page} 读为“{sample.decode(codec, 'replace')}”，"
-                f"按 GBK 读为“{reading}”：请用 --encoding 指定（GBK 或 {page}）后重新导入")
+                f"按 GBK 读为“{reading}”：请指定编码（GBK 或 {page}）后重新导入", code=ENCODING_REQUIRED)
     return "GB18030", (f".cpg 写的是单字节编码 {page}，但属性是 GBK 中文（按 {page} 会读成乱码，如"
                        f"“{_sample(wide[0][1], wide[0][2]).decode(codec, 'replace')}”）：已按 GBK（GB18030）读取")
 

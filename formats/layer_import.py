@@ -17,7 +17,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from geo.errors import ValidationError
+from geo.errors import CRS_INVALID, DATUM_INVALID, DEFAULT_INVALID, TARGET_INVALID, ValidationError
 from geo.report import LoadReport
 from geo.schema import CONSTRAINT_LAYERS, LAYERS
 from formats import CRSMissingError, FormatError
@@ -59,9 +59,10 @@ def parse_defaults(items: list[str] | None, into: str) -> dict[str, str]:
     for item in items or []:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise FormatError(f"--default 应写作 字段=取值（如 status=available），实际为“{item}”")
+            raise FormatError(f"缺省字段应写作 字段=取值（如 status=available），实际为“{item}”", code=DEFAULT_INVALID)
         if into not in CONSTRAINT_LAYERS and key.strip() not in known:
-            raise FormatError(f"--default 的字段“{key}”不是图层 {into} 的字段（可用：{'、'.join(known)}）")
+            raise FormatError(f"缺省字段“{key}”不是图层 {into} 的字段（可用：{'、'.join(known)}）",
+                              code=DEFAULT_INVALID)
         out[key.strip()] = value.strip()
     return out
 
@@ -73,7 +74,7 @@ def _crs_step(src: SourceLayer, crs, ws, layer: str, report: LoadReport) -> gpd.
         own = usable_crs(frame.crs)
         if own is not None and not own.equals(given):
             report.info(layer, "CRS_OVERRIDDEN",
-                        f"{src.name} 自带坐标系 {own.name}，按 --crs 改为 {given.name}")
+                        f"{src.name} 自带坐标系 {own.name}，按指定的坐标系改为 {given.name}")
         return frame.set_crs(given, allow_override=True)
     if usable_crs(frame.crs) is None:
         why = "没有坐标系（缺少 .prj、.prj 为空，或格式本身不带坐标系）" if frame.crs is None \
@@ -89,18 +90,19 @@ def _crs_step(src: SourceLayer, crs, ws, layer: str, report: LoadReport) -> gpd.
 def _datum_step(frame, src: SourceLayer, datum: str | None, layer: str, report: LoadReport):
     crs = CRS.from_user_input(frame.crs)
     if datum and datum not in DATUMS:
-        raise FormatError(f"--datum 应为 {'、'.join(DATUMS)} 之一，实际为“{datum}”")
+        raise FormatError(f"经纬度基准应为 {'、'.join(DATUMS)} 之一，实际为“{datum}”", code=DATUM_INVALID)
     if not crs.is_geographic:
         if datum == "gcj02":
-            raise FormatError(f"{src.name} 是投影坐标（{crs.name}），不可能是 GCJ-02 经纬度：去掉 --datum gcj02")
+            raise FormatError(f"{src.name} 是投影坐标（{crs.name}），不可能是 GCJ-02 经纬度：经纬度基准不要选 GCJ-02",
+                              code=DATUM_INVALID)
         return frame
     chosen = datum or src.lonlat_datum_default or "cgcs2000"
     if chosen == "gcj02":
         if not datum:
             report.info(layer, "GCJ02_DEFAULT", f"{src.name}：奥维/KML 经纬度默认按 GCJ-02（火星坐标，奥维 9.3 起导出即如此）"
-                        "读取并纠偏到 WGS-84/CGCS2000；如文件为 WGS-84，请加 --datum wgs84")
+                        "读取并纠偏到 WGS-84/CGCS2000；如文件为 WGS-84，请将经纬度基准指定为 WGS-84")
         else:
-            report.info(layer, "GCJ02", f"{src.name}：按 --datum gcj02 将 GCJ-02 经纬度纠偏到 WGS-84/CGCS2000（只转换一次）")
+            report.info(layer, "GCJ02", f"{src.name}：按 GCJ-02 基准将经纬度纠偏到 WGS-84/CGCS2000（只转换一次）")
         geoms = transform_geoms(frame.geometry.values, gcj02_to_wgs84)
         return gpd.GeoDataFrame(frame.drop(columns=frame.geometry.name), geometry=geoms, crs=4326, index=frame.index)
     return frame
@@ -156,15 +158,17 @@ def import_layer(ws, into: str, source, *, name: str | None = None, layer_name: 
     → CGCS2000 transformations (``Settings.layer_import.seven_parameters``, config ``[import]``); None = none, so
     such a file gets PROJ's ballpark and a warning."""
     if into not in TARGETS:
-        raise FormatError(f"--into 应为 {'、'.join(TARGETS)} 之一，实际为“{into}”")
+        raise FormatError(f"导入目标应为 {'、'.join(TARGETS)} 之一，实际为“{into}”", code=TARGET_INVALID)
     defaults = defaults if isinstance(defaults, dict) else parse_defaults(defaults, into)
     if crs is not None:
         try:
             crs = CRS.from_user_input(crs)
         except Exception:
-            raise FormatError(f"--crs “{crs}” 不是有效的坐标系：请写 EPSG 编号，如 4544 或 EPSG:4544") from None
+            raise FormatError(f"坐标系“{crs}”无效：请写 EPSG 编号，如 4544 或 EPSG:4544",
+                              code=CRS_INVALID) from None
         if usable_crs(crs) is None:
-            raise FormatError(f"--crs “{crs.name}” 不是可换算的坐标系（局部坐标系不行）：请写 EPSG 编号，如 4544")
+            raise FormatError(f"坐标系“{crs.name}”不可换算（局部坐标系不行）：请写 EPSG 编号，如 4544",
+                              code=CRS_INVALID)
     try:
         src = read_source(source, name, layer_name, encoding, crs)
     except CRSMissingError as exc:
@@ -199,7 +203,7 @@ def import_layer(ws, into: str, source, *, name: str | None = None, layer_name: 
     rejected = [(label, reason) for label, (kind, reason) in outcome.items() if kind == "rejected"]
     for label, reason in rejected:
         report.add("warning" if allow_partial else "error", into, "REJECTED",
-                   (f"按 --allow-partial 跳过：{reason}" if allow_partial else reason), row=label, field="geometry")
+                   (f"已跳过（跳过有错误的要素）：{reason}" if allow_partial else reason), row=label, field="geometry")
     while True:
         attempt = LoadReport(source=report.source, issues=list(report.issues))
         try:
@@ -222,7 +226,7 @@ def import_layer(ws, into: str, source, *, name: str | None = None, layer_name: 
                 raise
             for label in bad:
                 outcome[label] = ("rejected", "；".join(i.message for i in exc.report.errors if i.row == label))
-                report.warning(into, "REJECTED", f"按 --allow-partial 跳过：{outcome[label][1]}", row=label)
+                report.warning(into, "REJECTED", f"已跳过（跳过有错误的要素）：{outcome[label][1]}", row=label)
             frame = frame.drop(index=list(bad))
     return ImportResult(into, src, new, table, counts, attempt, _complete(outcome, frame.index))
 

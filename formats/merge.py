@@ -10,7 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.errors import ValidationError
+from geo.errors import FIELD_MISSING, ValidationError
 from geo.parse import text_cells
 from formats.ledger import validated_by_row
 from geo.report import LoadReport
@@ -35,19 +35,19 @@ def field_columns(frame: gpd.GeoDataFrame, fields: dict, codec: str | None) -> d
 
 def apply_defaults(frame: gpd.GeoDataFrame, columns: dict, defaults: dict, layer: str,
                    report: LoadReport) -> gpd.GeoDataFrame:
-    """``--default FIELD=VALUE``: blanks of a present column filled, an absent field added (``columns`` updated)."""
+    """Default values (FIELD=VALUE): blanks of a present column filled, an absent field added (``columns`` updated)."""
     for key, value in defaults.items():
         if key in columns:
             col = columns[key]
             blank = frame[col].isna() | (frame[col].astype(str).str.strip() == "")
             if blank.any():
                 frame.loc[blank, col] = value
-                report.info(layer, "DEFAULT_FILLED", f"{int(blank.sum())} 个要素的“{col}”为空，按 --default 填为 {value}",
+                report.info(layer, "DEFAULT_FILLED", f"{int(blank.sum())} 个要素的“{col}”为空，按缺省值填为 {value}",
                             field=key)
         else:
             frame[key] = value
             columns[key] = key
-            report.info(layer, "DEFAULT_FIELD", f"文件没有字段 {key}，全部按 --default 取 {value}", field=key)
+            report.info(layer, "DEFAULT_FIELD", f"文件没有字段 {key}，全部按缺省值取 {value}", field=key)
     return frame
 
 
@@ -58,7 +58,7 @@ def _missing(into: str, columns: dict, frame, name: str, required: tuple[str, ..
     if missing:
         present = "、".join(map(str, frame.columns.drop(frame.geometry.name))) or "无"
         raise FormatError(f"{name} 缺少必填字段 {'，'.join(missing)}；现有字段：{present}；"
-                          f"可用 --default 字段=取值 统一指定")
+                          f"可按 字段=取值 统一指定缺省值", code=FIELD_MISSING)
 
 
 def merged_layer(ws, into: str, src, frame: gpd.GeoDataFrame, defaults: dict, replace: bool, report: LoadReport):
@@ -157,6 +157,6 @@ def _constraint(ws, into, src, frame, defaults, replace, report):
         old = old.to_crs(ws.crs) if old.crs is not None and not old.crs.equals(ws.crs) else old
         table = gpd.GeoDataFrame(pd.concat([old, table.reset_index(drop=True)], ignore_index=True),
                                  geometry="geometry", crs=ws.crs)
-        report.info(into, "APPENDED", f"追加到已有的 {kept} 个要素之后（用 --replace 替换整个图层）")
+        report.info(into, "APPENDED", f"追加到已有的 {kept} 个要素之后（可选择替换整个图层）")
     table = table.reset_index(drop=True)
     return ws, table, {f"{into}_added": len(table) - kept, f"{into}_kept": kept}

@@ -26,7 +26,7 @@ import shapely
 
 from geo.area import area_mu
 from geo.crs import describe
-from geo.errors import ExportError, LayerFileError, ValidationError
+from geo.errors import FIELD_MISSING, ExportError, LayerFileError, ValidationError
 from formats.ledger import header_field, validated_by_row, zone_lookup
 from geo.parse import parse_date, parse_number
 from geo.report import LoadReport
@@ -193,7 +193,7 @@ def parcels_from_layer(layer: ParcelLayer, ws) -> tuple[gpd.GeoDataFrame, LoadRe
     if missing:
         present = "、".join(map(str, layer.frame.columns.drop(layer.frame.geometry.name)))
         raise LayerFileError(f"{layer.name} 缺少字段 {'，'.join(missing)}；现有字段：{present}"
-                             "（文件没有的字段可用 --default 字段=取值 统一指定，如 --default status=available）")
+                             "（文件没有的字段可按 字段=取值 统一指定缺省值，如 status=available）", code=FIELD_MISSING)
     frame = layer.frame
     if not frame.crs.equals(ws.crs):
         report.info("parcels", "REPROJECTED", f"{layer.name} 的坐标系 {describe(frame.crs)} 已转换为工作空间的 "

@@ -15,6 +15,7 @@ import pandas as pd
 import pyogrio
 
 from formats import FormatError
+from geo.errors import LAYER_NAME_REQUIRED
 from formats.unzip import unpack
 from formats.encoding import decode_text
 from formats.source import SourceLayer
@@ -89,8 +90,8 @@ def _pick_dataset(folder: Path, zip_name: str, layer_name: str | None) -> tuple[
             return chosen[0], str(chosen[0].relative_to(folder))
     if len(found) > 1:
         names = "、".join(str(p.relative_to(folder)) for p in found)
-        raise FormatError(f"{zip_name} 中有 {len(found)} 个图层（{names}）：请用 --layer-name 指定其中一个"
-                          "（文件名，不含扩展名）")
+        raise FormatError(f"{zip_name} 中有 {len(found)} 个图层（{names}）：请指定其中一个"
+                          "（文件名，不含扩展名）", code=LAYER_NAME_REQUIRED)
     return found[0], str(found[0].relative_to(folder))
 
 
@@ -168,10 +169,11 @@ def _read_path(path: Path, name: str, layer_name, encoding, tmp: Path, crs) -> S
             chosen = names
         elif len(polygonal) == 1:
             chosen = polygonal
-            notes.append(f"{name} 有 {len(names)} 个图层，已选其中唯一的面图层“{polygonal[0]}”（可用 --layer-name 另选）")
+            notes.append(f"{name} 有 {len(names)} 个图层，已选其中唯一的面图层“{polygonal[0]}”（可指定图层名另选）")
         else:
             listing = "、".join(f"{n}（{g or '无几何'}）" for n, g in layers)
-            raise FormatError(f"{name} 中有 {len(names)} 个图层：{listing}；请用 --layer-name 指定要导入的图层")
+            raise FormatError(f"{name} 中有 {len(names)} 个图层：{listing}；请指定要导入的图层",
+                              code=LAYER_NAME_REQUIRED)
     frames = []
     for lyr in chosen:
         try:

@@ -8,9 +8,9 @@ Exclusions are applied in the fixed order ``EXCLUSION_ORDER`` and each square me
 that takes it (land in both farmland and the red line counts as farmland only), so ``constrained_by`` sums to
 ``constrained_mu``. ``dev_boundary`` (城镇开发边界) excludes the part of a parcel *outside* it; an absent (None) or
 empty boundary layer excludes nothing. ``slope`` does not apply to parcels with status ``leveling`` (their land
-counts as leveled once ready). Net pieces that are slivers — the rule of matching/carve.py ``is_sliver``: under
-``sliver_m2`` or nowhere as wide as ``sliver_width_m`` (an inward buffer of half of it vanishes) — are dropped from
-parcels an exclusion cut; their 亩 are reported as ``sliver_mu``. So gross = net + constrained + sliver.
+counts as leveled once ready). Net pieces that are slivers — the one sliver rule, ``sliver_mask``, which
+matching/carve.py's ``is_sliver`` uses too: under ``sliver_m2`` or nowhere as wide as ``sliver_width_m`` (an
+inward buffer of half of it vanishes) — are dropped from parcels an exclusion cut; their 亩 are reported as ``sliver_mu``. So gross = net + constrained + sliver.
 
 Areas in 亩 are ellipsoidal like the rest of the project (geo/area.py): each parcel's planar areas are multiplied by
 its ellipsoidal / planar ratio (``scale``, as matching does), so an untouched parcel's net_mu is its area_mu.
@@ -171,8 +171,8 @@ def _polygonal(geoms: np.ndarray) -> np.ndarray:
 
 
 def sliver_mask(parts: np.ndarray, sliver_m2_planar: np.ndarray, sliver_width_m: float) -> np.ndarray:
-    """Vectorised ``matching.carve.is_sliver``: area under the threshold, or an inward buffer of half the width
-    (quad_segs=2, as there) leaves nothing."""
+    """The sliver rule, once for net land and site carving (``matching.carve.is_sliver``): area under the
+    threshold, or an inward buffer of half the width (quad_segs=2) leaves nothing."""
     small = shapely.area(parts) < sliver_m2_planar
     narrow = np.zeros(len(parts), dtype=bool)
     rest = ~small

@@ -2,7 +2,28 @@
 
 
 class LandGapError(Exception):
-    """Root of every error LandGap raises on purpose."""
+    """Root of every error LandGap raises on purpose. ``code`` (a short English constant, e.g.
+    "LAYER_NAME_REQUIRED") lets the CLI and the UI add their own words — a flag, a widget's label — since the
+    library's message names neither; the codes are listed in ``CODES``."""
+
+    def __init__(self, *args, code: str | None = None):
+        super().__init__(*args)
+        self.code = code
+
+
+# codes whose message asks the user for something the CLI and the UI each name their own way
+LAYER_NAME_REQUIRED = "LAYER_NAME_REQUIRED"     # a file holds several layers: which one
+CRS_REQUIRED = "CRS_REQUIRED"                   # the coordinates' CRS cannot be told
+ENCODING_REQUIRED = "ENCODING_REQUIRED"         # the attribute encoding cannot be told
+NEED_REQUIRED = "NEED_REQUIRED"                 # a prospect names neither land (亩) nor floor space (m²)
+MIN_MU_INVALID = "MIN_MU_INVALID"               # the minimum block size is negative or not a number
+CRS_INVALID = "CRS_INVALID"                     # the CRS given is no CRS, or one that cannot be transformed
+DATUM_INVALID = "DATUM_INVALID"                 # the lon/lat datum given is unknown or impossible for the file
+DEFAULT_INVALID = "DEFAULT_INVALID"             # a default field value is malformed or names no field
+TARGET_INVALID = "TARGET_INVALID"               # the layer to import into is not one of the workspace's
+FIELD_MISSING = "FIELD_MISSING"                 # a required field is missing: a default value may stand in
+CODES = (LAYER_NAME_REQUIRED, CRS_REQUIRED, ENCODING_REQUIRED, NEED_REQUIRED, MIN_MU_INVALID, CRS_INVALID,
+         DATUM_INVALID, DEFAULT_INVALID, TARGET_INVALID, FIELD_MISSING)
 
 
 class WorkspaceError(LandGapError, ValueError):
@@ -17,8 +38,8 @@ class WorkspaceIOError(WorkspaceError, OSError):
 class ValidationError(WorkspaceError):
     """Loading found errors; ``report`` holds every issue found (not just the first)."""
 
-    def __init__(self, message: str, report=None):
-        super().__init__(message)
+    def __init__(self, message: str, report=None, *, code: str | None = None):
+        super().__init__(message, code=code)
         self.report = report
 
 

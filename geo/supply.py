@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -9,9 +10,54 @@ import pandas as pd
 from geo.blocks import contiguous_blocks
 from geo.constraints import EXCLUSION_ORDER
 from geo.netland import land_rows, net_totals, workspace_net
-from geo.errors import InputError
+from geo.errors import MIN_MU_INVALID, InputError
 from geo.validate import split_industries
 from geo.vocab import INDUSTRIES, PIPELINE_STATUSES
+
+
+@dataclass(frozen=True)
+class ZoneSupply:
+    """One park's row of the ``available`` answer (亩 rounded to 4 places, factory m² to 2)."""
+    zone_id: str
+    name: str
+    available_mu: float
+    pipeline_mu: float
+    largest_block_mu: float
+    vacant_factory_m2: float
+    gross_available_mu: float
+    constrained_mu: float
+    constrained_by: dict[str, float]        # 亩 per layer of EXCLUSION_ORDER, in that order
+
+    def to_dict(self) -> dict:
+        return {"zone_id": self.zone_id, "name": self.name, "available_mu": self.available_mu,
+                "pipeline_mu": self.pipeline_mu, "largest_block_mu": self.largest_block_mu,
+                "vacant_factory_m2": self.vacant_factory_m2, "gross_available_mu": self.gross_available_mu,
+                "constrained_mu": self.constrained_mu, "constrained_by": dict(self.constrained_by)}
+
+
+@dataclass(frozen=True)
+class SupplyBlock:
+    """One contiguous block of available land."""
+    block_id: str
+    zone_id: str
+    parcel_ids: tuple[str, ...]
+    area_mu: float
+
+    def to_dict(self) -> dict:
+        return {"block_id": self.block_id, "zone_id": self.zone_id, "parcel_ids": list(self.parcel_ids),
+                "area_mu": self.area_mu}
+
+
+@dataclass(frozen=True)
+class AvailableReport:
+    """The ``available`` answer; ``to_dict()`` is the JSON `cli.py available --json` prints."""
+    total_available_mu: float
+    zones: tuple[ZoneSupply, ...]
+    blocks: tuple[SupplyBlock, ...]
+
+    def to_dict(self) -> dict:
+        return {"total_available_mu": self.total_available_mu, "zones": [z.to_dict() for z in self.zones],
+                "blocks": [b.to_dict() for b in self.blocks]}
 
 
 def _ts(date) -> pd.Timestamp | None:
@@ -53,7 +99,7 @@ def known_industries(zones: pd.DataFrame, projects: pd.DataFrame | None = None) 
 
 
 def available_report(ws, zone: str | None = None, industry: str | None = None, by: dt.date | None = None,
-                     min_mu: float | None = None, *, settings: "Settings", cache=None) -> dict:
+                     min_mu: float | None = None, *, settings: "Settings", cache=None) -> AvailableReport:
     """The ``available`` answer: per-zone available/pipeline acreage, largest block, vacant factory space, blocks.
 
     With ``min_mu``, only blocks of at least that many 亩 count as available (land a project of that size could use).
@@ -70,7 +116,7 @@ def available_report(ws, zone: str | None = None, industry: str | None = None, b
     if industry is not None and industry not in known_industries(zones, ws.projects):
         raise InputError(f"产业“{industry}”无法识别；可选：{'、'.join(known_industries(zones, ws.projects))}")
     if min_mu is not None and (not np.isfinite(min_mu) or min_mu < 0):
-        raise InputError(f"最小面积 --min-mu 必须是非负数（现为 {min_mu}）")
+        raise InputError(f"最小面积必须是非负数（现为 {min_mu}）", code=MIN_MU_INVALID)
     selected = zones[zone_admits(zones, industry)]
     if zone is not None:
         selected = selected.loc[[zone]] if zone in selected.index else selected.iloc[0:0]
@@ -87,21 +133,21 @@ def available_report(ws, zone: str | None = None, industry: str | None = None, b
     factories = ws.factories[ws.factories["zone_id"].isin(selected.index) & ready_factories(ws.factories, by)]
     vacant = factories.groupby("zone_id")["vacant_m2"].sum()
     per_zone = blocks.groupby("zone_id")["area_mu"].agg(["sum", "max"])
-    rows = [{
-        "zone_id": zid,
-        "name": selected.at[zid, "name"],
-        "available_mu": round(float(per_zone["sum"].get(zid, 0.0)), 4),
-        "pipeline_mu": round(float(pipeline.get(zid, 0.0)), 4),
-        "largest_block_mu": round(float(per_zone["max"].get(zid, 0.0)), 4),
-        "vacant_factory_m2": round(float(vacant.get(zid, 0.0)), 2),
+    rows = tuple(ZoneSupply(
+        zone_id=zid,
+        name=selected.at[zid, "name"],
+        available_mu=round(float(per_zone["sum"].get(zid, 0.0)), 4),
+        pipeline_mu=round(float(pipeline.get(zid, 0.0)), 4),
+        largest_block_mu=round(float(per_zone["max"].get(zid, 0.0)), 4),
+        vacant_factory_m2=round(float(vacant.get(zid, 0.0)), 2),
         **_constrained(sums, zid),
-    } for zid in selected.index]
-    return {
-        "total_available_mu": round(float(sum(r["available_mu"] for r in rows)), 4),
-        "zones": rows,
-        "blocks": [{"block_id": b.block_id, "zone_id": b.zone_id, "parcel_ids": list(b.parcel_ids),
-                    "area_mu": round(float(b.area_mu), 4)} for b in blocks.itertuples()],
-    }
+    ) for zid in selected.index)
+    return AvailableReport(
+        total_available_mu=round(float(sum(r.available_mu for r in rows)), 4),
+        zones=rows,
+        blocks=tuple(SupplyBlock(b.block_id, b.zone_id, tuple(b.parcel_ids), round(float(b.area_mu), 4))
+                     for b in blocks.itertuples()),
+    )
 
 
 def _constrained(sums: pd.DataFrame, zid) -> dict:

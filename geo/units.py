@@ -13,11 +13,6 @@ def m2_to_mu(m2):
     return m2 / M2_PER_MU
 
 
-def mu_to_m2(mu):
-    """亩 → square metres."""
-    return mu * M2_PER_MU
-
-
 def fmt_mu(mu: float) -> str:
     """亩 shown to one decimal, as planners expect."""
     return f"{mu:,.1f}"

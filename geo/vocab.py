@@ -65,14 +65,6 @@ GAP_ZONE_LABELS: dict[str, str] = {
 """Headers of the match result's gap summary per zone (``zones`` of ``match --json``): CLI, app and downloads."""
 
 
-def status_label(status: str) -> str:
-    return PARCEL_STATUS_LABELS.get(status, status)
-
-
-def stage_label(stage: str) -> str:
-    return PROJECT_STAGE_LABELS.get(stage, stage)
-
-
 LEDGER_HEADERS: dict[str, tuple[str, ...]] = {
     "project_id": ("项目编号", "项目代码", "编号", "项目id"),
     "name": ("项目名称", "名称", "项目"),

@@ -1,6 +1,8 @@
 """Pure look-ups behind map interaction: which parcel was clicked, its block, and the acreage inside a drawn polygon."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -12,6 +14,9 @@ from geo.area import area_mu
 from geo.crs import CGCS2000
 from geo.gcj02 import gcj02_to_wgs84
 from geo.vocab import PARCEL_STATUS_LABELS
+
+if TYPE_CHECKING:
+    from geo.supply import AvailableReport
 
 
 def _to_metric(ws, geom, gcj02: bool):
@@ -37,12 +42,12 @@ def parcel_at(ws, lat: float, lng: float, gcj02: bool = False, candidates: pd.In
     return str(hits["area_mu"].idxmin())
 
 
-def block_index(report: dict) -> dict[str, dict]:
+def block_index(report: AvailableReport) -> dict[str, dict]:
     """parcel_id → {block_id, area_mu, parcel count} from an ``available_report`` answer."""
     out = {}
-    for b in report["blocks"]:
-        for pid in b["parcel_ids"]:
-            out[pid] = {"block_id": b["block_id"], "area_mu": b["area_mu"], "parcels": len(b["parcel_ids"])}
+    for b in report.blocks:
+        for pid in b.parcel_ids:
+            out[pid] = {"block_id": b.block_id, "area_mu": b.area_mu, "parcels": len(b.parcel_ids)}
     return out
 
 

@@ -5,13 +5,19 @@ Headers come from geo.vocab.FIELD_LABELS where a field is named there; reason/ac
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo.vocab import (COMPARE_TABLE_LABELS, FIELD_LABELS, GAP_ZONE_LABELS, PARCEL_STATUS_LABELS,
+from geo.vocab import (COMPARE_TABLE_LABELS, FIELD_LABELS, GAP_ZONE_LABELS,
                        PLACEMENT_KIND_LABELS, PLAN_LABELS, PROJECT_STAGE_LABELS, REPORT_TABLE_LABELS)
 from matching.model import MatchResult, Unlock, iso, r1
+
+if TYPE_CHECKING:
+    from geo.supply import AvailableReport
+    from matching.scenario import ScenarioComparison
 
 F = FIELD_LABELS
 
@@ -21,29 +27,15 @@ def _labels():
     return reason_label, action_label
 
 
-def available_tables(report: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+def available_tables(report: AvailableReport) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-zone and per-block tables of an ``available_report`` answer (numbers unchanged, headers Chinese)."""
-    zones = pd.DataFrame(report["zones"], columns=["zone_id", "name", "available_mu", "pipeline_mu",
+    zones = pd.DataFrame([z.to_dict() for z in report.zones], columns=["zone_id", "name", "available_mu", "pipeline_mu",
                                                    "largest_block_mu", "vacant_factory_m2"])
     zones = zones.rename(columns={**F, "name": F["zone_name"]})
-    blocks = pd.DataFrame(report["blocks"], columns=["block_id", "zone_id", "parcel_ids", "area_mu"])
+    blocks = pd.DataFrame([b.to_dict() for b in report.blocks],
+                          columns=["block_id", "zone_id", "parcel_ids", "area_mu"])
     blocks["parcel_ids"] = blocks["parcel_ids"].map("、".join)
     return zones, blocks.rename(columns={**F, "area_mu": F["block_area_mu"]})
-
-
-def parcels_table(ws, parcel_ids) -> pd.DataFrame:
-    p = ws.parcels.loc[list(parcel_ids)]
-    out = pd.DataFrame({F["parcel_id"]: p["parcel_id"], F["zone_name"]: p["zone_id"].map(ws.zones["name"]),
-                        F["status"]: p["status"].map(PARCEL_STATUS_LABELS), F["area_mu"]: p["area_mu"].round(1),
-                        F["ready_date"]: p["ready_date"].dt.date, F["land_use"]: p["land_use"]})
-    return out.reset_index(drop=True)
-
-
-def projects_display(ws) -> pd.DataFrame:
-    """The project list with Chinese headers and stage labels (read-only view)."""
-    p = ws.projects.drop(columns=[c for c in ("geometry",) if c in ws.projects.columns]).copy()
-    p["stage"] = p["stage"].map(lambda s: PROJECT_STAGE_LABELS.get(s, s))
-    return p.rename(columns=F).reset_index(drop=True)
 
 
 def zone_name(ws, zone_id) -> str:
@@ -143,18 +135,19 @@ PLAN_COLUMNS = ("action", "target", "area_mu", "cost_wan", "ready_by", "places")
 FRONTIER_COLUMNS = ("budget_wan", "cost_wan", "placed_priority", "placed_investment_yi", "placed_count")
 
 
-def compare_tables(diff: dict) -> dict[str, pd.DataFrame]:
+def compare_tables(diff: ScenarioComparison) -> dict[str, pd.DataFrame]:
     """The comparison of two scenarios as tables."""
     reason_label, _ = _labels()
     C = COMPARE_TABLE_LABELS
     return {
-        C["newly_placed"]: pd.DataFrame({F["project_id"]: diff["newly_placed"]}),
-        C["newly_unplaced"]: pd.DataFrame({F["project_id"]: diff["newly_unplaced"]}),
-        C["moved"]: pd.DataFrame([{F["project_id"]: m["project_id"], C["from_site"]: " ".join(map(str, m["from"][1:2])),
-                                   C["to_site"]: " ".join(map(str, m["to"][1:2]))} for m in diff["moved"]]),
-        C["reason_changed"]: pd.DataFrame([{F["project_id"]: r["project_id"], C["from_reason"]: reason_label(r["from"]),
-                                            C["to_reason"]: reason_label(r["to"])} for r in diff["reason_changed"]]),
-        C["zones"]: pd.DataFrame(diff["zones"]).drop(columns=["kind"], errors="ignore").rename(columns=GAP_ZONE_LABELS),
+        C["newly_placed"]: pd.DataFrame({F["project_id"]: list(diff.newly_placed)}),
+        C["newly_unplaced"]: pd.DataFrame({F["project_id"]: list(diff.newly_unplaced)}),
+        C["moved"]: pd.DataFrame([{F["project_id"]: m.project_id, C["from_site"]: " ".join(map(str, m.before[1:2])),
+                                   C["to_site"]: " ".join(map(str, m.after[1:2]))} for m in diff.moved]),
+        C["reason_changed"]: pd.DataFrame([{F["project_id"]: r.project_id, C["from_reason"]: reason_label(r.before),
+                                            C["to_reason"]: reason_label(r.after)} for r in diff.reason_changed]),
+        C["zones"]: pd.DataFrame([z.to_dict() for z in diff.zones]).drop(columns=["kind"], errors="ignore").rename(
+            columns=GAP_ZONE_LABELS),
     }
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
+from geo.constraints import sliver_mask
 from geo.settings import MatchingSettings
 from geo.units import M2_PER_MU
 
@@ -38,10 +39,11 @@ class CarveRules:
 
 
 def is_sliver(geom, rules: CarveRules) -> bool:
-    """Under ``sliver_mu`` 亩, or nowhere as wide as ``sliver_width_m`` (an inward buffer of half of it vanishes)."""
-    if shapely.area(geom) < rules.sliver_m2:
-        return True
-    return bool(shapely.is_empty(shapely.buffer(geom, -rules.sliver_width_m / 2, quad_segs=2)))
+    """Under ``sliver_mu`` 亩, or nowhere as wide as ``sliver_width_m``: the one rule, ``geo.constraints.sliver_mask``
+    (net land drops the same pieces)."""
+    parts = np.empty(1, dtype=object)
+    parts[0] = geom
+    return bool(sliver_mask(parts, np.array([rules.sliver_m2]), rules.sliver_width_m)[0])
 
 
 def _parts(geom) -> list:

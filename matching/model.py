@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from geo.errors import InputError
+from geo.errors import NEED_REQUIRED, InputError
 
 
 def iso(date) -> str | None:
@@ -42,7 +42,7 @@ class Prospect:
 
     def __post_init__(self):
         if self.need_mu is None and self.floor_m2 is None:
-            raise InputError("请给出拟用地面积（--need-mu，亩）或标准厂房面积（--floor-m2，m²）")
+            raise InputError("请给出拟用地面积（亩）或标准厂房面积（m²）", code=NEED_REQUIRED)
         for label, v in (("拟用地面积", self.need_mu), ("厂房面积", self.floor_m2)):
             if v is not None and not (v > 0 and v < float("inf")):
                 raise InputError(f"{label}必须是正数（现为 {v}）")

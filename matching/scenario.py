@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -77,36 +79,102 @@ def scenario_workspace(ws, scenario: Scenario | None, *, settings: Settings):
     return dataclasses.replace(ws, parcels=parcels, factories=factories, projects=projects), ws
 
 
-def compare(a: MatchResult, b: MatchResult) -> dict:
+_NUMERIC = ("placed_count", "placed_mu", "unplaced_count", "unplaced_mu", "unplaced_gap_mu", "available_left_mu",
+            "pipeline_mu")
+
+
+@dataclass(frozen=True)
+class Change:
+    """A figure in scenario A, in B, and B − A."""
+    a: float
+    b: float
+    change: float
+
+    def to_dict(self) -> dict:
+        return {"a": self.a, "b": self.b, "change": self.change}
+
+
+@dataclass(frozen=True)
+class ProjectChange:
+    """A project whose site (kind, zone, factory, parcels) or unplaced reason differs from A to B."""
+    project_id: str
+    before: Any
+    after: Any
+
+    def to_dict(self) -> dict:
+        return {"project_id": self.project_id, "from": self.before, "to": self.after}
+
+
+@dataclass(frozen=True)
+class ZoneChange:
+    """A gap-summary row (park, unzoned or county) whose figures differ: each B − A, rounded to 2 places."""
+    zone_id: str | None
+    kind: str
+    name: str
+    placed_count: float
+    placed_mu: float
+    unplaced_count: float
+    unplaced_mu: float
+    unplaced_gap_mu: float
+    available_left_mu: float
+    pipeline_mu: float
+
+    def to_dict(self) -> dict:
+        return {"zone_id": self.zone_id, "kind": self.kind, "name": self.name,
+                **{k: getattr(self, k) for k in _NUMERIC}}
+
+
+@dataclass(frozen=True)
+class ScenarioComparison:
+    """What changed from result A to result B; ``to_dict()`` is the comparison as JSON."""
+    scenario_a: str
+    scenario_b: str
+    newly_placed: tuple[str, ...]
+    newly_unplaced: tuple[str, ...]
+    moved: tuple[ProjectChange, ...]
+    reason_changed: tuple[ProjectChange, ...]
+    zones: tuple[ZoneChange, ...]
+    placed_priority: Change
+    placed_count: Change
+
+    def to_dict(self) -> dict:
+        return {
+            "scenario_a": self.scenario_a, "scenario_b": self.scenario_b,
+            "newly_placed": list(self.newly_placed), "newly_unplaced": list(self.newly_unplaced),
+            "moved": [m.to_dict() for m in self.moved], "reason_changed": [r.to_dict() for r in self.reason_changed],
+            "zones": [z.to_dict() for z in self.zones],
+            "placed_priority": self.placed_priority.to_dict(), "placed_count": self.placed_count.to_dict(),
+        }
+
+
+def compare(a: MatchResult, b: MatchResult) -> ScenarioComparison:
     """What changed from result ``a`` to result ``b``: newly placed / newly unplaced projects, projects that moved,
     reason changes, and the per-zone and county differences of the gap summary."""
     pa = {p.project_id: p for p in a.placed}
     pb = {p.project_id: p for p in b.placed}
     ua = {u.project_id: u for u in a.unplaced}
     ub = {u.project_id: u for u in b.unplaced}
-    moved = [{"project_id": k, "from": _where(pa[k]), "to": _where(pb[k])}
-             for k in sorted(set(pa) & set(pb)) if _where(pa[k]) != _where(pb[k])]
-    reasons = [{"project_id": k, "from": ua[k].reason, "to": ub[k].reason}
-               for k in sorted(set(ua) & set(ub)) if ua[k].reason != ub[k].reason]
+    moved = tuple(ProjectChange(k, _where(pa[k]), _where(pb[k]))
+                  for k in sorted(set(pa) & set(pb)) if _where(pa[k]) != _where(pb[k]))
+    reasons = tuple(ProjectChange(k, ua[k].reason, ub[k].reason)
+                    for k in sorted(set(ua) & set(ub)) if ua[k].reason != ub[k].reason)
     za = {(z.kind, z.zone_id): z for z in [*a.zones, a.county]}
     zb = {(z.kind, z.zone_id): z for z in [*b.zones, b.county]}
-    numeric = ("placed_count", "placed_mu", "unplaced_count", "unplaced_mu", "unplaced_gap_mu", "available_left_mu",
-               "pipeline_mu")
     zones = []
     order = {"zone": 0, "unzoned": 1, "county": 2}
     for key in sorted(set(za) | set(zb), key=lambda k: (order[k[0]], str(k[1]))):
         x, y = za.get(key), zb.get(key)
-        diff = {k: round(float(getattr(y, k, 0) or 0) - float(getattr(x, k, 0) or 0), 2) for k in numeric}
+        diff = {k: round(float(getattr(y, k, 0) or 0) - float(getattr(x, k, 0) or 0), 2) for k in _NUMERIC}
         if any(diff.values()):
-            zones.append({"zone_id": key[1], "kind": key[0], "name": (y or x).name, **diff})
-    return {
-        "scenario_a": a.scenario, "scenario_b": b.scenario,
-        "newly_placed": sorted(set(pb) - set(pa)), "newly_unplaced": sorted(set(pa) - set(pb)),
-        "moved": moved, "reason_changed": reasons, "zones": zones,
-        "placed_priority": {"a": round(a.placed_priority, 6), "b": round(b.placed_priority, 6),
-                            "change": round(b.placed_priority - a.placed_priority, 6)},
-        "placed_count": {"a": len(a.placed), "b": len(b.placed), "change": len(b.placed) - len(a.placed)},
-    }
+            zones.append(ZoneChange(zone_id=key[1], kind=key[0], name=(y or x).name, **diff))
+    return ScenarioComparison(
+        scenario_a=a.scenario, scenario_b=b.scenario,
+        newly_placed=tuple(sorted(set(pb) - set(pa))), newly_unplaced=tuple(sorted(set(pa) - set(pb))),
+        moved=moved, reason_changed=reasons, zones=tuple(zones),
+        placed_priority=Change(round(a.placed_priority, 6), round(b.placed_priority, 6),
+                               round(b.placed_priority - a.placed_priority, 6)),
+        placed_count=Change(len(a.placed), len(b.placed), len(b.placed) - len(a.placed)),
+    )
 
 
 def _where(p) -> tuple:

@@ -15,7 +15,7 @@ from pages import auth
 from pages.context import derived, settings
 from formats.dem import with_steep_land
 from pages.targets import as_target
-from geo.supply import available_report, known_industries
+from geo.supply import AvailableReport, available_report, known_industries
 from geo.units import fmt_mu
 from geo.vocab import FIELD_LABELS as F, GAP_ZONE_LABELS, PARCEL_STATUS_LABELS
 from stores import open_store
@@ -187,12 +187,12 @@ def grid(frame: pd.DataFrame, **kw):
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def available(_ws, ws_key: str, zone: str | None, industry: str | None, by: dt.date | None,
-              min_mu: float | None) -> dict:
+              min_mu: float | None) -> AvailableReport:
     """geo.supply.available_report: the very numbers `cli.py available --json` prints."""
     return available_report(_ws, zone=zone, industry=industry, by=by, min_mu=min_mu, settings=settings(), cache=derived())
 
 
-def report_for(ws, key: str, f: Filters) -> dict:
+def report_for(ws, key: str, f: Filters) -> AvailableReport:
     return available(ws, key, f.zone, f.industry, f.by, f.min_mu)
 
 
@@ -204,17 +204,17 @@ def zone_scope(ws, f: Filters) -> list[str]:
     return [z for z in ids if z == f.zone] if f.zone else ids
 
 
-def headline(report: dict) -> None:
+def headline(report: AvailableReport) -> None:
     """The numbers `cli.py available` prints, as metrics."""
-    zones = report["zones"]
-    constrained = sum(z.get("constrained_mu", 0.0) for z in zones)
+    zones = report.zones
+    constrained = sum(z.constrained_mu for z in zones)
     c = st.columns(6 if constrained else 4)
-    c[0].metric(F["available_mu"], fmt_mu(report["total_available_mu"]))     # net: what may be offered
-    c[1].metric(F["pipeline_mu"], fmt_mu(sum(z["pipeline_mu"] for z in zones)))
-    c[2].metric(F["largest_block_mu"], fmt_mu(max([z["largest_block_mu"] for z in zones] or [0.0])))
-    c[3].metric(F["vacant_factory_m2"], f"{sum(z['vacant_factory_m2'] for z in zones):,.0f}")
+    c[0].metric(F["available_mu"], fmt_mu(report.total_available_mu))     # net: what may be offered
+    c[1].metric(F["pipeline_mu"], fmt_mu(sum(z.pipeline_mu for z in zones)))
+    c[2].metric(F["largest_block_mu"], fmt_mu(max([z.largest_block_mu for z in zones] or [0.0])))
+    c[3].metric(F["vacant_factory_m2"], f"{sum(z.vacant_factory_m2 for z in zones):,.0f}")
     if constrained:         # gross beside net, and what 三区三线, flood and slope take
-        c[4].metric(F["gross_available_mu"], fmt_mu(sum(z["gross_available_mu"] for z in zones)))
+        c[4].metric(F["gross_available_mu"], fmt_mu(sum(z.gross_available_mu for z in zones)))
         c[5].metric(F["constrained_mu"], fmt_mu(constrained))
 
 

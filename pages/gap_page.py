@@ -36,7 +36,7 @@ if scen_b is not None:
         common.gap_metrics(b)
         common.grid(tables.zone_gap_table(b))
     diff = matching.compare(a, b)
-    st.markdown(f"B 比 A 多安排 **{diff['placed_count']['change']}** 个项目。")
+    st.markdown(f"B 比 A 多安排 **{diff.placed_count.change}** 个项目。")
     for name, frame in tables.compare_tables(diff).items():
         if not frame.empty:
             st.markdown(f"**{name}**")

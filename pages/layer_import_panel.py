@@ -8,6 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
+import geo.errors as E
 from geo.errors import LandGapError, ValidationError
 from formats import CRSMissingError
 from formats.layer_import import TARGETS, import_layer
@@ -34,6 +35,17 @@ def preview_png(result) -> bytes:
     fig.savefig(buf, format="png", bbox_inches="tight")
     plt.close(fig)
     return buf.getvalue()
+
+# the panel's words for what an error asks of the user (geo.errors codes): the widget to fill in
+WIDGET_HINTS = {
+    E.LAYER_NAME_REQUIRED: "请在“图层名”中填入上面列出的图层之一（压缩包：文件名，不含扩展名），再点“检查并预览”。",
+    E.ENCODING_REQUIRED: "请在“属性编码”中填入编码（如 GBK），再点“检查并预览”。",
+    E.CRS_INVALID: "请在“坐标系 EPSG”中改填 EPSG 编号（如 4544），再点“检查并预览”。",
+    E.DATUM_INVALID: "请改选“经纬度基准”，再点“检查并预览”。",
+    E.DEFAULT_INVALID: "请改正“缺省字段”（如 status=available；多个用分号），再点“检查并预览”。",
+    E.FIELD_MISSING: "文件没有的字段可在“缺省字段”中统一指定（如 status=available），再点“检查并预览”。",
+}
+
 
 
 def render(ws, path, set_workspace) -> None:
@@ -77,6 +89,8 @@ def render(ws, path, set_workspace) -> None:
             if exc.candidates:
                 st.session_state["layer_import_crs"] = str(exc.candidates[0])
                 st.info(f"已在“坐标系 EPSG”中填入 {exc.candidates[0]}（可改），请再点“检查并预览”。")
+            else:
+                st.info("请在“坐标系 EPSG”中填入坐标系的 EPSG 编号，再点“检查并预览”。")
             return
         except ValidationError as exc:
             st.error(f"{exc}：未写入。")
@@ -84,8 +98,8 @@ def render(ws, path, set_workspace) -> None:
             return
         except LandGapError as exc:
             st.error(str(exc))
-            if "--layer-name" in str(exc):
-                st.info("请在“图层名”中填入上面列出的图层之一（压缩包：文件名，不含扩展名），再点“检查并预览”。")
+            if exc.code in WIDGET_HINTS:
+                st.info(WIDGET_HINTS[exc.code])
             return
         t = result.tally
         st.markdown(f"**{result.source.name}**（{result.source.kind}）：输入 {t['input']} 个要素，导入 {t['imported']}、"

@@ -315,7 +315,3 @@ def diff(old_ws, new_ws, layers: Iterable[str] | None = None) -> list[RowChange]
     for layer in (LAYERS if layers is None else list(layers)):
         out += diff_layer(layer, getattr(old_ws, layer), getattr(new_ws, layer))
     return out
-
-
-def retry_note(exc: ConflictError) -> str:
-    return "；".join(c.message() for c in exc.conflicts)

@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import zipfile
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,7 @@ from PIL import Image
 
 import briefing
 import matching
+from briefing.fonts import FONTCONFIG_FILE, fontconfig_env
 from briefing.pdf import docx_to_pdf
 from seeds.generator import generate_workspace
 from geo.settings import load_settings
@@ -33,8 +35,12 @@ AS_OF = dt.date(2026, 6, 30)
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 OFFICIAL = {"title": "方正小标宋简体", "heiti": "黑体", "kaiti": "楷体_GB2312", "fangsong": "仿宋_GB2312"}
 # Families the project's fontconfig set-up may map the official names to on a Debian server (fonts-noto-cjk,
-# fonts-arphic-ukai), as pdffonts spells them, or the official faces themselves when installed.
-MAPPED = re.compile(r"NotoSerifCJK|NotoSansCJK|UKai|FZXiaoBiaoSong|SimHei|FangSong|KaiTi|SimSun|Kai|Fang")
+# fonts-arphic-ukai), as pdffonts spells them, or the official faces themselves when installed — and any family
+# config/fontconfig/fonts.conf itself names (read from the file, spaces dropped as in PostScript names).
+CONF_FAMILIES = sorted({e.text.replace(" ", "") for e in ET.parse(FONTCONFIG_FILE).getroot().iter()
+                        if e.tag in ("family", "string") and e.text and e.text.isascii()}, key=len, reverse=True)
+MAPPED = re.compile(r"NotoSerifCJK|NotoSansCJK|UKai|FZXiaoBiaoSong|SimHei|FangSong|KaiTi|SimSun|Kai|Fang|"
+                    + "|".join(map(re.escape, CONF_FAMILIES)), re.IGNORECASE)
 STYLE_FONT = {"公文标题": OFFICIAL["title"], "公文一级标题": OFFICIAL["heiti"], "公文二级标题": OFFICIAL["kaiti"],
               "公文正文": OFFICIAL["fangsong"], "公文主送": OFFICIAL["fangsong"], "公文表格": OFFICIAL["fangsong"],
               "公文表题": OFFICIAL["heiti"], "公文图题": OFFICIAL["heiti"], "公文落款": OFFICIAL["fangsong"]}
@@ -172,6 +178,18 @@ def test_pdf_fonts_are_the_mapped_families(built, pdf):
     flat = re.sub(r"\s+", "", _pdftotext(pdf))
     assert b.title.replace("\n", "") in flat
     assert "为摸清全县工业用地底数" in flat and "特此报告。" in flat
+
+
+def test_the_converter_sees_only_the_faces_the_set_up_names():
+    """The same briefing on every machine: fonts the set-up does not name (fonts-liberation's metric twins,
+    DejaVu) are not in the converter's font set, so they cannot change a face or a line break."""
+    if shutil.which("fc-list") is None:
+        pytest.skip("fontconfig 未安装")
+    listed = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True, check=True,
+                            env=fontconfig_env()).stdout
+    families = {f.strip().replace(" ", "").lower() for line in listed.splitlines() for f in line.split(",")}
+    assert families and not [f for f in families if "liberation" in f or "dejavu" in f or "tinos" in f]
+    assert all(f in {c.lower() for c in CONF_FAMILIES} or not f.isascii() for f in families), families
 
 
 # ------------------------------------------------------------------------------------------------ page flow

@@ -61,6 +61,7 @@ def test_seed_then_available_and_the_layers_read_back_by_gdal(tmp_path):
     (["available", "--by", "2024-13-45"], "无法识别的日期"),
     (["available", "--min-mu", "很多"], "不是数值"),
     (["available", "--industry", "造船"], "产业“造船”无法识别"),
+    (["available", "--min-mu", "-5"], "最小面积必须是非负数（现为 -5.0）（选项 --min-mu）"),    # the CLI names its flag
     (["available", "--workspace", "/nonexistent/x.gpkg"], "工作空间文件不存在"),
 ])
 def test_bad_input_exits_1_with_chinese_message(sample_path, args, message):
@@ -85,3 +86,12 @@ def test_validate_exits_1_on_errors(tmp_path, sample_path):
     report = json.loads(proc.stdout)
     assert proc.returncode == 1 and {i["code"] for i in report["issues"] if i["level"] == "error"} == \
         {"UNKNOWN_VALUE", "DUPLICATE_ID"}
+
+
+def test_error_codes_map_to_the_cli_option():
+    from commands.common import OPTION_FOR_CODE, error_message
+    from geo.errors import CODES, InputError
+    assert set(OPTION_FOR_CODE) == set(CODES)
+    assert error_message(InputError("请指定其中一个图层", code="LAYER_NAME_REQUIRED")) == \
+        "请指定其中一个图层（选项 --layer-name）"
+    assert error_message(InputError("别的错误")) == "别的错误"

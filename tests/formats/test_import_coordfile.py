@@ -138,14 +138,14 @@ def test_no_zone_anywhere_asks_for_crs_with_candidates():
     data = coordfile(ONE, zone_header=False, prefix=False)
     with pytest.raises(CRSMissingError) as exc:
         read_coordfile(data, "a.txt")
-    assert "--crs" in str(exc.value) and 4544 in exc.value.candidates
+    assert exc.value.code == "CRS_REQUIRED" and "请指定坐标系" in str(exc.value) and 4544 in exc.value.candidates
     assert read_coordfile(data, "a.txt", crs=4544).frame.crs.to_epsg() == 4544
 
 
 def test_no_zone_anywhere_on_import_names_the_workspace_zone(ws, tmp_path):
     path = tmp_path / "无带号.txt"
     path.write_bytes(coordfile(ONE, zone_header=False, prefix=False))
-    with pytest.raises(CRSMissingError, match="无带号.txt：Y 坐标不带带号.*--crs.*EPSG:4544") as exc:
+    with pytest.raises(CRSMissingError, match="无带号.txt：Y 坐标不带带号.*请指定坐标系.*EPSG:4544") as exc:
         import_layer(ws, "parcels", path)
     assert exc.value.candidates == [4544, 4543, 4545]
     assert import_layer(ws, "parcels", path, crs=4544, defaults=["status=available"]).tally["imported"] == 1
@@ -165,8 +165,9 @@ def test_broken_files_are_named_by_line(data, words):
 def test_import_into_parcels_with_a_default_status(ws, tmp_path):
     path = tmp_path / "报批.txt"
     path.write_bytes(coordfile([{**ONE[0], "id": "N1", "rings": [square(600, 0)]}]))
-    with pytest.raises(LayerFileError, match="供地状态.*--default"):
+    with pytest.raises(LayerFileError, match="供地状态.*字段=取值") as err:
         import_layer(ws, "parcels", path)
+    assert err.value.code == "FIELD_MISSING" and "--" not in str(err.value)
     result = import_layer(ws, "parcels", path, defaults=["status=available"])
     new = result.workspace
     assert new.parcels.at["N1", "name"] == "地块1" and new.parcels.at["N1", "land_class"] == "1001"

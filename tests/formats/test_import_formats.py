@@ -70,8 +70,9 @@ def test_geopackage_with_several_layers_needs_a_pick(ws, tmp_path):
     write(layer(), path, layer="dk")
     write(layer(1), path, layer="dk_old", append=False)
     write(gpd.GeoDataFrame({"a": [1]}, geometry=[shapely.Point(X0, Y0)], crs=4544), path, layer="pts")
-    with pytest.raises(FormatError, match="3 个图层.*dk（Polygon）.*--layer-name"):
+    with pytest.raises(FormatError, match="3 个图层.*dk（Polygon）.*请指定") as err:
         import_layer(ws, "parcels", path)
+    assert err.value.code == "LAYER_NAME_REQUIRED" and "--" not in str(err.value)   # the CLI adds its flag
     result = import_layer(ws, "parcels", path, layer_name="dk")
     assert result.counts["parcels_added"] == 2 and result.source.name == "多图层.gpkg 图层 dk"
     with pytest.raises(FormatError, match="没有图层“nope”"):
@@ -91,8 +92,9 @@ def test_filegdb_folder_and_zip_into_farmland_keep_every_field(ws, tmp_path):
     gdb = tmp_path / "三调.gdb"
     write(dltb, gdb, driver="OpenFileGDB", layer="DLTB")
     write(layer(1), gdb, driver="OpenFileGDB", layer="XZQ")
-    with pytest.raises(FormatError, match="--layer-name"):
+    with pytest.raises(FormatError, match="请指定要导入的图层") as err:
         import_layer(ws, "farmland", gdb)
+    assert err.value.code == "LAYER_NAME_REQUIRED"
     result = import_layer(ws, "farmland", gdb, layer_name="DLTB")
     assert {"DLBM", "DLMC", "TBMJ"} <= set(result.table.columns) and list(result.table["DLMC"]) == ["水田", "旱地"]
     archive = tmp_path / "三调.gdb.zip"
@@ -115,8 +117,9 @@ def test_geojson_in_gcj02_is_shifted_back_once(ws, tmp_path):
     fixed = import_layer(ws, "parcels", path, datum="gcj02")
     assert shapely.hausdorff_distance(fixed.workspace.parcels.loc["A1"].geometry, truth.geometry[0]) < 0.01
     assert sum("GCJ-02" in i.message for i in fixed.report.issues) == 1
-    with pytest.raises(FormatError, match="不可能是 GCJ-02"):
+    with pytest.raises(FormatError, match="不可能是 GCJ-02") as err:
         import_layer(ws, "parcels", write(truth, tmp_path / "gk.geojson"), datum="gcj02")
+    assert err.value.code == "DATUM_INVALID" and "--" not in str(err.value)
 
 
 def test_gcj02_inverse_is_sub_millimetre():
@@ -173,7 +176,7 @@ def test_dxf_closed_polylines_become_parcels_and_an_open_one_is_reported_by_hand
     path.write_text(dxf_text([("2A", sq(500), True), ("2B", sq(700), False), ("2C", sq(900) + [sq(900)[0]], False)]))
     with pytest.raises(ValidationError, match="1 处错误"):
         import_layer(ws, "parcels", path, crs=4544, defaults=["status=available"])
-    with pytest.raises(CRSMissingError, match="DXF 不带坐标系.*--crs.*EPSG:4544") as exc:
+    with pytest.raises(CRSMissingError, match="DXF 不带坐标系.*请指定坐标系.*EPSG:4544") as exc:
         import_layer(ws, "parcels", path, defaults=["status=available"])
     assert exc.value.candidates[0] == 4544
     result = import_layer(ws, "parcels", path, crs=4544, defaults=["status=available"], allow_partial=True)
@@ -191,8 +194,9 @@ def test_csv_with_wkt_rows_named_by_line(ws, tmp_path):
     rows = [f'C1,可供,"{box(X0 + 500, Y0, X0 + 600, Y0 + 100).wkt}"', 'C2,已供,"LINESTRING (1 2, 3 4)"']
     path = tmp_path / "台账.csv"
     path.write_bytes(("地块编号,供地状态,WKT\r\n" + "\r\n".join(rows) + "\r\n").encode("gbk"))
-    with pytest.raises(CRSMissingError, match="--crs"):
+    with pytest.raises(CRSMissingError, match="请指定坐标系") as err:
         import_layer(ws, "parcels", path)
+    assert err.value.code == "CRS_REQUIRED"
     with pytest.raises(ValidationError, match="1 处错误") as exc:      # a line among polygons: an error …
         import_layer(ws, "parcels", path, crs="EPSG:4544")
     assert [(i.row, i.code) for i in exc.value.report.errors] == [(3, "REJECTED")]
@@ -229,7 +233,7 @@ def test_local_cs_empty_or_missing_prj_asks_for_crs_with_candidates(ws, tmp_path
     shp_parts(layer(), tmp_path / "s")
     target = tmp_path / "s" / "地块.prj"
     target.unlink() if prj is None else target.write_text(prj)
-    with pytest.raises(CRSMissingError, match=f"{words}.*--crs.*EPSG:4544") as exc:
+    with pytest.raises(CRSMissingError, match=f"{words}.*请指定坐标系.*EPSG:4544") as exc:
         import_layer(ws, "parcels", tmp_path / "s" / "地块.shp")
     assert exc.value.candidates == [4544, 4543, 4545]
     assert import_layer(ws, "parcels", tmp_path / "s" / "地块.shp", crs=4544).counts["parcels_added"] == 2
@@ -311,8 +315,9 @@ def test_zip_with_two_layers_is_picked_by_name(ws, tmp_path):
              "说明.txt": "成果说明".encode("gbk")}                         # a readme is not a layer
     path = tmp_path / "两层.zip"
     path.write_bytes(zip_of(parts))
-    with pytest.raises(FormatError, match="2 个图层.*新增.shp.*现状.shp.*--layer-name"):
+    with pytest.raises(FormatError, match="2 个图层.*新增.shp.*现状.shp.*请指定其中一个") as err:
         import_layer(ws, "parcels", path)
+    assert err.value.code == "LAYER_NAME_REQUIRED"
     assert import_layer(ws, "parcels", path, layer_name="现状").counts["parcels_added"] == 1
 
 

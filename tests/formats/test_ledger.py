@@ -252,8 +252,8 @@ def test_land_ledger_updates_status_date_and_area_of_listed_parcels(sample_ws):
     gained = offered_mu(new.metric("parcels"), workspace_net(new, settings)).at[ids[0]] - \
         offered_mu(sample_ws.metric("parcels"), workspace_net(sample_ws, settings)).at[ids[2]]
     assert gained < sample_ws.parcels.at[ids[0], "net_mu"]                 # the tilted hillside takes some
-    assert available_report(new, settings=SETTINGS)["total_available_mu"] == pytest.approx(
-        available_report(sample_ws, settings=SETTINGS)["total_available_mu"] + gained, abs=0.05)
+    assert available_report(new, settings=SETTINGS).total_available_mu == pytest.approx(
+        available_report(sample_ws, settings=SETTINGS).total_available_mu + gained, abs=0.05)
 
 
 def test_land_ledger_errors_are_named_by_excel_row(sample_ws):

@@ -14,7 +14,7 @@ SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 def blocks_of(parcels, **kw):
     ws, report = build_workspace(make_layers(parcels, **kw))
     assert report.ok, report.issues
-    return ws, {tuple(b["parcel_ids"]) for b in available_report(ws, settings=SETTINGS)["blocks"]}
+    return ws, {tuple(b.parcel_ids) for b in available_report(ws, settings=SETTINGS).blocks}
 
 
 def test_shared_edge_touches():
@@ -74,27 +74,28 @@ def _pipeline_county():
 def test_available_now_and_by_date():
     ws = _pipeline_county()
     now = available_report(ws, settings=SETTINGS)
-    [z] = now["zones"]
-    assert now["total_available_mu"] == pytest.approx(15, rel=1e-3)
-    assert z["pipeline_mu"] == pytest.approx(45, rel=1e-3)
-    assert z["largest_block_mu"] == pytest.approx(15, rel=1e-3)
-    assert z["vacant_factory_m2"] == 3000
+    [z] = now.zones
+    assert now.total_available_mu == pytest.approx(15, rel=1e-3)
+    assert z.pipeline_mu == pytest.approx(45, rel=1e-3)
+    assert z.largest_block_mu == pytest.approx(15, rel=1e-3)
+    assert z.vacant_factory_m2 == 3000
     later = available_report(ws, by=pd.Timestamp("2027-12-31").date(), settings=SETTINGS)
-    assert later["total_available_mu"] == pytest.approx(30, rel=1e-3)
-    assert [b["parcel_ids"] for b in later["blocks"]] == [["A", "L"]]
-    assert later["zones"][0]["vacant_factory_m2"] == 11000
-    assert available_report(ws, by=pd.Timestamp("2028-06-30").date(), settings=SETTINGS)["total_available_mu"] == pytest.approx(60, rel=1e-3)
+    assert later.total_available_mu == pytest.approx(30, rel=1e-3)
+    assert [b.parcel_ids for b in later.blocks] == [("A", "L")]
+    assert later.zones[0].vacant_factory_m2 == 11000
+    assert available_report(ws, by=pd.Timestamp("2028-06-30").date(), settings=SETTINGS).total_available_mu == pytest.approx(60, rel=1e-3)
 
 
 def test_min_mu_and_filters():
     ws = _pipeline_county()
     later = available_report(ws, by=pd.Timestamp("2030-01-01").date(), min_mu=20, settings=SETTINGS)
-    assert [b["parcel_ids"] for b in later["blocks"]] == [["D"], ["A", "L"]] or \
-        sorted(b["parcel_ids"] for b in later["blocks"]) == [["A", "L"], ["D"]]
-    assert available_report(ws, industry="健康食品", settings=SETTINGS)["zones"] == []      # Z1 admits 纺织鞋服 only
+    assert [b.parcel_ids for b in later.blocks] == [("D",), ("A", "L")] or \
+        sorted(b.parcel_ids for b in later.blocks) == [("A", "L"), ("D",)]
+    assert available_report(ws, industry="健康食品", settings=SETTINGS).zones == ()      # Z1 admits 纺织鞋服 only
     with pytest.raises(InputError, match="园区编号"):
         available_report(ws, zone="NOPE", settings=SETTINGS)
     with pytest.raises(InputError, match="产业"):
         available_report(ws, industry="造船", settings=SETTINGS)
-    with pytest.raises(InputError, match="min-mu"):
+    with pytest.raises(InputError, match="最小面积") as err:
         available_report(ws, min_mu=-1, settings=SETTINGS)
+    assert err.value.code == "MIN_MU_INVALID"

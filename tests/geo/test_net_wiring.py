@@ -48,42 +48,42 @@ def county(projects=None, **constraints):
 def test_a_red_line_strip_splits_a_parcel_into_two_net_blocks(settings):
     ws = county(eco_redline=layer(b(140, -10, 160, 210)))
     rep = available_report(ws, settings=settings)
-    a_blocks = sorted(x["area_mu"] for x in rep["blocks"] if x["parcel_ids"] == ["A"])
+    a_blocks = sorted(x.area_mu for x in rep.blocks if x.parcel_ids == ("A",))
     assert len(a_blocks) == 2                                   # the strip leaves two pieces that do not touch
     assert a_blocks == pytest.approx([geod_mu(b(0, 0, 140, 200)), geod_mu(b(160, 0, 300, 200))], rel=1e-4)
-    zone = rep["zones"][0]
-    assert zone["gross_available_mu"] == pytest.approx(geod_mu(b(0, 0, 300, 200)) + geod_mu(b(400, 0, 700, 200)),
+    zone = rep.zones[0]
+    assert zone.gross_available_mu == pytest.approx(geod_mu(b(0, 0, 300, 200)) + geod_mu(b(400, 0, 700, 200)),
                                                        rel=1e-4)
-    assert zone["constrained_by"]["eco_redline"] == pytest.approx(geod_mu(b(140, 0, 160, 200)), rel=1e-4)
-    assert list(zone["constrained_by"]) == ["farmland", "eco_redline", "flood", "dev_boundary", "slope"]
-    assert zone["available_mu"] == pytest.approx(zone["gross_available_mu"] - zone["constrained_mu"], abs=1e-3)
-    assert zone["largest_block_mu"] == pytest.approx(geod_mu(b(400, 0, 700, 200)), rel=1e-4)
+    assert zone.constrained_by["eco_redline"] == pytest.approx(geod_mu(b(140, 0, 160, 200)), rel=1e-4)
+    assert list(zone.constrained_by) == ["farmland", "eco_redline", "flood", "dev_boundary", "slope"]
+    assert zone.available_mu == pytest.approx(zone.gross_available_mu - zone.constrained_mu, abs=1e-3)
+    assert zone.largest_block_mu == pytest.approx(geod_mu(b(400, 0, 700, 200)), rel=1e-4)
 
 
 def test_overlaps_once_a_boundary_cut_a_wholly_protected_parcel_and_flood_by_return_period(settings):
     ws = county(farmland=layer(b(0, 0, 100, 200)), eco_redline=layer(b(50, 0, 150, 200)),
                 dev_boundary=layer(b(-10, -10, 600, 210)),
                 flood=layer(b(-10, -10, 710, 20), b(-10, 180, 710, 210), return_period=[20.0, 100.0]))
-    zone = available_report(ws, settings=settings)["zones"][0]
-    by = zone["constrained_by"]
+    zone = available_report(ws, settings=settings).zones[0]
+    by = zone.constrained_by
     assert by["farmland"] == pytest.approx(geod_mu(b(0, 0, 100, 200)), rel=1e-4)     # first in the order
     assert by["eco_redline"] == pytest.approx(geod_mu(b(100, 0, 150, 200)), rel=1e-4)   # the overlap once
     # the 20 年 zone only (≤ 50), less what farmland and the red line took first
     assert by["flood"] == pytest.approx(geod_mu(b(150, 0, 300, 20)) + geod_mu(b(400, 0, 700, 20)), rel=1e-4)
     assert by["dev_boundary"] == pytest.approx(geod_mu(b(600, 20, 700, 200)), rel=1e-4)
-    assert zone["available_mu"] == pytest.approx(geod_mu(b(150, 20, 300, 200)) + geod_mu(b(400, 20, 600, 200)),
+    assert zone.available_mu == pytest.approx(geod_mu(b(150, 20, 300, 200)) + geod_mu(b(400, 20, 600, 200)),
                                                  rel=1e-4)
     whole = county(farmland=layer(b(-5, -5, 305, 205)))
-    blocks = available_report(whole, settings=settings)["blocks"]
-    assert [x["parcel_ids"] for x in blocks] == [["B"]]         # A wholly protected: no block at all
+    blocks = available_report(whole, settings=settings).blocks
+    assert [x.parcel_ids for x in blocks] == [("B",)]         # A wholly protected: no block at all
 
 
 def test_without_constraints_the_added_keys_are_the_gross_figures(settings):
     rep = available_report(county(), settings=settings)
-    zone = rep["zones"][0]
-    assert zone["gross_available_mu"] == pytest.approx(zone["available_mu"])
-    assert zone["constrained_mu"] == 0 and set(zone["constrained_by"].values()) == {0.0}
-    assert len(rep["blocks"]) == 2
+    zone = rep.zones[0]
+    assert zone.gross_available_mu == pytest.approx(zone.available_mu)
+    assert zone.constrained_mu == 0 and set(zone.constrained_by.values()) == {0.0}
+    assert len(rep.blocks) == 2
 
 
 def test_constraint_layers_survive_save_read_and_save_again(tmp_path, settings):
@@ -98,7 +98,7 @@ def test_constraint_layers_survive_save_read_and_save_again(tmp_path, settings):
     save_workspace(back.with_projects(back.projects), tmp_path / "w.gpkg")    # a later save keeps them
     again, _ = read_workspace(tmp_path / "w.gpkg")
     assert set(again.constraints) == {"farmland", "flood"}
-    assert available_report(again, settings=settings)["zones"][0]["constrained_by"]["farmland"] > 0
+    assert available_report(again, settings=settings).zones[0].constrained_by["farmland"] > 0
     from stores.gpkg import GpkgStore
     with GpkgStore(tmp_path / "w.gpkg") as store:
         stored, _, _ = store.read()
@@ -207,15 +207,15 @@ def test_the_sample_county_has_each_constraint_and_a_genuine_earthwork_need(samp
     from commands.terrain import terrain_result
     assert [i.feature for i in sample_ws.report.issues if i.code == "PROTECTED_AVAILABLE"] == ["LZ-001-3"]
     rep = available_report(sample_ws, settings=settings)
-    by = {z["zone_id"]: z["constrained_by"] for z in rep["zones"]}
+    by = {z.zone_id: z.constrained_by for z in rep.zones}
     assert by["LZ"]["farmland"] > 0 and by["LZ"]["dev_boundary"] > 0 and by["JKSP"]["eco_redline"] > 0
     assert by["QDB"]["flood"] > 0
     for zone in ("RJB", "TX"):                   # the two shortfall parks: no planning layer, only the DEM's slope
         assert {k for k, v in by[zone].items() if v > 0} <= {"slope"}
-    split = [p for b_ in rep["blocks"] for p in b_["parcel_ids"] if b_["zone_id"] == "JKSP"]
+    split = [p for b_ in rep.blocks for p in b_.parcel_ids if b_.zone_id == "JKSP"]
     assert any(split.count(p) == 2 for p in split)                   # the red-line corridor cuts one in two
     outside = sample_ws.parcels.loc[[p for p in sample_ws.parcels.index if p.startswith("LZ")]]
-    listed = {p for b_ in rep["blocks"] for p in b_["parcel_ids"]}
+    listed = {p for b_ in rep.blocks for p in b_.parcel_ids}
     assert len(set(outside.index[outside["status"] == "available"]) - listed) >= 1   # the corner parcel
     leveling = list(sample_ws.parcels.index[sample_ws.parcels["status"] == "leveling"])
     rows = terrain_result(sample_ws, settings, leveling)["parcels"]
@@ -235,10 +235,10 @@ def test_a_strip_across_a_parcel_leaves_two_pieces_not_one_joined_by_a_hairline(
     zone = [{"zone_id": "Z1", "name": "测试园区", "industries": "纺织鞋服", "geometry": land.buffer(50)}]
     ws, _ = build_workspace(make_layers([parcel("A", land)], zones=zone))
     ws = dataclasses.replace(ws, constraints={"eco_redline": layer(strip)})
-    blocks = available_report(ws, settings=settings)["blocks"]
+    blocks = available_report(ws, settings=settings).blocks
     assert len(blocks) == 2
     halves = shapely.get_parts(shapely.difference(land, strip))
-    assert sorted(x["area_mu"] for x in blocks) == pytest.approx(sorted(geod_mu(h) for h in halves), rel=1e-5)
+    assert sorted(x.area_mu for x in blocks) == pytest.approx(sorted(geod_mu(h) for h in halves), rel=1e-5)
 
 
 def test_land_a_scenario_levels_is_spared_the_slope_rule_a_ledger_change_is_not(sample_ws, settings):

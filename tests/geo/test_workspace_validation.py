@@ -113,7 +113,7 @@ def test_overlap_is_reported_and_counted_once():
     assert "P1" in w.message and "P2" in w.message and "1.50 亩" in w.message
     assert ws.parcels["net_mu"].sum() == pytest.approx(15 + 13.5 + 15, rel=1e-3)
     from geo.supply import available_report
-    assert available_report(ws, settings=SETTINGS)["total_available_mu"] == pytest.approx(43.5, rel=1e-3)
+    assert available_report(ws, settings=SETTINGS).total_available_mu == pytest.approx(43.5, rel=1e-3)
 
 
 def test_tiny_overlap_below_tolerance_is_not_reported():

@@ -60,15 +60,15 @@ def test_standalone_html_is_offline_and_never_has_the_tianditu_key(sample_ws, mo
 
 def test_parcel_click_and_block_details(sample_ws):
     report = __import__("geo.supply", fromlist=["x"]).available_report(sample_ws, settings=SETTINGS)
-    pid = report["blocks"][0]["parcel_ids"][0]
+    pid = report.blocks[0].parcel_ids[0]
     pt = sample_ws.metric("parcels").loc[pid].geometry.representative_point()
     lon, lat = Transformer.from_crs(sample_ws.metric_crs, CGCS2000, always_xy=True).transform(pt.x, pt.y)
     assert query.parcel_at(sample_ws, lat, lon) == pid
     glon, glat = wgs84_to_gcj02(lon, lat)
     assert query.parcel_at(sample_ws, float(glat), float(glon), gcj02=True) == pid
     d = query.parcel_details(sample_ws, pid, query.block_index(report))
-    assert d["block_id"] == report["blocks"][0]["block_id"]
-    assert d["block_mu"] == pytest.approx(report["blocks"][0]["area_mu"])
+    assert d["block_id"] == report.blocks[0].block_id
+    assert d["block_mu"] == pytest.approx(report.blocks[0].area_mu)
     assert d["status_label"] == "可供"
 
 

@@ -118,8 +118,8 @@ def test_as_of_scenario_and_compare(settings, sample_ws, sample_result):
     later = match(sample_ws, Scenario(as_of=dt.date(2027, 12, 31)), unlocks=False, settings=settings)
     check_invariants(sample_ws, later, as_of=dt.date(2027, 12, 31))
     diff = compare(sample_result, later)
-    assert {"P-RJB-01", "P-TX-01"} <= set(diff["newly_placed"])
-    assert diff["placed_priority"]["change"] == pytest.approx(later.placed_priority - sample_result.placed_priority)
+    assert {"P-RJB-01", "P-TX-01"} <= set(diff.newly_placed)
+    assert diff.placed_priority.change == pytest.approx(later.placed_priority - sample_result.placed_priority)
 
 
 def test_without_planned_factories(settings, sample_ws):

@@ -47,16 +47,16 @@ def test_map_page_headline_equals_available_report(app, sample_ws):
     ok(at)
     report = available_report(sample_ws, settings=SETTINGS)
     shown = metrics(at)
-    assert shown[F["available_mu"]] == fmt_mu(report["total_available_mu"])
-    assert shown[F["pipeline_mu"]] == fmt_mu(sum(z["pipeline_mu"] for z in report["zones"]))
-    assert shown[F["largest_block_mu"]] == fmt_mu(max(z["largest_block_mu"] for z in report["zones"]))
-    assert shown[F["vacant_factory_m2"]] == f"{sum(z['vacant_factory_m2'] for z in report['zones']):,.0f}"
+    assert shown[F["available_mu"]] == fmt_mu(report.total_available_mu)
+    assert shown[F["pipeline_mu"]] == fmt_mu(sum(z.pipeline_mu for z in report.zones))
+    assert shown[F["largest_block_mu"]] == fmt_mu(max(z.largest_block_mu for z in report.zones))
+    assert shown[F["vacant_factory_m2"]] == f"{sum(z.vacant_factory_m2 for z in report.zones):,.0f}"
     # the sample county has constraint layers: gross beside net, and what they take (the difference)
-    gross = sum(z["gross_available_mu"] for z in report["zones"])
-    taken = sum(z["constrained_mu"] for z in report["zones"])
+    gross = sum(z.gross_available_mu for z in report.zones)
+    taken = sum(z.constrained_mu for z in report.zones)
     assert taken > 0 and shown[F["gross_available_mu"]] == fmt_mu(gross)
     assert shown[F["constrained_mu"]] == fmt_mu(taken)
-    assert report["total_available_mu"] < gross
+    assert report.total_available_mu < gross
 
 
 def test_sidebar_filters_follow_cli_semantics_and_survive_page_switch(app, sample_ws):
@@ -67,12 +67,12 @@ def test_sidebar_filters_follow_cli_semantics_and_survive_page_switch(app, sampl
     at.run()
     ok(at)
     report = available_report(sample_ws, zone=zone, min_mu=50.0, settings=SETTINGS)
-    assert metrics(at)[F["available_mu"]] == fmt_mu(report["total_available_mu"])
-    assert report["total_available_mu"] != available_report(sample_ws, settings=SETTINGS)["total_available_mu"]  # the filter matters
+    assert metrics(at)[F["available_mu"]] == fmt_mu(report.total_available_mu)
+    assert report.total_available_mu != available_report(sample_ws, settings=SETTINGS).total_available_mu  # the filter matters
     at.switch_page("pages/data_page.py").run()
     at.switch_page("pages/map_page.py").run()
     assert at.selectbox(key="_flt_zone").value == zone
-    assert metrics(at)[F["available_mu"]] == fmt_mu(report["total_available_mu"])
+    assert metrics(at)[F["available_mu"]] == fmt_mu(report.total_available_mu)
 
 
 def test_gap_page_totals_equal_match(app, sample_ws):

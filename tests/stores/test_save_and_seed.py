@@ -76,9 +76,9 @@ def test_shortfall_cases_do_not_fit_today_but_fit_after_pipeline_work(sample_ws,
     project = ws.projects.loc[project_id]
     admitting = ws.zones.index[zone_admits(ws.zones, project["industry"])]
     now = available_report(ws, industry=project["industry"], settings=SETTINGS)
-    assert max(z["largest_block_mu"] for z in now["zones"]) < project["land_mu"]
+    assert max(z.largest_block_mu for z in now.zones) < project["land_mu"]
     later = available_report(ws, zone=project["preferred_zone"], by=pd.Timestamp("2027-12-31").date(), settings=SETTINGS)
-    assert later["zones"][0]["largest_block_mu"] >= project["land_mu"]
+    assert later.zones[0].largest_block_mu >= project["land_mu"]
     assert project["preferred_zone"] in admitting
 
 
