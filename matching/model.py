@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from geo.vocab import FIELD_LABELS
 from geo.errors import NEED_REQUIRED, InputError
 
 
@@ -42,7 +43,7 @@ class Prospect:
 
     def __post_init__(self):
         if self.need_mu is None and self.floor_m2 is None:
-            raise InputError("请给出拟用地面积（亩）或标准厂房面积（m²）", code=NEED_REQUIRED)
+            raise InputError(f"请给出{FIELD_LABELS['land_mu']}或{FIELD_LABELS['floor_m2']}", code=NEED_REQUIRED)
         for label, v in (("拟用地面积", self.need_mu), ("厂房面积", self.floor_m2)):
             if v is not None and not (v > 0 and v < float("inf")):
                 raise InputError(f"{label}必须是正数（现为 {v}）")

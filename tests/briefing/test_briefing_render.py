@@ -186,7 +186,7 @@ def test_the_converter_sees_only_the_faces_the_set_up_names():
     if shutil.which("fc-list") is None:
         pytest.skip("fontconfig 未安装")
     listed = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True, check=True,
-                            env=fontconfig_env()).stdout
+                            env=fontconfig_env(SETTINGS.runtime)).stdout
     families = {f.strip().replace(" ", "").lower() for line in listed.splitlines() for f in line.split(",")}
     assert families and not [f for f in families if "liberation" in f or "dejavu" in f or "tinos" in f]
     assert all(f in {c.lower() for c in CONF_FAMILIES} or not f.isascii() for f in families), families

@@ -219,17 +219,16 @@ def test_cli_dry_run_and_failure_leave_the_workspace_bytes(ws_path, tmp_path, ca
     assert "已导入" in capsys.readouterr().out and work.read_bytes() != before
 
 
-def test_cli_match_sites_as_coordfile_round_trip(sample_path, tmp_path, capsys, settings):
+def test_cli_match_sites_as_coordfile_round_trip(sample_path, sample_ws, tmp_path, capsys, settings):
     """export-layer --layer sites: the 选址方案 of a match, for 报批; read back, each site has the engine's area."""
     import cli
     import matching
-    from stores.gpkg_file import load_workspace
     from layers.export import SITE_FIELDS, sites_frame
     out = tmp_path / "选址.txt"
     assert cli.main(["export-layer", "--workspace", str(sample_path), "--layer", "sites", "--format", "coordfile",
                      "--out", str(out), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["features"] > 0
-    ws = load_workspace(sample_path)
+    ws = sample_ws
     sites = sites_frame(matching.match(ws, settings=settings), ws).set_index(SITE_FIELDS["project_id"])
     back = read_coordfile(out.read_bytes(), out.name)
     assert len(back.frame) == len(sites)

@@ -9,7 +9,7 @@ import run
 
 def _started(monkeypatch, command: str):
     calls = []
-    monkeypatch.setattr(run, "ensure_venv", lambda: None)
+    monkeypatch.setattr(run, "ensure_venv", lambda **kw: None)
     monkeypatch.setattr(run, "ensure_map_assets", lambda: None)
     monkeypatch.setattr(run, "serve_settings", lambda: (8642, 37))
     monkeypatch.setattr(run.subprocess, "call", lambda cmd, **kw: calls.append((cmd, kw["env"])) or 0)

@@ -44,13 +44,10 @@ def uploads(monkeypatch, tmp_path):
 @pytest.fixture
 def small_limit(tmp_path, monkeypatch):
     """[uploads] max_file_mb = 0.0001 (100 bytes) for the app (its settings are read once per process)."""
-    from pages.context import settings as app_settings
     override = tmp_path / "limit.toml"
     override.write_text("[uploads]\nmax_file_mb = 0.0001\n", encoding="utf-8")
-    monkeypatch.setenv("LANDGAP_CONFIG", str(override))
-    app_settings.clear()
+    monkeypatch.setenv("LANDGAP_CONFIG", str(override))   # the app's settings are keyed by the LANDGAP_* variables
     yield
-    app_settings.clear()
 
 
 def _editor_page(db, settings):
