@@ -3,17 +3,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import briefing
-import matching
-from briefing import briefing_plan
 from commands.common import date_arg, emit, load_ws, number_arg
-from commands.team import briefing_since
-from geo.cache import DerivedCache
 from geo.errors import InputError
 from geo.units import fmt_mu
 
 
 def cmd_brief(args) -> int:
+    import briefing
+    import matching
+    from commands.team import briefing_since
+    from geo.cache import DerivedCache
     for path, suffix in ((args.out, ".docx"), (args.pdf, ".pdf")):
         if path is not None and path.suffix.lower() != suffix:
             raise InputError(f"输出文件 {path} 的扩展名应为 {suffix}")
@@ -37,6 +36,7 @@ def cmd_brief(args) -> int:
 def briefing_plan_of(args, ws, cache=None):
     """The 用地保障方案 the briefing's advice is built from: at ``--budget-wan``, else ``[briefing]
     plan_budget_wan`` (negative: no limit); None when ``[briefing] plan`` is off and no budget is given."""
+    from briefing import briefing_plan
     cfg = args.settings.briefing
     if args.budget_wan is None and not cfg.plan:
         return None

@@ -1,13 +1,13 @@
 """`fit`: can one prospective project be placed — its candidate sites, or why not and what would unblock it."""
 from __future__ import annotations
 
-import matching
 from commands.common import date_arg, emit, load_ws, number_arg, with_progress
 from commands.table import format_table
 from geo.vocab import FIELD_LABELS
 
 
 def cmd_fit(args) -> int:
+    import matching
     ws = load_ws(args)
     prospect = matching.Prospect(industry=args.industry, need_mu=args.need_mu, floor_m2=args.floor_m2,
                                  zone_id=args.zone, by=args.by, investment_yi=args.investment_yi)

@@ -5,14 +5,8 @@ from pathlib import Path
 
 from commands.common import emit, safe_url, store_target, user_name
 from commands.table import format_table
-from formats.ledger import import_ledger, import_parcel_ledger, import_summary
 from geo.errors import ValidationError
 from geo.vocab import FIELD_LABELS
-from stores import open_store
-from stores.common import save_with_retry
-from formats.ledger import import_summary
-from formats.ledger import import_ledger
-from formats.ledger import import_parcel_ledger
 
 
 def import_into_workspace(args, apply, source: Path | None = None, row_label: str = "台账行号") -> int:
@@ -20,6 +14,9 @@ def import_into_workspace(args, apply, source: Path | None = None, row_label: st
     write back through the store: only the rows that change, in one transaction, each checked against the version
     read (a concurrent change → ConflictError, nothing written). Errors are listed by ``row_label`` (the ledger's
     Excel row, a Shapefile's FID)."""
+    from formats.ledger import import_summary
+    from stores import open_store
+    from stores.common import save_with_retry
     source = source or args.ledger
     path = store_target(args)
     with open_store(path) as store:
@@ -41,11 +38,13 @@ def import_into_workspace(args, apply, source: Path | None = None, row_label: st
 
 
 def cmd_import_projects(args) -> int:
+    from formats.ledger import import_ledger
     return import_into_workspace(args, lambda ws, f: import_ledger(ws, f, replace=args.replace,
                                                                           cny_per_usd=args.settings.ledger.cny_per_usd))
 
 
 def cmd_import_parcels(args) -> int:
+    from formats.ledger import import_parcel_ledger
     return import_into_workspace(args, import_parcel_ledger)
 
 

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matching
 from commands.common import date_arg, emit, load_ws, number_arg, with_progress
 from commands.table import format_table
-from formats.fileio import write_atomic
 from geo.vocab import FIELD_LABELS, GAP_ZONE_LABELS
-from layers.export import sites_shapefile_zip
 
 
 def cmd_match(args) -> int:
+    import matching
+    from formats.fileio import write_atomic
+    from layers.export import sites_shapefile_zip
     ws = load_ws(args)
     scenario = matching.Scenario(as_of=args.as_of) if args.as_of else None
     result = with_progress(lambda progress: matching.match(ws, scenario, settings=args.settings,

@@ -5,14 +5,14 @@ import sys
 
 from commands.common import date_arg, emit, load_ws, number_arg
 from commands.table import format_table
-from formats.dem import workspace_dem
 from geo.errors import InputError
 from geo.vocab import PLAN_LABELS
-from layers.tables import FRONTIER_COLUMNS, PLAN_COLUMNS, plan_rows
-from matching.plan import plan
 
 
 def cmd_plan(args) -> int:
+    from formats.dem import workspace_dem
+    from layers.tables import FRONTIER_COLUMNS, PLAN_COLUMNS, plan_rows
+    from matching.plan import plan
     ws = load_ws(args)
     must = [p.strip() for p in args.must.split(",") if p.strip()] if args.must else None
     if args.budget_wan is not None and args.budget_wan < 0:

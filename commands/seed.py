@@ -4,10 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from commands.common import emit
-from seeds.generator import write_county
 
 
 def cmd_seed(args) -> int:
+    from seeds.generator import write_county
     ws = write_county(args.out, parcels=args.parcels, projects=args.projects, seed=args.seed)
     payload = {"out": str(args.out), "zones": len(ws.zones), "parcels": len(ws.parcels),
                "factories": len(ws.factories), "projects": len(ws.projects), "crs": ws.crs.to_string()}
