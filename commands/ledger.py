@@ -22,7 +22,7 @@ def import_into_workspace(args, apply, source: Path | None = None, row_label: st
     Excel row, a Shapefile's FID)."""
     source = source or args.ledger
     path = store_target(args)
-    with open_store(path) as store:
+    with open_store(path, args.settings) as store:
         ws = store.load()
         try:
             new, (counts, report), _ = save_with_retry(store, ws, lambda w: apply(w, source), user_name(args))
