@@ -270,3 +270,27 @@ def test_flood_zone_without_return_period_is_warned_as_excluded(tmp_path):
     write_constraint(path, "flood", flood.drop(columns="return_period"))
     [whole] = issues(read_workspace(path, SETTINGS)[1], "FLOOD_NO_RETURN_PERIOD")
     assert whole.row is None and "没有重现期（年）字段 return_period：全部 4 个要素按最不利情况视为淹没区" in whole.message
+
+
+def test_a_config_override_is_applied_when_a_workspace_is_read(tmp_path):
+    """A $LANDGAP_CONFIG file's [validation] thresholds and [matching] stage_priority reach every load: the file
+    reader, the GeoPackage store and a copy with other layers (no shipped configuration below the edge)."""
+    from stores import open_store
+    override = tmp_path / "county.toml"
+    override.write_text("[validation]\nregistered_mu_tolerance = 0.05\n\n"
+                        "[matching]\nstage_priority = { negotiating = 1.0, signed = 7.0, started = 3.0 }\n",
+                        encoding="utf-8")
+    county = load_settings({"LANDGAP_CONFIG": str(override)})
+    layers = make_layers([parcel("P1", (0, 0, 100, 100), registered_mu=15.5)],                 # drawn 15.0 亩: 3 % off
+                         projects=[{"project_id": "X1", "name": "a", "industry": "纺织鞋服", "land_mu": 5,
+                                    "stage": "signed"}])
+    path = write_raw(tmp_path / "w.gpkg", layers)                                   # the project without priority
+    back, report = read_workspace(path, SETTINGS)
+    assert "AREA_MISMATCH" in report.codes() and back.projects.loc["X1", "priority"] == 2.0   # shipped: 1 %, 2.0
+    back, report = read_workspace(path, county)
+    assert "AREA_MISMATCH" not in report.codes() and back.projects.loc["X1", "priority"] == 7.0
+    with open_store(path, county) as store:
+        stored, report, _ = store.read()
+    assert "AREA_MISMATCH" not in report.codes() and stored.projects.loc["X1", "priority"] == 7.0
+    copy = stored.with_projects(stored.projects.assign(priority=float("nan")))
+    assert "AREA_MISMATCH" not in copy.report.codes() and copy.projects.loc["X1", "priority"] == 7.0
