@@ -247,7 +247,7 @@ def test_sessions_asking_for_the_same_match_compute_it_once(sample_ws, monkeypat
     from pages import common
     calls = []
 
-    def slow_match(ws, scenario, settings=None, progress=None):
+    def slow_match(ws, scenario, settings=None, progress=None, cache=None):
         calls.append(1)
         time.sleep(0.3)
         return f"result {len(calls)}"
