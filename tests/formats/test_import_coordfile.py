@@ -225,13 +225,14 @@ def test_cli_match_sites_as_coordfile_round_trip(sample_path, tmp_path, capsys, 
     """export-layer --layer sites: the 选址方案 of a match, for 报批; read back, each site has the engine's area."""
     import cli
     import matching
+    from formats.dem import with_steep_land
     from stores.gpkg_file import load_workspace
     from layers.export import SITE_FIELDS, sites_frame
     out = tmp_path / "选址.txt"
     assert cli.main(["export-layer", "--workspace", str(sample_path), "--layer", "sites", "--format", "coordfile",
                      "--out", str(out), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["features"] > 0
-    ws = load_workspace(sample_path, SETTINGS)
+    ws = with_steep_land(load_workspace(sample_path, settings), settings.terrain.max_slope_pct)   # as the CLI loads it
     sites = sites_frame(matching.match(ws, settings=settings), ws).set_index(SITE_FIELDS["project_id"])
     back = read_coordfile(out.read_bytes(), out.name)
     assert len(back.frame) == len(sites)
