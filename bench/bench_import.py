@@ -30,12 +30,14 @@ sys.path.insert(0, sys.argv[1])
 warnings.simplefilter("ignore")
 import geopandas as gpd, pyogrio
 from seeds.generator import write_county
-from geo.workspace import load_workspace
+from geo.settings import load_settings
+from stores.gpkg_file import load_workspace
 from geo.vocab import PARCEL_STATUS_LABELS
 from formats.coordfile import write_coordfile
 n, folder, m = int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 write_county(f"{folder}/ws.gpkg", parcels=n, projects=50, seed=7)
-ws = load_workspace(f"{folder}/ws.gpkg")
+settings = load_settings()
+ws = load_workspace(f"{folder}/ws.gpkg", settings)
 p = ws.parcels
 layer = gpd.GeoDataFrame({"宗地号": p["parcel_id"].to_numpy(), "供地状态": p["status"].map(PARCEL_STATUS_LABELS).to_numpy(),
                           "可供日期": p["ready_date"].dt.strftime("%Y-%m-%d").fillna("").to_numpy(),
@@ -44,7 +46,7 @@ layer = gpd.GeoDataFrame({"宗地号": p["parcel_id"].to_numpy(), "供地状态"
 pyogrio.write_dataframe(layer, f"{folder}/地块.gpkg", layer="DK")
 pyogrio.write_dataframe(layer, f"{folder}/地块.gdb", driver="OpenFileGDB", layer="DK")
 write_county(f"{folder}/small.gpkg", parcels=m, projects=50, seed=7)
-few = load_workspace(f"{folder}/small.gpkg").parcels
+few = load_workspace(f"{folder}/small.gpkg", settings).parcels
 few = few.assign(name=[f"地块{i}" for i in range(len(few))])
 open(f"{folder}/报批.txt", "wb").write(write_coordfile(few, unit="XX县自然资源局"))
 """
@@ -53,17 +55,19 @@ CHILD = r"""
 import json, resource, shutil, sys, time, warnings
 sys.path.insert(0, sys.argv[1])
 warnings.simplefilter("ignore")
+from geo.settings import load_settings
 from stores import open_store
 from formats.layer_import import import_layer
 from stores.layer_write import store_result
 folder, source, replace, base = sys.argv[2], sys.argv[3], sys.argv[4] == "1", sys.argv[5]
 shutil.copy(f"{folder}/{base}", f"{folder}/work.gpkg")
-with open_store(f"{folder}/work.gpkg") as store:
+settings = load_settings()
+with open_store(f"{folder}/work.gpkg", settings) as store:
     ws = store.load()
 t0 = time.perf_counter()
 result = import_layer(ws, "parcels", f"{folder}/{source}", replace=replace, defaults=["status=available"])
 t1 = time.perf_counter()
-store_result(f"{folder}/work.gpkg", ws, result, None, "bench")
+store_result(f"{folder}/work.gpkg", settings, ws, result, None, "bench")
 t2 = time.perf_counter()
 print(json.dumps({"import": t1 - t0, "write": t2 - t1, "features": result.tally["input"],
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))

@@ -196,7 +196,7 @@ def main() -> int:
             acc.add(f"查看员{i:02d}", "viewer", password)
             cookies.append(f"landgap_session={acc.login(f'查看员{i:02d}', password).token}")
         acc.add("压测编辑", "editor", password)
-    ws = load_workspace(path)
+    ws = load_workspace(path, settings)
     ledger = tmp / "土地台账.csv"
     ledger.write_bytes(make_ledger(ws, args.ledger_rows))
     old = totals(ws, settings)
@@ -217,7 +217,7 @@ def main() -> int:
                             t1=time.time())
 
         loaded = phase(port, cookies, think, args.seconds, during=editor)
-        new = totals(load_workspace(path), settings)
+        new = totals(load_workspace(path, settings), settings)
         stress = phase(port, cookies, (0, 0), args.seconds / 3)
     finally:
         os.killpg(server.pid, 15)

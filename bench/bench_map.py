@@ -55,8 +55,9 @@ def map_html_mb(path: Path) -> float:
     from stores.gpkg_file import load_workspace
     from layers import build
     from geo.settings import load_settings
-    ws = load_workspace(path)
-    m = build.new_map(ws, settings=load_settings())
+    settings = load_settings()
+    ws = load_workspace(path, settings)
+    m = build.new_map(ws, settings=settings)
     build.add_zones(m, ws)
     build.add_parcels(m, ws)
     build.add_factories(m, ws)

@@ -26,7 +26,8 @@ from matching.plan import Planner  # noqa: E402
 
 def load_workspace(path):
     """As the edge loads a workspace for the engine: with its DEM's steep land."""
-    return with_steep_land(_load(path), load_settings().terrain.max_slope_pct)
+    settings = load_settings()
+    return with_steep_land(_load(path, settings), settings.terrain.max_slope_pct)
 
 
 def workspaces(paths: list[str]) -> list[tuple[str, object]]:

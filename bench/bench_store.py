@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from geo.settings import load_settings  # noqa: E402
 
-RATE = load_settings().ledger.cny_per_usd      # the configuration, once, at the top
+SETTINGS = load_settings()      # the configuration, once, at the top
+RATE = SETTINGS.ledger.cny_per_usd
 
 
 def timed(fn, repeat: int) -> float:
@@ -34,7 +35,7 @@ def bench(target, repeat: int, ledger: bytes) -> list[tuple[str, float]]:
     from formats.ledger import import_ledger
     from stores import diff, open_store
     rows = []
-    with open_store(target) as store:
+    with open_store(target, SETTINGS) as store:
         rows.append(("load (whole workspace)", timed(store.load, repeat)))
         state = {"ws": store.load(), "i": 0}
 
@@ -91,7 +92,7 @@ def main() -> int:
             url = cluster.create_database("bench")
             fresh = tmp / "fresh.gpkg"
             write_county(fresh, parcels=args.parcels, seed=0)
-            with open_store(fresh) as src, open_store(url) as dst:
+            with open_store(fresh, SETTINGS) as src, open_store(url, SETTINGS) as dst:
                 migrate(src, dst)
             results["PostGIS"] = bench(url, args.repeat, ledger)
         finally:

@@ -110,7 +110,7 @@ def main() -> None:
         native, shape = resample(gpkg.with_name(gpkg.stem + ".dem.tif"), tmp / "dem5.tif", args.cell)
         from geo.supply import available_report, eligible_parcels
         from stores.gpkg_file import load_workspace
-        ws = load_workspace(gpkg)
+        ws = load_workspace(gpkg, settings)
         parcels = ws.parcels.set_index("parcel_id", drop=False).rename_axis(None)
         zones = ws.zones
         eligible = parcels[eligible_parcels(parcels)]
@@ -144,7 +144,7 @@ def main() -> None:
                                                                  coverage=cov, net_mu=net.net_mu))
             # the `available` path: blocks of the eligible parcels, without and with the four planning layers
             timed("available: load + report", lambda: available_report(with_steep_land(
-                load_workspace(gpkg), settings.terrain.max_slope_pct), settings=settings))
+                load_workspace(gpkg, settings), settings.terrain.max_slope_pct), settings=settings))
             timed("available: blocks (gross)", lambda: contiguous_blocks(eligible, settings.blocks.touch_gap_m,
                                                                         settings.blocks.min_shared_edge_m))
             timed("available: net + blocks", lambda: _net_blocks(eligible, four, sliver))

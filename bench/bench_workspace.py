@@ -26,13 +26,13 @@ CHILD = r"""
 import json, resource, sys, time
 sys.path.insert(0, sys.argv[1])
 from seeds.generator import write_county
-from geo.workspace import load_workspace
+from stores.gpkg_file import load_workspace
 from geo.supply import available_report
 from geo.settings import load_settings
 settings = load_settings()
 n, out = int(sys.argv[2]), sys.argv[3]
 t0 = time.perf_counter(); write_county(out, parcels=n, projects=max(50, n // 20), seed=7); t1 = time.perf_counter()
-ws = load_workspace(out); t2 = time.perf_counter()
+ws = load_workspace(out, settings); t2 = time.perf_counter()
 r = available_report(ws, settings=settings); t3 = time.perf_counter()
 # the same parcels as another office's Shapefile: GBK, no .cpg, Chinese field names, areas in m²
 import io, zipfile

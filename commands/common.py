@@ -54,8 +54,8 @@ def number_arg(text: str) -> float:
 def load_ws(args):
     """The workspace for the engine, with its DEM's steep land read for the configured [terrain] max_slope_pct
     (the engine does no I/O)."""
-    return with_steep_land(load_workspace(args.workspace or default_workspace_path(args.settings.runtime)),
-                           args.settings.terrain.max_slope_pct)
+    path = args.workspace or default_workspace_path(args.settings.runtime)
+    return with_steep_land(load_workspace(path, args.settings), args.settings.terrain.max_slope_pct)
 
 
 def emit(args, payload: dict, text: str) -> None:

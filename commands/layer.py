@@ -63,7 +63,7 @@ def cmd_import_layer(args) -> int:
     from formats.layer_import import import_layer
     from stores.layer_write import store_result
     path = store_target(args)          # --workspace, else $LANDGAP_DATABASE_URL, else the default workspace
-    with open_store(str(path)) as store:        # read and written through the store (GeoPackage or PostGIS)
+    with open_store(str(path), args.settings) as store:   # read and written through the store (GeoPackage or PostGIS)
         ws = store.load()
 
     def run(w):
@@ -85,7 +85,7 @@ def cmd_import_layer(args) -> int:
               + (f"\n{_tally_text(result, failed=True)}\n{_table(result)}" if result else ""))
         return 1
     if not args.dry_run:
-        store_result(str(path), ws, result, run, user_name(args))
+        store_result(str(path), args.settings, ws, result, run, user_name(args))
     path = safe_url(path)                      # a database URL without its password
     notes = [f"[{LEVEL_LABELS[i.level]}] {i.message}" for i in result.report.issues]
     what = IMPORT_TARGET_LABELS[args.into]

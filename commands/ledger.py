@@ -19,7 +19,7 @@ def import_into_workspace(args, apply, source: Path | None = None, row_label: st
     from stores.common import save_with_retry
     source = source or args.ledger
     path = store_target(args)
-    with open_store(path) as store:
+    with open_store(path, args.settings) as store:
         ws = store.load()
         try:
             new, (counts, report), _ = save_with_retry(store, ws, lambda w: apply(w, source), user_name(args))

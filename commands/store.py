@@ -10,7 +10,7 @@ from geo.vocab import FIELD_LABELS
 def cmd_history(args) -> int:
     from stores import open_store
     from stores.base import ACTION_LABELS, LAYER_LABELS
-    with open_store(store_target(args)) as store:
+    with open_store(store_target(args), args.settings) as store:
         entries = store.history(since=args.since, id=args.id)
     changes = [e.to_dict() for e in entries]
     rows = [{"at": e.at, "by": e.by, "layer": LAYER_LABELS.get(e.layer, e.layer), "id": e.id,
@@ -27,7 +27,7 @@ def cmd_history(args) -> int:
 def cmd_migrate(args) -> int:
     from stores import open_store
     from stores.migrate import migrate
-    with open_store(args.source) as src, open_store(args.dest) as dst:
+    with open_store(args.source, args.settings) as src, open_store(args.dest, args.settings) as dst:
         result = migrate(src, dst)
     payload = {"from": str(args.source), "to": safe_url(args.dest), **result}
     lines = [f"- {x['layer']}：{x['rows']} 行，{len(x['fields'])} 个字段，逐行比对{'一致' if x['identical'] else '不一致'}"

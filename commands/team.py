@@ -119,7 +119,7 @@ def _diff_text(d) -> str:
 
 def cmd_snapshot(args) -> int:
     from stores import open_store, snapshots
-    with open_store(store_target(args)) as store:
+    with open_store(store_target(args), args.settings) as store:
         snap = snapshots.save(store, current_snapshot(args, store))
     c = snap.county
     print(json.dumps({"id": snap.id, "at": snap.at, "data_date": snap.data_date, "county": c}, ensure_ascii=False,
@@ -131,7 +131,7 @@ def cmd_snapshot(args) -> int:
 
 def cmd_changes(args) -> int:
     from stores import open_store, snapshots
-    with open_store(store_target(args)) as store:
+    with open_store(store_target(args), args.settings) as store:
         saved = snapshots.all_snapshots(store)
         base = snapshots.pick(saved, args.since_snapshot)
         after = snapshots.pick(saved, args.to_snapshot) if args.to_snapshot else current_snapshot(args, store)
@@ -149,7 +149,7 @@ def briefing_since(args, ws, result):
     target = args.workspace or default_workspace_path(args.settings.runtime)
     from briefing import workspace_data_date
     snap = snapshots.take(ws, result, user_name(args), workspace_data_date(ws) or args.as_of or dt.date.today())
-    with open_store(target) as store:
+    with open_store(target, args.settings) as store:
         saved = snapshots.all_snapshots(store)
         if args.snapshot:
             snap = snapshots.save(store, snap)

@@ -9,7 +9,7 @@ from stores.gpkg_file import read_workspace
 
 
 def cmd_validate(args) -> int:
-    ws, report = read_workspace(args.workspace or default_workspace_path(args.settings.runtime))
+    ws, report = read_workspace(args.workspace or default_workspace_path(args.settings.runtime), args.settings)
     rows = [{"level": LEVEL_LABELS[i.level], "layer": i.layer, "row": i.row, "field": i.field, "message": i.message}
             for i in report.issues]
     table = format_table(rows, [("level", "级别"), ("layer", "图层"), ("row", "fid"), ("field", "字段"),

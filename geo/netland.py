@@ -194,12 +194,9 @@ def report_flood(ws, report) -> None:
     report.name_features("flood", pd.Series([], dtype=object, name="fid"), "fid")
 
 
-def report_constraints(ws, rows: pd.Series, report, settings=None) -> None:
+def report_constraints(ws, rows: pd.Series, report, settings) -> None:
     """The load report's checks of the constraint layers, for every store: flood zones without a return period
-    (``report_flood``) and available parcels in protected land (``report_protected``; ``rows`` and ``settings``
-    as there; a store's load has no caller's settings yet: then the shipped configuration's)."""
+    (``report_flood``) and available parcels in protected land (``report_protected``; ``rows`` and ``settings``,
+    the caller's Settings, as there)."""
     report_flood(ws, report)
-    if settings is None:
-        from geo.settings import shipped_settings
-        settings = shipped_settings()
     report_protected(ws, rows, report, settings)

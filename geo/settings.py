@@ -255,7 +255,8 @@ class Settings:
 @functools.lru_cache(maxsize=1)
 def shipped_settings() -> Settings:
     """The shipped configuration: config/landgap.toml alone (no $LANDGAP_CONFIG file, no environment). Only for
-    what has no caller's configuration: the sample county's generator and a workspace built without settings."""
+    what has no caller's configuration: the sample county's generator (the same county whatever the caller
+    configures); every load of a workspace takes the caller's Settings."""
     return Settings.from_dict(read_config(None))
 
 

@@ -23,7 +23,7 @@ from geo.crs import describe, is_xian80, working_crs
 from geo.errors import ValidationError
 from geo.report import LoadReport
 from geo.schema import DERIVED_COLUMNS, LAYERS, REQUIRED_LAYERS
-from geo.settings import ValidationSettings, shipped_settings
+from geo.settings import ValidationSettings
 from geo.terrain import SteepLand
 from geo.validate import check_factories, check_parcels, check_projects, check_zones, coerce_layer, repair_geometry
 
@@ -122,19 +122,15 @@ def empty_layer(name: str, crs) -> pd.DataFrame:
 
 
 def build_workspace(layers: dict[str, pd.DataFrame], source: str = "", report: LoadReport | None = None,
-                    rows: str = "fid", validation: ValidationSettings | None = None,
-                    stage_priority: Mapping[str, float] | None = None) -> tuple[Workspace | None, LoadReport]:
+                    rows: str = "fid", *, validation: ValidationSettings,
+                    stage_priority: Mapping[str, float]) -> tuple[Workspace | None, LoadReport]:
     """Validate in-memory layers (indexed as read from a file: by fid) into a Workspace, or None when the report has
     errors. Every issue about one feature names it by its id and row (``rows`` says how the index counts, a key of
     ``geo.vocab.ROW_NAMES``: "fid", or "row" for a table numbered from 1). ``validation`` holds the thresholds and
-    ``stage_priority`` a project's priority when its own is empty (the caller's ``Settings.validation`` and
-    ``Settings.matching.stage_priority``; without them, the shipped config/landgap.toml's). The workspace keeps
-    both, for ``with_layers``."""
+    ``stage_priority`` a project's priority when its own is empty: the caller's ``Settings.validation`` and
+    ``Settings.matching.stage_priority`` (required, so that a $LANDGAP_CONFIG override is never lost on a load).
+    The workspace keeps both, for ``with_layers``."""
     report = report or LoadReport(source=source)
-    if validation is None or stage_priority is None:       # no caller's configuration: the shipped one
-        shipped = shipped_settings()
-        validation = validation or shipped.validation
-        stage_priority = shipped.matching.stage_priority if stage_priority is None else stage_priority
     ws, report = _build(layers, report, validation, stage_priority)
     if ws is not None:
         ws.validation, ws.stage_priority = validation, stage_priority

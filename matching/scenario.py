@@ -70,7 +70,8 @@ def scenario_workspace(ws, scenario: Scenario | None, *, settings: Settings):
         layers = {"zones": ws.zones.reset_index(drop=True), "factories": factories.reset_index(drop=True),
                   "projects": projects.reset_index(drop=True),
                   "parcels": pd.concat([parcels.reset_index(drop=True), extra.to_crs(ws.crs)], ignore_index=True)}
-        new, report = build_workspace(layers, source="scenario")
+        new, report = build_workspace(layers, source="scenario", validation=ws.validation,   # as ws was checked
+                                      stage_priority=ws.stage_priority)
         if new is None:
             raise InputError(f"新增地块有误：{report.summary()}；{'；'.join(str(i) for i in report.errors[:3])}")
         return new, new

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import time
 from pathlib import Path
 
@@ -28,7 +27,8 @@ TOKEN_KEY = "auth_token"
 
 
 def team_mode() -> bool:
-    return os.environ.get(MODE_ENV, "").lower() == "team"
+    """$LANDGAP_MODE=team, as the settings' runtime section has it (``MODE_ENV``)."""
+    return settings().runtime.team_mode
 
 
 def clock() -> float:

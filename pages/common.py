@@ -35,7 +35,7 @@ def _read(path: str, mtime_ns: int):
     """Through the store, in one read transaction: the workspace carries the row versions it was read at
     (``store_versions``), which a later save checks (no lost update). The DEM's steep land is read here for the
     engine (``formats.dem.with_steep_land``)."""
-    with open_store(path) as store:
+    with open_store(path, settings()) as store:
         ws, report, _ = store.read()
     return with_steep_land(ws, settings().terrain.max_slope_pct), report
 
@@ -90,7 +90,7 @@ def save_edits(path: Path) -> str:
     ConflictError names the rows, who changed them and when. Returns what was written, in words."""
     auth.require_role("editor", "修改或导入数据")        # here, not only in the page: a forged request is refused
     base, edited = st.session_state.get("ws_base"), st.session_state["ws_edited"]
-    with open_store(path) as store:
+    with open_store(path, settings()) as store:
         versions = store.save(base, edited, auth.current_user())
     set_workspace(path)
     return f"已保存到 {getattr(path, 'display', path)}（写入 {len(versions)} 行，其余未改动）"

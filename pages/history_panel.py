@@ -11,6 +11,7 @@ from geo.errors import LandGapError
 from stores import open_store
 from stores.base import ACTION_LABELS, LAYER_LABELS
 from geo.vocab import HISTORY_LABELS as H
+from pages.context import settings
 
 MAX_ROWS = 2000
 
@@ -43,7 +44,7 @@ def render(path) -> None:
                             disabled=not use_since)
     rid = c[2].text_input("编号（项目、地块、园区、厂房）", key="hist_id").strip() or None
     try:
-        with open_store(path) as store:
+        with open_store(path, settings()) as store:
             entries = store.history(since=since if use_since else None, id=rid)
     except LandGapError as exc:
         st.error(str(exc))

@@ -119,7 +119,7 @@ def render(ws, path, set_workspace) -> None:
             try:
                 auth.require_role("editor", "导入图层")      # checked where it writes, not only by hiding the panel
                 # through the store (GeoPackage or PostGIS): row-level, versioned, audited — never a file rewrite
-                store_result(path, ws, result, run, auth.current_user())
+                store_result(path, settings(), ws, result, run, auth.current_user())
             except LandGapError as exc:
                 st.error(str(exc))
                 return

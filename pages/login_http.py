@@ -29,8 +29,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from team.accounts import Accounts, LoginError, accounts_path
-from geo.settings import load_settings
 from geo.vocab import LOGIN_TEXTS as T
+from pages.context import settings
 
 COOKIE = "landgap_session"
 LOGIN_PATH = "/auth/login"
@@ -49,7 +49,7 @@ OpenAccounts = Callable[[], Accounts]
 
 def default_accounts() -> OpenAccounts:
     """The server's accounts file (``$LANDGAP_ACCOUNTS_DB``, else ``[accounts] database``), opened per request."""
-    policy = load_settings().accounts
+    policy = settings().accounts
     return lambda: Accounts(accounts_path(policy.database), policy)
 
 
@@ -131,7 +131,7 @@ def login_routes(open_accounts: OpenAccounts | None = None, clock: Callable[[], 
     ``secure_cookie`` overrides ``[accounts] secure_cookie``."""
     open_accounts = open_accounts or default_accounts()
     if secure_cookie is None:
-        secure_cookie = bool(load_settings().accounts.secure_cookie)
+        secure_cookie = bool(settings().accounts.secure_cookie)
 
     async def show(request: Request) -> Response:
         note = T["logged_out"] if "out" in request.query_params else \

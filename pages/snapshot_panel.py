@@ -11,6 +11,7 @@ from geo.errors import LandGapError
 from stores import open_store, snapshots
 from geo.vocab import PARCEL_STATUS_LABELS as P, PROJECT_STAGE_LABELS as S
 from pages import auth, common
+from pages.context import settings
 
 
 def since_last(ws, result):
@@ -20,7 +21,7 @@ def since_last(ws, result):
     if "ws_edited" in st.session_state or not ws.path:        # unsaved edits: no "since" over them
         return snap, None
     try:
-        with open_store(common.workspace_path()) as store:
+        with open_store(common.workspace_path(), settings()) as store:
             saved = snapshots.all_snapshots(store)
     except LandGapError:
         return snap, None
@@ -31,7 +32,7 @@ def save(snap) -> int:
     """The write: editors only (checked here)."""
     auth.require_role("editor", "保存快照")
     from dataclasses import replace
-    with open_store(common.workspace_path()) as store:
+    with open_store(common.workspace_path(), settings()) as store:
         return snapshots.save(store, replace(snap, by=auth.current_user(), at=snapshots.utc_now())).id
 
 

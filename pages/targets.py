@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 
+from pages.context import settings
 from stores import is_database_url, mask_password, open_store
 
 
@@ -26,7 +27,7 @@ class DatabaseTarget(str):
 
     def stat(self):
         """The cache key the app reads a workspace under: changes with every write (store.revision())."""
-        with open_store(str(self)) as store:
+        with open_store(str(self), settings()) as store:
             rev = store.revision()
         return SimpleNamespace(st_mtime_ns=int(rev) if str(rev).isdigit() else hash(rev))
 
@@ -36,7 +37,7 @@ class DatabaseTarget(str):
     def read_bytes(self) -> bytes:
         """The workspace as a GeoPackage (a download; export is the one whole-file write)."""
         from stores.gpkg_file import save_workspace
-        with open_store(str(self)) as store:
+        with open_store(str(self), settings()) as store:
             ws = store.load()
         with tempfile.TemporaryDirectory() as tmp:
             return save_workspace(ws, Path(tmp) / f"{self.name}.gpkg").read_bytes()

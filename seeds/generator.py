@@ -326,12 +326,20 @@ def _dem(zones: gpd.GeoDataFrame, pf: gpd.GeoDataFrame, rng: np.random.Generator
     return {"array": z.astype("float32"), "transform": transform, "crs": SAMPLE_CRS}
 
 
+def _validated(layers: dict, source: str):
+    """``build_workspace`` with the shipped configuration: the sample county is the same whatever the caller
+    configures (as its blocks and priorities above)."""
+    shipped = shipped_settings()
+    return build_workspace(layers, source=source, validation=shipped.validation,
+                           stage_priority=shipped.matching.stage_priority)
+
+
 def generate_workspace(parcels: int | None = None, projects: int | None = None, seed: int = 0) -> Workspace:
     """The validated in-memory Workspace of a generated county (without the DEM)."""
     layers = generate_layers(parcels, projects, seed)
     layers.pop("dem")
     constraints = layers.pop("constraints")
-    ws, report = build_workspace(layers, source=f"seed={seed}")
+    ws, report = _validated(layers, source=f"seed={seed}")
     if ws is None:  # a generator bug, not user input
         raise ValidationError(f"生成的示例县未通过校验（生成器的缺陷）：{report.summary()}", report)
     return dataclasses.replace(ws, constraints=constraints)
@@ -355,7 +363,7 @@ def write_county(out: str | Path, parcels: int | None = None, projects: int | No
     layers = generate_layers(parcels, projects, seed)
     dem = layers.pop("dem")
     constraints = layers.pop("constraints")
-    ws, report = build_workspace(layers, source=str(out))
+    ws, report = _validated(layers, source=str(out))
     if ws is None:
         raise ValidationError(f"生成的示例县未通过校验（生成器的缺陷）：{report.summary()}", report)
     ws = dataclasses.replace(ws, constraints=constraints)

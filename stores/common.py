@@ -92,8 +92,9 @@ def fid_of(raw: RawLayer) -> pd.Series:
     return pd.Series([r[0] for r in raw.rows], index=[str(r[j]) for r in raw.rows], dtype=object)
 
 
-def workspace_from_raw(raws: dict[str, RawLayer], source: str, crs=None):
-    """(Workspace | None, LoadReport, versions) from stored tables, validated exactly like a file load."""
+def workspace_from_raw(raws: dict[str, RawLayer], source: str, settings, crs=None):
+    """(Workspace | None, LoadReport, versions) from stored tables, validated exactly like a file load (with the
+    caller's ``settings``)."""
     from pyproj import CRS
     from geo.report import LoadReport
     from geo.schema import REQUIRED_LAYERS
@@ -106,7 +107,8 @@ def workspace_from_raw(raws: dict[str, RawLayer], source: str, crs=None):
     for name, raw in raws.items():
         layer_crs = CRS.from_user_input(raw.crs_wkt) if raw.crs_wkt else crs
         frames[name] = frame_from_raw(raw, layer_crs)
-    ws, report = build_workspace(frames, source=source, report=report)
+    ws, report = build_workspace(frames, source=source, report=report, validation=settings.validation,
+                                 stage_priority=settings.matching.stage_priority)
     versions = versions_from_raw(raws)
     if ws is not None:
         ws = replace(ws, store_versions=versions)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from geo.errors import WorkspaceError
 from geo.schema import LAYERS
+from geo.settings import Settings
 from stores import common
 from stores.base import BOOKKEEPING, AuditEntry, Conflict, ConflictError, RawLayer, RowChange, StoreIOError, Versions, utc_now
 from stores.common import AUDIT_TABLE, quote
@@ -42,10 +43,10 @@ def _connect(path: Path, timeout: float) -> sqlite3.Connection:
 # ------------------------------------------------------------------------------------------------ store
 
 class GpkgStore(common.StoreCommon):
-    """The workspace GeoPackage at ``path`` as a store (see the module doc)."""
+    """The workspace GeoPackage at ``path`` as a store (see the module doc), read with the caller's ``settings``."""
 
-    def __init__(self, path, timeout: float = 60.0, migrate: bool = False):
-        self.path = Path(path)
+    def __init__(self, path, settings: Settings, timeout: float = 60.0, migrate: bool = False):
+        self.path, self.settings = Path(path), settings
         self.target = str(self.path)
         self.timeout = timeout
         if not self.path.exists():
@@ -201,14 +202,14 @@ class GpkgStore(common.StoreCommon):
 
     def read(self):
         raws = self.raw_layers()
-        ws, report, versions = common.workspace_from_raw(raws, str(self.path))
+        ws, report, versions = common.workspace_from_raw(raws, str(self.path), self.settings)
         if ws is not None:
             dem = self.path.with_name(self.path.stem + ".dem.tif")
             from stores.gpkg_file import read_constraints
             from geo.netland import report_constraints
             ws2 = replace(ws, path=self.path, dem_path=dem if dem.exists() else None,
                           constraints=read_constraints(self.path, ws.crs))
-            report_constraints(ws2, common.fid_of(raws["parcels"]), report)   # as a file load does
+            report_constraints(ws2, common.fid_of(raws["parcels"]), report, self.settings)   # as a file load does
             ws = ws2
         return ws, report, versions
 

@@ -26,6 +26,7 @@ from geo.errors import ValidationError, WorkspaceError
 from formats.fileio import os_errors, prepare_folder, readable
 from geo.report import LoadReport
 from geo.schema import CONSTRAINT_LAYERS, DERIVED_COLUMNS, LAYERS, REQUIRED_LAYERS, STORE_COLUMNS
+from geo.settings import Settings
 from geo.workspace import Workspace, build_workspace
 
 
@@ -86,26 +87,28 @@ def write_constraint(path: Path, name: str, frame: gpd.GeoDataFrame) -> None:
                             geometry_type=geom_type, layer_options={"OVERWRITE": "YES"})
 
 
-def read_workspace(path: str | os.PathLike) -> tuple[Workspace | None, LoadReport]:
-    """Read and validate a GeoPackage; the report lists every problem, naming features by id and fid; Workspace is
-    None when there are errors. Its DEM is the ``<name>.dem.tif`` beside it, when there is one."""
+def read_workspace(path: str | os.PathLike, settings: Settings) -> tuple[Workspace | None, LoadReport]:
+    """Read and validate a GeoPackage with the caller's ``settings`` ([validation], [matching] stage_priority, the
+    protected-land check); the report lists every problem, naming features by id and fid; Workspace is None when
+    there are errors. Its DEM is the ``<name>.dem.tif`` beside it, when there is one."""
     path = Path(path)
     report = LoadReport(source=str(path))
     layers = read_layers(path, report)
     if report.errors:
         return None, report
-    ws, report = build_workspace(layers, source=str(path), report=report, rows="fid")
+    ws, report = build_workspace(layers, source=str(path), report=report, rows="fid",
+                                 validation=settings.validation, stage_priority=settings.matching.stage_priority)
     if ws is not None:
         ws = replace(ws, path=path, dem_path=dem_beside(path), constraints=read_constraints(path, ws.crs))
         from geo.netland import report_constraints
         frame = layers["parcels"]
-        report_constraints(ws, pd.Series(frame.index, index=frame["parcel_id"].astype(str)), report)
+        report_constraints(ws, pd.Series(frame.index, index=frame["parcel_id"].astype(str)), report, settings)
     return ws, report
 
 
-def load_workspace(path: str | os.PathLike) -> Workspace:
-    """Read a workspace; raise ValidationError (with ``.report``) if it has errors."""
-    ws, report = read_workspace(path)
+def load_workspace(path: str | os.PathLike, settings: Settings) -> Workspace:
+    """Read a workspace with the caller's ``settings``; raise ValidationError (with ``.report``) if it has errors."""
+    ws, report = read_workspace(path, settings)
     if ws is None:
         lines = "\n".join(str(i) for i in report.errors[:20])
         raise ValidationError(f"工作空间 {path} 有 {report.summary()}：\n{lines}", report)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from geo.errors import WorkspaceError
 from geo.schema import LAYERS
+from geo.settings import Settings
 from stores import common, mask_password
 from stores.base import BOOKKEEPING, AuditEntry, Conflict, ConflictError, RawLayer, RowChange, StoreIOError, Versions, utc_now
 from stores.common import AUDIT_TABLE, quote
@@ -32,8 +33,11 @@ def _psycopg():
 
 
 class PostgisStore(common.StoreCommon):
-    def __init__(self, url: str, connect_timeout: int = 10):
+    """The team workspace in the database at ``url``, read with the caller's ``settings``."""
+
+    def __init__(self, url: str, settings: Settings, connect_timeout: int = 10):
         psycopg = _psycopg()
+        self.settings = settings
         self.target = url
         self.url = url
         try:
@@ -175,7 +179,7 @@ class PostgisStore(common.StoreCommon):
 
     def read(self):
         raws = self.raw_layers()
-        ws, report, versions = common.workspace_from_raw(raws, mask_password(self.url))
+        ws, report, versions = common.workspace_from_raw(raws, mask_password(self.url), self.settings)
         if ws is not None:
             from dataclasses import replace
 
@@ -188,7 +192,7 @@ class PostgisStore(common.StoreCommon):
                 raise StoreIOError(f"读取数据库 {mask_password(self.url)} 失败：{exc}") from exc
             if constraints:
                 ws = replace(ws, constraints=constraints)
-                report_constraints(ws, common.fid_of(raws["parcels"]), report)    # as a file load does
+                report_constraints(ws, common.fid_of(raws["parcels"]), report, self.settings)    # as a file load does
         return ws, report, versions
 
     def write_constraints(self, layers, user: str | None = None) -> None:

@@ -37,6 +37,11 @@ def parcel(pid: str, bounds, status: str = "available", zone: str = "Z1", **kw) 
     return {"parcel_id": pid, "zone_id": zone, "status": status, "geometry": bounds, **kw}
 
 
+def validated_by(settings) -> dict:
+    """``build_workspace``'s ``validation`` and ``stage_priority`` from ``settings``, as the stores pass them."""
+    return {"validation": settings.validation, "stage_priority": settings.matching.stage_priority}
+
+
 @pytest.fixture(scope="session")
 def sample_path(tmp_path_factory):
     from seeds.generator import write_county
@@ -50,7 +55,7 @@ def sample_ws(sample_path, settings):
     """The sample county as the edge loads it for the engine: with its DEM's steep land."""
     from formats.dem import with_steep_land
     from stores.gpkg_file import load_workspace
-    return with_steep_land(load_workspace(sample_path), settings.terrain.max_slope_pct)
+    return with_steep_land(load_workspace(sample_path, settings), settings.terrain.max_slope_pct)
 
 
 @pytest.fixture(scope="session")
@@ -61,11 +66,12 @@ def settings():
 
 
 @pytest.fixture(scope="session")
-def ws_path(tmp_path_factory):
+def ws_path(tmp_path_factory, settings):
     """A small workspace file: two parcels in one park (import tests write into copies of it)."""
     from geo.workspace import build_workspace
     from stores.gpkg_file import save_workspace
-    ws, report = build_workspace(make_layers([parcel("P1", (0, 0, 100, 100)), parcel("P2", (300, 0, 400, 100))]))
+    ws, report = build_workspace(make_layers([parcel("P1", (0, 0, 100, 100)), parcel("P2", (300, 0, 400, 100))]),
+                                 **validated_by(settings))
     assert ws is not None, report.errors
     path = tmp_path_factory.mktemp("ws") / "ws.gpkg"
     save_workspace(ws, path)

@@ -16,6 +16,9 @@ from formats.layer_import import import_layer
 from geo.units import m2_to_mu
 
 from tests.conftest import X0, Y0, make_layers, parcel
+from geo.settings import load_settings
+
+SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
 GEOD = Geod(ellps="GRS80")
 
@@ -54,7 +57,7 @@ ONE = [{"id": "1", "name": "地块1", "rings": [square(0, 0)]}]
 @pytest.fixture()
 def ws(ws_path):
     from stores.gpkg_file import load_workspace
-    return load_workspace(ws_path)
+    return load_workspace(ws_path, SETTINGS)
 
 
 @pytest.mark.parametrize("kwargs,epsg", [

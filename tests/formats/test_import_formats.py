@@ -26,6 +26,9 @@ from formats.export import geojson_bytes, kml_bytes
 from formats.layer_import import import_layer
 
 from tests.conftest import X0, Y0, make_layers, parcel
+from geo.settings import load_settings
+
+SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
 warnings.filterwarnings("ignore", category=RuntimeWarning)
 
@@ -33,7 +36,7 @@ warnings.filterwarnings("ignore", category=RuntimeWarning)
 @pytest.fixture()
 def ws(ws_path):
     from stores.gpkg_file import load_workspace
-    return load_workspace(ws_path)
+    return load_workspace(ws_path, SETTINGS)
 
 
 def layer(n=2, crs=4544, **extra) -> gpd.GeoDataFrame:

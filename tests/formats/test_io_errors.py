@@ -5,9 +5,12 @@ import re
 
 import pytest
 
-from tests.conftest import make_layers, parcel
+from tests.conftest import make_layers, parcel, validated_by
 from geo.errors import WorkspaceError, WorkspaceIOError
 from geo.workspace import build_workspace
+from geo.settings import load_settings
+
+SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
 AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0      # root reads and writes through any permission bits
 
@@ -25,7 +28,7 @@ def assert_io_error(call, path):
 
 @pytest.fixture
 def ws():
-    ws, report = build_workspace(make_layers([parcel("P1", (0, 0, 100, 100))]))
+    ws, report = build_workspace(make_layers([parcel("P1", (0, 0, 100, 100))]), **validated_by(SETTINGS))
     assert report.ok, report.issues
     return ws
 
@@ -33,15 +36,15 @@ def ws():
 def test_a_missing_workspace_is_an_io_error(tmp_path):
     from stores.gpkg_file import load_workspace, read_workspace
     path = tmp_path / "没有.gpkg"
-    assert "不存在" in assert_io_error(lambda: read_workspace(path), path)
-    assert_io_error(lambda: load_workspace(path), path)
+    assert "不存在" in assert_io_error(lambda: read_workspace(path, SETTINGS), path)
+    assert_io_error(lambda: load_workspace(path, SETTINGS), path)
 
 
 def test_an_unreadable_workspace_is_an_io_error(tmp_path):
     from stores.gpkg_file import read_workspace
     folder = tmp_path / "像文件的文件夹.gpkg"
     folder.mkdir()
-    assert_io_error(lambda: read_workspace(folder), folder)
+    assert_io_error(lambda: read_workspace(folder, SETTINGS), folder)
 
 
 @pytest.mark.skipif(AS_ROOT, reason="root reads a file whatever its permission bits")
@@ -50,7 +53,7 @@ def test_a_workspace_without_read_permission_is_an_io_error(tmp_path, ws):
     path = save_workspace(ws, tmp_path / "w.gpkg")
     path.chmod(0)
     try:
-        assert "权限" in assert_io_error(lambda: read_workspace(path), path)
+        assert "权限" in assert_io_error(lambda: read_workspace(path, SETTINGS), path)
     finally:
         path.chmod(0o644)
 
@@ -63,7 +66,7 @@ def test_a_file_the_system_refuses_to_open_is_an_io_error_saying_so(tmp_path, ws
     def refuse(file, *args, **kwargs):
         raise PermissionError(13, "Permission denied", str(file))
     monkeypatch.setattr(formats.fileio, "open", refuse, raising=False)      # as a non-root user with chmod 000
-    assert "没有访问权限" in assert_io_error(lambda: read_workspace(path), path)
+    assert "没有访问权限" in assert_io_error(lambda: read_workspace(path, SETTINGS), path)
 
 
 def test_a_readable_file_that_is_no_geopackage_is_not_an_io_error(tmp_path):
@@ -71,7 +74,7 @@ def test_a_readable_file_that_is_no_geopackage_is_not_an_io_error(tmp_path):
     bad = tmp_path / "x.gpkg"
     bad.write_text("not a database")
     with pytest.raises(WorkspaceError, match="无法打开") as err:
-        read_workspace(bad)
+        read_workspace(bad, SETTINGS)
     assert not isinstance(err.value, OSError)
 
 

@@ -214,7 +214,8 @@ def test_cli_import_writes_atomically_or_not_at_all(sample_path, tmp_path, capsy
     assert cli.main(["import-projects", "--workspace", str(work), "--ledger", str(good), "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["imported"] and payload["added"] == 2
-    assert len(load_workspace(work).projects) == payload["projects"] == len(load_workspace(sample_path).projects) + 2
+    assert len(load_workspace(work, SETTINGS).projects) == payload["projects"] == len(
+        load_workspace(sample_path, SETTINGS).projects) + 2
 
 
 # ------------------------------------------------------------------------------------------ land ledger (土地台账)
@@ -280,11 +281,11 @@ def test_land_ledger_errors_are_named_by_excel_row(sample_ws):
 def test_cli_import_parcels(sample_path, tmp_path, capsys):
     work = tmp_path / "county.gpkg"
     shutil.copy(sample_path, work)
-    ws = load_workspace(work)
+    ws = load_workspace(work, SETTINGS)
     rows, ids = land_rows(ws)
     ledger = tmp_path / "土地.csv"
     ledger.write_bytes(csv(rows, "gbk"))
     assert cli.main(["import-parcels", "--workspace", str(work), "--ledger", str(ledger), "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["updated"] == 3 and payload["status_changed"] == 2 and any("GB18030" in n for n in payload["notes"])
-    assert load_workspace(work).parcels.at[ids[0], "status"] == "available"
+    assert load_workspace(work, SETTINGS).parcels.at[ids[0], "status"] == "available"

@@ -228,12 +228,12 @@ def test_cli_import_parcel_layer(sample_path, tmp_path, capsys):
     from stores.gpkg_file import load_workspace
     work = tmp_path / "county.gpkg"
     shutil.copy(sample_path, work)
-    ws = load_workspace(work)
+    ws = load_workspace(work, SETTINGS)
     shp = write_shp(tmp_path / "shp", layer_of(ws))
     assert cli.main(["import-parcel-layer", "--workspace", str(work), "--layer", str(shp), "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["imported"] and payload["parcels_updated"] == 5 and any("GBK" in n for n in payload["notes"])
-    assert load_workspace(work).parcels.at[ws.parcels.index[1], "status"] == "leveling"
+    assert load_workspace(work, SETTINGS).parcels.at[ws.parcels.index[1], "status"] == "leveling"
     before = work.read_bytes()
     bad = write_shp(tmp_path / "bad", layer_of(ws, YQ=["火星园区"] * 5))
     assert cli.main(["import-parcel-layer", "--workspace", str(work), "--layer", str(bad)]) == 1

@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from tests.conftest import make_layers, parcel
+from tests.conftest import make_layers, parcel, validated_by
 from geo.errors import InputError
 from geo.supply import available_report
 from geo.workspace import build_workspace
@@ -12,7 +12,7 @@ SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
 
 def blocks_of(parcels, **kw):
-    ws, report = build_workspace(make_layers(parcels, **kw))
+    ws, report = build_workspace(make_layers(parcels, **kw), **validated_by(SETTINGS))
     assert report.ok, report.issues
     return ws, {tuple(b.parcel_ids) for b in available_report(ws, settings=SETTINGS).blocks}
 
@@ -66,7 +66,7 @@ def _pipeline_county():
                    "vacant_m2": 3000.0, "status": "built", "geometry": (600, 0, 650, 50)},
                   {"factory_id": "F2", "zone_id": "Z1", "name": "2号", "floors": 4, "floor_area_m2": 8000.0,
                    "vacant_m2": 8000.0, "status": "building", "ready_date": "2027-06-30",
-                   "geometry": (650, 50, 690, 90)}]))
+                   "geometry": (650, 50, 690, 90)}]), **validated_by(SETTINGS))
     assert report.ok, report.issues
     return ws
 

@@ -4,10 +4,13 @@ import pyogrio
 import pytest
 from shapely.geometry import Polygon
 
-from tests.conftest import X0, Y0, make_layers, parcel
+from tests.conftest import X0, Y0, make_layers, parcel, validated_by
 from geo.errors import ValidationError
 from geo.workspace import build_workspace
 from stores.gpkg_file import read_workspace
+from geo.settings import load_settings
+
+SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
 BOWTIE = Polygon([(X0, Y0), (X0 + 100, Y0 + 100), (X0 + 100, Y0), (X0, Y0 + 100)])
 PROJECT = {"project_id": "X1", "name": "项目", "industry": "纺织鞋服", "land_mu": 10.0, "stage": "signed"}
@@ -19,7 +22,7 @@ def read(tmp_path, layers):
     path = tmp_path / "w.gpkg"
     for name, frame in layers.items():
         pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG")
-    return read_workspace(path)[1]
+    return read_workspace(path, SETTINGS)[1]
 
 
 def only(report, code):
@@ -73,7 +76,8 @@ def test_a_project_message_names_the_project(tmp_path):
 
 
 def test_an_edited_table_names_the_row_not_a_fid():
-    ws, report = build_workspace(make_layers([parcel("P1", (0, 0, 50, 50))], projects=[PROJECT]))
+    ws, report = build_workspace(make_layers([parcel("P1", (0, 0, 50, 50))], projects=[PROJECT]),
+                                 **validated_by(SETTINGS))
     assert report.ok, report.issues
     edited = ws.projects.reset_index(drop=True)
     edited.loc[len(edited)] = dict(PROJECT, project_id="X2", land_mu=None, floor_m2=None)

@@ -11,7 +11,7 @@ import shapely
 from pyproj import Geod
 from shapely.geometry import box
 
-from tests.conftest import GK, X0, Y0, make_layers, parcel
+from tests.conftest import GK, X0, Y0, make_layers, parcel, validated_by
 from stores.gpkg_file import read_workspace, save_workspace
 from geo.supply import available_report
 from geo.units import M2_PER_MU
@@ -40,7 +40,7 @@ def layer(*geoms, **cols) -> gpd.GeoDataFrame:
 def county(projects=None, **constraints):
     """A: 300 × 200 m (≈ 90 亩), B: 300 × 200 m beside it with a road between (not touching), both available."""
     rows = [parcel("A", (0, 0, 300, 200)), parcel("B", (400, 0, 700, 200))]
-    ws, report = build_workspace(make_layers(rows, projects=projects))
+    ws, report = build_workspace(make_layers(rows, projects=projects), **validated_by(SETTINGS))
     assert ws is not None, report.errors
     return dataclasses.replace(ws, constraints=constraints)
 
@@ -90,17 +90,17 @@ def test_constraint_layers_survive_save_read_and_save_again(tmp_path, settings):
     farm = layer(b(0, 0, 100, 200), DKBH=["N-1"])              # an extra field of the source is kept
     ws = county(farmland=farm, flood=layer(b(0, 0, 700, 20), return_period=[20.0]))
     first = save_workspace(ws, tmp_path / "w.gpkg")
-    back, report = read_workspace(first)
+    back, report = read_workspace(first, SETTINGS)
     assert back is not None and set(back.constraints) == {"farmland", "flood"}
     assert list(back.constraints["farmland"]["DKBH"]) == ["N-1"]
     assert back.constraints["farmland"].geometry.iloc[0].equals_exact(b(0, 0, 100, 200), 1e-3) or \
         back.constraints["farmland"].geometry.iloc[0].symmetric_difference(b(0, 0, 100, 200)).area < 1e-3
     save_workspace(back.with_projects(back.projects), tmp_path / "w.gpkg")    # a later save keeps them
-    again, _ = read_workspace(tmp_path / "w.gpkg")
+    again, _ = read_workspace(tmp_path / "w.gpkg", SETTINGS)
     assert set(again.constraints) == {"farmland", "flood"}
     assert available_report(again, settings=settings).zones[0].constrained_by["farmland"] > 0
     from stores.gpkg import GpkgStore
-    with GpkgStore(tmp_path / "w.gpkg") as store:
+    with GpkgStore(tmp_path / "w.gpkg", SETTINGS) as store:
         stored, _, _ = store.read()
     assert set(stored.constraints) == {"farmland", "flood"}
 
@@ -132,7 +132,7 @@ def test_a_project_the_red_line_cuts_is_constrained_and_no_site_overlaps_an_excl
 def test_validation_reports_an_available_parcel_mostly_in_farmland(tmp_path):
     ws = county(farmland=layer(b(0, 0, 160, 200)), eco_redline=layer(b(400, 0, 450, 200)))
     save_workspace(ws, tmp_path / "v.gpkg")
-    _, report = read_workspace(tmp_path / "v.gpkg")
+    _, report = read_workspace(tmp_path / "v.gpkg", SETTINGS)
     hits = [i for i in report.warnings if i.code == "PROTECTED_AVAILABLE"]
     assert [(i.feature, i.row) for i in hits] == [("A", 1)]        # B is only 1/6 in the red line
     assert hits[0].message.startswith("地块编号 A（fid 1）") and "53%" in hits[0].message
@@ -233,7 +233,7 @@ def test_a_strip_across_a_parcel_leaves_two_pieces_not_one_joined_by_a_hairline(
                              "532176.8270908366 3580208.042769299, 532216.3819002627 3580202.0857522665, "
                              "532145.5137732361 3579751.6265166183))")
     zone = [{"zone_id": "Z1", "name": "测试园区", "industries": "纺织鞋服", "geometry": land.buffer(50)}]
-    ws, _ = build_workspace(make_layers([parcel("A", land)], zones=zone))
+    ws, _ = build_workspace(make_layers([parcel("A", land)], zones=zone), **validated_by(SETTINGS))
     ws = dataclasses.replace(ws, constraints={"eco_redline": layer(strip)})
     blocks = available_report(ws, settings=settings).blocks
     assert len(blocks) == 2

@@ -10,7 +10,7 @@ import json
 import pytest
 
 import matching
-from tests.conftest import make_layers, parcel
+from tests.conftest import make_layers, parcel, validated_by
 from geo.vocab import FIELD_LABELS, GAP_ZONE_LABELS
 from geo.workspace import build_workspace
 from layers import tables
@@ -20,7 +20,7 @@ SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
 
 def _ws(**kw):
-    ws, report = build_workspace(make_layers(**kw))
+    ws, report = build_workspace(make_layers(**kw), **validated_by(SETTINGS))
     assert ws is not None, report.summary()
     return ws
 

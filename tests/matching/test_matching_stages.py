@@ -19,9 +19,12 @@ from matching.place import place
 from matching.problem import build_problem
 from matching.scenario import scenario_workspace
 from matching.sites import Carver, carve_sites
-from tests.conftest import make_layers, parcel
+from tests.conftest import make_layers, parcel, validated_by
 from tests.matching.test_matching_behaviour import reason_ws
 from tests.matching.test_matching_support import make_ws
+from geo.settings import load_settings
+
+SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
 MATCHING = Path(__file__).resolve().parents[2] / "matching"
 
@@ -173,7 +176,7 @@ def test_a_coarser_touch_gap_is_its_own_land_model(settings):
     layers = make_layers(parcels=[parcel("A1", (0, 0, 100, 100)), parcel("A2", (102, 0, 202, 100))],
                          projects=[{"project_id": "P1", "name": "项目", "industry": "纺织鞋服", "land_mu": 25,
                                     "stage": "signed"}])
-    ws, report = build_workspace(layers, source="test")
+    ws, report = build_workspace(layers, source="test", **validated_by(SETTINGS))
     assert ws is not None, [str(i) for i in report.errors]
     wide = dataclasses.replace(settings, blocks=dataclasses.replace(settings.blocks, touch_gap_m=3.0))
     wide = wide.with_matching(touch_gap_m=3.0)

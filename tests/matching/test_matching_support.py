@@ -7,6 +7,10 @@ import shapely
 
 from geo.units import M2_PER_MU
 from geo.workspace import build_workspace
+from tests.conftest import validated_by
+from geo.settings import load_settings
+
+SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
 CRS = "EPSG:4544"
 DEPTH = 100.0
@@ -59,6 +63,6 @@ def make_ws(zones: list[tuple[str, str, list[tuple]]], projects: list[dict], fac
         "projects": pd.DataFrame(proj, columns=["project_id", "name", "industry", "investment_yi", "land_mu",
                                                 "floor_m2", "preferred_zone", "stage", "priority", "needed_by"]),
     }
-    ws, report = build_workspace(layers, source="test")
+    ws, report = build_workspace(layers, source="test", **validated_by(SETTINGS))
     assert ws is not None, [str(i) for i in report.errors]
     return ws

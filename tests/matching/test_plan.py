@@ -15,6 +15,10 @@ from matching import Scenario, match
 from matching.actions import CLEAR, plan_actions
 from matching.plan import Planner, plan
 from tests.matching.test_matching_support import make_ws
+from tests.conftest import validated_by
+from geo.settings import load_settings
+
+SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
 
 def with_costs(ws, costs: dict[str, float]):
@@ -237,7 +241,7 @@ def test_plan_with_factories_is_optimal_against_every_subset(settings, seed):
     layers = {"zones": ws.zones.reset_index(drop=True), "parcels": ws.parcels.reset_index(drop=True),
               "factories": gpd.GeoDataFrame(facs, geometry="geometry", crs=ws.crs),
               "projects": pd.DataFrame(projects)}
-    ws2, report = build_workspace(layers, source="test")
+    ws2, report = build_workspace(layers, source="test", **validated_by(SETTINGS))
     assert ws2 is not None, [str(i) for i in report.errors]
     ws2 = with_costs(ws2, ws.parcels["clearing_cost_wan"].dropna().to_dict())
     fac = ws2.factories.copy()

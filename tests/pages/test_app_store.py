@@ -12,6 +12,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from stores import open_store
+from geo.settings import load_settings
+
+SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -49,7 +52,7 @@ def test_save_writes_only_the_new_row_and_audits_it(county):
     assert at.success and "已保存" in at.success[0].value, [e.value for e in at.error]
     after = pyogrio.read_dataframe(county, layer="projects")          # read back by GDAL
     assert len(after) == len(before) + 1 and "页面保存测试项目" in set(after["name"])
-    with open_store(county) as store:
+    with open_store(county, SETTINGS) as store:
         changes = store.history()
     assert [(c.layer, c.action) for c in changes] == [("projects", "insert")]
     assert changes[0].after["name"] == "页面保存测试项目" and changes[0].by == getpass.getuser()
@@ -64,13 +67,13 @@ def test_a_save_over_someone_elses_change_is_refused_and_writes_nothing(county):
     _add_prospect(at, "甲科室的项目")
     new_id = at.session_state["ws_edited"].projects.index[-1]
     # meanwhile another editor (the CLI, another session) adds a project under the same new id
-    with open_store(county) as store:
+    with open_store(county, SETTINGS) as store:
         ws = store.load()
         row = ws.projects.loc[[ws.projects.index[0]]].assign(project_id=new_id, name="乙科室的项目")
         store.save(ws, ws.with_projects(pd.concat([ws.projects, row], ignore_index=True)), "乙")
     _save(at)
     assert at.error and "乙" in at.error[0].value and new_id in at.error[0].value
-    with open_store(county) as store:
+    with open_store(county, SETTINGS) as store:
         names = set(store.load().projects["name"])
         assert "乙科室的项目" in names and "甲科室的项目" not in names      # nothing of the refused save
         assert len(store.history()) == 1

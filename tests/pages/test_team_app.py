@@ -13,6 +13,9 @@ from streamlit.testing.v1 import AppTest
 from team.accounts import Accounts
 from stores import open_store
 from tests.stores.test_store import pg, pg_template  # noqa: F401 (the throw-away PostGIS fixtures)
+from geo.settings import load_settings
+
+SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -123,7 +126,7 @@ def test_the_write_function_refuses_a_viewer(team, settings, name, refused):
     at = AppTest.from_function(_forged_save, default_timeout=120)
     at.session_state["auth_token"] = login_token(db, settings, name)
     at.run()
-    with open_store(path) as store:
+    with open_store(path, SETTINGS) as store:
         history = store.history()
     if refused:
         assert at.exception and "无权" in at.exception[0].message and history == []
@@ -169,7 +172,7 @@ def _history(at):
 
 def test_the_audit_trail_on_the_data_page_filters_by_id_and_date(team, settings):
     path, db = team
-    with open_store(path) as store:
+    with open_store(path, SETTINGS) as store:
         ws = store.load()
         first, second = ws.projects.index[:2]
         p = ws.projects.copy()
@@ -205,7 +208,7 @@ def test_team_mode_on_a_postgis_workspace(team, settings, request):
     at.session_state["auth_token"] = login_token(db, settings, "编辑员")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    with open_store(url) as store:
+    with open_store(url, SETTINGS) as store:
         assert [(h.action, h.by) for h in store.history()] == [("delete", "编辑员")]
     from pages.targets import as_target, display
     shown = display(as_target("postgresql://landgap:s3cret@db.bureau.local:5432/landgap"))
@@ -234,7 +237,7 @@ def test_other_writes_refuse_a_viewer(team, settings):
     at.run()
     assert not at.exception and at.markdown[0].value == "refused 2"
     from stores import snapshots
-    with open_store(path) as store:
+    with open_store(path, SETTINGS) as store:
         assert snapshots.all_snapshots(store) == []
 
 

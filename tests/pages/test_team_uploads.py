@@ -17,6 +17,9 @@ from team.accounts import Accounts
 from stores import open_store
 from tests.stores.test_store import fresh_pg_db, pg, pg_template  # noqa: F401 (the throw-away PostGIS fixtures)
 from tests.pages.test_team_app import DATA, login_token, team  # noqa: F401 (team mode with three accounts)
+from geo.settings import load_settings
+
+SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
 LEDGER = ("项目名称,产业,阶段,拟用地（亩）\n上传测试项目,纺织鞋服,在谈,20\n").encode("utf-8")
 
@@ -117,7 +120,7 @@ def pg_workspace(team, settings, request):
     with Accounts(team[1], settings.accounts) as acc:
         acc.remove_workspace("示例县")
         acc.register_workspace("全县（数据库）", url, "管理员")
-    with open_store(url) as store:
+    with open_store(url, SETTINGS) as store:
         assert store.history() == []
         return url, store.load()
 
@@ -131,7 +134,7 @@ def test_a_layer_import_into_a_postgis_workspace_goes_through_the_store(team, se
     next(b for b in at.button if b.label == "应用").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
-    with open_store(url) as store:
+    with open_store(url, SETTINGS) as store:
         back = store.load()
         history = store.history()
     assert back.parcels.at[pid, "status"] == status                      # the row landed
@@ -152,7 +155,7 @@ def test_a_constraint_layer_import_into_a_postgis_workspace_replaces_the_stored_
     at.checkbox(key="layer_import_replace").check()
     next(b for b in at.button if b.label == "应用").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    with open_store(url) as store:
+    with open_store(url, SETTINGS) as store:
         farmland = store.load().constraints["farmland"]
     assert len(farmland) == 1 and farmland.geometry.iloc[0].equals_exact(ws.parcels.geometry.iloc[0], 1e-6)
 
@@ -168,6 +171,6 @@ def test_the_cli_imports_a_layer_into_a_postgis_workspace_through_the_store(pg_w
     assert cli.main(["import-layer", "--workspace", url, "--into", "parcels", "--file", str(layer),
                      "--user", "经合局-王", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["imported"]
-    with open_store(url) as store:
+    with open_store(url, SETTINGS) as store:
         assert store.load().parcels.at[pid, "status"] == status
         assert [(h.id, h.action, h.by) for h in store.history()] == [(pid, "update", "经合局-王")]

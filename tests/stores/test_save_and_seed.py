@@ -35,7 +35,7 @@ def test_crash_mid_save_leaves_previous_file_intact(sample_ws, tmp_path, monkeyp
         save_workspace(sample_ws_mod, path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["county.gpkg"]      # no temporary file left behind
-    assert len(load_workspace(path).parcels) == len(sample_ws.parcels)
+    assert len(load_workspace(path, SETTINGS).parcels) == len(sample_ws.parcels)
 
 
 def test_seed_is_deterministic(tmp_path):
@@ -96,13 +96,13 @@ def test_workspace_archive_round_trip_keeps_the_dem(sample_ws, tmp_path):
     data = workspace_archive(sample_ws.path.read_bytes(), "县域.gpkg", sample_ws.dem_path)
     assert sorted(zipfile.ZipFile(io.BytesIO(data)).namelist()) == ["县域.dem.tif", "县域.gpkg"]
     target = open_archive(data, "县域.zip", tmp_path / "up")
-    back = load_workspace(target)
+    back = load_workspace(target, SETTINGS)
     assert back.dem_path == tmp_path / "up" / "县域.dem.tif"
     assert back.dem_path.read_bytes() == sample_ws.dem_path.read_bytes()
     pd.testing.assert_frame_equal(back.parcels.drop(columns="geometry"), sample_ws.parcels.drop(columns="geometry"))
     # without a DEM: only the .gpkg, and a DEM left from an earlier upload of that name is removed
     target = open_archive(workspace_archive(sample_ws.path.read_bytes(), "县域.gpkg", None), "县域.zip", tmp_path / "up")
-    assert load_workspace(target).dem_path is None
+    assert load_workspace(target, SETTINGS).dem_path is None
 
 
 def _zip(files: dict[str, bytes]) -> bytes:
@@ -130,5 +130,5 @@ def test_archive_paths_cannot_escape_the_folder(sample_ws, tmp_path):
     from stores.archive import open_archive
     data = _zip({"../../evil/县域.gpkg": sample_ws.path.read_bytes()})
     target = open_archive(data, "x.zip", tmp_path / "up")
-    assert target == tmp_path / "up" / "县域.gpkg" and load_workspace(target) is not None
+    assert target == tmp_path / "up" / "县域.gpkg" and load_workspace(target, SETTINGS) is not None
     assert [p.name for p in tmp_path.iterdir()] == ["up"]

@@ -58,7 +58,7 @@ def pg_template(pg, sample_path, tmp_path_factory):
     url = pg.create_database("landgap_tpl")
     copy = tmp_path_factory.mktemp("tpl") / "county.gpkg"
     shutil.copy(sample_path, copy)
-    with open_store(copy) as src, open_store(url) as dst:
+    with open_store(copy, SETTINGS) as src, open_store(url, SETTINGS) as dst:
         migrate(src, dst)
     return "landgap_tpl"
 
@@ -102,7 +102,7 @@ def small_target(request, small_path, tmp_path):
     def migrated(pg):
         from stores.migrate import migrate
         url = pg.create_database("t_small_" + uuid.uuid4().hex[:8])
-        with open_store(small_path) as src, open_store(url) as dst:
+        with open_store(small_path, SETTINGS) as src, open_store(url, SETTINGS) as dst:
             migrate(src, dst)
         return url
     return store_copy(request, small_path, tmp_path, "small", migrated)
@@ -124,9 +124,9 @@ def frames_equal(a, b) -> None:
 # --------------------------------------------------------------------------------------------- reads
 
 def test_store_load_is_the_file_load(target, sample_path):
-    with open_store(target) as store:
+    with open_store(target, SETTINGS) as store:
         ws = store.load()
-    ref = load_workspace(sample_path)
+    ref = load_workspace(sample_path, SETTINGS)
     frames_equal(ws, ref)
     # the constraint layers travel with the workspace in both stores (migrated to PostGIS), every field kept, and
     # so does their validation warning (PROTECTED_AVAILABLE)
@@ -152,7 +152,7 @@ def test_gpkg_blob_round_trip_and_header():
 # --------------------------------------------------------------------------------------------- edits
 
 def test_edit_writes_one_row_bumps_its_version_and_audits(target):
-    with open_store(target) as store:
+    with open_store(target, SETTINGS) as store:
         ws = store.load()
         new = edit_project(ws, "P-TX-01", stage="started", investment_yi=13.5)
         changes = diff(ws, new)
@@ -173,7 +173,7 @@ def test_edit_writes_one_row_bumps_its_version_and_audits(target):
 
 
 def test_two_editors_one_row_one_conflict_no_loss(target):
-    with open_store(target) as a, open_store(target) as b:
+    with open_store(target, SETTINGS) as a, open_store(target, SETTINGS) as b:
         wa, wb = a.load(), b.load()
         a.save(wa, edit_project(wa, "P-TX-01", stage="started"), "甲")
         with pytest.raises(ConflictError) as err:
@@ -192,7 +192,7 @@ def test_two_editors_one_row_one_conflict_no_loss(target):
 
 
 def test_a_conflict_writes_nothing_even_for_the_other_rows(target):
-    with open_store(target) as a, open_store(target) as b:
+    with open_store(target, SETTINGS) as a, open_store(target, SETTINGS) as b:
         wa, wb = a.load(), b.load()
         a.save(wa, edit_project(wa, "P-FZ-01", stage="started"), "甲")
         edited = edit_project(edit_project(wb, "P-FZ-02", stage="started"), "P-FZ-01", land_mu=1.0)
@@ -204,7 +204,7 @@ def test_a_conflict_writes_nothing_even_for_the_other_rows(target):
 
 
 def test_edits_of_different_rows_both_land(target):
-    with open_store(target) as a, open_store(target) as b:
+    with open_store(target, SETTINGS) as a, open_store(target, SETTINGS) as b:
         wa, wb = a.load(), b.load()
         a.save(wa, edit_project(wa, "P-FZ-01", stage="started"), "甲")
         b.save(wb, edit_project(wb, "P-FZ-02", stage="started"), "乙")
@@ -213,7 +213,7 @@ def test_edits_of_different_rows_both_land(target):
 
 
 def test_insert_delete_and_geometry_change(target):
-    with open_store(target) as store:
+    with open_store(target, SETTINGS) as store:
         ws = store.load()
         parcels = ws.parcels.drop(columns=["area_mu", "net_mu"]).copy()
         first, gone = parcels.index[0], parcels.index[1]
@@ -265,7 +265,7 @@ def test_known_costs_are_stored_and_read_back(target, older):
     from stores.base import column_kind
     if older:
         _drop_cost_columns(target)
-    with open_store(target) as store:
+    with open_store(target, SETTINGS) as store:
         ws = store.load()
         assert ws.parcels["clearing_cost_wan"].isna().all() and ws.factories["completion_cost_wan"].isna().all()
         pid = ws.parcels.index[ws.parcels["status"].isin(["leveling", "demolition"])][0]
@@ -291,7 +291,7 @@ def test_gpkg_stays_a_geopackage_gdal_reads(sample_path, tmp_path):
     path = tmp_path / "county.gpkg"
     shutil.copy(sample_path, path)
     before = pyogrio.read_dataframe(path, layer="parcels")
-    with open_store(path) as store:
+    with open_store(path, SETTINGS) as store:
         ws = store.load()
         parcels = ws.parcels.drop(columns=["area_mu", "net_mu"]).copy()
         pid = parcels.index[3]
@@ -325,11 +325,11 @@ def test_reading_never_modifies_an_old_file(sample_path, tmp_path):
     path = tmp_path / "county.gpkg"
     shutil.copy(sample_path, path)
     data = path.read_bytes()
-    with open_store(path) as store:
+    with open_store(path, SETTINGS) as store:
         store.load()
         assert store.history() == []
     assert path.read_bytes() == data
-    with open_store(path) as store:                   # the first write migrates, in its own transaction
+    with open_store(path, SETTINGS) as store:         # the first write migrates, in its own transaction
         ws = store.load()
         store.save(ws, edit_project(ws, "P-FZ-01", stage="started"), "x")
     cols = [r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(zones)")]
@@ -342,7 +342,7 @@ def test_imports_renumber_on_id_collisions_but_never_overwrite_an_edit(target, t
     from formats.ledger import import_ledger
     from stores import Store
     from stores.common import save_with_retry
-    with open_store(target) as a, open_store(target) as b:
+    with open_store(target, SETTINGS) as a, open_store(target, SETTINGS) as b:
         assert isinstance(a, Store)
         wa, wb = a.load(), b.load()
         ledger_a = ledger_csv(tmp_path / "a.csv", ["同时导入甲"]).read_bytes()
@@ -366,7 +366,7 @@ def test_a_locked_file_is_an_io_error_and_nothing_is_written(sample_path, tmp_pa
     from stores.gpkg import GpkgStore
     path = tmp_path / "county.gpkg"
     shutil.copy(sample_path, path)
-    store = GpkgStore(path, timeout=0.2)
+    store = GpkgStore(path, SETTINGS, timeout=0.2)
     ws = store.load()
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")                        # e.g. QGIS in the middle of saving an edit
@@ -386,7 +386,7 @@ def test_errors_are_library_errors():
     assert issubclass(StoreIOError, OSError) and issubclass(StoreIOError, WorkspaceError)
     assert issubclass(ConflictError, WorkspaceError)
     with pytest.raises(WorkspaceError, match="不存在"):
-        open_store("/nonexistent/county.gpkg")
+        open_store("/nonexistent/county.gpkg", SETTINGS)
 
 
 # --------------------------------------------------------------------------------------------- CLI
@@ -416,7 +416,7 @@ def test_cli_import_through_the_store_and_history(target, tmp_path, capsys):
     # the same ledger again: the project is updated by name, nothing changes, nothing is written
     assert cli.main(["import-projects", "--workspace", str(target), "--ledger", str(ledger), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["updated"] == 1
-    assert len(open_store(target).history()) == 1
+    assert len(open_store(target, SETTINGS).history()) == 1
 
 
 def test_cli_import_racing_an_edit_of_the_same_row_is_refused(target, tmp_path, capsys, monkeypatch):
@@ -427,7 +427,7 @@ def test_cli_import_racing_an_edit_of_the_same_row_is_refused(target, tmp_path, 
 
     def racing(ws, *a, **kw):
         out = real(ws, *a, **kw)
-        with open_store(target) as other:
+        with open_store(target, SETTINGS) as other:
             mine = other.load()
             other.save(mine, edit_project(mine, "P-TX-01", investment_yi=77.0), "数据管理-赵")
         return out
@@ -438,7 +438,7 @@ def test_cli_import_racing_an_edit_of_the_same_row_is_refused(target, tmp_path, 
     assert cli.main(["import-projects", "--workspace", str(target), "--ledger", str(ledger)]) == 1
     err = capsys.readouterr().err
     assert "保存冲突" in err and "项目 P-TX-01 已被 数据管理-赵" in err
-    with open_store(target) as store:
+    with open_store(target, SETTINGS) as store:
         ws = store.load()
         assert ws.projects.at["P-TX-01", "investment_yi"] == 77.0 and ws.projects.at["P-TX-01", "stage"] == "signed"
         assert "NEW-9" not in ws.projects.index                       # nothing of the import was written
@@ -451,14 +451,14 @@ def test_cli_database_url_from_environment(pg, pg_template, tmp_path, capsys, mo
     ledger = ledger_csv(tmp_path / "台账.csv", ["环境变量项目"])
     assert cli.main(["import-projects", "--ledger", str(ledger), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["workspace"] == url
-    assert "环境变量项目" in set(open_store(url).load().projects["name"])
+    assert "环境变量项目" in set(open_store(url, SETTINGS).load().projects["name"])
 
 
 def test_cli_migrate_loses_nothing(pg, sample_path, tmp_path, capsys):
     from stores.migrate import compare
     src = tmp_path / "county.gpkg"
     shutil.copy(sample_path, src)
-    with open_store(src) as store:                              # some history to carry over
+    with open_store(src, SETTINGS) as store:                    # some history to carry over
         ws = store.load()
         store.save(ws, edit_project(ws, "P-FZ-01", stage="started"), "甲")
     url = pg.create_database("t_migrate")
@@ -468,7 +468,7 @@ def test_cli_migrate_loses_nothing(pg, sample_path, tmp_path, capsys):
     assert {x["layer"] for x in out["layers"]} == set(LAYER_NAMES) and all(x["identical"] for x in out["layers"])
     parcels = next(x for x in out["layers"] if x["layer"] == "parcels")
     assert "occupant" in parcels["fields"]                      # an extra (non-schema) field came along
-    with open_store(src) as a, open_store(url) as b:
+    with open_store(src, SETTINGS) as a, open_store(url, SETTINGS) as b:
         assert compare(a, b)["identical"]
         frames_equal(a.load(), b.load())
         assert b.load().store_versions == a.load().store_versions
@@ -488,7 +488,7 @@ def test_both_stores_give_the_same_results(pg, pg_template, sample_path, tmp_pat
     ledger = ledger_csv(tmp_path / "台账.csv", ["对照项目甲", "对照项目乙"]).read_bytes()
     results = []
     for target in (gpkg, url):
-        with open_store(target) as store:
+        with open_store(target, SETTINGS) as store:
             ws = store.load()
             store.save(ws, edit_project(ws, "P-TX-01", stage="started", needed_by=pd.Timestamp("2027-03-01")), "u")
             ws = store.load()
@@ -519,7 +519,7 @@ def test_concurrent_cli_imports_of_different_ledgers_all_land(small_target, tmp_
              for i, p in enumerate(ledgers)]
     outs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0] * n, [o[1] for o in outs]
-    with open_store(target) as store:
+    with open_store(target, SETTINGS) as store:
         ws = store.load()
         names = set(ws.projects["name"])
         assert {f"并发测试项目{i}" for i in range(n)} <= names
@@ -531,14 +531,14 @@ def _import_child(target, ws, ledger):
     """An import as the CLI does it (merge, validate, write through the store), on the state the parent read."""
     from formats.ledger import import_ledger
     from stores.common import save_with_retry
-    with open_store(target) as store:
+    with open_store(target, SETTINGS) as store:
         save_with_retry(store, ws, lambda w: import_ledger(w, ledger, "故障.csv", cny_per_usd=SETTINGS.ledger.cny_per_usd), "kill")
     os._exit(0)
 
 
 def _save_child(target, changes, versions):
     """A save of every parcel (one transaction of a few hundred row updates)."""
-    with open_store(target) as store:
+    with open_store(target, SETTINGS) as store:
         store.apply(changes, versions, "kill")
     os._exit(0)
 
@@ -572,16 +572,16 @@ def test_kill_9_during_import_or_save_leaves_the_previous_state(small_target):
         assert delay is not None or proc.exitcode == 0
         return time.perf_counter() - start
 
-    with open_store(target) as store:
+    with open_store(target, SETTINGS) as store:
         ws = store.load()
     t_import = run(_import_child, (ws, ledger("calibrate")))
-    with open_store(target) as store:
+    with open_store(target, SETTINGS) as store:
         ws = store.load()
     t_save = run(_save_child, (parcel_changes(ws, -1), ws.store_versions))
-    with open_store(target) as store:
+    with open_store(target, SETTINGS) as store:
         ws = store.load()
     landed = 0
-    with open_store(target) as store:
+    with open_store(target, SETTINGS) as store:
         audit_before = len(store.history())
     for k in range(20):
         names, mu = set(ws.projects["name"]), set(ws.parcels["registered_mu"].fillna(-2))
@@ -589,7 +589,7 @@ def test_kill_9_during_import_or_save_leaves_the_previous_state(small_target):
             run(_import_child, (ws, ledger(k)), t_import * rng.uniform(0.2, 1.2))
         else:
             run(_save_child, (parcel_changes(ws, k), ws.store_versions), t_save * rng.uniform(0.1, 1.3))
-        with open_store(target) as store:
+        with open_store(target, SETTINGS) as store:
             ws = store.load()                                   # loads, validates
             if k % 2 == 0:
                 new = {f"故障测试{k}-{i}" for i in range(n_rows)}
@@ -616,7 +616,7 @@ def test_kill_9_during_import_or_save_leaves_the_previous_state(small_target):
 
 def test_edit_of_one_project_in_postgis_is_fast(pg, pg_template):
     url = fresh_pg_db(pg, pg_template)
-    with open_store(url) as store:
+    with open_store(url, SETTINGS) as store:
         ws = store.load()
         times = []
         for i in range(5):
@@ -632,7 +632,7 @@ def test_edit_of_one_project_in_postgis_is_fast(pg, pg_template):
 def test_flood_zone_without_return_period_is_warned_by_both_stores(target):
     """The load report of either store warns about a flood zone without a return period, as a file load does."""
     from stores.gpkg_file import write_constraint
-    with open_store(target) as store:
+    with open_store(target, SETTINGS) as store:
         flood = store.load().constraints["flood"].copy()
         flood["return_period"] = flood["return_period"].astype(object)
         flood.iloc[1, flood.columns.get_loc("return_period")] = None

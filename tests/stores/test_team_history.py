@@ -12,11 +12,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.conftest import make_layers, parcel
+from tests.conftest import make_layers, parcel, validated_by
 from stores import open_store, snapshots
 from stores.snapshots import FIGURES
 from geo.workspace import build_workspace
 from tests.stores.test_store import pg, pg_template, target  # noqa: F401 (the store fixtures: both stores)
+from geo.settings import load_settings
+
+SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,7 +28,7 @@ def _ws(statuses: dict, projects: list[dict]):
     layers = make_layers(
         parcels=[parcel(pid, (i * 100, 0, i * 100 + 90, 90), status=s, ready_date="2027-06-30") for i, (pid, s) in enumerate(statuses.items())],
         projects=[{"industry": "纺织鞋服", "land_mu": 10, **p} for p in projects])
-    ws, report = build_workspace(layers)
+    ws, report = build_workspace(layers, **validated_by(SETTINGS))
     assert ws is not None, [i.message for i in report.issues]
     return ws
 
@@ -57,11 +60,11 @@ def test_the_diff_of_two_hand_made_weeks():
 
 def test_snapshots_are_kept_in_the_store(target):
     ws = _ws({"A": "available"}, [{"project_id": "P1", "name": "甲", "stage": "signed"}])
-    with open_store(target) as store:
+    with open_store(target, SETTINGS) as store:
         assert snapshots.all_snapshots(store) == []
         first = snapshots.save(store, snapshots.take(ws, _result([], 10.0), "王", "2026-11-24"))
         second = snapshots.save(store, snapshots.take(ws, _result(["P1"], 0.0), "李", "2026-12-01"))
-    with open_store(target) as store:                  # read back on a new connection
+    with open_store(target, SETTINGS) as store:        # read back on a new connection
         kept = snapshots.all_snapshots(store)
         assert [s.id for s in kept] == [first.id, second.id] and first.id < second.id
         assert kept[0] == first and kept[1].by == "李" and kept[1].projects["P1"]["placed"] is True
@@ -80,7 +83,7 @@ def test_cli_snapshot_then_changes(sample_path, tmp_path):
     path = tmp_path / "county.gpkg"
     shutil.copy(sample_path, path)
     snap = json.loads(_cli("snapshot", "--workspace", path, "--json", "--data-date", "2026-11-24"))
-    with open_store(path) as store:                            # a parcel is supplied meanwhile
+    with open_store(path, SETTINGS) as store:                  # a parcel is supplied meanwhile
         ws = store.load()
         pid = ws.parcels.loc[ws.parcels["status"] == "available", "parcel_id"].iloc[0]
         p = ws.parcels.copy()
@@ -123,7 +126,7 @@ def test_the_briefing_page_compares_with_the_latest_snapshot(sample_path, tmp_pa
     assert not any("与上次快照" in h.proto.body for h in at.get("html"))       # no snapshot yet
     at.button(key="snapshot_save").click().run()
     assert at.success and "已保存快照" in at.success[0].value
-    with open_store(path) as store:
+    with open_store(path, SETTINGS) as store:
         assert len(snapshots.all_snapshots(store)) == 1
     at = AppTest.from_file(page, default_timeout=180).run()
     assert any("与上次快照" in h.proto.body and "地块状态变化0宗" in h.proto.body for h in at.get("html"))
@@ -136,7 +139,7 @@ def test_cli_brief_snapshot(sample_path, tmp_path):
     no_plan.write_text("[briefing]\nplan = false\n", encoding="utf-8")
     for out in ("a.docx", "b.docx"):
         _cli("brief", "--workspace", path, "--out", tmp_path / out, "--snapshot", env={"LANDGAP_CONFIG": str(no_plan)})
-    with open_store(path) as store:
+    with open_store(path, SETTINGS) as store:
         assert len(snapshots.all_snapshots(store)) == 2
     from docx import Document
     text = "\n".join(p.text for p in Document(tmp_path / "b.docx").paragraphs)
@@ -149,14 +152,14 @@ def test_migrate_carries_the_snapshots(sample_path, tmp_path, pg):  # noqa: F811
     path = tmp_path / "county.gpkg"
     shutil.copy(sample_path, path)
     ws = _ws({"A": "available"}, [{"project_id": "P1", "name": "甲", "stage": "signed"}])
-    with open_store(path) as store:
+    with open_store(path, SETTINGS) as store:
         for gap in (10.0, 4.0):
             snapshots.save(store, snapshots.take(ws, _result([], gap), "王", "2026-11-24"))
         kept = snapshots.all_snapshots(store)
     url = pg.create_database("t_snap_" + __import__("uuid").uuid4().hex[:8])
-    with open_store(path) as src, open_store(url) as dst:
+    with open_store(path, SETTINGS) as src, open_store(url, SETTINGS) as dst:
         migrate(src, dst)
-    with open_store(url) as dst:
+    with open_store(url, SETTINGS) as dst:
         assert snapshots.all_snapshots(dst) == kept
         nxt = snapshots.save(dst, snapshots.take(ws, _result([], 1.0), "李", "2026-12-01"))
     assert nxt.id == kept[-1].id + 1
