@@ -177,10 +177,10 @@ def main() -> int:
     ap.add_argument("--think-min", type=float, default=2.0)
     ap.add_argument("--think-max", type=float, default=8.0)
     args = ap.parse_args()
-    from team.accounts import Accounts
     from geo.settings import load_settings
-    from stores.gpkg_file import load_workspace
     from seeds.generator import write_county
+    from stores.gpkg_file import load_workspace
+    from team.accounts import Accounts
     tmp = Path(tempfile.mkdtemp(prefix="bench-load-"))
     path = tmp / "county.gpkg"
     write_county(path, parcels=args.parcels, seed=0)

@@ -52,9 +52,9 @@ def visit(ctx, url: str) -> dict:
 
 
 def map_html_mb(path: Path) -> float:
-    from stores.gpkg_file import load_workspace
-    from layers import build
     from geo.settings import load_settings
+    from layers import build
+    from stores.gpkg_file import load_workspace
     settings = load_settings()
     ws = load_workspace(path, settings)
     m = build.new_map(ws, settings=settings)

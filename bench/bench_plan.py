@@ -18,10 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geo.settings import load_settings  # noqa: E402
 from formats.dem import with_steep_land  # noqa: E402
-from stores.gpkg_file import load_workspace as _load  # noqa: E402
+from geo.settings import load_settings  # noqa: E402
 from matching.plan import Planner  # noqa: E402
+from stores.gpkg_file import load_workspace as _load  # noqa: E402
 
 
 def load_workspace(path):

@@ -74,10 +74,11 @@ def main() -> int:
     ap.add_argument("--parcels", type=int, default=None)
     ap.add_argument("--repeat", type=int, default=7)
     args = ap.parse_args()
+    from pg_cluster import PgCluster, missing_reason
+
+    from seeds.generator import write_county
     from stores import open_store
     from stores.migrate import migrate
-    from pg_cluster import PgCluster, missing_reason
-    from seeds.generator import write_county
     tmp = Path(tempfile.mkdtemp(prefix="bench-store-"))
     gpkg = tmp / "county.gpkg"
     write_county(gpkg, parcels=args.parcels, seed=0)

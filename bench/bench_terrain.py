@@ -30,9 +30,9 @@ import rasterio  # noqa: E402
 import shapely  # noqa: E402
 from rasterio.warp import Resampling, reproject  # noqa: E402
 
+from formats.dem import read_dem_for, steep_polygons, with_steep_land  # noqa: E402
 from geo.blocks import contiguous_blocks  # noqa: E402
 from geo.constraints import flood_exclusion, net_land, net_pieces  # noqa: E402
-from formats.dem import read_dem_for, steep_polygons, with_steep_land  # noqa: E402
 from geo.parcel_terrain import exact_coverage, parcel_terrain, slope_under  # noqa: E402
 from geo.settings import Settings  # noqa: E402
 from geo.units import M2_PER_MU  # noqa: E402
@@ -148,7 +148,7 @@ def main() -> None:
             timed("available: blocks (gross)", lambda: contiguous_blocks(eligible, settings.blocks.touch_gap_m,
                                                                         settings.blocks.min_shared_edge_m))
             timed("available: net + blocks", lambda: _net_blocks(eligible, four, sliver))
-            del grid, slope, cov
+            grid = slope = cov = None      # free the grids before the next run
         med = {k: statistics.median(v) for k, v in times.items()}
         mcpu = {k: statistics.median(v) for k, v in cpu.items()}
         steps = ("read DEM window", "slope (Horn)", "exact coverage", "steep polygons", "net land: 4 + slope",

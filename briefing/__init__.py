@@ -28,12 +28,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from briefing.document import Document
 from briefing.content import build_document
+from briefing.document import Document
 from briefing.fonts import FontSet, resolve_fonts
-from geo.errors import MissingFontError
-from geo.errors import ConverterError
 from briefing.pdf import docx_to_pdf, soffice
+from geo.errors import ConverterError, MissingFontError
 from geo.settings import RuntimeSettings
 
 if TYPE_CHECKING:
@@ -103,7 +102,7 @@ class Briefing:
         return to_html(self.document)
 
 
-def _intensity_flags(ws, settings: Settings) -> list[dict]:
+def _intensity_flags(ws: Workspace, settings: Settings) -> list[dict]:
     """The 标准地 check's projects below their floor (``matching.intensity_check``), as plain dicts."""
     from matching import intensity_check
     table = intensity_check(ws, settings=settings)
@@ -119,7 +118,7 @@ def briefing_plan(ws: Workspace, settings: Settings, budget_wan: float, as_of: d
                          dem=workspace_dem(ws), frontier=True, cache=cache)
 
 
-def workspace_data_date(ws) -> dt.date | None:
+def workspace_data_date(ws: Workspace) -> dt.date | None:
     """The date the workspace file was last written (the data's date), None for an unsaved workspace."""
     path = getattr(ws, "path", None)
     if path and Path(path).exists():

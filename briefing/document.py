@@ -4,10 +4,10 @@ Renderers (docx.py, preview.py) lay a ``Document`` out; they never compute.
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-import datetime as dt
 
 import numpy as np
 import pandas as pd

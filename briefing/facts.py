@@ -20,8 +20,8 @@ from matching.summary import project_zone
 
 if TYPE_CHECKING:
     from geo.settings import Settings
-    from stores.snapshots import SnapshotDiff
     from geo.workspace import Workspace
+    from stores.snapshots import SnapshotDiff
 
 # The gap summary's fields as the briefing's zone table names them.
 _ZONE_FIELDS = {"demand_count": "pending_count", "demand_mu": "pending_mu", "demand_yi": "pending_yi",
@@ -73,14 +73,14 @@ def since_facts(diff) -> SinceFacts | None:
                       len(diff.projects_advanced), len(diff.projects_placed), round(float(diff.gap_change_mu), 2))
 
 
-def zone_name(ws, zone_id) -> str:
+def zone_name(ws: Workspace, zone_id) -> str:
     """A park's name; the unzoned row's label for no park."""
     if not isinstance(zone_id, str) or not zone_id:
         return UNZONED_LABEL
     return str(ws.zones["name"].get(zone_id, zone_id))
 
 
-def _stock(ws) -> pd.DataFrame:
+def _stock(ws: Workspace) -> pd.DataFrame:
     """Land per park and status (net 亩: overlaps counted once, so the table adds up) and vacant factory m²."""
     stock = ws.parcels.pivot_table(index="zone_id", columns="status", values="net_mu", aggfunc="sum", fill_value=0.0)
     stock = stock.reindex(index=ws.zones.index, columns=list(PARCEL_STATUS_LABELS), fill_value=0.0)
@@ -105,7 +105,7 @@ def _factories(fac: pd.DataFrame) -> pd.DataFrame:
             .reindex(list(FACTORY_STATUS_LABELS), fill_value=0))
 
 
-def _net_facts(ws, settings, cache=None) -> dict[str, float]:
+def _net_facts(ws: Workspace, settings, cache=None) -> dict[str, float]:
     """Gross and net available land, the 亩 each constraint takes from it (geo.netland, each m² once), and the
     thresholds the method names; ``constraints_applied`` is 1 when the workspace has constraint layers or a DEM."""
     net = workspace_net(ws, settings, cache)

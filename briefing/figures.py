@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import io
 import threading
-from typing import TYPE_CHECKING
 import warnings
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import matplotlib
@@ -18,11 +18,10 @@ from matplotlib.figure import Figure as MplFigure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, Patch, Rectangle
 
-from geo.units import fmt_mu
-from geo.vocab import FIELD_LABELS, PARCEL_STATUS_COLORS, PARCEL_STATUS_LABELS, PIPELINE_STATUSES, PLAN_LABELS
-
 from briefing.facts import Facts
 from briefing.fonts import Face, FontSet
+from geo.units import fmt_mu
+from geo.vocab import FIELD_LABELS, PARCEL_STATUS_COLORS, PARCEL_STATUS_LABELS, PIPELINE_STATUSES, PLAN_LABELS
 
 if TYPE_CHECKING:
     from geo.workspace import Workspace

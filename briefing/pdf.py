@@ -18,9 +18,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from geo.errors import ConverterError
-
 from briefing.fonts import fontconfig_env
+from geo.errors import ConverterError
 
 if TYPE_CHECKING:
     from geo.settings import RuntimeSettings

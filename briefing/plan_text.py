@@ -2,12 +2,12 @@
 it can be done and which projects it secures. Pure phrasing: every number comes from ``Facts`` (the plan result)."""
 from __future__ import annotations
 
-from geo.units import fmt_mu
-from geo.vocab import PLAN_LABELS
-
-from briefing.document import Block, Figure, Paragraph, as_date, join_names, fmt_m2, fmt_yi
+from briefing.document import Block, Figure, Paragraph, as_date, fmt_m2, fmt_yi, join_names
 from briefing.facts import Facts, zone_name
 from briefing.labels import action_label
+from geo.units import fmt_mu
+from geo.vocab import PLAN_LABELS
+from geo.workspace import Workspace
 
 
 def _when(ready_by) -> str:
@@ -15,7 +15,7 @@ def _when(ready_by) -> str:
     return f"，{d.year}年{d.month}月前完成" if d else ""
 
 
-def _action_text(f: Facts, ws, a) -> str:
+def _action_text(f: Facts, ws: Workspace, a) -> str:
     """'完成冉家坝新能源产业园RJB-001-3、RJB-001-4共2宗地块（76.2亩）的拆迁，估算费用X万元，2027年3月前完成，
     可保障新能源材料生产项目（18亿元）落地。'"""
     p = f.projects
@@ -35,7 +35,7 @@ def _action_text(f: Facts, ws, a) -> str:
             f"，{cost}{gain}。")
 
 
-def plan_advice(f: Facts, ws, lead: str) -> list[Block]:
+def plan_advice(f: Facts, ws: Workspace, lead: str) -> list[Block]:
     """The advice's first part when the briefing carries a plan: the budget, the work in order, the total."""
     t, plan = f.totals, f.plan
     budget = "在不限预算的情况下" if plan.budget_wan is None else f"按{plan.budget_wan:,.0f}万元预算测算"

@@ -6,6 +6,7 @@ from pathlib import Path
 from commands.common import date_arg, emit, load_ws, number_arg
 from geo.errors import InputError
 from geo.units import fmt_mu
+from geo.workspace import Workspace
 
 
 def cmd_brief(args) -> int:
@@ -33,7 +34,7 @@ def cmd_brief(args) -> int:
     return 0
 
 
-def briefing_plan_of(args, ws, cache=None):
+def briefing_plan_of(args, ws: Workspace, cache=None):
     """The 用地保障方案 the briefing's advice is built from: at ``--budget-wan``, else ``[briefing]
     plan_budget_wan`` (negative: no limit); None when ``[briefing] plan`` is off and no budget is given."""
     from briefing import briefing_plan

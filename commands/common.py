@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 
 import geo.errors as E
+from formats.dem import with_steep_land
 from geo.errors import InputError
 from geo.parse import parse_date
 from seeds.sample import default_workspace_path
 from stores import is_database_url, mask_password
-from formats.dem import with_steep_land
 from stores.gpkg_file import load_workspace
 
 

@@ -2,13 +2,13 @@
 handlers, kept here so cli.py only registers them."""
 from __future__ import annotations
 
-from commands.common import date_arg, emit, load_ws, safe_url, store_target, user_name
 import argparse
 from pathlib import Path
 
-from geo.vocab import FIELD_LABELS, IMPORT_RESULT_LABELS, IMPORT_TARGET_LABELS
+from commands.common import date_arg, emit, load_ws, safe_url, store_target, user_name
 from formats.datum import DATUMS
 from formats.layer_import import TARGETS
+from geo.vocab import FIELD_LABELS, IMPORT_RESULT_LABELS, IMPORT_TARGET_LABELS
 
 
 def add_import_arguments(p: argparse.ArgumentParser, alias: bool = False) -> None:
@@ -57,10 +57,10 @@ def _tally_text(result, failed: bool = False) -> str:
 
 
 def cmd_import_layer(args) -> int:
+    from formats.layer_import import import_layer
     from geo.errors import ValidationError
     from geo.report import LEVEL_LABELS
     from stores import open_store
-    from formats.layer_import import import_layer
     from stores.layer_write import store_result
     path = store_target(args)          # --workspace, else $LANDGAP_DATABASE_URL, else the default workspace
     with open_store(str(path), args.settings) as store:   # read and written through the store (GeoPackage or PostGIS)
@@ -113,9 +113,9 @@ def add_export_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_export_layer(args) -> int:
-    from geo.errors import InputError
-    from formats.fileio import write_atomic
     from formats.export import export_bytes
+    from formats.fileio import write_atomic
+    from geo.errors import InputError
     ws = load_ws(args)
     if args.layer == "sites":
         import matching

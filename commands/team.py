@@ -2,13 +2,14 @@
 (``workspace-register``), and the weekly history (``snapshot``, ``changes``). Registered by commands.build_parser."""
 from __future__ import annotations
 
-from commands.common import date_arg, store_target, target_arg, user_name
 import getpass
 import json
 import sys
 
-from team.accounts import ROLES, AccountError, Accounts, accounts_path
+from commands.common import date_arg, store_target, target_arg, user_name
 from geo.vocab import ROLE_LABELS
+from geo.workspace import Workspace
+from team.accounts import ROLES, AccountError, Accounts, accounts_path
 
 
 def _accounts(args) -> Accounts:
@@ -94,9 +95,10 @@ def register(command, sub) -> None:
 def current_snapshot(args, store):
     """The workspace as it stands, matched (the default scenario), as an unsaved snapshot."""
     import datetime as dt
+
     import matching
-    from stores import snapshots
     from formats.dem import with_steep_land
+    from stores import snapshots
     ws = with_steep_land(store.load(), args.settings.terrain.max_slope_pct)
     result = matching.match(ws, None, settings=args.settings, unlocks=False)     # a snapshot keeps no unlocks
     return snapshots.take(ws, result, user_name(args), getattr(args, "data_date", None) or dt.date.today())
@@ -140,12 +142,13 @@ def cmd_changes(args) -> int:
     return 0
 
 
-def briefing_since(args, ws, result):
+def briefing_since(args, ws: Workspace, result):
     """For `brief`: the SnapshotDiff from the latest snapshot to this briefing's data (None when there is none);
     with --snapshot the briefing's own snapshot is saved too (the next briefing compares with it)."""
     import datetime as dt
-    from stores import open_store, snapshots
+
     from seeds.sample import default_workspace_path
+    from stores import open_store, snapshots
     target = args.workspace or default_workspace_path(args.settings.runtime)
     from briefing import workspace_data_date
     snap = snapshots.take(ws, result, user_name(args), workspace_data_date(ws) or args.as_of or dt.date.today())

@@ -9,9 +9,10 @@ from commands.common import emit, load_ws, number_arg
 from commands.table import format_table
 from geo.errors import InputError
 from geo.vocab import TERRAIN_LABELS
+from geo.workspace import Workspace
 
 
-def terrain_result(ws, settings, parcel_ids: list[str] | None = None, design_elevation: float | None = None,
+def terrain_result(ws: Workspace, settings, parcel_ids: list[str] | None = None, design_elevation: float | None = None,
                    terrace_step_m: float | None = None) -> dict:
     """The terrain figures of ``parcel_ids`` (default: every parcel) as the CLI's JSON."""
     from formats.dem import DEM_SUFFIX, read_dem_for

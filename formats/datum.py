@@ -11,9 +11,9 @@ from pyproj import CRS, Transformer
 from pyproj.aoi import AreaOfInterest
 from pyproj.transformer import TransformerGroup
 
+from formats import CRSMissingError, FormatError
 from geo.crs import gk3_epsg_for_longitude
 from geo.gcj02 import gcj02_to_wgs84, wgs84_to_gcj02  # noqa: F401 (the datum functions of this module)
-from formats import CRSMissingError, FormatError
 
 DATUMS = ("cgcs2000", "wgs84", "gcj02")
 

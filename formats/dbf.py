@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from geo.errors import LayerFileError
 from formats.encoding import dbf_codec_over_single_byte, decodes, single_byte_page
+from geo.errors import LayerFileError
 
 _CPG_CODECS = {"936": "GB18030", "CP936": "GB18030", "GBK": "GB18030", "GB2312": "GB18030", "GB18030": "GB18030",
                "ANSI 936": "GB18030", "UTF-8": "UTF-8", "UTF8": "UTF-8", "65001": "UTF-8",

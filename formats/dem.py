@@ -3,22 +3,21 @@ set of parcels read (or warped into their metric CRS) into a ``DemGrid`` for per
 the engine excludes is read here when a workspace is loaded (``with_steep_land``) and handed over as polygons."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
-import dataclasses
-
 import geopandas as gpd
-
 import numpy as np
 from affine import Affine
 from pyproj import CRS
 
-from geo.errors import CRSError, WorkspaceError
 from formats.fileio import readable
 from geo import earthwork as ew
+from geo.errors import CRSError, WorkspaceError
 from geo.netland import candidates
 from geo.parcel_terrain import READ_TILE, Coverage, DemGrid, exact_coverage, slope_under
 from geo.terrain import Dem, SteepLand, parcels_key
+from geo.workspace import Workspace
 
 DEM_SUFFIX = ".dem.tif"
 STEEP_TILE = 1024        # polygonising too-steep land tile by tile (skipping tiles without a steep cell)
@@ -53,7 +52,7 @@ def read_dem_for(path: str | Path, parcels: gpd.GeoDataFrame, margin_cells: int 
     metric working CRS at about its own resolution. Raises WorkspaceError when the file cannot be read or has no CRS.
     """
     import rasterio
-    from rasterio.warp import calculate_default_transform, reproject, Resampling, transform_bounds
+    from rasterio.warp import Resampling, calculate_default_transform, reproject, transform_bounds
     from rasterio.windows import Window, from_bounds
 
     from geo.area import lon_lat_center
@@ -109,13 +108,13 @@ def _overlaps(win, src) -> bool:
             and win.row_off + win.height > 0)
 
 
-def workspace_dem(ws) -> Dem | None:
+def workspace_dem(ws: Workspace) -> Dem | None:
     """The workspace's own DEM (``<stem>.dem.tif`` beside it) when it has one, else None."""
     path = getattr(ws, "dem_path", None)
     return read_dem(path) if path is not None and Path(path).exists() else None
 
 
-def steep_land(ws, max_slope_pct: float) -> SteepLand:
+def steep_land(ws: Workspace, max_slope_pct: float) -> SteepLand:
     """The too-steep land under the workspace's ``geo.netland.candidates`` (available and pipeline parcels), in
     their metric CRS: the DEM window under them, its slope and the steep cells any of them covers, polygonised."""
     parcels = candidates(ws)
@@ -132,7 +131,7 @@ def steep_land(ws, max_slope_pct: float) -> SteepLand:
     return SteepLand(max_slope_pct, steep, key)
 
 
-def with_steep_land(ws, max_slope_pct: float):
+def with_steep_land(ws: Workspace, max_slope_pct: float):
     """The workspace with its DEM's steep land loaded (``Workspace.steep``) for ``max_slope_pct`` ([terrain]): the
     edge calls this when it loads a workspace for the engine. The same object when there is no DEM or the land is
     already loaded for these parcels and this threshold (an edited copy whose parcels changed is read again)."""

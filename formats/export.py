@@ -14,9 +14,9 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from geo.errors import InputError
 from formats.coordfile import write_coordfile
 from formats.datum import transform_geoms
+from geo.errors import InputError
 from geo.gcj02 import wgs84_to_gcj02
 
 _NAME_FIELDS = ("name", "parcel_id", "zone_id", "factory_id", "site_id")

@@ -17,14 +17,15 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from geo.errors import CRS_INVALID, DATUM_INVALID, DEFAULT_INVALID, TARGET_INVALID, ValidationError
-from geo.report import LoadReport
-from geo.schema import CONSTRAINT_LAYERS, LAYERS
 from formats import CRSMissingError, FormatError
 from formats.datum import DATUMS, missing_crs, to_target, transform_geoms, usable_crs
-from geo.gcj02 import gcj02_to_wgs84
 from formats.source import SourceLayer
 from formats.vector import read_source
+from geo.errors import CRS_INVALID, DATUM_INVALID, DEFAULT_INVALID, TARGET_INVALID, ValidationError
+from geo.gcj02 import gcj02_to_wgs84
+from geo.report import LoadReport
+from geo.schema import CONSTRAINT_LAYERS, LAYERS
+from geo.workspace import Workspace
 
 TARGETS = ("parcels", "zones", "factories", *CONSTRAINT_LAYERS)
 
@@ -67,7 +68,7 @@ def parse_defaults(items: list[str] | None, into: str) -> dict[str, str]:
     return out
 
 
-def _crs_step(src: SourceLayer, crs, ws, layer: str, report: LoadReport) -> gpd.GeoDataFrame:
+def _crs_step(src: SourceLayer, crs, ws: Workspace, layer: str, report: LoadReport) -> gpd.GeoDataFrame:
     frame = src.frame
     if crs is not None and src.kind != "坐标文件":
         given = CRS.from_user_input(crs)
@@ -148,7 +149,7 @@ def _geometry_step(frame, layer: str, outcome: dict, report: LoadReport) -> gpd.
     return out[keep]
 
 
-def import_layer(ws, into: str, source, *, name: str | None = None, layer_name: str | None = None, crs=None,
+def import_layer(ws: Workspace, into: str, source, *, name: str | None = None, layer_name: str | None = None, crs=None,
                  encoding: str | None = None, datum: str | None = None, defaults: list[str] | dict | None = None,
                  replace: bool = False, allow_partial: bool = False,
                  seven_parameters: Mapping[str, Mapping] | None = None) -> ImportResult:

@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from geo.errors import InputError, LedgerError, ValidationError
 from formats.ledger_file import read_sheets
+from geo.errors import InputError, LedgerError, ValidationError
 from geo.parse import is_missing, parse_date, parse_number, parsed_cells, text_cells  # noqa: F401 (re-exported)
 from geo.report import LoadReport
 from geo.vocab import LEDGER_EXAMPLE_HEADERS, LEDGER_HEADERS, LEDGER_TOTAL_ROWS, LEDGER_UNITS, PARCEL_LEDGER_HEADERS
+from geo.workspace import Workspace
 
 _HEADER_SCAN_ROWS = 15          # a header row is looked for this far down (title and note rows above it)
 _NUMERIC = ("investment_yi", "land_mu", "floor_m2", "priority")
@@ -264,7 +265,7 @@ def merge_projects(existing: pd.DataFrame, imported: pd.DataFrame, replace: bool
     return base, {"added": added, "updated": updated, "kept": kept}
 
 
-def import_ledger(ws, source: str | os.PathLike | bytes, name: str | None = None, replace: bool = False, *,
+def import_ledger(ws: Workspace, source: str | os.PathLike | bytes, name: str | None = None, replace: bool = False, *,
                   cny_per_usd: float):
     """The workspace with the ledger applied to its project list, the counts and the report (notes, warnings).
 
@@ -295,7 +296,7 @@ def import_ledger(ws, source: str | os.PathLike | bytes, name: str | None = None
     return new, counts, report
 
 
-def import_parcel_ledger(ws, source: str | os.PathLike | bytes, name: str | None = None):
+def import_parcel_ledger(ws: Workspace, source: str | os.PathLike | bytes, name: str | None = None):
     """The workspace with a land ledger (土地台账) applied to the parcels it lists, by 地块编号: status, ready
     date, land use and registered area; geometry and unlisted parcels are kept. Returns (workspace, counts
     {'updated', 'status_changed'}, report). Raises LedgerError / ValidationError (cells by Excel row) as

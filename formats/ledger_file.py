@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo.errors import LedgerError
 from formats.fileio import read_bytes
+from geo.errors import LedgerError
 
 
 def read_sheets(source: str | os.PathLike | bytes, name: str | None = None) -> tuple[str, dict, list[str]]:

@@ -10,14 +10,15 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from formats import FormatError
+from formats.ledger import validated_by_row
 from geo.errors import FIELD_MISSING, ValidationError
 from geo.parse import text_cells
-from formats.ledger import validated_by_row
 from geo.report import LoadReport
 from geo.schema import CONSTRAINT_LAYERS, LAYERS
 from geo.vocab import FACTORY_LAYER_FIELDS, FLOOD_LAYER_FIELDS, ZONE_LAYER_FIELDS
+from geo.workspace import Workspace
 from stores.gpkg_file import read_constraint
-from formats import FormatError
 
 _FIELDS = {"zones": ZONE_LAYER_FIELDS, "factories": FACTORY_LAYER_FIELDS, "flood": FLOOD_LAYER_FIELDS}
 
@@ -61,7 +62,7 @@ def _missing(into: str, columns: dict, frame, name: str, required: tuple[str, ..
                           f"可按 字段=取值 统一指定缺省值", code=FIELD_MISSING)
 
 
-def merged_layer(ws, into: str, src, frame: gpd.GeoDataFrame, defaults: dict, replace: bool, report: LoadReport):
+def merged_layer(ws: Workspace, into: str, src, frame: gpd.GeoDataFrame, defaults: dict, replace: bool, report: LoadReport):
     """(new workspace, the layer's table, counts); raises ValidationError (rows = the source's labels)."""
     if into == "parcels":
         from formats.shapefile import ParcelLayer, merge_parcels, parcels_from_layer
@@ -85,7 +86,7 @@ def merged_layer(ws, into: str, src, frame: gpd.GeoDataFrame, defaults: dict, re
     return _constraint(ws, into, src, frame, defaults, replace, report)
 
 
-def _core(ws, into, src, frame, defaults, replace, report):
+def _core(ws: Workspace, into, src, frame, defaults, replace, report):
     from formats.shapefile import zones_by_location
     schema = LAYERS[into]
     columns = field_columns(frame, _FIELDS[into], src.encoding)
@@ -129,7 +130,7 @@ def _core(ws, into, src, frame, defaults, replace, report):
     return new, getattr(new, into), counts
 
 
-def _constraint(ws, into, src, frame, defaults, replace, report):
+def _constraint(ws: Workspace, into, src, frame, defaults, replace, report):
     schema = CONSTRAINT_LAYERS[into]
     columns = field_columns(frame, _FIELDS.get(into, {}), src.encoding)
     frame = apply_defaults(frame, columns, defaults, into, report)
@@ -139,8 +140,8 @@ def _constraint(ws, into, src, frame, defaults, replace, report):
     table = table.set_geometry(table.geometry.name).rename_geometry("geometry") \
         if table.geometry.name != "geometry" else table
     if into == "flood":
-        from geo.parse import parse_number
         from formats.cells import parsed_distinct
+        from geo.parse import parse_number
         years = pd.to_numeric(parsed_distinct(table["return_period"], parse_number, report, into, "BAD_NUMBER",
                                               "重现期"), errors="coerce")         # 50, 50年, 五十 is an error
         bad_before = {i.row for i in report.errors}

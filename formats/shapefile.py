@@ -24,17 +24,18 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from formats.cells import by_distinct, numbers, parsed_distinct, texts
+from formats.dbf import DBF_NAME_BYTES, detect_encoding, mended_names
+from formats.encoding import zip_member_name
+from formats.ledger import header_field, validated_by_row, zone_lookup
 from geo.area import area_mu
 from geo.crs import describe
 from geo.errors import FIELD_MISSING, ExportError, LayerFileError, ValidationError
-from formats.ledger import header_field, validated_by_row, zone_lookup
 from geo.parse import parse_date, parse_number
 from geo.report import LoadReport
 from geo.units import MU_PER_HECTARE, m2_to_mu
 from geo.vocab import PARCEL_EXTRA_FIELDS, PARCEL_LAYER_FIELDS
-from formats.cells import by_distinct, numbers, parsed_distinct, texts
-from formats.dbf import DBF_NAME_BYTES, detect_encoding, mended_names
-from formats.encoding import zip_member_name
+from geo.workspace import Workspace
 
 _PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 _UNIT_SAMPLE = 2000
@@ -181,7 +182,7 @@ def zones_by_location(geoms: np.ndarray, zones: gpd.GeoDataFrame) -> np.ndarray:
     return out
 
 
-def parcels_from_layer(layer: ParcelLayer, ws) -> tuple[gpd.GeoDataFrame, LoadReport, int]:
+def parcels_from_layer(layer: ParcelLayer, ws: Workspace) -> tuple[gpd.GeoDataFrame, LoadReport, int]:
     """The layer as a parcels table in the workspace's CRS (index = FID), every problem found by FID, and how many
     parcels were put in a park by where they lie (no park field, or it was empty)."""
     report = LoadReport(source=layer.name)
@@ -242,7 +243,7 @@ def parcels_from_layer(layer: ParcelLayer, ws) -> tuple[gpd.GeoDataFrame, LoadRe
     return out, report, zoned_by_location
 
 
-def import_parcel_layer(ws, source, name: str | None = None, encoding: str | None = None, replace: bool = False):
+def import_parcel_layer(ws: Workspace, source, name: str | None = None, encoding: str | None = None, replace: bool = False):
     """The workspace with a parcel Shapefile applied: by 地块编号, a parcel in the file replaces the workspace's
     (geometry and fields) and new ones are added; ``replace``: the file is the whole parcels layer. Returns
     (workspace, counts {'parcels_added', 'parcels_updated', 'parcels_kept', 'zoned_by_location'}, report).
@@ -255,7 +256,7 @@ def import_parcel_layer(ws, source, name: str | None = None, encoding: str | Non
     return new, counts, report
 
 
-def merge_parcels(ws, table: gpd.GeoDataFrame, report: LoadReport, replace: bool, name: str, zoned: int = 0):
+def merge_parcels(ws: Workspace, table: gpd.GeoDataFrame, report: LoadReport, replace: bool, name: str, zoned: int = 0):
     """``table`` (from ``parcels_from_layer``, index = the source's labels) merged into the workspace's parcels by
     地块编号 (``replace``: instead of them) and validated; (workspace, counts). Raises ValidationError naming each
     bad feature by its label."""

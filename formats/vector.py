@@ -15,10 +15,10 @@ import pandas as pd
 import pyogrio
 
 from formats import FormatError
-from geo.errors import LAYER_NAME_REQUIRED
-from formats.unzip import unpack
 from formats.encoding import decode_text
 from formats.source import SourceLayer
+from formats.unzip import unpack
+from geo.errors import LAYER_NAME_REQUIRED
 
 _KML = (".kml", ".ovkml")
 _KMZ = (".kmz", ".ovkmz")

@@ -13,6 +13,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
+from geo.workspace import Workspace
+
 T = TypeVar("T")
 
 
@@ -25,7 +27,7 @@ class DerivedCache:
         self._lock = threading.RLock()     # Streamlit sessions share one process
         self._flights: dict[tuple, threading.Lock] = {}     # key → held while one thread computes it
 
-    def get(self, ws, key: Hashable, compute: Callable[[], T]) -> T:
+    def get(self, ws: Workspace, key: Hashable, compute: Callable[[], T]) -> T:
         """Computed once even when several threads ask at once (sessions after an import all want the new
         workspace's layers): the others wait for the first instead of each computing it."""
         full = (ws.version, key)
@@ -51,11 +53,11 @@ class DerivedCache:
                     self._flights.pop(full, None)
         return value
 
-    def peek(self, ws, key: Hashable) -> Any | None:
+    def peek(self, ws: Workspace, key: Hashable) -> Any | None:
         with self._lock:
             return self._data.get((ws.version, key))
 
-    def entries_for(self, ws) -> dict[Hashable, Any]:
+    def entries_for(self, ws: Workspace) -> dict[Hashable, Any]:
         """Every entry derived from ``ws`` (e.g. to carry the scenario-independent ones over to a copy)."""
         with self._lock:
             return {k: v for (ver, k), v in self._data.items() if ver == ws.version}

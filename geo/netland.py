@@ -23,6 +23,7 @@ from geo.errors import WorkspaceError
 from geo.terrain import parcels_key
 from geo.units import M2_PER_MU
 from geo.vocab import FIELD_LABELS, IMPORT_TARGET_LABELS, PIPELINE_STATUSES
+from geo.workspace import Workspace
 
 PROTECTED_FRACTION = 0.5
 """An available parcel more than this share in 永久基本农田 ∪ 生态保护红线 is a ledger error (issue 11)."""
@@ -35,12 +36,12 @@ def section_key(section) -> tuple:
     return tuple((f.name, getattr(section, f.name)) for f in dataclasses.fields(section))
 
 
-def has_constraints(ws) -> bool:
+def has_constraints(ws: Workspace) -> bool:
     """Whether the workspace has anything that can exclude land: a non-empty constraint layer, or a DEM."""
     return any(len(f) for f in ws.constraints.values()) or ws.dem_path is not None
 
 
-def candidates(ws) -> gpd.GeoDataFrame:
+def candidates(ws: Workspace) -> gpd.GeoDataFrame:
     """The parcels that can ever be offered (available and pipeline), metric CRS: what net land and the DEM's
     steep land (``formats.dem.with_steep_land``) are derived for. A scenario only turns pipeline parcels
     available, so its copy has the same."""
@@ -48,7 +49,7 @@ def candidates(ws) -> gpd.GeoDataFrame:
     return parcels[parcels["status"].isin(("available", *PIPELINE_STATUSES))]
 
 
-def steep_land(ws, parcels: gpd.GeoDataFrame, max_slope_pct: float) -> gpd.GeoSeries | None:
+def steep_land(ws: Workspace, parcels: gpd.GeoDataFrame, max_slope_pct: float) -> gpd.GeoSeries | None:
     """Too-steep land under ``parcels`` (the workspace's ``candidates``), in the parcels' CRS, as loaded at the
     edge (``Workspace.steep``); None without a DEM. Raises WorkspaceError when the workspace has a DEM but its
     steep land was not loaded for these parcels and this threshold (the edge must load it)."""
@@ -61,7 +62,7 @@ def steep_land(ws, parcels: gpd.GeoDataFrame, max_slope_pct: float) -> gpd.GeoSe
     return steep.polygons
 
 
-def exclusions(ws, settings, parcels: gpd.GeoDataFrame) -> dict[str, object]:
+def exclusions(ws: Workspace, settings, parcels: gpd.GeoDataFrame) -> dict[str, object]:
     """The exclusion layers of ``geo.constraints.net_land`` (metric CRS): the constraint layers, the flood zones
     of return period ≤ [constraints] flood_return_period, and the land steeper than [terrain] max_slope_pct."""
     out: dict[str, object] = {}
@@ -84,7 +85,7 @@ def net_key(settings) -> tuple:
             settings.matching.sliver_width_m)
 
 
-def workspace_net(ws, settings, cache: DerivedCache | None = None) -> NetLand | None:
+def workspace_net(ws: Workspace, settings, cache: DerivedCache | None = None) -> NetLand | None:
     """Net land of the parcels that can be offered (see the module doc); None without constraints. ``cache``: the
     caller's derived-data cache (None: computed for this call only)."""
     if not has_constraints(ws):
@@ -149,7 +150,7 @@ def net_totals(parcels: pd.DataFrame, net: NetLand | None) -> pd.DataFrame:
 
 
 
-def report_protected(ws, rows: pd.Series, report, settings) -> None:
+def report_protected(ws: Workspace, rows: pd.Series, report, settings) -> None:
     """Warn about every parcel with status available lying more than ``PROTECTED_FRACTION`` in farmland or the
     red line (a ledger that says 可供 for protected land: the bureau must see it). ``rows``: the fid of each
     parcel id, to name the feature like every other message. Farmland and the red line come first in
@@ -170,7 +171,7 @@ def report_protected(ws, rows: pd.Series, report, settings) -> None:
     report.name_features("parcels", pd.Series(rows.index, index=rows.to_numpy(), name="parcel_id"), "fid")
 
 
-def report_flood(ws, report) -> None:
+def report_flood(ws: Workspace, report) -> None:
     """Warn about every flood zone without a usable return period (empty, not a number, or the layer has no
     ``return_period`` field): it is excluded whatever ``[constraints] flood_return_period`` says — the conservative
     reading of ``geo.constraints.flood_exclusion`` — and the bureau should fill it in. A feature is named by its fid:
@@ -194,7 +195,7 @@ def report_flood(ws, report) -> None:
     report.name_features("flood", pd.Series([], dtype=object, name="fid"), "fid")
 
 
-def report_constraints(ws, rows: pd.Series, report, settings) -> None:
+def report_constraints(ws: Workspace, rows: pd.Series, report, settings) -> None:
     """The load report's checks of the constraint layers, for every store: flood zones without a return period
     (``report_flood``) and available parcels in protected land (``report_protected``; ``rows`` and ``settings``,
     the caller's Settings, as there)."""

@@ -9,10 +9,12 @@ import pandas as pd
 
 from geo.blocks import contiguous_blocks
 from geo.constraints import EXCLUSION_ORDER
-from geo.netland import land_rows, net_totals, workspace_net
 from geo.errors import MIN_MU_INVALID, InputError
+from geo.netland import land_rows, net_totals, workspace_net
+from geo.settings import Settings
 from geo.validate import split_industries
 from geo.vocab import INDUSTRIES, PIPELINE_STATUSES
+from geo.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ def known_industries(zones: pd.DataFrame, projects: pd.DataFrame | None = None) 
     return names
 
 
-def available_report(ws, zone: str | None = None, industry: str | None = None, by: dt.date | None = None,
+def available_report(ws: Workspace, zone: str | None = None, industry: str | None = None, by: dt.date | None = None,
                      min_mu: float | None = None, *, settings: "Settings", cache=None) -> AvailableReport:
     """The ``available`` answer: per-zone available/pipeline acreage, largest block, vacant factory space, blocks.
 

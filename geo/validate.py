@@ -13,7 +13,17 @@ import shapely
 from geo.parse import parse_date, parsed_cells
 from geo.report import LoadReport
 from geo.schema import Field, LayerSchema
-from geo.vocab import FACTORY_STATUS_ALIASES, FACTORY_STATUS_LABELS, FIELD_LABELS, INDUSTRIES, PARCEL_STATUS_LABELS, PIPELINE_STATUSES, PROJECT_STAGE_LABELS, STAGE_ALIASES, STATUS_ALIASES
+from geo.vocab import (
+    FACTORY_STATUS_ALIASES,
+    FACTORY_STATUS_LABELS,
+    FIELD_LABELS,
+    INDUSTRIES,
+    PARCEL_STATUS_LABELS,
+    PIPELINE_STATUSES,
+    PROJECT_STAGE_LABELS,
+    STAGE_ALIASES,
+    STATUS_ALIASES,
+)
 
 _ALIASES = {("parcels", "status"): STATUS_ALIASES, ("projects", "stage"): STAGE_ALIASES,
             ("factories", "status"): FACTORY_STATUS_ALIASES}

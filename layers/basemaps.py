@@ -51,8 +51,8 @@ def hillshade_overlay(dem_path: str | Path) -> Shade:
 
 @functools.lru_cache(maxsize=8)
 def _hillshade(path: str, _mtime: int) -> Shade:
-    from geo.terrain import hillshade
     from formats.dem import read_dem
+    from geo.terrain import hillshade
     dem = read_dem(path)
     shade = hillshade(dem).astype(np.float32)
     shade = 150.0 + shade * (105.0 / 255.0)          # light relief: parcels drawn over it stay readable
@@ -73,8 +73,8 @@ SLOPE_TERRACED_PCT = 8.0        # CJJ 83-2016: above 8 % the site is laid out in
 
 @functools.lru_cache(maxsize=8)
 def _slope(path: str, _mtime: int, max_pct: float) -> Shade:
-    from geo.earthwork import slope_pct
     from formats.dem import read_dem
+    from geo.earthwork import slope_pct
     dem = read_dem(path)
     pct = slope_pct(dem.elevation, abs(dem.transform.a), abs(dem.transform.e))
     steep, terraced = pct > max_pct, (pct > SLOPE_TERRACED_PCT) & (pct <= max_pct)

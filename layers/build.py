@@ -13,10 +13,31 @@ import folium
 import geopandas as gpd
 
 from geo.cache import DerivedCache, own
-from geo.vocab import (EXCLUSION_LABELS, FACTORY_STATUS_LABELS, FIELD_LABELS, PARCEL_STATUS_COLORS,
-                       PARCEL_STATUS_LABELS, POPUP_TERRAIN_LABEL, SLOPE_LAYER_LABEL, TERRAIN_LABELS)
+from geo.vocab import (
+    EXCLUSION_LABELS,
+    FACTORY_STATUS_LABELS,
+    FIELD_LABELS,
+    PARCEL_STATUS_COLORS,
+    PARCEL_STATUS_LABELS,
+    POPUP_TERRAIN_LABEL,
+    SLOPE_LAYER_LABEL,
+    TERRAIN_LABELS,
+)
+from geo.workspace import Workspace
 from layers import assets, basemaps
-from layers.elements import LABEL_CSS, DrawLocale, DrawnStamp, GeoJsonLayer, LayerControlTitle, LegendControl, MapControls, OfflineDraw, OfflineMap, PlainBase, prefetch_layer_data
+from layers.elements import (
+    LABEL_CSS,
+    DrawLocale,
+    DrawnStamp,
+    GeoJsonLayer,
+    LayerControlTitle,
+    LegendControl,
+    MapControls,
+    OfflineDraw,
+    OfflineMap,
+    PlainBase,
+    prefetch_layer_data,
+)
 from layers.features import feature_collection, lonlat_bounds
 
 if TYPE_CHECKING:
@@ -39,7 +60,7 @@ SITE_LABELS = {"placed": "已安排选址", "candidate": "候选选址", "unlock
 LOOKUPS = {"status": PARCEL_STATUS_LABELS, "fstatus": FACTORY_STATUS_LABELS}
 
 
-def _cached(m: OfflineMap, ws, key: tuple, make: Callable[[], object]):
+def _cached(m: OfflineMap, ws: Workspace, key: tuple, make: Callable[[], object]):
     """``make()`` once per workspace version and ``key`` (the layer kind and what selects its features), in the
     cache the map was made with (``new_map``)."""
     return m._landgap_cache.get(ws, ("map_layer", *key), make)
@@ -58,7 +79,7 @@ def legend_items(statuses: Iterable[str] | None = None) -> list[tuple[str, str, 
     return items
 
 
-def new_map(ws, basemap: str = basemaps.HILLSHADE, height: int = 620, fetch_data: bool = False, *,
+def new_map(ws: Workspace, basemap: str = basemaps.HILLSHADE, height: int = 620, fetch_data: bool = False, *,
             settings: Settings, cache: DerivedCache | None = None) -> OfflineMap:
     """A canvas-rendered map (fast with 10k polygons) with one basemap; vector layers are added by the caller.
 
@@ -102,7 +123,7 @@ def new_map(ws, basemap: str = basemaps.HILLSHADE, height: int = 620, fetch_data
     return m
 
 
-def add_zones(m: OfflineMap, ws, zone_ids: Iterable[str] | None = None) -> None:
+def add_zones(m: OfflineMap, ws: Workspace, zone_ids: Iterable[str] | None = None) -> None:
     """Zone outlines (not clickable, so clicks reach the parcels) and their names as labels."""
     gcj = m._landgap_gcj02
     ids = tuple(zone_ids) if zone_ids is not None else tuple(ws.zones.index)
@@ -119,7 +140,7 @@ def add_zones(m: OfflineMap, ws, zone_ids: Iterable[str] | None = None) -> None:
                  default_style={"stroke": False, "fill": False}).add_to(m)
 
 
-def add_constraints(m: OfflineMap, ws, settings: Settings | None = None) -> int:
+def add_constraints(m: OfflineMap, ws: Workspace, settings: Settings | None = None) -> int:
     """The constraint layers the workspace has, each an overlay of its own (toggleable), outlined and hatched,
     not clickable (clicks reach the parcels); returns how many were drawn."""
     from layers.constraints import CONSTRAINT_COLORS, constraint_frames
@@ -137,7 +158,7 @@ def add_constraints(m: OfflineMap, ws, settings: Settings | None = None) -> int:
     return len(frames)
 
 
-def add_parcels(m: OfflineMap, ws, statuses: Iterable[str] | None = None,
+def add_parcels(m: OfflineMap, ws: Workspace, statuses: Iterable[str] | None = None,
                 zone_ids: Iterable[str] | None = None, settings: Settings | None = None) -> int:
     """Parcels coloured by status with Chinese tooltip and popup (its net 亩 and what excludes the rest);
     returns the number drawn. ``settings``: default the settings the map was built with."""
@@ -167,7 +188,7 @@ def add_parcels(m: OfflineMap, ws, statuses: Iterable[str] | None = None,
     return n
 
 
-def add_factories(m: OfflineMap, ws, zone_ids: Iterable[str] | None = None) -> None:
+def add_factories(m: OfflineMap, ws: Workspace, zone_ids: Iterable[str] | None = None) -> None:
     gcj = m._landgap_gcj02
     zids = tuple(zone_ids) if zone_ids is not None else tuple(ws.zones.index)
 

@@ -14,6 +14,7 @@ import shapely
 from geo.constraints import EXCLUSION_ORDER, flood_exclusion
 from geo.netland import offered_mu, touched, workspace_net
 from geo.vocab import EXCLUSION_LABELS, TERRAIN_TEXT
+from geo.workspace import Workspace
 
 HATCH_M = 25.0
 CONSTRAINT_COLORS = {"farmland": "#e9c46a", "eco_redline": "#2a9d8f", "flood": "#4361ee", "dev_boundary": "#6d597a"}
@@ -33,7 +34,7 @@ def hatch_lines(area, spacing: float = HATCH_M):
     return shapely.union_all(shapely.intersection(lines, area))
 
 
-def constraint_frames(ws, settings) -> dict[str, gpd.GeoDataFrame]:
+def constraint_frames(ws: Workspace, settings) -> dict[str, gpd.GeoDataFrame]:
     """name → a metric frame of two features: the layer's area (``s`` = "area") and its hatch (``s`` = "hatch").
     Flood: only the zones that exclude land ([constraints] flood_return_period); dev_boundary: its outside is what
     it excludes, so it is drawn as an outline without hatch."""
@@ -51,7 +52,7 @@ def constraint_frames(ws, settings) -> dict[str, gpd.GeoDataFrame]:
     return out
 
 
-def parcel_net_columns(ws, parcels: pd.DataFrame, settings, cache=None) -> pd.DataFrame:
+def parcel_net_columns(ws: Workspace, parcels: pd.DataFrame, settings, cache=None) -> pd.DataFrame:
     """``net`` (亩 the parcel offers; None for parcels never offered: supplied, reserved) and ``excl`` (what
     excludes the rest: "永久基本农田 3.2 亩、坡度超限 1.0 亩"; "" when nothing) for ``parcels``. ``cache``: the
     caller's ``geo.cache.DerivedCache`` (None: for this call)."""
@@ -71,7 +72,7 @@ def parcel_net_columns(ws, parcels: pd.DataFrame, settings, cache=None) -> pd.Da
     return out
 
 
-def parcel_terrain_text(ws, parcels: pd.DataFrame, settings, cache=None) -> pd.Series:
+def parcel_terrain_text(ws: Workspace, parcels: pd.DataFrame, settings, cache=None) -> pd.Series:
     """For the popup of each 待平整 parcel (the land whose leveling the county pays for): mean slope, the balanced
     earthwork (cut / fill m³) and its cost at the ``[terrain]`` prices, from the workspace DEM; "" elsewhere and
     without a DEM. Derived once per workspace version and prices (in the caller's ``cache``; None: this call's)."""

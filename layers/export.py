@@ -8,10 +8,10 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo.errors import ExportError
 from formats.shapefile import shapefile_zip
+from geo.errors import ExportError
 from geo.vocab import SITE_LAYER_FIELDS
-
+from geo.workspace import Workspace
 from layers import assets
 
 
@@ -55,7 +55,7 @@ def _fit_dbf(text: str) -> str:
     return text.rstrip(";") + "等"
 
 
-def sites_frame(result, ws) -> gpd.GeoDataFrame:
+def sites_frame(result, ws: Workspace) -> gpd.GeoDataFrame:
     """The land sites of a match (选址方案) in the workspace CRS, one row per placed land project, fields named as
     ``SITE_FIELDS`` (factory placements have no site of their own: they are in the Excel tables)."""
     land = [p for p in result.placed if p.kind == "land" and p.site_wkt]
@@ -71,6 +71,6 @@ def sites_frame(result, ws) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(rows, geometry=shapely.from_wkt([p.site_wkt for p in land]), crs=ws.crs)
 
 
-def sites_shapefile_zip(result, ws, stem: str = "选址方案") -> bytes:
+def sites_shapefile_zip(result, ws: Workspace, stem: str = "选址方案") -> bytes:
     """The match's land sites as a zipped GBK Shapefile (``sites_frame``)."""
     return shapefile_zip(sites_frame(result, ws), stem)

@@ -14,12 +14,13 @@ from geo.area import area_mu
 from geo.crs import CGCS2000
 from geo.gcj02 import gcj02_to_wgs84
 from geo.vocab import PARCEL_STATUS_LABELS
+from geo.workspace import Workspace
 
 if TYPE_CHECKING:
     from geo.supply import AvailableReport
 
 
-def _to_metric(ws, geom, gcj02: bool):
+def _to_metric(ws: Workspace, geom, gcj02: bool):
     """A lon/lat shapely geometry (GCJ-02 when the map was shifted) in the workspace's metric CRS."""
     def convert(xy: np.ndarray) -> np.ndarray:
         lon, lat = xy[:, 0], xy[:, 1]
@@ -30,7 +31,7 @@ def _to_metric(ws, geom, gcj02: bool):
     return shapely.transform(geom, convert)
 
 
-def parcel_at(ws, lat: float, lng: float, gcj02: bool = False, candidates: pd.Index | None = None) -> str | None:
+def parcel_at(ws: Workspace, lat: float, lng: float, gcj02: bool = False, candidates: pd.Index | None = None) -> str | None:
     """Id of the (smallest) parcel containing the clicked point, among ``candidates`` (the drawn ones) if given."""
     point = _to_metric(ws, shapely.Point(lng, lat), gcj02)
     parcels = ws.metric("parcels")
@@ -51,7 +52,7 @@ def block_index(report: AvailableReport) -> dict[str, dict]:
     return out
 
 
-def parcel_details(ws, parcel_id: str, blocks: dict[str, dict]) -> dict:
+def parcel_details(ws: Workspace, parcel_id: str, blocks: dict[str, dict]) -> dict:
     """What the details panel shows for one parcel (canonical values; the page labels them)."""
     row = ws.parcels.loc[parcel_id]
     block = blocks.get(parcel_id)
@@ -72,7 +73,7 @@ def parcel_details(ws, parcel_id: str, blocks: dict[str, dict]) -> dict:
     }
 
 
-def drawn_area_by_status(ws, geojson: dict, gcj02: bool = False) -> pd.DataFrame:
+def drawn_area_by_status(ws: Workspace, geojson: dict, gcj02: bool = False) -> pd.DataFrame:
     """Ellipsoidal acreage (亩) of each parcel status inside a drawn polygon (a GeoJSON Feature or geometry).
 
     Overlaps between parcels are counted once (earlier parcel keeps it, as in ``net_mu``) by unioning per status
@@ -97,7 +98,7 @@ def drawn_area_by_status(ws, geojson: dict, gcj02: bool = False) -> pd.DataFrame
     return pd.DataFrame(rows)
 
 
-def drawn_total_mu(ws, geojson: dict, gcj02: bool = False) -> float:
+def drawn_total_mu(ws: Workspace, geojson: dict, gcj02: bool = False) -> float:
     """Ellipsoidal area of the drawn polygon itself (亩)."""
     geometry = geojson.get("geometry", geojson)
     drawn = _to_metric(ws, shape(geometry), gcj02)

@@ -11,8 +11,16 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo.vocab import (COMPARE_TABLE_LABELS, FIELD_LABELS, GAP_ZONE_LABELS,
-                       PLACEMENT_KIND_LABELS, PLAN_LABELS, PROJECT_STAGE_LABELS, REPORT_TABLE_LABELS)
+from geo.vocab import (
+    COMPARE_TABLE_LABELS,
+    FIELD_LABELS,
+    GAP_ZONE_LABELS,
+    PLACEMENT_KIND_LABELS,
+    PLAN_LABELS,
+    PROJECT_STAGE_LABELS,
+    REPORT_TABLE_LABELS,
+)
+from geo.workspace import Workspace
 from matching.model import MatchResult, Unlock, iso, r1
 
 if TYPE_CHECKING:
@@ -38,11 +46,11 @@ def available_tables(report: AvailableReport) -> tuple[pd.DataFrame, pd.DataFram
     return zones, blocks.rename(columns={**F, "area_mu": F["block_area_mu"]})
 
 
-def zone_name(ws, zone_id) -> str:
+def zone_name(ws: Workspace, zone_id) -> str:
     return ws.zones.at[zone_id, "name"] if zone_id in ws.zones.index else (zone_id or "")
 
 
-def sites_frame(ws, rows: list[dict], wkt_key: str = "site_wkt") -> gpd.GeoDataFrame:
+def sites_frame(ws: Workspace, rows: list[dict], wkt_key: str = "site_wkt") -> gpd.GeoDataFrame:
     """Rows with a WKT site (workspace CRS) → GeoDataFrame in the metric CRS (rows without a site dropped)."""
     rows = [r for r in rows if r.get(wkt_key)]
     if not rows:
@@ -53,7 +61,7 @@ def sites_frame(ws, rows: list[dict], wkt_key: str = "site_wkt") -> gpd.GeoDataF
     return geo.to_crs(ws.metric_crs) if geo.crs != ws.metric_crs else geo
 
 
-def placed_table(ws, result: MatchResult) -> pd.DataFrame:
+def placed_table(ws: Workspace, result: MatchResult) -> pd.DataFrame:
     """The placed projects (已安排项目) of a match."""
     rows = []
     for p in result.placed:
@@ -67,7 +75,7 @@ def placed_table(ws, result: MatchResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def unplaced_table(ws, result: MatchResult) -> pd.DataFrame:
+def unplaced_table(ws: Workspace, result: MatchResult) -> pd.DataFrame:
     """有项目、无选址: each unplaced project, its need, the reason and its shortfall (缺口) — two different 亩."""
     reason_label, _ = _labels()
     rows = []
@@ -81,7 +89,7 @@ def unplaced_table(ws, result: MatchResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def unlock_table(ws, unlocks: list[Unlock]) -> pd.DataFrame:
+def unlock_table(ws: Workspace, unlocks: list[Unlock]) -> pd.DataFrame:
     """Verified unlocks (建议措施) of a match or a fit."""
     _, action_label = _labels()
     rows = []
@@ -110,7 +118,7 @@ def gap_totals(result: MatchResult) -> dict:
             "gap_mu": c.unplaced_gap_mu}
 
 
-def plan_rows(ws, plan) -> list[dict]:
+def plan_rows(ws: Workspace, plan) -> list[dict]:
     """The plan's actions (用地保障方案) as rows keyed like ``PLAN_LABELS``: the work named after the statuses it
     ends (拆迁、土地平整, 标准厂房建设), the parcels or factory, 亩, 万元, earliest date, the projects it secures."""
     _, action_label = _labels()
@@ -121,7 +129,7 @@ def plan_rows(ws, plan) -> list[dict]:
             for a in plan.actions]
 
 
-def plan_table(ws, plan) -> pd.DataFrame:
+def plan_table(ws: Workspace, plan) -> pd.DataFrame:
     return pd.DataFrame(plan_rows(ws, plan), columns=list(PLAN_COLUMNS)).rename(columns=PLAN_LABELS)
 
 
@@ -166,7 +174,7 @@ def report_table(report, layer: str | None = None, row_base: int = 0) -> pd.Data
     return pd.DataFrame(rows, columns=list(L.values()))
 
 
-def project_editor_frame(ws) -> pd.DataFrame:
+def project_editor_frame(ws: Workspace) -> pd.DataFrame:
     """The project list for st.data_editor: canonical columns, stage shown as its Chinese label."""
     p = ws.projects.reindex(columns=PROJECT_COLUMNS).reset_index(drop=True).copy()
     p["stage"] = p["stage"].map(lambda s: PROJECT_STAGE_LABELS.get(s, s))
@@ -174,7 +182,7 @@ def project_editor_frame(ws) -> pd.DataFrame:
     return p
 
 
-def editor_to_projects(ws, edited: pd.DataFrame) -> pd.DataFrame:
+def editor_to_projects(ws: Workspace, edited: pd.DataFrame) -> pd.DataFrame:
     """Back from the editor: keep extra columns of existing projects (e.g. remark) matched by project id."""
     edited = edited.copy().reset_index(drop=True)
     extra = [c for c in ws.projects.columns if c not in PROJECT_COLUMNS]

@@ -15,12 +15,12 @@ The stages (docs/matching.md): ``build_instance`` → ``build_options`` → ``bu
 from matching.api import fit, match
 from matching.intensity import intensity_check, intensity_floor
 from matching.model import FitCandidate, FitResult, MatchResult, Placement, Prospect, Scenario, Unlock, Unplaced
-from matching.summary import ZoneRow, project_zone, summarize
+from matching.plan import Planner, plan
+from matching.plan_result import Plan, PlanAction
 from matching.reasons import REASONS
 from matching.scenario import apply_scenario, compare
 from matching.solve import HighsSolver, Solution, Solver
-from matching.plan import Planner, plan
-from matching.plan_result import Plan, PlanAction
+from matching.summary import ZoneRow, project_zone, summarize
 
 __all__ = ["fit", "match", "compare", "intensity_check", "intensity_floor", "apply_scenario", "summarize",
            "project_zone", "Prospect", "Scenario", "Placement", "Unplaced", "Unlock", "MatchResult", "ZoneRow",

@@ -22,6 +22,7 @@ import pandas as pd
 
 from geo.settings import Settings
 from geo.vocab import PIPELINE_STATUSES
+from geo.workspace import Workspace
 
 CLEAR, COMPLETE_FACTORY = "clear", "complete_factory"
 FACTORY_WORK_STATUSES = ("building", "planned")
@@ -58,7 +59,7 @@ def _field(frame: pd.DataFrame, column: str, key) -> float | None:
     return None if pd.isna(v) or v < 0 else float(v)
 
 
-def dem_earthwork_cost_wan(ws, dem, terrain) -> dict[str, float]:
+def dem_earthwork_cost_wan(ws: Workspace, dem, terrain) -> dict[str, float]:
     """Leveling cost (万元) per 待平整 parcel from a DEM (``geo.terrain.Dem``): the earthwork of a balanced
     platform priced at ``terrain``'s (``[terrain]``) cut, fill and haulage prices; parcels the DEM does not cover
     get no figure (the config's 万元/亩 then applies)."""
@@ -70,7 +71,7 @@ def dem_earthwork_cost_wan(ws, dem, terrain) -> dict[str, float]:
     return {str(k): float(v) for k, v in cost.items()}
 
 
-def plan_actions(ws, settings: Settings, *, start=None, dem=None,
+def plan_actions(ws: Workspace, settings: Settings, *, start=None, dem=None,
                  earthwork_cost_wan: Mapping[str, float] | None = None) -> list[Action]:
     """Every action on ``ws`` with its cost and earliest completion, parcels (by id) then factories (by id).
     ``start``: the date the work would be funded (default today); ``dem``: a ``geo.terrain.Dem`` for leveling

@@ -15,11 +15,11 @@ import pandas as pd
 from geo.cache import DerivedCache, own
 from geo.errors import InputError
 from geo.settings import Settings
-
+from geo.workspace import Workspace
 from matching.instance import Instance, Taken, build_instance, fingerprint
+from matching.matcher import run_match, solve_scenario, with_actions
 from matching.model import FitCandidate, FitResult, MatchResult, Placement, Prospect, Scenario
 from matching.options import FACTORY, LAND, Options, build_options
-from matching.matcher import run_match, solve_scenario, with_actions
 from matching.problem import top_level
 from matching.reasons import Diagnoser
 from matching.scenario import scenario_workspace
@@ -28,7 +28,7 @@ from matching.solve import HighsSolver, Solver
 from matching.unlocks import least_cost_unlocks, verify_unlocks
 
 
-def match(ws, scenario: Scenario | None = None, *, settings: Settings, time_limit: float | None = None, progress=None,
+def match(ws: Workspace, scenario: Scenario | None = None, *, settings: Settings, time_limit: float | None = None, progress=None,
           unlocks: bool = True, solver: Solver | None = None, cache: DerivedCache | None = None) -> MatchResult:
     """Place all pending projects (招商项目) optimally; explain the unplaced ones; propose verified unlocks.
 
@@ -52,7 +52,7 @@ def match(ws, scenario: Scenario | None = None, *, settings: Settings, time_limi
 
 # ------------------------------------------------------------------------------------------------- fit
 
-def committed_placement(ws, scenario: Scenario | None, *, settings: Settings, progress=None,
+def committed_placement(ws: Workspace, scenario: Scenario | None, *, settings: Settings, progress=None,
                         cache: DerivedCache | None = None) -> tuple[Taken, list[Placement]]:
     """Land and factory space the committed (signed/started) projects get in match — derived once per workspace
     version, scenario and settings (in the caller's ``cache``; None: for this call). ``progress(fraction,
@@ -107,7 +107,7 @@ def _prospect_frame(pr: Prospect) -> pd.DataFrame:
                          "needed_by": [pd.Timestamp(pr.by) if pr.by else pd.NaT]}, index=["__prospect__"])
 
 
-def fit(prospect: Prospect, ws, scenario: Scenario | None = None, *, settings: Settings, all_free_land: bool = False,
+def fit(prospect: Prospect, ws: Workspace, scenario: Scenario | None = None, *, settings: Settings, all_free_land: bool = False,
         progress=None, cache: DerivedCache | None = None) -> FitResult:
     """Every candidate site for a prospective project (意向项目), best first; or why none and what would unblock it.
 

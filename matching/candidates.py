@@ -19,6 +19,7 @@ from geo.netland import land_rows
 from geo.supply import ready_factories, zone_admits
 from geo.units import M2_PER_MU
 from geo.vocab import PIPELINE_STATUSES
+from geo.workspace import Workspace
 
 ALL = pd.Timestamp.max.floor("D")
 """Level sentinel: every leveling/demolition parcel counts, whatever its ready date."""
@@ -48,7 +49,7 @@ class LandModel:
     pairs are derived (None: for this model only).
     """
 
-    def __init__(self, ws, levels, touch_gap_m: float, min_edge_m: float, geometry_of=None, net=None,
+    def __init__(self, ws: Workspace, levels, touch_gap_m: float, min_edge_m: float, geometry_of=None, net=None,
                  cache: DerivedCache | None = None):
         levels = sorted(set(levels) | {None, ALL}, key=_level_sort_key)
         self.levels: list[pd.Timestamp | None] = levels
@@ -156,7 +157,7 @@ class LandModel:
         return self.blocks[self.blocks["level"] == li]
 
 
-def _pairs(cache: DerivedCache, ws, pid: np.ndarray, geom: np.ndarray, zone: np.ndarray, gap_m: float,
+def _pairs(cache: DerivedCache, ws: Workspace, pid: np.ndarray, geom: np.ndarray, zone: np.ndarray, gap_m: float,
            min_edge_m: float) -> tuple[np.ndarray, np.ndarray]:
     """Touching pairs among the eligible parcels (in ``cache`` under ``ws``, keyed by the eligible parcel ids
     and the thresholds)."""
@@ -164,7 +165,7 @@ def _pairs(cache: DerivedCache, ws, pid: np.ndarray, geom: np.ndarray, zone: np.
                      lambda: touching_pairs(geom, zone, gap_m=gap_m, min_edge_m=min_edge_m))
 
 
-def land_model(ws, levels, touch_gap_m: float, min_edge_m: float, geometry_of=None, net=None,
+def land_model(ws: Workspace, levels, touch_gap_m: float, min_edge_m: float, geometry_of=None, net=None,
                net_key=None, cache: DerivedCache | None = None) -> LandModel:
     """The LandModel of a workspace for these levels: derived once per workspace version, levels, thresholds and
     net-land settings ``net_key`` (in the caller's ``cache``; None: one for this call). A scenario's copy

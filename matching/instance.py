@@ -17,7 +17,7 @@ from geo.cache import DerivedCache, own
 from geo.netland import net_key, workspace_net
 from geo.settings import MatchingSettings, Settings
 from geo.units import M2_PER_MU
-
+from geo.workspace import Workspace
 from matching.candidates import LandModel, admitting_zones, factory_ready_mask, land_model, project_level
 
 
@@ -51,7 +51,7 @@ class Instance:
     Factories (sorted by id): ``fac_id``, ``fac_zone``, ``fac_status``, ``fac_vacant`` (less the taken floor),
     ``fac_ready_date``, ``fac_code`` (zone code, -1 for an unknown zone).
     """
-    ws: object
+    ws: Workspace
     projects: pd.DataFrame
     settings: MatchingSettings
     as_of: object
@@ -117,7 +117,7 @@ def free_area(model: LandModel, taken: Taken) -> pd.Series:
     return area
 
 
-def build_instance(ws, projects: pd.DataFrame, settings: Settings, as_of=None, taken: Taken | None = None,
+def build_instance(ws: Workspace, projects: pd.DataFrame, settings: Settings, as_of=None, taken: Taken | None = None,
                    only_zone: str | None = None, geometry_of=None, cache: DerivedCache | None = None) -> Instance:
     """The plain model of placing ``projects`` on ``ws``. ``geometry_of``: the workspace ``ws`` was copied from
     with the same geometry (a scenario's base, ``matching.scenario.scenario_workspace``), else None. ``cache``: the

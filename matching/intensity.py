@@ -6,6 +6,7 @@ import pandas as pd
 
 from geo.settings import Settings
 from geo.units import WAN_PER_YI, investment_intensity_wan_per_mu
+from geo.workspace import Workspace
 
 
 def intensity_floor(zone_id: str | None, industry: str | None, *, settings: Settings) -> float:
@@ -22,7 +23,7 @@ def intensity_floor(zone_id: str | None, industry: str | None, *, settings: Sett
     return float(cfg.default_wan_per_mu)
 
 
-def intensity_check(ws, *, settings: Settings) -> pd.DataFrame:
+def intensity_check(ws: Workspace, *, settings: Settings) -> pd.DataFrame:
     """One row per land project with an investment: intensity, floor (of its preferred park, else the county
     default), ``below`` and the standard-justified land need (标准地核定用地 = investment / floor, 亩).
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from geo.cache import DerivedCache, own
 from geo.settings import Settings
-
+from geo.workspace import Workspace
 from matching.instance import Instance, build_instance
 from matching.model import MatchResult, Placement, Scenario, Unlock
 from matching.place import place
@@ -33,7 +33,7 @@ def with_actions(scenario: Scenario | None, parcels: tuple[str, ...], factories:
                     ready_factories=tuple(sorted(set(s.ready_factories) | set(factories))), name=s.name)
 
 
-def solve_scenario(ws, scenario: Scenario | None, settings: Settings, solver: Solver, time_limit: float | None,
+def solve_scenario(ws: Workspace, scenario: Scenario | None, settings: Settings, solver: Solver, time_limit: float | None,
                    progress=None, projects=None, prove: bool = True,
                    cache: DerivedCache | None = None) -> tuple[Instance, list[Placement], object]:
     """(instance, placements, solution) for the scenario's workspace; ``cache``: the caller's derived data."""
@@ -45,7 +45,7 @@ def solve_scenario(ws, scenario: Scenario | None, settings: Settings, solver: So
     return inst, placements, sol
 
 
-def run_match(ws, scenario: Scenario | None, settings: Settings, *, time_limit: float | None = None, progress=None,
+def run_match(ws: Workspace, scenario: Scenario | None, settings: Settings, *, time_limit: float | None = None, progress=None,
               solver: Solver | None = None, unlock_search: UnlockSearch | None = None,
               cache: DerivedCache | None = None) -> MatchResult:
     """``matching.api.match``'s work; ``unlock_search`` None = no unlocks (the re-runs verifying a plan);

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from geo.vocab import FIELD_LABELS
 from geo.errors import NEED_REQUIRED, InputError
+from geo.vocab import FIELD_LABELS
 
 
 def iso(date) -> str | None:

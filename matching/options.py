@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from geo.settings import MatchingSettings
-
 from matching.instance import Instance
 
 LAND, FACTORY = 0, 1

@@ -26,7 +26,7 @@ from geo.cache import DerivedCache, own
 from geo.errors import InputError
 from geo.settings import Settings
 from geo.vocab import PIPELINE_STATUSES
-
+from geo.workspace import Workspace
 from matching.actions import CLEAR, COMPLETE_FACTORY, Action
 from matching.matcher import run_match, solve_scenario
 from matching.model import Scenario
@@ -40,7 +40,7 @@ __all__ = ["plan", "Planner", "Plan", "PlanAction", "Verification", "build_plan_
 class Planner:
     """Plans on one workspace: the plan model, its MILP and the match re-runs that verify each plan."""
 
-    def __init__(self, ws, settings: Settings, *, as_of=None, dem=None, earthwork_cost_wan=None,
+    def __init__(self, ws: Workspace, settings: Settings, *, as_of=None, dem=None, earthwork_cost_wan=None,
                  time_limit: float | None = None, verify: bool = True, cache: DerivedCache | None = None):
         self.ws, self.settings, self.as_of = ws, settings, as_of
         self.cache = own(cache)         # the caller's, or one for this planner (its match re-runs share it)
@@ -321,7 +321,7 @@ class Planner:
         return points
 
 
-def plan(ws, *, settings: Settings, budget_wan: float | None = None, must: list[str] | None = None, as_of=None,
+def plan(ws: Workspace, *, settings: Settings, budget_wan: float | None = None, must: list[str] | None = None, as_of=None,
          frontier: bool = False, dem=None, earthwork_cost_wan=None, time_limit: float | None = None,
          verify: bool = True, cache: DerivedCache | None = None) -> Plan:
     """The plan (用地保障方案) for ``ws``: the best actions within ``budget_wan`` (None: no limit), or with ``must``

@@ -154,6 +154,7 @@ def run_milp(rows: Rows, c: np.ndarray, extra: list[tuple], time_limit: float, a
         return (SimpleNamespace(x=np.zeros(0), fun=0.0, mip_dual_bound=0.0, status=0), "optimal") if ok \
             else (None, "infeasible")
     from scipy.optimize import Bounds
+
     from matching.solve import stdout_silenced
     with stdout_silenced():      # HiGHS' C++ code may print (it would break --json output)
         res = milp(c=c, integrality=integ, bounds=Bounds(lb, ub), constraints=LinearConstraint(A, lo, hi),
@@ -237,20 +238,20 @@ class PlanSolver:
         sol = self.best(0.0)
         points.append((*self.values(sol), sol))
         while True:
-            _, P, I, _ = points[-1]
+            _, P, inv_i, _ = points[-1]
             # the next breakpoint: the least cost placing more priority, or as much and more investment (two
             # solves: one weighted row would need a precision HiGHS' tolerances do not give); the second is
             # bounded by the first's cost
             probes = [self.least_cost(None, min_prio=P + self.res / 2)]
             c_more = self.values(probes[0])[0] if probes[0].status not in ("infeasible", "timeout") else None
             probes.append(self.least_cost(None if c_more is None else c_more + 1e-4, min_prio=P - self.res / 4,
-                                          min_inv=I + 0.005))
+                                          min_inv=inv_i + 0.005))
             costs = [self.values(s)[0] for s in probes if s.status not in ("infeasible", "timeout")]
             if not costs:
                 break
             sol = self.best(min(costs) + 1e-4)
             c, p, i = self.values(sol)
-            if p < P + self.res / 4 and i < I + 0.004:
+            if p < P + self.res / 4 and i < inv_i + 0.004:
                 break          # numerical guard: no progress
             if probes[0].status != "optimal" and probes[0].status not in ("infeasible",):
                 sol.status = "feasible"
@@ -283,9 +284,9 @@ class PlanSolver:
         best = r1_
         if r2 is not None:
             best = r2
-            I = float(self.inv @ np.round(r2.x))
+            inv_i = float(self.inv @ np.round(r2.x))
             beta = 0.01 / (self.mu.sum() + 1.0)
-            extra3 = extra2 + [(self.inv, I - 0.004, np.inf)]
+            extra3 = extra2 + [(self.inv, inv_i - 0.004, np.inf)]
             r3, st3 = run_milp(self.rows, self.cost + beta * self.mu, extra3, max(1.0, left()), 1e-4, must, fix_y)
             if r3 is not None:
                 best = r3

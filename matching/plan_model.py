@@ -10,7 +10,7 @@ import pandas as pd
 
 from geo.cache import DerivedCache
 from geo.settings import Settings
-
+from geo.workspace import Workspace
 from matching.actions import CLEAR, COMPLETE_FACTORY, Action, plan_actions
 from matching.instance import Instance, build_instance
 
@@ -85,6 +85,7 @@ def _minimal_sites(starts, adj, area, allowed, need, max_cells, max_seen):
 def _fixed_use(m, node_cell: np.ndarray, n_cells: int, fixed) -> np.ndarray:
     """亩 of each cell the fixed land sites take (site ∩ parcel, in the block's ellipsoidal scale)."""
     import shapely
+
     from geo.units import M2_PER_MU
     use = np.zeros(n_cells)
     sites = np.array([pl.site for pl in fixed if pl.kind == "land" and pl.site is not None], dtype=object)
@@ -97,7 +98,7 @@ def _fixed_use(m, node_cell: np.ndarray, n_cells: int, fixed) -> np.ndarray:
     return use
 
 
-def build_plan_model(ws, settings: Settings, *, as_of=None, actions: list[Action] | None = None,
+def build_plan_model(ws: Workspace, settings: Settings, *, as_of=None, actions: list[Action] | None = None,
                      dem=None, earthwork_cost_wan=None, zone_of=None, fixed=None,
                      cache: DerivedCache | None = None) -> PlanModel:
     """The candidate sites and factory places of every pending project, with the actions each needs.

@@ -22,7 +22,6 @@ from scipy.sparse.csgraph import connected_components
 
 from geo.constraints import EXCLUSION_ORDER
 from geo.vocab import CONSTRAINED_LABEL, EXCLUSION_LABELS, FACTORY_STATUS_LABELS, PARCEL_STATUS_LABELS
-
 from matching.model import Unplaced, iso
 
 REASONS: dict[str, str] = {

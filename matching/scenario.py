@@ -9,8 +9,7 @@ import pandas as pd
 
 from geo.errors import InputError
 from geo.settings import Settings
-from geo.workspace import build_workspace
-
+from geo.workspace import Workspace, build_workspace
 from matching.model import MatchResult, Scenario
 
 
@@ -29,13 +28,13 @@ def _made_ready(frame: pd.DataFrame, ids, status: str, what: str) -> pd.DataFram
     return frame
 
 
-def apply_scenario(ws, scenario: Scenario | None, *, settings: Settings):
+def apply_scenario(ws: Workspace, scenario: Scenario | None, *, settings: Settings):
     """A workspace with the scenario's land and factory changes applied (the same object when there are none);
     ``settings`` for the 标准地 floors of ``justified_land_need``."""
     return scenario_workspace(ws, scenario, settings=settings)[0]
 
 
-def scenario_workspace(ws, scenario: Scenario | None, *, settings: Settings):
+def scenario_workspace(ws: Workspace, scenario: Scenario | None, *, settings: Settings):
     """(the scenario's workspace, the workspace its geometry is derived from): ``ws`` itself when the scenario
     changes only statuses, dates and needs — the touching pairs derived from ``ws`` hold for the copy (keyed by
     ``ws.version`` in geo.cache) — else the new workspace (extra parcels)."""

@@ -14,7 +14,7 @@ import pandas as pd
 import shapely
 
 from geo.units import M2_PER_MU
-
+from geo.workspace import Workspace
 from matching.carve import GRID_M, CarveRules, carve_options, polygonal
 from matching.instance import Instance
 from matching.model import Placement
@@ -180,7 +180,7 @@ def _finish(inst: Instance, placements: list[Placement]) -> None:
         pl.site_wkt = w
 
 
-def to_workspace_wkt(ws, geoms) -> list[str]:
+def to_workspace_wkt(ws: Workspace, geoms) -> list[str]:
     """WKT in the workspace CRS (metres to the millimetre, degrees to ~1 cm)."""
     series = gpd.GeoSeries(list(geoms), crs=ws.metric_crs)
     if series.crs != ws.crs:

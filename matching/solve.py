@@ -18,7 +18,6 @@ from scipy.sparse import bmat, csc_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from geo.settings import MatchingSettings
-
 from matching.problem import Problem
 
 

@@ -16,10 +16,9 @@ import pandas as pd
 import shapely
 
 from geo.netland import offered_mu
-
 from geo.units import M2_PER_MU
 from geo.vocab import COUNTY_TOTAL_LABEL, PIPELINE_STATUSES, UNZONED_LABEL
-
+from geo.workspace import Workspace
 from matching.model import Placement, Unplaced
 
 ZONE_ROW_KINDS = ("zone", "unzoned", "county")
@@ -63,7 +62,7 @@ def project_zone(preferred_zone, placed_zone: str | None) -> str | None:
     return placed_zone or None
 
 
-def _site_use(ws, placements: list[Placement]) -> pd.Series:
+def _site_use(ws: Workspace, placements: list[Placement]) -> pd.Series:
     """亩 of each parcel (parcels index) taken by the land sites, in the parcel's registered scale."""
     used = pd.Series(0.0, index=ws.parcels.index)
     land = [pl for pl in placements if pl.kind == "land" and pl.site is not None]
@@ -78,7 +77,7 @@ def _site_use(ws, placements: list[Placement]) -> pd.Series:
     return used
 
 
-def summarize(ws, projects: pd.DataFrame, placements: list[Placement],
+def summarize(ws: Workspace, projects: pd.DataFrame, placements: list[Placement],
               unplaced: list[Unplaced], net=None) -> tuple[list[ZoneRow], ZoneRow]:
     """(rows per park in id order + the unzoned row when any project has no park, the county row). ``net``: the
     workspace's net land (geo.netland.workspace_net), so the land left is net land."""

@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable
 
 from geo.vocab import PARCEL_STATUS_LABELS
-
+from geo.workspace import Workspace
 from matching.model import Unlock, iso
 from matching.reasons import UnlockIdea
 
@@ -62,7 +62,7 @@ def verify_unlocks(ideas: list[UnlockIdea], rerun: Callable[[tuple[str, ...], tu
     return out
 
 
-def least_cost_unlocks(ws, scenario, settings, unlocks: list[Unlock], placed_before: set[str],
+def least_cost_unlocks(ws: Workspace, scenario, settings, unlocks: list[Unlock], placed_before: set[str],
                        priority: dict[str, float], investment: dict[str, float], cache=None) -> list[Unlock]:
     """Each verified clearing unlock replaced by the least-cost set of parcels (matching.plan: any subset of
     pipeline parcels, costs from [plan]) after which match places its projects as well as everything placed now —

@@ -3,10 +3,10 @@ the team may open. Every action re-checks the role where it writes (auth.require
 import pandas as pd
 import streamlit as st
 
-from team.accounts import ROLES
 from geo.errors import LandGapError
 from geo.vocab import ROLE_LABELS
 from pages import auth, common
+from team.accounts import ROLES
 
 
 def admin_action(run, done: str) -> None:

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from team.accounts import Accounts, PermissionDenied, accounts_path, role_allows
 from geo.vocab import LOGIN_TEXTS as T, ROLE_LABELS
 from pages.context import settings
 from pages.login_http import COOKIE, LOGIN_PATH, LOGOUT_PATH
+from team.accounts import Accounts, PermissionDenied, accounts_path, role_allows
 
 MODE_ENV = "LANDGAP_MODE"
 TOKEN_KEY = "auth_token"

@@ -11,16 +11,17 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from pages import auth
-from pages.context import derived, settings
 from formats.dem import with_steep_land
-from pages.targets import as_target
 from geo.supply import AvailableReport, available_report, known_industries
 from geo.units import fmt_mu
 from geo.vocab import FIELD_LABELS as F, GAP_ZONE_LABELS, PARCEL_STATUS_LABELS
-from stores import open_store
+from geo.workspace import Workspace
 from layers import basemaps, build, export, query
+from pages import auth
+from pages.context import derived, settings
+from pages.targets import as_target
 from seeds.sample import default_workspace_path
+from stores import open_store
 
 ALL = "全部"
 MAP_HEIGHT = 600
@@ -119,14 +120,14 @@ def _widget(kind, label: str, key: str, default, **kw):
     return kind(label, key="_" + key, on_change=_persist, args=(key,), **kw)
 
 
-def _defaults(ws) -> dict:
+def _defaults(ws: Workspace) -> dict:
     """Every sidebar filter's key → default value (the one place they are written down)."""
     return {"flt_zone": ALL, "flt_status": list(PARCEL_STATUS_LABELS), "flt_industry": ALL, "flt_use_by": False,
             "flt_by": dt.date.today() + dt.timedelta(days=365), "flt_min_mu": 0.0,
             "flt_basemap": basemaps.available_basemaps(ws.dem_path is not None, settings().app.tianditu_key)[0]}
 
 
-def filters(ws) -> Filters:
+def filters(ws: Workspace) -> Filters:
     """The sidebar's filters, read from the session state the sidebar widgets keep (defaults before the first run).
 
     The same values the widgets of ``sidebar()`` return, so a page may build its map before it draws the sidebar:
@@ -141,7 +142,7 @@ def filters(ws) -> Filters:
                    float(state["flt_min_mu"]) or None, basemap)
 
 
-def sidebar(ws) -> Filters:
+def sidebar(ws: Workspace) -> Filters:
     """The filters every page uses, and the legend."""
     d = _defaults(ws)
     sb = st.sidebar
@@ -192,11 +193,11 @@ def available(_ws, ws_key: str, zone: str | None, industry: str | None, by: dt.d
     return available_report(_ws, zone=zone, industry=industry, by=by, min_mu=min_mu, settings=settings(), cache=derived())
 
 
-def report_for(ws, key: str, f: Filters) -> AvailableReport:
+def report_for(ws: Workspace, key: str, f: Filters) -> AvailableReport:
     return available(ws, key, f.zone, f.industry, f.by, f.min_mu)
 
 
-def zone_scope(ws, f: Filters) -> list[str]:
+def zone_scope(ws: Workspace, f: Filters) -> list[str]:
     """Zones the filters select (park and industry), in the workspace's order."""
     from geo.supply import zone_admits
     ok = zone_admits(ws.zones, f.industry)
@@ -220,7 +221,7 @@ def headline(report: AvailableReport) -> None:
 
 # ---------------------------------------------------------------------------------------------- the map
 
-def base_map(ws, f: Filters, height: int = MAP_HEIGHT, fetch_data: bool = True):
+def base_map(ws: Workspace, f: Filters, height: int = MAP_HEIGHT, fetch_data: bool = True):
     """Map with zones, parcels (status filter) and factories of the selected zones (parcels fetched by the browser
     in the app; embedded for downloads)."""
     m = build.new_map(ws, f.basemap, height, fetch_data, settings=settings(), cache=derived())
@@ -232,14 +233,14 @@ def base_map(ws, f: Filters, height: int = MAP_HEIGHT, fetch_data: bool = True):
     return m
 
 
-def show_map(ws, content, make, key: str, height: int = MAP_HEIGHT) -> dict:
+def show_map(ws: Workspace, content, make, key: str, height: int = MAP_HEIGHT) -> dict:
     """The map ``make()`` builds (rendered once per workspace version and ``content``: what it draws beyond the
     workspace, filters included), with the clicked object and the last drawing."""
     from pages import map_component
     return map_component.show(ws, content, make, key, height, MAP_RETURNS)
 
 
-def map_with_details(ws, key: str, f: Filters, content, make, map_key: str, hint: str) -> None:
+def map_with_details(ws: Workspace, key: str, f: Filters, content, make, map_key: str, hint: str) -> None:
     """The map (three quarters wide) beside a hint, the clicked parcel's details and the drawn polygon's acreage."""
     mcol, pcol = st.columns([3, 1])
     with mcol:
@@ -255,14 +256,14 @@ def map_download(make_map, file_stem: str) -> None:
                        "text/html", key=f"dl_map_{file_stem}", on_click="ignore")
 
 
-def offline_filters(f: Filters, ws) -> Filters:
+def offline_filters(f: Filters, ws: Workspace) -> Filters:
     """The same filters with an offline basemap (for downloads; pages build those maps with fetch_data=False)."""
     from dataclasses import replace
     return f if f.basemap in basemaps.OFFLINE_BASEMAPS else replace(
         f, basemap=basemaps.HILLSHADE if ws.dem_path is not None else basemaps.PLAIN)
 
 
-def interaction_panels(ws, key: str, f: Filters, out: dict) -> None:
+def interaction_panels(ws: Workspace, key: str, f: Filters, out: dict) -> None:
     """Details of the clicked parcel and the acreage inside the last drawn polygon."""
     gcj = basemaps.needs_gcj02(f.basemap)
     clicked = out.get("last_object_clicked")
@@ -331,7 +332,7 @@ def with_progress(run, text: str | None = None):
         bar.empty()
 
 
-def run_match(ws, key: str, scenario):
+def run_match(ws: Workspace, key: str, scenario):
     """matching.match with a progress bar the first time; the cached MatchResult afterwards. One session computes
     a given match while the others asking for it wait (team mode: a fresh import does not cost N matches)."""
     import matching
@@ -341,7 +342,7 @@ def run_match(ws, key: str, scenario):
         return _match_once(ws, scenario, store, cache_key, matching)
 
 
-def _match_once(ws, scenario, store: dict, cache_key, matching):
+def _match_once(ws: Workspace, scenario, store: dict, cache_key, matching):
     if cache_key not in store:
         result = with_progress(lambda progress: matching.match(ws, scenario, settings=settings(),
                                                                progress=progress, cache=derived()),

@@ -4,19 +4,19 @@ from pathlib import Path
 
 import streamlit as st
 
-from geo.errors import LandGapError, ValidationError
-from stores import ConflictError
 from formats.ledger import import_ledger, import_parcel_ledger, import_summary
-from geo.schema import PROJECTS
 from formats.shapefile import import_parcel_layer
+from geo.errors import LandGapError, ValidationError
+from geo.schema import PROJECTS
 from geo.supply import known_industries
 from geo.vocab import FIELD_LABELS, PROJECT_LEDGER_HELP, PROJECT_STAGE_LABELS
-from stores.archive import open_archive, workspace_archive
-from stores.gpkg_file import save_workspace
 from layers import tables
 from pages import auth, common, history_panel, targets, uploads
-from seeds.sample import default_workspace_path
 from pages.context import settings
+from seeds.sample import default_workspace_path
+from stores import ConflictError
+from stores.archive import open_archive, workspace_archive
+from stores.gpkg_file import save_workspace
 
 auth.require_login()
 st.title("数据管理")

@@ -8,10 +8,10 @@ import pandas as pd
 import streamlit as st
 
 from geo.errors import LandGapError
-from stores import open_store
-from stores.base import ACTION_LABELS, LAYER_LABELS
 from geo.vocab import HISTORY_LABELS as H
 from pages.context import settings
+from stores import open_store
+from stores.base import ACTION_LABELS, LAYER_LABELS
 
 MAX_ROWS = 2000
 

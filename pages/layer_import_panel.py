@@ -4,15 +4,15 @@ tell, see the report (every feature imported / repaired / rejected), then apply 
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import streamlit as st
 
 import geo.errors as E
-from geo.errors import LandGapError, ValidationError
 from formats import CRSMissingError
 from formats.layer_import import TARGETS, import_layer
+from geo.errors import LandGapError, ValidationError
 from geo.vocab import IMPORT_RESULT_LABELS, IMPORT_TARGET_LABELS
+from geo.workspace import Workspace
 from layers import tables
 from pages import auth, uploads
 from pages.context import settings
@@ -48,7 +48,7 @@ WIDGET_HINTS = {
 
 
 
-def render(ws, path, set_workspace) -> None:
+def render(ws: Workspace, path, set_workspace) -> None:
     with st.expander("导入图层（坐标文件、Shapefile、GeoPackage、FileGDB、GeoJSON、KML/奥维、DXF、CSV）",
                      expanded="layer_import_done" in st.session_state):
         st.caption("自动识别格式和编码；文件没有坐标系时请选择坐标系；奥维/KML 经纬度默认按 GCJ-02 纠偏。先“检查”，"

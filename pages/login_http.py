@@ -28,9 +28,9 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from team.accounts import Accounts, LoginError, accounts_path
 from geo.vocab import LOGIN_TEXTS as T
 from pages.context import settings
+from team.accounts import Accounts, LoginError, accounts_path
 
 COOKIE = "landgap_session"
 LOGIN_PATH = "/auth/login"

@@ -15,6 +15,7 @@ from collections.abc import Callable, Hashable
 import streamlit as st
 import streamlit_folium
 
+from geo.workspace import Workspace
 from pages.context import derived
 
 _SEND = streamlit_folium._component_func      # the component streamlit-folium (pinned) declares at import
@@ -44,7 +45,7 @@ def rendered_args(m, key: str, height: int, returned: list[str]) -> dict:
     return args
 
 
-def show(ws, content: Hashable, make: Callable[[], object], key: str, height: int, returned: list[str]) -> dict:
+def show(ws: Workspace, content: Hashable, make: Callable[[], object], key: str, height: int, returned: list[str]) -> dict:
     """The map ``make()`` builds, as st_folium shows it, built and rendered only the first time a session of this
     process shows ``content`` on this workspace version. ``content`` must name everything ``make`` draws."""
     args = derived().get(ws, ("map-component", key, height, tuple(returned), content),

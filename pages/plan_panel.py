@@ -8,6 +8,7 @@ import streamlit as st
 from formats.dem import workspace_dem
 from geo.units import fmt_mu
 from geo.vocab import PLAN_LABELS as L
+from geo.workspace import Workspace
 from layers import tables
 from pages import common
 from pages.context import derived, settings
@@ -25,12 +26,12 @@ def _frontier(_ws, ws_key: str, as_of):
     return Planner(_ws, settings(), as_of=as_of, dem=workspace_dem(_ws), cache=derived()).frontier()
 
 
-def _budget_range(ws, key: str, as_of) -> float:
+def _budget_range(ws: Workspace, key: str, as_of) -> float:
     """The cost of everything the plan could fund (the slider's top)."""
     return float(round(_plan(ws, key, None, as_of).cost_wan + 0.5))
 
 
-def current(ws, key: str, as_of):
+def current(ws: Workspace, key: str, as_of):
     """The plan at the budget the slider holds (its default before the first run): computed before the map is
     drawn, so the map can outline its parcels. None when the section is closed or nothing could be funded."""
     if not st.session_state.get("plan_on"):
@@ -42,13 +43,13 @@ def current(ws, key: str, as_of):
     return _plan(ws, key, min(budget, top), as_of)
 
 
-def parcels(ws, plan):
+def parcels(ws: Workspace, plan):
     """The plan's parcels in the metric CRS (for the map)."""
     ids = [p for a in plan.actions for p in a.parcel_ids if p in ws.parcels.index]
     return ws.metric("parcels").loc[ids]
 
 
-def render(ws, key: str, as_of) -> None:
+def render(ws: Workspace, key: str, as_of) -> None:
     """The section: budget slider, the plan's figures and actions, the frontier on demand, the Excel download."""
     st.subheader(L["title"])
     # opened on demand: on a county-wide workspace the plan's MILPs take seconds to minutes

@@ -8,13 +8,14 @@ import pandas as pd
 import streamlit as st
 
 from geo.errors import LandGapError
-from stores import open_store, snapshots
 from geo.vocab import PARCEL_STATUS_LABELS as P, PROJECT_STAGE_LABELS as S
+from geo.workspace import Workspace
 from pages import auth, common
 from pages.context import settings
+from stores import open_store, snapshots
 
 
-def since_last(ws, result):
+def since_last(ws: Workspace, result):
     """(this briefing's snapshot, unsaved; the SnapshotDiff from the latest saved one or None)."""
     from briefing import workspace_data_date
     snap = snapshots.take(ws, result, "", workspace_data_date(ws) or dt.date.today())

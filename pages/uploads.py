@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from team.uploads import StoredUpload, UploadStore
 from geo.vocab import UPLOADER_TEXTS
 from pages import auth
 from pages.context import settings
+from team.uploads import StoredUpload, UploadStore
 
 
 def upload_store() -> UploadStore:

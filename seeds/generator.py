@@ -18,14 +18,13 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from geo.blocks import block_labels
-from geo.settings import shipped_settings
-from geo.errors import ValidationError
 from formats.dem import DEM_SUFFIX
+from geo.blocks import block_labels
+from geo.errors import ValidationError
+from geo.settings import shipped_settings
 from geo.workspace import Workspace, build_workspace
-from stores.gpkg_file import save_workspace
-
 from seeds import sample_data as sd
+from stores.gpkg_file import save_workspace
 
 SAMPLE_CRS = CRS.from_epsg(4544)
 CENTER_XY = (528_000.0, 3_575_000.0)           # ≈ 105.3°E, 32.3°N

@@ -9,7 +9,18 @@ import re
 
 from geo.errors import InputError
 from geo.settings import Settings
-from stores.base import BOOKKEEPING, AuditEntry, Conflict, ConflictError, RawLayer, RowChange, Store, StoreIOError, Versions, diff
+from stores.base import (
+    BOOKKEEPING,
+    AuditEntry,
+    Conflict,
+    ConflictError,
+    RawLayer,
+    RowChange,
+    Store,
+    StoreIOError,
+    Versions,
+    diff,
+)
 
 DATABASE_ENV = "LANDGAP_DATABASE_URL"
 

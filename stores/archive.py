@@ -8,8 +8,8 @@ import zlib
 from pathlib import Path
 
 from formats.dem import DEM_SUFFIX
-from geo.errors import WorkspaceError
 from formats.fileio import os_errors, write_atomic
+from geo.errors import WorkspaceError
 
 
 def workspace_archive(gpkg: bytes, name: str, dem_path: Path | None) -> bytes:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -96,6 +97,7 @@ def workspace_from_raw(raws: dict[str, RawLayer], source: str, settings, crs=Non
     """(Workspace | None, LoadReport, versions) from stored tables, validated exactly like a file load (with the
     caller's ``settings``)."""
     from pyproj import CRS
+
     from geo.report import LoadReport
     from geo.schema import REQUIRED_LAYERS
     from geo.workspace import build_workspace

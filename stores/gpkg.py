@@ -17,18 +17,27 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-import warnings
 from dataclasses import replace
 from pathlib import Path
-
 
 from geo.errors import WorkspaceError
 from geo.schema import LAYERS
 from geo.settings import Settings
 from stores import common
-from stores.base import BOOKKEEPING, AuditEntry, Conflict, ConflictError, RawLayer, RowChange, StoreIOError, Versions, utc_now
+from stores.base import (
+    BOOKKEEPING,
+    AuditEntry,
+    Conflict,
+    ConflictError,
+    RawLayer,
+    RowChange,
+    StoreIOError,
+    Versions,
+    utc_now,
+)
 from stores.common import AUDIT_TABLE, quote
-from stores.gpkg_blob import blob_bounds, blob_empty, blob_wkb, bound, gpkg_blob, gpkg_blobs  # noqa: F401 (re-exported)
+from stores.gpkg_blob import blob_bounds, blob_empty, blob_wkb, bound, gpkg_blobs
+from stores.gpkg_schema import GpkgSchema
 
 
 def _connect(path: Path, timeout: float) -> sqlite3.Connection:
@@ -42,7 +51,7 @@ def _connect(path: Path, timeout: float) -> sqlite3.Connection:
 
 # ------------------------------------------------------------------------------------------------ store
 
-class GpkgStore(common.StoreCommon):
+class GpkgStore(GpkgSchema, common.StoreCommon):
     """The workspace GeoPackage at ``path`` as a store (see the module doc), read with the caller's ``settings``."""
 
     def __init__(self, path, settings: Settings, timeout: float = 60.0, migrate: bool = False):
@@ -60,93 +69,6 @@ class GpkgStore(common.StoreCommon):
             self.migrate()
 
     # ------------------------------------------------------------------------------ schema / migration
-    def _tables(self) -> dict[str, str]:
-        """layer → data_type for the workspace layers present."""
-        rows = self.conn.execute("SELECT table_name, data_type FROM gpkg_contents").fetchall()
-        present = {r[0]: r[1] for r in rows}
-        return {name: present[name] for name in LAYERS if name in present}
-
-    def _columns(self, table: str) -> list[tuple[str, str]]:
-        return [(r[1], r[2]) for r in self.conn.execute(f"PRAGMA table_info({quote(table)})").fetchall()]
-
-    def _geom_column(self, table: str) -> tuple[str, int, str] | None:
-        row = self.conn.execute("SELECT column_name, srs_id, geometry_type_name FROM gpkg_geometry_columns "
-                                "WHERE table_name = ?", (table,)).fetchone()
-        return None if row is None else (row[0], int(row[1]), row[2])
-
-    def _pk(self, table: str) -> str:
-        for r in self.conn.execute(f"PRAGMA table_info({quote(table)})").fetchall():
-            if r[5]:
-                return r[1]
-        return "rowid"
-
-    def needs_migration(self) -> bool:
-        tables = self._tables()
-        return any(c not in [n for n, _ in self._columns(t)] for t in tables for c in BOOKKEEPING) or \
-            self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                              (AUDIT_TABLE,)).fetchone() is None
-
-    def migrate(self) -> bool:
-        """Add what the store needs to an older workspace file now (apply does it anyway, in its own
-        transaction); True when something was added."""
-        try:
-            if not self.needs_migration():
-                return False
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                self._migrate_locked()
-                self.conn.execute("COMMIT")
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            return True
-        except sqlite3.Error as exc:
-            raise StoreIOError(f"无法升级工作空间文件 {self.path}：{exc}") from exc
-
-    def _migrate_locked(self) -> None:
-        """The migration, inside the caller's write transaction: ALTER TABLE ADD COLUMN version (DEFAULT 1, which
-        is what reads assume while the column is absent), updated_at, updated_by; an index on each id field; the
-        audit table, registered in gpkg_contents as an attribute table. gpkg_data_columns is left alone."""
-        if not self.needs_migration():
-            return
-        for t in self._tables():
-            names = [n for n, _ in self._columns(t)]
-            if "version" not in names:
-                self.conn.execute(f"ALTER TABLE {quote(t)} ADD COLUMN version INTEGER NOT NULL DEFAULT 1")
-            if "updated_at" not in names:
-                self.conn.execute(f"ALTER TABLE {quote(t)} ADD COLUMN updated_at TEXT")
-            if "updated_by" not in names:
-                self.conn.execute(f"ALTER TABLE {quote(t)} ADD COLUMN updated_by TEXT")
-            id_field = LAYERS[t].id_field
-            if id_field in names:
-                self.conn.execute(f"CREATE INDEX IF NOT EXISTS {quote('idx_' + t + '_' + id_field)} "
-                                  f"ON {quote(t)} ({quote(id_field)})")
-        if self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                             (AUDIT_TABLE,)).fetchone() is None:
-            self.conn.execute(
-                f"CREATE TABLE {AUDIT_TABLE} (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, at TEXT NOT NULL, "
-                '"by" TEXT, layer TEXT NOT NULL, "id" TEXT NOT NULL, action TEXT NOT NULL, before TEXT, '
-                "after TEXT)")
-            self.conn.execute(f'CREATE INDEX idx_audit_id ON {AUDIT_TABLE} ("id")')
-            self.conn.execute(f"CREATE INDEX idx_audit_at ON {AUDIT_TABLE} (at)")
-            self.conn.execute("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
-                              "description, last_change) VALUES (?, 'attributes', ?, ?, ?)",
-                              (AUDIT_TABLE, AUDIT_TABLE, "LandGap 修改记录（谁、何时、改了什么）", utc_now()))
-
-    def ensure_layers(self, crs) -> None:
-        """Create the optional layers the file lacks (empty, as save_workspace writes them), then migrate."""
-        from geo.workspace import empty_layer
-        from stores.gpkg_file import write_layer
-        missing = [n for n in LAYERS if n not in self._tables()]
-        if not missing:
-            return
-        self.conn.close()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            for name in missing:
-                write_layer(self.path, name, empty_layer(name, crs), crs)
-        self.reconnect()
-
     def reconnect(self) -> None:
         """A new connection (after GDAL wrote the file's schema through its own)."""
         self.conn = _connect(self.path, self.timeout)
@@ -159,7 +81,7 @@ class GpkgStore(common.StoreCommon):
 
     def _parcels_crs(self):
         from pyproj import CRS
-        geom = self._geom_column("parcels")
+        geom = self.geom_column("parcels")
         srs = self._srs(geom[1]) if geom else None
         return CRS.from_user_input(srs) if srs else None
 
@@ -175,12 +97,12 @@ class GpkgStore(common.StoreCommon):
 
     def _raw_layers_locked(self) -> dict[str, RawLayer]:
         out = {}
-        for t in self._tables():
-            geom = self._geom_column(t)
-            pk = self._pk(t)
+        for t in self.tables():
+            geom = self.geom_column(t)
+            pk = self.primary_key(t)
             skip = {pk, *BOOKKEEPING} | ({geom[0]} if geom else set())
-            cols = [(n, common.kind_of_declared(d)) for n, d in self._columns(t) if n not in skip]
-            present = [n for n, _ in self._columns(t)]
+            cols = [(n, common.kind_of_declared(d)) for n, d in self.columns(t) if n not in skip]
+            present = [n for n, _ in self.columns(t)]
             keeping = [c if c in present else ("1" if c == "version" else "NULL") for c in BOOKKEEPING]
             select = ", ".join([quote(pk), quote(geom[0]) if geom else "NULL"] + [quote(c) for c, _ in cols]
                                + keeping)
@@ -205,8 +127,8 @@ class GpkgStore(common.StoreCommon):
         ws, report, versions = common.workspace_from_raw(raws, str(self.path), self.settings)
         if ws is not None:
             dem = self.path.with_name(self.path.stem + ".dem.tif")
-            from stores.gpkg_file import read_constraints
             from geo.netland import report_constraints
+            from stores.gpkg_file import read_constraints
             ws2 = replace(ws, path=self.path, dem_path=dem if dem.exists() else None,
                           constraints=read_constraints(self.path, ws.crs))
             report_constraints(ws2, common.fid_of(raws["parcels"]), report, self.settings)   # as a file load does
@@ -245,11 +167,11 @@ class GpkgStore(common.StoreCommon):
         if not changes:
             return {}
         user = user or "unknown"
-        tables = self._tables()
+        tables = self.tables()
         if any(ch.layer not in tables for ch in changes):
             self.ensure_layers(self._parcels_crs())
         with self.write_transaction() as conn:
-            tables = self._tables()
+            tables = self.tables()
             current: dict[tuple[str, str], tuple] = {}
             by_layer: dict[str, list[RowChange]] = {}
             for ch in changes:
@@ -315,13 +237,13 @@ class GpkgStore(common.StoreCommon):
         conn = self.conn
         t = quote(layer)
         id_field = LAYERS[layer].id_field
-        geom = self._geom_column(layer)
-        pk = self._pk(layer)
-        existing = [n for n, _ in self._columns(layer)]
+        geom = self.geom_column(layer)
+        pk = self.primary_key(layer)
+        existing = [n for n, _ in self.columns(layer)]
         for name, kind in common.stored_columns(chs, layer, existing):
             conn.execute(f"ALTER TABLE {t} ADD COLUMN {quote(name)} {common.KIND_SQL_GPKG[kind]}")
         skip = {pk, *BOOKKEEPING} | ({geom[0]} if geom else set())
-        cols = [(n, common.kind_of_declared(d)) for n, d in self._columns(layer) if n not in skip]
+        cols = [(n, common.kind_of_declared(d)) for n, d in self.columns(layer) if n not in skip]
         names = [quote(c) for c, _ in cols]
         out = {}
         gcol = [quote(geom[0])] if geom else []

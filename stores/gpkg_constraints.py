@@ -79,8 +79,8 @@ def write_constraints(store, layers: dict[str, gpd.GeoDataFrame], user: str | No
     with store.write_transaction() as conn:
         now = utc_now()
         for name in names:
-            geom = store._geom_column(name)
-            old, new = replace_layer(conn, name, layers[name], geom, store._columns(name))
+            geom = store.geom_column(name)
+            old, new = replace_layer(conn, name, layers[name], geom, store.columns(name))
             store._update_extent(name, geom[0])
             conn.execute("UPDATE gpkg_contents SET last_change = ? WHERE table_name = ?", (now, name))
             if user is not None:

@@ -22,8 +22,8 @@ import shapely
 from pyproj import CRS
 
 from formats.dem import dem_beside
-from geo.errors import ValidationError, WorkspaceError
 from formats.fileio import os_errors, prepare_folder, readable
+from geo.errors import ValidationError, WorkspaceError
 from geo.report import LoadReport
 from geo.schema import CONSTRAINT_LAYERS, DERIVED_COLUMNS, LAYERS, REQUIRED_LAYERS, STORE_COLUMNS
 from geo.settings import Settings

@@ -18,7 +18,17 @@ from geo.errors import WorkspaceError
 from geo.schema import LAYERS
 from geo.settings import Settings
 from stores import common, mask_password
-from stores.base import BOOKKEEPING, AuditEntry, Conflict, ConflictError, RawLayer, RowChange, StoreIOError, Versions, utc_now
+from stores.base import (
+    BOOKKEEPING,
+    AuditEntry,
+    Conflict,
+    ConflictError,
+    RawLayer,
+    RowChange,
+    StoreIOError,
+    Versions,
+    utc_now,
+)
 from stores.common import AUDIT_TABLE, quote
 
 META_TABLE = "landgap_layers"

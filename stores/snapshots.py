@@ -9,6 +9,7 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from geo.errors import InputError
+from geo.workspace import Workspace
 from stores.base import StoreIOError, utc_now
 
 TABLE = "snapshots"
@@ -32,7 +33,7 @@ class Snapshot:
         return asdict(self)
 
 
-def take(ws, result, by: str, data_date, at: str | None = None) -> Snapshot:
+def take(ws: Workspace, result, by: str, data_date, at: str | None = None) -> Snapshot:
     """The snapshot of ``ws`` and its match ``result`` (a matching.MatchResult)."""
     placed = {p.project_id for p in result.placed}
     county = {k: float(getattr(result.county, k)) for k in FIGURES}

@@ -184,7 +184,7 @@ class Accounts:
     def login(self, name: str, password: str, now: float | None = None) -> Session:
         """A new session, or LoginError. ``max_failures`` wrong passwords in a row lock the account for
         ``lockout_minutes`` (a locked account refuses even the right password until then)."""
-        from argon2.exceptions import VerificationError, InvalidHashError
+        from argon2.exceptions import InvalidHashError, VerificationError
         now = time.time() if now is None else now
         row = self.conn.execute("SELECT hash FROM users WHERE name = ?", (name,)).fetchone()
         acc = self.get(name)

@@ -21,8 +21,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterable, Union
 
-from geo.errors import UploadError
 from formats.fileio import os_errors, write_atomic
+from geo.errors import UploadError
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "var" / "uploads"
 META = ".meta.json"

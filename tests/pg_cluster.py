@@ -8,8 +8,8 @@ and removes the dir; it is also registered with atexit so an aborted session lea
 from __future__ import annotations
 
 import atexit
-import os
 import glob
+import os
 import shutil
 import socket
 import subprocess

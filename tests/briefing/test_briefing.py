@@ -22,9 +22,9 @@ from PIL import Image
 import briefing
 import matching
 from briefing.document import fmt_yi
-from geo.errors import MissingFontError
 from briefing.fonts import resolve_font_set
 from briefing.labels import reason_label
+from geo.errors import MissingFontError
 from geo.settings import load_settings
 from geo.units import fmt_mu
 from seeds.generator import generate_workspace

@@ -11,8 +11,8 @@ import datetime as dt
 import re
 import shutil
 import subprocess
-import zipfile
 import xml.etree.ElementTree as ET
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -26,8 +26,8 @@ import briefing
 import matching
 from briefing.fonts import FONTCONFIG_FILE, fontconfig_env
 from briefing.pdf import docx_to_pdf
-from seeds.generator import generate_workspace
 from geo.settings import load_settings
+from seeds.generator import generate_workspace
 
 SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 

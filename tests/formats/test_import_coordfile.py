@@ -9,14 +9,13 @@ import pytest
 import shapely
 from pyproj import Geod, Transformer
 
-from geo.errors import LayerFileError
 from formats import CRSMissingError, FormatError
 from formats.coordfile import read_coordfile, write_coordfile
 from formats.layer_import import import_layer
-from geo.units import m2_to_mu
-
-from tests.conftest import X0, Y0, make_layers, parcel
+from geo.errors import LayerFileError
 from geo.settings import load_settings
+from geo.units import m2_to_mu
+from tests.conftest import X0, Y0
 
 SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 

@@ -18,15 +18,14 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from geo.errors import LayerFileError, ValidationError
 from formats import CRSMissingError, FormatError
-from geo.gcj02 import gcj02_to_wgs84, wgs84_to_gcj02
 from formats.datum import transform_geoms
 from formats.export import geojson_bytes, kml_bytes
 from formats.layer_import import import_layer
-
-from tests.conftest import X0, Y0, make_layers, parcel
+from geo.errors import LayerFileError, ValidationError
+from geo.gcj02 import gcj02_to_wgs84, wgs84_to_gcj02
 from geo.settings import load_settings
+from tests.conftest import X0, Y0
 
 SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
@@ -267,8 +266,7 @@ def test_xian80_is_warned_and_bureau_parameters_are_used(ws, tmp_path, monkeypat
 def test_seven_parameters_from_settings_move_the_coordinates_like_the_config_file(ws, tmp_path, monkeypatch):
     """A Settings built from a table (no file, no environment) gives the same coordinates as the config-file route;
     a wrong-length towgs84 keeps its message; Beijing 1954 parameters do not touch a Xian 1980 file."""
-    from geo.settings import read_config
-    from geo.settings import Settings, load_settings
+    from geo.settings import Settings, load_settings, read_config
     path = write(layer(crs=2379), tmp_path / "x80.shp", encoding="GBK")
     entry = {"towgs84": [30.0, -20.0, 10.0, 0.0, 0.0, 0.0, 0.0], "source": "某县自然资源局 2021 年转换参数（测试）"}
     settings = Settings.from_dict({**read_config(), "import": {"seven_parameters": {"xian80": entry}}})

@@ -5,10 +5,10 @@ import re
 
 import pytest
 
-from tests.conftest import make_layers, parcel, validated_by
 from geo.errors import WorkspaceError, WorkspaceIOError
-from geo.workspace import build_workspace
 from geo.settings import load_settings
+from geo.workspace import build_workspace
+from tests.conftest import make_layers, parcel, validated_by
 
 SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
@@ -79,8 +79,8 @@ def test_a_readable_file_that_is_no_geopackage_is_not_an_io_error(tmp_path):
 
 
 def test_saving_where_no_folder_can_be_made_is_an_io_error(tmp_path, ws):
-    from stores.gpkg_file import save_workspace
     from formats.fileio import write_atomic
+    from stores.gpkg_file import save_workspace
     blocker = tmp_path / "是文件"
     blocker.write_text("x")
     target = blocker / "w.gpkg"
@@ -114,9 +114,9 @@ def test_a_failing_replace_is_an_io_error_and_leaves_the_old_file(tmp_path, ws, 
 
 
 def test_missing_dem_ledger_and_archive_target_are_io_errors(tmp_path):
-    from stores.archive import open_archive, workspace_archive
-    from formats.ledger import read_ledger
     from formats.dem import read_dem
+    from formats.ledger import read_ledger
+    from stores.archive import open_archive, workspace_archive
     assert_io_error(lambda: read_dem(tmp_path / "无.dem.tif"), tmp_path / "无.dem.tif")
     assert_io_error(lambda: read_ledger(tmp_path / "台账.xlsx"), tmp_path / "台账.xlsx")
     blocker = tmp_path / "是文件"

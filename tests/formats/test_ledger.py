@@ -10,14 +10,13 @@ import pandas as pd
 import pytest
 
 import cli
-from geo.errors import ValidationError, WorkspaceError
-from geo.vocab import FIELD_LABELS
-from geo.errors import LedgerError
 from formats.ledger import header_field, import_ledger, read_ledger
+from geo.errors import LedgerError, ValidationError, WorkspaceError
 from geo.parse import parse_number
-from geo.units import M2_PER_MU
-from stores.gpkg_file import load_workspace
 from geo.settings import load_settings
+from geo.units import M2_PER_MU
+from geo.vocab import FIELD_LABELS
+from stores.gpkg_file import load_workspace
 
 SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 

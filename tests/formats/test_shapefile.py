@@ -15,11 +15,11 @@ import pyogrio
 import pytest
 import shapely
 
-from geo.errors import LayerFileError, ValidationError
 from formats.dbf import detect_encoding
 from formats.shapefile import import_parcel_layer, read_parcel_layer
-from geo.units import m2_to_mu
+from geo.errors import LayerFileError, ValidationError
 from geo.settings import load_settings
+from geo.units import m2_to_mu
 
 SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 

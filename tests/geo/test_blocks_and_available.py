@@ -2,11 +2,11 @@
 import pandas as pd
 import pytest
 
-from tests.conftest import make_layers, parcel, validated_by
 from geo.errors import InputError
+from geo.settings import load_settings
 from geo.supply import available_report
 from geo.workspace import build_workspace
-from geo.settings import load_settings
+from tests.conftest import make_layers, parcel, validated_by
 
 SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 

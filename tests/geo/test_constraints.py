@@ -9,9 +9,9 @@ from pyproj import Geod
 from shapely.geometry import box
 
 from geo.blocks import block_labels
-from geo.constraints import (EXCLUSION_ORDER, flood_exclusion, net_land, net_pieces, protected_share, sliver_mask)
-from geo.units import M2_PER_MU
+from geo.constraints import EXCLUSION_ORDER, flood_exclusion, net_land, net_pieces, protected_share, sliver_mask
 from geo.settings import load_settings
+from geo.units import M2_PER_MU
 
 SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 

@@ -13,8 +13,8 @@ from affine import Affine
 from pyproj import CRS, Transformer
 from shapely.geometry import Point, box
 
-from geo import earthwork as ew
 from formats.dem import read_dem_for, steep_polygons
+from geo import earthwork as ew
 from geo.parcel_terrain import TERRAIN_COLUMNS, DemGrid, exact_coverage, parcel_terrain
 from geo.settings import TerrainSettings
 
@@ -329,6 +329,7 @@ def test_exact_coverage_agrees_with_exactextract():
     pytest.importorskip("exactextract")
     import shapely
     from shapely import affinity
+
     from tests.coverage_reference import exactextract_coverage
     rng = np.random.default_rng(5)
     geoms = []

@@ -4,11 +4,11 @@ import pyogrio
 import pytest
 from shapely.geometry import Polygon
 
-from tests.conftest import X0, Y0, make_layers, parcel, validated_by
 from geo.errors import ValidationError
+from geo.settings import load_settings
 from geo.workspace import build_workspace
 from stores.gpkg_file import read_workspace
-from geo.settings import load_settings
+from tests.conftest import X0, Y0, make_layers, parcel, validated_by
 
 SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 

@@ -11,13 +11,13 @@ import shapely
 from pyproj import Geod
 from shapely.geometry import box
 
-from tests.conftest import GK, X0, Y0, make_layers, parcel, validated_by
-from stores.gpkg_file import read_workspace, save_workspace
+from geo.settings import load_settings
 from geo.supply import available_report
 from geo.units import M2_PER_MU
 from geo.vocab import CONSTRAINED_LABEL as REASON_LABEL
 from geo.workspace import build_workspace
-from geo.settings import load_settings
+from stores.gpkg_file import read_workspace, save_workspace
+from tests.conftest import GK, X0, Y0, make_layers, parcel, validated_by
 
 SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 

@@ -7,12 +7,10 @@ from affine import Affine
 from pyproj import CRS
 from shapely.geometry import box
 
-from formats.dem import read_dem_for
+from formats.dem import read_dem, read_dem_for
 from geo.earthwork import slope_pct
 from geo.parcel_terrain import DemGrid, parcel_terrain
 from geo.terrain import Dem, hillshade
-from formats.dem import read_dem
-
 
 X0, Y0 = 500_000.0, 3_500_000.0     # on the zone's central meridian: grid and ellipsoidal areas agree to 1e-4
 

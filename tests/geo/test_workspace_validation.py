@@ -4,11 +4,11 @@ import pyogrio
 import pytest
 from shapely.geometry import Polygon
 
-from tests.conftest import X0, Y0, make_layers, parcel, validated_by
 from geo.errors import ValidationError, WorkspaceError
+from geo.settings import load_settings
 from geo.workspace import build_workspace
 from stores.gpkg_file import load_workspace, read_workspace, save_workspace
-from geo.settings import load_settings
+from tests.conftest import X0, Y0, make_layers, parcel, validated_by
 
 SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
@@ -250,6 +250,7 @@ def test_flood_zone_without_return_period_is_warned_as_excluded(tmp_path):
     report says so, naming the feature by its fid and the field; a layer without the field gets one warning."""
     import geopandas as gpd
     from shapely.geometry import box
+
     from geo.constraints import flood_exclusion
     from stores.gpkg_file import write_constraint
     ws, report = build_workspace(make_layers([parcel("P1", (0, 0, 100, 100))]), **validated_by(SETTINGS))

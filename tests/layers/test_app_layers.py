@@ -9,10 +9,10 @@ import shapely
 from pyproj import Transformer
 
 from geo.crs import CGCS2000
-from geo.vocab import FIELD_LABELS
-from layers import assets, basemaps, build, export, query, tables
 from geo.gcj02 import gcj02_to_wgs84, wgs84_to_gcj02
 from geo.settings import load_settings
+from geo.vocab import FIELD_LABELS
+from layers import assets, basemaps, build, export, query, tables
 
 SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 

@@ -10,8 +10,8 @@ import rasterio
 from affine import Affine
 from PIL import Image
 
-from layers import basemaps, build
 from geo.settings import load_settings
+from layers import basemaps, build
 
 SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
 from geo.settings import load_settings
 
 SETTINGS = load_settings()   # loaded once, as the CLI and the app do

@@ -10,11 +10,11 @@ import json
 import pytest
 
 import matching
-from tests.conftest import make_layers, parcel, validated_by
+from geo.settings import load_settings
 from geo.vocab import FIELD_LABELS, GAP_ZONE_LABELS
 from geo.workspace import build_workspace
 from layers import tables
-from geo.settings import load_settings
+from tests.conftest import make_layers, parcel, validated_by
 
 SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 

@@ -14,7 +14,7 @@ from geo.settings import load_settings
 from geo.supply import zone_admits
 from geo.units import M2_PER_MU
 from geo.vocab import PIPELINE_STATUSES
-from matching import (REASONS, Prospect, Scenario, compare, fit, intensity_check, intensity_floor, match)
+from matching import REASONS, Prospect, Scenario, compare, fit, intensity_check, intensity_floor, match
 from matching.carve import CarveRules, carve, carve_options
 from tests.matching.test_matching_support import make_ws
 

@@ -12,10 +12,10 @@ import pytest
 import shapely
 
 from geo.blocks import block_labels
+from geo.settings import load_settings
 from geo.vocab import PIPELINE_STATUSES
 from matching import match
 from tests.matching.test_matching_support import make_ws
-from geo.settings import load_settings
 
 SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 

@@ -12,6 +12,7 @@ import pytest
 import shapely
 
 from geo.cache import DerivedCache
+from geo.settings import load_settings
 from matching import HighsSolver, Prospect, Scenario, fit, match
 from matching.instance import build_instance
 from matching.options import FACTORY, LAND, build_options
@@ -22,7 +23,6 @@ from matching.sites import Carver, carve_sites
 from tests.conftest import make_layers, parcel, validated_by
 from tests.matching.test_matching_behaviour import reason_ws
 from tests.matching.test_matching_support import make_ws
-from geo.settings import load_settings
 
 SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 

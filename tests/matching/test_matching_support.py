@@ -5,10 +5,10 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from geo.settings import load_settings
 from geo.units import M2_PER_MU
 from geo.workspace import build_workspace
 from tests.conftest import validated_by
-from geo.settings import load_settings
 
 SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 

@@ -10,13 +10,13 @@ import pandas as pd
 import pytest
 
 from geo.errors import InputError
+from geo.settings import load_settings
 from geo.vocab import PIPELINE_STATUSES
 from matching import Scenario, match
 from matching.actions import CLEAR, plan_actions
 from matching.plan import Planner, plan
-from tests.matching.test_matching_support import make_ws
 from tests.conftest import validated_by
-from geo.settings import load_settings
+from tests.matching.test_matching_support import make_ws
 
 SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 

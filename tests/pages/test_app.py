@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from geo.settings import load_settings
 from geo.supply import available_report
 from geo.units import fmt_mu
-from geo.settings import load_settings
 from geo.vocab import FIELD_LABELS as F, GAP_ZONE_LABELS as G
 
 SETTINGS = load_settings()   # loaded once, as the CLI and the app do

@@ -11,8 +11,8 @@ import pyogrio
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from stores import open_store
 from geo.settings import load_settings
+from stores import open_store
 
 SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 

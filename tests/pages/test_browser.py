@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_util import CHROMIUM, browser, running_app, wait_for_map, wait_until_idle
 from geo.vocab import FIELD_LABELS
+from tests.browser_util import CHROMIUM, browser, running_app, wait_for_map, wait_until_idle
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} 不存在（apt-get install chromium）")]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_util import CHROMIUM, browser, running_app
 from team.accounts import Accounts
+from tests.browser_util import CHROMIUM, browser, running_app
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} 不存在（apt-get install chromium）")]

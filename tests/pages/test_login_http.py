@@ -16,8 +16,8 @@ from starlette.middleware import Middleware
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from team.accounts import Accounts
 from pages.login_http import COOKIE, LoginGate, is_page, login_routes
+from team.accounts import Accounts
 
 PASSWORD = "team-pass-123"
 HOST = "http://testserver"

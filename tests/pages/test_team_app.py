@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from team.accounts import Accounts
-from stores import open_store
-from tests.stores.test_store import pg, pg_template  # noqa: F401 (the throw-away PostGIS fixtures)
 from geo.settings import load_settings
+from stores import open_store
+from team.accounts import Accounts
+from tests.stores.test_store import pg, pg_template  # noqa: F401 (the throw-away PostGIS fixtures)
 
 SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
@@ -218,8 +218,9 @@ def test_team_mode_on_a_postgis_workspace(team, settings, request):
 def _forged_snapshot_and_admin():
     """A viewer's forged requests to the other writing functions: the snapshot save and an admin action."""
     import streamlit as st
-    from team.accounts import PermissionDenied
+
     from pages import snapshot_panel
+    from team.accounts import PermissionDenied
     refused = []
     for write in (lambda: snapshot_panel.save(None), lambda: __import__("pages.auth").auth.require_role(
             "admin", "管理账号和工作空间")):
@@ -243,6 +244,7 @@ def test_other_writes_refuse_a_viewer(team, settings):
 
 def test_sessions_asking_for_the_same_match_compute_it_once(sample_ws, monkeypatch):
     import threading
+
     import matching
     from pages import common
     calls = []

@@ -13,11 +13,11 @@ from streamlit.proto.Common_pb2 import FileURLs
 from streamlit.runtime.uploaded_file_manager import UploadedFile, UploadedFileRec
 from streamlit.testing.v1 import AppTest
 
-from team.accounts import Accounts
-from stores import open_store
-from tests.stores.test_store import fresh_pg_db, pg, pg_template  # noqa: F401 (the throw-away PostGIS fixtures)
-from tests.pages.test_team_app import DATA, login_token, team  # noqa: F401 (team mode with three accounts)
 from geo.settings import load_settings
+from stores import open_store
+from team.accounts import Accounts
+from tests.pages.test_team_app import DATA, login_token, team  # noqa: F401 (team mode with three accounts)
+from tests.stores.test_store import fresh_pg_db, pg, pg_template  # noqa: F401 (the throw-away PostGIS fixtures)
 
 SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 

@@ -9,9 +9,9 @@ import pytest
 
 import stores.gpkg_file as gpkg_mod
 from geo.errors import WorkspaceError
+from geo.settings import load_settings
 from geo.supply import available_report, zone_admits
 from stores.gpkg_file import load_workspace, save_workspace
-from geo.settings import load_settings
 
 SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
@@ -91,6 +91,7 @@ def test_scaled_seed_has_exact_parcel_count():
 
 def test_workspace_archive_round_trip_keeps_the_dem(sample_ws, tmp_path):
     import zipfile
+
     from stores.archive import open_archive, workspace_archive
     assert sample_ws.dem_path is not None
     data = workspace_archive(sample_ws.path.read_bytes(), "县域.gpkg", sample_ws.dem_path)

@@ -24,12 +24,12 @@ import shapely
 
 import cli
 from geo.errors import WorkspaceError
+from geo.settings import load_settings
 from stores import ConflictError, StoreIOError, diff, open_store
 from stores.base import RowChange
 from stores.gpkg_blob import blob_wkb, gpkg_blob
 from stores.gpkg_file import load_workspace
 from tests.pg_cluster import PgCluster, missing_reason
-from geo.settings import load_settings
 
 SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
@@ -422,8 +422,8 @@ def test_cli_import_through_the_store_and_history(target, tmp_path, capsys):
 def test_cli_import_racing_an_edit_of_the_same_row_is_refused(target, tmp_path, capsys, monkeypatch):
     """An editor saves P-TX-01 while an import that also changes it is between its read and its write: the import
     writes nothing and says who changed the row; the editor's value stays."""
-    import commands.ledger
-    real = commands.ledger.import_ledger
+    import formats.ledger
+    real = formats.ledger.import_ledger
 
     def racing(ws, *a, **kw):
         out = real(ws, *a, **kw)
@@ -431,7 +431,7 @@ def test_cli_import_racing_an_edit_of_the_same_row_is_refused(target, tmp_path, 
             mine = other.load()
             other.save(mine, edit_project(mine, "P-TX-01", investment_yi=77.0), "数据管理-赵")
         return out
-    monkeypatch.setattr(commands.ledger, "import_ledger", racing)
+    monkeypatch.setattr(formats.ledger, "import_ledger", racing)
     ledger = tmp_path / "台账.csv"
     ledger.write_text("项目编号,项目名称,产业,阶段,需用地（亩）\nP-TX-01,福建安井速冻食品生产基地项目,健康食品,已开工,290\n"
                       "NEW-9,新项目,健康食品,在谈,20\n", encoding="utf-8")

@@ -6,13 +6,12 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import geopandas as gpd
-import pytest
 import shapely
 
-from stores.layer_write import store_result
-from stores import diff, open_store
-from tests.stores.test_store import edit_project, fresh_pg_db, pg, pg_template, store_copy, target  # noqa: F401 (fixtures)
 from geo.settings import load_settings
+from stores import diff, open_store
+from stores.layer_write import store_result
+from tests.stores.test_store import edit_project, fresh_pg_db, pg, pg_template, store_copy, target  # noqa: F401 (fixtures)
 
 SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 

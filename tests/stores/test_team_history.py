@@ -10,14 +10,12 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
-import pytest
-
-from tests.conftest import make_layers, parcel, validated_by
+from geo.settings import load_settings
+from geo.workspace import build_workspace
 from stores import open_store, snapshots
 from stores.snapshots import FIGURES
-from geo.workspace import build_workspace
+from tests.conftest import make_layers, parcel, validated_by
 from tests.stores.test_store import pg, pg_template, target  # noqa: F401 (the store fixtures: both stores)
-from geo.settings import load_settings
 
 SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
