@@ -7,7 +7,8 @@ Prints a table of medians.
 
 A county is seeded once; each run is a fresh subprocess timing read (GDAL) + CRS/geometry checks + field mapping +
 parks by location + the workspace's validation (``import_layer``, --replace) and the atomic write back
-(``store_result``: row by row through the store, audited) into a copy of the workspace. Targets (issue 13): ≤ 10 s for 100k parcels from GPKG/FileGDB,
+(``store_result``: row by row through the store, audited) into a copy of the workspace. Targets (issue 13):
+≤ 10 s for 100k parcels from GPKG/FileGDB,
 ≤ 2 s for the 坐标文件 of 1,000 parcels. Not part of the test suite.
 """
 from __future__ import annotations
@@ -39,7 +40,8 @@ write_county(f"{folder}/ws.gpkg", parcels=n, projects=50, seed=7)
 settings = load_settings()
 ws = load_workspace(f"{folder}/ws.gpkg", settings)
 p = ws.parcels
-layer = gpd.GeoDataFrame({"宗地号": p["parcel_id"].to_numpy(), "供地状态": p["status"].map(PARCEL_STATUS_LABELS).to_numpy(),
+layer = gpd.GeoDataFrame({"宗地号": p["parcel_id"].to_numpy(),
+                          "供地状态": p["status"].map(PARCEL_STATUS_LABELS).to_numpy(),
                           "可供日期": p["ready_date"].dt.strftime("%Y-%m-%d").fillna("").to_numpy(),
                           "面积": (p["area_mu"] * 10000 / 15).to_numpy(), "所属园区": p["zone_id"].to_numpy()},
                          geometry=p.geometry.to_numpy(), crs=ws.crs)

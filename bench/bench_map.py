@@ -43,7 +43,8 @@ def visit(ctx, url: str) -> dict:
     page.goto(url)
     frame, counts = wait_for_map(page, timeout_s=120, min_total=1)
     origin = frame.evaluate("() => performance.timeOrigin")
-    fetched = frame.evaluate("() => performance.getEntriesByType('resource').filter(e => e.name.includes('/static/cache/'))"
+    fetched = frame.evaluate("() => performance.getEntriesByType('resource')"
+                             ".filter(e => e.name.includes('/static/cache/'))"
                              ".reduce((s, e) => s + (e.decodedBodySize || 0), 0)")
     page.wait_for_timeout(500)
     page.close()

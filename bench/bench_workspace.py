@@ -40,7 +40,8 @@ import geopandas as gpd
 from formats.shapefile import import_parcel_layer, shapefile_zip
 from geo.vocab import PARCEL_STATUS_LABELS
 p = ws.parcels
-layer = gpd.GeoDataFrame({"宗地号": p["parcel_id"].to_numpy(), "供地状态": p["status"].map(PARCEL_STATUS_LABELS).to_numpy(),
+layer = gpd.GeoDataFrame({"宗地号": p["parcel_id"].to_numpy(),
+                          "供地状态": p["status"].map(PARCEL_STATUS_LABELS).to_numpy(),
                           "可供日期": p["ready_date"].dt.strftime("%Y-%m-%d").fillna("").to_numpy(),
                           "面积": (p["area_mu"] * 10000 / 15).to_numpy()}, geometry=p.geometry.to_numpy(), crs=ws.crs)
 with zipfile.ZipFile(io.BytesIO(shapefile_zip(layer, "地块"))) as z:
@@ -69,8 +70,8 @@ def main() -> None:
         rows.append((n, med, runs[0]["blocks"]))
     print(f"machine: {platform.machine()}, {platform.processor() or '?'}, python {platform.python_version()}, "
           f"{len(__import__('os').sched_getaffinity(0))} cores; median of {args.runs} runs")
-    print(f"{'parcels':>8} {'seed s':>8} {'load s':>8} {'available s':>12} {'load+blocks s':>14} {'shp import s':>13} {'peak MB':>8} "
-          f"{'blocks':>7}")
+    print(f"{'parcels':>8} {'seed s':>8} {'load s':>8} {'available s':>12} {'load+blocks s':>14} {'shp import s':>13} "
+          f"{'peak MB':>8} {'blocks':>7}")
     for n, m, blocks in rows:
         print(f"{n:>8} {m['seed']:>8.2f} {m['load']:>8.2f} {m['available']:>12.2f} "
               f"{m['load'] + m['available']:>14.2f} {m['shapefile']:>13.2f} {m['peak_mb']:>8.0f} {blocks:>7}")

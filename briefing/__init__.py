@@ -135,7 +135,8 @@ def build(ws: Workspace, result: MatchResult, settings: Settings, as_of: dt.date
 
     ``since``: a stores.snapshots.SnapshotDiff — 附 states what changed since the previous snapshot.
     ``as_of`` is the report's date (default today); ``intensity`` the 标准地 flags (default
-    ``matching.intensity_check(ws, settings=settings)``); ``data_date`` the ledgers' date (default: the workspace file's date).
+    ``matching.intensity_check(ws, settings=settings)``); ``data_date`` the ledgers' date (default: the workspace
+    file's date).
     ``plan``: a 用地保障方案 (``matching.plan``) on this workspace; 五、意见建议 is then built from it. ``cache``:
     the caller's ``geo.cache.DerivedCache`` (the net land match derived; None: computed again).
     Raises MissingFontError when no CJK font is installed (the document would show boxes).
@@ -143,9 +144,9 @@ def build(ws: Workspace, result: MatchResult, settings: Settings, as_of: dt.date
     fonts = resolve_fonts(settings.runtime)
     if intensity is None:
         intensity = _intensity_flags(ws, settings)
-    document = build_document(ws, result, settings, as_of=as_of, data_date=data_date or workspace_data_date(ws), scenario=scenario,
-                              intensity=intensity, issuer=issuer, addressee=addressee, fonts_note=fonts.describe(),
-                              plan=plan, since=since, cache=cache)
+    document = build_document(ws, result, settings, as_of=as_of, data_date=data_date or workspace_data_date(ws),
+                              scenario=scenario, intensity=intensity, issuer=issuer, addressee=addressee,
+                              fonts_note=fonts.describe(), plan=plan, since=since, cache=cache)
     if figures:
         from briefing.figures import frontier_png, map_png, supply_demand_png
         draw = {"map": lambda: map_png(ws, document.facts, fonts),

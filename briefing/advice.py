@@ -1,6 +1,6 @@
-"""The briefing's 五、意见建议: what to do, phrased from the facts — the 用地保障方案 when there is one (plan_text), else
-the verified unlocks one at a time (拆迁、平整, standard factories), the 标准地 intensity flags, and the projects no
-measure places. Pure, like the other sections (briefing.content)."""
+"""The briefing's 五、意见建议: what to do, phrased from the facts — the 用地保障方案 when there is one (plan_text),
+else the verified unlocks one at a time (拆迁、平整, standard factories), the 标准地 intensity flags, and the projects
+no measure places. Pure, like the other sections (briefing.content)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 
 
 def advice_section(f: Facts, ws: Workspace) -> Section:
-    """五、意见建议: the 用地保障方案 or the verified unlocks in order, standard factories, 标准地 intensity, the rest."""
+    """五、意见建议: the 用地保障方案 or the verified unlocks in order, standard factories, 标准地 intensity,
+    the rest."""
     t, p = f.totals, f.projects
     blocks: list[Block] = []
     n = 0

@@ -134,7 +134,8 @@ def _demand(f: Facts) -> Section:
         + [fmt_yi(t["pending_investment_yi"]), fmt_mu(t["pending_land_mu"]), fmt_m2(t["pending_floor_m2"])],
         widths=[1.8, 1.1, 1.1, 1.1, 1.1, 1.7, 1.6, 1.6], numeric=list(range(1, 8))))
     want = f.zones[f.zones["demand_count"] > 0]
-    parts = "；".join(f"{r.name}{int(r.demand_count)}个、需用地{fmt_mu(r.demand_mu)}亩（可供{fmt_mu(r.available_mu)}亩）"
+    parts = "；".join(f"{r.name}{int(r.demand_count)}个、需用地{fmt_mu(r.demand_mu)}亩"
+                     f"（可供{fmt_mu(r.available_mu)}亩）"
                      if r.Index != "" else f"{UNZONED_LABEL}{int(r.demand_count)}个、需用地{fmt_mu(r.demand_mu)}亩"
                      for r in want.itertuples())
     blocks.append(Paragraph(f"按意向园区分（未明确意向园区的按落地园区计）：{parts}。"))
@@ -171,8 +172,8 @@ def _match(f: Facts) -> Section:
         blocks.append(Table(
             key="placed", title=TITLES["placed"], columns=[F[k] for k in (
                 "row_number", "project_name", "industry", "investment_yi", "zone_name", "site_or_factory", "site_mu")],
-            rows=rows, total=[F["total_row"], f"{t['placed_count']:.0f}个", "", fmt_yi(t["placed_investment_yi"]), "", "",
-                              fmt_mu(t["placed_site_mu"])],
+            rows=rows, total=[F["total_row"], f"{t['placed_count']:.0f}个", "", fmt_yi(t["placed_investment_yi"]), "",
+                              "", fmt_mu(t["placed_site_mu"])],
             widths=[0.85, 3.1, 1.7, 1.2, 2.2, 2.6, 1.3], numeric=[3, 6]))
     blocks.append(Figure("map", "图1  全县工业用地与项目选址示意图"))
     return Section("match", "三、匹配结果", blocks)
@@ -283,8 +284,8 @@ def _appendix(f: Facts, fonts_note: str) -> Section:
     return Section("appendix", "附：测算方法和数据说明", blocks, new_page=True)
 
 
-def build_document(ws: Workspace, result: MatchResult, settings: Settings, as_of: dt.date | None = None, data_date: dt.date | None = None,
-                   scenario: str | None = None, intensity: list[dict] | None = None,
+def build_document(ws: Workspace, result: MatchResult, settings: Settings, as_of: dt.date | None = None,
+                   data_date: dt.date | None = None, scenario: str | None = None, intensity: list[dict] | None = None,
                    issuer: str | None = None, addressee: str | None = None, fonts_note: str = "",
                    plan=None, since=None, cache=None) -> Document:
     """The whole document model; pure (no files, no rendering). ``plan``: a 用地保障方案 (matching.plan) on this

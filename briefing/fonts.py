@@ -7,8 +7,9 @@ letters and digits of the body, tables and （一） headings are Times New Roma
 黑体 and 宋体 keep their own face for them (``Face.latin``).
 
 A Debian server has other fonts (fonts-noto-cjk, fonts-arphic-ukai). The project's own fontconfig set-up,
-config/fontconfig/fonts.conf (or the file named by $LANDGAP_FONTCONFIG: ``Settings.runtime.fontconfig``), maps each official name to the closest
-installed font: the real face when it is installed, else 小标宋 → Noto Serif CJK SC Bold, 黑体 → Noto Sans CJK SC,
+config/fontconfig/fonts.conf (or the file named by $LANDGAP_FONTCONFIG: ``Settings.runtime.fontconfig``), maps
+each official name to the closest installed font: the real face when it is installed,
+else 小标宋 → Noto Serif CJK SC Bold, 黑体 → Noto Sans CJK SC,
 楷体 → AR PL UKai CN, 仿宋 and 宋体 → Noto Serif CJK SC. The same file drives LibreOffice's PDF (pdf.py passes it
 as FONTCONFIG_FILE) and the figures (``fc-match`` below gives matplotlib the file), so the PDF and the figures use
 the same faces; nothing under /etc is touched. No CJK font at all is a MissingFontError, never boxes. The file
@@ -122,7 +123,8 @@ def _fc(tool: str, runtime: RuntimeSettings, *args: str) -> str:
 def _fc_list(runtime: RuntimeSettings) -> list[tuple[list[str], str, Path, int]]:
     """(families, style, file, face index) of every installed font covering Chinese."""
     faces = []
-    for line in _fc("fc-list", runtime, "--format", "%{family}\t%{style}\t%{file}\t%{index}\n", ":lang=zh").splitlines():
+    for line in _fc("fc-list", runtime, "--format", "%{family}\t%{style}\t%{file}\t%{index}\n",
+                    ":lang=zh").splitlines():
         parts = line.split("\t")
         if len(parts) != 4 or not parts[2]:
             continue

@@ -11,7 +11,8 @@ def cmd_available(args) -> int:
     ws = load_ws(args)
     result = available_report(ws, zone=args.zone, industry=args.industry, by=args.by, min_mu=args.min_mu,
                               settings=args.settings)
-    table = format_table([z.to_dict() for z in result.zones], [(k, FIELD_LABELS["zone_name" if k == "name" else k]) for k in (
+    table = format_table([z.to_dict() for z in result.zones],
+                         [(k, FIELD_LABELS["zone_name" if k == "name" else k]) for k in (
         "zone_id", "name", "available_mu", "pipeline_mu", "largest_block_mu", "vacant_factory_m2")])
     when = f"截至 {args.by}（含届时完成平整/拆迁的地块）" if args.by else "当前"
     emit(args, result.to_dict(),

@@ -52,4 +52,5 @@ def register(command) -> None:
     p.add_argument("--out", type=Path, required=True, help="输出 Word 文件（.docx）")
     p.add_argument("--pdf", type=Path, help="同时输出 PDF（需 LibreOffice）")
     p.add_argument("--as-of", type=date_arg, help="截至日期 YYYY-MM-DD：计入届时完成平整/拆迁的地块，并作报告日期")
-    p.add_argument("--budget-wan", type=number_arg, help="“意见建议”所依据的用地保障方案预算（万元）；默认见 config [briefing]")
+    p.add_argument("--budget-wan", type=number_arg,
+                   help="“意见建议”所依据的用地保障方案预算（万元）；默认见 config [briefing]")

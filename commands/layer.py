@@ -26,7 +26,8 @@ def add_import_arguments(p: argparse.ArgumentParser, alias: bool = False) -> Non
                    help="文件缺少的字段取值，如 status=available（可写多个，或多次给出）")
     p.add_argument("--replace", action="store_true", help="以文件替换整个图层（默认：按编号更新、其余新增）")
     p.add_argument("--dry-run", action="store_true", help="只检查并报告，不写入工作空间")
-    p.add_argument("--allow-partial", action="store_true", help="跳过有错误的要素，导入其余的（默认：有错误则全部不导入）")
+    p.add_argument("--allow-partial", action="store_true",
+                   help="跳过有错误的要素，导入其余的（默认：有错误则全部不导入）")
 
 
 def _crs(text):
@@ -52,7 +53,8 @@ def _tally_text(result, failed: bool = False) -> str:
     if failed:
         return (f"输入 {t['input']} 个要素：{t['imported'] + t['repaired']} 个无误（其中 {t['repaired']} 个需修复），"
                 f"{t['rejected']} 个有错误；全部未写入（可用 --allow-partial 只导入无误的要素）")
-    return (f"输入 {t['input']} 个要素：导入 {t['imported']} 个、修复后导入 {t['repaired']} 个、未导入 {t['rejected']} 个"
+    return (f"输入 {t['input']} 个要素：导入 {t['imported']} 个、修复后导入 {t['repaired']} 个、"
+            f"未导入 {t['rejected']} 个"
             + ("" if t["imported"] + t["repaired"] + t["rejected"] == t["input"] else "（计数不符！）"))
 
 

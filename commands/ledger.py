@@ -50,8 +50,11 @@ def cmd_import_parcels(args) -> int:
 
 def register(command) -> None:
     p = command("import-projects", cmd_import_projects, "导入招商项目台账（Excel/CSV）到工作空间的项目表（原子写回）")
-    p.add_argument("--ledger", type=Path, required=True, help="台账文件 .xlsx 或 .csv（表头如 项目名称、产业、阶段、需用地，单位写在表头括号里）")
+    p.add_argument("--ledger", type=Path, required=True,
+                   help="台账文件 .xlsx 或 .csv（表头如 项目名称、产业、阶段、需用地，单位写在表头括号里）")
     p.add_argument("--replace", action="store_true", help="以台账替换整个项目表（默认：按编号或名称更新，其余新增）")
 
-    p = command("import-parcels", cmd_import_parcels, "按土地台账（Excel/CSV）更新地块的状态、可供日期、用地类型和台账面积（原子写回）")
-    p.add_argument("--ledger", type=Path, required=True, help="台账文件 .xlsx 或 .csv（表头如 地块编号/宗地号、供地状态、预计可供时间）")
+    p = command("import-parcels", cmd_import_parcels,
+                "按土地台账（Excel/CSV）更新地块的状态、可供日期、用地类型和台账面积（原子写回）")
+    p.add_argument("--ledger", type=Path, required=True,
+                   help="台账文件 .xlsx 或 .csv（表头如 地块编号/宗地号、供地状态、预计可供时间）")

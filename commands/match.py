@@ -42,4 +42,5 @@ def register(command) -> None:
     p = command("match", cmd_match, "为全部待落地项目求最优选址，列出“有项目、无选址”、原因与解锁措施")
     p.add_argument("--as-of", type=date_arg, help="情景日期 YYYY-MM-DD：届时完成平整/拆迁的地块和建成的厂房计入")
     p.add_argument("--time-limit", type=number_arg, help="求解时间上限（秒），默认见 config [matching] time_limit_s")
-    p.add_argument("--sites-out", type=Path, help="另将选址方案写为 Shapefile 压缩包（.zip，GBK 编码），供 ArcGIS/QGIS 打开")
+    p.add_argument("--sites-out", type=Path,
+                   help="另将选址方案写为 Shapefile 压缩包（.zip，GBK 编码），供 ArcGIS/QGIS 打开")

@@ -30,7 +30,8 @@ def cmd_migrate(args) -> int:
     with open_store(args.source, args.settings) as src, open_store(args.dest, args.settings) as dst:
         result = migrate(src, dst)
     payload = {"from": str(args.source), "to": safe_url(args.dest), **result}
-    lines = [f"- {x['layer']}：{x['rows']} 行，{len(x['fields'])} 个字段，逐行比对{'一致' if x['identical'] else '不一致'}"
+    lines = [f"- {x['layer']}：{x['rows']} 行，{len(x['fields'])} 个字段，"
+             f"逐行比对{'一致' if x['identical'] else '不一致'}"
              for x in result["layers"]]
     emit(args, payload, f"已迁移 {args.source} → {safe_url(args.dest)}；迁移后逐层、逐字段、逐行比对：全部一致，"
           f"未丢失任何数据\n" + "\n".join(lines) + f"\n- 修改记录（audit）：{result['audit_rows']} 条，一致")

@@ -41,7 +41,8 @@ def terrain_result(ws: Workspace, settings, parcel_ids: list[str] | None = None,
 
 def terrain_text(result: dict) -> str:
     rows = result["parcels"]
-    return f"{len(rows)} 个地块的坡度与土方（设计标高默认取挖填平衡）\n" + format_table(rows, list(TERRAIN_LABELS.items()))
+    return (f"{len(rows)} 个地块的坡度与土方（设计标高默认取挖填平衡）\n"
+            + format_table(rows, list(TERRAIN_LABELS.items())))
 
 
 def cmd_terrain(args) -> int:

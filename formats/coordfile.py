@@ -3,7 +3,8 @@ receiving systems expect.
 
 Layout (a header section ``[属性描述]`` of ``key=value`` lines, then ``[地块坐标]``)::
 
-    5,0.7655,1,地块1,面,,工业用地,0601,@          界址点数, 面积（公顷）, 地块编号, 地块名称, 图形属性, 图幅号, 用途, 地类编码, @
+    5,0.7655,1,地块1,面,,工业用地,0601,@          界址点数, 面积（公顷）, 地块编号, 地块名称, 图形属性, 图幅号, 用途,
+                                                  地类编码, @
     J1,1,3405133.897,38453662.011                 点号, 圈号, X（北）, Y（东，常带 2 位带号）
 
 Variants read: version 1.00/1.01 headers; with or without ``带号`` and the ``J`` prefix; Y with the zone prefix

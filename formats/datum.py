@@ -51,7 +51,8 @@ def candidate_epsg(bounds, hint_lon: float | None = None) -> list[int]:
 def missing_crs(what: str, bounds, hint_lon: float | None, why: str) -> CRSMissingError:
     found = candidate_epsg(bounds, hint_lon)
     names = "、".join(f"EPSG:{e}（{CRS.from_epsg(e).name}）" for e in found)
-    local = "" if found else "；坐标像是 CAD 的局部坐标（不是经纬度，也不是高斯-克吕格坐标），需先在 CAD/GIS 中配准到 CGCS2000"
+    local = "" if found else ("；坐标像是 CAD 的局部坐标（不是经纬度，也不是高斯-克吕格坐标），"
+                              "需先在 CAD/GIS 中配准到 CGCS2000")
     return CRSMissingError(f"{what}：{why}，无法确定坐标系：请指定坐标系"
                            + (f"；按坐标数值，可能是 {names}" if found else "") + local, found)
 
@@ -115,7 +116,8 @@ def to_target(geoms, crs: CRS, target: CRS, center_lonlat, seven_table: Mapping[
             src = CRS.from_proj4(f"{crs.to_proj4()} +towgs84={','.join(map(str, seven['towgs84']))}")
             dst = CRS.from_proj4(f"{target.to_proj4()} +towgs84=0,0,0,0,0,0,0")
             t = Transformer.from_crs(src, dst, always_xy=True)
-            issues.append(("info", f"坐标系为{label}（{crs.name}）：按配置的七参数转换到 CGCS2000（{seven['source']}）"))
+            issues.append(("info", f"坐标系为{label}（{crs.name}）：按配置的七参数转换到 CGCS2000"
+                                   f"（{seven['source']}）"))
             return shapely.transform(np.asarray(geoms), t.transform, interleaved=False), issues
         issues.append(("warning", _datum_warning(datum, label, crs, center_lonlat)))
     t = Transformer.from_crs(crs, target, always_xy=True)

@@ -100,7 +100,8 @@ def _datum_step(frame, src: SourceLayer, datum: str | None, layer: str, report: 
     chosen = datum or src.lonlat_datum_default or "cgcs2000"
     if chosen == "gcj02":
         if not datum:
-            report.info(layer, "GCJ02_DEFAULT", f"{src.name}：奥维/KML 经纬度默认按 GCJ-02（火星坐标，奥维 9.3 起导出即如此）"
+            report.info(layer, "GCJ02_DEFAULT", f"{src.name}：奥维/KML 经纬度默认按 GCJ-02"
+                        "（火星坐标，奥维 9.3 起导出即如此）"
                         "读取并纠偏到 WGS-84/CGCS2000；如文件为 WGS-84，请将经纬度基准指定为 WGS-84")
         else:
             report.info(layer, "GCJ02", f"{src.name}：按 GCJ-02 基准将经纬度纠偏到 WGS-84/CGCS2000（只转换一次）")

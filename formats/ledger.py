@@ -1,7 +1,8 @@
 """Ledgers (台账) from Excel or CSV — the bureau's project ledger and the land ledger — with headers as they come.
 
 ``read_ledger`` reads the file (through ``formats.ledger_file``), finds the sheet and its header row (a title row above
-it is usual) and returns the rows with their Excel row numbers; ``projects_from_ledger`` maps headers to fields (units in brackets converted: 万元 → 亿元,
+it is usual) and returns the rows with their Excel row numbers; ``projects_from_ledger`` maps headers to fields
+(units in brackets converted: 万元 → 亿元,
 公顷/平方米 → 亩), park names to zone ids and checks every cell, reporting each problem with its row and column;
 ``merge_projects`` applies the ledger to the workspace's project list (update by id or name, add the rest, or
 replace); ``import_ledger`` does all of it. ``import_parcel_ledger`` applies a land ledger (土地台账) to the parcels
@@ -63,7 +64,8 @@ def header_field(header, headers: dict[str, tuple[str, ...]] = LEDGER_HEADERS,
 def read_ledger(source: str | os.PathLike | bytes, name: str | None = None,
                 headers: dict[str, tuple[str, ...]] = LEDGER_HEADERS, key: str = "name") -> Ledger:
     """Read an .xlsx/.csv ledger (``source`` a path, or the file's bytes with its ``name``; the file through
-    ``formats.ledger_file.read_sheets``): the header row is the first naming ``key`` and one more field of ``headers``."""
+    ``formats.ledger_file.read_sheets``): the header row is the first naming ``key`` and one more field of
+    ``headers``."""
     name, sheets, notes = read_sheets(source, name)
     for sheet, raw in sheets.items():
         for i in range(min(_HEADER_SCAN_ROWS, len(raw))):
@@ -81,7 +83,8 @@ def read_ledger(source: str | os.PathLike | bytes, name: str | None = None,
                     notes.append(f"读取工作表“{sheet}”（第 {i + 1} 行为表头）")
                 return Ledger(name, body, sheet, notes)
     others = "、".join(v[0] for f, v in headers.items() if f != key)
-    raise LedgerError(f"{name}：前 {_HEADER_SCAN_ROWS} 行中找不到表头（至少要有“{headers[key][0]}”和另一列，如 {others}）")
+    raise LedgerError(f"{name}：前 {_HEADER_SCAN_ROWS} 行中找不到表头"
+                      f"（至少要有“{headers[key][0]}”和另一列，如 {others}）")
 
 
 def _two_row_header(raw: pd.DataFrame, i: int, fields: list, headers: dict[str, tuple[str, ...]],
@@ -292,7 +295,8 @@ def import_ledger(ws: Workspace, source: str | os.PathLike | bytes, name: str | 
     try:
         new = ws.with_projects(merged)
     except ValidationError as exc:
-        raise ValidationError(f"台账 {ledger.name} 并入项目表后有误（行号为合并后项目表的行）：{exc}", exc.report) from exc
+        raise ValidationError(f"台账 {ledger.name} 并入项目表后有误（行号为合并后项目表的行）：{exc}",
+                              exc.report) from exc
     return new, counts, report
 
 

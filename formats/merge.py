@@ -62,7 +62,8 @@ def _missing(into: str, columns: dict, frame, name: str, required: tuple[str, ..
                           f"可按 字段=取值 统一指定缺省值", code=FIELD_MISSING)
 
 
-def merged_layer(ws: Workspace, into: str, src, frame: gpd.GeoDataFrame, defaults: dict, replace: bool, report: LoadReport):
+def merged_layer(ws: Workspace, into: str, src, frame: gpd.GeoDataFrame, defaults: dict, replace: bool,
+                 report: LoadReport):
     """(new workspace, the layer's table, counts); raises ValidationError (rows = the source's labels)."""
     if into == "parcels":
         from formats.shapefile import ParcelLayer, merge_parcels, parcels_from_layer
@@ -106,7 +107,8 @@ def _core(ws: Workspace, into, src, frame, defaults, replace, report):
             given = given.astype(object)
             given[blank] = found
             located = int(pd.notna(found).sum())
-            report.info(into, "ZONED_BY_LOCATION", f"{located} 栋厂房没有园区字段，已按所在位置归入园区", field="zone_id")
+            report.info(into, "ZONED_BY_LOCATION", f"{located} 栋厂房没有园区字段，已按所在位置归入园区",
+                        field="zone_id")
         table["zone_id"] = given
     ids = table[id_field]
     for label in table.index[ids.notna() & ids.duplicated(keep=False)]:

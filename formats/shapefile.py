@@ -243,7 +243,8 @@ def parcels_from_layer(layer: ParcelLayer, ws: Workspace) -> tuple[gpd.GeoDataFr
     return out, report, zoned_by_location
 
 
-def import_parcel_layer(ws: Workspace, source, name: str | None = None, encoding: str | None = None, replace: bool = False):
+def import_parcel_layer(ws: Workspace, source, name: str | None = None, encoding: str | None = None,
+                        replace: bool = False):
     """The workspace with a parcel Shapefile applied: by 地块编号, a parcel in the file replaces the workspace's
     (geometry and fields) and new ones are added; ``replace``: the file is the whole parcels layer. Returns
     (workspace, counts {'parcels_added', 'parcels_updated', 'parcels_kept', 'zoned_by_location'}, report).

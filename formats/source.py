@@ -11,7 +11,8 @@ import geopandas as gpd
 @dataclass
 class SourceLayer:
     name: str                                   # as the planner knows it: 地块.shp, DLTB (三调.gdb) …
-    kind: str                                   # Shapefile, GeoPackage, FileGDB, GeoJSON, KML, 奥维 KML, DXF, CSV, 坐标文件
+    # kind: Shapefile, GeoPackage, FileGDB, GeoJSON, KML, 奥维 KML, DXF, CSV, 坐标文件
+    kind: str
     frame: gpd.GeoDataFrame                     # index = the feature's label in the source
     row_label: str = "要素 FID"
     encoding: str | None = None

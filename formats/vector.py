@@ -83,7 +83,8 @@ def _pick_dataset(folder: Path, zip_name: str, layer_name: str | None) -> tuple[
         from formats.coordfile import looks_like_coordfile
         found = [p for p in found if p.suffix.lower() != ".txt" or looks_like_coordfile(p.read_bytes()[:4096])]
     if not found:
-        raise FormatError(f"{zip_name} 中没有可导入的图层文件（.shp、.gdb、.gpkg、.geojson、.kml、.dxf、.csv、坐标文件 .txt）")
+        raise FormatError(f"{zip_name} 中没有可导入的图层文件"
+                          "（.shp、.gdb、.gpkg、.geojson、.kml、.dxf、.csv、坐标文件 .txt）")
     if len(found) > 1 and layer_name:
         chosen = [p for p in found if layer_name in (p.stem, p.name)]
         if len(chosen) == 1:

@@ -54,7 +54,8 @@ def contiguous_blocks(parcels, gap_m: float, min_edge_m: float,
     frame = pd.DataFrame({"label": labels, "zone_id": zone, "parcel_id": parcels["parcel_id"].to_numpy(),
                           "area": parcels[area_column].to_numpy()}, index=parcels.index)
     table = (frame.groupby("label", sort=False)
-             .agg(zone_id=("zone_id", "first"), parcel_ids=("parcel_id", lambda s: sorted(set(s))), area_mu=("area", "sum"))
+             .agg(zone_id=("zone_id", "first"), parcel_ids=("parcel_id", lambda s: sorted(set(s))),
+                  area_mu=("area", "sum"))
              .reset_index())
     table["first"] = table["parcel_ids"].map(lambda ids: ids[0] if ids else "")
     table = table.sort_values(["zone_id", "area_mu", "first"], ascending=[True, False, True], kind="stable")

@@ -10,7 +10,8 @@ that takes it (land in both farmland and the red line counts as farmland only), 
 empty boundary layer excludes nothing. ``slope`` does not apply to parcels with status ``leveling`` (their land
 counts as leveled once ready). Net pieces that are slivers — the one sliver rule, ``sliver_mask``, which
 matching/carve.py's ``is_sliver`` uses too: under ``sliver_m2`` or nowhere as wide as ``sliver_width_m`` (an
-inward buffer of half of it vanishes) — are dropped from parcels an exclusion cut; their 亩 are reported as ``sliver_mu``. So gross = net + constrained + sliver.
+inward buffer of half of it vanishes) — are dropped from parcels an exclusion cut; their 亩 are reported as
+``sliver_mu``. So gross = net + constrained + sliver.
 
 Areas in 亩 are ellipsoidal like the rest of the project (geo/area.py): each parcel's planar areas are multiplied by
 its ellipsoidal / planar ratio (``scale``, as matching does), so an untouched parcel's net_mu is its area_mu.

@@ -32,7 +32,8 @@ def is_metric_planar(crs: CRS) -> bool:
 
 def require_crs(crs, what: str) -> CRS:
     if crs is None:
-        raise CRSError(f"{what} 没有坐标系（缺少 CRS）：请在 QGIS 中为该图层指定坐标系，如 CGCS2000 / 3-degree Gauss-Kruger (EPSG:4544)")
+        raise CRSError(f"{what} 没有坐标系（缺少 CRS）：请在 QGIS 中为该图层指定坐标系，"
+                       "如 CGCS2000 / 3-degree Gauss-Kruger (EPSG:4544)")
     return CRS.from_user_input(crs)
 
 

@@ -166,7 +166,8 @@ def report_protected(ws: Workspace, rows: pd.Series, report, settings) -> None:
     with np.errstate(invalid="ignore", divide="ignore"):
         share = (net.constrained_by["farmland"] + net.constrained_by["eco_redline"]) / net.gross_mu
     for pid, value in share[(status == "available") & (share > PROTECTED_FRACTION)].items():
-        report.warning("parcels", "PROTECTED_AVAILABLE", f"供地状态为可供，但 {value:.0%} 位于永久基本农田或生态保护红线内"
+        report.warning("parcels", "PROTECTED_AVAILABLE", f"供地状态为可供，但 {value:.0%} "
+                       "位于永久基本农田或生态保护红线内"
                        "：台账有误，请核实（受保护部分不计入可供地）", row=rows.get(pid), field="status")
     report.name_features("parcels", pd.Series(rows.index, index=rows.to_numpy(), name="parcel_id"), "fid")
 

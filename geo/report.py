@@ -79,7 +79,8 @@ class LoadReport:
             if name in present:
                 continue
             if name in required:
-                self.error(name, "MISSING_LAYER", f"工作空间 {source} 缺少图层 {name}（现有：{', '.join(sorted(present))}）")
+                self.error(name, "MISSING_LAYER",
+                           f"工作空间 {source} 缺少图层 {name}（现有：{', '.join(sorted(present))}）")
             else:
                 self.info(name, "EMPTY_LAYER", f"没有图层 {name}，按空表处理")
 

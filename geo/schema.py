@@ -46,7 +46,8 @@ PARCELS = LayerSchema("parcels", "polygon", (
     Field("land_use", "text", doc="用地类型，如 100101 一类工业用地"),
     Field("registered_mu", "real", doc=f"{FIELD_LABELS['registered_mu']}，仅用于核对"),
     Field("clearing_cost_wan", "real", nonnegative=True,
-          doc=f"{FIELD_LABELS['clearing_cost_wan']}：本地块已知的拆迁或平整费用，有值时优先于 [plan] 单价（用地保障方案）"),
+          doc=f"{FIELD_LABELS['clearing_cost_wan']}：本地块已知的拆迁或平整费用，"
+              "有值时优先于 [plan] 单价（用地保障方案）"),
 ), doc="工业用地地块")
 
 FACTORIES = LayerSchema("factories", "polygon", (
@@ -59,7 +60,8 @@ FACTORIES = LayerSchema("factories", "polygon", (
     Field("status", "text", required=True, allowed=tuple(FACTORY_STATUS_LABELS), doc="建设状态"),
     Field("ready_date", "date", doc="可入驻日期（在建、规划必填）"),
     Field("completion_cost_wan", "real", nonnegative=True,
-          doc=f"{FIELD_LABELS['completion_cost_wan']}：在建/规划厂房已知的建成费用，有值时优先于 [plan] 单价（用地保障方案）"),
+          doc=f"{FIELD_LABELS['completion_cost_wan']}：在建/规划厂房已知的建成费用，"
+              "有值时优先于 [plan] 单价（用地保障方案）"),
 ), doc="标准厂房（占地轮廓）")
 
 PROJECTS = LayerSchema("projects", None, (

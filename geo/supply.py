@@ -114,7 +114,8 @@ def available_report(ws: Workspace, zone: str | None = None, industry: str | Non
     """
     zones = ws.zones
     if zone is not None and zone not in zones.index:
-        raise InputError(f"园区编号“{zone}”不存在；现有园区：{', '.join(f'{z}（{n}）' for z, n in zones['name'].items())}")
+        raise InputError(f"园区编号“{zone}”不存在；"
+                         f"现有园区：{', '.join(f'{z}（{n}）' for z, n in zones['name'].items())}")
     if industry is not None and industry not in known_industries(zones, ws.projects):
         raise InputError(f"产业“{industry}”无法识别；可选：{'、'.join(known_industries(zones, ws.projects))}")
     if min_mu is not None and (not np.isfinite(min_mu) or min_mu < 0):
@@ -126,7 +127,8 @@ def available_report(ws: Workspace, zone: str | None = None, industry: str | Non
     in_zone = parcels["zone_id"].isin(selected.index)
     net = workspace_net(ws, settings, cache)
     eligible = parcels[in_zone & eligible_parcels(parcels, by)]
-    _, blocks = contiguous_blocks(land_rows(eligible, net), settings.blocks.touch_gap_m, settings.blocks.min_shared_edge_m)
+    _, blocks = contiguous_blocks(land_rows(eligible, net), settings.blocks.touch_gap_m,
+                                  settings.blocks.min_shared_edge_m)
     sums = net_totals(eligible, net).groupby(eligible["zone_id"]).sum()
     if min_mu:
         blocks = blocks[blocks["area_mu"] >= min_mu]

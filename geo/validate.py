@@ -47,7 +47,8 @@ def coerce_layer(df: pd.DataFrame, schema: LayerSchema, report: LoadReport) -> p
     missing = [f.name for f in schema.fields if f.required and f.name not in df.columns]
     if missing:
         report.error(layer, "MISSING_FIELD",
-                     f"缺少必填字段 {', '.join(missing)}（现有字段：{', '.join(map(str, df.columns.drop('geometry', errors='ignore')))}）",
+                     f"缺少必填字段 {', '.join(missing)}"
+                     f"（现有字段：{', '.join(map(str, df.columns.drop('geometry', errors='ignore')))}）",
                      field=",".join(missing))
         return None
     df = df.copy()
@@ -65,9 +66,10 @@ def coerce_layer(df: pd.DataFrame, schema: LayerSchema, report: LoadReport) -> p
                 report.error(layer, "BAD_NUMBER", f"{label}的取值“{col[row]}”不是数值", row=row, field=f.name)
             if f.nonnegative:
                 for row in df.index[num < 0]:
-                    report.error(layer, "NEGATIVE_VALUE", f"{label}不能为负数（现为 {num[row]:g}）", row=row, field=f.name)
-            df[f.name] = num.astype("Int64") if f.kind == "integer" and not bad.any() and (num.dropna() % 1 == 0).all() \
-                else num.astype(float)
+                    report.error(layer, "NEGATIVE_VALUE", f"{label}不能为负数（现为 {num[row]:g}）", row=row,
+                                 field=f.name)
+            df[f.name] = num.astype("Int64") if f.kind == "integer" and not bad.any() \
+                and (num.dropna() % 1 == 0).all() else num.astype(float)
         elif f.kind == "date":
             df[f.name] = _coerce_dates(col, layer, f.name, report)
         if f.required:
@@ -182,7 +184,8 @@ def check_factories(factories: pd.DataFrame, zone_ids: pd.Series, report: LoadRe
     bad = factories["vacant_m2"] > factories["floor_area_m2"]
     for row in factories.index[bad]:
         report.error("factories", "VACANT_EXCEEDS_FLOOR", "空置面积 "
-                     f"{factories.at[row, 'vacant_m2']:.0f} m² 大于建筑面积 {factories.at[row, 'floor_area_m2']:.0f} m²",
+                     f"{factories.at[row, 'vacant_m2']:.0f} m² 大于建筑面积 "
+                     f"{factories.at[row, 'floor_area_m2']:.0f} m²",
                      row=row, field="vacant_m2")
     for row in factories.index[~factories["zone_id"].isin(zone_ids) & factories["zone_id"].notna()]:
         report.warning("factories", "UNKNOWN_ZONE", "所属园区编号 "

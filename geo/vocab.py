@@ -149,7 +149,8 @@ SITE_LAYER_FIELDS: dict[str, str] = {
 REPORT_TABLE_LABELS: dict[str, str] = {"level": "级别", "layer": "图层", "row": "行", "field": "字段",
                                        "message": "说明"}
 PLAN_LABELS: dict[str, str] = {
-    "title": "用地保障方案", "action": "措施", "target": "地块/厂房", "area_mu": "面积（亩）", "cost_wan": "估算费用（万元）",
+    "title": "用地保障方案", "action": "措施", "target": "地块/厂房", "area_mu": "面积（亩）",
+    "cost_wan": "估算费用（万元）",
     "ready_by": "最早完成", "places": "可保障项目", "budget_wan": "预算（万元）", "placed_priority": "落地优先级合计",
     "placed_investment_yi": "落地投资（亿元）", "placed_count": "落地项目数", "placed_added": "新增落地项目",
     "frontier": "预算—效果曲线", "must_failed": "无法保障的项目", "cleared_mu": "清理土地（亩）",
@@ -163,7 +164,7 @@ BRIEFING_FONT_ROLES: dict[str, str] = {"title": "标题", "heiti": "一级标题
                                        "song": "页码"}
 """The briefing's font roles (GB/T 9704), as its appendix names them (``FontSet.describe``)."""
 
-# ------------------------------------------------------------------------------------------------ data import, validation
+# ------------------------------------------------------------------------------------------ data import, validation
 ROW_NAMES: dict[str, str] = {"fid": "fid {row}", "row": "第 {row} 行", "ledger": "台账第 {row} 行"}
 """How a report names where a feature is: a file's fid, an edited table's row (from 1), a ledger's Excel row."""
 
@@ -241,7 +242,8 @@ LOGIN_TEXTS = {"title": "LandGap 工业用地保障 · 登录", "name": "账号"
                "logout": "退出登录", "expired": "登录已过期，请重新登录。", "who": "当前账号：{name}（{role}）",
                "denied": "当前账号（{role}）无权{action}，请联系管理员。",
                "logged_out": "已退出登录。", "need_login": "请先登录：正在转到登录页……",
-               "go_login": "前往登录页", "bad_origin": "请求来源不符（可能是跨站伪造请求），已拒绝。请从登录页重新登录。",
+               "go_login": "前往登录页",
+               "bad_origin": "请求来源不符（可能是跨站伪造请求），已拒绝。请从登录页重新登录。",
                "bad_form": "登录请求格式不正确，请从登录页重新提交。", "hint": "团队模式 · 请使用管理员分配的账号登录"}
 """The team mode's login page (pages/login_http.py, served at /auth/login), the page's note before login and
 the sidebar's account line."""

@@ -216,7 +216,8 @@ def _build(layers: dict[str, pd.DataFrame], report: LoadReport, validation: Vali
 
 
 def _net_area_mu(parcels: gpd.GeoDataFrame, metric: CRS, center, report: LoadReport, tol: float) -> pd.Series:
-    """Area each parcel adds to a total: overlaps above ``tol`` 亩 are reported and counted once (first row keeps it)."""
+    """Area each parcel adds to a total: overlaps above ``tol`` 亩 are reported and counted once (first row keeps
+    it)."""
     net = parcels["area_mu"].copy()
     geoms = np.asarray((parcels.geometry if parcels.crs == metric else parcels.geometry.to_crs(metric)).values)
     left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")

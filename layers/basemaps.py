@@ -1,6 +1,6 @@
 """Basemaps. Offline ones (default): a hillshade rendered from the workspace DEM, or plain. Online options:
-天地图 (CGCS2000, no offset; key ``Settings.app.tianditu_key``: config or $LANDGAP_TIANDITU_KEY), OpenStreetMap, and 高德 (GCJ-02: the
-vector data must be shifted onto it, see ``needs_gcj02``)."""
+天地图 (CGCS2000, no offset; key ``Settings.app.tianditu_key``: config or $LANDGAP_TIANDITU_KEY), OpenStreetMap, and
+高德 (GCJ-02: the vector data must be shifted onto it, see ``needs_gcj02``)."""
 from __future__ import annotations
 
 import base64
@@ -78,7 +78,8 @@ def _slope(path: str, _mtime: int, max_pct: float) -> Shade:
     dem = read_dem(path)
     pct = slope_pct(dem.elevation, abs(dem.transform.a), abs(dem.transform.e))
     steep, terraced = pct > max_pct, (pct > SLOPE_TERRACED_PCT) & (pct <= max_pct)
-    rgba = [np.where(steep, 200.0, np.where(terraced, 240.0, 0.0)), np.where(steep, 30.0, np.where(terraced, 150.0, 0.0)),
+    rgba = [np.where(steep, 200.0, np.where(terraced, 240.0, 0.0)),
+            np.where(steep, 30.0, np.where(terraced, 150.0, 0.0)),
             np.where(steep, 30.0, np.where(terraced, 30.0, 0.0)),
             np.where(steep, 150.0, np.where(terraced, 90.0, 0.0))]
     bands, bounds = _to_web_mercator(dem, [b.astype(np.float32) for b in rgba], fill=0.0)

@@ -179,7 +179,8 @@ def add_parcels(m: OfflineMap, ws: Workspace, statuses: Iterable[str] | None = N
                                       "t": "terrain"}, gcj)
         return data, len(p), lonlat_bounds(p, gcj)
     data, n, bounds = _cached(m, ws, ("parcels", gcj, sts, zids), make)
-    url = _cached(m, ws, ("parcels_url", gcj, sts, zids), lambda: assets.cached_json_url(data, m._landgap_settings.app.cache_max_mb)) if m._landgap_fetch \
+    url = _cached(m, ws, ("parcels_url", gcj, sts, zids),
+                  lambda: assets.cached_json_url(data, m._landgap_settings.app.cache_max_mb)) if m._landgap_fetch \
         else None
     if url:
         prefetch_layer_data(m, url)
@@ -207,8 +208,9 @@ def add_sites(m: OfflineMap, sites: gpd.GeoDataFrame, kind: str, fields: list[tu
     if len(sites) == 0:
         return
     gcj = m._landgap_gcj02
-    GeoJsonLayer(feature_collection(sites, props, gcj), kind, name or SITE_LABELS[kind], default_style=SITE_STYLES[kind],
-                 fields=fields, tooltip_fields=min(3, len(fields)), bounds=lonlat_bounds(sites, gcj)).add_to(m)
+    GeoJsonLayer(feature_collection(sites, props, gcj), kind, name or SITE_LABELS[kind],
+                 default_style=SITE_STYLES[kind], fields=fields, tooltip_fields=min(3, len(fields)),
+                 bounds=lonlat_bounds(sites, gcj)).add_to(m)
 
 
 def finish(m: OfflineMap, draw: bool = False, legend_statuses: Iterable[str] | None = None,

@@ -30,7 +30,8 @@ def prefetch_layer_data(m: "OfflineMap", data_url: str) -> None:
     """
     from urllib.parse import quote
     js = ("window.landgapPrefetch=window.landgapPrefetch||{};"
-          f"window.landgapPrefetch[{json.dumps(data_url)}]=fetch({json.dumps(data_url)}).then(function(r){{return r.json();}});")
+          f"window.landgapPrefetch[{json.dumps(data_url)}]=fetch({json.dumps(data_url)})"
+          ".then(function(r){return r.json();});")
     links = [x for x in m.default_js if x[0] != f"landgap_prefetch_{data_url}"]
     m.default_js = [(f"landgap_prefetch_{data_url}", "data:text/javascript," + quote(js))] + links
 
@@ -48,14 +49,16 @@ if (window.L && L.drawLocal) {
   d.toolbar.actions.text = '取消'; d.toolbar.actions.title = '取消绘制';
   d.toolbar.finish.text = '完成'; d.toolbar.finish.title = '完成绘制';
   d.toolbar.undo.text = '撤销最后一点'; d.toolbar.undo.title = '撤销最后一点';
-  d.toolbar.buttons.polygon = '画多边形：统计范围内各状态面积'; d.toolbar.buttons.rectangle = '画矩形：统计范围内各状态面积';
+  d.toolbar.buttons.polygon = '画多边形：统计范围内各状态面积';
+  d.toolbar.buttons.rectangle = '画矩形：统计范围内各状态面积';
   d.handlers.polygon.tooltip.start = '单击开始绘制'; d.handlers.polygon.tooltip.cont = '单击继续';
   d.handlers.polygon.tooltip.end = '单击第一个点结束';
   d.handlers.rectangle.tooltip.start = '按住并拖动画矩形'; d.handlers.simpleshape.tooltip.end = '松开鼠标完成';
   var e = L.drawLocal.edit;
   e.toolbar.buttons.edit = '编辑'; e.toolbar.buttons.editDisabled = '没有可编辑的图形';
   e.toolbar.buttons.remove = '删除'; e.toolbar.buttons.removeDisabled = '没有可删除的图形';
-  e.toolbar.actions.save.text = '保存'; e.toolbar.actions.cancel.text = '取消'; e.toolbar.actions.clearAll.text = '全部清除';
+  e.toolbar.actions.save.text = '保存'; e.toolbar.actions.cancel.text = '取消';
+  e.toolbar.actions.clearAll.text = '全部清除';
 }
 """
 
@@ -96,7 +99,9 @@ class GeoJsonLayer(Layer):
             if (f.indexOf('lookup:') === 0) { var t = lookups[f.slice(7)] || {}; return t[v] || v; }
             return String(v);
           }
-          function esc(s) { return s.replace(/[&<>"]/g, function (c) { return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]; }); }
+          function esc(s) {
+            return s.replace(/[&<>"]/g, function (c) { return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]; });
+          }
           function rows(p, tip) {
             return fields.map(function (d) { return esc(fmt(p[d[0]], d[2], tip)); });
           }
@@ -104,17 +109,20 @@ class GeoJsonLayer(Layer):
             interactive: {{ this.interactive|tojson }},
             style: function (f) { return styles[f.properties[key]] || fallback; },
             onEachFeature: label ? function (f, l) {
-              l.bindTooltip(esc(String(f.properties[label])), {permanent: true, direction: 'center', className: 'landgap-label'});
+              l.bindTooltip(esc(String(f.properties[label])),
+                            {permanent: true, direction: 'center', className: 'landgap-label'});
             } : null
           });
           // One tooltip and one popup for the whole layer, filled from the feature under the pointer: binding
           // them per feature costs seconds with 10k parcels.
           if (!label && {{ this.interactive|tojson }}) {
-            layer.bindTooltip(function (l) { return rows(l.feature.properties, true).slice(0, nt).join('｜'); }, {sticky: true});
+            layer.bindTooltip(function (l) { return rows(l.feature.properties, true).slice(0, nt).join('｜'); },
+                              {sticky: true});
             layer.bindPopup(function (l) {
               var v = rows(l.feature.properties, false);
               return '<table style="font-size:13px">' + fields.map(function (d, i) {
-                return '<tr><th style="text-align:left;padding-right:8px;white-space:nowrap">' + esc(d[1]) + '</th><td>' + v[i] + '</td></tr>';
+                return '<tr><th style="text-align:left;padding-right:8px;white-space:nowrap">' + esc(d[1]) +
+                  '</th><td>' + v[i] + '</td></tr>';
               }).join('') + '</table>';
             });
           }
@@ -163,7 +171,8 @@ class LegendControl(folium.MacroElement):
           var c = L.control({position: 'bottomright'});
           c.onAdd = function () {
             var div = L.DomUtil.create('div', 'landgap-legend');
-            div.style.cssText = 'background:rgba(255,255,255,.9);padding:6px 8px;border-radius:4px;font-size:12px;line-height:18px';
+            div.style.cssText = 'background:rgba(255,255,255,.9);padding:6px 8px;border-radius:4px;' +
+              'font-size:12px;line-height:18px';
             div.innerHTML = {{ this.html|tojson }};
             return div;
           };
@@ -222,11 +231,14 @@ class DrawnStamp(folium.MacroElement):
         {% macro script(this, kwargs) %}
         window.landgapStamp = function () {
           if (window.landgapPending) return;     // fetched layers still loading
-          requestAnimationFrame(function () { requestAnimationFrame(function () { window.landgapDrawnAt = Date.now(); }); });
+          requestAnimationFrame(function () {
+            requestAnimationFrame(function () { window.landgapDrawnAt = Date.now(); });
+          });
         };
         window.landgapStamp();
         {% endmacro %}""")
 
 
-LABEL_CSS = """<style>.leaflet-tooltip.landgap-label{background:transparent;border:none;box-shadow:none;font-weight:bold;
-color:#1d3557;font-size:13px;text-shadow:0 0 3px #fff,0 0 3px #fff}.leaflet-tooltip.landgap-label:before{display:none}</style>"""
+LABEL_CSS = """<style>.leaflet-tooltip.landgap-label{background:transparent;border:none;box-shadow:none;
+font-weight:bold;color:#1d3557;font-size:13px;text-shadow:0 0 3px #fff,0 0 3px #fff}
+.leaflet-tooltip.landgap-label:before{display:none}</style>"""

@@ -31,7 +31,8 @@ def _to_metric(ws: Workspace, geom, gcj02: bool):
     return shapely.transform(geom, convert)
 
 
-def parcel_at(ws: Workspace, lat: float, lng: float, gcj02: bool = False, candidates: pd.Index | None = None) -> str | None:
+def parcel_at(ws: Workspace, lat: float, lng: float, gcj02: bool = False,
+              candidates: pd.Index | None = None) -> str | None:
     """Id of the (smallest) parcel containing the clicked point, among ``candidates`` (the drawn ones) if given."""
     point = _to_metric(ws, shapely.Point(lng, lat), gcj02)
     parcels = ws.metric("parcels")

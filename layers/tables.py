@@ -82,7 +82,8 @@ def unplaced_table(ws: Workspace, result: MatchResult) -> pd.DataFrame:
     for u in result.unplaced:
         proj = ws.projects.loc[u.project_id] if u.project_id in ws.projects.index else {}
         rows.append({F["project_id"]: u.project_id, F["project_name"]: u.name or proj.get("name"),
-                     F["industry"]: proj.get("industry"), F["preferred_zone"]: zone_name(ws, proj.get("preferred_zone")),
+                     F["industry"]: proj.get("industry"),
+                     F["preferred_zone"]: zone_name(ws, proj.get("preferred_zone")),
                      F["land_mu"]: r1(u.need_mu), F["floor_m2"]: u.floor_m2,
                      F["reason"]: reason_label(u.reason),
                      F["gap_mu"]: None if u.gap_mu is None else round(float(u.gap_mu), 2), F["detail"]: u.detail})

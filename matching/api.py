@@ -28,8 +28,9 @@ from matching.solve import HighsSolver, Solver
 from matching.unlocks import least_cost_unlocks, verify_unlocks
 
 
-def match(ws: Workspace, scenario: Scenario | None = None, *, settings: Settings, time_limit: float | None = None, progress=None,
-          unlocks: bool = True, solver: Solver | None = None, cache: DerivedCache | None = None) -> MatchResult:
+def match(ws: Workspace, scenario: Scenario | None = None, *, settings: Settings, time_limit: float | None = None,
+          progress=None, unlocks: bool = True, solver: Solver | None = None,
+          cache: DerivedCache | None = None) -> MatchResult:
     """Place all pending projects (招商项目) optimally; explain the unplaced ones; propose verified unlocks.
 
     ``settings``: ``geo.settings.Settings``. ``progress(fraction, message)`` is called as the work advances (for a
@@ -107,8 +108,8 @@ def _prospect_frame(pr: Prospect) -> pd.DataFrame:
                          "needed_by": [pd.Timestamp(pr.by) if pr.by else pd.NaT]}, index=["__prospect__"])
 
 
-def fit(prospect: Prospect, ws: Workspace, scenario: Scenario | None = None, *, settings: Settings, all_free_land: bool = False,
-        progress=None, cache: DerivedCache | None = None) -> FitResult:
+def fit(prospect: Prospect, ws: Workspace, scenario: Scenario | None = None, *, settings: Settings,
+        all_free_land: bool = False, progress=None, cache: DerivedCache | None = None) -> FitResult:
     """Every candidate site for a prospective project (意向项目), best first; or why none and what would unblock it.
 
     By default the prospect competes only for land the committed projects (signed/started) do not get in match;

@@ -169,7 +169,8 @@ def land_model(ws: Workspace, levels, touch_gap_m: float, min_edge_m: float, geo
                net_key=None, cache: DerivedCache | None = None) -> LandModel:
     """The LandModel of a workspace for these levels: derived once per workspace version, levels, thresholds and
     net-land settings ``net_key`` (in the caller's ``cache``; None: one for this call). A scenario's copy
-    (``geometry_of`` its base) gets a model of its own, not kept: each scenario run makes a new copy; its touching pairs come from the base."""
+    (``geometry_of`` its base) gets a model of its own, not kept: each scenario run makes a new copy; its touching
+    pairs come from the base."""
     levels = tuple(sorted(set(levels) | {None, ALL}, key=_level_sort_key))
     cache = own(cache)
     if geometry_of is not None and geometry_of is not ws:

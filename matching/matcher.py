@@ -33,8 +33,8 @@ def with_actions(scenario: Scenario | None, parcels: tuple[str, ...], factories:
                     ready_factories=tuple(sorted(set(s.ready_factories) | set(factories))), name=s.name)
 
 
-def solve_scenario(ws: Workspace, scenario: Scenario | None, settings: Settings, solver: Solver, time_limit: float | None,
-                   progress=None, projects=None, prove: bool = True,
+def solve_scenario(ws: Workspace, scenario: Scenario | None, settings: Settings, solver: Solver,
+                   time_limit: float | None, progress=None, projects=None, prove: bool = True,
                    cache: DerivedCache | None = None) -> tuple[Instance, list[Placement], object]:
     """(instance, placements, solution) for the scenario's workspace; ``cache``: the caller's derived data."""
     ws2, base = scenario_workspace(ws, scenario, settings=settings)
@@ -45,8 +45,8 @@ def solve_scenario(ws: Workspace, scenario: Scenario | None, settings: Settings,
     return inst, placements, sol
 
 
-def run_match(ws: Workspace, scenario: Scenario | None, settings: Settings, *, time_limit: float | None = None, progress=None,
-              solver: Solver | None = None, unlock_search: UnlockSearch | None = None,
+def run_match(ws: Workspace, scenario: Scenario | None, settings: Settings, *, time_limit: float | None = None,
+              progress=None, solver: Solver | None = None, unlock_search: UnlockSearch | None = None,
               cache: DerivedCache | None = None) -> MatchResult:
     """``matching.api.match``'s work; ``unlock_search`` None = no unlocks (the re-runs verifying a plan);
     ``cache``: the caller's derived-data cache (None: one for this call, shared by its re-runs)."""

@@ -70,7 +70,8 @@ class Planner:
         from matching.solve import HighsSolver
         sc = Scenario(as_of=self.as_of, cleared_parcels=tuple(cleared), ready_factories=tuple(factories))
         _, placements, _ = solve_scenario(self.ws, sc, self.settings,
-                                          HighsSolver.from_settings(self.settings.matching), None, prove=False, cache=self.cache)
+                                          HighsSolver.from_settings(self.settings.matching), None, prove=False,
+                                          cache=self.cache)
         return placements
 
     @property
@@ -321,8 +322,8 @@ class Planner:
         return points
 
 
-def plan(ws: Workspace, *, settings: Settings, budget_wan: float | None = None, must: list[str] | None = None, as_of=None,
-         frontier: bool = False, dem=None, earthwork_cost_wan=None, time_limit: float | None = None,
+def plan(ws: Workspace, *, settings: Settings, budget_wan: float | None = None, must: list[str] | None = None,
+         as_of=None, frontier: bool = False, dem=None, earthwork_cost_wan=None, time_limit: float | None = None,
          verify: bool = True, cache: DerivedCache | None = None) -> Plan:
     """The plan (用地保障方案) for ``ws``: the best actions within ``budget_wan`` (None: no limit), or with ``must``
     the least-cost plan placing those projects; ``frontier`` adds every budget breakpoint. ``settings``:

@@ -202,7 +202,8 @@ class Diagnoser:
             return Unplaced(pid, name, need, code, gap, detail, floor_m2=floor, blockers=list(blockers)), idea
 
         if not zones:
-            return out("NO_ZONE", need, f"没有园区准入“{inst.industry[p]}”产业（含意向园区限制），无法安排用地或标准厂房。")
+            return out("NO_ZONE", need,
+                       f"没有园区准入“{inst.industry[p]}”产业（含意向园区限制），无法安排用地或标准厂房。")
 
         # standard factories
         fac_text, fac_idea, fac_fits, fac_blockers = "", None, False, []

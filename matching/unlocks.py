@@ -98,7 +98,8 @@ def least_cost_unlocks(ws: Workspace, scenario, settings, unlocks: list[Unlock],
         places = sorted(after - placed_before)
         kinds = "、".join(sorted({PARCEL_STATUS_LABELS.get(a.status, "") for a in acts} - {""}))
         by = max(a.ready_by for a in acts)
-        detail = (f"完成{kinds or '清理'}地块 {len(acts)} 块、{area:.1f} 亩（估算 {new_cost:,.1f} 万元，最早 {iso(by)} 完成），"
+        detail = (f"完成{kinds or '清理'}地块 {len(acts)} 块、{area:.1f} 亩"
+                  f"（估算 {new_cost:,.1f} 万元，最早 {iso(by)} 完成），"
                   f"可安排 {len(places)} 个项目")
         out.append(Unlock("clear", sorted(a.parcel_id for a in acts), None, area, places,
                           sum(priority.get(p, 0.0) for p in places), sum(investment.get(p, 0.0) for p in places),

@@ -190,7 +190,8 @@ def grid(frame: pd.DataFrame, **kw):
 def available(_ws, ws_key: str, zone: str | None, industry: str | None, by: dt.date | None,
               min_mu: float | None) -> AvailableReport:
     """geo.supply.available_report: the very numbers `cli.py available --json` prints."""
-    return available_report(_ws, zone=zone, industry=industry, by=by, min_mu=min_mu, settings=settings(), cache=derived())
+    return available_report(_ws, zone=zone, industry=industry, by=by, min_mu=min_mu, settings=settings(),
+                            cache=derived())
 
 
 def report_for(ws: Workspace, key: str, f: Filters) -> AvailableReport:

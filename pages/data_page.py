@@ -113,7 +113,8 @@ def ledger_section(title: str, key: str, label: str, button: str, caption: str, 
         if not file or not st.button(button, key=f"{key}_import"):
             return
         files = file if multiple else [file]
-        names = "、".join([f.name for f in files if f.name.lower().endswith((".shp", ".zip"))] or [f.name for f in files])
+        names = "、".join([f.name for f in files if f.name.lower().endswith((".shp", ".zip"))]
+                         or [f.name for f in files])
         try:
             stored = uploads.stored_files(files)      # team mode: saved under the account first, then read from there
             new, counts, notes = apply(stored if multiple else stored[0], **kwargs)
@@ -182,8 +183,8 @@ if ws is not None and not viewer:
     ledger_section(
         "从台账导入（Excel / CSV）", "ledger", "招商项目台账", "导入台账",
         PROJECT_LEDGER_HELP,
-        options=lambda: {"replace": st.radio("导入方式", ["按编号或名称更新，其余新增", "替换整个项目表"], horizontal=True,
-                                             key="ledger_mode").startswith("替换")},
+        options=lambda: {"replace": st.radio("导入方式", ["按编号或名称更新，其余新增", "替换整个项目表"],
+                                             horizontal=True, key="ledger_mode").startswith("替换")},
         apply=lambda f, replace: import_ledger(ws, f.getvalue(), f.name, replace=replace,
                                                      cny_per_usd=settings().ledger.cny_per_usd))
     ledger_section(
@@ -198,7 +199,8 @@ if ws is not None and not viewer:
         "面积字段为平方米或公顷时按图形面积识别并换算为亩；没有园区字段的地块按所在位置归入园区。有任何错误则整层不导入。",
         options=lambda: {
             "encoding": {"自动识别（.cpg 或按内容）": None, "GBK / GB2312": "GBK", "UTF-8": "UTF-8"}[
-                st.selectbox("属性编码", ["自动识别（.cpg 或按内容）", "GBK / GB2312", "UTF-8"], key="parcel_layer_encoding")],
+                st.selectbox("属性编码", ["自动识别（.cpg 或按内容）", "GBK / GB2312", "UTF-8"],
+                             key="parcel_layer_encoding")],
             "replace": st.radio("导入方式", ["按地块编号更新，其余新增", "替换整个地块图层"], horizontal=True,
                                 key="parcel_layer_mode").startswith("替换")},
         apply=lambda files, encoding, replace: import_parcel_layer(

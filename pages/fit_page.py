@@ -32,7 +32,8 @@ with st.form("prospect"):
     c7, c8 = st.columns(2)
     use_by = c7.checkbox("指定需用地时间（计入届时完成平整/拆迁的地块）")
     by = c7.date_input("需用地时间", dt.date.today() + dt.timedelta(days=180))
-    all_free = c8.checkbox("与已签约/已开工项目竞争全部空闲土地", help="默认只在已签约、已开工项目安排之后剩余的土地中选址")
+    all_free = c8.checkbox("与已签约/已开工项目竞争全部空闲土地",
+                           help="默认只在已签约、已开工项目安排之后剩余的土地中选址")
     submitted = st.form_submit_button("检查选址", type="primary", key="fit_submit")
 
 if submitted:

@@ -68,9 +68,11 @@ def make_map(filters: common.Filters = f, fetch: bool = True):
 
 
 st.subheader("选址分布")
-drawn = map_component.content_key(f, [p.to_dict() for p in a.placed], sorted({p for u in a.unlocks for p in u.parcel_ids}),
+drawn = map_component.content_key(f, [p.to_dict() for p in a.placed],
+                                  sorted({p for u in a.unlocks for p in u.parcel_ids}),
                                   None if the_plan is None else [a_.parcel_ids for a_ in the_plan.actions])
-common.map_with_details(ws, key, f, drawn, make_map, "map_gap", "红色为已安排的选址，橙色虚线为建议优先平整/拆迁的地块。")
+common.map_with_details(ws, key, f, drawn, make_map, "map_gap",
+                        "红色为已安排的选址，橙色虚线为建议优先平整/拆迁的地块。")
 
 st.subheader(f"有项目、无选址（{len(unplaced)} 个）")
 common.grid(unplaced)
@@ -97,5 +99,5 @@ with c2:
 with c3:
     st.download_button("下载选址图层（Shapefile，.zip）", lambda: export.sites_shapefile_zip(a, ws), "选址方案.zip",
                        "application/zip", on_click="ignore",
-                       help="已安排用地项目的选址范围（GBK 编码，字段：项目编号、项目名称、园区、地块编号、需用地亩、选址亩、"
-                            "可供日期、优先级），可在 ArcGIS/QGIS 中打开")
+                       help="已安排用地项目的选址范围（GBK 编码，字段：项目编号、项目名称、园区、地块编号、需用地亩、"
+                            "选址亩、可供日期、优先级），可在 ArcGIS/QGIS 中打开")

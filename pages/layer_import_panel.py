@@ -102,8 +102,8 @@ def render(ws: Workspace, path, set_workspace) -> None:
                 st.info(WIDGET_HINTS[exc.code])
             return
         t = result.tally
-        st.markdown(f"**{result.source.name}**（{result.source.kind}）：输入 {t['input']} 个要素，导入 {t['imported']}、"
-                    f"修复后导入 {t['repaired']}、未导入 {t['rejected']}")
+        st.markdown(f"**{result.source.name}**（{result.source.kind}）：输入 {t['input']} 个要素，"
+                    f"导入 {t['imported']}、修复后导入 {t['repaired']}、未导入 {t['rejected']}")
         rows = [{result.source.row_label: str(k), "结果": IMPORT_RESULT_LABELS[r], "说明": d}
                 for k, (r, d) in result.outcome.items() if r != "imported"]
         if rows:
@@ -123,7 +123,7 @@ def render(ws: Workspace, path, set_workspace) -> None:
             except LandGapError as exc:
                 st.error(str(exc))
                 return
-            st.session_state["layer_import_done"] = (f"已导入 {result.source.name} 到{IMPORT_TARGET_LABELS[into]}图层并写回 "
-                                                     f"{path.name}：{result.counts}")
+            st.session_state["layer_import_done"] = (f"已导入 {result.source.name} 到{IMPORT_TARGET_LABELS[into]}图层"
+                                                     f"并写回 {path.name}：{result.counts}")
             set_workspace(path)
             st.rerun()

@@ -45,7 +45,8 @@ def rendered_args(m, key: str, height: int, returned: list[str]) -> dict:
     return args
 
 
-def show(ws: Workspace, content: Hashable, make: Callable[[], object], key: str, height: int, returned: list[str]) -> dict:
+def show(ws: Workspace, content: Hashable, make: Callable[[], object], key: str, height: int,
+         returned: list[str]) -> dict:
     """The map ``make()`` builds, as st_folium shows it, built and rendered only the first time a session of this
     process shows ``content`` on this workspace version. ``content`` must name everything ``make`` draws."""
     args = derived().get(ws, ("map-component", key, height, tuple(returned), content),

@@ -71,7 +71,8 @@ def render(ws: Workspace, key: str, as_of) -> None:
     c[3].metric(L["cleared_mu"], fmt_mu(plan.area_mu))
     status = "最优" if plan.status == "optimal" else f"可行解（距最优不超过 {plan.gap:.2%}）"
     added = "、".join(plan.placed_added) or "无"
-    st.caption(f"求解状态：{status}；{L['placed_added']}：{added}；与 `python cli.py plan --budget-wan {budget:g}` 一致。")
+    st.caption(f"求解状态：{status}；{L['placed_added']}：{added}；"
+               f"与 `python cli.py plan --budget-wan {budget:g}` 一致。")
     if plan.verification is not None and not plan.verification.exact:
         st.warning("按方案重新匹配的结果与方案不完全一致（方案中有而匹配中无："
                    f"{'、'.join(plan.verification.claimed_only) or '无'}），以重新匹配的结果为准。")

@@ -45,7 +45,8 @@ def render(snap, since) -> None:
             b, a, d = since.figures["unplaced_gap_mu"]
             st.markdown(f"上次快照 {since.before_id}（数据日期 {since.before_date}）以来：用地缺口 {b:.1f} → {a:.1f} 亩"
                         f"（{d:+.1f}）")
-            rows = ([("地块状态", pid, P.get(o, o or "—"), P.get(n, n or "已删除")) for pid, o, n in since.parcels_changed]
+            rows = ([("地块状态", pid, P.get(o, o or "—"), P.get(n, n or "已删除"))
+                     for pid, o, n in since.parcels_changed]
                     + [("新增项目", f"{pid} {name}", "", "") for pid, name in since.projects_added]
                     + [("阶段推进", f"{pid} {name}", S.get(o, o), S.get(n, n))
                        for pid, name, o, n in since.projects_advanced]

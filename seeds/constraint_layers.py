@@ -48,7 +48,8 @@ def sample_constraints(zones: gpd.GeoDataFrame, pf: gpd.GeoDataFrame) -> dict[st
     out = lz_idx[np.argmax(x[lz_idx] + y[lz_idx])]
     parks = shapely.union_all(np.asarray(shapely.buffer(zones.geometry.values, 60)))
     boundary = shapely.difference(parks, shapely.buffer(geoms[out], 5))
-    # flood: a river along the south edge of 青东坝's available land, a 20-year zone (excluded) inside a 100-year one (kept)
+    # flood: a river along the south edge of 青东坝's available land,
+    # a 20-year zone (excluded) inside a 100-year one (kept)
     qx0, qy0, qx1, _ = qdb.total_bounds
     river = shapely.LineString([(qx0 - 500, qy0 - 40), (qx1 + 500, qy0 - 40)])    # grazes the lowest parcels
     layers = {

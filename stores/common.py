@@ -128,7 +128,8 @@ def load_or_raise(store):
 def save(store, old, new, user: str, layers=None):
     versions = old.store_versions
     if versions is None:
-        raise WorkspaceError("要保存的修改不是从工作空间读取的版本开始的（缺少行版本），无法检查是否有他人同时修改：请重新读取后再改")
+        raise WorkspaceError("要保存的修改不是从工作空间读取的版本开始的（缺少行版本），"
+                             "无法检查是否有他人同时修改：请重新读取后再改")
     return store.apply(diff(old, new, layers), versions, user)
 
 

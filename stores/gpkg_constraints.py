@@ -1,5 +1,5 @@
-"""The constraint layers (永久基本农田, 生态保护红线, 城镇开发边界, flood zones) replaced inside a GeoPackage store: in one
-SQLite transaction with the store's other writes locked out and an audit row per layer — never by rewriting the
+"""The constraint layers (永久基本农田, 生态保护红线, 城镇开发边界, flood zones) replaced inside a GeoPackage store: in
+one SQLite transaction with the store's other writes locked out and an audit row per layer — never by rewriting the
 file, which would lose a colleague's row edit made meanwhile. A kill during the write leaves the previous layer
 (SQLite's rollback journal). The layers stay ordinary GeoPackage layers (QGIS opens them)."""
 from __future__ import annotations

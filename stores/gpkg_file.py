@@ -161,8 +161,8 @@ def write_layer(path: Path, name: str, frame: pd.DataFrame, crs: CRS) -> None:
 
 
 def save_workspace(ws: Workspace, path: str | os.PathLike) -> Path:
-    """Write the workspace (its constraint layers too) atomically: a temporary file next to ``path``, fsynced, then renamed over it. Any failure
-    leaves the previous file as it was and is a WorkspaceIOError naming ``path``."""
+    """Write the workspace (its constraint layers too) atomically: a temporary file next to ``path``, fsynced, then
+    renamed over it. Any failure leaves the previous file as it was and is a WorkspaceIOError naming ``path``."""
     path = Path(path)
     prepare_folder(path, "工作空间")
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.gpkg")

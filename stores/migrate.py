@@ -95,7 +95,8 @@ def migrate(src, dst) -> dict:
     """Copy ``src`` into an empty ``dst`` (a PostgisStore) and compare; raises WorkspaceError when anything
     differs after the copy."""
     if not hasattr(dst, "create_from_raw"):
-        raise WorkspaceError("迁移目标须为 PostgreSQL/PostGIS 数据库（postgresql://…）；导出为 GeoPackage 请用数据管理页的下载")
+        raise WorkspaceError("迁移目标须为 PostgreSQL/PostGIS 数据库（postgresql://…）；"
+                             "导出为 GeoPackage 请用数据管理页的下载")
     ws, report, _ = src.read()
     if ws is None:
         raise WorkspaceError(f"源工作空间 {src.target} 有错误（{report.summary()}），未迁移：先运行 validate 改正")

@@ -177,7 +177,8 @@ class PostgisStore(common.StoreCommon):
             with self.conn.transaction():
                 self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 if not self._has_meta():
-                    raise WorkspaceError(f"数据库 {mask_password(self.url)} 中没有工作空间：先运行 python cli.py migrate "
+                    raise WorkspaceError(f"数据库 {mask_password(self.url)} 中没有工作空间："
+                                         "先运行 python cli.py migrate "
                                          f"--from W.gpkg --to {mask_password(self.url)}")
                 return self._raw_locked()
         except self._errors as exc:

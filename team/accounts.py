@@ -2,7 +2,8 @@
 wrong passwords, sessions that expire, and the admin-registered list of workspaces.
 
 Stored in one SQLite file of the server (``Settings.accounts.database``: $LANDGAP_ACCOUNTS_DB, else ``[accounts]
-database`` of config/landgap.toml; default var/accounts.sqlite), not in a workspace store: accounts and the workspace list span every workspace, and a
+database`` of config/landgap.toml; default var/accounts.sqlite), not in a workspace store: accounts and the
+workspace list span every workspace, and a
 workspace file handed to someone else must not carry the bureau's password hashes. The desktop mode (``run.py app``)
 never opens it. Every function that depends on the time takes ``now`` (seconds since the epoch) so tests inject
 the clock. See docs/accounts.md.

@@ -88,7 +88,8 @@ def browser(user_data_dir: str, intercept: bool = False):
         ctx.outside = []
 
         def outside(url: str) -> bool:
-            return not url.startswith(("data:", "blob:", "about:")) and (urlparse(url).hostname or "") not in LOCAL_HOSTS
+            return (not url.startswith(("data:", "blob:", "about:"))
+                    and (urlparse(url).hostname or "") not in LOCAL_HOSTS)
 
         def record(request):
             if outside(request.url):

@@ -24,7 +24,8 @@ def make_layers(parcels: list[dict] | None = None, zones: list[dict] | None = No
             r["geometry"] = geom(r["geometry"])
         return gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
 
-    zones = zones or [{"zone_id": "Z1", "name": "测试园区", "industries": "纺织鞋服", "geometry": (-50, -50, 2000, 2000)}]
+    zones = zones or [{"zone_id": "Z1", "name": "测试园区", "industries": "纺织鞋服",
+                       "geometry": (-50, -50, 2000, 2000)}]
     layers = {"zones": frame(zones), "parcels": frame(parcels or [])}
     if projects is not None:
         layers["projects"] = frame(projects, geometry=False)

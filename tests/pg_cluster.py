@@ -39,7 +39,8 @@ def missing_reason() -> str | None:
     """Why the PostGIS tests cannot run here (None: they can)."""
     bindir = find_bin()
     if bindir is None:
-        return "PostgreSQL 未安装（无 initdb/pg_ctl；Debian: apt-get install postgresql postgresql-15-postgis-3，或 python3 run.py setup）"
+        return ("PostgreSQL 未安装（无 initdb/pg_ctl；Debian: apt-get install postgresql postgresql-15-postgis-3，"
+                "或 python3 run.py setup）")
     if not postgis_available(bindir):
         return f"PostGIS 未安装（{bindir.parent} 无 postgis 扩展；Debian: apt-get install postgresql-15-postgis-3）"
     try:

@@ -1,8 +1,8 @@
 """The house rules, checked on the module import graph (read with ast: imports inside functions and under
 TYPE_CHECKING count) and by import-linter (the contracts in pyproject.toml ``[tool.importlinter]``): no import
 cycle between modules, no upward import, the engine pure, no compatibility shim, no ``_private`` name imported
-across modules, no oversized file. The data model and the geometry load no file-I/O library; formats/ reads no
-configuration."""
+across modules, no oversized file. The data model and the geometry load no file-I/O library; the configuration and
+the environment are read at the edge only; ruff is clean."""
 from __future__ import annotations
 
 import ast
@@ -168,21 +168,32 @@ def test_pure_modules_load_no_file_io_library():
     assert out.stdout.strip() == "", f"imports file-I/O libraries: {out.stdout.strip()}"
 
 
-def test_no_formats_module_reads_the_configuration():
-    """formats/ takes what it needs of the Settings as arguments: no module imports geo.config or calls
-    get_config()/setting() (the settings are loaded once at the edge: cli.py's args.settings, pages.context)."""
+BELOW_THE_EDGE = ("geo", "formats", "stores", "team", "matching", "layers", "briefing", "seeds")
+
+
+def test_settings_and_the_environment_are_read_only_at_the_edge():
+    """One way in for the configuration: geo.settings.load_settings, called by the edge (commands/, pages/, app.py,
+    server.py, run.py, bench/) and passed down. Below it no module loads settings or reads the environment
+    (seeds/ may build the sample county from the shipped file alone: the same county whatever is configured)."""
     found = []
-    for path in sorted((ROOT / "formats").glob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom):
-                module = node.module or ""
-                if module.endswith("config") or (module in ("", "geo") and any(a.name == "config" for a in node.names)):
-                    found.append(f"{path.name}:{node.lineno} imports {'.' * node.level}{module}")
-            elif isinstance(node, ast.Import) and any(a.name == "geo.config" for a in node.names):
-                found.append(f"{path.name}:{node.lineno} imports geo.config")
-            elif isinstance(node, ast.Call):
+    for mod, path in sorted(_modules().items()):
+        if mod.split(".")[0] not in BELOW_THE_EDGE or mod == "geo.settings":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
                 name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
-                if name in ("get_config", "setting", "load_settings"):
-                    found.append(f"{path.name}:{node.lineno} calls {name}()")
+                allowed = {"shipped_settings"} if mod.startswith("seeds.") else set()
+                if name in {"load_settings", "shipped_settings", "read_config", "getenv"} - allowed:
+                    found.append(f"{mod}:{node.lineno} calls {name}()")
+            elif isinstance(node, ast.Attribute) and node.attr == "environ" and getattr(node.value, "id", "") == "os":
+                found.append(f"{mod}:{node.lineno} reads os.environ")
     assert found == []
+
+
+def test_ruff_is_clean():
+    """Line length, import order, unused names (pyproject.toml [tool.ruff])."""
+    if importlib.util.find_spec("ruff") is None:
+        pytest.skip("ruff is not installed (requirements-dev.txt)")
+    out = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--output-format", "concise", "."],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]

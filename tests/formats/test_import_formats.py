@@ -358,7 +358,8 @@ def test_zones_and_factories(ws, tmp_path):
                              geometry=[box(X0 + 3000, Y0, X0 + 4000, Y0 + 1000)], crs=4544)
     new = import_layer(ws, "zones", write(zones, tmp_path / "园区.gpkg")).workspace
     assert set(new.zones.index) == {"Z1", "Z2"} and new.zones.at["Z2", "name"] == "新园区"
-    factories = gpd.GeoDataFrame({"厂房编号": ["F1"], "建筑面积": [5000.0], "空置面积": [2000.0], "建设状态": ["已建成"]},
+    factories = gpd.GeoDataFrame({"厂房编号": ["F1"], "建筑面积": [5000.0], "空置面积": [2000.0],
+                                  "建设状态": ["已建成"]},
                                  geometry=[box(X0 + 1000, Y0 + 1000, X0 + 1050, Y0 + 1050)], crs=4544)
     result = import_layer(ws, "factories", write(factories, tmp_path / "厂房.geojson"))
     assert result.workspace.factories.at["F1", "zone_id"] == "Z1" and result.counts["zoned_by_location"] == 1

@@ -1,5 +1,5 @@
-"""Project ledgers (招商项目台账) from Excel/CSV: headers as bureaus write them, units converted, every bad cell named by
-its Excel row and column, nothing half-imported, and the CLI writing the workspace atomically."""
+"""Project ledgers (招商项目台账) from Excel/CSV: headers as bureaus write them, units converted, every bad cell named
+by its Excel row and column, nothing half-imported, and the CLI writing the workspace atomically."""
 from __future__ import annotations
 
 import io
@@ -45,12 +45,14 @@ def csv(rows: list[list], encoding: str) -> bytes:
 
 @pytest.mark.parametrize("header, expected", [
     ("总投资（万元）", ("investment_yi", 1e-4)), ("总投资(亿元)", ("investment_yi", 1.0)), ("*项目名称", ("name", 1.0)),
-    ("用地面积（公顷）", ("land_mu", 15.0)), ("拟用地（平方米）", ("land_mu", 1 / M2_PER_MU)), ("拟用地 （亩）", ("land_mu", 1.0)),
+    ("用地面积（公顷）", ("land_mu", 15.0)), ("拟用地（平方米）", ("land_mu", 1 / M2_PER_MU)),
+    ("拟用地 （亩）", ("land_mu", 1.0)),
     ("需厂房（㎡）", ("floor_m2", 1.0)), ("总投资（欧元）", ("investment_yi", None)),
     ("总投资（万美元）", ("investment_yi", 7.1e-4)), ("签约时间", None), ("序号", None),
 ])
 def test_headers_and_their_units(header, expected):
-    assert header_field(header, cny_per_usd=SETTINGS.ledger.cny_per_usd) == (pytest.approx(expected) if expected and expected[1] else expected)
+    assert (header_field(header, cny_per_usd=SETTINGS.ledger.cny_per_usd)
+            == (pytest.approx(expected) if expected and expected[1] else expected))
 
 
 def test_parse_number_keeps_a_sign():
@@ -59,7 +61,8 @@ def test_parse_number_keeps_a_sign():
 
 
 def test_excel_ledger_with_title_units_names_and_a_total_row(sample_ws):
-    new, counts, report = import_ledger(sample_ws, xlsx([[TITLE] + [None] * 7, HEADER, *GOOD]), "台账.xlsx", cny_per_usd=SETTINGS.ledger.cny_per_usd)
+    new, counts, report = import_ledger(sample_ws, xlsx([[TITLE] + [None] * 7, HEADER, *GOOD]), "台账.xlsx",
+                                        cny_per_usd=SETTINGS.ledger.cny_per_usd)
     assert counts == {"added": 2, "updated": 0, "kept": len(sample_ws.projects)}
     assert len(new.projects) == len(sample_ws.projects) + 2
     got = new.projects[new.projects["name"].str.startswith("台账")].set_index("name")
@@ -87,7 +90,8 @@ def test_two_row_header_with_merged_cells(sample_ws):
         sheet.merge_cells(cells)
     buf = io.BytesIO()
     book.save(buf)
-    new, counts, report = import_ledger(sample_ws, buf.getvalue(), "两行表头.xlsx", cny_per_usd=SETTINGS.ledger.cny_per_usd)
+    new, counts, report = import_ledger(sample_ws, buf.getvalue(), "两行表头.xlsx",
+                                        cny_per_usd=SETTINGS.ledger.cny_per_usd)
     assert counts["added"] == 2
     got = new.projects.set_index("name")
     assert got.at["两行表头项目", "land_mu"] == 45 and got.at["两行表头项目", "investment_yi"] == pytest.approx(3.0)
@@ -156,7 +160,8 @@ def test_every_bad_cell_is_named_by_excel_row_and_nothing_is_imported(sample_ws)
 
 
 @pytest.mark.parametrize("rows, name, message", [
-    ([["项目名称", "产业", "拟用地（亩）"], ["甲", "纺织鞋服", 20]], "无阶段.xlsx", "缺少“阶段”列（可用的列名：阶段、项目阶段"),
+    ([["项目名称", "产业", "拟用地（亩）"], ["甲", "纺织鞋服", 20]], "无阶段.xlsx",
+     "缺少“阶段”列（可用的列名：阶段、项目阶段"),
     ([["项目名称", "产业", "阶段"], ["甲", "纺织鞋服", "在谈"]], "无面积.xlsx", "既没有用地面积列"),
     ([["说明"], ["这不是台账"]], "杂表.xlsx", "前 15 行中找不到表头"),
 ])
@@ -194,7 +199,8 @@ def test_update_by_id_or_name_and_replace(sample_ws):
     assert p.at[first["project_id"], "land_mu"] == 12.5 and p.at[first["project_id"], "stage"] == "started"
     assert p.at[second["project_id"], "land_mu"] == 33.0
     assert p.at[first["project_id"], "investment_yi"] == first["investment_yi"]       # untouched columns kept
-    only, counts, _ = import_ledger(sample_ws, xlsx(rows), "替换.xlsx", replace=True, cny_per_usd=SETTINGS.ledger.cny_per_usd)
+    only, counts, _ = import_ledger(sample_ws, xlsx(rows), "替换.xlsx", replace=True,
+                                    cny_per_usd=SETTINGS.ledger.cny_per_usd)
     assert counts["kept"] == 0 and sorted(only.projects["name"]) == sorted([first["name"], second["name"], "新项目"])
 
 

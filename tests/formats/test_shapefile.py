@@ -130,7 +130,8 @@ def test_import_applies_status_date_area_and_parks_by_location(sample_ws, tmp_pa
     assert got["area_mu"].to_numpy() == pytest.approx(sample_ws.parcels.loc[ids, "area_mu"], rel=1e-6)
     messages = " ".join(i.message for i in report.issues)
     assert "按平方米换算为亩" in messages and "已转换为工作空间" in messages and "5 块地块没有园区字段" in messages
-    others = sample_ws.parcels.index.drop(ids)                 # the parcels the file does not list are kept as they were
+    # the parcels the file does not list are kept as they were
+    others = sample_ws.parcels.index.drop(ids)
     for column in ("status", "zone_id", "ready_date", "area_mu"):
         assert new.parcels.loc[others, column].equals(sample_ws.parcels.loc[others, column]), column
     assert new.parcels.loc[others].geometry.geom_equals(sample_ws.parcels.loc[others].geometry).all()

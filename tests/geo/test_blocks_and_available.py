@@ -83,7 +83,8 @@ def test_available_now_and_by_date():
     assert later.total_available_mu == pytest.approx(30, rel=1e-3)
     assert [b.parcel_ids for b in later.blocks] == [("A", "L")]
     assert later.zones[0].vacant_factory_m2 == 11000
-    assert available_report(ws, by=pd.Timestamp("2028-06-30").date(), settings=SETTINGS).total_available_mu == pytest.approx(60, rel=1e-3)
+    assert (available_report(ws, by=pd.Timestamp("2028-06-30").date(), settings=SETTINGS).total_available_mu
+            == pytest.approx(60, rel=1e-3))
 
 
 def test_min_mu_and_filters():

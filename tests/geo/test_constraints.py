@@ -71,7 +71,8 @@ def test_a_strip_splits_a_parcel_into_two_pieces_that_form_two_blocks():
     assert a["area_mu"].sum() == pytest.approx(net.net_mu["A"])
     assert not a.geometry.iloc[0].intersects(a.geometry.iloc[1])
     assert set(pieces.columns) >= {"piece_id", "parcel_id", "piece", "area_mu", "zone_id", "status", "geometry"}
-    labels = block_labels(np.asarray(pieces.geometry.values), pieces["zone_id"].to_numpy(), SETTINGS.blocks.touch_gap_m, SETTINGS.blocks.min_shared_edge_m)
+    labels = block_labels(np.asarray(pieces.geometry.values), pieces["zone_id"].to_numpy(),
+                          SETTINGS.blocks.touch_gap_m, SETTINGS.blocks.min_shared_edge_m)
     by_id = dict(zip(pieces.index, labels))
     assert by_id["A#0"] != by_id["A#1"]                   # no longer touch
     east = [k for k in ("A#0", "A#1") if pieces.geometry[k].bounds[2] > X0 + 250][0]

@@ -175,7 +175,8 @@ def test_briefing_states_gross_net_and_what_each_constraint_takes(settings):
     assert t["available_net_mu"] == pytest.approx(t["available_gross_mu"] - strip - geod_mu(b(400, 0, 700, 200)),
                                                   rel=1e-4)
     text = {s.key: " ".join(getattr(x, "text", "") for x in s.blocks) for s in doc.sections}
-    assert f"生态保护红线{strip:,.1f}亩" in text["basic"] and f"可供净用地{t['available_net_mu']:,.1f}亩" in text["basic"]
+    assert (f"生态保护红线{strip:,.1f}亩" in text["basic"]
+            and f"可供净用地{t['available_net_mu']:,.1f}亩" in text["basic"])
     assert "净用地" in text["appendix"] and "50年" in text["appendix"]
     gap = next(x for x in next(s for s in doc.sections if s.key == "gap").blocks if getattr(x, "key", "") == "gap")
     assert gap.rows[0][6].startswith(REASON_LABEL) and "生态保护红线" in gap.rows[0][6]

@@ -29,7 +29,8 @@ def test_slope_of_a_plane():
 def test_balanced_earthwork_of_a_ramp_matches_hand_computation(settings):
     grid = plane_grid(0.05)
     # parcel covering columns 10..29 (x 100..300), rows 10..29: z = 500 + 0.05·x at cell centres 105..295
-    parcels = gpd.GeoDataFrame({"parcel_id": ["A"]}, geometry=[box(X0 + 100, Y0 + 700, X0 + 300, Y0 + 900)], crs=4544, index=["A"])
+    parcels = gpd.GeoDataFrame({"parcel_id": ["A"]}, geometry=[box(X0 + 100, Y0 + 700, X0 + 300, Y0 + 900)], crs=4544,
+                               index=["A"])
     t = parcel_terrain(grid, parcels, settings.terrain).table.loc["A"]
     z = 500 + 0.05 * (np.arange(10, 30) * 10.0)
     dz = z - z.mean()

@@ -49,7 +49,8 @@ def test_no_unit_label_literal_outside_the_catalogue():
 
 def test_the_check_finds_a_label_literal(tmp_path):
     """The scan itself: a planted literal is found, a docstring is not."""
-    code = 'def f():\n    """需用地（亩） in a docstring is prose."""\n    return {"x": "需用地（亩）", "y": f"{1}（亿元）"}\n'
+    code = ('def f():\n    """需用地（亩） in a docstring is prose."""\n'
+            '    return {"x": "需用地（亩）", "y": f"{1}（亿元）"}\n')
     tree = ast.parse(code)
     skip = _docstrings(tree)
     hits = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)

@@ -270,7 +270,8 @@ def test_flood_zone_without_return_period_is_warned_as_excluded(tmp_path):
     assert len(flood_exclusion(back.constraint("flood"), 50)) == 3        # 20 years and the two without one
     write_constraint(path, "flood", flood.drop(columns="return_period"))
     [whole] = issues(read_workspace(path, SETTINGS)[1], "FLOOD_NO_RETURN_PERIOD")
-    assert whole.row is None and "没有重现期（年）字段 return_period：全部 4 个要素按最不利情况视为淹没区" in whole.message
+    assert whole.row is None and ("没有重现期（年）字段 return_period：全部 4 个要素按最不利情况视为淹没区"
+                                  in whole.message)
 
 
 def test_a_config_override_is_applied_when_a_workspace_is_read(tmp_path):

@@ -37,7 +37,8 @@ def test_map_loads_only_local_assets(sample_ws):
 def test_st_folium_gets_only_local_links(sample_ws):
     """st_folium hands each element's default_js/css to its iframe: all must be ours."""
     m = full_map(sample_ws)
-    links = [url for el in m._children.values() for _, url in getattr(el, "default_js", []) + getattr(el, "default_css", [])]
+    links = [url for el in m._children.values()
+             for _, url in getattr(el, "default_js", []) + getattr(el, "default_css", [])]
     links += [url for _, url in m.default_js + m.default_css]
     assert links and all(u.startswith(assets.URL_PREFIX) for u in links)
 
@@ -100,7 +101,8 @@ def test_excel_has_chinese_headers(sample_ws):
     import io
 
     import openpyxl
-    zones, blocks = tables.available_tables(__import__("geo.supply", fromlist=["x"]).available_report(sample_ws, settings=SETTINGS))
+    zones, blocks = tables.available_tables(
+        __import__("geo.supply", fromlist=["x"]).available_report(sample_ws, settings=SETTINGS))
     book = openpyxl.load_workbook(io.BytesIO(export.excel_bytes({"各园区可供地": zones, "连片地块": blocks})))
     header = [c.value for c in book["各园区可供地"][1]]
     assert header[:3] == ["园区编号", "园区", "可供面积（亩）"]
@@ -124,14 +126,16 @@ def test_layer_cache_is_pruned_least_recently_used_first(tmp_path, monkeypatch):
     assert all(f.exists() for f in files) and len(set(files)) == 5
     for k, f in enumerate(files):                       # distinct ages: files[0] oldest
         os.utime(f, (1_000_000 + k, 1_000_000 + k))
-    assets.cached_json_url(f'{{"n": 0, "pad": "{"x" * 1000}"}}', SETTINGS.app.cache_max_mb)   # reused: now the most recent
+    # reused: now the most recent
+    assets.cached_json_url(f'{{"n": 0, "pad": "{"x" * 1000}"}}', SETTINGS.app.cache_max_mb)
     gone = assets.prune_cache(3.5 * files[0].stat().st_size, keep=files[4])
     assert gone == [files[1], files[2]]                 # oldest first; the reused one and `keep` stay
     assert [f.exists() for f in files] == [True, False, False, True, True]
     override = tmp_path / "o.toml"
     override.write_text("[app]\ncache_max_mb = 0.0025\n", encoding="utf-8")
     monkeypatch.setenv("LANDGAP_CONFIG", str(override))
-    url = assets.cached_json_url('{"new": 1}', load_settings().app.cache_max_mb)        # writing prunes to the configured size, keeping the new file
+    # writing prunes to the configured size, keeping the new file
+    url = assets.cached_json_url('{"new": 1}', load_settings().app.cache_max_mb)
     assert (tmp_path / url.rsplit("/", 1)[1]).exists()
     assert sum(f.stat().st_size for f in tmp_path.glob("*.json")) <= 2500
 

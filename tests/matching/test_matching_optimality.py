@@ -69,7 +69,8 @@ def exhaustive_best(ws, tol: float) -> float:
         if lv is not None:
             ok |= parcels["status"].isin(PIPELINE_STATUSES) & (parcels["ready_date"] <= lv)
         sub = parcels[ok]
-        labels = block_labels(np.asarray(sub.geometry.values), sub["zone_id"].to_numpy(), SETTINGS.blocks.touch_gap_m, SETTINGS.blocks.min_shared_edge_m)
+        labels = block_labels(np.asarray(sub.geometry.values), sub["zone_id"].to_numpy(),
+                              SETTINGS.blocks.touch_gap_m, SETTINGS.blocks.min_shared_edge_m)
         blocks[lv] = [(sub["zone_id"].iloc[np.flatnonzero(labels == b)[0]],
                        frozenset(sub["parcel_id"].to_numpy()[labels == b]),
                        float(sub["net_mu"].to_numpy()[labels == b].sum())) for b in np.unique(labels)]

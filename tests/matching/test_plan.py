@@ -172,7 +172,8 @@ def test_frontier_monotone_and_verified(settings, seed):
 
 def test_sample_county_places_the_rjb_project_with_less_than_the_whole_row(settings, sample_ws):
     today = match(sample_ws, settings=settings)
-    assert "422.1 亩" in today.unplaced_project("P-RJB-01").detail       # the whole 待拆迁 row (net: the DEM takes 0.1 亩)
+    # the whole 待拆迁 row (net: the DEM takes 0.1 亩)
+    assert "422.1 亩" in today.unplaced_project("P-RJB-01").detail
     got = plan(sample_ws, settings=settings, must=["P-RJB-01"])
     assert not got.must_failed and got.verification.exact
     assert "P-RJB-01" in got.placed_added
@@ -235,7 +236,8 @@ def test_plan_with_factories_is_optimal_against_every_subset(settings, seed):
     from geo.workspace import build_workspace
     facs = [{"factory_id": f"F{j}", "zone_id": zones[j % len(zones)], "name": f"F{j}", "floors": 4,
              "floor_area_m2": 8000.0, "vacant_m2": float(rng.choice([3000, 5000])),
-             "status": ["planned", "building", "built"][j], "ready_date": pd.Timestamp("2030-01-01") if j < 2 else pd.NaT,
+             "status": ["planned", "building", "built"][j],
+             "ready_date": pd.Timestamp("2030-01-01") if j < 2 else pd.NaT,
              "geometry": ws.zones.geometry.iloc[j % len(zones)].centroid.buffer(3)} for j in range(3)]
     import geopandas as gpd
     layers = {"zones": ws.zones.reset_index(drop=True), "parcels": ws.parcels.reset_index(drop=True),

@@ -68,7 +68,8 @@ def test_sidebar_filters_follow_cli_semantics_and_survive_page_switch(app, sampl
     ok(at)
     report = available_report(sample_ws, zone=zone, min_mu=50.0, settings=SETTINGS)
     assert metrics(at)[F["available_mu"]] == fmt_mu(report.total_available_mu)
-    assert report.total_available_mu != available_report(sample_ws, settings=SETTINGS).total_available_mu  # the filter matters
+    # the filter matters
+    assert report.total_available_mu != available_report(sample_ws, settings=SETTINGS).total_available_mu
     at.switch_page("pages/data_page.py").run()
     at.switch_page("pages/map_page.py").run()
     assert at.selectbox(key="_flt_zone").value == zone

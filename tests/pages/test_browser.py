@@ -71,7 +71,8 @@ def test_clicking_a_parcel_shows_its_details(session, sample_ws):
     row = sample_ws.parcels.loc[target["id"]]
     body = page.locator("section.main, [data-testid='stMain']").first.inner_text()
     assert f"面积：{row['area_mu']:,.1f} 亩" in body
-    assert "状态：可供" in body and "绘制范围" not in body and "所属连片" in body and sample_ws.zones.at[row["zone_id"], "name"] in body
+    assert ("状态：可供" in body and "绘制范围" not in body and "所属连片" in body
+            and sample_ws.zones.at[row["zone_id"], "name"] in body)
     assert re.search(r"所属连片：\S+-B\d{3}（\d+ 块，合计 [\d,]+\.\d 亩）", body)
     page.screenshot(path=str(ARTIFACTS / "parcel-click.png"), full_page=True)
     assert ctx.outside == []
@@ -157,7 +158,8 @@ def test_importing_a_ledger_on_the_data_page(session, sample_ws, tmp_path):
     good.write_bytes(xlsx([[TITLE] + [None] * 7, HEADER, *GOOD]))
     upload(page, "招商项目台账", bad)
     cells = import_refused(page, "导入台账", "台账 坏台账.xlsx 有 1 处错误，未导入", "台账行号")
-    assert [r[2:4] for r in cells if r] == [["2", FIELD_LABELS["land_mu"]]], cells           # Excel row 2, the 亩 column
+    # Excel row 2, the 亩 column
+    assert [r[2:4] for r in cells if r] == [["2", FIELD_LABELS["land_mu"]]], cells
     upload(page, "招商项目台账", good)
     page.get_by_role("button", name="导入台账").click()
     page.get_by_text(re.compile("已导入台账 台账.xlsx：新增 2 个")).first.wait_for(timeout=30_000)
@@ -199,7 +201,8 @@ def test_importing_a_shapefile_on_the_data_page(session, sample_ws, tmp_path):
 SEEN_TEXT_JS = """(root) => {
   const out = [];
   const shown = (el) => { const s = getComputedStyle(el);
-    return s.display !== 'none' && s.visibility !== 'hidden' && parseFloat(s.fontSize) > 0 && el.getClientRects().length > 0; };
+    return s.display !== 'none' && s.visibility !== 'hidden' && parseFloat(s.fontSize) > 0 &&
+      el.getClientRects().length > 0; };
   const walk = (el) => {
     for (const n of el.childNodes) {
       if (n.nodeType === 3 && n.textContent.trim() && shown(el)) out.push(n.textContent.trim());
@@ -251,7 +254,8 @@ def test_map_controls_are_metric_and_chinese(session):
     page, frame, ctx = open_map(session)
     lines = frame.locator(".leaflet-control-scale-line").all_text_contents()
     assert len(lines) == 1 and re.fullmatch(r"\d+ (m|km)", lines[0]), lines
-    titles = frame.evaluate("() => [...document.querySelectorAll('.leaflet-control-container [title]')].map(e => e.title)")
+    titles = frame.evaluate("() => [...document.querySelectorAll('.leaflet-control-container [title]')]"
+                            ".map(e => e.title)")
     assert {"放大", "缩小", "图层"} <= set(titles), titles
     assert not [t for t in titles if re.fullmatch(r"[A-Za-z ,.]+", t)], titles      # no English-only tooltip
 

@@ -59,7 +59,8 @@ class Client:
                  "scheme": self.base.scheme, "path": path, "raw_path": path.encode(), "query_string": query.encode(),
                  "root_path": "", "server": (self.base.hostname, 443 if self.base.scheme == "https" else 80),
                  "client": ("127.0.0.1", 5000),
-                 "headers": [(k.encode(), v.encode()) for k, v in {**sent, "content-length": str(len(content))}.items()]}
+                 "headers": [(k.encode(), v.encode())
+                             for k, v in {**sent, "content-length": str(len(content))}.items()]}
         messages, chunks = [], [{"type": "http.request", "body": content, "more_body": False}]
 
         async def receive():

@@ -66,7 +66,8 @@ def test_sample_county_is_realistic(sample_ws):
     assert areas.std() / areas.mean() > 0.2                               # irregular, not a grid of equal squares
     assert ws.zones["remark"].str.contains("虚构").all()
     names = ws.projects["name"]
-    for word in ("秦禾轻纺产业园", "特种服装生产线", "米粉及肥肠预制菜加工", "第三代半导体太阳能电池芯片", "电池负极材料"):
+    for word in ("秦禾轻纺产业园", "特种服装生产线", "米粉及肥肠预制菜加工", "第三代半导体太阳能电池芯片",
+                 "电池负极材料"):
         assert names.str.contains(word).any(), word
 
 
@@ -77,7 +78,8 @@ def test_shortfall_cases_do_not_fit_today_but_fit_after_pipeline_work(sample_ws,
     admitting = ws.zones.index[zone_admits(ws.zones, project["industry"])]
     now = available_report(ws, industry=project["industry"], settings=SETTINGS)
     assert max(z.largest_block_mu for z in now.zones) < project["land_mu"]
-    later = available_report(ws, zone=project["preferred_zone"], by=pd.Timestamp("2027-12-31").date(), settings=SETTINGS)
+    later = available_report(ws, zone=project["preferred_zone"], by=pd.Timestamp("2027-12-31").date(),
+                             settings=SETTINGS)
     assert later.zones[0].largest_block_mu >= project["land_mu"]
     assert project["preferred_zone"] in admitting
 
@@ -102,7 +104,8 @@ def test_workspace_archive_round_trip_keeps_the_dem(sample_ws, tmp_path):
     assert back.dem_path.read_bytes() == sample_ws.dem_path.read_bytes()
     pd.testing.assert_frame_equal(back.parcels.drop(columns="geometry"), sample_ws.parcels.drop(columns="geometry"))
     # without a DEM: only the .gpkg, and a DEM left from an earlier upload of that name is removed
-    target = open_archive(workspace_archive(sample_ws.path.read_bytes(), "县域.gpkg", None), "县域.zip", tmp_path / "up")
+    target = open_archive(workspace_archive(sample_ws.path.read_bytes(), "县域.gpkg", None), "县域.zip",
+                          tmp_path / "up")
     assert load_workspace(target, SETTINGS).dem_path is None
 
 

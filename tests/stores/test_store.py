@@ -219,7 +219,8 @@ def test_insert_delete_and_geometry_change(target):
         first, gone = parcels.index[0], parcels.index[1]
         parcels.loc[first, "geometry"] = parcels.loc[first, "geometry"].buffer(-5)
         parcels = parcels.drop(index=gone)
-        projects = pd.concat([ws.projects, pd.DataFrame([{"project_id": "NEW-1", "name": "新项目", "industry": "健康食品",
+        projects = pd.concat([ws.projects, pd.DataFrame([{"project_id": "NEW-1", "name": "新项目",
+                                                          "industry": "健康食品",
                                                           "land_mu": 50.0, "stage": "negotiating"}])])
         new = ws.with_layers(parcels=parcels.reset_index(drop=True), projects=projects.reset_index(drop=True))
         kinds = sorted((c.layer, c.id, c.action) for c in diff(ws, new))
@@ -281,7 +282,8 @@ def test_known_costs_are_stored_and_read_back(target, older):
         assert back.parcels["clearing_cost_wan"].drop(index=pid).isna().all()
         assert back.factories.at[fid, "completion_cost_wan"] == 250.0
         raws = store.raw_layers()
-        assert dict(raws["parcels"].columns)["clearing_cost_wan"] == "real" == column_kind("parcels", "clearing_cost_wan")
+        assert (dict(raws["parcels"].columns)["clearing_cost_wan"] == "real"
+                == column_kind("parcels", "clearing_cost_wan"))
         assert dict(raws["factories"].columns)["completion_cost_wan"] == "real"
         assert {(e.layer, e.id): e.after for e in store.history()}[("parcels", pid)]["clearing_cost_wan"] == 88.5
         assert diff(back, store.load()) == []
@@ -313,7 +315,8 @@ def test_gpkg_stays_a_geopackage_gdal_reads(sample_path, tmp_path):
                             "parcel_id = ?)", (pid,)).fetchone()
         assert rtree[0] == pytest.approx(row.geometry.bounds[0], abs=1)  # the spatial index follows (float32)
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert con.execute("SELECT data_type FROM gpkg_contents WHERE table_name = 'audit'").fetchone()[0] == "attributes"
+        assert (con.execute("SELECT data_type FROM gpkg_contents WHERE table_name = 'audit'").fetchone()[0]
+                == "attributes")
     finally:
         con.close()
     # a spatial filter through GDAL (the R-tree) finds the parcel at its new place
@@ -347,18 +350,23 @@ def test_imports_renumber_on_id_collisions_but_never_overwrite_an_edit(target, t
         wa, wb = a.load(), b.load()
         ledger_a = ledger_csv(tmp_path / "a.csv", ["同时导入甲"]).read_bytes()
         ledger_b = ledger_csv(tmp_path / "b.csv", ["同时导入乙"]).read_bytes()
-        save_with_retry(a, wa, lambda ws: import_ledger(ws, ledger_a, "a.csv", cny_per_usd=SETTINGS.ledger.cny_per_usd), "甲")
-        new, (counts, _), _ = save_with_retry(b, wb, lambda ws: import_ledger(ws, ledger_b, "b.csv", cny_per_usd=SETTINGS.ledger.cny_per_usd), "乙")
+        save_with_retry(a, wa, lambda ws: import_ledger(ws, ledger_a, "a.csv",
+                                                        cny_per_usd=SETTINGS.ledger.cny_per_usd), "甲")
+        new, (counts, _), _ = save_with_retry(b, wb, lambda ws: import_ledger(ws, ledger_b, "b.csv",
+                                                                              cny_per_usd=SETTINGS.ledger.cny_per_usd),
+                                              "乙")
         assert counts["added"] == 1
         projects = a.load().projects
         ids = dict(zip(projects["name"], projects["project_id"]))
         assert {ids["同时导入甲"], ids["同时导入乙"]} == {"TZ-001", "TZ-002"}
         # both change the same project: one lands, the other is refused
         wa, wb = a.load(), b.load()
-        upd = b"\xef\xbb\xbf" + "项目编号,项目名称,产业,阶段,需用地（亩）\nP-TX-01,福建安井速冻食品生产基地项目,健康食品,已开工,290\n".encode()
+        upd = b"\xef\xbb\xbf" + ("项目编号,项目名称,产业,阶段,需用地（亩）\n"
+                                 "P-TX-01,福建安井速冻食品生产基地项目,健康食品,已开工,290\n").encode()
         a.save(wa, edit_project(wa, "P-TX-01", investment_yi=50.0), "甲")
         with pytest.raises(ConflictError, match="P-TX-01"):
-            save_with_retry(b, wb, lambda ws: import_ledger(ws, upd, "upd.csv", cny_per_usd=SETTINGS.ledger.cny_per_usd), "乙")
+            save_with_retry(b, wb, lambda ws: import_ledger(ws, upd, "upd.csv",
+                                                            cny_per_usd=SETTINGS.ledger.cny_per_usd), "乙")
         assert a.load().projects.at["P-TX-01", "investment_yi"] == 50.0
 
 
@@ -532,7 +540,8 @@ def _import_child(target, ws, ledger):
     from formats.ledger import import_ledger
     from stores.common import save_with_retry
     with open_store(target, SETTINGS) as store:
-        save_with_retry(store, ws, lambda w: import_ledger(w, ledger, "故障.csv", cny_per_usd=SETTINGS.ledger.cny_per_usd), "kill")
+        save_with_retry(store, ws, lambda w: import_ledger(w, ledger, "故障.csv",
+                                                           cny_per_usd=SETTINGS.ledger.cny_per_usd), "kill")
     os._exit(0)
 
 

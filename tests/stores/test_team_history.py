@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _ws(statuses: dict, projects: list[dict]):
     layers = make_layers(
-        parcels=[parcel(pid, (i * 100, 0, i * 100 + 90, 90), status=s, ready_date="2027-06-30") for i, (pid, s) in enumerate(statuses.items())],
+        parcels=[parcel(pid, (i * 100, 0, i * 100 + 90, 90), status=s, ready_date="2027-06-30")
+                 for i, (pid, s) in enumerate(statuses.items())],
         projects=[{"industry": "纺织鞋服", "land_mu": 10, **p} for p in projects])
     ws, report = build_workspace(layers, **validated_by(SETTINGS))
     assert ws is not None, [i.message for i in report.issues]

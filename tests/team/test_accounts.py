@@ -98,7 +98,8 @@ def test_bad_input_is_refused(acc):
 
 def test_roles_are_ordered():
     assert role_allows("admin", "editor") and role_allows("editor", "viewer") and role_allows("viewer", "viewer")
-    assert not role_allows("viewer", "editor") and not role_allows("editor", "admin") and not role_allows(None, "viewer")
+    assert (not role_allows("viewer", "editor") and not role_allows("editor", "admin")
+            and not role_allows(None, "viewer"))
 
 
 def _cli(*args, stdin: str = "", db: Path):

@@ -43,7 +43,8 @@ def test_the_configured_section_and_the_root(tmp_path):
     assert uploads_root(str(tmp_path)) == tmp_path
     env = {"LANDGAP_UPLOADS_DIR": str(tmp_path)}          # read by load_settings, used when [uploads] has no folder
     assert load_settings(env).uploads.directory == str(tmp_path)
-    configured = Settings.from_dict({**read_config(), "uploads": {**read_config()["uploads"], "directory": "/srv/x"}}, env)
+    configured = Settings.from_dict({**read_config(), "uploads": {**read_config()["uploads"], "directory": "/srv/x"}},
+                                    env)
     assert uploads_root(configured.uploads.directory).as_posix() == "/srv/x"
     assert UploadStore.from_settings(load_settings(env).uploads).root == tmp_path
 
