@@ -72,7 +72,8 @@ def cmd_import_layer(args) -> int:
         return import_layer(w, args.into, args.file, layer_name=args.layer_name, crs=_crs(args.crs),
                             encoding=args.encoding, datum=args.datum, defaults=args.defaults, replace=args.replace,
                             allow_partial=args.allow_partial,
-                            seven_parameters=args.settings.layer_import.seven_parameters)
+                            seven_parameters=args.settings.layer_import.seven_parameters,
+                            limits=args.settings.layer_import)
     try:
         result = run(ws)
     except ValidationError as exc:

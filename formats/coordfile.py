@@ -126,6 +126,7 @@ def read_coordfile(data: bytes, name: str = "坐标文件", encoding: str | None
     section = None
     parcels: list[tuple[int, list[str]]] = []
     points: list[tuple[int, int, float, float]] = []       # parcel index, ring, X, Y
+    unusable: dict[int, str] = {}                            # parcel index → why its points cannot be used
     for no, raw in enumerate(lines, start=1):
         line = raw.strip()
         if not line:
@@ -152,9 +153,12 @@ def read_coordfile(data: bytes, name: str = "坐标文件", encoding: str | None
         except (ValueError, IndexError):
             raise FormatError(f"{name} 第 {no} 行：界址点应为“点号,圈号,X,Y”，实际为“{line[:60]}”") from None
         points.append((len(parcels) - 1, ring, x, y))
+        if not (np.isfinite(x) and np.isfinite(y)):      # nan, inf: the parcel is refused, naming the line
+            unusable.setdefault(len(parcels) - 1, f"第 {no} 行界址点坐标“{line[:60]}”含非数值（NaN）或无穷大（inf）")
     if section is None or not parcels:
         raise FormatError(f"{name}：没有 [地块坐标] 部分或其中没有地块——不是自然资源部坐标文件格式，或文件为空")
     pts = np.array(points, dtype=float).reshape(-1, 4)
+    pts = pts[~np.isin(pts[:, 0], list(unusable))]            # the geometry gate, before any GEOS operation
     owner, ring, north, east = pts[:, 0].astype(int), pts[:, 1].astype(int), pts[:, 2], pts[:, 3]
     swapped = len(pts) and ((np.nanmedian(north) < 1e6 and 1e6 <= np.nanmedian(east) < 1e7)
                             or (np.nanmedian(north) >= 1e7 and np.nanmedian(east) < 1e7))
@@ -180,6 +184,8 @@ def read_coordfile(data: bytes, name: str = "坐标文件", encoding: str | None
     lines_of = table["line"].to_numpy()
     table.index = pd.Index(lines_of, name="line")
     geoms = _polygons(owner, ring, east, north, len(parcels))
+    for k, reason in unusable.items():
+        rejected.setdefault(int(lines_of[k]), reason)
     for k in np.flatnonzero(shapely.is_missing(geoms)):
         rejected.setdefault(int(lines_of[k]), "界址点不足 3 个，无法构成面")
     frame = gpd.GeoDataFrame(table.drop(columns=["line", "shape"]), geometry=geoms, crs=crs_obj,

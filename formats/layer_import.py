@@ -23,6 +23,7 @@ from formats.source import SourceLayer
 from formats.vector import read_source
 from geo.errors import CRS_INVALID, DATUM_INVALID, DEFAULT_INVALID, TARGET_INVALID, ValidationError
 from geo.gcj02 import gcj02_to_wgs84
+from geo.geometry_checks import coordinate_problems, limit_vertices, projection_problems
 from geo.report import LoadReport
 from geo.schema import CONSTRAINT_LAYERS, LAYERS
 from geo.workspace import Workspace
@@ -110,10 +111,16 @@ def _datum_step(frame, src: SourceLayer, datum: str | None, layer: str, report: 
     return frame
 
 
-def _geometry_step(frame, layer: str, outcome: dict, report: LoadReport) -> gpd.GeoDataFrame:
-    """Z dropped; polygonal parts of collections kept (repaired); invalid polygons made valid (repaired); empty
-    and non-polygonal features rejected."""
-    geoms = np.asarray(frame.geometry.values)
+def _geometry_step(frame, layer: str, outcome: dict, report: LoadReport, margin: float | None) -> gpd.GeoDataFrame:
+    """The geometry gate first (``geo.geometry_checks``: NaN/inf or absurd coordinates, rings of too few points
+    rejected, before any GEOS operation); Z dropped; polygonal parts of collections kept (repaired); invalid
+    polygons made valid (repaired); empty and non-polygonal features rejected."""
+    geoms = np.array(frame.geometry.values, dtype=object)
+    gated = np.zeros(len(geoms), dtype=bool)
+    for k, reason in coordinate_problems(geoms, frame.crs, margin).items():
+        outcome[frame.index[k]] = ("rejected", reason)
+        gated[k] = True
+    geoms[gated] = None
     if shapely.has_z(geoms[~shapely.is_missing(geoms)]).any():
         geoms = shapely.force_2d(geoms)
         report.info(layer, "Z_DROPPED", "含高程（Z）坐标，已去掉 Z 值按平面读取")
@@ -127,14 +134,14 @@ def _geometry_step(frame, layer: str, outcome: dict, report: LoadReport) -> gpd.
             outcome[frame.index[k]] = ("repaired", f"几何集合（MultiGeometry）取其中 {len(parts)} 个面"
                                        + (f"，舍去 {others} 个点/线" if others else ""))
     types = shapely.get_type_id(geoms)
-    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    bad = ~empty & ~np.isin(types, (3, 6))
+    empty = (shapely.is_missing(geoms) | shapely.is_empty(geoms)) & ~gated
+    bad = ~empty & ~gated & ~np.isin(types, (3, 6))
     kind = {0: "点", 1: "线", 2: "闭合线", 4: "多点", 5: "多线", 7: "几何集合"}
     for label in frame.index[empty]:
         outcome[label] = ("rejected", "几何为空")
     for label, t in zip(frame.index[bad], types[bad]):
         outcome[label] = ("rejected", f"几何是{kind.get(int(t), '非面')}而不是面")
-    keep = ~empty & ~bad
+    keep = ~empty & ~bad & ~gated
     invalid = keep & ~shapely.is_valid(np.where(keep, geoms, None))
     if invalid.any():
         reasons = shapely.is_valid_reason(geoms[invalid])
@@ -153,12 +160,14 @@ def _geometry_step(frame, layer: str, outcome: dict, report: LoadReport) -> gpd.
 def import_layer(ws: Workspace, into: str, source, *, name: str | None = None, layer_name: str | None = None, crs=None,
                  encoding: str | None = None, datum: str | None = None, defaults: list[str] | dict | None = None,
                  replace: bool = False, allow_partial: bool = False,
-                 seven_parameters: Mapping[str, Mapping] | None = None) -> ImportResult:
+                 seven_parameters: Mapping[str, Mapping] | None = None, limits=None) -> ImportResult:
     """Read ``source`` and build what layer ``into`` becomes. Raises FormatError (LayerFileError) when the file
     cannot be used at all, ValidationError (``.report``; ``.result`` the ImportResult) when features are bad and
     ``allow_partial`` is off — nothing is applied then. ``seven_parameters``: the bureau's Xian 1980 / Beijing 1954
     → CGCS2000 transformations (``Settings.layer_import.seven_parameters``, config ``[import]``); None = none, so
-    such a file gets PROJ's ballpark and a warning."""
+    such a file gets PROJ's ballpark and a warning. ``limits``: the vertex limit and the survey tolerance
+    (``Settings.layer_import``: ``max_vertices``, ``simplify_tolerance_m``); None = no limit. The other checks of
+    the geometry gate (``geo.geometry_checks``) always run, with the workspace's ``coordinate_margin_deg``."""
     if into not in TARGETS:
         raise FormatError(f"导入目标应为 {'、'.join(TARGETS)} 之一，实际为“{into}”", code=TARGET_INVALID)
     defaults = defaults if isinstance(defaults, dict) else parse_defaults(defaults, into)
@@ -186,10 +195,9 @@ def import_layer(ws: Workspace, into: str, source, *, name: str | None = None, l
         raise FormatError(f"{src.name} 中没有要素（空图层）")
     frame = _crs_step(src, crs, ws, into, report)
     frame = _datum_step(frame, src, datum, into, report)
-    frame = _geometry_step(frame, into, outcome, report)
-    if frame.empty:
-        raise FormatError(f"{src.name} 的 {src.input_count} 个要素中没有可用的面：" +
-                          "；".join(f"{k}：{d}" for k, (_, d) in list(outcome.items())[:5]))
+    margin = ws.validation.coordinate_margin_deg if ws.validation is not None else None
+    frame = _geometry_step(frame, into, outcome, report, margin)
+    _none_left(frame, src, outcome)
     from geo.crs import describe
     if not CRS.from_user_input(frame.crs).equals(ws.crs):
         report.info(into, "REPROJECTED", f"{src.name} 的坐标系 {describe(CRS.from_user_input(frame.crs))} 已转换为"
@@ -199,6 +207,8 @@ def import_layer(ws: Workspace, into: str, source, *, name: str | None = None, l
     for level, message in issues:
         report.add(level, into, "DATUM", message)
     frame = gpd.GeoDataFrame(frame.drop(columns=frame.geometry.name), geometry=geoms, crs=ws.crs, index=frame.index)
+    frame = _projected_step(frame, into, outcome, report, margin, limits)
+    _none_left(frame, src, outcome)
     from formats.merge import merged_layer
     # a feature rejected before the merge (no polygon, a 点/线 parcel, an open polyline) is an error like any
     # other: it stops the import unless --allow-partial, which imports the rest with a warning for each
@@ -231,6 +241,34 @@ def import_layer(ws: Workspace, into: str, source, *, name: str | None = None, l
                 report.warning(into, "REJECTED", f"已跳过（跳过有错误的要素）：{outcome[label][1]}", row=label)
             frame = frame.drop(index=list(bad))
     return ImportResult(into, src, new, table, counts, attempt, _complete(outcome, frame.index))
+
+
+def _projected_step(frame, layer: str, outcome: dict, report: LoadReport, margin: float | None,
+                    limits) -> gpd.GeoDataFrame:
+    """The geometry gate in the workspace's CRS: features that could not be projected rejected; more than
+    ``limits.max_vertices`` vertices simplified within ``limits.simplify_tolerance_m`` (repaired, noted) or
+    rejected."""
+    geoms = np.array(frame.geometry.values, dtype=object)
+    refused = projection_problems(geoms, frame.crs, margin)
+    if limits is not None:
+        geoms, simplified, too_many = limit_vertices(geoms, frame.crs, limits.max_vertices,
+                                                     limits.simplify_tolerance_m)
+        for k, note in simplified.items():
+            label = frame.index[k]
+            before = outcome.get(label, ("", ""))[1]
+            outcome[label] = ("repaired", f"{before}；{note}" if before else note)
+            report.info(layer, "SIMPLIFIED", note, row=label, field="geometry")
+        refused = {**too_many, **refused}
+    for k, reason in refused.items():
+        outcome[frame.index[k]] = ("rejected", reason)
+    out = gpd.GeoDataFrame(frame.drop(columns=frame.geometry.name), geometry=geoms, crs=frame.crs, index=frame.index)
+    return out[~np.isin(np.arange(len(out)), list(refused))]
+
+
+def _none_left(frame, src: SourceLayer, outcome: dict) -> None:
+    if frame.empty:
+        raise FormatError(f"{src.name} 的 {src.input_count} 个要素中没有可用的面：" +
+                          "；".join(f"{src.row_label} {k}：{d}" for k, (_, d) in list(outcome.items())[:5]))
 
 
 def _complete(outcome: dict, imported) -> dict:

@@ -62,7 +62,7 @@ def _section_class(name: str, doc: str, **fields: type) -> type:
 
 ValidationSettings = _section_class(
     "ValidationSettings", "[validation]: tolerances of the load checks.",
-    registered_mu_tolerance=float, overlap_min_mu=float, outside_zone_fraction=float)
+    registered_mu_tolerance=float, overlap_min_mu=float, outside_zone_fraction=float, coordinate_margin_deg=float)
 BlockSettings = _section_class(
     "BlockSettings", "[blocks]: when two parcels touch (contiguous blocks).",
     touch_gap_m=float, min_shared_edge_m=float)
@@ -142,7 +142,8 @@ class IntensitySettings:
 ImportSettings = _section_class(
     "ImportSettings", "[import]: a bureau's own 7-parameter (Bursa-Wolf) transformations to CGCS2000, by datum "
     "(xian80, beijing54): {datum: {towgs84: [dx, dy, dz, rx, ry, rz, ds], source: text}}; checked where they are "
-    "used (formats.datum.seven_parameters).", seven_parameters=Mapping)
+    "used (formats.datum.seven_parameters); max_vertices and simplify_tolerance_m, the geometry gate's vertex limit "
+    "(geo.geometry_checks.limit_vertices).", seven_parameters=Mapping, max_vertices=int, simplify_tolerance_m=float)
 
 
 def _section(cls, raw: Mapping[str, Any] | None, **extra):

@@ -82,7 +82,8 @@ def render(ws: Workspace, path, set_workspace) -> None:
             def run(w):
                 return import_layer(w, into, source, layer_name=layer_name, encoding=encoding, datum=datum, crs=crs,
                                     defaults=defaults, replace=replace, allow_partial=partial,
-                                    seven_parameters=settings().layer_import.seven_parameters)
+                                    seven_parameters=settings().layer_import.seven_parameters,
+                                    limits=settings().layer_import)
             result = run(ws)
         except CRSMissingError as exc:
             st.error(str(exc))

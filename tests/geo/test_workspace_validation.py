@@ -204,7 +204,8 @@ def test_thresholds_and_default_priorities_are_the_callers():
     _, report = build_workspace(layers, **validated_by(SETTINGS))
     assert "AREA_MISMATCH" in report.codes()                                            # config: 1 %
     _, report = build_workspace(layers, validation=ValidationSettings(registered_mu_tolerance=0.05,
-                                                                      overlap_min_mu=0.01, outside_zone_fraction=0.5),
+                                                                      overlap_min_mu=0.01, outside_zone_fraction=0.5,
+                                                                      coordinate_margin_deg=10.0),
                                 stage_priority=SETTINGS.matching.stage_priority)
     assert "AREA_MISMATCH" not in report.codes()
     ws, _ = build_workspace(make_layers([parcel("P1", (0, 0, 50, 50))], projects=[
