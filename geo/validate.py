@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.geometry_checks import coordinate_problems
 from geo.parse import parse_date, parsed_cells
 from geo.report import LoadReport
 from geo.schema import Field, LayerSchema
@@ -100,10 +101,22 @@ def _coerce_dates(col: pd.Series, layer: str, field: str, report: LoadReport) ->
     return pd.to_datetime(parsed_cells(col.rename(field), parse_date, report, layer, "BAD_DATE"))
 
 
-def repair_geometry(gdf: gpd.GeoDataFrame, layer: str, report: LoadReport) -> gpd.GeoDataFrame:
-    """Null/empty/non-polygon geometry is an error; invalid polygons are repaired with make_valid and reported."""
-    geoms = np.asarray(gdf.geometry.values)
-    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+def repair_geometry(gdf: gpd.GeoDataFrame, layer: str, report: LoadReport,
+                    margin_deg: float | None = None) -> gpd.GeoDataFrame:
+    """The geometry gate first (``geo.geometry_checks``: NaN/inf coordinates, coordinates further than
+    ``margin_deg`` outside the CRS's area of use, rings of too few points — an error each, the geometry set empty
+    so that no later step meets it); then null/empty/non-polygon geometry is an error; invalid polygons are
+    repaired with make_valid and reported."""
+    geoms = np.array(gdf.geometry.values, dtype=object)
+    gated = np.zeros(len(geoms), dtype=bool)
+    for k, reason in coordinate_problems(geoms, gdf.crs, margin_deg).items():
+        report.error(layer, "BAD_COORDINATES", f"{reason}：请在 GIS 中修正或删除该要素后重新导入",
+                     row=gdf.index[k], field="geometry")
+        gated[k] = True
+    if gated.any():
+        geoms[gated] = shapely.Polygon()
+        gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
+    empty = (shapely.is_missing(geoms) | shapely.is_empty(geoms)) & ~gated
     for row in gdf.index[empty]:
         report.error(layer, "EMPTY_GEOMETRY", "几何为空", row=row, field="geometry")
     type_ids = shapely.get_type_id(geoms)
@@ -168,7 +181,8 @@ def check_parcels(parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None, rep
     if (~inside).any():
         idx = ~inside
         area = shapely.area(pg[idx])
-        share_out[idx] = 1 - shapely.area(shapely.intersection(pg[idx], zg[idx])) / np.where(area > 0, area, 1)
+        share_out[idx] = np.where(area > 0, 1 - shapely.area(shapely.intersection(pg[idx], zg[idx]))
+                                  / np.where(area > 0, area, 1), 0)      # an emptied (refused) geometry: no share
     limit = outside_fraction
     for row, share in zip(sub.index[share_out > limit], share_out[share_out > limit]):
         report.warning("parcels", "OUTSIDE_ZONE",

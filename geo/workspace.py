@@ -183,7 +183,7 @@ def _build(layers: dict[str, pd.DataFrame], report: LoadReport, validation: Vali
                 frame = frame.to_crs(crs)
             if frame.geometry.name != "geometry":
                 frame = frame.rename_geometry("geometry")
-            frame = repair_geometry(frame, name, report)
+            frame = repair_geometry(frame, name, report, validation.coordinate_margin_deg)
         frame = frame.drop(columns=[c for c in DERIVED_COLUMNS if c in frame.columns])
         coerced = coerce_layer(frame, schema, report)
         if coerced is not None:
