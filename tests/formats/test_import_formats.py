@@ -193,7 +193,8 @@ def test_dxf_closed_polylines_become_parcels_and_an_open_one_is_reported_by_hand
 
 
 def test_csv_with_wkt_rows_named_by_line(ws, tmp_path):
-    rows = [f'C1,可供,"{box(X0 + 500, Y0, X0 + 600, Y0 + 100).wkt}"', 'C2,已供,"LINESTRING (1 2, 3 4)"']
+    rows = [f'C1,可供,"{box(X0 + 500, Y0, X0 + 600, Y0 + 100).wkt}"',
+            f'C2,已供,"LINESTRING ({X0 + 1} {Y0 + 2}, {X0 + 3} {Y0 + 4})"']
     path = tmp_path / "台账.csv"
     path.write_bytes(("地块编号,供地状态,WKT\r\n" + "\r\n".join(rows) + "\r\n").encode("gbk"))
     with pytest.raises(CRSMissingError, match="请指定坐标系") as err:
@@ -269,7 +270,8 @@ def test_seven_parameters_from_settings_move_the_coordinates_like_the_config_fil
     from geo.settings import Settings, load_settings, read_config
     path = write(layer(crs=2379), tmp_path / "x80.shp", encoding="GBK")
     entry = {"towgs84": [30.0, -20.0, 10.0, 0.0, 0.0, 0.0, 0.0], "source": "某县自然资源局 2021 年转换参数（测试）"}
-    settings = Settings.from_dict({**read_config(), "import": {"seven_parameters": {"xian80": entry}}})
+    settings = Settings.from_dict({**read_config(), "import": {**read_config()["import"],
+                                                         "seven_parameters": {"xian80": entry}}})
     assert list(settings.layer_import.seven_parameters["xian80"]["towgs84"]) == entry["towgs84"]
     direct = import_layer(ws, "parcels", path, seven_parameters=settings.layer_import.seven_parameters)
     config = tmp_path / "bureau.toml"
