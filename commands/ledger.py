@@ -37,15 +37,19 @@ def import_into_workspace(args, apply, source: Path | None = None, row_label: st
     return 0
 
 
+SHEET_HELP = "要导入的工作表名（默认：第一个像台账的可见工作表；隐藏的工作表只在指定时读取）"
+
+
 def cmd_import_projects(args) -> int:
     from formats.ledger import import_ledger
     return import_into_workspace(args, lambda ws, f: import_ledger(ws, f, replace=args.replace,
-                                                                          cny_per_usd=args.settings.ledger.cny_per_usd))
+                                                                          cny_per_usd=args.settings.ledger.cny_per_usd,
+                                                                          sheet=args.sheet))
 
 
 def cmd_import_parcels(args) -> int:
     from formats.ledger import import_parcel_ledger
-    return import_into_workspace(args, import_parcel_ledger)
+    return import_into_workspace(args, lambda ws, f: import_parcel_ledger(ws, f, sheet=args.sheet))
 
 
 def register(command) -> None:
@@ -53,8 +57,10 @@ def register(command) -> None:
     p.add_argument("--ledger", type=Path, required=True,
                    help="台账文件 .xlsx 或 .csv（表头如 项目名称、产业、阶段、需用地，单位写在表头括号里）")
     p.add_argument("--replace", action="store_true", help="以台账替换整个项目表（默认：按编号或名称更新，其余新增）")
+    p.add_argument("--sheet", help=SHEET_HELP)
 
     p = command("import-parcels", cmd_import_parcels,
                 "按土地台账（Excel/CSV）更新地块的状态、可供日期、用地类型和台账面积（原子写回）")
     p.add_argument("--ledger", type=Path, required=True,
                    help="台账文件 .xlsx 或 .csv（表头如 地块编号/宗地号、供地状态、预计可供时间）")
+    p.add_argument("--sheet", help=SHEET_HELP)

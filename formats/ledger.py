@@ -1,6 +1,6 @@
 """Ledgers (台账) from Excel or CSV — the bureau's project ledger and the land ledger — with headers as they come.
 
-``read_ledger`` reads the file (through ``formats.ledger_file``), finds the sheet and its header row (a title row above
+``read_ledger`` (``formats.ledger_sheet``) reads the file, finds the sheet and its header row (a title row above
 it is usual) and returns the rows with their Excel row numbers; ``projects_from_ledger`` maps headers to fields
 (units in brackets converted: 万元 → 亿元,
 公顷/平方米 → 亩), park names to zone ids and checks every cell, reporting each problem with its row and column;
@@ -12,94 +12,18 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
-from dataclasses import dataclass, field
 
 import pandas as pd
 
-from formats.ledger_file import read_sheets
+from formats.ledger_file import UncachedFormula
+from formats.ledger_sheet import Ledger, header_field, ledger_sheets, read_ledger, unit_factors  # noqa: F401
 from geo.errors import InputError, LedgerError, ValidationError
 from geo.parse import is_missing, parse_date, parse_number, parsed_cells, text_cells  # noqa: F401 (re-exported)
 from geo.report import LoadReport
-from geo.vocab import LEDGER_EXAMPLE_HEADERS, LEDGER_HEADERS, LEDGER_TOTAL_ROWS, LEDGER_UNITS, PARCEL_LEDGER_HEADERS
+from geo.vocab import LEDGER_EXAMPLE_HEADERS, LEDGER_HEADERS, LEDGER_TOTAL_ROWS, PARCEL_LEDGER_HEADERS
 from geo.workspace import Workspace
 
-_HEADER_SCAN_ROWS = 15          # a header row is looked for this far down (title and note rows above it)
 _NUMERIC = ("investment_yi", "land_mu", "floor_m2", "priority")
-
-
-@dataclass
-class Ledger:
-    """The ledger's rows as read: ``rows`` indexed by Excel row number, columns = the sheet's own headers."""
-    name: str
-    rows: pd.DataFrame
-    sheet: str | None = None
-    notes: list[str] = field(default_factory=list)
-
-
-def _normalise(header) -> str:
-    text = "" if is_missing(header) else str(header)
-    text = text.replace("（", "(").replace("）", ")").replace("*", "").replace("：", "").replace(":", "")
-    return re.sub(r"\s+", "", text).lower()
-
-
-def header_field(header, headers: dict[str, tuple[str, ...]] = LEDGER_HEADERS,
-                 cny_per_usd: float | None = None) -> tuple[str, float | None] | None:
-    """The field a ledger header names and the factor from its unit to the field's unit (None: a unit it cannot
-    convert); None when the header names no field. '总投资（万元）' → ('investment_yi', 1e-4);
-    '用地面积(公顷)' → ('land_mu', 15.0); '总投资（欧元）' → ('investment_yi', None). Dollars at ``cny_per_usd``
-    (``Settings.ledger``; without it a dollar unit cannot be converted)."""
-    text = _normalise(header)
-    m = re.fullmatch(r"(.*?)(?:\((.*)\))?", text)
-    stem, unit = m.group(1), (m.group(2) or "")
-    for name, variants in headers.items():
-        if stem in (v.lower() for v in variants):
-            units = unit_factors(name, cny_per_usd)
-            if not unit or not units:
-                return name, 1.0
-            return name, units.get(unit)
-    return None
-
-
-def read_ledger(source: str | os.PathLike | bytes, name: str | None = None,
-                headers: dict[str, tuple[str, ...]] = LEDGER_HEADERS, key: str = "name") -> Ledger:
-    """Read an .xlsx/.csv ledger (``source`` a path, or the file's bytes with its ``name``; the file through
-    ``formats.ledger_file.read_sheets``): the header row is the first naming ``key`` and one more field of
-    ``headers``."""
-    name, sheets, notes = read_sheets(source, name)
-    for sheet, raw in sheets.items():
-        for i in range(min(_HEADER_SCAN_ROWS, len(raw))):
-            fields = [header_field(h, headers) for h in raw.iloc[i]]
-            if sum(f is not None for f in fields) >= 2 and any(f and f[0] == key for f in fields):
-                header, rows = _two_row_header(raw, i, fields, headers, key)
-                body = raw.iloc[i + rows:].copy()
-                names = [str(h).strip() if not is_missing(h) else f"列{k + 1}" for k, h in enumerate(header)]
-                body.columns = [h if h not in names[:k] else f"{h}（第{k + 1}列）" for k, h in enumerate(names)]
-                body.index = pd.RangeIndex(i + rows + 1, i + rows + 1 + len(body))       # Excel rows count from 1
-                body = body[~body.apply(lambda r: all(is_missing(v) for v in r), axis=1)]
-                if rows == 2:
-                    notes.append(f"第 {i + 1}–{i + 2} 行为两行表头（合并单元格），按下一行的列名读取")
-                if sheet is not None and len(sheets) > 1:
-                    notes.append(f"读取工作表“{sheet}”（第 {i + 1} 行为表头）")
-                return Ledger(name, body, sheet, notes)
-    others = "、".join(v[0] for f, v in headers.items() if f != key)
-    raise LedgerError(f"{name}：前 {_HEADER_SCAN_ROWS} 行中找不到表头"
-                      f"（至少要有“{headers[key][0]}”和另一列，如 {others}）")
-
-
-def _two_row_header(raw: pd.DataFrame, i: int, fields: list, headers: dict[str, tuple[str, ...]],
-                    key: str) -> tuple[list, int]:
-    """Row ``i``'s headers and how many rows the header takes. Bureaus often group columns under a merged cell
-    (用地情况 over 拟用地（亩） and 需厂房): then the row below has the key column empty (merged down from 项目名称) and
-    names fields of its own; each column takes the lower name where there is one."""
-    header = list(raw.iloc[i])
-    if i + 1 >= len(raw):
-        return header, 1
-    below = list(raw.iloc[i + 1])
-    at_key = next(k for k, f in enumerate(fields) if f and f[0] == key)
-    if not is_missing(below[at_key]) or not any(header_field(b, headers) for b in below if not is_missing(b)):
-        return header, 1
-    return [h if is_missing(b) else b for h, b in zip(header, below)], 2
 
 
 def zone_lookup(zones: pd.DataFrame):
@@ -134,6 +58,12 @@ def _columns(ledger: Ledger, headers: dict[str, tuple[str, ...]], layer: str, ke
         elif got and got[0] not in where:
             where[got[0]], factor[got[0]] = header, got[1]
     out = pd.DataFrame({f: ledger.rows[h] for f, h in where.items()}, index=ledger.rows.index)
+    for name, header in where.items():            # a formula saved without its value: named, never "empty"
+        for row, v in out[name].items():
+            if isinstance(v, UncachedFormula):
+                report.error(layer, "FORMULA_NO_VALUE", f"“{header}”列：是公式 {v}，但文件中没有保存计算结果"
+                             "（请在 Excel 或 WPS 中打开、保存后再导入，或改为数值）", row=row, field=name)
+                out.at[row, name] = None
     total = out.get(key, pd.Series("", index=out.index)).astype(str).str.contains("|".join(LEDGER_TOTAL_ROWS))
     for row in out.index[total]:
         report.info(layer, "TOTAL_ROW", "是合计行，已跳过", row=row)
@@ -142,7 +72,8 @@ def _columns(ledger: Ledger, headers: dict[str, tuple[str, ...]], layer: str, ke
 
 def _numbers(out: pd.DataFrame, fields: tuple[str, ...], where: dict[str, str], factor: dict[str, float],
              layer: str, report: LoadReport, cny_per_usd: float) -> None:
-    """Numeric cells parsed (约200, 1,200 …) and converted to the field's unit; each bad one reported by row."""
+    """Numeric cells parsed (约200, 1,200, 12亩5分 …; ``geo.parse.parse_number``) and converted to the field's
+    unit; each bad one reported by row."""
     for name in fields:
         if name not in out.columns:
             continue
@@ -152,31 +83,11 @@ def _numbers(out: pd.DataFrame, fields: tuple[str, ...], where: dict[str, str], 
                         f"{cny_per_usd} 元人民币折算（config [ledger] cny_per_usd）", field=name)
 
         def parse(v, name=name):
-            n = parse_number(v)
+            n = parse_number(v, unit_factors(name, cny_per_usd), factor[name])     # a unit in the cell wins
             if n is not None and (n < 0 or (n == 0 and name != "investment_yi")):
                 raise InputError(f"应为正数（现为 {v}）")
-            return None if n is None else n * _cell_factor(v, factor[name], unit_factors(name, cny_per_usd))
+            return n
         out[name] = parsed_cells(out[name], parse, report, layer, "BAD_NUMBER", f"“{where[name]}”列").astype(float)
-
-
-def _cell_factor(value, header_factor: float, units: dict[str, float]) -> float:
-    """A unit written in the cell itself ("5000万元", "2.5亿", "约200亩", "4公顷") overrides the header's."""
-    if not isinstance(value, str):
-        return header_factor
-    m = re.search(r"\d\s*([^\d\s.,，]+?)\s*$", value.strip())
-    if m is None or m.group(1).lower() not in units:
-        return header_factor
-    return units[m.group(1).lower()]
-
-
-def unit_factors(field_name: str, cny_per_usd: float | None = None) -> dict[str, float]:
-    """The units a ledger may use for a field, as factors to the field's unit; foreign investment (亿美元, 万美元)
-    at ``cny_per_usd`` yuan per dollar (``Settings.ledger.cny_per_usd``; None: no dollar units)."""
-    units = dict(LEDGER_UNITS.get(field_name, {}))
-    if field_name == "investment_yi" and cny_per_usd is not None:
-        rate = cny_per_usd
-        units.update({"亿美元": rate, "万美元": rate * 1e-4, "美元": rate * 1e-8})
-    return units
 
 
 def validated_by_row(report: LoadReport, layer: str, validate, excel_row: dict, rows: str = "fid"):
@@ -269,14 +180,15 @@ def merge_projects(existing: pd.DataFrame, imported: pd.DataFrame, replace: bool
 
 
 def import_ledger(ws: Workspace, source: str | os.PathLike | bytes, name: str | None = None, replace: bool = False, *,
-                  cny_per_usd: float):
+                  cny_per_usd: float, sheet: str | None = None):
     """The workspace with the ledger applied to its project list, the counts and the report (notes, warnings).
 
     Raises LedgerError when the file cannot be used at all, and ValidationError whose report names every bad cell
     by its Excel row and the ledger's column when any row is wrong: then nothing is applied. Dollar amounts at
-    ``cny_per_usd`` (the caller's ``Settings.ledger.cny_per_usd``).
+    ``cny_per_usd`` (the caller's ``Settings.ledger.cny_per_usd``). ``sheet``: the workbook's sheet to read (default
+    the first visible one that looks like a ledger).
     """
-    ledger = read_ledger(source, name)
+    ledger = read_ledger(source, name, sheet=sheet)
     table, report = projects_from_ledger(ledger, ws.zones, cny_per_usd)
     # each ledger row must be a valid project on its own (a row without an id borrows its row number)
     alone = table.copy()
@@ -300,12 +212,13 @@ def import_ledger(ws: Workspace, source: str | os.PathLike | bytes, name: str | 
     return new, counts, report
 
 
-def import_parcel_ledger(ws: Workspace, source: str | os.PathLike | bytes, name: str | None = None):
+def import_parcel_ledger(ws: Workspace, source: str | os.PathLike | bytes, name: str | None = None,
+                         sheet: str | None = None):
     """The workspace with a land ledger (土地台账) applied to the parcels it lists, by 地块编号: status, ready
     date, land use and registered area; geometry and unlisted parcels are kept. Returns (workspace, counts
     {'updated', 'status_changed'}, report). Raises LedgerError / ValidationError (cells by Excel row) as
-    ``import_ledger`` does; then nothing is applied."""
-    ledger = read_ledger(source, name, PARCEL_LEDGER_HEADERS, key="parcel_id")
+    ``import_ledger`` does; then nothing is applied. ``sheet`` as for ``import_ledger``."""
+    ledger = read_ledger(source, name, PARCEL_LEDGER_HEADERS, key="parcel_id", sheet=sheet)
     report = LoadReport(source=ledger.name)
     rate = None               # a land ledger has no money columns: no exchange rate
     out, where, factor = _columns(ledger, PARCEL_LEDGER_HEADERS, "parcels", "parcel_id", report, rate)
@@ -318,7 +231,8 @@ def import_parcel_ledger(ws: Workspace, source: str | os.PathLike | bytes, name:
         out["ready_date"] = pd.to_datetime(parsed_cells(out["ready_date"], parse_date, report, "parcels", "BAD_DATE",
                                                         f"“{where['ready_date']}”列"))
     ids = out["parcel_id"]
-    for row in out.index[ids.isna()]:
+    formulas = {i.row for i in report.errors if i.field == "parcel_id"}       # already named as formulas
+    for row in out.index[ids.isna() & ~out.index.isin(list(formulas))]:
         report.error("parcels", "MISSING_VALUE", f"“{where['parcel_id']}”为空", row=row, field="parcel_id")
     for row in out.index[ids.notna() & ~ids.isin(ws.parcels.index)]:
         report.error("parcels", "UNKNOWN_PARCEL", "不在工作空间的地块图层中", row=row,

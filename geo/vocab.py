@@ -80,7 +80,7 @@ LEDGER_HEADERS: dict[str, tuple[str, ...]] = {
 """Headers a project ledger (招商项目台账) uses for each field, without the unit in brackets (matched after
 removing spaces, full-width brackets and *)."""
 _M2 = ("平方米", "㎡", "m2", "m²")          # how ledgers write square metres
-_TO_MU = {"亩": 1.0, "公顷": MU_PER_HECTARE, "ha": MU_PER_HECTARE, **{m2: 1 / M2_PER_MU for m2 in _M2}}
+_TO_MU = {"亩": 1.0, "分": 0.1, "公顷": MU_PER_HECTARE, "ha": MU_PER_HECTARE, **{m2: 1 / M2_PER_MU for m2 in _M2}}
 LEDGER_UNITS: dict[str, dict[str, float]] = {
     "investment_yi": {"亿元": 1.0, "亿": 1.0, "万元": 1e-4, "万": 1e-4, "元": 1e-8},
     "land_mu": _TO_MU,

@@ -9,6 +9,7 @@ import pandas as pd
 import shapely
 
 from formats.shapefile import shapefile_zip
+from formats.spreadsheet_safe import safe_frame
 from geo.errors import ExportError
 from geo.vocab import SITE_LAYER_FIELDS
 from geo.workspace import Workspace
@@ -30,10 +31,12 @@ def standalone_html(m) -> bytes:
 
 
 def excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """An .xlsx with one sheet per table (sheet names ≤ 31 characters, as Excel requires)."""
+    """An .xlsx with one sheet per table (sheet names ≤ 31 characters, as Excel requires); text that a spreadsheet
+    would take for a formula (= + - @) is written as text (``formats.spreadsheet_safe``)."""
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
         for name, frame in sheets.items():
+            frame = safe_frame(frame)
             frame.to_excel(writer, sheet_name=name[:31], index=False)
             ws = writer.sheets[name[:31]]
             for col, header in zip(ws.columns, frame.columns):   # readable widths for CJK headers

@@ -4,12 +4,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from formats.ledger import import_ledger, import_parcel_ledger, import_summary
+from formats.ledger import import_ledger, import_parcel_ledger, import_summary, ledger_sheets
 from formats.shapefile import import_parcel_layer
 from geo.errors import LandGapError, ValidationError
 from geo.schema import PROJECTS
 from geo.supply import known_industries
-from geo.vocab import FIELD_LABELS, PROJECT_LEDGER_HELP, PROJECT_STAGE_LABELS
+from geo.vocab import FIELD_LABELS, PARCEL_LEDGER_HEADERS, PROJECT_LEDGER_HELP, PROJECT_STAGE_LABELS
 from layers import tables
 from pages import auth, common, history_panel, targets, uploads
 from pages.context import settings
@@ -98,18 +98,36 @@ else:
 
 
 
+def sheet_choice(file, find, key: str) -> dict:
+    """``{"sheet": …}`` chosen by the user when several visible sheets of the uploaded workbook look like ledgers
+    (``find``(bytes, name) → their names); else nothing (the import reads the one there is, or says why not)."""
+    if not file.name.lower().endswith((".xlsx", ".xlsm")):
+        return {}
+    try:
+        names = find(file.getvalue(), file.name)
+    except LandGapError:
+        return {}
+    if len(names) < 2:
+        return {}
+    label = f"工作表（有 {len(names)} 个工作表像台账，请选择要导入的）"
+    return {"sheet": st.selectbox(label, names, key=f"{key}_sheet")}
+
+
 def ledger_section(title: str, key: str, label: str, button: str, caption: str, options, apply,
                    types: tuple[str, ...] = ("xlsx", "csv"), multiple: bool = False, noun: str = "台账",
-                   row_hint: str = "行号为 Excel 中的行号", row_column: str = "台账行号") -> None:
+                   row_hint: str = "行号为 Excel 中的行号", row_column: str = "台账行号", sheets=None) -> None:
     """An expander to upload a ledger (Excel/CSV), or a layer's files, and apply it: ``options``() draws extra
     widgets and returns the keyword arguments of ``apply``(file, **options) → (workspace, counts, report) — ``file``
-    a list when ``multiple``; bad cells are listed by the source's own row (``row_hint``)."""
+    a list when ``multiple``; bad cells are listed by the source's own row (``row_hint``). ``sheets``(bytes, name):
+    the workbook's sheets that look like ledgers, offered as a choice when there are several."""
     with st.expander(title, expanded=f"{key}_done" in st.session_state):
         st.caption(caption)
         if f"{key}_done" in st.session_state:
             st.success(st.session_state.pop(f"{key}_done"))
         file = uploads.file_uploader(label, types, key=f"{key}_upload", accept_multiple_files=multiple)
         kwargs = options()
+        if file and sheets is not None and not multiple:
+            kwargs.update(sheet_choice(file, sheets, key))
         if not file or not st.button(button, key=f"{key}_import"):
             return
         files = file if multiple else [file]
@@ -185,12 +203,14 @@ if ws is not None and not viewer:
         PROJECT_LEDGER_HELP,
         options=lambda: {"replace": st.radio("导入方式", ["按编号或名称更新，其余新增", "替换整个项目表"],
                                              horizontal=True, key="ledger_mode").startswith("替换")},
-        apply=lambda f, replace: import_ledger(ws, f.getvalue(), f.name, replace=replace,
-                                                     cny_per_usd=settings().ledger.cny_per_usd))
+        apply=lambda f, replace, sheet=None: import_ledger(ws, f.getvalue(), f.name, replace=replace,
+                                                           cny_per_usd=settings().ledger.cny_per_usd, sheet=sheet),
+        sheets=ledger_sheets)
     ledger_section(
         "从土地台账更新地块（状态、可供日期）", "parcel_ledger", "土地台账", "更新地块",
         "按地块编号（宗地号）更新供地状态、预计可供时间、用地类型、台账面积；地块范围仍以图层为准，台账未列的地块不变。",
-        options=dict, apply=lambda f: import_parcel_ledger(ws, f.getvalue(), f.name))
+        options=dict, apply=lambda f, sheet=None: import_parcel_ledger(ws, f.getvalue(), f.name, sheet=sheet),
+        sheets=lambda data, name: ledger_sheets(data, name, PARCEL_LEDGER_HEADERS, "parcel_id"))
     ledger_section(
         "从其他 GIS 导入地块图层（Shapefile）", "parcel_layer", "地块图层：.shp、.shx、.dbf、.prj（及 .cpg）一起选中，"
         "或打包的 .zip", "导入图层",
