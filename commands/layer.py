@@ -135,10 +135,11 @@ def cmd_export_layer(args) -> int:
         if unknown:
             raise InputError(f"{args.layer} 中没有编号 {'、'.join(unknown)}")
         frame = frame.loc[args.ids]
-    data = export_bytes(frame, args.layer, args.format, datum=args.datum, unit=args.unit)
+    notes: list[str] = []
+    data = export_bytes(frame, args.layer, args.format, datum=args.datum, unit=args.unit, notes=notes)
     write_atomic(args.out, data)
-    emit(args, {"out": str(args.out), "format": args.format, "features": len(frame)},
-          f"已导出 {len(frame)} 个要素到 {args.out}（{args.format}）")
+    emit(args, {"out": str(args.out), "format": args.format, "features": len(frame), "notes": notes},
+          f"已导出 {len(frame)} 个要素到 {args.out}（{args.format}）" + "".join(f"\n注：{n}" for n in notes))
     return 0
 
 

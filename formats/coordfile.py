@@ -272,24 +272,72 @@ def _gk_zone(frame: gpd.GeoDataFrame) -> tuple[int, CRS]:
     return zone, CRS.from_epsg(4534 + zone - 25)
 
 
+_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+"""Line breaks, tabs and other control characters: a 坐标文件 line may hold none (a break splits the parcel line)."""
+_CELL_LABELS = {"parcel_id": "编号", "name": "名称", "land_use": "用途", "land_class": "地类编码"}
+
+
+def gbk_cell(value: str, what: str, notes: list[str] | None = None, commas: bool = True) -> str:
+    """``value`` as one cell of a 坐标文件 line written in GBK: line breaks and control characters → a space,
+    commas (",", "，": both separate cells when read) → "、", characters outside GBK → "?"; each change said in
+    ``notes`` naming ``what`` (地块 P1 的名称)."""
+    out = _BREAKS.sub(" ", value).strip() if _BREAKS.search(value) else value
+    if out != value and notes is not None:
+        notes.append(f"{what}“{value[:40]!s}”含换行符或控制字符，已换为空格")
+    if commas and ("," in out or "，" in out):       # both separate cells when read (``_split``)
+        out = out.replace(",", "、").replace("，", "、")
+        if notes is not None:
+            notes.append(f"{what}“{out}”中的逗号是坐标文件的分隔符，已换为“、”")
+    lost = "".join(dict.fromkeys(c for c in out if not _encodes(c)))
+    if lost:
+        out = "".join(c if _encodes(c) else "?" for c in out)
+        if notes is not None:
+            notes.append(f"{what}中的“{lost}”不在 GBK 字符集中（坐标文件为 GBK 编码），已换为“?”：导出为“{out}”，"
+                         "请在报批系统中手工改正")
+    return out
+
+
+def _encodes(c: str) -> bool:
+    try:
+        c.encode("gbk")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
 def write_coordfile(frame: gpd.GeoDataFrame, unit: str = "", precision: float = 0.001,
-                    date: str | None = None) -> bytes:
+                    date: str | None = None, notes: list[str] | None = None) -> bytes:
     """``frame`` (columns parcel_id, optional name, land_use, land_class) as a 坐标文件 version 1.01: CGCS2000 3°
-    GK, Y with the zone prefix, 带号 in the header, X northing; GBK with CRLF; areas in 公顷 (GRS80)."""
+    GK, Y with the zone prefix, 带号 in the header, X northing; GBK with CRLF; areas in 公顷 (GRS80). Text that
+    would break a line or GBK is changed (``gbk_cell``) and said in ``notes``, so the file always reads back;
+    ids that become equal so are refused (ExportError)."""
     import datetime
+
+    from geo.errors import ExportError
     zone, gk = _gk_zone(frame)
     plain = frame.to_crs(gk)
     decimals = max(0, int(round(-np.log10(precision))))
     hectares = ellipsoidal_m2(plain.geometry.values, gk) / HECTARE_M2
+    unit = gbk_cell(str(unit or ""), "数据产生单位", notes, commas=False)     # a header value: commas are fine
     out = ["[属性描述]", "格式版本号=1.01版本", f"数据产生单位={unit}",
            f"数据产生日期={date or datetime.date.today().isoformat()}", "坐标系=2000国家大地坐标系", "几度分带=3",
            "投影类型=高斯克吕格", "计量单位=米", f"带号={zone}", f"精度={precision:g}", "转换参数=,,,,,,",
            "[地块坐标]"]
 
-    def cell(row, key):
+    def cell(row, key, k):
         v = row.get(key) if hasattr(row, "get") else None
-        return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).replace(",", "，")
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return ""
+        pid = row.get("parcel_id") if hasattr(row, "get") else None
+        return gbk_cell(str(v), f"第 {k + 1} 个地块{'（' + str(pid)[:20] + '）' if pid is not None else ''}的"
+                        f"{_CELL_LABELS[key]}", notes)
 
+    ids = [cell(row, "parcel_id", k) for k, (_, row) in enumerate(plain.iterrows())]
+    originals = [str(row.get("parcel_id")) for _, row in plain.iterrows()]
+    same = sorted({i for i in ids if i and ids.count(i) > 1})
+    if same and len(set(ids)) < len(set(originals)):
+        raise ExportError(f"导出坐标文件：编号中 GBK 之外的字符换为“?”后，有编号重复（{'、'.join(same)}）："
+                          "请先改用 GBK 字符集中的编号再导出")
     for k, (_, row) in enumerate(plain.iterrows()):
         polys = shapely.get_parts(row.geometry)
         lines = []
@@ -306,7 +354,7 @@ def write_coordfile(frame: gpd.GeoDataFrame, unit: str = "", precision: float = 
                         point_no += 1
                         label = point_no
                     lines.append(f"J{label},{ring_no},{n:.{decimals}f},{zone * 1_000_000 + e:.{decimals}f}")
-        out.append(f"{len(lines)},{hectares[k]:.4f},{cell(row, 'parcel_id')},{cell(row, 'name')},面,,"
-                   f"{cell(row, 'land_use')},{cell(row, 'land_class')},@")
+        out.append(f"{len(lines)},{hectares[k]:.4f},{ids[k]},{cell(row, 'name', k)},面,,"
+                   f"{cell(row, 'land_use', k)},{cell(row, 'land_class', k)},@")
         out += lines
     return ("\r\n".join(out) + "\r\n").encode("gbk", "replace")

@@ -57,6 +57,15 @@ def mended_names(dbf: bytes, codec: str) -> bytes:
     return bytes(out)
 
 
+def cpg_page(cpg: bytes | None) -> str:
+    """The code page a .cpg names, upper case: NUL bytes (some tools pad or end the name with them), a BOM, white
+    space and non-ASCII bytes left out; "" when it names none."""
+    if cpg is None:
+        return ""
+    text = cpg.replace(b"\0", b"").removeprefix(b"\xef\xbb\xbf").decode("ascii", "ignore")
+    return "".join(c for c in text if c.isprintable()).strip().upper()
+
+
 def detect_encoding(dbf: bytes, cpg: bytes | None = None, forced: str | None = None) -> tuple[str, str | None]:
     """The codec to read the DBF's text with, and a note on how it was chosen (None when the text is plain ASCII
     and no choice mattered)."""
@@ -64,20 +73,22 @@ def detect_encoding(dbf: bytes, cpg: bytes | None = None, forced: str | None = N
         codec = _CPG_CODECS.get(forced.strip().upper(), forced.strip())
         try:
             "".encode(codec)
-        except LookupError as exc:
+        except (LookupError, ValueError) as exc:                  # ValueError: a NUL byte in the name
             raise LayerFileError(f"无法识别指定的编码“{forced}”（可用 GBK、UTF-8 等）") from exc
         return codec, f"按指定编码 {forced} 读取属性" + ("（未使用 .cpg）" if cpg else "")
     names, columns = dbf_text(dbf)
     texts = [(name.ljust(DBF_NAME_BYTES), DBF_NAME_BYTES) for name in names] + columns
+    page = cpg_page(cpg)
+    if cpg is not None and not page:
+        cpg = None                                  # an empty .cpg (or only NULs/BOM) says nothing: as if absent
     if cpg is not None:
-        page = cpg.decode("ascii", "replace").strip().upper()
         codec = _CPG_CODECS.get(page)
         if codec is None:
             try:
                 "".encode(page)
                 codec = page
-            except LookupError as exc:
-                raise LayerFileError(f".cpg 文件中的编码“{page}”无法识别：请指定编码（如 GBK）") from exc
+            except (LookupError, ValueError) as exc:
+                raise LayerFileError(f".cpg 文件中的编码“{page[:30]}”无法识别：请指定编码（如 GBK）") from exc
         if single_byte_page(page):                 # any bytes decode: the text itself decides
             labels = ["字段名"] * len(names) + [n.decode("gb18030", "replace") for n in names]
             fields = [(label, data, width) for label, (data, width) in zip(labels, texts)]

@@ -25,17 +25,21 @@ def decode_text(data: bytes, name: str, forced: str | None = None, strict: bool 
     if forced:
         try:
             return data.decode(forced), forced, f"{name}：按指定编码 {forced} 读取"
-        except (LookupError, UnicodeDecodeError) as exc:
-            raise FormatError(f"{name}：无法按指定编码 {forced} 读取：{exc}") from exc
+        except (LookupError, ValueError) as exc:          # UnicodeDecodeError; a name with a NUL byte
+            raise FormatError(f"{name}：无法按指定编码 {forced} 读取：{_why(data, exc)}",
+                              code=ENCODING_REQUIRED) from exc
     errors = "strict" if strict else "replace"
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors), "UTF-8", f"{name}：UTF-8 编码（带 BOM）"
+        try:
+            return data[3:].decode("utf-8", errors), "UTF-8", f"{name}：UTF-8 编码（带 BOM）"
+        except UnicodeDecodeError as exc:
+            return _bom_lies(data[3:], name, exc)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors), "UTF-16", f"{name}：UTF-16 编码"
+        return _utf16(data, "utf-16", name, errors, f"{name}：UTF-16 编码")
     head = data[:2000]
     if head and head.count(b"\0") > len(head) // 4:              # UTF-16 without a BOM
         codec = "utf-16-le" if head[1:2] == b"\0" else "utf-16-be"
-        return data.decode(codec, errors), "UTF-16", f"{name}：UTF-16 编码（无 BOM，按内容判定）"
+        return _utf16(data, codec, name, errors, f"{name}：UTF-16 编码（无 BOM，按内容判定）")
     try:
         return data.decode("utf-8"), "UTF-8", (f"{name}：UTF-8 编码（无 BOM）" if not data.isascii() else None)
     except UnicodeDecodeError:
@@ -48,6 +52,36 @@ def decode_text(data: bytes, name: str, forced: str | None = None, strict: bool 
         line = data[:exc.start].count(b"\n") + 1
         raise FormatError(f"{name} 第 {line} 行：既不是 UTF-8 也不是 GBK 编码，请指定编码",
                           code=ENCODING_REQUIRED) from exc
+
+
+def _why(data: bytes, exc: Exception) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        line = data[:exc.start].count(b"\n") + 1
+        return f"第 {line} 行的字节不是该编码"
+    return "编码名称无法识别"
+
+
+def _bom_lies(body: bytes, name: str, exc: UnicodeDecodeError) -> tuple[str, str, str]:
+    """Bytes behind a UTF-8 BOM that are not UTF-8: GBK (a tool put a BOM before GBK text) when they read as
+    Chinese, said in the note; else an error naming the line."""
+    line = body[:exc.start].count(b"\n") + 1
+    try:
+        text = body.decode("gb18030")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and cjk_share(text) >= 0.9:
+        return text, "GBK", (f"{name}：文件开头标明 UTF-8（BOM），但第 {line} 行起的内容不是 UTF-8，"
+                             "按内容判定为 GBK（GB18030）读取，请核对中文是否正确")
+    raise FormatError(f"{name} 第 {line} 行：文件开头标明 UTF-8（BOM），但内容不是 UTF-8，也不是 GBK："
+                      "请用记事本或 WPS 另存为 UTF-8 或 GBK 后重新导入，或指定编码", code=ENCODING_REQUIRED) from exc
+
+
+def _utf16(data: bytes, codec: str, name: str, errors: str, note: str) -> tuple[str, str, str]:
+    try:
+        return data.decode(codec, errors), "UTF-16", note
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"{name}：UTF-16 编码的文件不完整或已损坏（第 {exc.start} 字节处无法解码，"
+                          "文件可能被截断）：请重新导出或另存为 UTF-8 后重新导入", code=ENCODING_REQUIRED) from exc
 
 
 def single_byte_page(page: str) -> bool:

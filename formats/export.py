@@ -3,6 +3,7 @@
 metre)."""
 from __future__ import annotations
 
+import re
 import tempfile
 import warnings
 from pathlib import Path
@@ -30,14 +31,17 @@ def _plain(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def export_bytes(frame: gpd.GeoDataFrame, layer: str, fmt: str, datum: str = "gcj02", unit: str = "") -> bytes:
+def export_bytes(frame: gpd.GeoDataFrame, layer: str, fmt: str, datum: str = "gcj02", unit: str = "",
+                 notes: list[str] | None = None) -> bytes:
+    """``frame`` as a file in ``fmt``; what had to be changed for the format (a name with a line break, characters
+    outside GBK in a 坐标文件) is appended to ``notes``."""
     if fmt == "coordfile":
         id_field = {"parcels": "parcel_id", "zones": "zone_id", "factories": "factory_id",
                     "sites": "site_id"}.get(layer, "parcel_id")
         table = frame.rename(columns={id_field: "parcel_id"}) if id_field != "parcel_id" else frame
         if "land_use" not in table.columns:
             table = table.assign(land_use=None)
-        return write_coordfile(table, unit=unit)
+        return write_coordfile(table, unit=unit, notes=notes)
     if fmt == "kml":
         return kml_bytes(frame, datum)
     if fmt == "geojson":
@@ -54,6 +58,14 @@ def geojson_bytes(frame: gpd.GeoDataFrame) -> bytes:
             pyogrio.write_dataframe(out, path, driver="GeoJSON", layer_options={"RFC7946": "YES",
                                                                                  "COORDINATE_PRECISION": "8"})
         return path.read_bytes()
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+"""Characters XML 1.0 forbids even escaped: written, they make the KML unreadable (a strict parser refuses it)."""
+
+
+def _xml_text(value) -> str:
+    return escape(_NOT_XML.sub(" ", str(value)), {'"': "&quot;"})
 
 
 def _ring(coords: np.ndarray) -> str:
@@ -79,8 +91,8 @@ def kml_bytes(frame: gpd.GeoDataFrame, datum: str = "gcj02") -> bytes:
     marks = []
     for k, geom in enumerate(geoms):
         row = out.iloc[k]
-        label = escape(str(row[name_field])) if name_field else str(k + 1)
-        data = "".join(f'<Data name="{escape(str(f))}"><value>{escape("" if pd.isna(row[f]) else str(row[f]))}'
+        label = _xml_text(row[name_field]) if name_field else str(k + 1)
+        data = "".join(f'<Data name="{_xml_text(f)}"><value>{_xml_text("" if pd.isna(row[f]) else row[f])}'
                        "</value></Data>" for f in fields)
         parts = shapely.get_parts(geom)
         body = _polygon_kml(parts[0]) if len(parts) == 1 else \

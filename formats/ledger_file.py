@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from formats import FormatError
+from formats.encoding import decode_text
 from formats.fileio import read_bytes
 from geo.errors import LedgerError
 
@@ -42,8 +44,8 @@ class RawSheet:
 
 def read_sheets(source: str | os.PathLike | bytes, name: str | None = None) -> tuple[str, list[RawSheet], list[str]]:
     """The ledger's name, its sheets in workbook order and notes on how it was read. ``source`` is a path, or the
-    file's bytes with its ``name``. CSV text is UTF-8 (with or without BOM) or else GB18030 (which covers GBK), and
-    the note says which."""
+    file's bytes with its ``name``. CSV text is UTF-8 (with or without BOM), UTF-16 (BOM or NUL bytes) or else
+    GB18030 (which covers GBK), and the note says which (``formats.encoding.decode_text``)."""
     name = name or Path(source).name
     data = source if isinstance(source, bytes) else read_bytes(source, "台账")
     notes: list[str] = []
@@ -51,10 +53,12 @@ def read_sheets(source: str | os.PathLike | bytes, name: str | None = None) -> t
     try:
         if suffix == ".csv":
             try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                text = data.decode("gb18030")
-                notes.append(f"{name} 不是 UTF-8 编码，已按 GB18030（GBK）读取")
+                text, codec, note = decode_text(data, name)
+            except FormatError as exc:
+                raise LedgerError(f"无法读取台账：{exc}（可在 Excel 或 WPS 中另存为 .xlsx 或“CSV UTF-8”后重新导入）"
+                                  ) from None
+            if codec != "UTF-8":
+                notes.append(note or f"{name} 不是 UTF-8 编码，已按 GB18030（GBK）读取")
             # the csv module, not read_csv: a title row above the header has fewer fields than the rows below it
             rows = list(csv.reader(io.StringIO(text)))
             width = max(map(len, rows), default=0)

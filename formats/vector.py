@@ -96,6 +96,42 @@ def _pick_dataset(folder: Path, zip_name: str, layer_name: str | None) -> tuple[
     return found[0], str(found[0].relative_to(folder))
 
 
+def _kml_of_kmz(path: Path, name: str, layer_name: str | None, tmp: Path) -> tuple[Path, str, str | None]:
+    """The .kml of a KMZ to read, its name in messages, and what is left of ``layer_name`` (a folder to pick) once
+    it chose among several .kml files."""
+    folder = tmp / "kmz"
+    folder.mkdir(exist_ok=True)
+    unpack(path.read_bytes(), name, folder)
+    kmls = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in _KML)
+    if not kmls:
+        raise FormatError(f"{name} 中没有 .kml 文件（不是 KMZ/奥维 .ovkmz，或压缩包已损坏）")
+    if len(kmls) == 1:
+        return kmls[0], name, layer_name
+    labels = [str(p.relative_to(folder)) for p in kmls]
+    chosen = [p for p, label in zip(kmls, labels) if layer_name in (label, p.name, p.stem)]
+    if len(chosen) == 1:
+        return chosen[0], f"{name}/{chosen[0].relative_to(folder)}", None
+    raise FormatError(f"{name} 中有 {len(kmls)} 个 KML 文件（{'、'.join(labels)}）：请指定其中一个"
+                      "（文件名，不含扩展名）", code=LAYER_NAME_REQUIRED)
+
+
+def _read_kml(path: Path, name: str, layer_name: str | None) -> SourceLayer:
+    from formats.kml import read_kml
+    doc = read_kml(path, name)
+    frame = doc.frame
+    if layer_name:
+        if "folder" not in frame.columns or layer_name not in set(frame["folder"]):
+            folders = "、".join(sorted(set(frame.get("folder", [])) - {None})) or "无"
+            raise FormatError(f"{name} 中没有文件夹“{layer_name}”；现有文件夹：{folders}")
+        frame = frame[frame["folder"] == layer_name]
+    rejected = {k: reason for k, reason in doc.rejected.items() if k in frame.index}
+    kind = "奥维 KMZ" if name.lower().endswith(".ovkmz") or ".ovkmz/" in name.lower() else \
+        "KMZ" if name.lower().endswith(".kmz") or ".kmz/" in name.lower() else \
+        "奥维 KML" if name.lower().endswith(".ovkml") else "KML"
+    return SourceLayer(name, kind, frame.drop(index=list(rejected)), "KML 地标序号", "UTF-8", list(doc.notes),
+                       rejected, input_count=len(frame), lonlat_datum_default=doc.datum or "gcj02")
+
+
 def _read_path(path: Path, name: str, layer_name, encoding, tmp: Path, crs) -> SourceLayer:
     suffix = path.suffix.lower()
     if path.is_file() and path.stat().st_size == 0:
@@ -115,32 +151,15 @@ def _read_path(path: Path, name: str, layer_name, encoding, tmp: Path, crs) -> S
         return SourceLayer(name, "坐标文件", cf.frame, "坐标文件行号", cf.encoding, cf.notes, cf.rejected,
                            cf.input_count)
     if suffix in _KMZ:
-        folder = tmp / "kmz"
-        folder.mkdir(exist_ok=True)
-        unpack(path.read_bytes(), name, folder)
-        kmls = sorted(folder.rglob("*.kml"))
-        if not kmls:
-            raise FormatError(f"{name} 中没有 .kml 文件")
-        path, suffix = kmls[0], ".kml"
-    elif suffix == ".ovkml":
-        renamed = tmp / (path.stem + ".kml")
-        renamed.write_bytes(path.read_bytes())
-        path, suffix = renamed, ".kml"
+        path, name, layer_name = _kml_of_kmz(path, name, layer_name, tmp)
+        suffix = ".kml"
+    elif suffix == ".ovkml":                          # plain KML renamed
+        suffix = ".kml"
     if suffix == ".dxf":
         from formats.dxf import read_dxf
         return read_dxf(path, name)
     if suffix == ".kml":
-        from formats.kml import read_kml
-        frame = read_kml(path, name)
-        if layer_name:
-            if "folder" not in frame.columns or layer_name not in set(frame["folder"]):
-                folders = "、".join(sorted(set(frame.get("folder", [])) - {None})) or "无"
-                raise FormatError(f"{name} 中没有文件夹“{layer_name}”；现有文件夹：{folders}")
-            frame = frame[frame["folder"] == layer_name]
-        kind = "奥维 KMZ" if name.lower().endswith(".ovkmz") else "KMZ" if name.lower().endswith(".kmz") else \
-            "奥维 KML" if name.lower().endswith(".ovkml") else "KML"
-        return SourceLayer(name, kind, frame, "KML 地标序号", "UTF-8", [], input_count=len(frame),
-                           lonlat_datum_default="gcj02")
+        return _read_kml(path, name, layer_name)
     kind = _GDAL.get(PurePath(name).suffix.lower(), _GDAL.get(suffix, suffix))
     if PurePath(name).suffix.lower() in _KMZ:
         kind = "奥维 KMZ" if name.lower().endswith(".ovkmz") else "KMZ"
