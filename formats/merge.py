@@ -17,12 +17,14 @@ from geo.area import area_mu
 from geo.errors import FIELD_MISSING, ValidationError
 from geo.parse import text_cells
 from geo.report import LoadReport
-from geo.schema import CONSTRAINT_LAYERS, LAYERS
+from geo.schema import CONSTRAINT_LAYERS, LAYERS, STORE_COLUMNS
 from geo.vocab import FACTORY_LAYER_FIELDS, FLOOD_LAYER_FIELDS, ZONE_LAYER_FIELDS
 from geo.workspace import Workspace
-from stores.gpkg_file import read_constraint
 
 _FIELDS = {"zones": ZONE_LAYER_FIELDS, "factories": FACTORY_LAYER_FIELDS, "flood": FLOOD_LAYER_FIELDS}
+STORE_OWN = ("fid", "geom", *STORE_COLUMNS)
+"""Column names a store keeps for itself (the GeoPackage's feature id and geometry, the bookkeeping columns); field
+names are compared as SQL does, ignoring case."""
 
 
 def field_columns(frame: gpd.GeoDataFrame, fields: dict, codec: str | None) -> dict[str, str]:
@@ -184,7 +186,8 @@ def _constraint(ws: Workspace, into, src, frame, defaults, replace, report):
         table["return_period"] = years
     if report.errors:
         raise ValidationError(f"{src.name} 有 {len(report.errors)} 处错误，未导入", report)
-    old = None if replace else read_constraint(ws.path, into)
+    table = _unclashed(table, into, report)
+    old = None if replace else ws.constraints.get(into)      # as the store read it: a GeoPackage or PostGIS
     kept = 0
     if old is not None and len(old):
         kept = len(old)
@@ -194,3 +197,20 @@ def _constraint(ws: Workspace, into, src, frame, defaults, replace, report):
         report.info(into, "APPENDED", f"追加到已有的 {kept} 个要素之后（可选择替换整个图层）")
     table = table.reset_index(drop=True)
     return ws, table, {f"{into}_added": len(table) - kept, f"{into}_kept": kept}
+
+
+def _unclashed(table: gpd.GeoDataFrame, into: str, report: LoadReport) -> gpd.GeoDataFrame:
+    """``table`` with every field whose name clashes with a store's own (FID from QGIS, version …) or, ignoring case,
+    with an earlier field renamed ``name_1`` (``_2`` …), each with a note."""
+    taken = {c.lower() for c in STORE_OWN} | {"geometry"}
+    renames = {}
+    for col in table.columns.drop(table.geometry.name):
+        new, k = col, 0
+        while new.lower() in taken:
+            k += 1
+            new = f"{col}_{k}"
+        taken.add(new.lower())
+        if new != col:
+            renames[col] = new
+            report.info(into, "FIELD_RENAMED", f"字段“{col}”与工作空间自身的字段重名，已改名为“{new}”", field=col)
+    return table.rename(columns=renames) if renames else table

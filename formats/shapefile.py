@@ -28,6 +28,7 @@ from formats.cells import by_distinct, numbers, parsed_distinct, texts
 from formats.dbf import DBF_NAME_BYTES, detect_encoding, mended_names
 from formats.encoding import zip_member_name
 from formats.ledger import header_field, validated_by_row, zone_lookup
+from formats.unzip import Budget, open_zip, read_member
 from geo.area import area_mu
 from geo.crs import describe
 from geo.errors import FIELD_MISSING, ExportError, LayerFileError, ValidationError
@@ -42,6 +43,8 @@ _UNIT_SAMPLE = 2000
 _AREA_UNITS = {"亩": 1.0, "平方米": m2_to_mu(1.0), "公顷": MU_PER_HECTARE}
 """What a registered-area field may hold, as the factor to 亩 (no unit fits in a 10-byte DBF name: it is
 recognised from the areas themselves)."""
+MAX_SHAPEFILE_BYTES = 200 * 1024 ** 2
+"""The most a zipped Shapefile may unpack to (read in memory: a county-wide parcel layer is tens of MB)."""
 
 
 @dataclass
@@ -75,12 +78,10 @@ def _parts(source, name: str, require_crs: bool = True) -> tuple[str, dict[str, 
     files: dict[str, bytes] = {}
     for file_name, data in source.items():
         if PurePath(file_name).suffix.lower() == ".zip":
-            try:
-                with zipfile.ZipFile(io.BytesIO(data)) as z:  # only the member's own name: no paths from the zip
-                    files.update({PurePath(zip_member_name(i)).name: z.read(i) for i in z.infolist()
-                                  if PurePath(i.filename).suffix.lower() in _PARTS and not i.is_dir()})
-            except zipfile.BadZipFile as exc:
-                raise LayerFileError(f"{file_name} 不是有效的 zip 压缩包：{exc}") from exc
+            budget = Budget(file_name, len(data), MAX_SHAPEFILE_BYTES)   # by what the members really hold
+            with open_zip(data, file_name) as z:              # only the member's own name: no paths from the zip
+                files.update({PurePath(zip_member_name(i)).name: read_member(z, data, i, budget) for i in z.infolist()
+                              if PurePath(i.filename).suffix.lower() in _PARTS and not i.is_dir()})
         else:
             files[PurePath(file_name).name] = data
     return _one_shapefile(files, name, require_crs)

@@ -4,11 +4,11 @@ from __future__ import annotations
 import io
 import os
 import zipfile
-import zlib
 from pathlib import Path
 
 from formats.dem import DEM_SUFFIX
-from formats.fileio import os_errors, write_atomic
+from formats.fileio import os_errors, prepare_folder
+from formats.unzip import Budget, open_zip, write_member
 from geo.errors import WorkspaceError
 
 
@@ -30,11 +30,7 @@ def open_archive(data: bytes, name: str, folder: str | os.PathLike) -> Path:
 
     Only the files' own names are used (no paths from the archive), so nothing is written outside ``folder``.
     """
-    try:
-        z = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
-        raise WorkspaceError(f"{name} 不是有效的 zip 压缩包：{exc}") from exc
-    with z:
+    with open_zip(data, name, error=WorkspaceError) as z:
         members = [i for i in z.infolist() if not i.is_dir()]
         gpkgs = [i for i in members if i.filename.lower().endswith(".gpkg")]
         if len(gpkgs) != 1:
@@ -44,14 +40,24 @@ def open_archive(data: bytes, name: str, folder: str | os.PathLike) -> Path:
         dems = [i for i in members if Path(i.filename).name.lower() == (stem + DEM_SUFFIX).lower()]
         folder = Path(folder)
         target = folder / (stem + ".gpkg")
+        budget = Budget(name, len(data), error=WorkspaceError)    # by what the members really hold
         for info, out in [(gpkgs[0], target)] + [(d, folder / (stem + DEM_SUFFIX)) for d in dems[:1]]:
-            try:
-                data = z.read(info)
-            except (zipfile.BadZipFile, zlib.error) as exc:       # a damaged member: the upload, not the disk
-                raise WorkspaceError(f"{name} 中的 {Path(info.filename).name} 已损坏：{exc}") from exc
-            write_atomic(out, data)
+            _stream_atomic(z, data, info, budget, out)
         stale = folder / (stem + DEM_SUFFIX)
         if not dems and stale.exists():       # an earlier upload's DEM does not belong to this workspace
             with os_errors(stale, "无法删除旧的高程文件（DEM）"):
                 stale.unlink()
     return target
+
+
+def _stream_atomic(z: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, budget: Budget, out: Path) -> None:
+    """Member ``info`` streamed (memory bounded) into a temporary file beside ``out``, then renamed over it: never
+    half a file, and nothing left behind when the member is refused."""
+    prepare_folder(out, "工作空间文件")
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
+    try:
+        with os_errors(out, "无法写入文件"):
+            write_member(z, data, info, budget, tmp)
+            os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -108,20 +108,20 @@ class UploadStore:
             raise UploadError(f"文件 {names} 超过账号 {user} 的上传空间上限 {_mb(self.max_total_mb)}（已用 "
                               f"{used / MB:.1f} MB），未保存、未导入：请管理员清理旧的上传文件")
 
-    def _bounded(self, name: str, data: Data) -> bytes:
-        """The bytes of ``data``, read at most ``CHUNK`` past the limit (a stream is never read whole)."""
+    def _bounded(self, name: str, data: Data) -> bytes | bytearray | memoryview:
+        """The bytes of ``data``, read at most ``CHUNK`` past the limit (a stream is never read whole), held once:
+        bytes given are not copied, a stream grows one buffer (no list of chunks joined into a second copy)."""
         if isinstance(data, (bytes, bytearray, memoryview)):
             if len(data) > self.max_file_bytes:
                 raise self._too_large(name, len(data))
-            return bytes(data)
+            return data
         chunks = iter(lambda: data.read(CHUNK), b"") if hasattr(data, "read") else iter(data)
-        parts, total = [], 0
+        body = bytearray()
         for chunk in chunks:
-            total += len(chunk)
-            if total > self.max_file_bytes:
+            if len(body) + len(chunk) > self.max_file_bytes:
                 raise self._too_large(name)
-            parts.append(bytes(chunk))
-        return b"".join(parts)
+            body += chunk
+        return body
 
     # -------------------------------------------------------------------------------------------- write
     def user_dir(self, user: str) -> Path:

@@ -201,3 +201,21 @@ def test_a_refused_batch_keeps_what_was_stored_before_it(tmp_path):
     with pytest.raises(UploadError):
         s.save_all("编辑员", [("地块.shp", b"s"), ("地块.dbf", Stream(2 * MB, 2 * MB))])
     assert s.list("编辑员") == [kept] and kept.path.exists()
+
+
+def test_a_streamed_upload_is_held_once_in_memory(tmp_path):
+    import tracemalloc
+    size = 48 * MB
+    s = store(tmp_path, max_file_mb=64.0, max_total_mb=200.0)
+
+    def chunks():
+        for _ in range(size // CHUNK):
+            yield bytes(CHUNK)
+    tracemalloc.start()
+    try:
+        stored = s.save("编辑员", "大图层.zip", chunks())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert stored.size == size and stored.path.stat().st_size == size
+    assert peak < 1.5 * size                     # not a list of chunks plus their join (twice the file)
