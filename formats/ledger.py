@@ -25,7 +25,10 @@ from geo.vocab import LEDGER_EXAMPLE_HEADERS, LEDGER_HEADERS, LEDGER_TOTAL_ROWS,
 from geo.workspace import Workspace
 
 _HEADER_SCAN_ROWS = 15          # a header row is looked for this far down (title and note rows above it)
-_NUMERIC = ("investment_yi", "land_mu", "floor_m2", "priority")
+_NUMERIC = ("investment_yi", "land_mu", "floor_m2", "priority", "funds_in_yi", "foreign_usd_wan")
+_YUAN = ("investment_yi", "funds_in_yi")      # money in 亿元: a dollar amount is converted at [ledger] cny_per_usd
+_DATE_WARNINGS = ("STARTED_WITHOUT_DATE", "DATE_STAGE_MISMATCH")
+_ZERO_OK = ("investment_yi", "funds_in_yi", "foreign_usd_wan")
 
 
 @dataclass
@@ -146,14 +149,14 @@ def _numbers(out: pd.DataFrame, fields: tuple[str, ...], where: dict[str, str], 
     for name in fields:
         if name not in out.columns:
             continue
-        usd = "美元" in where[name] or out[name].astype(str).str.contains("美元").any()
+        usd = name in _YUAN and ("美元" in where[name] or out[name].astype(str).str.contains("美元").any())
         if usd:
             report.info(layer, "EXCHANGE_RATE", f"“{where[name]}”列的美元金额按 1 美元 = "
                         f"{cny_per_usd} 元人民币折算（config [ledger] cny_per_usd）", field=name)
 
         def parse(v, name=name):
             n = parse_number(v)
-            if n is not None and (n < 0 or (n == 0 and name != "investment_yi")):
+            if n is not None and (n < 0 or (n == 0 and name not in _ZERO_OK)):
                 raise InputError(f"应为正数（现为 {v}）")
             return None if n is None else n * _cell_factor(v, factor[name], unit_factors(name, cny_per_usd))
         out[name] = parsed_cells(out[name], parse, report, layer, "BAD_NUMBER", f"“{where[name]}”列").astype(float)
@@ -173,7 +176,7 @@ def unit_factors(field_name: str, cny_per_usd: float | None = None) -> dict[str,
     """The units a ledger may use for a field, as factors to the field's unit; foreign investment (亿美元, 万美元)
     at ``cny_per_usd`` yuan per dollar (``Settings.ledger.cny_per_usd``; None: no dollar units)."""
     units = dict(LEDGER_UNITS.get(field_name, {}))
-    if field_name == "investment_yi" and cny_per_usd is not None:
+    if field_name in _YUAN and cny_per_usd is not None:
         rate = cny_per_usd
         units.update({"亿美元": rate, "万美元": rate * 1e-4, "美元": rate * 1e-8})
     return units
@@ -229,7 +232,7 @@ def projects_from_ledger(ledger: Ledger, zones: pd.DataFrame,
             return found
         out["preferred_zone"] = parsed_cells(out["preferred_zone"], zone, report, "projects", "UNKNOWN_ZONE",
                                              f"“{where['preferred_zone']}”列")
-    text_cells(out, ("name", "industry", "stage", "project_id"))
+    text_cells(out, ("name", "industry", "stage", "project_id", "event"))
     report.name_features("projects", out.get("project_id", pd.Series(dtype=object)).rename("project_id"), "ledger")
     return out, report
 
@@ -283,8 +286,13 @@ def import_ledger(ws: Workspace, source: str | os.PathLike | bytes, name: str | 
     if "project_id" not in alone.columns:
         alone["project_id"] = None
     alone["project_id"] = [f"第{row}行" if is_missing(p) else p for row, p in alone["project_id"].items()]
-    validated_by_row(report, "projects", lambda: ws.with_projects(alone),
-                     {None: None, **dict(enumerate(table.index, start=1))}, rows="ledger")
+    excel_row = dict(enumerate(table.index, start=1))
+    checked = validated_by_row(report, "projects", lambda: ws.with_projects(alone), {None: None, **excel_row},
+                               rows="ledger")
+    if checked is not None:       # the stage/date warnings of a valid ledger, by its Excel row
+        report.issues.extend(dataclasses.replace(i, row=excel_row[i.row], rows="ledger")
+                             for i in checked.report.issues
+                             if i.layer == "projects" and i.code in _DATE_WARNINGS and i.row in excel_row)
     borrowed = set(alone["project_id"]) - set(table.get("project_id", pd.Series(dtype=object)).dropna())
     for issue in report.issues:
         if issue.feature in borrowed:        # a row without an id is named by its Excel row alone
