@@ -262,3 +262,16 @@ the sidebar's account line."""
 HISTORY_LABELS = {"at": "时间（UTC）", "by": "操作人", "layer": "图层", "id": "编号", "action": "操作",
                   "fields": "改动字段"}
 """数据管理 → 修改记录: the audit trail's columns."""
+KPI_LABELS: dict[str, str] = {
+    "title": "招商考核", "from": "统计期起", "to": "统计期止", "as_of": "截至", "signed_count": "新签约项目（个）",
+    "signed_yi": "签约金额（亿元）", "prior_signed_count": "上年同期签约项目（个）",
+    "prior_signed_yi": "上年同期签约金额（亿元）", "signed_count_yoy_pct": "签约项目数同比（%）",
+    "signed_yi_yoy_pct": "签约金额同比（%）", "big_threshold_yi": "重大项目标准（亿元）",
+    "big_signed_count": "重大签约项目（个）", "big_start_rate_pct": "重大签约项目开工率（%）",
+    "on_time_rate_pct": "履约率（%）", "production_rate_pct": "投产率（%）", "funds_rate_pct": "资金到位率（%）",
+    "indicator": "指标", "target": "目标", "actual": "完成", "completion_pct": "完成比（%）",
+    "not_started": "签约未开工项目", "placed": "选址情况", "placed_yes": "有选址", "placed_no": "无选址",
+    "funnel": "签约→开工→投产", "by_month": "分月签约", "signed": "签约", "started": "开工", "production": "投产",
+    "month": "月份", "event": "签约平台/活动", "all_events": "全部",
+}
+"""招商考核 (geo.kpi, cli.py kpi, the 招商考核 page): indicator names and their labels."""
