@@ -272,7 +272,8 @@ def _with_dates(table: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
         k, started = int(extra.sum()), (table.loc[extra, "stage"] == "started").to_numpy()
         day0, end = pd.Timestamp("2025-01-01"), pd.Timestamp("2026-11-30")
         signed = day0 + pd.to_timedelta(r.integers(0, (end - day0).days, k), unit="D")
-        start = (signed + pd.to_timedelta(r.integers(30, 300, k), unit="D")).where(lambda d: d <= end, end)
+        start = signed + pd.to_timedelta(r.integers(30, 300, k), unit="D")
+        start = start.where(start <= end, end)
         made = start + pd.to_timedelta(r.integers(120, 400, k), unit="D")
         inv = table.loc[extra, "investment_yi"].to_numpy()
         gen = pd.DataFrame({
