@@ -7,7 +7,6 @@ import datetime as dt
 
 import pandas as pd
 
-from briefing.document import fmt_yi
 from geo.kpi import KpiReport, kpi_report
 from geo.settings import KpiSettings
 from geo.units import fmt_mu
@@ -33,6 +32,12 @@ def year_to_date(projects: pd.DataFrame, as_of: dt.date) -> tuple[dt.date, dt.da
     if "signed_date" not in projects.columns or not pd.to_datetime(projects["signed_date"]).notna().any():
         return None
     return dt.date(as_of.year, 1, 1), as_of
+
+
+def fmt_yi(yi: float) -> str:
+    """亿元 as the briefing writes them (``briefing.document.fmt_yi``: two decimals at most, no trailing zeros)."""
+    text = f"{yi:,.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def _pct(value: float | None) -> str:

@@ -46,7 +46,8 @@ def cmd_kpi(args) -> int:
 
 
 def register(command) -> None:
-    p = command("kpi", cmd_kpi, "招商考核：统计期内签约项目的签约、开工率、履约率、投产率、资金到位率，及签约未开工项目有无选址")
+    p = command("kpi", cmd_kpi, "招商考核：统计期内签约项目的签约、开工率、履约率、投产率、资金到位率，"
+                "及签约未开工项目有无选址")
     p.add_argument("--from", dest="start", type=date_arg, required=True, help="统计期起（签约日期）YYYY-MM-DD")
     p.add_argument("--to", dest="end", type=date_arg, required=True, help="统计期止（签约日期）YYYY-MM-DD")
     p.add_argument("--as-of", type=date_arg, help="截至日期（默认：统计期止）")

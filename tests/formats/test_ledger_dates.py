@@ -40,7 +40,8 @@ def test_a_start_before_signing_is_an_error_naming_the_row_and_nothing_is_import
     with pytest.raises(ValidationError) as err:
         _import(sample_ws, [
             ["好项目", "纺织鞋服", 3, 50, "已签约", "2025-03-01", None, None, None, None, None, None],
-            ["倒序项目", "纺织鞋服", 3, 50, "已开工", "2025-06-01", None, "2025-04-01", "2025-03-01", None, None, None]])
+            ["倒序项目", "纺织鞋服", 3, 50, "已开工", "2025-06-01", None, "2025-04-01", "2025-03-01",
+             None, None, None]])
     found = {(i.row, i.field, i.code) for i in err.value.report.errors}
     assert found == {(3, "started_date", "START_BEFORE_SIGNING"), (3, "production_date", "PRODUCTION_BEFORE_START")}
     assert "台账第 3 行" in err.value.report.errors[0].message
@@ -51,7 +52,8 @@ def test_a_start_before_signing_is_an_error_naming_the_row_and_nothing_is_import
 def test_a_started_project_without_its_start_date_is_a_warning_by_row(sample_ws):
     new, _, report = _import(sample_ws, [
         ["无开工日期项目", "纺织鞋服", 3, 50, "已开工", "2025-03-01", None, None, None, None, None, None],
-        ["有开工日期的签约项目", "纺织鞋服", 2, 20, "已签约", "2025-03-01", None, "2025-05-01", None, None, None, None]])
+        ["有开工日期的签约项目", "纺织鞋服", 2, 20, "已签约", "2025-03-01", None, "2025-05-01",
+         None, None, None, None]])
     warned = {(i.row, i.code) for i in report.warnings if i.layer == "projects"}
     assert (2, "STARTED_WITHOUT_DATE") in warned and (3, "DATE_STAGE_MISMATCH") in warned
     assert any("台账第 2 行" in i.message and "实际开工日期" in i.message for i in report.warnings)
