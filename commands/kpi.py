@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from commands.common import date_arg, emit, load_ws, with_progress
 from commands.table import format_table
+from geo.kpi import check_window
 from geo.vocab import KPI_LABELS
 
 _FIGURES = ("signed_count", "signed_yi", "prior_signed_count", "prior_signed_yi", "signed_count_yoy_pct",
@@ -35,6 +36,7 @@ def kpi_text(d: dict, reasons: dict[str, str]) -> str:
 def cmd_kpi(args) -> int:
     import matching
     from briefing.kpi_text import kpi_from_match
+    check_window(args.start, args.end)           # before the match, which takes its time
     ws = load_ws(args)
     result = with_progress(lambda progress: matching.match(ws, settings=args.settings, unlocks=False,
                                                             progress=progress))

@@ -41,6 +41,12 @@ def cohort(projects: pd.DataFrame, start: dt.date, end: dt.date, event: str | No
     return projects[keep.to_numpy()]
 
 
+def check_window(start: dt.date, end: dt.date) -> None:
+    """A cohort's window must not end before it starts (InputError)."""
+    if end < start:
+        raise InputError(f"统计期的结束日期 {end} 早于开始日期 {start}")
+
+
 def prior_window(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
     """The same window one year earlier (29 Feb → 28 Feb)."""
     year = pd.DateOffset(years=1)
@@ -191,8 +197,7 @@ def kpi_report(projects: pd.DataFrame, start: dt.date, end: dt.date, *, settings
     """The indicators of the projects signed in [start, end] as of ``as_of`` (default: ``end``), with the same
     window a year earlier for 同比; ``placed`` (project ids the match places) and ``unplaced_reasons`` (project id →
     reason code) describe the not-started ones' land."""
-    if end < start:
-        raise InputError(f"统计期的结束日期 {end} 早于开始日期 {start}")
+    check_window(start, end)
     as_of = as_of or end
     c = cohort(projects, start, end, event)
     count, yi = signed_totals(c)
