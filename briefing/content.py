@@ -28,6 +28,7 @@ from briefing.document import (
     join_names,
 )
 from briefing.facts import Facts, compute_facts
+from briefing.kpi_text import kpi_sentence
 from briefing.labels import reason_label
 from geo.constraints import EXCLUSION_ORDER
 from geo.units import fmt_mu
@@ -102,6 +103,8 @@ def _basic(f: Facts) -> Section:
             f"可供入驻的空置面积{fmt_m2(t['factory_vacant_m2'])}平方米{rate}。", lead="（二）标准厂房情况。"))
     else:
         blocks.append(Paragraph("全县暂无已建、在建或规划的标准厂房。", lead="（二）标准厂房情况。"))
+    if f.kpi is not None:
+        blocks.append(Paragraph(kpi_sentence(f.kpi), lead="（三）招商考核情况。"))
     return Section("basic", "一、基本情况", blocks)
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from briefing.kpi_text import kpi_from_match, year_to_date
 from geo.constraints import EXCLUSION_ORDER
 from geo.netland import net_totals, workspace_net
 from geo.vocab import FACTORY_STATUS_LABELS, PARCEL_STATUS_LABELS, PIPELINE_STATUSES, UNZONED_LABEL
@@ -52,6 +53,7 @@ class Facts:
     totals: dict[str, float]
     plan: object | None = None   # matching.plan_result.Plan: the 用地保障方案 the advice is built from, if any
     since: "SinceFacts | None" = None     # what changed since the previous snapshot (附), when one was given
+    kpi: object | None = None    # geo.kpi.KpiReport of the year to date, when the project list has signing dates
 
 
 @dataclass(frozen=True)
@@ -189,7 +191,13 @@ def compute_facts(ws: Workspace, result: MatchResult, settings: Settings, as_of:
                  crs_name=ws.crs.name, zones=zones, projects=projects, placed=list(result.placed),
                  unplaced=list(result.unplaced), unlocks=list(result.unlocks), intensity=list(intensity or []),
                  intensity_source=settings.intensity.source, factories=factories, totals=totals, plan=plan,
-                 since=since_facts(since))
+                 since=since_facts(since), kpi=_kpi(ws, result, settings, as_of))
+
+
+def _kpi(ws: Workspace, result: MatchResult, settings: Settings, as_of: dt.date):
+    """招商考核 of the projects signed this year to ``as_of`` (None when no project has a signing date)."""
+    window = year_to_date(ws.projects, as_of)
+    return None if window is None else kpi_from_match(ws.projects, result, *window, settings=settings.kpi)
 
 
 def _plan_totals(plan, invest: pd.Series) -> dict[str, float]:

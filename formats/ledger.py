@@ -23,7 +23,10 @@ from geo.report import LoadReport
 from geo.vocab import LEDGER_EXAMPLE_HEADERS, LEDGER_HEADERS, LEDGER_TOTAL_ROWS, PARCEL_LEDGER_HEADERS
 from geo.workspace import Workspace
 
-_NUMERIC = ("investment_yi", "land_mu", "floor_m2", "priority")
+_NUMERIC = ("investment_yi", "land_mu", "floor_m2", "priority", "funds_in_yi", "foreign_usd_wan")
+_YUAN = ("investment_yi", "funds_in_yi")      # money in 亿元: a dollar amount is converted at [ledger] cny_per_usd
+_DATE_WARNINGS = ("STARTED_WITHOUT_DATE", "DATE_STAGE_MISMATCH")
+_ZERO_OK = ("investment_yi", "funds_in_yi", "foreign_usd_wan")
 
 
 def zone_lookup(zones: pd.DataFrame):
@@ -77,14 +80,14 @@ def _numbers(out: pd.DataFrame, fields: tuple[str, ...], where: dict[str, str], 
     for name in fields:
         if name not in out.columns:
             continue
-        usd = "美元" in where[name] or out[name].astype(str).str.contains("美元").any()
+        usd = name in _YUAN and ("美元" in where[name] or out[name].astype(str).str.contains("美元").any())
         if usd:
             report.info(layer, "EXCHANGE_RATE", f"“{where[name]}”列的美元金额按 1 美元 = "
                         f"{cny_per_usd} 元人民币折算（config [ledger] cny_per_usd）", field=name)
 
         def parse(v, name=name):
             n = parse_number(v, unit_factors(name, cny_per_usd), factor[name])     # a unit in the cell wins
-            if n is not None and (n < 0 or (n == 0 and name != "investment_yi")):
+            if n is not None and (n < 0 or (n == 0 and name not in _ZERO_OK)):
                 raise InputError(f"应为正数（现为 {v}）")
             return n
         out[name] = parsed_cells(out[name], parse, report, layer, "BAD_NUMBER", f"“{where[name]}”列").astype(float)
@@ -140,7 +143,7 @@ def projects_from_ledger(ledger: Ledger, zones: pd.DataFrame,
             return found
         out["preferred_zone"] = parsed_cells(out["preferred_zone"], zone, report, "projects", "UNKNOWN_ZONE",
                                              f"“{where['preferred_zone']}”列")
-    text_cells(out, ("name", "industry", "stage", "project_id"))
+    text_cells(out, ("name", "industry", "stage", "project_id", "event"))
     report.name_features("projects", out.get("project_id", pd.Series(dtype=object)).rename("project_id"), "ledger")
     return out, report
 
@@ -195,8 +198,13 @@ def import_ledger(ws: Workspace, source: str | os.PathLike | bytes, name: str | 
     if "project_id" not in alone.columns:
         alone["project_id"] = None
     alone["project_id"] = [f"第{row}行" if is_missing(p) else p for row, p in alone["project_id"].items()]
-    validated_by_row(report, "projects", lambda: ws.with_projects(alone),
-                     {None: None, **dict(enumerate(table.index, start=1))}, rows="ledger")
+    excel_row = dict(enumerate(table.index, start=1))
+    checked = validated_by_row(report, "projects", lambda: ws.with_projects(alone), {None: None, **excel_row},
+                               rows="ledger")
+    if checked is not None:       # the stage/date warnings of a valid ledger, by its Excel row
+        report.issues.extend(dataclasses.replace(i, row=excel_row[i.row], rows="ledger")
+                             for i in checked.report.issues
+                             if i.layer == "projects" and i.code in _DATE_WARNINGS and i.row in excel_row)
     borrowed = set(alone["project_id"]) - set(table.get("project_id", pd.Series(dtype=object)).dropna())
     for issue in report.issues:
         if issue.feature in borrowed:        # a row without an id is named by its Excel row alone

@@ -139,7 +139,7 @@ def unit_factors(field_name: str, cny_per_usd: float | None = None) -> dict[str,
     """The units a ledger may use for a field, as factors to the field's unit; foreign investment (亿美元, 万美元)
     at ``cny_per_usd`` yuan per dollar (``Settings.ledger.cny_per_usd``; None: no dollar units)."""
     units = dict(LEDGER_UNITS.get(field_name, {}))
-    if field_name == "investment_yi" and cny_per_usd is not None:
+    if field_name in ("investment_yi", "funds_in_yi") and cny_per_usd is not None:   # money in 亿元
         rate = cny_per_usd
         units.update({"亿美元": rate, "万美元": rate * 1e-4, "美元": rate * 1e-8})
     return units

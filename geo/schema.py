@@ -75,6 +75,13 @@ PROJECTS = LayerSchema("projects", None, (
     Field("stage", "text", required=True, allowed=tuple(PROJECT_STAGE_LABELS), doc="阶段"),
     Field("priority", "real", doc="权重，默认 1"),
     Field("needed_by", "date", doc="需用地时间；空 = 尽快"),
+    Field("signed_date", "date", doc=FIELD_LABELS["signed_date"]),
+    Field("agreed_start", "date", doc=FIELD_LABELS["agreed_start"]),
+    Field("started_date", "date", doc=f"{FIELD_LABELS['started_date']}（已开工项目应填）"),
+    Field("production_date", "date", doc=FIELD_LABELS["production_date"]),
+    Field("funds_in_yi", "real", nonnegative=True, doc=FIELD_LABELS["funds_in_yi"]),
+    Field("event", "text", doc=f"{FIELD_LABELS['event']}，如 西博会、食博会、广州行"),
+    Field("foreign_usd_wan", "real", nonnegative=True, doc=FIELD_LABELS["foreign_usd_wan"]),
 ), doc="招商项目（属性表，无几何）")
 
 LAYERS: dict[str, LayerSchema] = {s.name: s for s in (ZONES, PARCELS, FACTORIES, PROJECTS)}

@@ -95,6 +95,9 @@ UploadSettings = _section_class(
     "UploadSettings", "[uploads]: the team mode's managed upload storage (team.uploads): where, the per-file limit, "
     "the per-account quota and how long uploads are kept.",
     directory=str, max_file_mb=float, max_total_mb=float, keep_days=float)
+KpiSettings = _section_class(
+    "KpiSettings", "[kpi]: the bureau's 招商考核 indicators (geo.kpi): the big-project threshold (亿元), the "
+    "targets by indicator and their source.", source=str, big_project_yi=float, targets=Mapping)
 
 
 @dataclass(frozen=True)
@@ -209,6 +212,7 @@ class Settings:
     plan: PlanSettings
     accounts: AccountSettings
     uploads: UploadSettings
+    kpi: KpiSettings
     runtime: RuntimeSettings = field(default_factory=RuntimeSettings)
     raw: Mapping[str, Any] = field(default_factory=lambda: _frozen_map({}), compare=False, repr=False)
 
@@ -241,7 +245,8 @@ class Settings:
             layer_import=_section(ImportSettings, cfg.get("import")),
             terrain=_section(TerrainSettings, cfg.get("terrain")),
             accounts=_section(AccountSettings, cfg.get("accounts")),
-            uploads=_section(UploadSettings, cfg.get("uploads")), runtime=RuntimeSettings.from_environ(environ),
+            uploads=_section(UploadSettings, cfg.get("uploads")), kpi=_section(KpiSettings, cfg.get("kpi")),
+            runtime=RuntimeSettings.from_environ(environ),
             raw=_frozen_map(cfg))
 
     @classmethod

@@ -219,10 +219,39 @@ def check_projects(projects: pd.DataFrame, zone_ids: pd.Series, report: LoadRepo
     for row in projects.index[unknown]:
         report.warning("projects", "UNKNOWN_ZONE", "意向园区 "
                        f"{projects.at[row, 'preferred_zone']} 不存在", row=row, field="preferred_zone")
+    check_project_dates(projects, report)
     odd = projects["industry"].notna() & ~projects["industry"].isin(INDUSTRIES)
     for row in projects.index[odd]:
         report.info("projects", "OTHER_INDUSTRY", f"产业“{projects.at[row, 'industry']}”不在"
                     f"{'、'.join(INDUSTRIES)}之列，仅匹配不限产业或明确准入该产业的园区", row=row, field="industry")
+
+
+def check_project_dates(projects: pd.DataFrame, report: LoadReport) -> None:
+    """Stage and dates agree: a start before the signing (or production before the start) is an error; once the
+    list tracks dates at all (any 签约日期 or 实际开工日期), a started project without its start date and a dated
+    start on a project not marked started are warnings."""
+    signed, started, produced = (pd.to_datetime(projects[c]) for c in ("signed_date", "started_date",
+                                                                       "production_date"))
+    labels = FIELD_LABELS
+    for row in projects.index[started < signed]:
+        report.error("projects", "START_BEFORE_SIGNING",
+                     f"{labels['started_date']} {started[row].date()} 早于{labels['signed_date']} "
+                     f"{signed[row].date()}", row=row, field="started_date")
+    for row in projects.index[produced < started]:
+        report.error("projects", "PRODUCTION_BEFORE_START",
+                     f"{labels['production_date']} {produced[row].date()} 早于{labels['started_date']} "
+                     f"{started[row].date()}", row=row, field="production_date")
+    if not (signed.notna().any() or started.notna().any()):
+        return
+    stage = projects["stage"]
+    for row in projects.index[(stage == "started") & started.isna()]:
+        report.warning("projects", "STARTED_WITHOUT_DATE",
+                       f"阶段为{PROJECT_STAGE_LABELS['started']}，但未填{labels['started_date']}", row=row,
+                       field="started_date")
+    for row in projects.index[stage.isin(("negotiating", "signed")) & started.notna()]:
+        report.warning("projects", "DATE_STAGE_MISMATCH",
+                       f"已填{labels['started_date']} {started[row].date()}，但阶段为"
+                       f"{PROJECT_STAGE_LABELS.get(stage[row], stage[row])}", row=row, field="stage")
 
 
 def check_zones(zones: gpd.GeoDataFrame, report: LoadReport) -> None:

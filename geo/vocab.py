@@ -52,6 +52,9 @@ FIELD_LABELS: dict[str, str] = {
     "block_id": "连片编号", "parcel_ids": "地块", "total_available_mu": "可供总面积（亩）",
     "clearing_cost_wan": "拆迁/平整费用（万元）", "completion_cost_wan": "厂房建成费用（万元）",
     "return_period": "重现期（年）",
+    "signed_date": "签约日期", "agreed_start": "合同约定开工日期", "started_date": "实际开工日期",
+    "production_date": "投产日期", "funds_in_yi": "到位资金（亿元）", "event": "签约平台/活动",
+    "foreign_usd_wan": "外资到位（万美元）",
 }
 
 GAP_ZONE_LABELS: dict[str, str] = {
@@ -76,6 +79,13 @@ LEDGER_HEADERS: dict[str, tuple[str, ...]] = {
     "stage": ("阶段", "项目阶段", "项目状态", "推进情况", "进展", "状态"),
     "priority": ("优先级",),
     "needed_by": ("需用地时间", "计划用地时间", "需地时间", "用地时间", "拟开工时间", "计划开工时间"),
+    "signed_date": ("签约日期", "签约时间", "签约日"),
+    "agreed_start": ("合同约定开工日期", "约定开工日期", "合同约定开工时间", "约定开工时间", "合同开工日期"),
+    "started_date": ("实际开工日期", "实际开工时间", "开工日期", "开工时间"),
+    "production_date": ("投产日期", "投产时间", "实际投产日期", "实际投产时间"),
+    "funds_in_yi": ("到位资金", "资金到位", "实际到位资金", "累计到位资金", "到位资金额"),
+    "event": ("签约平台/活动", "签约平台", "签约活动", "签约平台活动"),
+    "foreign_usd_wan": ("外资到位", "到位外资", "实际到位外资", "外资到位资金"),
 }
 """Headers a project ledger (招商项目台账) uses for each field, without the unit in brackets (matched after
 removing spaces, full-width brackets and *)."""
@@ -86,6 +96,8 @@ LEDGER_UNITS: dict[str, dict[str, float]] = {
     "land_mu": _TO_MU,
     "registered_mu": _TO_MU,
     "floor_m2": {**{m2: 1.0 for m2 in _M2}, "万平方米": 1e4},
+    "funds_in_yi": {"亿元": 1.0, "亿": 1.0, "万元": 1e-4, "万": 1e-4, "元": 1e-8},
+    "foreign_usd_wan": {"万美元": 1.0, "美元": 1e-4, "亿美元": 1e4},
 }
 """Units a ledger header may carry, as factors to the field's own unit (亿元, 亩, m²); no unit = the field's own."""
 PARCEL_LEDGER_HEADERS: dict[str, tuple[str, ...]] = {
@@ -250,3 +262,16 @@ the sidebar's account line."""
 HISTORY_LABELS = {"at": "时间（UTC）", "by": "操作人", "layer": "图层", "id": "编号", "action": "操作",
                   "fields": "改动字段"}
 """数据管理 → 修改记录: the audit trail's columns."""
+KPI_LABELS: dict[str, str] = {
+    "title": "招商考核", "from": "统计期起", "to": "统计期止", "as_of": "截至", "signed_count": "新签约项目（个）",
+    "signed_yi": "签约金额（亿元）", "prior_signed_count": "上年同期签约项目（个）",
+    "prior_signed_yi": "上年同期签约金额（亿元）", "signed_count_yoy_pct": "签约项目数同比（%）",
+    "signed_yi_yoy_pct": "签约金额同比（%）", "big_threshold_yi": "重大项目标准（亿元）",
+    "big_signed_count": "重大签约项目（个）", "big_start_rate_pct": "重大签约项目开工率（%）",
+    "on_time_rate_pct": "履约率（%）", "production_rate_pct": "投产率（%）", "funds_rate_pct": "资金到位率（%）",
+    "indicator": "指标", "target": "目标", "actual": "完成", "completion_pct": "完成比（%）",
+    "not_started": "签约未开工项目", "placed": "选址情况", "placed_yes": "有选址", "placed_no": "无选址",
+    "funnel": "签约→开工→投产", "by_month": "分月签约", "signed": "签约", "started": "开工", "production": "投产",
+    "month": "月份", "event": "签约平台/活动", "all_events": "全部",
+}
+"""招商考核 (geo.kpi, cli.py kpi, the 招商考核 page): indicator names and their labels."""

@@ -24,6 +24,7 @@ from geo.errors import ValidationError
 from geo.settings import shipped_settings
 from geo.workspace import Workspace, build_workspace
 from seeds import sample_data as sd
+from seeds.project_dates import with_dates
 from stores.gpkg_file import save_workspace
 
 SAMPLE_CRS = CRS.from_epsg(4544)
@@ -255,7 +256,8 @@ def _projects(zones: gpd.GeoDataFrame, n: int | None, rng: np.random.Generator) 
         table = table.iloc[:n]
     table["priority"] = table["stage"].map(shipped_settings().matching.stage_priority)
     table["remark"] = sd.FICTIONAL_NOTE
-    return table
+    return with_dates(table, rng)
+
 
 
 def _factories(pf: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, n_parcels: int | None,

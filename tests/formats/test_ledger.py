@@ -48,7 +48,7 @@ def csv(rows: list[list], encoding: str) -> bytes:
     ("用地面积（公顷）", ("land_mu", 15.0)), ("拟用地（平方米）", ("land_mu", 1 / M2_PER_MU)),
     ("拟用地 （亩）", ("land_mu", 1.0)),
     ("需厂房（㎡）", ("floor_m2", 1.0)), ("总投资（欧元）", ("investment_yi", None)),
-    ("总投资（万美元）", ("investment_yi", 7.1e-4)), ("签约时间", None), ("序号", None),
+    ("总投资（万美元）", ("investment_yi", 7.1e-4)), ("签约时间", ("signed_date", 1.0)), ("序号", None),
 ])
 def test_headers_and_their_units(header, expected):
     assert (header_field(header, cny_per_usd=SETTINGS.ledger.cny_per_usd)
