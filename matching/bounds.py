@@ -19,6 +19,7 @@ from geo.settings import MatchingSettings
 from geo.units import M2_PER_MU
 
 _TOLERANCES_M = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
+_CHUNK = 1000       # GEOS's Douglas-Peucker recurses once per kept vertex: a long jagged ring overflows its stack
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def engine_geometry(geoms: np.ndarray, rule: SimplifyRule) -> tuple[np.ndarray, 
         for tol in _TOLERANCES_M:
             if tol > rule.max_tolerance_m + 1e-12:
                 break
-            s = shapely.simplify(g, tol, preserve_topology=True)
+            s = _simplify(g, tol)
             if shapely.is_empty(s) or not shapely.is_valid(s) or abs(shapely.area(s) - area) > rule.max_area_m2:
                 break
             best = s
@@ -63,6 +64,31 @@ def engine_geometry(geoms: np.ndarray, rule: SimplifyRule) -> tuple[np.ndarray, 
             out[i] = best
             done.append(i)
     return out, np.asarray(done, dtype=np.int64)
+
+
+def _simplify_ring(xy: np.ndarray, tol: float) -> np.ndarray:
+    """Douglas-Peucker of a closed ring in pieces of ``_CHUNK`` vertices, then again over the joints while it
+    shrinks."""
+    if len(xy) <= 4:
+        return xy
+    cuts = list(range(0, len(xy) - 1, _CHUNK)) + [len(xy) - 1]
+    lines = np.array([shapely.LineString(xy[a:b + 1]) for a, b in zip(cuts[:-1], cuts[1:])], dtype=object)
+    pieces = shapely.simplify(lines, tol, preserve_topology=False)
+    out = np.concatenate([shapely.get_coordinates(p)[:-1] for p in pieces] + [xy[-1:]])
+    if len(out) < 4:
+        return xy
+    return _simplify_ring(out, tol) if len(cuts) > 2 and 2 * len(out) < len(xy) else out   # again: the joints
+
+
+def _simplify(geom, tol: float):
+    """``geom`` (Polygon or MultiPolygon) with every ring simplified at ``tol``; validity is checked by the caller."""
+    def polygon(p):
+        rings = [shapely.get_exterior_ring(p), *shapely.get_interior_ring(p, range(shapely.get_num_interior_rings(p)))]
+        xy = [_simplify_ring(shapely.get_coordinates(r), tol) for r in rings]
+        return shapely.Polygon(xy[0], xy[1:])
+    if shapely.get_type_id(geom) == 3:
+        return polygon(geom)
+    return shapely.MultiPolygon([polygon(p) for p in shapely.get_parts(geom)])
 
 
 class Deadline:
