@@ -13,7 +13,7 @@ def cmd_fit(args) -> int:
                                  zone_id=args.zone, by=args.by, investment_yi=args.investment_yi)
     result = with_progress(lambda progress: matching.fit(prospect, ws, settings=args.settings,
                                                           all_free_land=args.all_free_land,
-                                                          progress=progress))
+                                                          progress=progress, time_limit=args.time_limit))
     d = result.to_dict()
     if result.fits:
         rows = [dict(c, parcel_ids=c["parcel_ids"] or c["factory_id"]) for c in d["candidates"]]
@@ -21,10 +21,14 @@ def cmd_fit(args) -> int:
             rows, [(k, FIELD_LABELS[label]) for k, label in (
                 ("zone_id", "zone_name"), ("parcel_ids", "unlock_target"), ("area_mu", "site_mu"),
                 ("surplus_mu", "surplus_mu"), ("ready_date", "site_ready_date"))]))
+    elif result.status == "timeout":
+        text = "在求解时间上限内未找到候选选址（已超时，结果不完整）"
     else:
         text = f"无法安排（{matching.REASONS[d['reason']]}）：{d['detail']}"
         if d["unlocks"]:
             text += "\n解锁措施（已复核）：\n" + "\n".join(f"- {u['detail']}" for u in d["unlocks"])
+    if result.fits and result.status == "timeout":
+        text += "\n注意：已达求解时间上限，候选未全部检查（结果不完整）"
     emit(args, d, text)
     return 0
 
@@ -38,4 +42,5 @@ def register(command) -> None:
     p.add_argument("--zone", help="只在该园区内查找（园区编号）")
     p.add_argument("--by", type=date_arg, help="需用地时间 YYYY-MM-DD：计入届时完成平整/拆迁的地块")
     p.add_argument("--investment-yi", type=number_arg, help=FIELD_LABELS["investment_yi"])
+    p.add_argument("--time-limit", type=number_arg, help="求解时间上限（秒），默认见 config [matching] time_limit_s")
     p.add_argument("--all-free-land", action="store_true", help="与全部空闲土地比较（默认扣除已签约/已开工项目的选址）")

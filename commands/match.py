@@ -18,7 +18,8 @@ def cmd_match(args) -> int:
                                                             time_limit=args.time_limit,
                                                             progress=progress))
     d = result.to_dict()
-    status = "最优" if d["status"] == "optimal" else f"可行解（距最优不超过 {d['gap']:.2%}）"
+    status = ("最优" if d["status"] == "optimal" else "已达时间上限（选址或解锁措施未全部完成）"
+              if d["status"] == "timeout" else f"可行解（距最优不超过 {d['gap']:.2%}）")
     unplaced = [dict(u, reason=matching.REASONS[u["reason"]]) for u in d["unplaced"]]
     text = (f"求解状态：{status}；落地项目 {d['objective']['placed_count']} 个，有项目、无选址 {len(unplaced)} 个\n\n"
             + format_table(d["zones"], [(k, GAP_ZONE_LABELS[k]) for k in (

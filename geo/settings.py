@@ -125,6 +125,9 @@ class MatchingSettings:
     tiebreak_preferred_zone: float
     tiebreak_surplus: float
     tiebreak_ready: float
+    engine_max_vertices: int
+    engine_simplify_max_m: float
+    engine_simplify_max_mu: float
     overlap_min_mu: float        # from [validation]: a site counts a parcel it overlaps by more than this
     touch_gap_m: float            # from [blocks]: parcels closer than this touch
 

@@ -15,10 +15,25 @@ _LEAFLET_JS = [(n, assets.url(v)) for n, _, v in assets.JS if n == "leaflet"]
 _LEAFLET_CSS = [(n, assets.url(v)) for n, _, v in assets.CSS if n == "leaflet_css"]
 
 
+# Leaflet finds its marker images from its stylesheet's url(), which our inlined/served CSS breaks (it built
+# "static/vendor/leafletmarker-icon.png"): name the folder, with its trailing slash.
+ICON_PATH_JS = ("if (window.L && L.Icon && L.Icon.Default) { L.Icon.Default.imagePath = "
+                + json.dumps(assets.url("leaflet/images/")) + "; }")
+
+
+class IconPath(folium.MacroElement):
+    """Sets ``L.Icon.Default.imagePath`` to the app's Leaflet images (before any marker is drawn)."""
+    _template = Template("{% macro script(this, kwargs) %}" + ICON_PATH_JS + "{% endmacro %}")
+
+
 class OfflineMap(folium.Map):
     """folium.Map without jQuery/Bootstrap/FontAwesome from CDNs: only Leaflet, from the app's static files."""
     default_js = _LEAFLET_JS
     default_css = _LEAFLET_CSS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_child(IconPath())
 
 
 def prefetch_layer_data(m: "OfflineMap", data_url: str) -> None:

@@ -16,8 +16,9 @@ from geo.cache import DerivedCache, own
 from geo.errors import InputError
 from geo.settings import Settings
 from geo.workspace import Workspace
+from matching.bounds import Deadline
 from matching.instance import Instance, Taken, build_instance, fingerprint
-from matching.matcher import run_match, solve_scenario, with_actions
+from matching.matcher import match_deadline, run_match, solve_scenario, with_actions
 from matching.model import FitCandidate, FitResult, MatchResult, Placement, Prospect, Scenario
 from matching.options import FACTORY, LAND, Options, build_options
 from matching.problem import top_level
@@ -37,27 +38,35 @@ def match(ws: Workspace, scenario: Scenario | None = None, *, settings: Settings
     UI progress bar). ``unlocks=False`` skips the unlock search (used when re-running to verify one). ``solver``:
     any ``matching.solve.Solver`` (default: HiGHS, ``HighsSolver.from_settings(settings.matching)``). ``cache``:
     the caller's derived-data cache (``geo.cache.DerivedCache``; None: one for this call, shared by its re-runs).
+    ``time_limit`` (else ``[matching] time_limit_s``) bounds the solver; carving and the unlocks stop at 1.5 × it,
+    and the status is then "timeout" (``matching.matcher.match_deadline``).
     """
+    deadline = match_deadline(settings, time_limit)
+
     def unlock_search(inst, ideas, rerun, placed_ids, sub):
         prj = inst.projects
         found = verify_unlocks(ideas, rerun, placed_ids, dict(zip(prj["project_id"], prj["priority"])),
                                dict(zip(prj["project_id"], prj["investment_yi"].fillna(0.0))),
                                dict(zip(inst.ws.parcels["parcel_id"], inst.ws.parcels["status"])),
                                settings.matching.max_unlocks, sub)
+        if deadline.passed():
+            return found
         return least_cost_unlocks(ws, scenario, settings, found, placed_ids,
                                   dict(zip(prj["project_id"], prj["priority"])),
                                   dict(zip(prj["project_id"], prj["investment_yi"].fillna(0.0))), cache=cache)
     return run_match(ws, scenario, settings, time_limit=time_limit, progress=progress, solver=solver,
-                     unlock_search=unlock_search if unlocks else None, cache=cache)
+                     unlock_search=unlock_search if unlocks else None, cache=cache, deadline=deadline)
 
 
 # ------------------------------------------------------------------------------------------------- fit
 
 def committed_placement(ws: Workspace, scenario: Scenario | None, *, settings: Settings, progress=None,
-                        cache: DerivedCache | None = None) -> tuple[Taken, list[Placement]]:
+                        cache: DerivedCache | None = None,
+                        deadline: Deadline | None = None) -> tuple[Taken, list[Placement]]:
     """Land and factory space the committed (signed/started) projects get in match — derived once per workspace
     version, scenario and settings (in the caller's ``cache``; None: for this call). ``progress(fraction,
-    message)`` follows the placement when it is not derived yet (a minute at 100k parcels)."""
+    message)`` follows the placement when it is not derived yet (a minute at 100k parcels). A placement cut short
+    by the ``deadline`` (``deadline.hit``) is used but not kept."""
     cache = own(cache)
     key = ("matching.committed", (scenario or Scenario()).key(), fingerprint(settings.matching),
            fingerprint(settings.blocks), fingerprint(settings.intensity))
@@ -68,19 +77,25 @@ def committed_placement(ws: Workspace, scenario: Scenario | None, *, settings: S
             progress(0.0, "首次检查：先安排已签约、已开工项目的选址")
         _, pls, _ = solve_scenario(ws, scenario, settings, HighsSolver.from_settings(settings.matching), None,
                                    projects=lambda w: w.projects[w.projects["stage"].isin(stages)],
-                                   progress=progress, prove=False, cache=cache)
+                                   progress=progress, prove=False, cache=cache, deadline=deadline)
         floor: dict[str, float] = {}
         for pl in pls:
             if pl.kind == "factory":
                 floor[pl.factory_id] = floor.get(pl.factory_id, 0.0) + pl.floor_m2
         return Taken([pl.site for pl in pls if pl.kind == "land"], floor), pls
-    return cache.get(ws, key, compute)
+    known = cache.peek(ws, key)
+    if known is not None:
+        return known
+    result = compute()
+    return result if deadline is not None and deadline.hit else cache.get(ws, key, lambda: result)
 
 
-def fit_candidates(inst: Instance, options: Options, limit: int) -> tuple[list[FitCandidate], int]:
+def fit_candidates(inst: Instance, options: Options, limit: int,
+                   deadline: Deadline | None = None) -> tuple[list[FitCandidate], int]:
     """The best ``limit`` candidates of the instance's one project — standard factories first (policy), then one
-    carved site per block, best value (tie-break) first — and the number of options."""
-    carver, top = Carver(inst), top_level(inst, options)
+    carved site per block, best value (tie-break) first — and the number of options. Past the ``deadline`` no
+    more sites are carved (``deadline.hit``)."""
+    carver, top = Carver(inst, deadline), top_level(inst, options)
     cands: list[FitCandidate] = []
     order = np.lexsort((options.resource, -options.value, -options.kind))  # factories first, then best tie-break
     land_cols = [c for c in order if options.kind[c] == LAND]
@@ -90,7 +105,7 @@ def fit_candidates(inst: Instance, options: Options, limit: int) -> tuple[list[F
         cands.append(FitCandidate("factory", inst.fac_zone[f], [], None, None, inst.fac_ready_date[f], None,
                                   factory_id=inst.fac_id[f], vacant_m2=round(float(inst.fac_vacant[f]), 0)))
     for c in land_cols:
-        if len(cands) >= limit:
+        if len(cands) >= limit or carver.deadline.passed():
             break
         carving = carve_sites(carver, options, np.array([c]), top)
         if carving.failed or not carving.placements:
@@ -109,7 +124,8 @@ def _prospect_frame(pr: Prospect) -> pd.DataFrame:
 
 
 def fit(prospect: Prospect, ws: Workspace, scenario: Scenario | None = None, *, settings: Settings,
-        all_free_land: bool = False, progress=None, cache: DerivedCache | None = None) -> FitResult:
+        all_free_land: bool = False, progress=None, cache: DerivedCache | None = None,
+        time_limit: float | None = None) -> FitResult:
     """Every candidate site for a prospective project (意向项目), best first; or why none and what would unblock it.
 
     By default the prospect competes only for land the committed projects (signed/started) do not get in match;
@@ -117,27 +133,34 @@ def fit(prospect: Prospect, ws: Workspace, scenario: Scenario | None = None, *, 
     carved site per block, ranked by least surplus, earliest ready date, zone and block. ``progress(fraction,
     message)`` is called while the committed projects are first placed (for a UI progress bar).
     ``settings``: ``geo.settings.Settings``; ``cache``: the caller's derived-data cache (None: one for this call).
+    ``time_limit`` (seconds, else ``[matching] time_limit_s``): past it no more candidates are carved, no unlock
+    is verified, and the result's ``status`` is "timeout" (the candidates found so far are listed).
     """
     cache = own(cache)
+    deadline = Deadline.after(time_limit if time_limit is not None else settings.matching.time_limit_s)
     if prospect.zone_id is not None and prospect.zone_id not in ws.zones.index:
         raise InputError(f"园区编号“{prospect.zone_id}”不存在；现有园区："
                          f"{', '.join(f'{z}（{n}）' for z, n in ws.zones['name'].items())}")
-    taken, committed = (Taken(), []) if all_free_land else committed_placement(ws, scenario, settings=settings,
-                                                                               progress=progress, cache=cache)
+    taken, committed = (Taken(), []) if all_free_land else committed_placement(
+        ws, scenario, settings=settings, progress=progress, cache=cache, deadline=deadline)
     ws2, base = scenario_workspace(ws, scenario, settings=settings)
     inst = build_instance(ws2, _prospect_frame(prospect), settings, scenario.as_of if scenario else None, taken,
                           only_zone=prospect.zone_id, geometry_of=base, cache=cache)
-    cands, count = fit_candidates(inst, build_options(inst), settings.matching.fit_candidates)
+    cands, count = fit_candidates(inst, build_options(inst), settings.matching.fit_candidates, deadline)
     result = FitResult(prospect, cands, candidate_count=count)
-    if cands:
+    if cands or deadline.passed():
+        result.status = "timeout" if deadline.hit else result.status
         return result
     diag = Diagnoser(inst, committed)
     u, idea = diag.explain(0)
     result.reason, result.gap_mu, result.detail = u.reason, u.gap_mu, u.detail
     if idea is not None:
         def rerun(parcels, factories):
+            if deadline.passed():
+                return set()
             again = fit(prospect, ws, with_actions(scenario, parcels, factories), settings=settings,
-                        all_free_land=all_free_land, cache=cache)
+                        all_free_land=all_free_land, cache=cache, time_limit=deadline.left(0.0))
+            deadline.hit = deadline.hit or again.status == "timeout"
             return {"__prospect__"} if again.fits else set()
         found = verify_unlocks([idea], rerun, set(), {"__prospect__": prospect.priority},
                                {"__prospect__": prospect.investment_yi or 0.0},
@@ -146,4 +169,6 @@ def fit(prospect: Prospect, ws: Workspace, scenario: Scenario | None = None, *, 
         for un in found:
             un.places = [prospect.name]
         result.unlocks = found
+    if deadline.hit:
+        result.status = "timeout"
     return result

@@ -20,6 +20,7 @@ from geo.supply import ready_factories, zone_admits
 from geo.units import M2_PER_MU
 from geo.vocab import PIPELINE_STATUSES
 from geo.workspace import Workspace
+from matching.bounds import SimplifyRule, engine_geometry
 
 ALL = pd.Timestamp.max.floor("D")
 """Level sentinel: every leveling/demolition parcel counts, whatever its ready date."""
@@ -46,11 +47,12 @@ class LandModel:
     ``net``: the workspace's net land (``geo.netland.workspace_net``) or None: then the nodes are its land rows
     (a parcel an exclusion cut is one node per net piece; ``pid`` is then the parcel id of each node, repeated
     for the pieces of one parcel, ``node_id`` the piece id) and every area is net. ``cache``: where the touching
-    pairs are derived (None: for this model only).
+    pairs are derived (None: for this model only). ``simplify``: the rule for over-dense parcels
+    (``matching.bounds``); ``simplified`` lists the parcel ids whose geometry the engine simplified.
     """
 
     def __init__(self, ws: Workspace, levels, touch_gap_m: float, min_edge_m: float, geometry_of=None, net=None,
-                 cache: DerivedCache | None = None):
+                 cache: DerivedCache | None = None, simplify: SimplifyRule | None = None):
         levels = sorted(set(levels) | {None, ALL}, key=_level_sort_key)
         self.levels: list[pd.Timestamp | None] = levels
         self.net = net
@@ -64,6 +66,10 @@ class LandModel:
         self.node_id = np.array([str(v) for v in parcels.index], dtype=object)[self.rows]
         self.zone = parcels["zone_id"].to_numpy().astype(str)[self.rows]
         self.geom = np.asarray(parcels.geometry.values)[self.rows]
+        self.simplified: list[str] = []
+        if simplify is not None:
+            self.geom, done = engine_geometry(self.geom, simplify)
+            self.simplified = sorted(set(self.pid[done].tolist()))
         self.status = status[top]
         self.available = avail_all[top]
         self.ready = pd.to_datetime(parcels["ready_date"]).to_numpy()[self.rows]
@@ -75,7 +81,7 @@ class LandModel:
         # net pieces depend on the statuses (slope spares leveling land): their pairs are the copy's own
         base = ws if net is not None else (geometry_of or ws)
         self.left, self.right = _pairs(own(cache), base, self.node_id, self.geom, self.zone, touch_gap_m,
-                                       min_edge_m)
+                                       min_edge_m, simplify)
 
         self.node_block = np.full((len(levels), n), -1, dtype=np.int64)
         frames, offset = [], 0
@@ -158,15 +164,15 @@ class LandModel:
 
 
 def _pairs(cache: DerivedCache, ws: Workspace, pid: np.ndarray, geom: np.ndarray, zone: np.ndarray, gap_m: float,
-           min_edge_m: float) -> tuple[np.ndarray, np.ndarray]:
-    """Touching pairs among the eligible parcels (in ``cache`` under ``ws``, keyed by the eligible parcel ids
-    and the thresholds)."""
-    return cache.get(ws, ("matching.pairs", hash(tuple(pid)), len(pid), gap_m, min_edge_m),
+           min_edge_m: float, simplify: SimplifyRule | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Touching pairs among the eligible parcels (in ``cache`` under ``ws``, keyed by the eligible parcel ids,
+    the thresholds and the simplification rule)."""
+    return cache.get(ws, ("matching.pairs", hash(tuple(pid)), len(pid), gap_m, min_edge_m, simplify),
                      lambda: touching_pairs(geom, zone, gap_m=gap_m, min_edge_m=min_edge_m))
 
 
 def land_model(ws: Workspace, levels, touch_gap_m: float, min_edge_m: float, geometry_of=None, net=None,
-               net_key=None, cache: DerivedCache | None = None) -> LandModel:
+               net_key=None, cache: DerivedCache | None = None, simplify: SimplifyRule | None = None) -> LandModel:
     """The LandModel of a workspace for these levels: derived once per workspace version, levels, thresholds and
     net-land settings ``net_key`` (in the caller's ``cache``; None: one for this call). A scenario's copy
     (``geometry_of`` its base) gets a model of its own, not kept: each scenario run makes a new copy; its touching
@@ -174,9 +180,9 @@ def land_model(ws: Workspace, levels, touch_gap_m: float, min_edge_m: float, geo
     levels = tuple(sorted(set(levels) | {None, ALL}, key=_level_sort_key))
     cache = own(cache)
     if geometry_of is not None and geometry_of is not ws:
-        return LandModel(ws, levels, touch_gap_m, min_edge_m, geometry_of, net, cache=cache)
-    return cache.get(ws, ("matching.land", levels, touch_gap_m, min_edge_m, net is not None, net_key),
-                     lambda: LandModel(ws, levels, touch_gap_m, min_edge_m, net=net, cache=cache))
+        return LandModel(ws, levels, touch_gap_m, min_edge_m, geometry_of, net, cache=cache, simplify=simplify)
+    return cache.get(ws, ("matching.land", levels, touch_gap_m, min_edge_m, net is not None, net_key, simplify),
+                     lambda: LandModel(ws, levels, touch_gap_m, min_edge_m, net=net, cache=cache, simplify=simplify))
 
 
 def admitting_zones(zones: pd.DataFrame, industry: str) -> set[str]:

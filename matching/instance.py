@@ -18,6 +18,7 @@ from geo.netland import net_key, workspace_net
 from geo.settings import MatchingSettings, Settings
 from geo.units import M2_PER_MU
 from geo.workspace import Workspace
+from matching.bounds import SimplifyRule
 from matching.candidates import LandModel, admitting_zones, factory_ready_mask, land_model, project_level
 
 
@@ -128,7 +129,8 @@ def build_instance(ws: Workspace, projects: pd.DataFrame, settings: Settings, as
     p = projects.sort_values("project_id", kind="stable")
     level = [project_level(nb, as_of) for nb in p["needed_by"]]
     model = land_model(ws, set(level), ms.touch_gap_m, settings.blocks.min_shared_edge_m, geometry_of,
-                       net=workspace_net(ws, settings, cache), net_key=net_key(settings), cache=cache)
+                       net=workspace_net(ws, settings, cache), net_key=net_key(settings), cache=cache,
+                       simplify=SimplifyRule.from_settings(ms))
     industry = p["industry"].to_numpy()
     pref = p["preferred_zone"].astype(object).where(p["preferred_zone"].notna(), None).to_numpy()
     blocks = model.blocks

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from geo.cache import DerivedCache, own
 from geo.settings import Settings
 from geo.workspace import Workspace
+from matching.bounds import Deadline
 from matching.instance import Instance, build_instance
 from matching.model import MatchResult, Placement, Scenario, Unlock
 from matching.place import place
@@ -35,29 +36,43 @@ def with_actions(scenario: Scenario | None, parcels: tuple[str, ...], factories:
 
 def solve_scenario(ws: Workspace, scenario: Scenario | None, settings: Settings, solver: Solver,
                    time_limit: float | None, progress=None, projects=None, prove: bool = True,
-                   cache: DerivedCache | None = None) -> tuple[Instance, list[Placement], object]:
-    """(instance, placements, solution) for the scenario's workspace; ``cache``: the caller's derived data."""
+                   cache: DerivedCache | None = None,
+                   deadline: Deadline | None = None) -> tuple[Instance, list[Placement], object]:
+    """(instance, placements, solution) for the scenario's workspace; ``cache``: the caller's derived data;
+    ``deadline``: when carving stops (``matching.bounds``; the solution's status is then "timeout")."""
     ws2, base = scenario_workspace(ws, scenario, settings=settings)
     inst = build_instance(ws2, ws2.projects if projects is None else projects(ws2), settings,
                           scenario.as_of if scenario else None, geometry_of=base, cache=cache)
     limit = time_limit if time_limit is not None else settings.matching.time_limit_s
-    placements, sol = place(inst, solver, limit, progress, prove)
+    if deadline is not None and deadline.at is not None:
+        limit = min(limit, max(1.0, deadline.left(limit)))
+    placements, sol = place(inst, solver, limit, progress, prove, deadline)
     return inst, placements, sol
+
+
+def match_deadline(settings: Settings, time_limit: float | None) -> Deadline:
+    """The deadline of a whole ``match``: its time limit (else ``[matching] time_limit_s``) for the solver, and half
+    as much again for carving the sites and verifying unlocks — past it the work stops and the status says
+    "timeout"."""
+    limit = time_limit if time_limit is not None else settings.matching.time_limit_s
+    return Deadline.after(1.5 * limit)
 
 
 def run_match(ws: Workspace, scenario: Scenario | None, settings: Settings, *, time_limit: float | None = None,
               progress=None, solver: Solver | None = None, unlock_search: UnlockSearch | None = None,
-              cache: DerivedCache | None = None) -> MatchResult:
+              cache: DerivedCache | None = None, deadline: Deadline | None = None) -> MatchResult:
     """``matching.api.match``'s work; ``unlock_search`` None = no unlocks (the re-runs verifying a plan);
     ``cache``: the caller's derived-data cache (None: one for this call, shared by its re-runs)."""
     t0 = time.perf_counter()
     cache = own(cache)
+    deadline = deadline or match_deadline(settings, time_limit)
     solver = solver or HighsSolver.from_settings(settings.matching)
     report = (lambda f, msg: progress(min(1.0, f), msg)) if progress else None
     if report:
         report(0.0, "构建候选地块")
     sub = (lambda f, msg: report(0.05 + 0.6 * f, msg)) if report else None
-    inst, placements, sol = solve_scenario(ws, scenario, settings, solver, time_limit, sub, cache=cache)
+    inst, placements, sol = solve_scenario(ws, scenario, settings, solver, time_limit, sub, cache=cache,
+                                           deadline=deadline)
     if report:
         report(0.7, "分析未落地原因")
     unplaced, ideas = explain_unplaced(inst, placements)
@@ -65,16 +80,19 @@ def run_match(ws: Workspace, scenario: Scenario | None, settings: Settings, *, t
     found = []
     if unlock_search is not None and ideas:
         def rerun(parcels, factories):
-            # the re-run only needs the placement, not the optimality proof
-            _, pls, _ = solve_scenario(ws, with_actions(scenario, parcels, factories), settings, solver, time_limit,
-                                       prove=False, cache=cache)
-            return {pl.project_id for pl in pls}
+            # the re-run only needs the placement, not the optimality proof; past the deadline it is not run
+            if deadline.passed():
+                return set(placed_ids)
+            _, pls, s = solve_scenario(ws, with_actions(scenario, parcels, factories), settings, solver, time_limit,
+                                       prove=False, cache=cache, deadline=deadline)
+            return set(placed_ids) if s.status == "timeout" else {pl.project_id for pl in pls}
         sub = (lambda f, msg: report(0.8 + 0.2 * f, msg)) if report else None
         found = unlock_search(inst, ideas, rerun, placed_ids, sub)
     zones, county = summarize(inst.ws, inst.projects, placements, unplaced, net=inst.model.net)
     if report:
         report(1.0, "完成")
-    return MatchResult(status=sol.status, gap=sol.gap, placed=placements, unplaced=unplaced, zones=zones, county=county,
+    status = "timeout" if deadline.hit else sol.status
+    return MatchResult(status=status, gap=sol.gap, placed=placements, unplaced=unplaced, zones=zones, county=county,
                        unlocks=found, placed_priority=float(sum(pl.priority for pl in placements)),
                        scenario=(scenario or Scenario()).describe(), solve_seconds=time.perf_counter() - t0,
                        bound=sol.bound)

@@ -182,23 +182,28 @@ class FitResult:
     gap_mu: float | None = None
     detail: str = ""
     unlocks: list[Unlock] = field(default_factory=list)
+    status: str = "complete"         # "complete" | "timeout" (the time limit cut the search short)
 
     @property
     def fits(self) -> bool:
         return bool(self.candidates)
 
     def to_dict(self) -> dict:
-        return {"fits": self.fits, "candidates": [c.to_dict() for c in self.candidates],
-                "candidate_count": self.candidate_count, "reason": self.reason,
-                "gap_mu": None if self.gap_mu is None else round(float(self.gap_mu), 2), "detail": self.detail,
-                "unlocks": [u.to_dict() for u in self.unlocks]}
+        """``fit --json``; ``status`` "timeout" is added when the time limit cut the search short."""
+        d = {"fits": self.fits, "candidates": [c.to_dict() for c in self.candidates],
+             "candidate_count": self.candidate_count, "reason": self.reason,
+             "gap_mu": None if self.gap_mu is None else round(float(self.gap_mu), 2), "detail": self.detail,
+             "unlocks": [u.to_dict() for u in self.unlocks]}
+        if self.status != "complete":
+            d["status"] = self.status
+        return d
 
 
 @dataclass
 class MatchResult:
     """Answer of ``match``: placements, unplaced projects with reasons, the gap summary per park (``zones``: parks
     and the unzoned row, ``summary.ZoneRow``) and for the county (``county``), unlocks, objective."""
-    status: str                      # "optimal" | "feasible"
+    status: str                      # "optimal" | "feasible" | "timeout" (carving or unlocks cut short)
     gap: float                       # relative optimality gap (0 when optimal)
     placed: list[Placement]
     unplaced: list[Unplaced]

@@ -11,6 +11,7 @@ import time
 
 import numpy as np
 
+from matching.bounds import Deadline
 from matching.instance import Instance
 from matching.model import Placement
 from matching.options import FACTORY, LAND, Options, build_options
@@ -21,12 +22,13 @@ from matching.solve import Solution, Solver, fill_unplaced
 
 
 def place(inst: Instance, solver: Solver, time_limit: float, progress=None,
-          prove: bool = True) -> tuple[list[Placement], Solution]:
-    """The placements of ``inst``'s projects and the solution behind them (status, objective, bound)."""
+          prove: bool = True, deadline: Deadline | None = None) -> tuple[list[Placement], Solution]:
+    """The placements of ``inst``'s projects and the solution behind them (status, objective, bound). After the
+    ``deadline`` no more sites are carved: the status is then "timeout" (the sites cut so far are kept)."""
     ms = inst.settings
     options = build_options(inst)
     base = problem = build_problem(inst, options)
-    carver = Carver(inst)
+    carver = Carver(inst, deadline)
     rounds = ms.repair_rounds if problem.n_options <= ms.resolve_max_options else 0
     t0 = time.perf_counter()
     for attempt in range(rounds + 1):
@@ -44,7 +46,7 @@ def place(inst: Instance, solver: Solver, time_limit: float, progress=None,
         carving = carve_sites(carver, options, chosen, problem.top_level)
         if not carving.failed:
             return carving.placements, sol
-        if attempt == rounds or time.perf_counter() - t0 > time_limit / 2:
+        if attempt == rounds or time.perf_counter() - t0 > time_limit / 2 or carver.deadline.hit:
             break
         problem = problem.with_cuts(carving.failed)
     # drop the lowest-priority project of each uncarvable set until the rest can be carved
@@ -57,7 +59,7 @@ def place(inst: Instance, solver: Solver, time_limit: float, progress=None,
     if sol.lp is not None:
         kept = _refill(carver, options, problem, kept)
     placements = carve_sites(carver, options, np.array(sorted(kept), dtype=np.int64), top).placements
-    sol.status = "feasible"              # optimality is no longer proven
+    sol.status = "timeout" if carver.deadline.hit else "feasible"    # optimality is no longer proven
     sol.objective = float(sum(options.value[c] for c in kept))
     return placements, sol
 

@@ -22,6 +22,7 @@ from scipy.sparse.csgraph import connected_components
 
 from geo.constraints import EXCLUSION_ORDER
 from geo.vocab import CONSTRAINED_LABEL, EXCLUSION_LABELS, FACTORY_STATUS_LABELS, PARCEL_STATUS_LABELS
+from matching.bounds import SimplifyRule
 from matching.model import Unplaced, iso
 
 REASONS: dict[str, str] = {
@@ -167,7 +168,8 @@ class Diagnoser:
             return None
         if self._gross is None:
             from matching.candidates import land_model
-            self._gross = land_model(self.inst.ws, m.levels, m.touch_gap_m, m.min_edge_m, cache=self.inst.cache)
+            self._gross = land_model(self.inst.ws, m.levels, m.touch_gap_m, m.min_edge_m, cache=self.inst.cache,
+                                     simplify=SimplifyRule.from_settings(self.inst.settings))
         g = self._gross
         b = g.level_blocks(li)
         b = b[b["zone_id"].isin(zones) & (b["area_mu"] >= need * (1 + self.inst.tol))]

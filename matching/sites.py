@@ -15,6 +15,7 @@ import shapely
 
 from geo.units import M2_PER_MU
 from geo.workspace import Workspace
+from matching.bounds import Deadline
 from matching.carve import GRID_M, CarveRules, carve_options, polygonal
 from matching.instance import Instance
 from matching.model import Placement
@@ -30,10 +31,13 @@ class Carving:
 
 
 class Carver:
-    """Carves the sites of options in top-level blocks of an Instance, in the land not already taken."""
+    """Carves the sites of options in top-level blocks of an Instance, in the land not already taken. After the
+    ``deadline`` (``matching.bounds.Deadline``) a block's search stops: its sites count as uncarvable, not
+    remembered, and ``deadline.hit`` says so."""
 
-    def __init__(self, inst: Instance):
+    def __init__(self, inst: Instance, deadline: Deadline | None = None):
         self.inst = inst
+        self.deadline = deadline or Deadline()
         self._carved: dict[tuple, list | None] = {}      # (root block, options) → sites (None: cannot carve)
         self._taken_tree = None
 
@@ -57,7 +61,8 @@ class Carver:
             sites = self._carve_root(options, free, cols, order, top_level)
             if sites is not None:
                 break
-        self._carved[key] = sites
+        if sites is not None or not self.deadline.hit:
+            self._carved[key] = sites
         return sites
 
     def _carve_root(self, options: Options, free, cols: np.ndarray, order: str, top_level: int):
@@ -86,12 +91,16 @@ class Carver:
         def search(k: int, free):
             if k == len(steps):
                 return []
+            if self.deadline.passed():
+                return None
             if shapely.area(free) < need_after[k]:
                 return None
             c, level_geom, need_m2, rules = steps[k]
             region = free if level_geom is None else polygonal(
                 shapely.intersection(free, level_geom, grid_size=GRID_M))
             for site, _ in carve_options(region, need_m2, rules, within=None if level_geom is None else free):
+                if self.deadline.passed():
+                    return None
                 budget[0] -= 1
                 rest = search(k + 1, polygonal(shapely.difference(free, site, grid_size=GRID_M)))
                 if rest is not None:
