@@ -23,6 +23,9 @@ PAGES = [
     st.Page("pages/kpi_page.py", title="招商考核", icon=":material/trending_up:", url_path="kpi"),
     st.Page("pages/briefing_page.py", title="简报", icon=":material/description:", url_path="briefing"),
     st.Page("pages/data_page.py", title="数据管理", icon=":material/folder_open:", url_path="data"),
+    # the map is the home page ("/"); its own address /map (a bookmark, a link in a briefing) opens it too, not
+    # Streamlit's English "Page not found"
+    st.Page("pages/map_page.py", title="用地一张图", url_path="map", visibility="hidden"),
 ]
 if auth.team_mode() and auth.session() is None:
     # team mode: only the login page until logged in (no page list, not even the pages/ folder's); the pages

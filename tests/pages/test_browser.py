@@ -42,6 +42,30 @@ def test_every_page_renders_offline_and_map_draws_parcels(session, sample_ws):
     assert not errors, errors
 
 
+BROKEN_IMAGES = ("Array.from(document.images).filter(i => i.getAttribute('src') && i.complete && i.naturalWidth === 0)"
+                 ".map(i => i.getAttribute('src'))")
+
+
+def test_no_page_shows_a_broken_image_and_map_has_its_own_address(session, sample_ws):
+    """Every page (and /map, the map's own address: no English "Page not found") loads every image it shows —
+    the map's marker icons included — in the page and in its frames (the map is one)."""
+    url, ctx = session
+    page = ctx.new_page()
+    broken = {}
+    for path, title in {**PAGES, "map": "用地一张图"}.items():
+        page.goto(f"{url}/{path}")
+        page.get_by_role("heading", name=re.compile(title)).first.wait_for(timeout=90_000)
+        if path in ("", "map", "gap"):
+            wait_for_map(page, min_total=len(sample_ws.parcels))
+        wait_until_idle(page)
+        page.wait_for_timeout(1000)
+        assert not page.get_by_text("Page not found").count(), path
+        found = [src for frame in page.frames for src in frame.evaluate(BROKEN_IMAGES)]
+        if found:
+            broken[path or "/"] = found
+    assert broken == {}
+
+
 def open_map(session):
     """A new tab on the map page, once the map has drawn: (page, map iframe, the browser context)."""
     url, ctx = session
