@@ -17,14 +17,14 @@ ICON[8:24, 8:24] = (242, 183, 5)
 st.set_page_config(page_title="LandGap 工业用地保障", page_icon=Image.fromarray(ICON), layout="wide")
 
 PAGES = [
-    st.Page("pages/map_page.py", title="用地一张图", icon=":material/map:", default=True, url_path="map"),
+    st.Page("pages/map_page.py", title="用地一张图", icon=":material/map:", default=True, url_path="home"),
     st.Page("pages/fit_page.py", title="项目选址", icon=":material/add_location:", url_path="fit"),
     st.Page("pages/gap_page.py", title="缺口分析", icon=":material/bar_chart:", url_path="gap"),
     st.Page("pages/kpi_page.py", title="招商考核", icon=":material/trending_up:", url_path="kpi"),
     st.Page("pages/briefing_page.py", title="简报", icon=":material/description:", url_path="briefing"),
     st.Page("pages/data_page.py", title="数据管理", icon=":material/folder_open:", url_path="data"),
-    # the map is the home page ("/"); its own address /map (a bookmark, a link in a briefing) opens it too, not
-    # Streamlit's English "Page not found"
+    # the map is the home page ("/"; the default page reserves its url_path without answering to it); its own
+    # address /map (a bookmark, a link in a briefing) opens it too, not Streamlit's English "Page not found"
     st.Page("pages/map_page.py", title="用地一张图", url_path="map", visibility="hidden"),
 ]
 if auth.team_mode() and auth.session() is None:
