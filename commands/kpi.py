@@ -5,7 +5,7 @@ from __future__ import annotations
 from commands.common import date_arg, emit, load_ws, with_progress
 from commands.table import format_table
 from geo.kpi import check_window
-from geo.vocab import KPI_LABELS
+from geo.vocab import FIELD_LABELS as F, KPI_LABELS
 
 _FIGURES = ("signed_count", "signed_yi", "prior_signed_count", "prior_signed_yi", "signed_count_yoy_pct",
             "signed_yi_yoy_pct", "big_signed_count", "big_start_rate_pct", "on_time_rate_pct", "production_rate_pct",
@@ -27,9 +27,9 @@ def kpi_text(d: dict, reasons: dict[str, str]) -> str:
     if rows:
         shown = [dict(r, placed=KPI_LABELS["placed_yes" if r["placed"] else "placed_no"],
                       reason=reasons.get(r["reason"], r["reason"])) for r in rows]
-        lines.append(format_table(shown, [("project_id", "项目编号"), ("name", "项目名称"),
-                                          ("investment_yi", "总投资（亿元）"), ("placed", KPI_LABELS["placed"]),
-                                          ("reason", "原因")]))
+        lines.append(format_table(shown, [("project_id", F["project_id"]), ("name", F["project_name"]),
+                                          ("investment_yi", F["investment_yi"]), ("placed", KPI_LABELS["placed"]),
+                                          ("reason", F["reason"])]))
     return "\n".join(lines)
 
 
