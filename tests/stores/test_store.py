@@ -243,7 +243,12 @@ def test_insert_delete_and_geometry_change(target):
 
 def _drop_cost_columns(target) -> None:
     """Make ``target`` a workspace stored before the cost fields were declared: no such columns in its tables."""
-    sql = ["ALTER TABLE parcels DROP COLUMN clearing_cost_wan", "ALTER TABLE factories DROP COLUMN completion_cost_wan"]
+    execute_sql(target, ["ALTER TABLE parcels DROP COLUMN clearing_cost_wan",
+                         "ALTER TABLE factories DROP COLUMN completion_cost_wan"])
+
+
+def execute_sql(target, sql: list[str]) -> None:
+    """Run plain SQL statements on a GeoPackage path or a postgresql:// workspace (to make an older store)."""
     if isinstance(target, Path):
         con = sqlite3.connect(target)
         try:

@@ -3,36 +3,20 @@
 columns on the first write."""
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
 from geo.settings import load_settings
 from stores import diff, open_store
 from stores.base import column_kind
-from tests.stores.test_store import pg, pg_template, target  # noqa: F401 (fixtures)
+from tests.stores.test_store import execute_sql, pg, pg_template, target  # noqa: F401 (fixtures)
 
 SETTINGS = load_settings()
 DATED = ("signed_date", "agreed_start", "started_date", "production_date", "funds_in_yi", "event", "foreign_usd_wan")
 
 
 def _drop_date_columns(target) -> None:  # noqa: F811
-    sql = [f"ALTER TABLE projects DROP COLUMN {c}" for c in DATED]
-    if isinstance(target, Path):
-        con = sqlite3.connect(target)
-        try:
-            for statement in sql:
-                con.execute(statement)
-            con.commit()
-        finally:
-            con.close()
-    else:
-        import psycopg
-        with psycopg.connect(target, autocommit=True) as conn:
-            for statement in sql:
-                conn.execute(statement)
+    execute_sql(target, [f"ALTER TABLE projects DROP COLUMN {c}" for c in DATED])
 
 
 @pytest.mark.parametrize("older", [False, True], ids=["declared", "older-tables"])
