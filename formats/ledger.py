@@ -16,7 +16,7 @@ import os
 import pandas as pd
 
 from formats.ledger_file import UncachedFormula
-from formats.ledger_sheet import Ledger, header_field, ledger_sheets, read_ledger, unit_factors  # noqa: F401
+from formats.ledger_sheet import YUAN_FIELDS, Ledger, header_field, ledger_sheets, read_ledger, unit_factors  # noqa: F401 (re-exported)
 from geo.errors import InputError, LedgerError, ValidationError
 from geo.parse import is_missing, parse_date, parse_number, parsed_cells, text_cells  # noqa: F401 (re-exported)
 from geo.report import LoadReport
@@ -24,7 +24,6 @@ from geo.vocab import LEDGER_EXAMPLE_HEADERS, LEDGER_HEADERS, LEDGER_TOTAL_ROWS,
 from geo.workspace import Workspace
 
 _NUMERIC = ("investment_yi", "land_mu", "floor_m2", "priority", "funds_in_yi", "foreign_usd_wan")
-_YUAN = ("investment_yi", "funds_in_yi")      # money in 亿元: a dollar amount is converted at [ledger] cny_per_usd
 _DATE_WARNINGS = ("STARTED_WITHOUT_DATE", "DATE_STAGE_MISMATCH")
 _ZERO_OK = ("investment_yi", "funds_in_yi", "foreign_usd_wan")
 
@@ -80,7 +79,7 @@ def _numbers(out: pd.DataFrame, fields: tuple[str, ...], where: dict[str, str], 
     for name in fields:
         if name not in out.columns:
             continue
-        usd = name in _YUAN and ("美元" in where[name] or out[name].astype(str).str.contains("美元").any())
+        usd = name in YUAN_FIELDS and ("美元" in where[name] or out[name].astype(str).str.contains("美元").any())
         if usd:
             report.info(layer, "EXCHANGE_RATE", f"“{where[name]}”列的美元金额按 1 美元 = "
                         f"{cny_per_usd} 元人民币折算（config [ledger] cny_per_usd）", field=name)

@@ -135,11 +135,14 @@ def _two_row_header(raw: pd.DataFrame, i: int, fields: list, headers: dict[str, 
     return [h if is_missing(b) else b for h, b in zip(header, below)], 2
 
 
+YUAN_FIELDS = ("investment_yi", "funds_in_yi")   # money in 亿元: a dollar amount is converted at [ledger] cny_per_usd
+
+
 def unit_factors(field_name: str, cny_per_usd: float | None = None) -> dict[str, float]:
     """The units a ledger may use for a field, as factors to the field's unit; foreign investment (亿美元, 万美元)
     at ``cny_per_usd`` yuan per dollar (``Settings.ledger.cny_per_usd``; None: no dollar units)."""
     units = dict(LEDGER_UNITS.get(field_name, {}))
-    if field_name in ("investment_yi", "funds_in_yi") and cny_per_usd is not None:   # money in 亿元
+    if field_name in YUAN_FIELDS and cny_per_usd is not None:
         rate = cny_per_usd
         units.update({"亿美元": rate, "万美元": rate * 1e-4, "美元": rate * 1e-8})
     return units
