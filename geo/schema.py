@@ -48,6 +48,19 @@ PARCELS = LayerSchema("parcels", "polygon", (
     Field("clearing_cost_wan", "real", nonnegative=True,
           doc=f"{FIELD_LABELS['clearing_cost_wan']}：本地块已知的拆迁或平整费用，"
               "有值时优先于 [plan] 单价（用地保障方案）"),
+    # stock land (存量土地): optional, for 已供 land (contract and progress) and land not supplied (approval)
+    Field("holder", "text", doc=FIELD_LABELS["holder"]),
+    Field("supplied_date", "date", doc=FIELD_LABELS["supplied_date"]),
+    Field("agreed_start", "date", doc="约定动工日期（出让合同/划拨决定书）"),
+    Field("agreed_completion", "date", doc=FIELD_LABELS["agreed_completion"]),
+    Field("actual_start", "date", doc=FIELD_LABELS["actual_start"]),
+    Field("actual_completion", "date", doc=FIELD_LABELS["actual_completion"]),
+    Field("price_wan", "real", nonnegative=True, doc=FIELD_LABELS["price_wan"]),
+    Field("developed_share", "real", nonnegative=True, doc=f"{FIELD_LABELS['developed_share']}（0–1）"),
+    Field("invested_share", "real", nonnegative=True, doc=f"{FIELD_LABELS['invested_share']}（0–1）"),
+    Field("halted_date", "date", doc=FIELD_LABELS["halted_date"]),
+    Field("gov_delay", "integer", doc=f"{FIELD_LABELS['gov_delay']}造成未按期动工（1 = 是，0 = 否）"),
+    Field("approved_date", "date", doc=f"{FIELD_LABELS['approved_date']}（未供地块）"),
 ), doc="工业用地地块")
 
 FACTORIES = LayerSchema("factories", "polygon", (
@@ -84,7 +97,19 @@ PROJECTS = LayerSchema("projects", None, (
     Field("foreign_usd_wan", "real", nonnegative=True, doc=FIELD_LABELS["foreign_usd_wan"]),
 ), doc="招商项目（属性表，无几何）")
 
-LAYERS: dict[str, LayerSchema] = {s.name: s for s in (ZONES, PARCELS, FACTORIES, PROJECTS)}
+FIRMS = LayerSchema("firms", None, (
+    Field("firm_id", "text", required=True, unique=True, doc=FIELD_LABELS["firm_id"]),
+    Field("name", "text", required=True, doc="企业名称"),
+    Field("parcel_ids", "text", required=True, doc="所用地块编号，以 ; 分隔（一宗地可有多家企业，按评价口径分摊）"),
+    Field("year", "integer", doc="评价年度"),
+    Field("revenue_wan", "real", nonnegative=True, doc=FIELD_LABELS["revenue_wan"]),
+    Field("tax_wan", "real", nonnegative=True, doc=FIELD_LABELS["tax_wan"]),
+    Field("energy_tce", "real", nonnegative=True, doc=FIELD_LABELS["energy_tce"]),
+    Field("employees", "integer", nonnegative=True, doc=FIELD_LABELS["employees"]),
+    Field("rd_wan", "real", nonnegative=True, doc=FIELD_LABELS["rd_wan"]),
+), doc="亩均效益台账（属性表，无几何）")
+
+LAYERS: dict[str, LayerSchema] = {s.name: s for s in (ZONES, PARCELS, FACTORIES, PROJECTS, FIRMS)}
 REQUIRED_LAYERS = ("zones", "parcels")
 STORE_COLUMNS = ("version", "updated_at", "updated_by")
 """Bookkeeping columns a store adds to every row (stores): not part of a layer's data."""

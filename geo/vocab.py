@@ -55,7 +55,28 @@ FIELD_LABELS: dict[str, str] = {
     "signed_date": "签约日期", "agreed_start": "合同约定开工日期", "started_date": "实际开工日期",
     "production_date": "投产日期", "funds_in_yi": "到位资金（亿元）", "event": "签约平台/活动",
     "foreign_usd_wan": "外资到位（万美元）",
+    # stock land (存量土地) on parcels
+    "holder": "受让单位", "supplied_date": "交地日期", "agreed_completion": "约定竣工日期",
+    "actual_start": "实际动工日期", "actual_completion": "实际竣工日期", "price_wan": "出让/划拨价款（万元）",
+    "developed_share": "已动工开发面积占比", "invested_share": "已投资额占总投资比例", "halted_date": "中止开发日期",
+    "gov_delay": "政府原因", "approved_date": "农转用/征收批准日期",
+    # firms (亩均效益台账)
+    "firm_id": "企业编号", "year": "年度", "revenue_wan": "营业收入（万元）", "tax_wan": "税收（万元）",
+    "energy_tce": "综合能耗（吨标煤）", "employees": "从业人数", "rd_wan": "研发投入（万元）",
 }
+
+STOCK_CLASS_LABELS: dict[str, str] = {
+    "gov_delay": "政府原因闲置", "reclaimable": "可无偿收回", "idle": "闲置", "overdue": "逾期未动工",
+    "due_soon": "临近约定动工", "completion_overdue": "逾期未竣工", "low_efficiency": "低效用地",
+    "approved_unsupplied": "批而未供", "normal": "正常",
+}
+"""Stock-land classes (存量土地分类) in the order they are tested: a parcel takes the first that applies."""
+STOCK_ACTION_LABELS: dict[str, str] = {
+    "reclaim": "无偿收回", "negotiate": "协议收回/置换", "redevelop": "低效用地再开发",
+}
+"""The plan's stock actions (存量盘活), beside clearing and factory completion."""
+FIRM_GRADES: tuple[str, ...] = ("A", "B", "C", "D")
+"""亩均效益 grades, best first."""
 
 GAP_ZONE_LABELS: dict[str, str] = {
     "zone_id": FIELD_LABELS["zone_id"], "name": "园区", "pending_count": "待安排项目（个）",

@@ -40,6 +40,9 @@ class Workspace:
     factories: gpd.GeoDataFrame
     projects: pd.DataFrame
     crs: CRS
+    firms: pd.DataFrame = field(default_factory=lambda: empty_layer("firms", None).set_index("firm_id", drop=False)
+                                .rename_axis(None))
+    """亩均效益台账 (``geo.schema.FIRMS``), indexed by ``firm_id``; empty when the workspace has none."""
     path: Path | None = None
     dem_path: Path | None = None
     report: LoadReport = field(default_factory=LoadReport)
@@ -98,7 +101,7 @@ class Workspace:
         numbered from 1 in the report, checked with the settings this workspace was built with. Raises
         ValidationError on errors."""
         layers = {name: _numbered_from_1(frames[name] if name in frames else getattr(self, name))
-                  for name in ("zones", "parcels", "factories", "projects")}
+                  for name in ("zones", "parcels", "factories", "projects", "firms")}
         ws, report = build_workspace(layers, source=str(self.path or ""), rows="row", validation=self.validation,
                                      stage_priority=self.stage_priority)
         if ws is None:
@@ -188,7 +191,7 @@ def _build(layers: dict[str, pd.DataFrame], report: LoadReport, validation: Vali
         coerced = coerce_layer(frame, schema, report)
         if coerced is not None:
             out[name] = coerced
-    if len(out) < len(LAYERS):  # a layer unusable as a whole: the checks below need all four
+    if len(out) < len(LAYERS):  # a layer unusable as a whole: the checks below need them all
         return None, report
 
     zones, parcels, factories, projects = out["zones"], out["parcels"], out["factories"], out["projects"]
@@ -211,6 +214,7 @@ def _build(layers: dict[str, pd.DataFrame], report: LoadReport, validation: Vali
         parcels=parcels.set_index("parcel_id", drop=False).rename_axis(None),
         factories=factories.set_index("factory_id", drop=False).rename_axis(None),
         projects=projects.set_index("project_id", drop=False).rename_axis(None),
+        firms=out["firms"].set_index("firm_id", drop=False).rename_axis(None),
         crs=crs, report=report)
     return ws, report
 

@@ -259,8 +259,9 @@ def records(frame: pd.DataFrame, layer: str, ids=None) -> dict[str, dict]:
 
 def _differs(a: pd.Series, b: pd.Series, kind: str) -> np.ndarray:
     """Row by row: do the cells differ as stored? (vectorised; the few candidates re-checked as plain values)"""
-    av, bv = a.to_numpy(dtype=object), b.to_numpy(dtype=object)
+    av, bv = a.to_numpy(dtype=object, copy=True), b.to_numpy(dtype=object, copy=True)
     na, nb = pd.isna(a).to_numpy(), pd.isna(b).to_numpy()
+    av[na], bv[nb] = None, None          # pd.NA (an empty Int64 cell) compares to NA, not to a bool
     neq = np.asarray(av != bv, dtype=bool)
     neq = (neq & ~(na & nb)) | (na ^ nb)
     for i in np.flatnonzero(neq):

@@ -40,7 +40,7 @@ def test_clean_workspace_round_trips_and_keeps_extra_fields(tmp_path):
     assert back.parcels.loc["P1", "area_mu"] == pytest.approx(15.0, rel=1e-3)
     info = pyogrio.read_info(path, layer="parcels")
     assert dict(zip(info["fields"], info["ogr_types"]))["ready_date"] == "OFTDate"
-    assert {row[0] for row in pyogrio.list_layers(path)} == {"zones", "parcels", "factories", "projects"}
+    assert {row[0] for row in pyogrio.list_layers(path)} == {"zones", "parcels", "factories", "projects", "firms"}
 
 
 def test_missing_crs_is_a_clear_error(tmp_path):

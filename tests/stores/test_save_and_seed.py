@@ -43,7 +43,7 @@ def test_seed_is_deterministic(tmp_path):
     a = write_county(tmp_path / "a.gpkg", seed=3)
     write_county(tmp_path / "b.gpkg", seed=3)
     c = write_county(tmp_path / "c.gpkg", seed=4)
-    for name in ("zones", "parcels", "factories", "projects"):
+    for name in ("zones", "parcels", "factories", "projects", "firms"):
         fa = pyogrio.read_dataframe(tmp_path / "a.gpkg", layer=name)
         fb = pyogrio.read_dataframe(tmp_path / "b.gpkg", layer=name)
         pd.testing.assert_frame_equal(fa, fb)

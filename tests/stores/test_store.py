@@ -34,7 +34,7 @@ from tests.pg_cluster import PgCluster, missing_reason
 SETTINGS = load_settings()   # loaded once, as the CLI and the app do
 
 ROOT = Path(__file__).resolve().parents[2]
-LAYER_NAMES = ("zones", "parcels", "factories", "projects")
+LAYER_NAMES = ("zones", "parcels", "factories", "projects", "firms")
 
 
 # ------------------------------------------------------------------------------------------------ fixtures
