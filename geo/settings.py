@@ -85,7 +85,9 @@ PlanSettings = _section_class(
     "(用地保障方案); the cost figures are placeholders until a county sets its own (see config/landgap.toml).",
     source=str, demolition_wan_per_mu=float, demolition_wan_per_mu_by_zone=Mapping, leveling_wan_per_mu=float,
     factory_completion_wan_per_m2=float, lead_months_demolition=float,
-    lead_months_leveling=float, lead_months_factory=float, max_site_cells=int, max_sites_per_project=int,
+    lead_months_leveling=float, lead_months_factory=float, lead_months_reclaim=float, lead_months_negotiate=float,
+    lead_months_redevelop=float, reclaim_wan_per_mu=float, negotiate_price_share=float, negotiate_wan_per_mu=float,
+    redevelop_wan_per_mu=float, max_site_cells=int, max_sites_per_project=int,
     max_free_sites_per_project=int, large_projects=int, time_limit_s=float)
 AccountSettings = _section_class(
     "AccountSettings", "[accounts]: the team mode's accounts file, lockout, session length and port.",
@@ -98,6 +100,16 @@ UploadSettings = _section_class(
 KpiSettings = _section_class(
     "KpiSettings", "[kpi]: the bureau's 招商考核 indicators (geo.kpi): the big-project threshold (亿元), the "
     "targets by indicator and their source.", source=str, big_project_yi=float, targets=Mapping)
+
+StockSettings = _section_class(
+    "StockSettings", "[stock]: the stock-land classes' thresholds (geo.stock): 批而未供 years, the warning window, "
+    "the 闲置 rules of 国土资源部令第53号 and the 闲置费 share.",
+    source=str, approved_years=float, warn_days=int, idle_years=int, reclaim_years=int, idle_fee_share=float,
+    developed_share_min=float, invested_share_min=float, halted_years=int)
+MujunSettings = _section_class(
+    "MujunSettings", "[mujun]: 亩均效益 grading (geo.mujun): benchmark kind, weights, grade shares, the least land "
+    "graded.", source=str, benchmark=str, min_land_mu=float, score_cap=float, grade_shares=Mapping, weights=Mapping,
+    benchmarks=Mapping)
 
 
 @dataclass(frozen=True)
@@ -216,6 +228,8 @@ class Settings:
     accounts: AccountSettings
     uploads: UploadSettings
     kpi: KpiSettings
+    stock: StockSettings
+    mujun: MujunSettings
     runtime: RuntimeSettings = field(default_factory=RuntimeSettings)
     raw: Mapping[str, Any] = field(default_factory=lambda: _frozen_map({}), compare=False, repr=False)
 
@@ -249,6 +263,7 @@ class Settings:
             terrain=_section(TerrainSettings, cfg.get("terrain")),
             accounts=_section(AccountSettings, cfg.get("accounts")),
             uploads=_section(UploadSettings, cfg.get("uploads")), kpi=_section(KpiSettings, cfg.get("kpi")),
+            stock=_section(StockSettings, cfg.get("stock")), mujun=_section(MujunSettings, cfg.get("mujun")),
             runtime=RuntimeSettings.from_environ(environ),
             raw=_frozen_map(cfg))
 
