@@ -65,6 +65,11 @@ FIELD_LABELS: dict[str, str] = {
     "energy_tce": "综合能耗（吨标煤）", "employees": "从业人数", "rd_wan": "研发投入（万元）",
 }
 
+PARCEL_FIELD_LABELS: dict[str, str] = {**FIELD_LABELS, "agreed_start": "约定动工日期"}
+"""The parcel layer's labels: a parcel's agreed start is the 出让合同's 约定动工日期 (a project's: 合同约定开工日期)."""
+FLAG_ALIASES: dict[str, int] = {"是": 1, "否": 0, "y": 1, "n": 0, "yes": 1, "no": 0, "true": 1, "false": 0,
+                                "有": 1, "√": 1, "×": 0}
+"""How ledgers write a yes/no field (政府原因 gov_delay), lower-cased, as 1/0."""
 STOCK_CLASS_LABELS: dict[str, str] = {
     "gov_delay": "政府原因闲置", "reclaimable": "可无偿收回", "idle": "闲置", "overdue": "逾期未动工",
     "due_soon": "临近约定动工", "completion_overdue": "逾期未竣工", "low_efficiency": "低效用地",
