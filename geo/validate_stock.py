@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from geo.report import LoadReport
-from geo.vocab import FIELD_LABELS, FLAG_ALIASES, PARCEL_FIELD_LABELS
+from geo.vocab import FIRM_FIELD_LABELS, FLAG_ALIASES, PARCEL_FIELD_LABELS
 
 SHARE_FIELDS = ("developed_share", "invested_share")
 CONTRACT_FIELDS = ("supplied_date", "agreed_start")
@@ -94,7 +94,7 @@ def check_firms(firms: pd.DataFrame, parcel_ids: pd.Index | pd.Series, report: L
     if firms.empty:
         return
     known = set(map(str, parcel_ids))
-    label = FIELD_LABELS["parcel_ids"]
+    label = FIRM_FIELD_LABELS["parcel_ids"]
     for row, text in firms["parcel_ids"].items():
         ids = split_ids(text)
         if not ids:

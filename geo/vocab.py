@@ -67,6 +67,8 @@ FIELD_LABELS: dict[str, str] = {
 
 PARCEL_FIELD_LABELS: dict[str, str] = {**FIELD_LABELS, "agreed_start": "约定动工日期"}
 """The parcel layer's labels: a parcel's agreed start is the 出让合同's 约定动工日期 (a project's: 合同约定开工日期)."""
+FIRM_FIELD_LABELS: dict[str, str] = {**FIELD_LABELS, "name": "企业名称", "parcel_ids": "所用地块编号"}
+"""The firms table's labels (亩均效益台账)."""
 FLAG_ALIASES: dict[str, int] = {"是": 1, "否": 0, "y": 1, "n": 0, "yes": 1, "no": 0, "true": 1, "false": 0,
                                 "有": 1, "√": 1, "×": 0}
 """How ledgers write a yes/no field (政府原因 gov_delay), lower-cased, as 1/0."""
