@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from geo.settings import RuntimeSettings
 
 SAMPLE_SEED = 0
-SAMPLE_VERSION = 3   # bump when the generator's output changes, so caches are rebuilt
+SAMPLE_VERSION = 4   # bump when the generator's output changes, so caches are rebuilt
 
 
 def cache_dir(configured: str = "") -> Path:
