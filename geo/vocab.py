@@ -126,6 +126,14 @@ LEDGER_UNITS: dict[str, dict[str, float]] = {
     "floor_m2": {**{m2: 1.0 for m2 in _M2}, "万平方米": 1e4},
     "funds_in_yi": {"亿元": 1.0, "亿": 1.0, "万元": 1e-4, "万": 1e-4, "元": 1e-8},
     "foreign_usd_wan": {"万美元": 1.0, "美元": 1e-4, "亿美元": 1e4},
+    "price_wan": {"万元": 1.0, "万": 1.0, "元": 1e-4, "亿元": 1e4, "亿": 1e4},
+    "developed_share": {"%": 0.01, "％": 0.01},
+    "invested_share": {"%": 0.01, "％": 0.01},
+    "revenue_wan": {"万元": 1.0, "万": 1.0, "元": 1e-4, "亿元": 1e4, "亿": 1e4},
+    "tax_wan": {"万元": 1.0, "万": 1.0, "元": 1e-4, "亿元": 1e4, "亿": 1e4},
+    "rd_wan": {"万元": 1.0, "万": 1.0, "元": 1e-4, "亿元": 1e4, "亿": 1e4},
+    "energy_tce": {"吨标煤": 1.0, "吨标准煤": 1.0, "tce": 1.0, "万吨标煤": 1e4, "万吨标准煤": 1e4},
+    "employees": {"人": 1.0},
 }
 """Units a ledger header may carry, as factors to the field's own unit (亿元, 亩, m²); no unit = the field's own."""
 PARCEL_LEDGER_HEADERS: dict[str, tuple[str, ...]] = {
@@ -134,8 +142,34 @@ PARCEL_LEDGER_HEADERS: dict[str, tuple[str, ...]] = {
     "ready_date": ("可供日期", "预计可供时间", "计划完成时间", "预计完成时间", "可供时间"),
     "land_use": ("用地类型", "地类", "土地用途", "用途"),
     "registered_mu": ("面积", "台账面积", "宗地面积", "地块面积"),
+    # 存量土地 (issue 19): the 出让合同/划拨决定书 and 动态监测 record of supplied land; approval of land not supplied
+    "holder": ("受让单位", "受让人", "用地单位", "土地使用权人", "竞得人", "受让单位名称"),
+    "supplied_date": ("交地日期", "实际交地日期", "交地时间", "实际交地时间"),
+    "agreed_start": ("约定动工日期", "合同约定开工日期", "约定开工日期", "约定动工时间", "合同约定动工日期",
+                     "约定开工时间"),
+    "agreed_completion": ("约定竣工日期", "合同约定竣工日期", "约定竣工时间"),
+    "actual_start": ("实际动工日期", "实际开工日期", "实际动工时间", "实际开工时间", "动工日期"),
+    "actual_completion": ("实际竣工日期", "实际竣工时间", "竣工日期"),
+    "price_wan": ("出让价款", "成交价款", "划拨价款", "出让/划拨价款", "土地价款", "出让金", "成交价"),
+    "developed_share": ("已动工开发面积占比", "已开发面积占比", "开发面积占比", "已动工面积占比"),
+    "invested_share": ("已投资额占比", "投资比例", "已投资额占总投资比例", "投资完成比例", "已投资比例"),
+    "halted_date": ("中止开发日期", "停工日期", "中止开发时间", "停工时间"),
+    "gov_delay": ("政府原因", "是否政府原因", "政府原因闲置", "是否政府原因造成"),
+    "approved_date": ("批准日期", "农转用批准日期", "征收批准日期", "批复日期", "农转用批复日期", "征收批复日期"),
 }
 """Headers of a land ledger (土地台账) for the parcel fields it may update (geometry stays the GIS layer's)."""
+FIRM_LEDGER_HEADERS: dict[str, tuple[str, ...]] = {
+    "firm_id": ("企业编号", "统一社会信用代码", "社会信用代码", "信用代码", "企业代码"),
+    "name": ("企业名称", "单位名称", "企业", "名称"),
+    "parcel_ids": ("地块编号", "宗地号", "用地地块", "宗地编号", "所用地块", "地块"),
+    "year": ("年度", "评价年度", "年份"),
+    "revenue_wan": ("营业收入", "主营业务收入", "营收", "销售收入"),
+    "tax_wan": ("税收", "实缴税金", "税收实际贡献", "实缴税收", "纳税额"),
+    "energy_tce": ("综合能耗", "能耗", "总能耗"),
+    "employees": ("从业人数", "年平均职工人数", "职工人数", "年均从业人数"),
+    "rd_wan": ("研发投入", "研发经费支出", "研发经费", "R&D经费支出"),
+}
+"""Headers of the 亩均效益台账 (firms ledger); a firm's parcels separated by ; 、 ， or ,."""
 PARCEL_LAYER_FIELDS: dict[str, tuple[str, ...]] = {
     "parcel_id": (*PARCEL_LEDGER_HEADERS["parcel_id"], "parcel_id", "DKBH", "ZDDM", "ZDBH", "ZDH"),
     "zone_id": ("所属园区", "园区", "园区编号", "园区名称", "片区", "所属片区", "zone_id", "YQ", "YQBH", "YQMC"),

@@ -106,7 +106,7 @@ class Workspace:
         ws, report = build_workspace(layers, source=str(self.path or ""), rows="row", validation=self.validation,
                                      stage_priority=self.stage_priority)
         if ws is None:
-            what = "、".join({"projects": "项目表", "parcels": "地块表"}.get(n, n) for n in frames)
+            what = "、".join({"projects": "项目表", "parcels": "地块表", "firms": "企业表"}.get(n, n) for n in frames)
             raise ValidationError(f"{what}有误：{report.summary()}", report)
         return replace(ws, path=self.path, dem_path=self.dem_path, constraints=self.constraints, steep=self.steep)
 
