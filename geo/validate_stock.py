@@ -2,7 +2,8 @@
 
 Errors name the row and the field: a contracted start after the contracted completion, a start before the land was
 handed over, a completion before the start, a share outside 0–1, a 政府原因 flag that is neither 0 nor 1, a firm
-on no parcel or on a parcel the workspace does not have. A supplied parcel without its 交地日期 or 约定动工日期 is a
+on no parcel. A firm on a parcel the workspace does not have is a warning (an error when its ledger is imported).
+A supplied parcel without its 交地日期 or 约定动工日期 is a
 warning only (old land often has none), and only once the layer records contract dates at all.
 """
 from __future__ import annotations
@@ -90,7 +91,10 @@ def check_parcel_stock(parcels: pd.DataFrame, report: LoadReport) -> None:
 
 
 def check_firms(firms: pd.DataFrame, parcel_ids: pd.Index | pd.Series, report: LoadReport) -> None:
-    """Every firm names at least one parcel, each one the workspace has (``parcel_ids``)."""
+    """Every firm names at least one parcel (an error), each one the workspace has (``parcel_ids``). On load a
+    parcel the layer no longer has is a warning — its land counts for nothing: the parcel layer and the firms
+    ledger come from different offices, and an error would let neither be replaced before the other (a new survey
+    renumbering the parcels). Importing a firms ledger refuses it (``formats.ledger_stock``)."""
     if firms.empty:
         return
     known = set(map(str, parcel_ids))
@@ -103,5 +107,5 @@ def check_firms(firms: pd.DataFrame, parcel_ids: pd.Index | pd.Series, report: L
             continue
         unknown = [i for i in ids if i not in known]
         if unknown:
-            report.error("firms", "UNKNOWN_PARCEL", f"{label}中的 {'、'.join(unknown)} 不在工作空间的地块图层中",
-                         row=row, field="parcel_ids")
+            report.warning("firms", "UNKNOWN_PARCEL", f"{label}中的 {'、'.join(unknown)} 不在工作空间的地块图层中"
+                           "（其用地不计入亩均效益评价；请更新亩均效益台账）", row=row, field="parcel_ids")
