@@ -45,7 +45,7 @@ def zone_lookup(zones: pd.DataFrame):
     return find
 
 
-def _columns(ledger: Ledger, headers: dict[str, tuple[str, ...]], layer: str, key: str, report: LoadReport,
+def ledger_columns(ledger: Ledger, headers: dict[str, tuple[str, ...]], layer: str, key: str, report: LoadReport,
              cny_per_usd: float | None) -> tuple[pd.DataFrame, dict[str, str], dict[str, float]]:
     """The ledger's known columns renamed to fields (the first column naming a field wins), total rows dropped;
     with, per field, the ledger's header and the unit factor."""
@@ -121,7 +121,7 @@ def projects_from_ledger(ledger: Ledger, zones: pd.DataFrame,
     ledger's own column header. Total rows (合计/小计) are skipped with a note."""
     report = LoadReport(source=ledger.name)
     rate = cny_per_usd
-    out, where, factor = _columns(ledger, LEDGER_HEADERS, "projects", "name", report, rate)
+    out, where, factor = ledger_columns(ledger, LEDGER_HEADERS, "projects", "name", report, rate)
     missing = [f"缺少“{LEDGER_HEADERS[name][0]}”列（可用的列名：{'、'.join(LEDGER_HEADERS[name])}）"
                for name in ("name", "industry", "stage") if name not in out.columns]
     if "land_mu" not in out.columns and "floor_m2" not in out.columns:
@@ -230,7 +230,7 @@ def import_parcel_ledger(ws: Workspace, source: str | os.PathLike | bytes, name:
     ledger = read_ledger(source, name, PARCEL_LEDGER_HEADERS, key="parcel_id", sheet=sheet)
     report = LoadReport(source=ledger.name)
     rate = None               # a land ledger has no money columns: no exchange rate
-    out, where, factor = _columns(ledger, PARCEL_LEDGER_HEADERS, "parcels", "parcel_id", report, rate)
+    out, where, factor = ledger_columns(ledger, PARCEL_LEDGER_HEADERS, "parcels", "parcel_id", report, rate)
     if len(where) < 2:
         raise LedgerError(f"{ledger.name}：除“{where['parcel_id']}”外没有可更新的列（"
                           f"{'、'.join(v[0] for f, v in PARCEL_LEDGER_HEADERS.items() if f != 'parcel_id')}）")

@@ -8,7 +8,7 @@ import os
 
 import pandas as pd
 
-from formats.ledger import _columns, validated_by_row
+from formats.ledger import ledger_columns, validated_by_row
 from formats.ledger_sheet import read_ledger, unit_factors
 from geo.errors import InputError, LedgerError, ValidationError
 from geo.parse import is_missing, parse_number, parsed_cells, text_cells
@@ -22,7 +22,7 @@ _FIRM_NUMBERS = ("revenue_wan", "tax_wan", "energy_tce", "employees", "rd_wan")
 
 def firms_from_ledger(ledger, report: LoadReport) -> pd.DataFrame:
     """The ledger as a firms table (index = Excel row); every bad cell reported by row and column."""
-    out, where, factor = _columns(ledger, FIRM_LEDGER_HEADERS, "firms", "name", report, None)
+    out, where, factor = ledger_columns(ledger, FIRM_LEDGER_HEADERS, "firms", "name", report, None)
     missing = [f"缺少“{FIRM_LEDGER_HEADERS[name][0]}”列（可用的列名：{'、'.join(FIRM_LEDGER_HEADERS[name])}）"
                for name in ("name", "parcel_ids") if name not in out.columns]
     if missing:

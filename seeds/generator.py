@@ -25,7 +25,6 @@ from geo.settings import shipped_settings
 from geo.workspace import Workspace, build_workspace
 from seeds import sample_data as sd
 from seeds.project_dates import with_dates
-from seeds.sample import SAMPLE_SEED
 from seeds.stock_seed import add_stock, firms_table
 from stores.gpkg_file import save_workspace
 
@@ -207,7 +206,7 @@ def generate_layers(parcels: int | None = None, projects: int | None = None, see
     factories = _factories(pf, zones, parcels, rng)
     firms = None
     if stock:           # the sample county's own cases; any other county a random mix
-        own = parcels is None and seed == SAMPLE_SEED
+        own = parcels is None and seed == sd.SAMPLE_SEED
         add_stock(pf, rng, sample=own)
         firms = firms_table(pf, rng, sample=own)
     pf = pf.drop(columns=["area_mu", "road_block"])

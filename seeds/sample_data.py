@@ -5,6 +5,7 @@ invented too: *溪工业园区 → 桐溪工业园区, *州产城新区 → 龙�
 """
 from __future__ import annotations
 
+SAMPLE_SEED = 0          # the sample county's seed (seeds.sample): its own stock cases apply to this seed only
 FICTIONAL_NOTE = "虚构示例数据，仅供演示（fictional sample data）"
 
 # zone_id, name, industries, grid spacing (m, along/across), rows, cols, rotation (deg), offset from the county
