@@ -69,6 +69,18 @@ PARCEL_FIELD_LABELS: dict[str, str] = {**FIELD_LABELS, "agreed_start": "约定�
 """The parcel layer's labels: a parcel's agreed start is the 出让合同's 约定动工日期 (a project's: 合同约定开工日期)."""
 FIRM_FIELD_LABELS: dict[str, str] = {**FIELD_LABELS, "name": "企业名称", "parcel_ids": "所用地块编号"}
 """The firms table's labels (亩均效益台账)."""
+STOCK_DATA_TEXTS: dict[str, str] = {
+    "firms_metric": "企业（亩均台账）", "parcels_title": "存量土地：已供地块的合同与进度、未供地块的批准日期",
+    "parcels_caption": "只列出填有这些字段的地块；在“从土地台账更新地块”中按受让单位、交地日期、约定/实际动工与"
+                       "竣工日期、价款、开发与投资比例、停工日期、政府原因、批准日期等列更新。",
+    "firms_title": "亩均效益台账（企业）", "firms_none": "尚无亩均效益台账：可在下方“导入亩均效益台账”导入。",
+    "firms_import": "导入亩均效益台账（Excel / CSV）", "firms_upload": "亩均效益台账", "firms_button": "导入企业",
+    "firms_caption": "表头如 企业编号/统一社会信用代码、企业名称/单位名称、地块编号/宗地号（多宗以 ; 、 ， 分隔）、"
+                     "年度、营业收入（万元/亿元/元）、税收/实缴税金、综合能耗（吨标煤）、从业人数、研发投入；按企业编号"
+                     "（无编号按名称）更新，其余新增；地块编号须在地块图层中。有任何错误则整表不导入。",
+    "firms_mode": "导入方式", "firms_update": "按企业编号或名称更新，其余新增", "firms_replace": "替换整个企业表",
+}
+"""The 数据管理 page's texts on stock land and the firms table (issue 19)."""
 FLAG_ALIASES: dict[str, int] = {"是": 1, "否": 0, "y": 1, "n": 0, "yes": 1, "no": 0, "true": 1, "false": 0,
                                 "有": 1, "√": 1, "×": 0}
 """How ledgers write a yes/no field (政府原因 gov_delay), lower-cased, as 1/0."""
