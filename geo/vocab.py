@@ -189,6 +189,9 @@ PARCEL_LAYER_FIELDS: dict[str, tuple[str, ...]] = {
     "ready_date": (*PARCEL_LEDGER_HEADERS["ready_date"], "ready_date", "KGRQ", "KGSJ"),
     "land_use": (*PARCEL_LEDGER_HEADERS["land_use"], "land_use", "DLMC", "DLBM", "YDLX", "TDYT"),
     "registered_mu": (*PARCEL_LEDGER_HEADERS["registered_mu"], "registered_mu", "registered", "MJ", "DKMJ", "ZDMJ"),
+    **{name: (*PARCEL_LEDGER_HEADERS[name], name) for name in (
+        "holder", "supplied_date", "agreed_start", "agreed_completion", "actual_start", "actual_completion",
+        "price_wan", "developed_share", "invested_share", "halted_date", "gov_delay", "approved_date")},
 }
 """Field names of a parcel layer from other GIS (Shapefile): the land ledger's headers, our own names, and the
 pinyin initials of 国土 data (DKBH 地块编号, ZDDM 宗地代码, GDZT 供地状态, DLMC 地类名称, MJ 面积 …). A DBF name is

@@ -125,3 +125,21 @@ def test_firms_ledger_errors_are_named_by_excel_row_and_nothing_is_imported(samp
     pd.testing.assert_frame_equal(sample_ws.firms, before)
     with pytest.raises(LedgerError, match="地块编号"):
         import_firm_ledger(sample_ws, xlsx([["企业名称", "营业收入"], ["甲", 1]]), "无地块列.xlsx")
+
+
+def test_a_gbk_shapefile_brings_the_stock_fields_with_cut_names(sample_ws, tmp_path):
+    """Another GIS's parcel layer with 受让单位, 约定动工日期 (cut to 约定动工日 at 10 GBK bytes), 政府原因 是/否."""
+    import pyogrio
+
+    from formats.shapefile import import_parcel_layer
+    from tests.formats.test_shapefile import layer_of, write_shp
+    n = 5
+    frame = layer_of(sample_ws, n, 受让单位=["甲公司"] * n, 约定动工日期=["2024-03-01"] * n,
+                     政府原因=["是", "否", "是", "否", "否"], 出让价款=[500.0] * n)
+    path = write_shp(tmp_path, frame)
+    assert "约定动工日" in pyogrio.read_info(path, encoding="GBK")["fields"]           # the DBF cut the name
+    new, counts, _ = import_parcel_layer(sample_ws, path)
+    ids = list(sample_ws.parcels.index[:n])
+    p = new.parcels.loc[ids]
+    assert (p["holder"] == "甲公司").all() and (p["agreed_start"] == pd.Timestamp("2024-03-01")).all()
+    assert list(p["gov_delay"].astype(int)) == [1, 0, 1, 0, 0] and (p["price_wan"] == 500.0).all()
