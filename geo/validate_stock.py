@@ -81,8 +81,9 @@ def check_parcel_stock(parcels: pd.DataFrame, report: LoadReport) -> None:
     dated = parcels[list(CONTRACT_FIELDS)].notna()
     if not dated.to_numpy().any():          # the layer records no contracts at all: nothing to warn about
         return
-    supplied = (parcels["status"] == "supplied").to_numpy()
-    for row, gaps in zip(parcels.index[supplied], (~dated[supplied]).to_numpy()):
+    gap = (parcels["status"] == "supplied").to_numpy()[:, None] & ~dated.to_numpy()
+    lacking = gap.any(axis=1)
+    for row, gaps in zip(parcels.index[lacking], gap[lacking]):          # only the rows to warn about
         if gaps.any():
             missing = "、".join(labels[f] for f, gap in zip(CONTRACT_FIELDS, gaps) if gap)
             report.warning("parcels", "MISSING_CONTRACT_DATES",
@@ -97,9 +98,14 @@ def check_firms(firms: pd.DataFrame, parcel_ids: pd.Index | pd.Series, report: L
     renumbering the parcels). Importing a firms ledger refuses it (``formats.ledger_stock``)."""
     if firms.empty:
         return
-    known = set(map(str, parcel_ids))
     label = FIRM_FIELD_LABELS["parcel_ids"]
-    for row, text in firms["parcel_ids"].items():
+    text = firms["parcel_ids"].astype(object).where(firms["parcel_ids"].notna(), "").astype(str)
+    known = pd.Index(parcel_ids).astype(str).unique()
+    each = text.str.replace(r"[；、，,]", ";", regex=True).str.split(";").explode().str.strip()   # as split_ids
+    listed = pd.Series(known.get_indexer(each) >= 0, index=each.index) | (each == "")
+    fine = (each != "").groupby(level=0).any() & listed.groupby(level=0).all()
+    bad = text.index[~fine.reindex(text.index, fill_value=False).to_numpy()]
+    for row, text in firms.loc[bad, "parcel_ids"].items():      # only the firms to report
         ids = split_ids(text)
         if not ids:
             if text is not None and not pd.isna(text):       # an empty required cell is MISSING_VALUE already
