@@ -14,7 +14,7 @@ def cmd_seed(args) -> int:
                "crs": ws.crs.to_string()}
     emit(args, payload, f"已生成示例县（虚构数据）：{args.out}\n园区 {len(ws.zones)} 个，地块 {len(ws.parcels)} 块，"
           f"标准厂房 {len(ws.factories)} 栋，招商项目 {len(ws.projects)} 个，"
-          f"亩均效益台账企业 {len(ws.firms)} 家，坐标系 {ws.crs.to_string()}")
+          f"企业 {len(ws.firms)} 家，坐标系 {ws.crs.to_string()}")
     return 0
 
 
