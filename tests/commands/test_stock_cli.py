@@ -23,6 +23,10 @@ def stock_path(sample_ws, tmp_path_factory):
     dates = random_parcels(len(p), 11).set_index(p.index).drop(columns="status")
     parcels = p.drop(columns=[c for c in dates.columns if c in p.columns]).join(dates)
     parcels["holder"] = [f"企业{i}" for i in range(len(p))]
+    # a workspace loads only with dates in order (geo.validate_stock): the random ones that are not are dropped
+    parcels.loc[parcels["agreed_completion"] < parcels["agreed_start"], "agreed_completion"] = pd.NaT
+    parcels.loc[parcels["actual_completion"] < parcels["actual_start"], "actual_completion"] = pd.NaT
+    parcels.loc[parcels["actual_start"] < parcels["supplied_date"], "supplied_date"] = pd.NaT
     supplied = list(parcels.index[parcels["status"] == "supplied"])
     firms = pd.DataFrame([{"firm_id": f"F{i:02d}", "name": f"企业{i}", "parcel_ids": pid, "year": 2025,
                            "revenue_wan": 500.0 * (i + 1), "tax_wan": 20.0 * (i + 1), "energy_tce": 100.0,
