@@ -1,6 +1,6 @@
 """The GeoPackage store: the workspace file itself, written row by row through SQLite transactions.
 
-Reads are one SQLite read transaction (a consistent snapshot of all four layers). Writes take ``BEGIN IMMEDIATE``
+Reads are one SQLite read transaction (a consistent snapshot of all the layers). Writes take ``BEGIN IMMEDIATE``
 (one writer at a time; others wait up to ``timeout`` seconds), check every row's version, write the rows
 (``UPDATE … WHERE id = ? AND version = ?``) with GeoPackageBinary geometry (header, xy envelope, little-endian
 WKB), their audit rows, and the ``gpkg_contents`` extent and ``last_change``, then commit: a crash at any moment
