@@ -118,7 +118,7 @@ class Planner:
         acts = [pm.actions[i] for i in np.flatnonzero(sol.y > 0.5)]
         # an action no chosen site needs is never funded (the cost objective drops it; guard anyway)
         needed = {a for j in chosen for a in pm.col_actions[j]} | \
-            {int(pm.cell_action[k]) for j in chosen for k in pm.col_ext[j]}
+            {int(a) for j in chosen for _, req in pm.col_ext[j] for a in req}
         y = np.array([1.0 if (i in needed and sol.y[i] > 0.5) else 0.0 for i in range(len(pm.actions))])
         acts = [pm.actions[i] for i in np.flatnonzero(y > 0.5)]
         cleared = tuple(sorted(a.parcel_id for a in acts if a.kind == CLEAR))

@@ -33,7 +33,7 @@ class PlanModel:
     col_actions: list[tuple]
     truncated: list[str]                    # projects whose candidate sites were cut at the caps
     investment: np.ndarray
-    col_ext: list[tuple]                    # action cells touching the site: usable when cleared
+    col_ext: list[tuple]                    # (cell, actions) the site's block may grow into: usable when funded
     cell_action: np.ndarray                 # action index of each cell (-1: land available now)
 
     @property
@@ -80,6 +80,53 @@ def _minimal_sites(starts, adj, area, allowed, need, max_cells, max_seen):
                 grow = (frontier | {w for w in adj[u] if w > s and w in allowed}) - set(nxt)
                 stack.append((nxt, a + float(area[u]), frozenset(grow)))
     return out, truncated
+
+
+REACH_NODES_PER_CELL = 4      # a site reaches at most this × max_site_cells nodes of its park (else: truncated)
+
+
+def _reach(site: tuple, adj: list[set], act: np.ndarray, n_free: int, allowed: set, cap: int):
+    """The nodes a site's block may grow into once actions are funded (the 存量/拆迁/平整 land around it and the free
+    land beyond), each with the actions every path to it needs: a 0-1 search (an action node costs 1) from the
+    site's nodes through allowed nodes with an action or free land. Returns ([(node, actions)], unsure): unsure
+    when the cap was reached or some node has two paths needing different actions (the one requirement kept
+    could then exclude a plan, so the model is no longer exact). Exact otherwise: for every edge (v, w) of the
+    reached nodes, actions(v) ∪ action(w) ⊇ actions(w), so by induction every path to w needs actions(w)."""
+    from collections import deque
+    site_set = {int(v) for v in site}
+    req: dict[int, tuple] = {v: () for v in site_set}
+    dist = {int(v): 0 for v in site}
+    dq = deque((int(v), 0) for v in site)
+    done: set[int] = set()
+    order: list[int] = []
+    unsure = False
+    while dq:
+        v, d = dq.popleft()
+        if v in done or d > dist[v]:
+            continue
+        done.add(v)
+        if v not in site_set:
+            order.append(v)
+        if len(order) > cap:
+            unsure = True
+            break
+        for w in adj[v]:
+            if w not in allowed or (act[w] < 0 and w >= n_free):
+                continue
+            step = 1 if act[w] >= 0 else 0
+            if w not in dist or d + step < dist[w]:
+                dist[w] = d + step
+                req[w] = tuple(sorted(set(req[v]) | ({int(act[w])} if step else set())))
+                (dq.appendleft if step == 0 else dq.append)((w, d + step))
+    order = order[:cap]
+    reached = set(order) | site_set
+    for v in reached:
+        for w in adj[v]:
+            if w in reached and w not in site_set:
+                own = {int(act[w])} if act[w] >= 0 else set()
+                if not set(req[w]) <= set(req[v]) | own:
+                    unsure = True
+    return [(v, req[v]) for v in order], unsure
 
 
 def _fixed_use(m, node_cell: np.ndarray, n_cells: int, fixed) -> np.ndarray:
@@ -179,6 +226,7 @@ def build_plan_model(ws: Workspace, settings: Settings, *, as_of=None, actions: 
                                                                                   for f in inst.fac_id]))
     cell_area = np.maximum(cell_area, 0.0)
     tol = inst.tol
+    reach_cap = REACH_NODES_PER_CELL * ps.max_site_cells
     col_p, col_kind, col_cells, col_fac, col_act, col_ext = [], [], [], [], [], []
     truncated = []
     cache: dict[tuple, tuple] = {}
@@ -203,9 +251,9 @@ def build_plan_model(ws: Workspace, settings: Settings, *, as_of=None, actions: 
                     if any(act[c] < 0 and c >= n_free for c in t):     # pipeline land with no action
                         continue
                     cells = tuple(sorted(x for c in t for x in members[c]))
-                    ext = tuple(sorted({int(k) for c in cells for k in cell_adj[c]
-                                        if cell_action[k] >= 0 and act[cnode[k]] >= 0 and k not in cells
-                                        and cell_zone[k] in zones}))
+                    reach, unsure = _reach(t, adj, act, n_free, allowed, reach_cap)
+                    cut = cut or unsure
+                    ext = tuple((int(k), req) for w, req in reach for k in members[w])
                     cost = sum(actions[a].cost_wan for a in acts)
                     rows.append((cost, float(area[list(t)].sum()) - need, cells, acts, ext))
                 # sparse candidates: the snuggest sites needing no action, the cheapest needing some
