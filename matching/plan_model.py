@@ -33,7 +33,8 @@ class PlanModel:
     col_actions: list[tuple]
     truncated: list[str]                    # projects whose candidate sites were cut at the caps
     investment: np.ndarray
-    col_ext: list[tuple]                    # (cell, actions) the site's block may grow into: usable when funded
+    col_ext: list[tuple]                    # (cell, actions) the site's block may grow into: usable when all are
+                                            # funded (a cell may come with several minimal sets)
     cell_action: np.ndarray                 # action index of each cell (-1: land available now)
 
     @property
@@ -83,50 +84,49 @@ def _minimal_sites(starts, adj, area, allowed, need, max_cells, max_seen):
 
 
 REACH_NODES_PER_CELL = 4      # a site reaches at most this × max_site_cells nodes of its park (else: truncated)
+REACH_PATHS = 4               # ... each by at most this many minimal sets of actions (else: truncated)
 
 
 def _reach(site: tuple, adj: list[set], act: np.ndarray, n_free: int, allowed: set, cap: int):
-    """The nodes a site's block may grow into once actions are funded (the 存量/拆迁/平整 land around it and the free
-    land beyond), each with the actions every path to it needs: a 0-1 search (an action node costs 1) from the
-    site's nodes through allowed nodes with an action or free land. Returns ([(node, actions)], unsure): unsure
-    when the cap was reached or some node has two paths needing different actions (the one requirement kept
-    could then exclude a plan, so the model is no longer exact). Exact otherwise: for every edge (v, w) of the
-    reached nodes, actions(v) ∪ action(w) ⊇ actions(w), so by induction every path to w needs actions(w)."""
+    """The nodes a site's block may grow into once actions are funded (the pipeline or stock land around it and the
+    free land beyond), each with every minimal set of actions that joins it to the site: a label-correcting search
+    from the site's nodes through allowed nodes that are free land or have an action; a node's labels are the
+    inclusion-minimal action sets of the paths reaching it. Returns ([(node, actions)], unsure): one entry per
+    minimal set (the node is usable when any one of them is funded: exactly when it is connected to the site
+    through funded or free land); unsure when more than ``cap`` nodes or ``REACH_PATHS`` sets of one node were cut
+    (the model may then miss a plan: never reported optimal)."""
     from collections import deque
     site_set = {int(v) for v in site}
-    req: dict[int, tuple] = {v: () for v in site_set}
-    dist = {int(v): 0 for v in site}
-    dq = deque((int(v), 0) for v in site)
-    done: set[int] = set()
-    order: list[int] = []
+    labels: dict[int, list[frozenset]] = {v: [frozenset()] for v in site_set}
+    tried: set[tuple] = set()
+    queue = deque(sorted(site_set))
     unsure = False
-    while dq:
-        v, d = dq.popleft()
-        if v in done or d > dist[v]:
-            continue
-        done.add(v)
-        if v not in site_set:
-            order.append(v)
-        if len(order) > cap:
-            unsure = True
-            break
-        for w in adj[v]:
-            if w not in allowed or (act[w] < 0 and w >= n_free):
+    while queue:
+        v = queue.popleft()
+        for w in sorted(adj[v]):
+            if w in site_set or w not in allowed or (act[w] < 0 and w >= n_free):
                 continue
-            step = 1 if act[w] >= 0 else 0
-            if w not in dist or d + step < dist[w]:
-                dist[w] = d + step
-                req[w] = tuple(sorted(set(req[v]) | ({int(act[w])} if step else set())))
-                (dq.appendleft if step == 0 else dq.append)((w, d + step))
-    order = order[:cap]
-    reached = set(order) | site_set
-    for v in reached:
-        for w in adj[v]:
-            if w in reached and w not in site_set:
-                own = {int(act[w])} if act[w] >= 0 else set()
-                if not set(req[w]) <= set(req[v]) | own:
-                    unsure = True
-    return [(v, req[v]) for v in order], unsure
+            if w not in labels and len(labels) - len(site_set) >= cap:
+                unsure = True
+                continue
+            own = frozenset((int(act[w]),)) if act[w] >= 0 else frozenset()
+            cur = labels.setdefault(w, [])
+            changed = False
+            for lab in list(labels[v]):
+                new = lab | own
+                if (w, new) in tried or any(k <= new for k in cur):
+                    continue
+                tried.add((w, new))
+                cur[:] = [k for k in cur if not new <= k] + [new]
+                changed = True
+            if len(cur) > REACH_PATHS:
+                unsure = True
+                cur.sort(key=lambda k: (len(k), sorted(k)))
+                del cur[REACH_PATHS:]
+            if changed:
+                queue.append(w)
+    out = [(w, tuple(sorted(lab))) for w in sorted(labels) if w not in site_set for lab in labels[w]]
+    return sorted(out), unsure
 
 
 def _fixed_use(m, node_cell: np.ndarray, n_cells: int, fixed) -> np.ndarray:

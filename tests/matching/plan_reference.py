@@ -2,9 +2,10 @@
 independent of the engine: for every subset of the actions, the best placement by brute force over every
 assignment of projects to blocks and factories.
 
-The land rules are match's own (docs/matching.md), restated on strips: a park is a row of touching strips; a
-project at its date level may use the strips that are available, funded by the subset, or pipeline land ready by
-its ``needed_by`` (no date: land available now only); a block is a maximal run of such strips; a set of land
+The land rules are match's own (docs/matching.md), restated on small parcel maps (rows of strips, one row or two
+stacked, so rings of parcels occur): a project at its date level may use the parcels that are available, funded by
+the subset, or pipeline land ready by its ``needed_by`` (no date: land available now only); a block is a connected
+set of such parcels of one park (sharing an edge); a set of land
 projects fits when, for every block of every level, the needs × (1 + cut tolerance) of the projects placed inside
 it sum to at most its area (the blocks of all levels are laminar: one check per block is exact). A floor project
 goes into an admitting park's factory that is built, funded, or ready by its level, within the vacancy.
@@ -35,6 +36,7 @@ def reference_table(ws, items: list[Item], *, tol: float, as_of) -> list[tuple[f
     ``items``; ``as_of`` the scenario date."""
     as_of = pd.Timestamp(as_of).normalize()
     parcels = ws.parcels.sort_index()
+    adj = touching(parcels)
     parks: dict[str, list] = {}
     for pid, z, st, rd, mu in zip(parcels.index, parcels["zone_id"], parcels["status"], parcels["ready_date"],
                                   parcels["net_mu"]):
@@ -54,7 +56,7 @@ def reference_table(ws, items: list[Item], *, tol: float, as_of) -> list[tuple[f
     for k in range(len(items) + 1):
         for sub in itertools.combinations(items, k):
             funded = {i.key for i in sub}
-            prio, inv = _best(parks, facs, pr, funded, tol)
+            prio, inv = _best(parks, adj, facs, pr, funded, tol)
             out.append((sum(i.cost_wan for i in sub), prio, inv))
     return out
 
@@ -64,29 +66,49 @@ def _usable(status: str, ready, pid: str, funded: set, level) -> bool:
         level is not None and status in ("leveling", "demolition") and pd.notna(ready) and ready <= level)
 
 
-def _blocks(parks, funded: set, level, zones) -> list[tuple[str, frozenset, float]]:
-    """The blocks (park, strips, 亩) usable at ``level`` in ``zones``."""
-    out = []
-    for z in zones:
-        run: list[str] = []
-        area = 0.0
-        for pid, st, rd, mu in parks[z] + [(None, "", None, 0.0)]:
-            if pid is not None and _usable(st, rd, pid, funded, level):
-                run.append(pid)
-                area += mu
-            elif run:
-                out.append((z, frozenset(run), area))
-                run, area = [], 0.0
+def touching(parcels) -> dict[str, set]:
+    """Parcels sharing at least 1 m of edge (the strips and rows of the test workspaces meet along whole edges or
+    not at all), by plain shapely."""
+    import shapely
+    geom = parcels.geometry.to_numpy()
+    ids = [str(i) for i in parcels.index]
+    out: dict[str, set] = {i: set() for i in ids}
+    for a in range(len(ids)):
+        for b in range(a + 1, len(ids)):
+            if shapely.intersection(geom[a], geom[b]).length >= 1.0:
+                out[ids[a]].add(ids[b])
+                out[ids[b]].add(ids[a])
     return out
 
 
-def _best(parks, facs, pr, funded: set, tol: float) -> tuple[float, float]:
+def _blocks(parks, adj, funded: set, level, zones) -> list[tuple[str, frozenset, float]]:
+    """The blocks (park, parcels, 亩) usable at ``level`` in ``zones``: connected components of usable land."""
+    out = []
+    for z in zones:
+        mu = {pid: m for pid, st, rd, m in parks[z] if _usable(st, rd, pid, funded, level)}
+        seen: set = set()
+        for start in mu:
+            if start in seen:
+                continue
+            comp, stack = {start}, [start]
+            while stack:
+                v = stack.pop()
+                for w in adj[v]:
+                    if w in mu and w not in comp:
+                        comp.add(w)
+                        stack.append(w)
+            seen |= comp
+            out.append((z, frozenset(comp), sum(mu[c] for c in comp)))
+    return out
+
+
+def _best(parks, adj, facs, pr, funded: set, tol: float) -> tuple[float, float]:
     options = []
     all_blocks: dict[tuple, float] = {}
     for land, floor, _, _, level, zones in pr:
         opts = []
         if land > 0:
-            for z, strips, area in _blocks(parks, funded, level, zones):
+            for z, strips, area in _blocks(parks, adj, funded, level, zones):
                 all_blocks[(z, strips)] = area
                 if area >= land * (1 + tol) - 1e-9:
                     opts.append(("land", (z, strips)))
