@@ -75,6 +75,29 @@ STOCK_ACTION_LABELS: dict[str, str] = {
     "reclaim": "无偿收回", "negotiate": "协议收回/置换", "redevelop": "低效用地再开发",
 }
 """The plan's stock actions (存量盘活), beside clearing and factory completion."""
+STOCK_NEXT_STEPS: dict[str, str] = {
+    "gov_delay": "政府原因：与受让人协商延长动工期限（不超过一年）、调整用途、协议有偿收回或置换，不征闲置费"
+                 "（《闲置土地处置办法》第十二条）",
+    "reclaimable": "满两年未动工：报县政府批准后下达《收回国有建设用地使用权决定书》，无偿收回（第十四条第二项）",
+    "idle": "满一年未动工：调查认定闲置，下达《征缴土地闲置费决定书》，按价款 20% 征缴闲置费；满两年可无偿收回"
+            "（第十四条第一项）",
+    "overdue": "逾期未动工：发函督促动工；满一年将认定为闲置土地（第二条）",
+    "due_soon": "临近约定动工日期：提醒受让人按期动工",
+    "completion_overdue": "逾期未竣工：督促竣工，按出让合同追究违约责任",
+    "low_efficiency": "D 档企业用地：纳入低效用地再开发（收购储备、兼并重组或企业自行改造，国土资发〔2016〕147号）",
+    "approved_unsupplied": "批而未供：尽快组织供地，或按增存挂钩规定处置（自然资规〔2018〕1号）",
+    "normal": "",
+}
+"""The next legal step (下一步处置) of each stock class, shown with its deadline (``stock --json`` next_step)."""
+STOCK_LABELS: dict[str, str] = {
+    "title": "存量土地盘活", "class": "分类", "days_overdue": "逾期天数", "fee_wan": "闲置费（万元）",
+    "next_step": "下一步处置", "deadline": "期限", "land_mu": "用地（亩）", "score": "综合得分", "grade": "评价档次",
+    "tax_per_mu": "亩均税收（万元/亩）", "revenue_per_mu": "亩均营收（万元/亩）",
+    "revenue_per_employee": "人均营收（万元/人）", "revenue_per_energy": "单位能耗营收（万元/吨标煤）",
+    "rd_intensity": "研发投入强度（%）", "fees_wan": "应征闲置费（万元）", "parcels": "存量地块",
+    "firms": "亩均效益评价", "totals": "按分类合计", "as_of": "截至", "not_graded": "不参评",
+}
+"""Headers and words of the stock report (``stock`` command, 存量盘活 page, briefing)."""
 FIRM_GRADES: tuple[str, ...] = ("A", "B", "C", "D")
 """亩均效益 grades, best first."""
 
