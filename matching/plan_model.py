@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geo.cache import DerivedCache
+from geo.cache import DerivedCache, own
 from geo.settings import Settings
 from geo.workspace import Workspace
-from matching.actions import CLEAR, COMPLETE_FACTORY, Action, plan_actions
+from matching.actions import COMPLETE_FACTORY, LAND_KINDS, STOCK_KINDS, Action, plan_actions
 from matching.instance import Instance, build_instance
 
 
@@ -145,9 +145,26 @@ def _fixed_use(m, node_cell: np.ndarray, n_cells: int, fixed) -> np.ndarray:
     return use
 
 
+def _with_stock_nodes(ws: Workspace, actions: list[Action], settings: Settings, cache: DerivedCache):
+    """(the workspace the plan's land model is built on, its geometry base or None): with stock actions, a copy
+    where their parcels are land that is never ready unless funded — pipeline nodes of the model, like a
+    待拆迁 parcel with no date — so a funded stock parcel joins the blocks around it as a cleared one does (match
+    then sees it as ``Scenario.cleared_parcels`` made it: available now). The net land is derived from ``ws`` first,
+    as for match's scenario copies."""
+    ids = [a.parcel_id for a in actions if a.kind in STOCK_KINDS]
+    if not ids:
+        return ws, None
+    from geo.netland import workspace_net
+    workspace_net(ws, settings, cache)
+    parcels = ws.parcels.copy()
+    parcels.loc[ids, "status"] = "demolition"
+    parcels.loc[ids, "ready_date"] = pd.NaT
+    return dataclasses.replace(ws, parcels=parcels), ws
+
+
 def build_plan_model(ws: Workspace, settings: Settings, *, as_of=None, actions: list[Action] | None = None,
                      dem=None, earthwork_cost_wan=None, zone_of=None, fixed=None,
-                     cache: DerivedCache | None = None) -> PlanModel:
+                     cache: DerivedCache | None = None, stock: pd.DataFrame | None = None) -> PlanModel:
     """The candidate sites and factory places of every pending project, with the actions each needs.
 
     A project's site is a block as match would see it once some parcels are cleared: per date level the nodes are
@@ -157,12 +174,15 @@ def build_plan_model(ws: Workspace, settings: Settings, *, as_of=None, actions: 
     may also use when they are cleared for another site (they then join its block). ``zone_of``: project id →
     the one park its candidates are restricted to (large instances), else every admitting park. ``fixed``:
     placements kept as they are (large instances: match's placements today); their land and floor space is
-    taken and only the other projects get candidates. ``cache``: the caller's derived-data cache."""
+    taken and only the other projects get candidates. ``cache``: the caller's derived-data cache. ``stock``: the
+    stock classes at ``as_of`` (``geo.stock.classify_workspace``; None: classified here) for the stock actions."""
     ps = settings.plan
-    inst = build_instance(ws, ws.projects, settings, as_of, cache=cache)
+    cache = own(cache)
     actions = actions if actions is not None else plan_actions(ws, settings, start=as_of, dem=dem,
-                                                               earthwork_cost_wan=earthwork_cost_wan)
-    act_of_parcel = {a.parcel_id: i for i, a in enumerate(actions) if a.kind == CLEAR}
+                                                               earthwork_cost_wan=earthwork_cost_wan, stock=stock)
+    plan_ws, base = _with_stock_nodes(ws, actions, settings, cache)
+    inst = build_instance(plan_ws, ws.projects, settings, as_of, geometry_of=base, cache=cache)
+    act_of_parcel = {a.parcel_id: i for i, a in enumerate(actions) if a.kind in LAND_KINDS}
     act_of_factory = {a.factory_id: i for i, a in enumerate(actions) if a.kind == COMPLETE_FACTORY}
     m = inst.model
     n = len(m.pid)
