@@ -332,7 +332,7 @@ STOCK_ACTION_VERBS: dict[str, str] = {"reclaim": "无偿收回", "negotiate": "�
 """How reasons and unlocks say the action (「……可于 2027-03 前无偿收回」)."""
 STOCK_WORDS: dict[str, str] = {
     "stock_hint": "另有{label}地块 {parcel}（{mu:.0f} 亩{days}）可于 {month} 前{verb}",
-    "stock_days": "，{label} {days:.0f} 天",
+    "stock_days": "，闲置 {days:.0f} 天",
     "stock_unlock": "{verb}存量地块 {parcels}（共 {mu:.1f} 亩，{label}），估算费用 {cost:,.1f} 万元，"
                     "最早 {date} 可供地",
     "no_free_land": "{zone}没有可供土地",
