@@ -88,6 +88,7 @@ def stock_actions(ws: Workspace, settings: Settings, start, stock: pd.DataFrame 
     """The stock actions on ``ws`` funded at ``start`` (by parcel id): one per supplied parcel whose class
     (``stock``: ``geo.stock.classify_workspace``'s frame; None: classified here at ``start``) has an action."""
     from geo.stock import STOCK_ACTION_OF_CLASS, classify_workspace
+    from geo.supply import stock_ready_by
     from geo.vocab import STOCK_ACTION_BASIS
     start = pd.Timestamp(start).normalize()
     parcels = ws.parcels
@@ -107,11 +108,10 @@ def stock_actions(ws: Workspace, settings: Settings, start, stock: pd.DataFrame 
                           price * (1 - dev) * ps.negotiate_price_share)
     cost = np.select([k == RECLAIM, k == NEGOTIATE], [area * ps.reclaim_wan_per_mu, negotiated],
                      area * ps.redevelop_wan_per_mu)
-    lead = {RECLAIM: ps.lead_months_reclaim, NEGOTIATE: ps.lead_months_negotiate, REDEVELOP: ps.lead_months_redevelop}
     days = stock["days_overdue"].reindex(rows.index).to_numpy(dtype=float)
     cls = stock["stock_class"].reindex(rows.index).to_numpy()
     return [Action(str(kk), str(pid), None, str(z), "supplied", float(a), round(float(c), 2), "config",
-                   _months_after(start, lead[kk]), STOCK_ACTION_BASIS[kk], str(cl), None if np.isnan(d) else float(d))
+                   stock_ready_by(start, kk, ps), STOCK_ACTION_BASIS[kk], str(cl), None if np.isnan(d) else float(d))
             for pid, z, kk, a, c, cl, d in zip(rows.index, rows["zone_id"], k, area, cost, cls, days)]
 
 
