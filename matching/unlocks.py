@@ -71,9 +71,12 @@ def least_cost_unlocks(ws: Workspace, scenario, settings, unlocks: list[Unlock],
     when that set is cheaper; the replacement is verified by re-running match like the original. Only on
     instances the plan solves exactly (at most ``[plan] large_projects`` projects) and scenarios that change
     nothing but the date (the plan's own scenarios). ``cache``: the caller's derived-data cache."""
-    has_stock = bool(len(ws.parcels)) and ws.parcels["status"].eq("supplied").any()
-    if (not unlocks and not has_stock) or len(ws.projects) > settings.plan.large_projects:
+    if len(ws.projects) > settings.plan.large_projects:
         return unlocks
+    if not unlocks:
+        from matching.stock_supply import offers
+        if not offers(ws, settings, scenario.as_of if scenario else None):
+            return unlocks              # nothing to replace, and no stock land to take back
     if scenario is not None and (scenario.extra_parcels is not None or scenario.justified_land_need
                                  or scenario.without_planned_factories or scenario.cleared_parcels
                                  or scenario.ready_factories):
