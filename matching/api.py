@@ -64,7 +64,8 @@ def match(ws: Workspace, scenario: Scenario | None = None, *, settings: Settings
 def _name_stock(unplaced, ws: Workspace, scenario: Scenario | None, settings: Settings) -> None:
     """The reasons name the stock land of the unplaced projects' parks (matching.stock_supply)."""
     from matching.stock_supply import name_stock_in_reasons, offers, zones_for
-    acts = offers(ws, settings, scenario.as_of if scenario else None)
+    done = set(scenario.cleared_parcels) if scenario else set()       # taken back in this scenario already
+    acts = [a for a in offers(ws, settings, scenario.as_of if scenario else None) if a.parcel_id not in done]
     if not acts:
         return
     prj = ws.projects.set_index("project_id", drop=False) if "project_id" in ws.projects.columns else ws.projects
@@ -169,7 +170,8 @@ def fit(prospect: Prospect, ws: Workspace, scenario: Scenario | None = None, *, 
     diag = Diagnoser(inst, committed)
     u, idea = diag.explain(0)
     from matching.stock_supply import HINT_REASONS, hint, offers, restate, zones_for
-    stock = offers(ws, settings, scenario.as_of if scenario else None) if prospect.need_mu else []
+    stock = [a for a in offers(ws, settings, scenario.as_of if scenario else None)
+             if not scenario or a.parcel_id not in scenario.cleared_parcels] if prospect.need_mu else []
     zones = zones_for(ws, prospect.industry, prospect.zone_id)[0] if stock else set()
     text = hint(stock, zones, u.gap_mu, {str(z): str(n) for z, n in ws.zones["name"].items()}) \
         if u.reason in HINT_REASONS else ""
