@@ -56,7 +56,8 @@ def _connected(cells: tuple, adj: list[set]) -> bool:
 
 def _minimal_sites(starts, adj, area, allowed, need, max_cells, max_seen):
     """Connected sets of ``allowed`` cells with area ≥ need, minimal; each set is grown from its smallest cell
-    (no duplicates). Returns (sites, truncated)."""
+    (no duplicates). Returns (sites, truncated): truncated when ``max_cells`` or ``max_seen`` stopped a set that
+    could still grow (the plan is then never reported optimal)."""
     out, truncated, seen = [], False, 0
     for s in starts:
         stack = [((s,), float(area[s]), frozenset(u for u in adj[s] if u > s and u in allowed))]
@@ -69,6 +70,7 @@ def _minimal_sites(starts, adj, area, allowed, need, max_cells, max_seen):
                     out.append(tuple(sorted(cells)))
                 continue
             if len(cells) >= max_cells:
+                truncated = truncated or bool(frontier)      # a larger site was not enumerated: not exact
                 continue
             for u in sorted(frontier):
                 nxt = tuple(sorted(cells + (u,)))

@@ -215,3 +215,17 @@ def test_held_out_two_half_blocks_in_one_park():
 
 def plan_of(ws, budget=None):
     return Planner(ws, SETTINGS, as_of=AS_OF).plan(budget)
+
+
+def test_a_site_larger_than_the_cap_is_never_hidden_behind_optimal():
+    """A 65 亩 project on a row of fourteen 5 亩 待拆迁 parcels needs all of them (65 × (1 + cut tolerance) > 13 × 5),
+    more than max_site_cells (12):
+    the candidates were cut, so the plan is 'feasible' with the project listed as truncated — never 'optimal'."""
+    strips = [(("mu", 5.0), "demolition", "2030-06-30")] * 14
+    ws = make_ws([("Z1", "纺织鞋服", strips)], [{"project_id": "P1", "land_mu": 65.0, "priority": 2.0}])
+    assert SETTINGS.plan.max_site_cells == 12
+    got = Planner(ws, SETTINGS, as_of=AS_OF, verify=False).plan(None)
+    assert got.status == "feasible" and got.truncated == ["P1"]
+    wide = dataclasses.replace(SETTINGS, plan=dataclasses.replace(SETTINGS.plan, max_site_cells=14))
+    got = Planner(ws, wide, as_of=AS_OF).plan(None)
+    assert got.status == "optimal" and got.placed_added == ["P1"] and len(got.cleared_parcels) == 14
