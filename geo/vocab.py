@@ -100,6 +100,22 @@ STOCK_LABELS: dict[str, str] = {
 """Headers and words of the stock report (``stock`` command, 存量盘活 page, briefing)."""
 FIRM_GRADES: tuple[str, ...] = ("A", "B", "C", "D")
 """亩均效益 grades, best first."""
+STOCK_CLASS_COLORS: dict[str, str] = {
+    "gov_delay": "#7b2cbf", "reclaimable": "#c1121f", "idle": "#e8663d", "overdue": "#f2b705",
+    "due_soon": "#ffd166", "completion_overdue": "#b5838d", "low_efficiency": "#6d4c41",
+    "approved_unsupplied": "#219ebc", "normal": "#bdbdbd",
+}
+"""The map colour of each stock class (存量盘活 page, 用地一张图 popups' legend): the one place they are defined."""
+STOCK_PAGE_LABELS: dict[str, str] = {
+    "zone_name": "园区", "sheet_title": "存量土地处置督办单", "sheet_name": "督办单", "file_stem": "存量土地督办单",
+    "download": "下载督办单（Excel）", "by_class_zone": "存量土地分类分园区面积（亩）", "grade_counts": "评价档次分布",
+    "count": "企业数（家）", "map_layer": "地块（按存量分类着色）",
+    "no_data": "工作空间中没有存量土地数据：在数据管理页导入含“约定动工日期”“实际动工日期”“出让价款”等列的土地台账，"
+    "或用 `python cli.py import-firms` 导入亩均效益台账后，"
+    "这里给出存量土地分类。", "bad_date": "截至日期无法识别", "stock_class_filter": "存量分类",
+    "all_classes": "全部（不按存量分类筛选）",
+}
+"""The 存量盘活 page's headings, its 督办单 download and the map's stock-class filter."""
 
 GAP_ZONE_LABELS: dict[str, str] = {
     "zone_id": FIELD_LABELS["zone_id"], "name": "园区", "pending_count": "待安排项目（个）",

@@ -214,9 +214,10 @@ def add_sites(m: OfflineMap, sites: gpd.GeoDataFrame, kind: str, fields: list[tu
 
 
 def finish(m: OfflineMap, draw: bool = False, legend_statuses: Iterable[str] | None = None,
-           fit: list | None = None) -> OfflineMap:
-    """Legend, layer control, optional Draw toolbar (polygon/rectangle) and fit to ``fit`` or all layers."""
-    LegendControl("图例", legend_items(legend_statuses)).add_to(m)
+           fit: list | None = None, legend: list[tuple[str, str, str]] | None = None) -> OfflineMap:
+    """Legend (``legend``'s items, default the parcel statuses'), layer control, optional Draw toolbar
+    (polygon/rectangle) and fit to ``fit`` or all layers."""
+    LegendControl("图例", legend if legend is not None else legend_items(legend_statuses)).add_to(m)
     if draw:
         DrawLocale().add_to(m)
         OfflineDraw(draw_options={"polyline": False, "circle": False, "marker": False, "circlemarker": False,
