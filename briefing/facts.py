@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from briefing.kpi_text import kpi_from_match, year_to_date
+from briefing.stock_text import stock_facts, stock_totals
 from geo.constraints import EXCLUSION_ORDER
 from geo.netland import net_totals, workspace_net
 from geo.vocab import FACTORY_STATUS_LABELS, PARCEL_STATUS_LABELS, PIPELINE_STATUSES, UNZONED_LABEL
@@ -54,6 +55,7 @@ class Facts:
     plan: object | None = None   # matching.plan_result.Plan: the 用地保障方案 the advice is built from, if any
     since: "SinceFacts | None" = None     # what changed since the previous snapshot (附), when one was given
     kpi: object | None = None    # geo.kpi.KpiReport of the year to date, when the project list has signing dates
+    stock: object | None = None  # geo.stock.StockReport at the report's date, when the workspace has stock land
 
 
 @dataclass(frozen=True)
@@ -186,12 +188,14 @@ def compute_facts(ws: Workspace, result: MatchResult, settings: Settings, as_of:
         **_plan_totals(plan, invest),
         **_net_facts(ws, settings, cache),
     }
+    stock = stock_facts(ws, as_of, settings)
+    totals.update(stock_totals(stock, plan, invest))
     return Facts(county=county, county_note=note, as_of=as_of, data_date=data_date or as_of,
                  scenario=scenario or result.scenario, status=result.status, gap=float(result.gap),
                  crs_name=ws.crs.name, zones=zones, projects=projects, placed=list(result.placed),
                  unplaced=list(result.unplaced), unlocks=list(result.unlocks), intensity=list(intensity or []),
                  intensity_source=settings.intensity.source, factories=factories, totals=totals, plan=plan,
-                 since=since_facts(since), kpi=_kpi(ws, result, settings, as_of))
+                 since=since_facts(since), kpi=_kpi(ws, result, settings, as_of), stock=stock)
 
 
 def _kpi(ws: Workspace, result: MatchResult, settings: Settings, as_of: dt.date):

@@ -1,0 +1,114 @@
+"""一、基本情况's 存量土地情况 (issue 19): its figures are `geo.stock.stock_report`'s totals at the report's date
+(批而未供, 闲置 and the fees, 可无偿收回, 低效用地), the Word file read back states them; with a 用地保障方案 the
+sentence names the plan's stock actions (parcels, cost, date, the projects they place) and 五、意见建议 names the
+work; a workspace without stock land has no such paragraph."""
+from __future__ import annotations
+
+import dataclasses
+import io
+import re
+
+import docx
+import pandas as pd
+import pytest
+
+import briefing
+import matching
+from briefing.content import build_document
+from geo.stock import TOTAL_KEYS, stock_report
+from geo.units import fmt_mu
+from matching.plan_result import Plan, PlanAction
+from tests.commands.test_stock_cli import stock_path  # noqa: F401 (the fixture)
+from tests.geo.test_stock import AS_OF, random_parcels
+
+LEAD = "存量土地情况。"
+
+
+def _stock_paragraph(doc):
+    found = [b for b in doc.sections[0].blocks if getattr(b, "lead", "").endswith(LEAD)]
+    return found[0] if found else None
+
+
+@pytest.fixture(scope="module")
+def matched(stock_path, settings):  # noqa: F811
+    _, ws = stock_path
+    return ws, matching.match(ws, settings=settings, unlocks=False)
+
+
+def test_figures_are_the_stock_report_totals_and_the_docx_states_them(matched, settings):
+    ws, result = matched
+    want = stock_report(ws, AS_OF, settings)
+    b = briefing.build(ws, result, settings, as_of=AS_OF, figures=False)
+    for k in (*TOTAL_KEYS, "fees_wan"):
+        assert b.totals[f"stock_{k}"] == pytest.approx(want.totals[k])
+    assert b.totals["stock_parcel_count"] == len(want.parcels)
+    assert b.totals["stock_d_firm_count"] == (want.firms["grade"] == "D").sum() > 0
+    para = _stock_paragraph(b.document)
+    assert para is not None and para.lead == ("（四）" if b.document.facts.kpi is not None else "（三）") + LEAD
+    # the Word file, read back: the figures as the report phrases them
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(b.to_docx_bytes())).paragraphs)
+    body = next(line for line in text.splitlines() if LEAD in line)
+    t = want.totals
+    assert "截至2026年12月1日" in body
+    assert f"共{len(want.parcels)}宗、{fmt_mu(want.parcels['area_mu'].sum())}亩" in body
+    assert f"批而未供土地{fmt_mu(t['approved_unsupplied_mu'])}亩" in body
+    assert f"闲置土地{fmt_mu(t['idle_mu'])}亩" in body
+    assert f"可依法无偿收回的{fmt_mu(t['reclaimable_mu'])}亩" in body
+    assert f"土地闲置费合计{t['fees_wan']:,.2f}万元" in body
+    assert f"D档企业{(want.firms['grade'] == 'D').sum()}家，其用地中{fmt_mu(t['low_efficiency_mu'])}亩列为低效用地" \
+        in body
+    assert "建议依法征缴闲置费" in body          # no plan: what the law asks next
+
+
+def test_with_a_plan_the_stock_actions_are_named_with_cost_date_and_projects(matched, settings):
+    """The plan's stock actions (kinds of STOCK_ACTION_LABELS, as matching's plan will report them: parcel_ids,
+    cost_wan, ready_by, places, basis) on the county's own reclaimable and idle parcels and unplaced projects."""
+    ws, result = matched
+    cls = stock_report(ws, AS_OF, settings).parcels.set_index("parcel_id")
+    reclaim = cls.index[cls["stock_class"] == "reclaimable"][:2]
+    idle = cls.index[cls["stock_class"] == "idle"][:1]
+    waiting = [u.project_id for u in result.unplaced][:2] or list(ws.projects.index[:2])
+    assert len(reclaim) == 2 and len(idle) == 1 and len(waiting) == 2
+    acts = [PlanAction("reclaim", list(reclaim), None, cls.at[reclaim[0], "zone_id"],
+                       float(cls.loc[reclaim, "area_mu"].sum()), 0.0, pd.Timestamp("2027-03-15"), [waiting[0]]),
+            PlanAction("negotiate", list(idle), None, cls.at[idle[0], "zone_id"], float(cls.at[idle[0], "area_mu"]),
+                       812.5, pd.Timestamp("2027-06-01"), [waiting[1]])]
+    for a in acts:
+        a.basis = "《闲置土地处置办法》第十四条"          # the field the stock actions carry
+    plan = Plan("optimal", 0.0, None, 812.5, acts, [], waiting, 0.0, 0.0, (), ())
+    doc = build_document(ws, result, settings, as_of=AS_OF, plan=plan)
+    t = doc.totals
+    assert t["stock_plan_action_count"] == 2 and t["stock_plan_cost_wan"] == pytest.approx(812.5)
+    assert t["stock_plan_places_count"] == 2
+    yi = ws.projects["investment_yi"].reindex(waiting).sum()
+    assert t["stock_plan_places_investment_yi"] == pytest.approx(yi)
+    text = _stock_paragraph(doc).text
+    names = ws.projects["name"]
+    first, second = re.split(r"；2\.", text.split("措施2项：")[1])
+    assert all(pid in first for pid in reclaim) and "实施无偿收回（《闲置土地处置办法》第十四条）" in first
+    assert "估算费用0万元，2027年3月前完成" in first and names[waiting[0]] in first
+    assert idle[0] in second and "协议收回/置换" in second and "估算费用812万元" in second  # 812.5 → 812 (,.0f)
+    assert "2027年6月前完成" in second and names[waiting[1]] in second
+    assert f"盘活土地{fmt_mu(sum(a.area_mu for a in acts))}亩" in text and "估算费用812万元" in text
+    # 五、意见建议 names the work by its Chinese name, not its code
+    advice = " ".join(b.text for s in doc.sections if s.key == "advice" for b in s.blocks
+                      if hasattr(b, "text"))
+    assert "的无偿收回" in advice and "reclaim" not in advice
+
+
+def test_a_plan_without_stock_actions_says_so(matched, settings):
+    ws, result = matched
+    plan = Plan("optimal", 0.0, None, 0.0, [], [], [], 0.0, 0.0, (), ())
+    text = _stock_paragraph(build_document(ws, result, settings, as_of=AS_OF, plan=plan)).text
+    assert text.endswith("本次用地保障方案未安排存量土地盘活措施。")
+
+
+def test_no_stock_land_no_paragraph(sample_ws, settings):
+    blank = {c: (pd.NaT if pd.api.types.is_datetime64_any_dtype(v) else float("nan"))
+             for c, v in random_parcels(1, 0).drop(columns="status").items()}
+    plain = sample_ws.with_layers(parcels=sample_ws.parcels.drop(columns=["area_mu", "net_mu"]).assign(**blank),
+                                  firms=sample_ws.firms.iloc[0:0])
+    plain = dataclasses.replace(plain, path=None)
+    result = matching.match(plain, settings=settings, unlocks=False)
+    doc = build_document(plain, result, settings, as_of=AS_OF)
+    assert _stock_paragraph(doc) is None and "stock_idle_mu" not in doc.totals
