@@ -53,7 +53,7 @@ day = as_of.isoformat()
 def make_map(filters: common.Filters = f, fetch: bool = True):
     mp = build.new_map(ws, filters.basemap, common.MAP_HEIGHT, fetch, settings=settings(), cache=derived())
     build.add_zones(mp, ws, scope)
-    stock.add_stock_parcels(mp, ws, classes, scope, key=day)
+    stock.add_stock_parcels(mp, ws, classes, scope, only=filters.stock_classes, key=day)
     return build.finish(mp, legend=stock.legend_items())
 
 

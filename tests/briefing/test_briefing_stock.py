@@ -103,12 +103,17 @@ def test_a_plan_without_stock_actions_says_so(matched, settings):
     assert text.endswith("本次用地保障方案未安排存量土地盘活措施。")
 
 
-def test_no_stock_land_no_paragraph(sample_ws, settings):
+def without_stock(ws):
+    """``ws`` with every stock field of its parcels blank and no firms (a county whose ledgers carry none)."""
     blank = {c: (pd.NaT if pd.api.types.is_datetime64_any_dtype(v) else float("nan"))
              for c, v in random_parcels(1, 0).drop(columns="status").items()}
-    plain = sample_ws.with_layers(parcels=sample_ws.parcels.drop(columns=["area_mu", "net_mu"]).assign(**blank),
-                                  firms=sample_ws.firms.iloc[0:0])
-    plain = dataclasses.replace(plain, path=None)
+    plain = ws.with_layers(parcels=ws.parcels.drop(columns=["area_mu", "net_mu"]).assign(**blank),
+                           firms=ws.firms.iloc[0:0])
+    return dataclasses.replace(plain, path=None)
+
+
+def test_no_stock_land_no_paragraph(sample_ws, settings):
+    plain = without_stock(sample_ws)
     result = matching.match(plain, settings=settings, unlocks=False)
     doc = build_document(plain, result, settings, as_of=AS_OF)
     assert _stock_paragraph(doc) is None and "stock_idle_mu" not in doc.totals
