@@ -31,7 +31,7 @@ def stock_text(d: dict) -> str:
 
 def cmd_stock(args) -> int:
     from geo.stock import stock_report
-    ws = load_ws(args)
+    ws = load_ws(args, terrain=False)          # classes need no DEM
     d = stock_report(ws, args.as_of or date.today(), args.settings).to_dict()
     emit(args, d, stock_text(d))
     return 0

@@ -46,7 +46,7 @@ def test_seed_then_available_and_the_layers_read_back_by_gdal(tmp_path):
     layers = {name: count for name, count in ((n, pyogrio.read_info(path, layer=n)["features"])
                                               for n, _ in pyogrio.list_layers(path))}
     assert layers == {"zones": seeded["zones"], "parcels": seeded["parcels"], "factories": seeded["factories"],
-                      "projects": seeded["projects"]} and seeded["parcels"] >= 1500
+                      "projects": seeded["projects"], "firms": seeded["firms"]} and seeded["parcels"] >= 1500
     everything = json.loads(run("available", "--workspace", path, "--by", "2027-12-31", "--json").stdout)
     out = json.loads(run("available", "--workspace", path, "--by", "2027-12-31", "--min-mu", "50", "--json").stdout)
     big = sorted(b["area_mu"] for b in everything["blocks"] if b["area_mu"] >= 50)
