@@ -180,3 +180,15 @@ def supervision_xlsx(ws: Workspace, report: StockReport, county: str = "") -> by
     note = (f"{S['as_of']} {_day(report.as_of)}　共 {len(table)} 宗、{float(report.parcels['area_mu'].sum()):,.2f} 亩，"
             f"{S['fees_wan']} {report.totals['fees_wan']:,.2f}")
     return titled_sheet_bytes(table, f"{county}{P['sheet_title']}", note, P["sheet_name"])
+
+
+def parcel_stock_text(classes: pd.DataFrame, parcel_id: str) -> str | None:
+    """A clicked parcel's class in words — '闲置（逾期 400 天，闲置费 500.00 万元，期限 2027-03-15）' — or None for
+    a parcel that is not stock land."""
+    if parcel_id not in classes.index or classes.at[parcel_id, "stock_class"] == "normal":
+        return None
+    r = classes.loc[parcel_id]
+    parts = ([f"逾期 {int(r['days_overdue'])} 天"] if pd.notna(r["days_overdue"]) else []) \
+        + ([f"闲置费 {r['fee_wan']:,.2f} 万元"] if r["fee_wan"] > 0 else []) \
+        + ([f"{S['deadline']} {_day(r['deadline'])}"] if pd.notna(r["deadline"]) else [])
+    return STOCK_CLASS_LABELS[r["stock_class"]] + (f"（{'，'.join(parts)}）" if parts else "")

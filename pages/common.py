@@ -19,6 +19,7 @@ from geo.vocab import (
     GAP_ZONE_LABELS,
     PARCEL_STATUS_LABELS,
     STOCK_CLASS_LABELS,
+    STOCK_LABELS,
     STOCK_PAGE_LABELS,
 )
 from geo.workspace import Workspace
@@ -286,7 +287,10 @@ def interaction_panels(ws: Workspace, key: str, f: Filters, out: dict) -> None:
         pid = query.parcel_at(ws, clicked["lat"], clicked["lng"], gcj)
         if pid:
             blocks = query.block_index(available(ws, key, f.zone, f.industry, f.by, None))
-            parcel_panel(query.parcel_details(ws, pid, blocks))
+            d = query.parcel_details(ws, pid, blocks)
+            d["stock"] = stock.parcel_stock_text(stock.classes_for(ws, f.stock_as_of or dt.date.today(), settings(),
+                                                                   derived()), pid)
+            parcel_panel(d)
     drawing = out.get("last_active_drawing")
     # st_folium also reports a clicked feature here: a drawn shape is the one without our properties
     if drawing and not drawing.get("properties") and \
@@ -304,7 +308,8 @@ def parcel_panel(d: dict) -> None:
     with st.container(border=True):
         st.markdown(f"**地块 {d['parcel_id']}**  \n面积：{fmt_mu(d['area_mu'])} 亩  \n状态：{d['status_label']}  \n"
                     f"可供日期：{d['ready_date'] or '—'}  \n所属园区：{d['zone_name']}（{d['zone_id']}）  \n"
-                    f"所属连片：{block}  \n用地类型：{d['land_use'] or '—'}")
+                    f"所属连片：{block}  \n用地类型：{d['land_use'] or '—'}"
+                    + (f"  \n{STOCK_LABELS['class']}：{d['stock']}" if d.get("stock") else ""))
 
 
 def excel_download(label: str, sheets: dict[str, pd.DataFrame], file_stem: str) -> None:

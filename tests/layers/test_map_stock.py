@@ -90,3 +90,16 @@ def test_the_sidebar_class_filter_reaches_the_map(stock_path, monkeypatch, setti
     assert at.session_state["flt_stock"] == ["idle", "reclaimable"]
     assert any(STOCK_CLASS_LABELS["idle"] in c.value and str(AS_OF) in c.value for c in at.caption)
     assert set(_drawn_parcels(at)) == set(want.index[want.isin(["idle", "reclaimable"])])
+
+
+def test_a_clicked_parcels_stock_class_in_words(stock_path, settings):  # noqa: F811
+    from layers import stock
+    _, ws = stock_path
+    classes = classify_workspace(ws, AS_OF, settings)
+    idle = classes[(classes["stock_class"] == "idle") & (classes["fee_wan"] > 0)].index[0]
+    r = classes.loc[idle]
+    text = stock.parcel_stock_text(classes, idle)
+    assert text.startswith(STOCK_CLASS_LABELS["idle"]) and f"逾期 {int(r['days_overdue'])} 天" in text
+    assert f"闲置费 {r['fee_wan']:,.2f} 万元" in text and r["deadline"].strftime("%Y-%m-%d") in text
+    normal = classes.index[classes["stock_class"] == "normal"][0]
+    assert stock.parcel_stock_text(classes, normal) is None
