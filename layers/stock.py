@@ -120,7 +120,7 @@ def add_stock_parcels(m: OfflineMap, ws: Workspace, classes: pd.DataFrame, zone_
 PARCEL_COLUMNS: dict[str, str] = {
     "parcel_id": F["parcel_id"], "zone_name": P["zone_name"], "class": S["class"], "area_mu": F["area_mu"],
     "days_overdue": S["days_overdue"], "fee_wan": S["fee_wan"], "holder": F["holder"],
-    "next_step": S["next_step"], "deadline": S["deadline"]}
+    "deadline": S["deadline"], "next_step": S["next_step"]}
 """The 督办单's columns (the page's table and the Excel download): code → Chinese header."""
 
 
@@ -136,8 +136,8 @@ def parcel_table(ws: Workspace, report: StockReport) -> pd.DataFrame:
         "days_overdue": pd.array(p["days_overdue"].round(), dtype="Int64"),
         "fee_wan": p["fee_wan"].astype(float).round(2).to_numpy(),
         "holder": p["holder"].where(p["holder"].notna(), None).to_numpy(dtype=object),
-        "next_step": p["next_step"].to_numpy(dtype=object),
         "deadline": [None if pd.isna(d) else _day(d) for d in p["deadline"]],
+        "next_step": p["next_step"].to_numpy(dtype=object),
     })
     return out.rename(columns=PARCEL_COLUMNS)
 
@@ -161,6 +161,12 @@ def grade_counts(report: StockReport) -> pd.DataFrame:
     if g.isna().any():
         counts[S["not_graded"]] = int(g.isna().sum())
     return pd.DataFrame({S["grade"]: list(counts), P["count"]: list(counts.values())})
+
+
+def chart_colors(table: pd.DataFrame) -> list[str]:
+    """The class colours of ``mu_by_class_zone``'s columns (Chinese labels), in their order."""
+    code = {label: c for c, label in STOCK_CLASS_LABELS.items()}
+    return [STOCK_CLASS_COLORS[code[label]] for label in table.columns]
 
 
 def mu_by_class_zone(ws: Workspace, report: StockReport) -> pd.DataFrame:

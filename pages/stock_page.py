@@ -77,7 +77,7 @@ chart = stock.mu_by_class_zone(ws, report)
 if chart.empty:
     st.write("截至该日无存量土地。")
 else:
-    st.bar_chart(chart, stack=True, y_label="亩")
+    st.bar_chart(chart, stack=True, horizontal=True, x_label="", y_label="", color=stock.chart_colors(chart))
 
 st.subheader(f"{S['firms']}（{len(report.firms)} 家）")
 if report.firms.empty:
