@@ -18,8 +18,8 @@ from briefing.content import build_document
 from geo.stock import TOTAL_KEYS, stock_report
 from geo.units import fmt_mu
 from matching.plan_result import Plan, PlanAction
-from tests.commands.test_stock_cli import stock_path  # noqa: F401 (the fixture)
 from tests.geo.test_stock import AS_OF, random_parcels
+from tests.stock_county import stock_path  # noqa: F401 (the fixture)
 
 LEAD = "存量土地情况。"
 

@@ -10,9 +10,8 @@ from streamlit.testing.v1 import AppTest
 from geo.stock import classify_workspace
 from geo.vocab import STOCK_CLASS_LABELS, STOCK_LABELS as S
 from layers import assets, build
-from tests.commands.test_stock_cli import stock_path  # noqa: F401 (the fixture)
-from tests.geo.test_stock import AS_OF
 from tests.pages.test_app import APP, ok
+from tests.stock_county import AS_OF, stock_path  # noqa: F401 (the fixture)
 
 
 def _parcels_layer(m):

@@ -16,9 +16,8 @@ from streamlit.testing.v1 import AppTest
 from geo.stock import stock_report
 from geo.vocab import FIELD_LABELS as F, STOCK_CLASS_LABELS, STOCK_LABELS as S, STOCK_PAGE_LABELS as P
 from layers import stock
-from tests.commands.test_stock_cli import stock_path  # noqa: F401 (the fixture)
-from tests.geo.test_stock import AS_OF
 from tests.pages.test_app import APP, ok
+from tests.stock_county import AS_OF, stock_path  # noqa: F401 (the fixture)
 
 
 @pytest.fixture
