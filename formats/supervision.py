@@ -43,9 +43,13 @@ def titled_sheet_bytes(frame: pd.DataFrame, title: str, note: str, sheet_name: s
         cell = sheet.cell(HEADER_ROW, j, str(header))
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    for i, row in enumerate(frame.itertuples(index=False), HEADER_ROW + 1):
-        for j, v in enumerate(row, 1):
-            sheet.cell(i, j, _value(v)).alignment = Alignment(vertical="top", wrap_text=True)
+    for row in frame.itertuples(index=False):        # appended after the header row, values only: fast
+        sheet.append([_value(v) for v in row])
+    wrap = Alignment(vertical="top", wrap_text=True)
+    for j, header in enumerate(frame.columns, 1):            # long text (the next step) wraps in its column
+        if frame[header].map(lambda v: isinstance(v, str) and len(v) > 25).any():
+            for (cell,) in sheet.iter_rows(min_row=HEADER_ROW + 1, min_col=j, max_col=j):
+                cell.alignment = wrap
     for j, header in enumerate(frame.columns, 1):            # readable widths for CJK text, long steps wrapped
         longest = max([len(str(header)) * 2] + [len(str(v)) * 2 if isinstance(v, str) else len(str(v))
                                                  for v in frame.iloc[:50, j - 1]])
