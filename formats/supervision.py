@@ -55,6 +55,12 @@ def titled_sheet_bytes(frame: pd.DataFrame, title: str, note: str, sheet_name: s
                                                  for v in frame.iloc[:50, j - 1]])
         sheet.column_dimensions[get_column_letter(j)].width = min(max(10, longest + 2), 50)
     sheet.freeze_panes = sheet.cell(HEADER_ROW + 1, 1)
+    # printed as handed out: landscape, one page wide, the headers repeated on every page
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()

@@ -31,3 +31,4 @@ def test_title_date_headers_rows_and_no_formulas():
     assert all(sheet.cell(HEADER_ROW + 1 + i, 4).data_type == "s" for i in range(3))
     assert sheet.cell(HEADER_ROW + 1, 5).alignment.wrap_text
     assert sheet.freeze_panes == f"A{HEADER_ROW + 1}"
+    assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == f"${HEADER_ROW}:${HEADER_ROW}"
