@@ -5,6 +5,7 @@ from __future__ import annotations
 from briefing.document import Block, Figure, Paragraph, as_date, fmt_m2, fmt_yi, join_names
 from briefing.facts import Facts, zone_name
 from briefing.labels import action_label
+from briefing.stock_text import stock_actions
 from geo.units import fmt_mu
 from geo.vocab import PLAN_LABELS
 from geo.workspace import Workspace
@@ -43,7 +44,8 @@ def plan_advice(f: Facts, ws: Workspace, lead: str) -> list[Block]:
         return [Paragraph(f"{budget}，现有在途土地和在建、规划厂房的清理、建设不能新增落地项目，需研究新增用地指标。",
                           lead=lead)]
     blocks: list[Block] = [Paragraph(
-        f"{budget}，经统筹测算（拆迁、平整、标准厂房建设与项目选址一并优化，并经重新匹配复核），建议优先实施以下"
+        f"{budget}，经统筹测算（拆迁、平整、{'存量土地盘活、' if stock_actions(plan) else ''}标准厂房建设与项目选址"
+        "一并优化，并经重新匹配复核），建议优先实施以下"
         f"{t['plan_action_count']:.0f}项工作，估算费用合计{t['plan_cost_wan']:,.0f}万元，清理土地"
         f"{fmt_mu(t['plan_area_mu'])}亩，可新增落地项目{t['plan_added_count']:.0f}个、总投资"
         f"{fmt_yi(t['plan_added_investment_yi'])}亿元：", lead=lead)]

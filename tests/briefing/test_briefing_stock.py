@@ -91,9 +91,11 @@ def test_with_a_plan_the_stock_actions_are_named_with_cost_date_and_projects(mat
     assert "2027年6月前完成" in second and names[waiting[1]] in second
     assert f"盘活土地{fmt_mu(sum(a.area_mu for a in acts))}亩" in text and "估算费用812万元" in text
     # 五、意见建议 names the work by its Chinese name, not its code
-    advice = " ".join(b.text for s in doc.sections if s.key == "advice" for b in s.blocks
-                      if hasattr(b, "text"))
+    advice = " ".join((getattr(b, "lead", "") or "") + b.text for s in doc.sections if s.key == "advice"
+                      for b in s.blocks if hasattr(b, "text"))
     assert "的无偿收回" in advice and "reclaim" not in advice
+    assert "按方案分步推进拆迁、平整、存量土地盘活和标准厂房建设" in advice
+    assert "存量土地盘活、标准厂房建设与项目选址" in advice
 
 
 def test_a_plan_without_stock_actions_says_so(matched, settings):
