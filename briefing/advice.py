@@ -17,10 +17,9 @@ from briefing.document import (
     fmt_yi,
     join_names,
 )
-from briefing.facts import Facts, zone_name
+from briefing.facts import Facts, stock_actions, zone_name
 from briefing.labels import action_label
 from briefing.plan_text import plan_advice
-from briefing.stock_text import stock_actions
 from geo.units import fmt_mu
 from geo.vocab import FACTORY_STATUS_LABELS
 from matching.model import Unlock

@@ -13,10 +13,16 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from briefing.kpi_text import kpi_from_match, year_to_date
-from briefing.stock_text import stock_facts, stock_totals
 from geo.constraints import EXCLUSION_ORDER
 from geo.netland import net_totals, workspace_net
-from geo.vocab import FACTORY_STATUS_LABELS, PARCEL_STATUS_LABELS, PIPELINE_STATUSES, UNZONED_LABEL
+from geo.stock import TOTAL_KEYS, StockReport, stock_report
+from geo.vocab import (
+    FACTORY_STATUS_LABELS,
+    PARCEL_STATUS_LABELS,
+    PIPELINE_STATUSES,
+    STOCK_ACTION_LABELS,
+    UNZONED_LABEL,
+)
 from matching.model import MatchResult, Placement, Unlock, Unplaced, r1
 from matching.summary import project_zone
 
@@ -212,6 +218,40 @@ def _plan_totals(plan, invest: pd.Series) -> dict[str, float]:
             "plan_action_count": float(len(plan.actions)), "plan_added_count": float(len(plan.placed_added)),
             "plan_added_investment_yi": float(invest.reindex(list(plan.placed_added)).fillna(0.0).sum()),
             "plan_budget_wan": float("nan") if plan.budget_wan is None else float(plan.budget_wan)}
+
+
+def stock_facts(ws, as_of: dt.date, settings) -> StockReport | None:
+    """The stock report at the briefing's date; None when the workspace has neither stock land at that date nor a
+    firms ledger (a county whose ledgers carry no contract dates: the briefing then says nothing of stock)."""
+    report = stock_report(ws, as_of, settings)
+    return report if len(report.parcels) or len(report.firms) else None
+
+
+def stock_actions(plan) -> list:
+    """The plan's stock actions (kind in ``STOCK_ACTION_LABELS``), in the plan's order."""
+    return [a for a in (plan.actions if plan is not None else []) if a.action in STOCK_ACTION_LABELS]
+
+
+def stock_totals(stock: StockReport | None, plan, invest: pd.Series) -> dict[str, float]:
+    """``stock_<total>`` for each of ``stock --json``'s totals (亩 per class, ``stock_fees_wan``), the stock parcels'
+    count and 亩, the D-grade firms, the 闲置费 share; with a plan, its stock actions' count, 亩, cost and the
+    projects they place (``stock_plan_*``)."""
+    if stock is None:
+        return {}
+    out = {f"stock_{k}": float(stock.totals[k]) for k in (*TOTAL_KEYS, "fees_wan")}
+    out["stock_parcel_count"] = float(len(stock.parcels))
+    out["stock_mu"] = float(stock.parcels["area_mu"].sum())
+    out["stock_firm_count"] = float(len(stock.firms))
+    out["stock_d_firm_count"] = float((stock.firms["grade"] == "D").sum()) if len(stock.firms) else 0.0
+    if plan is not None:
+        acts = stock_actions(plan)
+        places = sorted({pid for a in acts for pid in a.places})
+        out.update({"stock_plan_action_count": float(len(acts)),
+                    "stock_plan_area_mu": float(sum(a.area_mu for a in acts)),
+                    "stock_plan_cost_wan": float(sum(a.cost_wan for a in acts)),
+                    "stock_plan_places_count": float(len(places)),
+                    "stock_plan_places_investment_yi": float(invest.reindex(places).fillna(0.0).sum())})
+    return out
 
 
 def split_county(name: str) -> tuple[str, str]:

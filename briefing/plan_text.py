@@ -3,9 +3,8 @@ it can be done and which projects it secures. Pure phrasing: every number comes 
 from __future__ import annotations
 
 from briefing.document import Block, Figure, Paragraph, as_date, fmt_m2, fmt_yi, join_names
-from briefing.facts import Facts, zone_name
+from briefing.facts import Facts, stock_actions, zone_name
 from briefing.labels import action_label
-from briefing.stock_text import stock_actions
 from geo.units import fmt_mu
 from geo.vocab import PLAN_LABELS
 from geo.workspace import Workspace

@@ -1,8 +1,8 @@
 """一、基本情况's 存量土地情况 (issue 19): 批而未供, 闲置 (亩 and the 土地闲置费 due), land reclaimable without
 compensation, the land of D-grade firms (低效用地) — the figures of ``geo.stock.stock_report`` at the report's date —
 and, when the briefing carries a 用地保障方案, which waiting projects its stock actions (无偿收回, 协议收回/置换,
-低效用地再开发) would place, at what cost and by when. Pure: numbers are computed here once (``stock_totals``, into
-``Facts.totals``) and only phrased by ``stock_paragraph``."""
+低效用地再开发) would place, at what cost and by when. Pure phrasing: the numbers are computed once in
+``briefing.facts`` (``stock_totals``, into ``Facts.totals``)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,43 +10,9 @@ import datetime as dt
 import pandas as pd
 
 from briefing.document import as_date, fmt_date, fmt_yi, join_names
-from geo.stock import TOTAL_KEYS, StockReport, stock_report
+from briefing.facts import stock_actions
 from geo.units import fmt_mu
 from geo.vocab import STOCK_ACTION_LABELS, STOCK_CLASS_LABELS as C, UNZONED_LABEL
-
-
-def stock_facts(ws, as_of: dt.date, settings) -> StockReport | None:
-    """The stock report at the briefing's date; None when the workspace has neither stock land at that date nor a
-    firms ledger (a county whose ledgers carry no contract dates: the briefing then says nothing of stock)."""
-    report = stock_report(ws, as_of, settings)
-    return report if len(report.parcels) or len(report.firms) else None
-
-
-def stock_actions(plan) -> list:
-    """The plan's stock actions (kind in ``STOCK_ACTION_LABELS``), in the plan's order."""
-    return [a for a in (plan.actions if plan is not None else []) if a.action in STOCK_ACTION_LABELS]
-
-
-def stock_totals(stock: StockReport | None, plan, invest: pd.Series) -> dict[str, float]:
-    """``stock_<total>`` for each of ``stock --json``'s totals (亩 per class, ``stock_fees_wan``), the stock parcels'
-    count and 亩, the D-grade firms, the 闲置费 share; with a plan, its stock actions' count, 亩, cost and the
-    projects they place (``stock_plan_*``)."""
-    if stock is None:
-        return {}
-    out = {f"stock_{k}": float(stock.totals[k]) for k in (*TOTAL_KEYS, "fees_wan")}
-    out["stock_parcel_count"] = float(len(stock.parcels))
-    out["stock_mu"] = float(stock.parcels["area_mu"].sum())
-    out["stock_firm_count"] = float(len(stock.firms))
-    out["stock_d_firm_count"] = float((stock.firms["grade"] == "D").sum()) if len(stock.firms) else 0.0
-    if plan is not None:
-        acts = stock_actions(plan)
-        places = sorted({pid for a in acts for pid in a.places})
-        out.update({"stock_plan_action_count": float(len(acts)),
-                    "stock_plan_area_mu": float(sum(a.area_mu for a in acts)),
-                    "stock_plan_cost_wan": float(sum(a.cost_wan for a in acts)),
-                    "stock_plan_places_count": float(len(places)),
-                    "stock_plan_places_investment_yi": float(invest.reindex(places).fillna(0.0).sum())})
-    return out
 
 
 def _figures(t: dict, as_of: dt.date) -> str:

@@ -61,20 +61,20 @@ def test_figures_are_the_stock_report_totals_and_the_docx_states_them(matched, s
 
 
 def test_with_a_plan_the_stock_actions_are_named_with_cost_date_and_projects(matched, settings):
-    """The plan's stock actions (kinds of STOCK_ACTION_LABELS, as matching's plan will report them: parcel_ids,
-    cost_wan, ready_by, places, basis) on the county's own reclaimable and idle parcels and unplaced projects."""
+    """The plan's stock actions (kinds of STOCK_ACTION_LABELS, as matching.plan reports them: parcel_ids, cost_wan,
+    ready_by, places, basis) on the county's own reclaimable and idle parcels and unplaced projects."""
     ws, result = matched
     cls = stock_report(ws, AS_OF, settings).parcels.set_index("parcel_id")
     reclaim = cls.index[cls["stock_class"] == "reclaimable"][:2]
     idle = cls.index[cls["stock_class"] == "idle"][:1]
     waiting = [u.project_id for u in result.unplaced][:2] or list(ws.projects.index[:2])
     assert len(reclaim) == 2 and len(idle) == 1 and len(waiting) == 2
+    basis = "《闲置土地处置办法》第十四条"
     acts = [PlanAction("reclaim", list(reclaim), None, cls.at[reclaim[0], "zone_id"],
-                       float(cls.loc[reclaim, "area_mu"].sum()), 0.0, pd.Timestamp("2027-03-15"), [waiting[0]]),
+                       float(cls.loc[reclaim, "area_mu"].sum()), 0.0, pd.Timestamp("2027-03-15"), [waiting[0]],
+                       basis=basis),
             PlanAction("negotiate", list(idle), None, cls.at[idle[0], "zone_id"], float(cls.at[idle[0], "area_mu"]),
-                       812.5, pd.Timestamp("2027-06-01"), [waiting[1]])]
-    for a in acts:
-        a.basis = "《闲置土地处置办法》第十四条"          # the field the stock actions carry
+                       812.5, pd.Timestamp("2027-06-01"), [waiting[1]], basis=basis)]
     plan = Plan("optimal", 0.0, None, 812.5, acts, [], waiting, 0.0, 0.0, (), ())
     doc = build_document(ws, result, settings, as_of=AS_OF, plan=plan)
     t = doc.totals
