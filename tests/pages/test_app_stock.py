@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from geo.stock import stock_report
 from geo.vocab import FIELD_LABELS as F, STOCK_CLASS_LABELS, STOCK_LABELS as S, STOCK_PAGE_LABELS as P
 from layers import stock
-from tests.pages.test_app import APP, ok
+from tests.pages.test_app import APP, app, ok  # noqa: F401 (the fixture)
 from tests.stock_county import AS_OF, stock_path  # noqa: F401 (the fixture)
 
 
@@ -144,3 +144,18 @@ def test_a_bad_date_is_said_and_nothing_else_shown(stock_app):
     ok(at)
     assert at.dataframe
     assert re.search(r"\d+ 宗", " ".join(h.value for h in at.subheader))
+
+
+def test_the_sample_county_at_its_stock_date(app, sample_ws, settings):  # noqa: F811
+    """The sample county's own stock land (seeds.sample_data.STOCK_AS_OF): the page lists the report's parcels and
+    every class the report has."""
+    from seeds.sample_data import STOCK_AS_OF
+    want = stock_report(sample_ws, pd.Timestamp(STOCK_AS_OF), settings)
+    at = _open(app, STOCK_AS_OF)
+    ok(at)
+    if want.parcels.empty:
+        assert any(P["no_data"][:10] in i.value for i in at.info)
+        return
+    shown = at.dataframe[0].value
+    assert list(shown[F["parcel_id"]]) == list(want.parcels["parcel_id"])
+    assert set(shown[S["class"]]) == {STOCK_CLASS_LABELS[c] for c in want.parcels["stock_class"]}
