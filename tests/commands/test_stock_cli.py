@@ -3,34 +3,17 @@ by the CLI; the JSON keys exactly as the issue lists them, the classes against g
 Chinese table, a bad date refused."""
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import pandas as pd
 import pytest
 
 from geo.stock import classify_parcels
-from stores.gpkg_file import save_workspace
 from tests.commands.test_cli import run
-from tests.geo.test_stock import AS_OF, random_parcels
+from tests.geo.test_stock import AS_OF
+from tests.stock_county import stock_path  # noqa: F401 (the fixture: contract dates consistent, firms)
 
 FIRM_KEYS = ["firm_id", "name", "land_mu", "score", "grade", "indicators"]
-
-
-@pytest.fixture(scope="module")
-def stock_path(sample_ws, tmp_path_factory):
-    p = sample_ws.parcels
-    dates = random_parcels(len(p), 11).set_index(p.index).drop(columns="status")
-    parcels = p.drop(columns=[c for c in dates.columns if c in p.columns]).join(dates)
-    parcels["holder"] = [f"企业{i}" for i in range(len(p))]
-    supplied = list(parcels.index[parcels["status"] == "supplied"])
-    firms = pd.DataFrame([{"firm_id": f"F{i:02d}", "name": f"企业{i}", "parcel_ids": pid, "year": 2025,
-                           "revenue_wan": 500.0 * (i + 1), "tax_wan": 20.0 * (i + 1), "energy_tce": 100.0,
-                           "employees": 20 + i, "rd_wan": 5.0 * i} for i, pid in enumerate(supplied)])
-    ws = sample_ws.with_layers(parcels=parcels.drop(columns=["area_mu", "net_mu"]), firms=firms)
-    path = tmp_path_factory.mktemp("stock") / "county.gpkg"
-    save_workspace(dataclasses.replace(ws, path=None), path)
-    return path, ws
 
 
 def test_stock_json_keys_and_classes(stock_path, settings):
