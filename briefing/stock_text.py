@@ -37,17 +37,17 @@ def _figures(t: dict, as_of: dt.date) -> str:
 
 
 def _action_text(f, ws, a) -> str:
-    """'对冉家坝新能源产业园RJB-007（32.0亩）实施无偿收回（《闲置土地处置办法》第十四条），估算费用0万元，
+    """'对冉家坝新能源产业园RJB-007地块（32.0亩）实施无偿收回（依据《闲置土地处置办法》第十四条），估算费用0万元，
     2027年3月前完成，可保障新能源材料生产项目（18亿元）落地'."""
     p = f.projects
     zone = str(ws.zones["name"].get(a.zone_id, a.zone_id)) if isinstance(a.zone_id, str) else UNZONED_LABEL
     ids = join_names(a.parcel_ids, limit=4, unit="宗")
-    basis = getattr(a, "basis", "") or ""
+    basis = (getattr(a, "basis", "") or "").split("：")[0]      # the citation, without the plan's gloss
     when = as_date(a.ready_by)
     places = [pid for pid in a.places if pid in p.index]
     secured = "、".join(f"{p.at[pid, 'name']}（{fmt_yi(p.at[pid, 'investment_yi'])}亿元）" for pid in places)
     return (f"对{zone}{ids}地块（{fmt_mu(a.area_mu)}亩）实施{STOCK_ACTION_LABELS[a.action]}"
-            + (f"（{basis}）" if basis else "") + f"，估算费用{a.cost_wan:,.0f}万元"
+            + (f"（依据{basis}）" if basis else "") + f"，估算费用{a.cost_wan:,.0f}万元"
             + (f"，{when.year}年{when.month}月前完成" if when else "")
             + (f"，可保障{secured}落地" if places else "，可增加可供土地"))
 

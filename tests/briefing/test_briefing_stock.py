@@ -69,7 +69,7 @@ def test_with_a_plan_the_stock_actions_are_named_with_cost_date_and_projects(mat
     idle = cls.index[cls["stock_class"] == "idle"][:1]
     waiting = [u.project_id for u in result.unplaced][:2] or list(ws.projects.index[:2])
     assert len(reclaim) == 2 and len(idle) == 1 and len(waiting) == 2
-    basis = "《闲置土地处置办法》第十四条"
+    basis = "《闲置土地处置办法》第十四条：满两年未动工的，无偿收回"     # as the plan writes it: citation, gloss
     acts = [PlanAction("reclaim", list(reclaim), None, cls.at[reclaim[0], "zone_id"],
                        float(cls.loc[reclaim, "area_mu"].sum()), 0.0, pd.Timestamp("2027-03-15"), [waiting[0]],
                        basis=basis),
@@ -85,7 +85,7 @@ def test_with_a_plan_the_stock_actions_are_named_with_cost_date_and_projects(mat
     text = _stock_paragraph(doc).text
     names = ws.projects["name"]
     first, second = re.split(r"；2\.", text.split("措施2项：")[1])
-    assert all(pid in first for pid in reclaim) and "实施无偿收回（《闲置土地处置办法》第十四条）" in first
+    assert all(pid in first for pid in reclaim) and "实施无偿收回（依据《闲置土地处置办法》第十四条），" in first
     assert "估算费用0万元，2027年3月前完成" in first and names[waiting[0]] in first
     assert idle[0] in second and "协议收回/置换" in second and "估算费用812万元" in second  # 812.5 → 812 (,.0f)
     assert "2027年6月前完成" in second and names[waiting[1]] in second
