@@ -41,12 +41,16 @@ def has_constraints(ws: Workspace) -> bool:
     return any(len(f) for f in ws.constraints.values()) or ws.dem_path is not None
 
 
+OFFERABLE_STATUSES = ("available", *PIPELINE_STATUSES, "supplied")
+
+
 def candidates(ws: Workspace) -> gpd.GeoDataFrame:
-    """The parcels that can ever be offered (available and pipeline), metric CRS: what net land and the DEM's
-    steep land (``formats.dem.with_steep_land``) are derived for. A scenario only turns pipeline parcels
-    available, so its copy has the same."""
+    """The parcels that can ever be offered (available, pipeline, and supplied land a stock action — 收回, 再开发,
+    geo.stock — may return to supply), metric CRS: what net land and the DEM's steep land
+    (``formats.dem.with_steep_land``) are derived for. A scenario only turns pipeline or stock parcels available,
+    so its copy has the same."""
     parcels = ws.metric("parcels")
-    return parcels[parcels["status"].isin(("available", *PIPELINE_STATUSES))]
+    return parcels[parcels["status"].isin(OFFERABLE_STATUSES)]
 
 
 def steep_land(ws: Workspace, parcels: gpd.GeoDataFrame, max_slope_pct: float) -> gpd.GeoSeries | None:
