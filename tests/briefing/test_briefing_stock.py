@@ -119,3 +119,37 @@ def test_no_stock_land_no_paragraph(sample_ws, settings):
     result = matching.match(plain, settings=settings, unlocks=False)
     doc = build_document(plain, result, settings, as_of=AS_OF)
     assert _stock_paragraph(doc) is None and "stock_idle_mu" not in doc.totals
+
+
+def test_the_plans_own_stock_actions_on_the_sample_county(sample_ws, settings):
+    """matching.plan on the sample county with its other land held back (no free or pipeline land, no factories):
+    the plan funds stock actions, and the paragraph names each — its parcels, cost, date and the projects placed —
+    with the totals summed from the plan."""
+    from formats.dem import with_steep_land, workspace_dem
+    from geo.vocab import STOCK_ACTION_LABELS
+    from seeds.sample_data import STOCK_AS_OF
+    p = sample_ws.parcels.copy()
+    p.loc[p["status"].isin(["available", "leveling", "demolition"]), "status"] = "reserved"
+    p["ready_date"] = None
+    ws = sample_ws.with_layers(parcels=p.drop(columns=["area_mu", "net_mu"]),
+                               factories=sample_ws.factories.iloc[0:0])
+    ws = with_steep_land(ws, settings.terrain.max_slope_pct)
+    as_of = pd.Timestamp(STOCK_AS_OF).date()
+    plan = matching.plan(ws, settings=settings, as_of=as_of, dem=workspace_dem(ws))
+    acts = [a for a in plan.actions if a.action in STOCK_ACTION_LABELS]
+    assert acts and all(a.places for a in acts)
+    result = matching.match(ws, settings=settings, unlocks=False)
+    doc = build_document(ws, result, settings, as_of=as_of, plan=plan)
+    text = _stock_paragraph(doc).text
+    names = ws.projects["name"]
+    items = re.split(r"；\d+\.", text.split(f"措施{len(acts)}项：1.")[1].split("。以上合计")[0])
+    assert len(items) == len(acts)
+    for item, a in zip(items, acts):
+        assert all(pid in item for pid in a.parcel_ids) and f"实施{STOCK_ACTION_LABELS[a.action]}" in item
+        assert f"估算费用{a.cost_wan:,.0f}万元" in item
+        assert f"{a.ready_by.year}年{a.ready_by.month}月前完成" in item
+        assert all(names[pid] in item for pid in a.places)
+    t = doc.totals
+    assert t["stock_plan_cost_wan"] == pytest.approx(sum(a.cost_wan for a in acts))
+    assert t["stock_plan_places_count"] == len({pid for a in acts for pid in a.places})
+    assert f"盘活土地{fmt_mu(sum(a.area_mu for a in acts))}亩" in text
