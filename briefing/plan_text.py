@@ -5,6 +5,7 @@ from __future__ import annotations
 from briefing.document import Block, Figure, Paragraph, as_date, fmt_m2, fmt_yi, join_names
 from briefing.facts import Facts, stock_actions, zone_name
 from briefing.labels import action_label
+from briefing.stock_text import basis_citation
 from geo.units import fmt_mu
 from geo.vocab import PLAN_LABELS
 from geo.workspace import Workspace
@@ -32,7 +33,7 @@ def _action_text(f: Facts, ws: Workspace, a) -> str:
     ids = a.parcel_ids
     which = join_names(ids, limit=4, unit="宗") + (f"共{len(ids)}宗" if 1 < len(ids) <= 4 else "")
     return (f"完成{zone_name(ws, a.zone_id)}{which}地块（{fmt_mu(a.area_mu)}亩）的{action_label(a.action, statuses)}"
-            f"，{cost}{gain}。")
+            f"{basis_citation(a)}，{cost}{gain}。")
 
 
 def plan_advice(f: Facts, ws: Workspace, lead: str) -> list[Block]:

@@ -12,7 +12,7 @@ import pandas as pd
 from briefing.document import as_date, fmt_date, fmt_yi, join_names
 from briefing.facts import stock_actions
 from geo.units import fmt_mu
-from geo.vocab import STOCK_ACTION_LABELS, STOCK_CLASS_LABELS as C, UNZONED_LABEL
+from geo.vocab import STOCK_ACTION_LABELS, STOCK_CLASS_LABELS as C
 
 
 def _figures(t: dict, as_of: dt.date) -> str:
@@ -36,33 +36,31 @@ def _figures(t: dict, as_of: dt.date) -> str:
             f"{firms}。")
 
 
-def _action_text(f, ws, a) -> str:
-    """'对冉家坝新能源产业园RJB-007地块（32.0亩）实施无偿收回（依据《闲置土地处置办法》第十四条），估算费用0万元，
-    2027年3月前完成，可保障新能源材料生产项目（18亿元）落地'."""
-    p = f.projects
-    zone = str(ws.zones["name"].get(a.zone_id, a.zone_id)) if isinstance(a.zone_id, str) else UNZONED_LABEL
-    ids = join_names(a.parcel_ids, limit=4, unit="宗")
-    basis = (getattr(a, "basis", "") or "").split("：")[0]      # the citation, without the plan's gloss
-    when = as_date(a.ready_by)
-    places = [pid for pid in a.places if pid in p.index]
-    secured = "、".join(f"{p.at[pid, 'name']}（{fmt_yi(p.at[pid, 'investment_yi'])}亿元）" for pid in places)
-    return (f"对{zone}{ids}地块（{fmt_mu(a.area_mu)}亩）实施{STOCK_ACTION_LABELS[a.action]}"
-            + (f"（依据{basis}）" if basis else "") + f"，估算费用{a.cost_wan:,.0f}万元"
-            + (f"，{when.year}年{when.month}月前完成" if when else "")
-            + (f"，可保障{secured}落地" if places else "，可增加可供土地"))
+def basis_citation(a) -> str:
+    """A stock action's legal basis as the briefing cites it — '（依据《闲置土地处置办法》第十四条）' — without the
+    plan's gloss after the colon; '' for other actions."""
+    basis = (getattr(a, "basis", "") or "").split("：")[0]
+    return f"（依据{basis}）" if basis and a.action in STOCK_ACTION_LABELS else ""
 
 
-def _plan_text(f, ws) -> str:
-    """What the 用地保障方案 does with the stock land: its stock actions with cost, date and projects, and the
-    total; or that it has none."""
-    t = f.totals
+def _plan_text(f) -> str:
+    """What the 用地保障方案 does with the stock land, in sum: parcels and 亩 by action, cost, the date all is done
+    by, the projects placed (the actions one by one are in 五、意见建议); or that it has none."""
+    t, p = f.totals, f.projects
     acts = stock_actions(f.plan)
     if not acts:
         return "本次用地保障方案未安排存量土地盘活措施。"
-    items = "；".join(f"{i}.{_action_text(f, ws, a)}" for i, a in enumerate(acts, 1))
-    return (f"经用地保障方案统筹测算，建议实施存量土地盘活措施{len(acts)}项：{items}。以上合计盘活土地"
-            f"{fmt_mu(t['stock_plan_area_mu'])}亩，估算费用{t['stock_plan_cost_wan']:,.0f}万元，可保障待落地项目"
-            f"{t['stock_plan_places_count']:.0f}个、总投资{fmt_yi(t['stock_plan_places_investment_yi'])}亿元落地。")
+    kinds = "、".join(f"{label}{n}宗" for kind, label in STOCK_ACTION_LABELS.items()
+                      if (n := sum(len(a.parcel_ids) for a in acts if a.action == kind)))
+    dates = [d for d in (as_date(a.ready_by) for a in acts) if d]
+    when = f"，{max(dates).year}年{max(dates).month}月前全部完成" if dates else ""
+    places = list(dict.fromkeys(pid for a in acts for pid in a.places if pid in p.index))
+    count = "" if len(places) > 3 else f"共{len(places)}个项目、"    # past three: 'A、B、C等7个项目'
+    gain = (f"，可保障{join_names([str(p.at[pid, 'name']) for pid in places], limit=3)}落地（{count}"
+            f"总投资{fmt_yi(t['stock_plan_places_investment_yi'])}亿元）" if places else "，可增加可供土地")
+    return (f"经用地保障方案统筹测算，建议盘活其中{sum(len(a.parcel_ids) for a in acts)}宗、"
+            f"{fmt_mu(t['stock_plan_area_mu'])}亩（{kinds}），估算费用{t['stock_plan_cost_wan']:,.0f}万元{when}{gain}，"
+            "具体措施见“五、意见建议”。")
 
 
 def stock_paragraph(f, ws) -> str | None:
@@ -73,7 +71,7 @@ def stock_paragraph(f, ws) -> str | None:
     t = f.totals
     text = _figures(t, pd.Timestamp(f.stock.as_of).date())
     if f.plan is not None:
-        return text + _plan_text(f, ws)
+        return text + _plan_text(f)
     if t["stock_idle_mu"] + t["stock_reclaimable_mu"] + t["stock_gov_delay_mu"] > 0:
         text += "建议依法征缴闲置费、收回满两年未动工土地，政府原因造成闲置的协商处置，盘活后优先保障待落地项目用地。"
     return text

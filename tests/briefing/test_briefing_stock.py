@@ -84,16 +84,21 @@ def test_with_a_plan_the_stock_actions_are_named_with_cost_date_and_projects(mat
     assert t["stock_plan_places_investment_yi"] == pytest.approx(yi)
     text = _stock_paragraph(doc).text
     names = ws.projects["name"]
-    first, second = re.split(r"；2\.", text.split("措施2项：")[1])
-    assert all(pid in first for pid in reclaim) and "实施无偿收回（依据《闲置土地处置办法》第十四条），" in first
-    assert "估算费用0万元，2027年3月前完成" in first and names[waiting[0]] in first
-    assert idle[0] in second and "协议收回/置换" in second and "估算费用812万元" in second  # 812.5 → 812 (,.0f)
-    assert "2027年6月前完成" in second and names[waiting[1]] in second
-    assert f"盘活土地{fmt_mu(sum(a.area_mu for a in acts))}亩" in text and "估算费用812万元" in text
+    area = fmt_mu(sum(a.area_mu for a in acts))
+    assert f"建议盘活其中3宗、{area}亩（无偿收回2宗、协议收回/置换1宗），估算费用812万元" in text   # 812.5 → 812
+    assert "2027年6月前全部完成" in text                 # the later of the two dates
+    assert f"可保障{names[waiting[0]]}、{names[waiting[1]]}落地（共2个项目、总投资" in text
+    assert text.endswith("具体措施见“五、意见建议”。")
     # 五、意见建议 names the work by its Chinese name, not its code
     advice = " ".join((getattr(b, "lead", "") or "") + b.text for s in doc.sections if s.key == "advice"
                       for b in s.blocks if hasattr(b, "text"))
     assert "的无偿收回" in advice and "reclaim" not in advice
+    # ... one by one there, each with its parcels, legal basis, cost, date and the project it places
+    first, second = re.findall(r"完成[^。]*?地块（[^。]*?。", advice)[:2]
+    assert all(pid in first for pid in reclaim) and "的无偿收回（依据《闲置土地处置办法》第十四条），" in first
+    assert "估算费用0万元，2027年3月前完成" in first and names[waiting[0]] in first
+    assert idle[0] in second and "的协议收回/置换（依据" in second and "估算费用812万元" in second
+    assert "2027年6月前完成" in second and names[waiting[1]] in second
     assert "按方案分步推进拆迁、平整、存量土地盘活和标准厂房建设" in advice
     assert "存量土地盘活、标准厂房建设与项目选址" in advice
 
@@ -142,14 +147,22 @@ def test_the_plans_own_stock_actions_on_the_sample_county(sample_ws, settings):
     doc = build_document(ws, result, settings, as_of=as_of, plan=plan)
     text = _stock_paragraph(doc).text
     names = ws.projects["name"]
-    items = re.split(r"；\d+\.", text.split(f"措施{len(acts)}项：1.")[1].split("。以上合计")[0])
-    assert len(items) == len(acts)
-    for item, a in zip(items, acts):
-        assert all(pid in item for pid in a.parcel_ids) and f"实施{STOCK_ACTION_LABELS[a.action]}" in item
-        assert f"估算费用{a.cost_wan:,.0f}万元" in item
+    count = {k: sum(len(a.parcel_ids) for a in acts if a.action == k) for k in STOCK_ACTION_LABELS}
+    kinds = "、".join(f"{label}{count[k]}宗" for k, label in STOCK_ACTION_LABELS.items() if count[k])
+    assert f"建议盘活其中{sum(count.values())}宗、{fmt_mu(sum(a.area_mu for a in acts))}亩（{kinds}）" in text
+    assert f"估算费用{sum(a.cost_wan for a in acts):,.0f}万元" in text
+    last = max(a.ready_by for a in acts)
+    assert f"{last.year}年{last.month}月前全部完成" in text
+    placed = list(dict.fromkeys(pid for a in acts for pid in a.places))
+    shown = [names[pid] for pid in placed]
+    assert ("、".join(shown[:3]) + (f"等{len(shown)}个项目" if len(shown) > 3 else "") + "落地") in text
+    # 五、意见建议: each action with its parcels, basis, cost, date and the projects it places
+    advice = " ".join(b.text for s in doc.sections if s.key == "advice" for b in s.blocks if hasattr(b, "text"))
+    for a in acts:
+        item = next(x for x in re.findall(r"完成[^。]*?。", advice) if all(pid in x for pid in a.parcel_ids))
+        assert f"的{STOCK_ACTION_LABELS[a.action]}（依据" in item and f"估算费用{a.cost_wan:,.0f}万元" in item
         assert f"{a.ready_by.year}年{a.ready_by.month}月前完成" in item
         assert all(names[pid] in item for pid in a.places)
     t = doc.totals
     assert t["stock_plan_cost_wan"] == pytest.approx(sum(a.cost_wan for a in acts))
     assert t["stock_plan_places_count"] == len({pid for a in acts for pid in a.places})
-    assert f"盘活土地{fmt_mu(sum(a.area_mu for a in acts))}亩" in text
