@@ -41,33 +41,16 @@ def has_constraints(ws: Workspace) -> bool:
     return any(len(f) for f in ws.constraints.values()) or ws.dem_path is not None
 
 
+OFFERABLE_STATUSES = ("available", *PIPELINE_STATUSES, "supplied")
+
+
 def candidates(ws: Workspace) -> gpd.GeoDataFrame:
-    """The parcels that can ever be offered (available and pipeline, and supplied land a stock action could take
-    back: ``stock_reachable``), metric CRS: what net land and the DEM's steep land (``formats.dem.with_steep_land``)
-    are derived for. A scenario only turns such parcels available, so its copy has the same."""
+    """The parcels that can ever be offered (available, pipeline, and supplied land a stock action — 收回, 再开发,
+    geo.stock — may return to supply), metric CRS: what net land and the DEM's steep land
+    (``formats.dem.with_steep_land``) are derived for. A scenario only turns pipeline or stock parcels available,
+    so its copy has the same."""
     parcels = ws.metric("parcels")
-    offered = parcels["status"].isin(("available", *PIPELINE_STATUSES)).to_numpy()
-    return parcels[offered | stock_reachable(ws).to_numpy()]
-
-
-def stock_reachable(ws: Workspace) -> pd.Series:
-    """Supplied parcels some date's stock class could make offerable (the plan's reclaim / negotiate / redevelop,
-    issue 19), whatever the date: not completed with a contracted start or a halt recorded (闲置 or 可收回 one day),
-    or under a firm of the 亩均效益台账 (a D grade one day). A superset of ``geo.stock``'s action classes at any
-    date, so the steep land read once at load serves every scenario."""
-    p = ws.parcels
-    supplied = p["status"] == "supplied"
-    if not supplied.any():
-        return supplied
-    def has(c):
-        return p[c].notna() if c in p.columns else pd.Series(False, index=p.index)
-    dated = (has("agreed_start") | has("halted_date")) & ~has("actual_completion")
-    held = pd.Series(False, index=p.index)
-    if len(ws.firms):
-        ids = ws.firms["parcel_ids"].dropna().astype(str).str.replace(r"[；、，,]", ";", regex=True)
-        held = pd.Series(pd.Index(ids.str.split(";").explode().str.strip().unique()).get_indexer(p.index) >= 0,
-                         index=p.index)
-    return supplied & (dated | held)
+    return parcels[parcels["status"].isin(OFFERABLE_STATUSES)]
 
 
 def steep_land(ws: Workspace, parcels: gpd.GeoDataFrame, max_slope_pct: float) -> gpd.GeoSeries | None:
