@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from geo.settings import RuntimeSettings
 
 __all__ = ["SAMPLE_SEED", "SAMPLE_VERSION", "default_workspace_path", "sample_workspace_path"]
-SAMPLE_VERSION = 4   # bump when the generator's output changes, so caches are rebuilt
+SAMPLE_VERSION = 5   # bump when the generator's output changes, so caches are rebuilt
 
 
 def cache_dir(configured: str = "") -> Path:

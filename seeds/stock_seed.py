@@ -126,8 +126,8 @@ def _sample_cases(pf: pd.DataFrame) -> None:
         row = pf.index[pf["parcel_id"] == pid]
         for f, v in zip(STOCK_FIELDS, values):
             pf.loc[row, f] = pd.Timestamp(v) if f in _DATE_FIELDS and v else v
-    for _, name, ids, *_ in sd.STOCK_FIRMS[::-1]:          # a parcel's first firm holds it (the report's kept)
-        on = pf["parcel_id"].isin(ids.split(";")) & pf["occupant"].isna()
+    for _, name, ids, *_ in sd.STOCK_FIRMS[::-1]:          # a parcel's first firm holds it (fictional names: no
+        on = pf["parcel_id"].isin(ids.split(";"))             # real firm of the report gets made-up 亩均 figures)
         pf.loc[on, "holder"] = name
     old = pf["parcel_id"].isin(sd.OLD_LAND_WITHOUT_DATES)
     pf.loc[old, [f for f in STOCK_FIELDS if f != "holder"]] = None

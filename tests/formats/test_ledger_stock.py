@@ -88,7 +88,7 @@ FIRMS = ["统一社会信用代码", "单位名称", "用地地块", "评价年�
 def test_firms_ledger_updates_by_id_adds_the_rest_with_units_and_separators(sample_ws, kind):
     (s1, s2, s3), _ = _ids(sample_ws)
     rows = [["2025年度工业企业亩均效益评价台账"], FIRMS,
-            ["QY-001", "鸿星尔克", "QDB-001-1", "2025年", 2.5, 8_000_000, 1600, 640, 450],
+            ["QY-001", "青东坝星驰鞋服有限公司", "QDB-001-1", "2025年", 2.5, 8_000_000, 1600, 640, 450],
             ["91510800MA6XXXXX1", "新设企业甲", f"{s1}、{s2}", 2025, "0.8", "120万", 300, 90, 0],
             [None, "新设企业乙", f"{s3}，{s1}", 2025, 0.1, 0, None, 12, None]]
     data, name = (xlsx(rows), "亩均.xlsx") if kind == "xlsx" else (csv(rows, "gbk"), "亩均.csv")

@@ -1,4 +1,5 @@
-"""The label catalogue: every user-facing label with a unit lives in geo/vocab.py and is looked up by key."""
+"""The label catalogue: every user-facing label with a unit lives in geo/vocab.py (and the sections it re-exports,
+geo/vocab_*.py) and is looked up by key."""
 from __future__ import annotations
 
 import ast
@@ -13,7 +14,7 @@ SKIP_DIRS = {".venv", "tests", "bench", "static", "assets", "artifacts", ".git"}
 def _sources():
     for path in sorted(ROOT.rglob("*.py")):
         rel = path.relative_to(ROOT)
-        if rel.parts[0] in SKIP_DIRS or rel == Path("geo/vocab.py"):
+        if rel.parts[0] in SKIP_DIRS or (rel.parent == Path("geo") and rel.name.startswith("vocab")):
             continue
         yield rel, path.read_text(encoding="utf-8")
 

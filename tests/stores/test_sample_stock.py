@@ -86,7 +86,7 @@ def test_the_firms_ledger_sits_on_supplied_land_and_one_firm_is_clearly_worst(sa
     # every supplied parcel with a contract has a holder; the report's firms hold their own parcels
     dated = parcels["agreed_start"].notna()
     assert parcels.loc[dated, "holder"].notna().all()
-    assert parcels.at["QDB-001-1", "holder"] == "鸿星尔克"
+    assert parcels.at["QDB-001-1", "holder"] == "青东坝星驰鞋服有限公司"
 
 
 def test_a_generated_county_has_every_stock_class_too():

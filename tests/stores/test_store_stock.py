@@ -78,7 +78,7 @@ def _firms_csv(path: Path, rows: list[str]) -> Path:
 
 def test_cli_import_firms_through_the_store_audited_and_a_bad_ledger_imports_nothing(target, tmp_path,  # noqa: F811
                                                                                      capsys):
-    ledger = _firms_csv(tmp_path / "亩均.csv", ["QY-001,鸿星尔克,QDB-001-1,2025,23000,800,650",
+    ledger = _firms_csv(tmp_path / "亩均.csv", ["QY-001,青东坝星驰鞋服有限公司,QDB-001-1,2025,23000,800,650",
                                                "QY-900,台账新企业,QDB-003-2、QDB-003-3,2025,5000,150,120"])
     assert cli.main(["import-firms", "--workspace", str(target), "--ledger", str(ledger), "--json",
                      "--user", "经合局-李"]) == 0
