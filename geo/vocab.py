@@ -55,6 +55,7 @@ FIELD_LABELS: dict[str, str] = {
     "signed_date": "签约日期", "agreed_start": "合同约定开工日期", "started_date": "实际开工日期",
     "production_date": "投产日期", "funds_in_yi": "到位资金（亿元）", "event": "签约平台/活动",
     "foreign_usd_wan": "外资到位（万美元）",
+    "county_code": "县级行政区划代码", "any_county": "可跨县安排", "county": "县（市、区）",
     # stock land (存量土地) on parcels
     "holder": "受让单位", "supplied_date": "交地日期", "agreed_completion": "约定竣工日期",
     "actual_start": "实际动工日期", "actual_completion": "实际竣工日期", "price_wan": "出让/划拨价款（万元）",
@@ -107,6 +108,8 @@ LEDGER_HEADERS: dict[str, tuple[str, ...]] = {
     "funds_in_yi": ("到位资金", "资金到位", "实际到位资金", "累计到位资金", "到位资金额"),
     "event": ("签约平台/活动", "签约平台", "签约活动", "签约平台活动"),
     "foreign_usd_wan": ("外资到位", "到位外资", "实际到位外资", "外资到位资金"),
+    "county_code": ("县级行政区划代码", "行政区划代码", "签约县代码", "区划代码"),
+    "any_county": ("可跨县安排", "可跨县"),
 }
 """Headers a project ledger (招商项目台账) uses for each field, without the unit in brackets (matched after
 removing spaces, full-width brackets and *)."""
@@ -206,6 +209,8 @@ ZONE_LAYER_FIELDS: dict[str, tuple[str, ...]] = {
     "zone_id": ("园区编号", "片区编号", "园区代码", "zone_id", "YQBH", "YQDM"),
     "name": ("园区名称", "片区名称", "名称", "园区", "name", "YQMC", "MC"),
     "industries": ("准入产业", "主导产业", "产业", "industries", "ZDCY", "CY"),
+    "county_code": ("县级行政区划代码", "行政区划代码", "行政区代码", "区划代码", "county_code", "XZQDM", "XZQHDM",
+                    "XZDM"),
 }
 FACTORY_LAYER_FIELDS: dict[str, tuple[str, ...]] = {
     "factory_id": ("厂房编号", "编号", "factory_id", "CFBH"),

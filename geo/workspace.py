@@ -19,6 +19,7 @@ import shapely
 from pyproj import CRS
 
 from geo.area import area_mu, lon_lat_center
+from geo.county import check_county_codes
 from geo.crs import describe, is_xian80, working_crs
 from geo.errors import ValidationError
 from geo.report import LoadReport
@@ -194,6 +195,7 @@ def _build(layers: dict[str, pd.DataFrame], report: LoadReport, validation: Vali
     if len(out) < len(LAYERS):  # a layer unusable as a whole: the checks below need them all
         return None, report
 
+    out["zones"], out["projects"] = (check_county_codes(out[n], n, report) for n in ("zones", "projects"))
     zones, parcels, factories, projects = out["zones"], out["parcels"], out["factories"], out["projects"]
     center = lon_lat_center(pd.concat([zones.geometry, parcels.geometry]))
     zones["area_mu"] = area_mu(zones.geometry, center)

@@ -1,0 +1,109 @@
+"""Counties (县级行政区) in one workspace: the county code (GB/T 2260) of parks and projects, checked on load, and the
+rules a city or province workspace follows.
+
+A park (``zones.county_code``) belongs to one county; an empty code means the workspace's single county — a
+workspace without codes is one county, exactly as before. A project's own county is its ``county_code``, else the
+county of its preferred park; the match never places it in a park of another county unless ``any_county`` is 1
+(可跨县安排). A park without a code admits projects of any county (it is the single county's).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from geo.report import LoadReport
+from geo.vocab import FIELD_LABELS
+
+PROVINCE_PREFIXES = frozenset({
+    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43", "44",
+    "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82"})
+"""The first two digits of a GB/T 2260 code: the 省级行政区 (docs/standards.md §county codes)."""
+
+NO_COUNTY = ""
+"""The county of a park without a code: the workspace's single county."""
+
+
+def normalise_codes(values: pd.Series) -> pd.Series:
+    """Codes as text: a spreadsheet's number 511521 or 511521.0 becomes '511521'; empty stays None."""
+    def one(v):
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return None
+        text = str(v).strip()
+        if text.endswith(".0") and text[:-2].isdigit():
+            text = text[:-2]
+        return text or None
+    return values.astype(object).map(one)
+
+
+def code_problem(code: str) -> str | None:
+    """Why ``code`` is not a 县级行政区划代码 (GB/T 2260), or None when it is one."""
+    if len(code) != 6 or not code.isdigit():
+        return "应为 6 位数字"
+    if code[:2] not in PROVINCE_PREFIXES:
+        return f"前两位 {code[:2]} 不是省级行政区代码"
+    if code[4:] == "00":
+        return "末两位为 00，是省级或地级代码，不是县级"
+    return None
+
+
+def check_county_codes(frame: pd.DataFrame, layer: str, report: LoadReport) -> pd.DataFrame:
+    """Normalise ``county_code`` (and ``any_county``, projects) in place of a coerced layer; report every bad cell
+    by row and field (BAD_COUNTY_CODE, BAD_FLAG)."""
+    if "county_code" not in frame.columns:
+        return frame
+    frame = frame.copy()
+    codes = normalise_codes(frame["county_code"])
+    frame["county_code"] = codes
+    label = FIELD_LABELS["county_code"]
+    given = codes.dropna()
+    problems = given.map(code_problem)
+    for row in problems.index[problems.notna()]:
+        report.error(layer, "BAD_COUNTY_CODE", f"{label}“{given[row]}”无效：{problems[row]}"
+                     "（GB/T 2260 县级行政区划代码，如 511521）", row=row, field="county_code")
+    if "any_county" in frame.columns:
+        flag = frame["any_county"]
+        bad = flag.notna() & ~flag.isin((0, 1))
+        for row in frame.index[bad]:
+            report.error(layer, "BAD_FLAG", f"{FIELD_LABELS['any_county']}应为 1（是）或 0（否），现为“{flag[row]}”",
+                         row=row, field="any_county")
+    return frame
+
+
+def zone_counties(zones: pd.DataFrame) -> pd.Series:
+    """Each park's county code ('' for none: the workspace's single county), indexed like ``zones``."""
+    if "county_code" not in zones.columns:
+        return pd.Series(NO_COUNTY, index=zones.index, dtype=object)
+    return zones["county_code"].astype(object).where(zones["county_code"].notna(), NO_COUNTY).astype(str)
+
+
+def counties(zones: pd.DataFrame) -> list[str]:
+    """The workspace's county codes, sorted ('' last when some parks have none); [] when no park has a code."""
+    codes = set(zone_counties(zones))
+    if codes <= {NO_COUNTY}:
+        return []
+    return sorted(codes - {NO_COUNTY}) + ([NO_COUNTY] if NO_COUNTY in codes else [])
+
+
+def project_counties(projects: pd.DataFrame, zones: pd.DataFrame) -> np.ndarray:
+    """Each project's home county for placing it: its ``county_code``, else its preferred park's; None when it may
+    go anywhere (``any_county`` = 1, or no county known, or the home is the single county '')."""
+    n = len(projects)
+    own = projects["county_code"] if "county_code" in projects.columns else pd.Series(None, index=projects.index)
+    pref = projects["preferred_zone"] if "preferred_zone" in projects.columns \
+        else pd.Series(None, index=projects.index)
+    by_zone = zone_counties(zones)
+    home = own.astype(object).where(own.notna(), pref.map(by_zone))
+    free = projects["any_county"].fillna(0).astype(float).to_numpy() == 1 if "any_county" in projects.columns \
+        else np.zeros(n, dtype=bool)
+    out = np.array([None if (h is None or (isinstance(h, float) and np.isnan(h)) or h == NO_COUNTY) else str(h)
+                    for h in home.to_numpy()], dtype=object)
+    out[free] = None
+    return out
+
+
+def zones_in_county(zones: pd.DataFrame, county: str | None) -> set[str]:
+    """The parks a project of ``county`` may use: that county's and those without a code; all when None."""
+    if county is None:
+        return set(zones.index.astype(str))
+    zc = zone_counties(zones)
+    return set(zones.index[(zc == county) | (zc == NO_COUNTY)].astype(str))
