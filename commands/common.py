@@ -55,7 +55,13 @@ def load_ws(args):
     """The workspace for the engine, with its DEM's steep land read for the configured [terrain] max_slope_pct
     (the engine does no I/O)."""
     path = args.workspace or default_workspace_path(args.settings.runtime)
-    return with_steep_land(load_workspace(path, args.settings), args.settings.terrain.max_slope_pct)
+    county = getattr(args, "county", None)     # one county's rows only, filtered in the read (stores.gpkg_file)
+    return with_steep_land(load_workspace(path, args.settings, county), args.settings.terrain.max_slope_pct)
+
+
+def county_option(p: argparse.ArgumentParser) -> None:
+    """``--county CODE``: one county of a city or province workspace (geo.county)."""
+    p.add_argument("--county", help="县级行政区划代码（GB/T 2260，6 位）：只计该县；不给则全部，并分县列表")
 
 
 def emit(args, payload: dict, text: str) -> None:

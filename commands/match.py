@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from commands.common import date_arg, emit, load_ws, number_arg, with_progress
+from commands.common import county_option, date_arg, emit, load_ws, number_arg, with_progress
 from commands.table import format_table
+from geo.county import MATCH_SUMS, match_county_rows
 from geo.vocab import FIELD_LABELS, GAP_ZONE_LABELS
 
 
@@ -31,6 +32,12 @@ def cmd_match(args) -> int:
                + "\n" + "\n".join(f"- {u['project_id']}：{u['detail']}" for u in d["unplaced"]) if unplaced else "")
             + ("\n\n解锁措施（已复核）：\n" + "\n".join(f"- {u['detail']}：{'、'.join(u['places'])}"
                                                    for u in d["unlocks"]) if d["unlocks"] else ""))
+    counties = match_county_rows(d["zones"], ws.zones) if args.county is None else []
+    if counties:            # a city or province workspace: the per-county table (新增键 counties)
+        d["counties"] = counties
+        text += f"\n\n{FIELD_LABELS['counties']}：\n" + format_table(
+            counties, [("county_code", FIELD_LABELS["county_code"]), ("zone_count", FIELD_LABELS["zone_count"])]
+            + [(k, GAP_ZONE_LABELS[k]) for k in MATCH_SUMS])
     if args.sites_out:
         write_atomic(args.sites_out, sites_shapefile_zip(result, ws, args.sites_out.stem))
         text += f"\n\n选址图层（Shapefile）已写入 {args.sites_out}"
@@ -41,6 +48,7 @@ def cmd_match(args) -> int:
 
 def register(command) -> None:
     p = command("match", cmd_match, "为全部待落地项目求最优选址，列出“有项目、无选址”、原因与解锁措施")
+    county_option(p)
     p.add_argument("--as-of", type=date_arg, help="情景日期 YYYY-MM-DD：届时完成平整/拆迁的地块和建成的厂房计入")
     p.add_argument("--time-limit", type=number_arg, help="求解时间上限（秒），默认见 config [matching] time_limit_s")
     p.add_argument("--sites-out", type=Path,

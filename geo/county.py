@@ -8,9 +8,12 @@ county of its preferred park; the match never places it in a park of another cou
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
+from geo.errors import InputError
 from geo.report import LoadReport
 from geo.vocab import FIELD_LABELS
 
@@ -84,20 +87,22 @@ def counties(zones: pd.DataFrame) -> list[str]:
     return sorted(codes - {NO_COUNTY}) + ([NO_COUNTY] if NO_COUNTY in codes else [])
 
 
-def project_counties(projects: pd.DataFrame, zones: pd.DataFrame) -> np.ndarray:
-    """Each project's home county for placing it: its ``county_code``, else its preferred park's; None when it may
-    go anywhere (``any_county`` = 1, or no county known, or the home is the single county '')."""
-    n = len(projects)
+def project_home(projects: pd.DataFrame, zones: pd.DataFrame) -> np.ndarray:
+    """Each project's county: its ``county_code``, else its preferred park's; None when neither is known."""
     own = projects["county_code"] if "county_code" in projects.columns else pd.Series(None, index=projects.index)
     pref = projects["preferred_zone"] if "preferred_zone" in projects.columns \
         else pd.Series(None, index=projects.index)
-    by_zone = zone_counties(zones)
-    home = own.astype(object).where(own.notna(), pref.map(by_zone))
-    free = projects["any_county"].fillna(0).astype(float).to_numpy() == 1 if "any_county" in projects.columns \
-        else np.zeros(n, dtype=bool)
-    out = np.array([None if (h is None or (isinstance(h, float) and np.isnan(h)) or h == NO_COUNTY) else str(h)
-                    for h in home.to_numpy()], dtype=object)
-    out[free] = None
+    home = own.astype(object).where(own.notna(), pref.map(zone_counties(zones)))
+    return np.array([None if (h is None or (isinstance(h, float) and np.isnan(h)) or h == NO_COUNTY) else str(h)
+                     for h in home.to_numpy()], dtype=object)
+
+
+def project_counties(projects: pd.DataFrame, zones: pd.DataFrame) -> np.ndarray:
+    """Each project's county for placing it (``project_home``); None when it may go anywhere (``any_county`` = 1,
+    or no county known)."""
+    out = project_home(projects, zones)
+    if "any_county" in projects.columns:
+        out[projects["any_county"].fillna(0).astype(float).to_numpy() == 1] = None
     return out
 
 
@@ -107,3 +112,76 @@ def zones_in_county(zones: pd.DataFrame, county: str | None) -> set[str]:
         return set(zones.index.astype(str))
     zc = zone_counties(zones)
     return set(zones.index[(zc == county) | (zc == NO_COUNTY)].astype(str))
+
+
+def county_workspace(ws, county: str):
+    """The workspace of one county (``Workspace``; no I/O, no new validation): its parks, their parcels and
+    factories, and the projects whose county it is (``project_home``). Raises InputError for an unknown code."""
+    known = counties(ws.zones)
+    if county not in known:
+        raise InputError(f"{FIELD_LABELS['county_code']}“{county}”不在本工作空间中；"
+                         f"现有：{'、'.join(c or '（未填）' for c in known) or '（园区均未填县代码）'}")
+    zones = ws.zones[zone_counties(ws.zones) == county]
+    keep = ws.parcels["zone_id"].isin(zones.index)
+    projects = ws.projects[project_home(ws.projects, ws.zones) == (county or None)]
+    return replace(ws, zones=zones, parcels=ws.parcels[keep], factories=ws.factories[
+        ws.factories["zone_id"].isin(zones.index)], projects=projects)
+
+
+COUNTY_SUMS = ("available_mu", "pipeline_mu", "vacant_factory_m2", "gross_available_mu", "constrained_mu")
+"""The ``available`` zone figures that add up over a county (the largest block is a maximum)."""
+
+
+def county_rows(zone_rows: list[dict], zones: pd.DataFrame, sums=COUNTY_SUMS, maxima=("largest_block_mu",),
+                key: str = "zone_id") -> list[dict]:
+    """Per-county rows of per-park rows (``available``'s zones, ``match``'s gap rows): ``county_code``, the number
+    of parks ``zone_count``, the sum of each of ``sums`` and the maximum of each of ``maxima`` (rounded to 4);
+    parks without a code under ''. [] when no park has a code."""
+    if not counties(zones):
+        return []
+    by_zone = zone_counties(zones)
+    frame = pd.DataFrame(zone_rows)
+    if frame.empty:
+        return []
+    frame["county_code"] = frame[key].map(by_zone).fillna(NO_COUNTY)
+    out = []
+    for code, rows in frame.groupby("county_code", sort=True):
+        row = {"county_code": code, "zone_count": int(len(rows))}
+        row.update({k: round(float(rows[k].sum()), 4) for k in sums if k in rows})
+        row.update({k: round(float(rows[k].max()), 4) for k in maxima if k in rows})
+        out.append(row)
+    return out
+
+
+MATCH_SUMS = ("pending_count", "placed_count", "unplaced_count", "unplaced_mu", "unplaced_gap_mu", "available_left_mu",
+              "pipeline_mu")
+"""The ``match`` park rows' figures that add up over a county."""
+
+
+def match_county_rows(zone_rows: list[dict], zones: pd.DataFrame) -> list[dict]:
+    """``match``'s per-county table: its park rows (kind zone) summed by county (``county_rows``)."""
+    rows = [r for r in zone_rows if r.get("kind", "zone") == "zone" and r.get("zone_id") is not None]
+    out = county_rows(rows, zones, sums=MATCH_SUMS, maxima=())
+    for row in out:
+        for k in ("pending_count", "placed_count", "unplaced_count"):
+            row[k] = int(row.get(k, 0))
+    return out
+
+
+def plan_county_rows(actions: list[dict], parcels: pd.DataFrame, factories: pd.DataFrame,
+                     zones: pd.DataFrame) -> list[dict]:
+    """The 用地保障方案's actions by county: ``county_code``, ``action_count``, ``cost_wan``, ``area_mu`` (an
+    action's county is its parcels' or factory's park's). [] when no park has a code."""
+    if not counties(zones):
+        return []
+    by_zone = zone_counties(zones)
+    rows = {}
+    for a in actions:
+        zone = factories.at[a["factory_id"], "zone_id"] if a.get("factory_id") is not None \
+            else parcels.at[a["parcel_ids"][0], "zone_id"]
+        row = rows.setdefault(by_zone.get(zone, NO_COUNTY), {"action_count": 0, "cost_wan": 0.0, "area_mu": 0.0})
+        row["action_count"] += 1
+        row["cost_wan"] += float(a.get("cost_wan") or 0.0)
+        row["area_mu"] += float(a.get("area_mu") or 0.0)
+    return [{"county_code": c, "action_count": r["action_count"], "cost_wan": round(r["cost_wan"], 4),
+             "area_mu": round(r["area_mu"], 4)} for c, r in sorted(rows.items())]

@@ -56,6 +56,7 @@ FIELD_LABELS: dict[str, str] = {
     "production_date": "投产日期", "funds_in_yi": "到位资金（亿元）", "event": "签约平台/活动",
     "foreign_usd_wan": "外资到位（万美元）",
     "county_code": "县级行政区划代码", "any_county": "可跨县安排", "county": "县（市、区）",
+    "zone_count": "园区（个）", "action_count": "措施（项）", "counties": "分县汇总",
     # stock land (存量土地) on parcels
     "holder": "受让单位", "supplied_date": "交地日期", "agreed_completion": "约定竣工日期",
     "actual_start": "实际动工日期", "actual_completion": "实际竣工日期", "price_wan": "出让/划拨价款（万元）",
@@ -176,7 +177,7 @@ FIELD_LABELS.update({"min_block_mu": "最小连片面积（亩）", "parcel_coun
 BRIEFING_TABLE_TITLES: dict[str, str] = {
     "land": "表1  各园区工业用地情况（亩）", "demand": "表2  待落地项目分产业情况", "placed": "表3  可落实选址项目",
     "gap": "表4  “有项目、无选址”项目情况", "gap_by_zone": "表5  “有项目、无选址”分园区情况",
-    "gap_by_industry": "表6  “有项目、无选址”分产业情况"}
+    "gap_by_industry": "表6  “有项目、无选址”分产业情况", "by_county": "表7  分县（市、区）情况"}
 """The briefing's numbered tables (GB/T 9704: 表N + two spaces + title), by table key."""
 SITE_LAYER_FIELDS: dict[str, str] = {
     "project_id": "项目编号", "name": "项目名称", "zone_id": "园区", "parcel_ids": "地块编号", "need_mu": "需用地亩",
