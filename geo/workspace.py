@@ -229,6 +229,9 @@ def _net_area_mu(parcels: gpd.GeoDataFrame, metric: CRS, center, report: LoadRep
     left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
     keep = left < right
     left, right = left[keep], right[keep]
+    # neighbours that only share an edge (most pairs of a parcel layer) have no overlap: skip their intersection
+    inside = ~shapely.touches(geoms[left], geoms[right])
+    left, right = left[inside], right[inside]
     if len(left) == 0:
         return net
     inter = shapely.intersection(geoms[left], geoms[right])
