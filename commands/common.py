@@ -51,6 +51,11 @@ def number_arg(text: str) -> float:
         raise argparse.ArgumentTypeError(f"“{text}”不是数值") from None
 
 
+def workspace_file(args) -> Path:
+    """The workspace GeoPackage the command reads: --workspace, else the default (sample) workspace."""
+    return Path(args.workspace or default_workspace_path(args.settings.runtime))
+
+
 def load_ws(args):
     """The workspace for the engine, with its DEM's steep land read for the configured [terrain] max_slope_pct
     (the engine does no I/O)."""

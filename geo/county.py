@@ -185,3 +185,15 @@ def plan_county_rows(actions: list[dict], parcels: pd.DataFrame, factories: pd.D
         row["area_mu"] += float(a.get("area_mu") or 0.0)
     return [{"county_code": c, "action_count": r["action_count"], "cost_wan": round(r["cost_wan"], 4),
              "area_mu": round(r["area_mu"], 4)} for c, r in sorted(rows.items())]
+
+
+def split_problem(projects: pd.DataFrame, zones: pd.DataFrame) -> str | None:
+    """Why the match cannot be run county by county (``match --jobs``), or None: it can when the parks carry codes
+    and every project stays in a county (has one, and ``any_county`` is not 1)."""
+    if not counties(zones):
+        return "园区均未填县级行政区划代码，无法分县并行匹配"
+    free = pd.isna(project_counties(projects, zones).astype(object))
+    if free.any():
+        ids = "、".join(map(str, projects["project_id"].to_numpy()[free][:5]))
+        return f"项目 {ids}{' 等' if free.sum() > 5 else ''}未确定所属县或可跨县安排，须整体匹配（不用 --jobs）"
+    return None

@@ -153,6 +153,7 @@ LEDGER_TOTAL_ROWS: tuple[str, ...] = ("合计", "小计", "总计")
 
 # ------------------------------------------------------------------------------------------------ matching results
 COUNTY_TOTAL_LABEL = "全县合计"
+CITY_TOTAL_LABEL = "全部县（市、区）合计"
 """The county row of the gap summary."""
 UNZONED_LABEL = "未定园区"
 """The gap summary's row of projects with no preferred park that could not be placed anywhere."""

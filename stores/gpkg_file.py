@@ -60,6 +60,20 @@ def read_layers(path: Path, report: LoadReport, county: str | None = None) -> di
     return layers
 
 
+def county_tables(path: str | os.PathLike) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The zones (without geometry) and projects of a GeoPackage, county codes normalised, indexed by id: enough
+    to plan a county-by-county run without reading the parcels."""
+    from geo.county import normalise_codes
+    frames = []
+    for name in ("zones", "projects"):
+        frame = pyogrio.read_dataframe(path, layer=name, read_geometry=False)
+        frame = frame.assign(**{c: normalise_codes(frame[c]) for c in ("county_code",) if c in frame.columns})
+        if name == "projects" and "any_county" in frame.columns:
+            frame["any_county"] = pd.to_numeric(frame["any_county"], errors="coerce")
+        frames.append(frame.set_index(LAYERS[name].id_field, drop=False).rename_axis(None))
+    return frames[0], frames[1]
+
+
 def county_filter(zones: pd.DataFrame, county: str) -> tuple[pd.DataFrame, dict[str, str]]:
     """One county's parks (raises InputError for a code no park has) and the SQL ``where`` of its parcels and
     factories."""
