@@ -93,3 +93,19 @@ def test_city_briefing_table_sums_the_counties(city):
     assert [int(r[3]) for r in table.rows] == [placed[c] for c in CODES]
     one = load_workspace(ws.path, settings, county=CODES[0])
     assert county_table(one, matching.match(one, settings=settings, unlocks=False, time_limit=20)) is None
+
+
+def test_plan_by_county_and_the_city_table(city):
+    whole = json.loads(run("plan", "--workspace", city, "--json").stdout)
+    by_county = {r["county_code"]: r for r in whole.get("counties", [])}
+    for a in whole["actions"]:
+        code = (a["factory_id"] or a["parcel_ids"][0]).split("-")[0]
+        assert code in by_county
+    for code, row in by_county.items():
+        mine = [a for a in whole["actions"] if (a["factory_id"] or a["parcel_ids"][0]).startswith(code)]
+        assert row["action_count"] == len(mine)
+        assert row["cost_wan"] == pytest.approx(sum(a["cost_wan"] for a in mine), abs=1e-3)
+    one = json.loads(run("plan", "--workspace", city, "--county", CODES[0], "--json").stdout)
+    assert "counties" not in one
+    assert all((a["factory_id"] or a["parcel_ids"][0]).startswith(CODES[0]) for a in one["actions"])
+    assert all(p.startswith(CODES[0]) for p in one["placed_added"])
