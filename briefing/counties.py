@@ -1,5 +1,6 @@
 """The city briefing's per-county summary (a 地级市 or province workspace: parks carry county codes, geo.county):
-one table, 表7 分县（市、区）情况, appended to 三、匹配测算结果 — nothing when the workspace is one county."""
+one table, 表7 分县（市、区）情况, appended to 四 (the gap section, after 表4–6) — nothing when the workspace is one
+county."""
 from __future__ import annotations
 
 from briefing.document import Document, Table
@@ -30,9 +31,9 @@ def county_table(ws: Workspace, result) -> Table | None:
 
 
 def with_county_table(document: Document, ws: Workspace, result) -> Document:
-    """The document with 表7 at the end of its match section (三), when the workspace has several counties."""
+    """The document with 表7 at the end of its gap section (四), when the workspace has several counties."""
     table = county_table(ws, result)
     if table is not None:
-        section = next((s for s in document.sections if s.key == "match"), document.sections[-1])
+        section = next((s for s in document.sections if s.key == "gap"), document.sections[-1])
         section.blocks.append(table)
     return document
