@@ -56,12 +56,13 @@ def workspace_file(args) -> Path:
     return Path(args.workspace or default_workspace_path(args.settings.runtime))
 
 
-def load_ws(args):
+def load_ws(args, *, terrain: bool = True):
     """The workspace for the engine, with its DEM's steep land read for the configured [terrain] max_slope_pct
-    (the engine does no I/O)."""
+    (the engine does no I/O); ``terrain=False`` for commands that never offer land (``stock``). ``--county``:
+    one county's rows only, filtered in the read (stores.gpkg_file)."""
     path = args.workspace or default_workspace_path(args.settings.runtime)
-    county = getattr(args, "county", None)     # one county's rows only, filtered in the read (stores.gpkg_file)
-    return with_steep_land(load_workspace(path, args.settings, county), args.settings.terrain.max_slope_pct)
+    ws = load_workspace(path, args.settings, getattr(args, "county", None))
+    return with_steep_land(ws, args.settings.terrain.max_slope_pct) if terrain else ws
 
 
 def county_option(p: argparse.ArgumentParser) -> None:
