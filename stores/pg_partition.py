@@ -23,13 +23,19 @@ PARTITIONED = ("zones", "parcels", "factories")
 _CODE = re.compile(r"^[0-9]{6}$")
 
 
-def table_clauses(name: str) -> tuple[list[str], list[str], str]:
-    """(columns, constraints, suffix) of a layer's CREATE TABLE: the key column and the (fid, key) primary key,
-    and ``PARTITION BY LIST`` — or the plain table's for an unpartitioned layer."""
+def table_clauses(name: str) -> tuple[list[str], list[str]]:
+    """(first columns, constraints) of a layer's CREATE TABLE: the key column and the (fid, key) primary key — or
+    the plain table's for an unpartitioned layer."""
     if name not in PARTITIONED:
-        return ["fid BIGSERIAL PRIMARY KEY"], [], ""
-    return ["fid BIGSERIAL", f"{KEY} TEXT NOT NULL DEFAULT ''"], [f"PRIMARY KEY (fid, {KEY})"], \
-        f" PARTITION BY LIST ({KEY})"
+        return ["fid BIGSERIAL PRIMARY KEY"], []
+    return ["fid BIGSERIAL", f"{KEY} TEXT NOT NULL DEFAULT ''"], [f"PRIMARY KEY (fid, {KEY})"]
+
+
+def create_table(conn, name: str, columns: list[str]) -> None:
+    """CREATE TABLE of a layer: ``PARTITION BY LIST`` on the key with its DEFAULT partition when partitioned."""
+    partition = f" PARTITION BY LIST ({KEY})" if name in PARTITIONED else ""
+    conn.execute(f"CREATE TABLE {quote(name)} ({', '.join(columns)}){partition}")
+    create_default(conn, name)
 
 
 def unique_columns(name: str, id_field: str) -> str:

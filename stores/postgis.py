@@ -104,14 +104,13 @@ class PostgisStore(common.StoreCommon):
         c = self.conn
         spatial = LAYERS[raw.name].geometry is not None
         srid = _srid(raw.crs_wkt) if spatial else None
-        cols, constraints, partition = pg_partition.table_clauses(raw.name)     # zones/parcels/factories: by county
+        cols, constraints = pg_partition.table_clauses(raw.name)     # zones/parcels/factories: by county
         if spatial:
             cols.append(f"geom geometry(Geometry, {int(srid)})")
         cols += [f"{quote(n)} {common.KIND_SQL_PG[k]}" for n, k in raw.columns]
         cols += ["version INTEGER NOT NULL DEFAULT 1", "updated_at TEXT", "updated_by TEXT"] + constraints
         t = quote(raw.name)
-        c.execute(f"CREATE TABLE {t} ({', '.join(cols)}){partition}")
-        pg_partition.create_default(c, raw.name)
+        pg_partition.create_table(c, raw.name, cols)
         id_field = LAYERS[raw.name].id_field
         c.execute(f"CREATE UNIQUE INDEX {quote('uq_' + raw.name + '_' + id_field)} ON {t} "
                   f"({pg_partition.unique_columns(raw.name, id_field)})")
