@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from briefing.content import build_document
+from briefing.counties import with_county_table
 from briefing.document import Document
 from briefing.fonts import FontSet, resolve_fonts
 from briefing.pdf import docx_to_pdf, soffice
@@ -147,6 +148,7 @@ def build(ws: Workspace, result: MatchResult, settings: Settings, as_of: dt.date
     document = build_document(ws, result, settings, as_of=as_of, data_date=data_date or workspace_data_date(ws),
                               scenario=scenario, intensity=intensity, issuer=issuer, addressee=addressee,
                               fonts_note=fonts.describe(), plan=plan, since=since, cache=cache)
+    document = with_county_table(document, ws, result)        # a city workspace: 表7 分县（市、区）情况
     if figures:
         from briefing.figures import frontier_png, map_png, supply_demand_png
         draw = {"map": lambda: map_png(ws, document.facts, fonts),

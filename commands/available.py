@@ -1,8 +1,9 @@
 """`available`: available land (可供地) by park and the contiguous blocks, now or by a date."""
 from __future__ import annotations
 
-from commands.common import date_arg, emit, load_ws, number_arg
+from commands.common import county_option, date_arg, emit, load_ws, number_arg
 from commands.table import format_table
+from geo.county import COUNTY_SUMS, county_rows
 from geo.supply import available_report
 from geo.vocab import FIELD_LABELS, PLAN_LABELS, STOCK_ACTION_LABELS, STOCK_CLASS_LABELS, STOCK_LABELS, STOCK_WORDS
 
@@ -25,12 +26,19 @@ def cmd_available(args) -> int:
                      ("parcel_id", FIELD_LABELS["parcel_id"]), ("zone_id", FIELD_LABELS["zone_id"]),
                      ("class", STOCK_LABELS["class"]), ("action", PLAN_LABELS["action"]),
                      ("area_mu", FIELD_LABELS["area_mu"]), ("ready_by", PLAN_LABELS["ready_by"])]))
-    emit(args, result.to_dict(), text)
+    d = result.to_dict()
+    counties = county_rows(d["zones"], ws.zones) if args.county is None else []
+    if counties:            # a city or province workspace: the per-county table (新增键 counties)
+        d["counties"] = counties
+        text += f"\n\n{FIELD_LABELS['counties']}：\n" + format_table(counties, [(k, FIELD_LABELS[k]) for k in (
+            "county_code", "zone_count", *COUNTY_SUMS[:3], "largest_block_mu")])
+    emit(args, d, text)
     return 0
 
 
 def register(command) -> None:
     p = command("available", cmd_available, "查询可供地面积与连片地块")
+    county_option(p)
     p.add_argument("--zone", help="园区编号")
     p.add_argument("--industry", help="产业，如 纺织鞋服")
     p.add_argument("--by", type=date_arg, help="截至日期 YYYY-MM-DD：计入届时完成平整/拆迁的地块")

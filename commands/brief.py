@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from commands.common import date_arg, emit, load_ws, number_arg
+from commands.common import county_option, date_arg, emit, load_ws, number_arg
 from geo.errors import InputError
 from geo.units import fmt_mu
 from geo.workspace import Workspace
@@ -28,6 +28,10 @@ def cmd_brief(args) -> int:
     pdf = brief.to_pdf(args.pdf, docx_path=docx) if args.pdf else None
     t = brief.totals
     payload = {"docx": str(docx), "pdf": str(pdf) if pdf else None, "title": brief.title, "totals": t}
+    from geo.county import match_county_rows
+    counties = match_county_rows(result.to_dict()["zones"], ws.zones) if args.county is None else []
+    if counties:            # a city workspace: the per-county table the briefing's 表7 shows (新增键 counties)
+        payload["counties"] = counties
     emit(args, payload, f"已生成简报《{brief.title}》：{docx}" + (f"、{pdf}" if pdf else "") +
           f"\n待落地项目 {t['pending_count']:.0f} 个，可落实选址 {t['placed_count']:.0f} 个；有项目、无选址 "
           f"{t['unplaced_count']:.0f} 个，用地缺口 {fmt_mu(t['unplaced_gap_mu'])} 亩")
@@ -51,6 +55,7 @@ def register(command) -> None:
     p = command("brief", cmd_brief, "生成工业用地保障和“有项目、无选址”情况报告（Word，可选 PDF）")
     p.add_argument("--out", type=Path, required=True, help="输出 Word 文件（.docx）")
     p.add_argument("--pdf", type=Path, help="同时输出 PDF（需 LibreOffice）")
+    county_option(p)
     p.add_argument("--as-of", type=date_arg, help="截至日期 YYYY-MM-DD：计入届时完成平整/拆迁的地块，并作报告日期")
     p.add_argument("--budget-wan", type=number_arg,
                    help="“意见建议”所依据的用地保障方案预算（万元）；默认见 config [briefing]")

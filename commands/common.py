@@ -51,12 +51,23 @@ def number_arg(text: str) -> float:
         raise argparse.ArgumentTypeError(f"“{text}”不是数值") from None
 
 
+def workspace_file(args) -> Path:
+    """The workspace GeoPackage the command reads: --workspace, else the default (sample) workspace."""
+    return Path(args.workspace or default_workspace_path(args.settings.runtime))
+
+
 def load_ws(args, *, terrain: bool = True):
     """The workspace for the engine, with its DEM's steep land read for the configured [terrain] max_slope_pct
-    (the engine does no I/O); ``terrain=False`` for commands that never offer land (``stock``)."""
+    (the engine does no I/O); ``terrain=False`` for commands that never offer land (``stock``). ``--county``:
+    one county's rows only, filtered in the read (stores.gpkg_file)."""
     path = args.workspace or default_workspace_path(args.settings.runtime)
-    ws = load_workspace(path, args.settings)
+    ws = load_workspace(path, args.settings, getattr(args, "county", None))
     return with_steep_land(ws, args.settings.terrain.max_slope_pct) if terrain else ws
+
+
+def county_option(p: argparse.ArgumentParser) -> None:
+    """``--county CODE``: one county of a city or province workspace (geo.county)."""
+    p.add_argument("--county", help="县级行政区划代码（GB/T 2260，6 位）：只计该县；不给则全部，并分县列表")
 
 
 def emit(args, payload: dict, text: str) -> None:

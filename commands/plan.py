@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sys
 
-from commands.common import date_arg, emit, load_ws, number_arg
+from commands.common import county_option, date_arg, emit, load_ws, number_arg
 from commands.table import format_table
+from geo.county import plan_county_rows
 from geo.errors import InputError
-from geo.vocab import PLAN_LABELS, STOCK_ACTION_LABELS
+from geo.vocab import FIELD_LABELS, PLAN_LABELS, STOCK_ACTION_LABELS
 
 
 def cmd_plan(args) -> int:
@@ -43,6 +44,12 @@ def cmd_plan(args) -> int:
         text += f"\n\n{PLAN_LABELS['frontier']}：\n" + format_table(
             [dict(p, actions=len(p["actions"])) for p in d["frontier"]],
             [(k, PLAN_LABELS[k]) for k in FRONTIER_COLUMNS] + [("actions", PLAN_LABELS["action"])])
+    counties = plan_county_rows(d["actions"], ws.parcels, ws.factories, ws.zones) if args.county is None else []
+    if counties:            # a city or province workspace: the actions by county (新增键 counties)
+        d["counties"] = counties
+        columns = [(k, FIELD_LABELS[k]) for k in ("county_code", "action_count")]
+        columns += [("cost_wan", PLAN_LABELS["cost_wan"]), ("area_mu", FIELD_LABELS["area_mu"])]
+        text += f"\n\n{FIELD_LABELS['counties']}：\n" + format_table(counties, columns)
     emit(args, d, text)
     return 0
 
@@ -50,6 +57,7 @@ def cmd_plan(args) -> int:
 def register(command) -> None:
     p = command("plan", cmd_plan, "用地保障方案：在预算内选出拆迁、平整、标准厂房建设和存量盘活"
                 "（收回、置换、再开发）措施，使落地项目最多（已复核）")
+    county_option(p)
     p.add_argument("--budget-wan", type=number_arg, help="预算（万元）；不给则不限")
     p.add_argument("--must", help="必须保障的项目编号，逗号分隔：求保障它们的最省方案")
     p.add_argument("--as-of", type=date_arg, help="情景日期 YYYY-MM-DD：届时完成平整/拆迁的地块计入，也是措施的起算日和"

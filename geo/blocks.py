@@ -53,12 +53,28 @@ def contiguous_blocks(parcels, gap_m: float, min_edge_m: float,
     labels = block_labels(geoms, zone, gap_m=gap_m, min_edge_m=min_edge_m)
     frame = pd.DataFrame({"label": labels, "zone_id": zone, "parcel_id": parcels["parcel_id"].to_numpy(),
                           "area": parcels[area_column].to_numpy()}, index=parcels.index)
-    table = (frame.groupby("label", sort=False)
-             .agg(zone_id=("zone_id", "first"), parcel_ids=("parcel_id", lambda s: sorted(set(s))),
-                  area_mu=("area", "sum"))
-             .reset_index())
-    table["first"] = table["parcel_ids"].map(lambda ids: ids[0] if ids else "")
+    table = _block_table(frame)
     table = table.sort_values(["zone_id", "area_mu", "first"], ascending=[True, False, True], kind="stable")
     table["block_id"] = table["zone_id"] + "-B" + (table.groupby("zone_id").cumcount() + 1).map("{:03d}".format)
     block_of = frame["label"].map(dict(zip(table["label"], table["block_id"]))).rename("block_id")
     return block_of, table[["block_id", "zone_id", "parcel_ids", "area_mu"]].reset_index(drop=True)
+
+
+def _block_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per label (in order of first appearance): its first row's ``zone_id``, its distinct parcel ids sorted
+    (``parcel_ids``, a list), the sum of ``area`` (``area_mu``) and the smallest parcel id (``first``) — vectorised
+    (one sort, no per-block Python aggregation: 150 000 blocks of a province in a fraction of a second)."""
+    label = frame["label"].to_numpy()
+    uniq, first_row = np.unique(label, return_index=True)
+    order = np.argsort(first_row, kind="stable")              # groupby(sort=False): labels as they first appear
+    uniq, first_row = uniq[order], first_row[order]
+    pid = frame["parcel_id"].to_numpy().astype(str)
+    ids = pd.DataFrame({"label": label, "pid": pid}).drop_duplicates().sort_values(["label", "pid"], kind="stable")
+    lab, sorted_ids = ids["label"].to_numpy(), ids["pid"].to_numpy(dtype=object)
+    starts = np.searchsorted(lab, uniq)
+    ends = np.searchsorted(lab, uniq, side="right")
+    lists = [sorted_ids[a:b].tolist() for a, b in zip(starts, ends)]
+    area = pd.Series(frame["area"].to_numpy()).groupby(label).sum()
+    return pd.DataFrame({"label": uniq, "zone_id": frame["zone_id"].to_numpy()[first_row], "parcel_ids": lists,
+                         "area_mu": area.reindex(uniq).to_numpy(),
+                         "first": [x[0] if x else "" for x in lists]})

@@ -36,6 +36,7 @@ ZONES = LayerSchema("zones", "polygon", (
     Field("zone_id", "text", required=True, unique=True, doc="园区编号"),
     Field("name", "text", required=True, doc="园区名称"),
     Field("industries", "text", doc="准入产业，以 ; 分隔；空 = 不限"),
+    Field("county_code", "text", doc=f"{FIELD_LABELS['county_code']}（GB/T 2260，6 位）；空 = 本工作空间唯一的县"),
 ), doc="园区/片区边界")
 
 PARCELS = LayerSchema("parcels", "polygon", (
@@ -95,6 +96,8 @@ PROJECTS = LayerSchema("projects", None, (
     Field("funds_in_yi", "real", nonnegative=True, doc=FIELD_LABELS["funds_in_yi"]),
     Field("event", "text", doc=f"{FIELD_LABELS['event']}，如 西博会、食博会、广州行"),
     Field("foreign_usd_wan", "real", nonnegative=True, doc=FIELD_LABELS["foreign_usd_wan"]),
+    Field("county_code", "text", doc=f"签约县的{FIELD_LABELS['county_code']}；空 = 意向园区所在县"),
+    Field("any_county", "integer", doc=f"{FIELD_LABELS['any_county']}（1 = 可安排到其他县的园区，空/0 = 否）"),
 ), doc="招商项目（属性表，无几何）")
 
 FIRMS = LayerSchema("firms", None, (

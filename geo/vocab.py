@@ -65,7 +65,8 @@ FIELD_LABELS: dict[str, str] = {
     "return_period": "重现期（年）",
     "signed_date": "签约日期", "agreed_start": "合同约定开工日期", "started_date": "实际开工日期",
     "production_date": "投产日期", "funds_in_yi": "到位资金（亿元）", "event": "签约平台/活动",
-    "foreign_usd_wan": "外资到位（万美元）",
+    "foreign_usd_wan": "外资到位（万美元）", "county_code": "县级行政区划代码", "any_county": "可跨县安排",
+    "county": "县（市、区）", "zone_count": "园区（个）", "action_count": "措施（项）", "counties": "分县汇总",
     # stock land (存量土地) on parcels
     "holder": "受让单位", "supplied_date": "交地日期", "agreed_completion": "约定竣工日期",
     "actual_start": "实际动工日期", "actual_completion": "实际竣工日期", "price_wan": "出让/划拨价款（万元）",
@@ -110,6 +111,7 @@ LEDGER_HEADERS: dict[str, tuple[str, ...]] = {
     "funds_in_yi": ("到位资金", "资金到位", "实际到位资金", "累计到位资金", "到位资金额"),
     "event": ("签约平台/活动", "签约平台", "签约活动", "签约平台活动"),
     "foreign_usd_wan": ("外资到位", "到位外资", "实际到位外资", "外资到位资金"),
+    "county_code": ("县级行政区划代码", "行政区划代码", "签约县代码", "区划代码"), "any_county": ("可跨县安排",),
 }
 """Headers a project ledger (招商项目台账) uses for each field, without the unit in brackets (matched after
 removing spaces, full-width brackets and *)."""
@@ -188,8 +190,8 @@ LEDGER_TOTAL_ROWS: tuple[str, ...] = ("合计", "小计", "总计")
 # a label used in several places is defined once, in the first section that needs it, and imported elsewhere.
 
 # ------------------------------------------------------------------------------------------------ matching results
-COUNTY_TOTAL_LABEL = "全县合计"
-"""The county row of the gap summary."""
+COUNTY_TOTAL_LABEL, CITY_TOTAL_LABEL = "全县合计", "全部县（市、区）合计"
+"""The county row of the gap summary; the total row of a city's counties merged (``match --jobs``)."""
 UNZONED_LABEL = "未定园区"
 """The gap summary's row of projects with no preferred park that could not be placed anywhere."""
 NEED_LABEL = "需用地"
@@ -213,7 +215,7 @@ FIELD_LABELS.update({"min_block_mu": "最小连片面积（亩）", "parcel_coun
 BRIEFING_TABLE_TITLES: dict[str, str] = {
     "land": "表1  各园区工业用地情况（亩）", "demand": "表2  待落地项目分产业情况", "placed": "表3  可落实选址项目",
     "gap": "表4  “有项目、无选址”项目情况", "gap_by_zone": "表5  “有项目、无选址”分园区情况",
-    "gap_by_industry": "表6  “有项目、无选址”分产业情况"}
+    "gap_by_industry": "表6  “有项目、无选址”分产业情况", "by_county": "表7  分县（市、区）情况"}
 """The briefing's numbered tables (GB/T 9704: 表N + two spaces + title), by table key."""
 SITE_LAYER_FIELDS: dict[str, str] = {
     "project_id": "项目编号", "name": "项目名称", "zone_id": "园区", "parcel_ids": "地块编号", "need_mu": "需用地亩",
@@ -246,6 +248,7 @@ ZONE_LAYER_FIELDS: dict[str, tuple[str, ...]] = {
     "zone_id": ("园区编号", "片区编号", "园区代码", "zone_id", "YQBH", "YQDM"),
     "name": ("园区名称", "片区名称", "名称", "园区", "name", "YQMC", "MC"),
     "industries": ("准入产业", "主导产业", "产业", "industries", "ZDCY", "CY"),
+    "county_code": ("县级行政区划代码", "行政区划代码", "行政区代码", "区划代码", "county_code", "XZQDM", "XZDM"),
 }
 FACTORY_LAYER_FIELDS: dict[str, tuple[str, ...]] = {
     "factory_id": ("厂房编号", "编号", "factory_id", "CFBH"),

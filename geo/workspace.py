@@ -19,12 +19,14 @@ import shapely
 from pyproj import CRS
 
 from geo.area import area_mu, lon_lat_center
+from geo.county import check_county_codes
 from geo.crs import describe, is_xian80, working_crs
 from geo.errors import ValidationError
 from geo.report import LoadReport
 from geo.schema import DERIVED_COLUMNS, LAYERS, REQUIRED_LAYERS
 from geo.settings import ValidationSettings
 from geo.terrain import SteepLand
+from geo.units import M2_PER_MU
 from geo.validate import check_factories, check_parcels, check_projects, check_zones, coerce_layer, repair_geometry
 from geo.validate_stock import check_firms, check_parcel_stock
 
@@ -195,6 +197,7 @@ def _build(layers: dict[str, pd.DataFrame], report: LoadReport, validation: Vali
     if len(out) < len(LAYERS):  # a layer unusable as a whole: the checks below need them all
         return None, report
 
+    out["zones"], out["projects"] = (check_county_codes(out[n], n, report) for n in ("zones", "projects"))
     zones, parcels, factories, projects = out["zones"], out["parcels"], out["factories"], out["projects"]
     center = lon_lat_center(pd.concat([zones.geometry, parcels.geometry]))
     zones["area_mu"] = area_mu(zones.geometry, center)
@@ -230,10 +233,17 @@ def _net_area_mu(parcels: gpd.GeoDataFrame, metric: CRS, center, report: LoadRep
     left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
     keep = left < right
     left, right = left[keep], right[keep]
+    # neighbours that only share an edge (most pairs of a parcel layer) have no overlap: skip their intersection
+    inside = ~shapely.touches(geoms[left], geoms[right])
+    left, right = left[inside], right[inside]
     if len(left) == 0:
         return net
     inter = shapely.intersection(geoms[left], geoms[right])
-    inter_mu = area_mu(gpd.GeoSeries(inter, crs=metric), center).to_numpy()
+    # the ellipsoidal area only where the planar one (m², metric CRS: within 1 % of it) could exceed ``tol``
+    inter_mu = shapely.area(inter) / M2_PER_MU
+    maybe = inter_mu > tol / 2
+    if maybe.any():
+        inter_mu[maybe] = area_mu(gpd.GeoSeries(inter[maybe], crs=metric), center).to_numpy()
     big = inter_mu > tol
     ids = parcels["parcel_id"].to_numpy()
     rows = parcels.index.to_numpy()

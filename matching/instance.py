@@ -14,6 +14,7 @@ import pandas as pd
 import shapely
 
 from geo.cache import DerivedCache, own
+from geo.county import counties, project_counties, zones_in_county
 from geo.netland import net_key, workspace_net
 from geo.settings import MatchingSettings, Settings
 from geo.units import M2_PER_MU
@@ -83,6 +84,10 @@ class Instance:
     fac_code: np.ndarray
     cache: DerivedCache = field(default_factory=DerivedCache)
     """The derived-data cache the instance's land model came from (later stages derive into it too)."""
+    home: np.ndarray | None = None
+    """Per project its county (``geo.county.project_counties``: None = any park); None when no park has a code."""
+    county_zones: dict = field(default_factory=dict)
+    """County code → the parks its projects may use (``geo.county.zones_in_county``)."""
 
     @property
     def tol(self) -> float:
@@ -90,9 +95,18 @@ class Instance:
         return self.settings.cut_tolerance
 
     def zones_for(self, p: int) -> set[str]:
-        """Zones admitting project ``p``'s industry (only ``only_zone`` when the search is restricted)."""
+        """Zones admitting project ``p``'s industry, in its county unless it may go to any (``geo.county``) —
+        the one place a project's candidate parks are made — and only ``only_zone`` when the search is
+        restricted."""
         zones = self.admit[self.industry[p]]
+        county = self.home[p] if self.home is not None else None
+        if county is not None:
+            zones = zones & self.county_zones[county]
         return zones & {self.only_zone} if self.only_zone is not None else zones
+
+    def admit_key(self, p: int) -> tuple:
+        """Projects with the same key have the same ``zones_for``."""
+        return (self.industry[p], self.home[p] if self.home is not None else None, self.only_zone)
 
     def fac_ready_at(self, li: int) -> np.ndarray:
         """Factories that can take tenants by date level ``li``."""
@@ -157,4 +171,12 @@ def build_instance(ws: Workspace, projects: pd.DataFrame, settings: Settings, as
         fac_vacant=fac["vacant_m2"].to_numpy(dtype=float) - np.array([taken.floor.get(f, 0.0) for f in fac_id]),
         fac_ready_date=fac["ready_date"].to_numpy(),
         fac_code=zone_codes.reindex(fac_zone).fillna(-1).astype(int).to_numpy() if len(fac_zone)
-        else np.zeros(0, int), cache=cache)
+        else np.zeros(0, int), cache=cache, **_county_rules(ws, p))
+
+
+def _county_rules(ws: Workspace, projects: pd.DataFrame) -> dict:
+    """``home`` and ``county_zones`` of an Instance: nothing when no park has a county code (one county)."""
+    if not counties(ws.zones):
+        return {}
+    home = project_counties(projects, ws.zones)
+    return {"home": home, "county_zones": {c: zones_in_county(ws.zones, c) for c in set(home) - {None}}}

@@ -133,7 +133,7 @@ def build_options(inst: Instance) -> Options:
     fac_ready = {li: inst.fac_ready_at(li) for li in np.unique(inst.li)}
     admit_mask = {}
     for p in range(len(inst.pid)):
-        zkey = (inst.industry[p], inst.only_zone)
+        zkey = inst.admit_key(p)
         if zkey not in admit_mask:
             admit_mask[zkey] = np.isin(zone_names, list(inst.zones_for(p)))
         zmask = admit_mask[zkey]

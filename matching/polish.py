@@ -113,10 +113,10 @@ def bin_model(inst: Instance, options: Options, top: int, zones: set[str], items
     np.add.at(cap, (member_bin, level[member]), free[member])
     np.maximum.at(biggest, (member_bin, level[member]), free[member])
     bin_zone = m.blocks["zone_id"].to_numpy()[bin_keys]
-    admit = {ind: np.isin(bin_zone, list(inst.zones_for(int(items[inst.industry[items] == ind][0]))))
-             for ind in set(inst.industry[items])}
+    keys = [inst.admit_key(int(p)) for p in items]
+    admit = {k: np.isin(bin_zone, list(inst.zones_for(int(p)))) for k, p in zip(keys, items)}
     weight = inst.need[items] * (1 + inst.tol)
-    eligible = np.stack([admit[i] for i in inst.industry[items]]) if len(items) \
+    eligible = np.stack([admit[k] for k in keys]) if len(items) \
         else np.zeros((0, len(bin_keys)), dtype=bool)
     eligible &= biggest[:, inst.li[items]].T >= weight[:, None] - 1e-9
     grid = inst.settings.pack_grid_mu

@@ -204,8 +204,10 @@ class Diagnoser:
             return Unplaced(pid, name, need, code, gap, detail, floor_m2=floor, blockers=list(blockers)), idea
 
         if not zones:
+            home = inst.home[p] if inst.home is not None else None
+            where = f"本县（{home}）" if home is not None else ""
             return out("NO_ZONE", need,
-                       f"没有园区准入“{inst.industry[p]}”产业（含意向园区限制），无法安排用地或标准厂房。")
+                       f"{where}没有园区准入“{inst.industry[p]}”产业（含意向园区限制），无法安排用地或标准厂房。")
 
         # standard factories
         fac_text, fac_idea, fac_fits, fac_blockers = "", None, False, []

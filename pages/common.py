@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from formats.dem import with_steep_land
+from geo.county import counties, county_workspace
 from geo.supply import AvailableReport, available_report, known_industries
 from geo.units import fmt_mu
 from geo.vocab import (
@@ -69,12 +70,34 @@ def current():
 
 
 def require_workspace():
-    """The workspace, or stop the page with the reason (bad files are shown on 数据管理)."""
+    """The workspace, or stop the page with the reason (bad files are shown on 数据管理). In a workspace of several
+    counties, the county chosen first in the sidebar (``county_filter``): the pages then show that county's
+    parks, parcels, factories and projects only (what ``cli.py … --county`` does); edits start from ``current()``."""
     ws, report, key = current()
     if ws is None:
         st.error(f"工作空间 {report.source} 有 {report.summary()}，无法使用。请在“数据管理”页查看问题或换一个文件。")
         st.stop()
+    county = county_filter(ws)
+    if county is not None:
+        return _county_workspace(ws, key, county), f"{key}:county={county}"
     return ws, key
+
+
+def county_filter(ws: Workspace) -> str | None:
+    """The county, the sidebar's first filter (shown only when parks carry county codes, geo.county); None = all."""
+    codes = counties(ws.zones)
+    if not codes:
+        return None
+    with st.sidebar:
+        choice = _widget(st.selectbox, F["county"], "flt_county", ALL, options=[ALL, *codes],
+                         format_func=lambda c: c if c == ALL else (c or "（未填县代码）"))
+    return choice if choice != ALL and choice in codes else None
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _county_workspace(_ws: Workspace, key: str, county: str) -> Workspace:
+    """One county's workspace, kept per workspace key (its version keys the derived-data cache)."""
+    return county_workspace(_ws, county)
 
 
 def set_workspace(path: str | Path | None = None, edited=None) -> None:

@@ -94,14 +94,15 @@ if not unlocks.empty:
     common.grid(unlocks)
 
 if st.button("加入招商项目表（在谈）", key="fit_save"):
-    row = {"project_id": f"P-NEW-{len(ws.projects) + 1:03d}", "name": prospect.name, "industry": prospect.industry,
+    whole = common.current()[0]            # the whole workspace, not the county the sidebar shows
+    row = {"project_id": f"P-NEW-{len(whole.projects) + 1:03d}", "name": prospect.name, "industry": prospect.industry,
            "investment_yi": prospect.investment_yi, "land_mu": prospect.need_mu, "floor_m2": prospect.floor_m2,
            "preferred_zone": prospect.zone_id, "stage": "negotiating", "priority": 1.0,
            "needed_by": pd.Timestamp(prospect.by) if prospect.by else pd.NaT}
-    while row["project_id"] in ws.projects.index:
+    while row["project_id"] in whole.projects.index:
         row["project_id"] += "A"
     try:
-        new = ws.with_projects(pd.concat([ws.projects, pd.DataFrame([row])], ignore_index=True))
+        new = whole.with_projects(pd.concat([whole.projects, pd.DataFrame([row])], ignore_index=True))
     except ValidationError as exc:
         st.error(str(exc))
     else:

@@ -30,8 +30,10 @@ from geo.settings import Settings
 from geo.workspace import Workspace, build_workspace
 
 
-def read_layers(path: Path, report: LoadReport) -> dict[str, pd.DataFrame]:
-    """The workspace layers of a GeoPackage (fid as index); a missing required layer is an error in ``report``."""
+def read_layers(path: Path, report: LoadReport, county: str | None = None) -> dict[str, pd.DataFrame]:
+    """The workspace layers of a GeoPackage (fid as index); a missing required layer is an error in ``report``.
+    ``county``: only that county's parks, their parcels and factories (a ``zone_id IN (…)`` filter pushed into
+    GDAL's SQL, not a filter after reading everything) and its projects (``geo.county``)."""
     readable(path, "工作空间文件")
     try:
         names = {row[0] for row in pyogrio.list_layers(path)}
@@ -39,18 +41,66 @@ def read_layers(path: Path, report: LoadReport) -> dict[str, pd.DataFrame]:
         raise WorkspaceError(f"无法打开工作空间文件 {path}：{exc}（应为 GeoPackage .gpkg 文件）") from exc
     layers: dict[str, pd.DataFrame] = {}
     report.missing_layers(LAYERS, REQUIRED_LAYERS, names, path.name)
+    where: dict[str, str] = {}
     for name in LAYERS:
         if name not in names:
             continue
         with warnings.catch_warnings(), os_errors(path, "无法读取工作空间文件"):
             warnings.simplefilter("ignore")
             try:
-                frame = pyogrio.read_dataframe(path, layer=name, fid_as_index=True)
+                frame = pyogrio.read_dataframe(path, layer=name, fid_as_index=True, where=where.get(name))
             except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:   # a damaged layer
                 raise WorkspaceError(f"工作空间文件 {path} 的图层 {name} 无法读取：{exc}") from exc
         # a file the team store has written carries its bookkeeping columns: not layer data
         layers[name] = frame.drop(columns=[c for c in STORE_COLUMNS if c in frame.columns])
+        if county is not None and name == "zones":
+            layers[name], where = county_filter(layers[name], county)
+    if county is not None and "projects" in layers:
+        layers["projects"] = county_projects(layers["projects"], layers.get("zones"), county)
     return layers
+
+
+def county_tables(path: str | os.PathLike) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The zones (without geometry) and projects of a GeoPackage, county codes normalised, indexed by id: enough
+    to plan a county-by-county run without reading the parcels."""
+    from geo.county import normalise_codes
+    frames = []
+    for name in ("zones", "projects"):
+        frame = pyogrio.read_dataframe(path, layer=name, read_geometry=False)
+        frame = frame.assign(**{c: normalise_codes(frame[c]) for c in ("county_code",) if c in frame.columns})
+        if name == "projects" and "any_county" in frame.columns:
+            frame["any_county"] = pd.to_numeric(frame["any_county"], errors="coerce")
+        frames.append(frame.set_index(LAYERS[name].id_field, drop=False).rename_axis(None))
+    return frames[0], frames[1]
+
+
+def county_filter(zones: pd.DataFrame, county: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    """One county's parks (raises InputError for a code no park has) and the SQL ``where`` of its parcels and
+    factories."""
+    from geo.county import counties, normalise_codes
+    from geo.errors import InputError
+    from geo.vocab import FIELD_LABELS
+    frame = zones.assign(county_code=normalise_codes(zones["county_code"])) if "county_code" in zones.columns \
+        else zones.assign(county_code=None)
+    known = counties(frame)
+    if county not in known:
+        raise InputError(f"{FIELD_LABELS['county_code']}“{county}”不在本工作空间中；"
+                         f"现有：{'、'.join(c or '（未填）' for c in known) or '（园区均未填县代码）'}")
+    mine = zones[(frame["county_code"].fillna("") == county).to_numpy()]
+    ids = ", ".join("'" + str(z).replace("'", "''") + "'" for z in mine["zone_id"].dropna())
+    clause = f"zone_id IN ({ids})" if ids else "1 = 0"
+    return mine, {"parcels": clause, "factories": clause}
+
+
+def county_projects(projects: pd.DataFrame, zones: pd.DataFrame | None, county: str) -> pd.DataFrame:
+    """The projects whose county is ``county`` (``geo.county.project_home`` on the file's cells)."""
+    from geo.county import normalise_codes, project_home
+    if zones is None or "preferred_zone" not in projects.columns:
+        return projects
+    z = zones.assign(county_code=normalise_codes(zones["county_code"])).set_index("zone_id", drop=False)
+    p = projects.assign(county_code=normalise_codes(projects["county_code"])) \
+        if "county_code" in projects.columns else projects
+    return projects[project_home(p, z) == (county or None)]
 
 
 def read_constraint(path, into: str) -> gpd.GeoDataFrame | None:
@@ -87,13 +137,15 @@ def write_constraint(path: Path, name: str, frame: gpd.GeoDataFrame) -> None:
                             geometry_type=geom_type, layer_options={"OVERWRITE": "YES"})
 
 
-def read_workspace(path: str | os.PathLike, settings: Settings) -> tuple[Workspace | None, LoadReport]:
+def read_workspace(path: str | os.PathLike, settings: Settings,
+                   county: str | None = None) -> tuple[Workspace | None, LoadReport]:
     """Read and validate a GeoPackage with the caller's ``settings`` ([validation], [matching] stage_priority, the
     protected-land check); the report lists every problem, naming features by id and fid; Workspace is None when
-    there are errors. Its DEM is the ``<name>.dem.tif`` beside it, when there is one."""
+    there are errors. Its DEM is the ``<name>.dem.tif`` beside it, when there is one. ``county``: that county's
+    rows only (``read_layers``)."""
     path = Path(path)
     report = LoadReport(source=str(path))
-    layers = read_layers(path, report)
+    layers = read_layers(path, report, county)
     if report.errors:
         return None, report
     ws, report = build_workspace(layers, source=str(path), report=report, rows="fid",
@@ -106,9 +158,10 @@ def read_workspace(path: str | os.PathLike, settings: Settings) -> tuple[Workspa
     return ws, report
 
 
-def load_workspace(path: str | os.PathLike, settings: Settings) -> Workspace:
-    """Read a workspace with the caller's ``settings``; raise ValidationError (with ``.report``) if it has errors."""
-    ws, report = read_workspace(path, settings)
+def load_workspace(path: str | os.PathLike, settings: Settings, county: str | None = None) -> Workspace:
+    """Read a workspace with the caller's ``settings`` (``county``: that county's rows only); raise
+    ValidationError (with ``.report``) if it has errors."""
+    ws, report = read_workspace(path, settings, county)
     if ws is None:
         lines = "\n".join(str(i) for i in report.errors[:20])
         raise ValidationError(f"工作空间 {path} 有 {report.summary()}：\n{lines}", report)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from geo.errors import WorkspaceError
 from geo.schema import LAYERS
 from geo.settings import Settings
-from stores import common, mask_password
+from stores import common, mask_password, pg_partition
 from stores.base import (
     BOOKKEEPING,
     AuditEntry,
@@ -88,6 +88,7 @@ class PostgisStore(common.StoreCommon):
                         raw = RawLayer(name, [(f.name, f.kind) for f in LAYERS[name].fields], [],
                                        next((r.crs_wkt for r in raws.values() if r.crs_wkt), None), "POLYGON")
                     self._create_layer(raw)
+                pg_partition.sync(c)
                 if audit:
                     c.cursor().executemany(
                         f'INSERT INTO {AUDIT_TABLE} (at, "by", layer, "id", action, before, after) '
@@ -103,15 +104,16 @@ class PostgisStore(common.StoreCommon):
         c = self.conn
         spatial = LAYERS[raw.name].geometry is not None
         srid = _srid(raw.crs_wkt) if spatial else None
-        cols = ["fid BIGSERIAL PRIMARY KEY"]
+        cols, constraints = pg_partition.table_clauses(raw.name)     # zones/parcels/factories: by county
         if spatial:
             cols.append(f"geom geometry(Geometry, {int(srid)})")
         cols += [f"{quote(n)} {common.KIND_SQL_PG[k]}" for n, k in raw.columns]
-        cols += ["version INTEGER NOT NULL DEFAULT 1", "updated_at TEXT", "updated_by TEXT"]
+        cols += ["version INTEGER NOT NULL DEFAULT 1", "updated_at TEXT", "updated_by TEXT"] + constraints
         t = quote(raw.name)
-        c.execute(f"CREATE TABLE {t} ({', '.join(cols)})")
+        pg_partition.create_table(c, raw.name, cols)
         id_field = LAYERS[raw.name].id_field
-        c.execute(f"CREATE UNIQUE INDEX {quote('uq_' + raw.name + '_' + id_field)} ON {t} ({quote(id_field)})")
+        c.execute(f"CREATE UNIQUE INDEX {quote('uq_' + raw.name + '_' + id_field)} ON {t} "
+                  f"({pg_partition.unique_columns(raw.name, id_field)})")
         if spatial:
             c.execute(f"CREATE INDEX {quote('gix_' + raw.name)} ON {t} USING GIST (geom)")
         c.execute(f"INSERT INTO {META_TABLE} (layer, crs_wkt, geometry_type, srid) VALUES (%s, %s, %s, %s)",
@@ -149,7 +151,7 @@ class PostgisStore(common.StoreCommon):
                                  "AND table_schema = current_schema() ORDER BY ordinal_position", (table,)).fetchall()
         out = []
         for name, dtype in rows:
-            if name in ("fid", "geom", *BOOKKEEPING):
+            if name in ("fid", "geom", pg_partition.KEY, *BOOKKEEPING):
                 continue
             d = dtype.lower()
             kind = "date" if d == "date" else "integer" if d in ("bigint", "integer", "smallint") else \
@@ -158,7 +160,7 @@ class PostgisStore(common.StoreCommon):
         return out
 
     # -------------------------------------------------------------------------------------------- reads
-    def _raw_locked(self) -> dict[str, RawLayer]:
+    def _raw_locked(self, county: str | None = None) -> dict[str, RawLayer]:
         out = {}
         meta = self._meta()
         for name in LAYERS:
@@ -169,7 +171,8 @@ class PostgisStore(common.StoreCommon):
             spatial = LAYERS[name].geometry is not None
             select = ", ".join(["fid", "ST_AsBinary(geom)" if spatial else "NULL"] + [quote(c) for c, _ in cols]
                                + list(BOOKKEEPING))
-            rows = self.conn.execute(f"SELECT {select} FROM {quote(name)} ORDER BY fid").fetchall()
+            where, params = pg_partition.county_where(name, county)     # one county: its partition only
+            rows = self.conn.execute(f"SELECT {select} FROM {quote(name)}{where} ORDER BY fid", params).fetchall()
             date_cols = [i for i, (_, k) in enumerate(cols) if k == "date"]
             fixed = []
             for r in rows:
@@ -184,7 +187,7 @@ class PostgisStore(common.StoreCommon):
             out[name] = RawLayer(name, cols, fixed, crs_wkt, gtype)
         return out
 
-    def raw_layers(self) -> dict[str, RawLayer]:
+    def raw_layers(self, county: str | None = None) -> dict[str, RawLayer]:
         try:
             with self.conn.transaction():
                 self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -192,7 +195,7 @@ class PostgisStore(common.StoreCommon):
                     raise WorkspaceError(f"数据库 {mask_password(self.url)} 中没有工作空间："
                                          "先运行 python cli.py migrate "
                                          f"--from W.gpkg --to {mask_password(self.url)}")
-                return self._raw_locked()
+                return self._raw_locked(county)
         except self._errors as exc:
             raise StoreIOError(f"读取数据库 {mask_password(self.url)} 失败：{exc}") from exc
 
@@ -284,6 +287,7 @@ class PostgisStore(common.StoreCommon):
                 out = {}
                 for layer, chs in by_layer.items():
                     out.update(self._write_layer(layer, chs, now, user, expected_versions, meta[layer][2] or 0))
+                pg_partition.sync(c)            # county keys of the rows written, new county partitions
                 c.cursor().executemany(
                     f'INSERT INTO {AUDIT_TABLE} (at, "by", layer, "id", action, before, after) '
                     "VALUES (%s, %s, %s, %s, %s, %s, %s)",
