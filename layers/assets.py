@@ -28,10 +28,15 @@ URL_PREFIX = "/app/static/vendor/"
 JS: list[tuple[str, str, str]] = [
     ("leaflet", "leaflet/dist/leaflet.js", "leaflet/leaflet.js"),
     ("leaflet_draw_js", "leaflet-draw/dist/leaflet.draw.js", "leaflet-draw/leaflet.draw.js"),
+    # vector tiles (layers/tile_layer.py): MapLibre GL draws them (WebGL) inside a Leaflet layer
+    ("maplibre_gl_js", "maplibre-gl/dist/maplibre-gl.js", "maplibre-gl/maplibre-gl.js"),
+    ("maplibre_gl_leaflet_js", "@maplibre/maplibre-gl-leaflet/leaflet-maplibre-gl.js",
+     "maplibre-gl-leaflet/leaflet-maplibre-gl.js"),
 ]
 CSS: list[tuple[str, str, str]] = [
     ("leaflet_css", "leaflet/dist/leaflet.css", "leaflet/leaflet.css"),
     ("leaflet_draw_css", "leaflet-draw/dist/leaflet.draw.css", "leaflet-draw/leaflet.draw.css"),
+    ("maplibre_gl_css", "maplibre-gl/dist/maplibre-gl.css", "maplibre-gl/maplibre-gl.css"),
 ]
 IMAGE_DIRS: list[tuple[str, str]] = [("leaflet/dist/images", "leaflet/images"),
                                      ("leaflet-draw/dist/images", "leaflet-draw/images")]

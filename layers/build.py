@@ -42,6 +42,7 @@ from layers.features import feature_collection, lonlat_bounds
 
 if TYPE_CHECKING:
     from geo.settings import Settings
+    from layers.tiles import TileRegistry
 
 F = FIELD_LABELS
 PARCEL_FIELDS = [("id", F["parcel_id"], "text"), ("s", F["status"], "lookup:status"), ("a", F["area_mu"], "mu"),
@@ -80,13 +81,16 @@ def legend_items(statuses: Iterable[str] | None = None) -> list[tuple[str, str, 
 
 
 def new_map(ws: Workspace, basemap: str = basemaps.HILLSHADE, height: int = 620, fetch_data: bool = False, *,
-            settings: Settings, cache: DerivedCache | None = None) -> OfflineMap:
+            settings: Settings, cache: DerivedCache | None = None, tiles: TileRegistry | None = None) -> OfflineMap:
     """A canvas-rendered map (fast with 10k polygons) with one basemap; vector layers are added by the caller.
 
     ``fetch_data``: the parcels layer is served from static/cache and fetched by the browser (the app); without
     it every layer is embedded (standalone downloads). ``settings``: the caller's configuration (天地图 key, slope
     threshold, layer cache size, map assets), kept on the map for what is added to it and its download;
-    ``cache``: where the layers' data is derived (the app's, shared by its sessions; None: this map's own).
+    ``cache``: where the layers' data is derived (the app's, shared by its sessions; None: this map's own);
+    ``tiles``: the server's tile registry — with it, a fetched map of at least ``[app] tile_threshold_parcels``
+    parcels draws parcels and constraint layers as vector tiles (layers/tile_layer.py) when the tile route is
+    mounted (desktop.py, server.py).
     """
     m = OfflineMap(location=list(reversed(ws.center)), zoom_start=13, tiles=None, prefer_canvas=True,
                    zoom_control=False, control_scale=False, height=height)
@@ -120,7 +124,17 @@ def new_map(ws: Workspace, basemap: str = basemaps.HILLSHADE, height: int = 620,
     m._landgap_fetch = fetch_data
     m._landgap_settings = settings
     m._landgap_cache = own(cache)
+    m._landgap_tile_token = None
+    if fetch_data and tiles is not None and tiles.mounted and \
+            len(ws.parcels) >= settings.app.tile_threshold_parcels:
+        from layers.tiles import WorkspaceTiles
+        m._landgap_tile_token = tiles.register(("workspace", ws.version), lambda: WorkspaceTiles(ws, settings))
     return m
+
+
+def tiled(m: OfflineMap) -> bool:
+    """Does this map draw parcels and constraint layers as vector tiles?"""
+    return getattr(m, "_landgap_tile_token", None) is not None
 
 
 def add_zones(m: OfflineMap, ws: Workspace, zone_ids: Iterable[str] | None = None) -> None:
@@ -147,6 +161,9 @@ def add_constraints(m: OfflineMap, ws: Workspace, settings: Settings | None = No
     gcj = m._landgap_gcj02
     settings = settings or m._landgap_settings              # default: the settings the map was built with
     frames = _cached(m, ws, ("constraints_frames",), lambda: constraint_frames(ws, settings))
+    if tiled(m):        # drawn from tiles with the parcels (add_parcels)
+        m._landgap_constraints = tuple(frames)
+        return len(frames)
     for name, frame in frames.items():
         colour = CONSTRAINT_COLORS[name]
         data = _cached(m, ws, ("constraint", name, gcj), lambda: feature_collection(frame, {"s": "s"}, gcj))
@@ -166,6 +183,12 @@ def add_parcels(m: OfflineMap, ws: Workspace, statuses: Iterable[str] | None = N
     gcj = m._landgap_gcj02
     sts = tuple(statuses) if statuses is not None else tuple(PARCEL_STATUS_LABELS)
     zids = tuple(zone_ids) if zone_ids is not None else tuple(ws.zones.index)
+    if tiled(m):
+        from layers.tile_layer import VectorTileLayer
+        VectorTileLayer(m._landgap_tile_token, sts, None if zone_ids is None else zids,
+                        getattr(m, "_landgap_constraints", ())).add_to(m)
+        p = ws.parcels
+        return int((p["status"].isin(sts) & p["zone_id"].isin(zids)).sum())
 
     def make() -> tuple[str, int, list]:
         p = ws.metric("parcels")

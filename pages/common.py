@@ -26,7 +26,7 @@ from stores import open_store
 ALL = "全部"
 MAP_HEIGHT = 600
 # Only these make the app rerun: panning and zooming stay in the browser.
-MAP_RETURNS = ["last_object_clicked", "last_active_drawing"]
+MAP_RETURNS = ["last_object_clicked", "last_active_drawing", "last_clicked"]
 
 
 # ------------------------------------------------------------------------------------------------- workspace
@@ -225,7 +225,8 @@ def headline(report: AvailableReport) -> None:
 def base_map(ws: Workspace, f: Filters, height: int = MAP_HEIGHT, fetch_data: bool = True):
     """Map with zones, parcels (status filter) and factories of the selected zones (parcels fetched by the browser
     in the app; embedded for downloads)."""
-    m = build.new_map(ws, f.basemap, height, fetch_data, settings=settings(), cache=derived())
+    from pages.tile_http import registry
+    m = build.new_map(ws, f.basemap, height, fetch_data, settings=settings(), cache=derived(), tiles=registry())
     scope = zone_scope(ws, f)
     build.add_zones(m, ws, scope)
     build.add_constraints(m, ws)
@@ -267,7 +268,9 @@ def offline_filters(f: Filters, ws: Workspace) -> Filters:
 def interaction_panels(ws: Workspace, key: str, f: Filters, out: dict) -> None:
     """Details of the clicked parcel and the acreage inside the last drawn polygon."""
     gcj = basemaps.needs_gcj02(f.basemap)
-    clicked = out.get("last_object_clicked")
+    # a parcel of the GeoJSON layer, or a click on the map (vector tiles are drawn by MapLibre, not clickable
+    # Leaflet features): either way the parcel is found on the server, at the clicked point
+    clicked = out.get("last_object_clicked") or out.get("last_clicked")
     if clicked:
         pid = query.parcel_at(ws, clicked["lat"], clicked["lng"], gcj)
         if pid:
