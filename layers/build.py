@@ -99,8 +99,9 @@ def new_map(ws: Workspace, basemap: str = basemaps.HILLSHADE, height: int = 620,
     label = basemaps.BASEMAP_LABELS[basemap]
     if basemap == basemaps.HILLSHADE and ws.dem_path is not None:
         shade = basemaps.hillshade_overlay(ws.dem_path)
-        folium.raster_layers.ImageOverlay(shade.data_url, bounds=[list(b) for b in shade.bounds], name=label,
-                                          overlay=False, pixelated=False, interactive=False).add_to(m)
+        _image_url(folium.raster_layers.ImageOverlay(shade.data_url, bounds=[list(b) for b in shade.bounds],
+                                                     name=label, overlay=False, pixelated=False, interactive=False),
+                   fetch_data, settings).add_to(m)
     elif basemap == basemaps.TIANDITU:
         key = settings.app.tianditu_key
         folium.TileLayer(basemaps.tianditu_url("vec", key), attr="天地图", name=label, subdomains="01234567",
@@ -117,9 +118,9 @@ def new_map(ws: Workspace, basemap: str = basemaps.HILLSHADE, height: int = 620,
     if ws.dem_path is not None and Path(ws.dem_path).exists():     # slope from the DEM, drawn locally, off by default
         max_pct = settings.terrain.max_slope_pct
         slope = basemaps.slope_overlay(ws.dem_path, max_pct)
-        folium.raster_layers.ImageOverlay(slope.data_url, bounds=[list(b) for b in slope.bounds],
-                                          name=SLOPE_LAYER_LABEL.format(max=f"{max_pct:g}"), overlay=True, show=False,
-                                          pixelated=False, interactive=False).add_to(m)
+        _image_url(folium.raster_layers.ImageOverlay(
+            slope.data_url, bounds=[list(b) for b in slope.bounds], name=SLOPE_LAYER_LABEL.format(max=f"{max_pct:g}"),
+            overlay=True, show=False, pixelated=False, interactive=False), fetch_data, settings).add_to(m)
     m._landgap_gcj02 = basemaps.needs_gcj02(basemap)
     m._landgap_fetch = fetch_data
     m._landgap_settings = settings
@@ -130,6 +131,14 @@ def new_map(ws: Workspace, basemap: str = basemaps.HILLSHADE, height: int = 620,
         from layers.tiles import WorkspaceTiles
         m._landgap_tile_token = tiles.register(("workspace", ws.version), lambda: WorkspaceTiles(ws, settings))
     return m
+
+
+def _image_url(overlay: folium.raster_layers.ImageOverlay, fetch_data: bool, settings: Settings):
+    """An overlay's image: embedded (a data: URI) in downloads, a cached file the browser fetches (and keeps) in
+    the app — megabytes at a large county, otherwise sent with every map."""
+    if fetch_data:
+        overlay.url = assets.cached_data_url(overlay.url, settings.app.cache_max_mb)
+    return overlay
 
 
 def tiled(m: OfflineMap) -> bool:

@@ -139,6 +139,7 @@ class WorkspaceTiles:
         self._indexes: dict[str, LayerIndex | None] = {}
         self._lock = threading.Lock()
         self._tiles: OrderedDict[tuple, bytes] = OrderedDict()
+        self._flights: dict[tuple, threading.Lock] = {}
         self._size = 0
 
     def index(self, layer: str) -> LayerIndex | None:
@@ -160,24 +161,58 @@ class WorkspaceTiles:
         area = frame[frame["s"] == "area"]
         return LayerIndex.from_frame(layer, area, {"layer": pd.Series([layer] * len(area))})
 
+    def warm(self, view_px: tuple[int, int] = (700, 600)) -> None:
+        """Index the parcels and cut the tiles a map fitted to them first asks for (MapLibre in Leaflet asks for
+        512-px tiles one zoom below Leaflet's), then those one zoom in: run in the background when a page
+        registers the workspace, so the browser's first requests find them made."""
+        index = self.index("parcels")
+        if index is None or index.bounds is None:
+            return
+        minx, miny, maxx, maxy = index.bounds
+        world = 2 * HALF_WORLD
+        fit = min(math.log2(view_px[0] * world / 256 / max(maxx - minx, 1.0)),
+                  math.log2(view_px[1] * world / 256 / max(maxy - miny, 1.0)))
+        for z in (int(fit) - 1, int(fit)):
+            if z < MIN_ZOOM["parcels"] or z > MAX_ZOOM:
+                continue
+            n = 1 << z
+            x0, x1 = int((minx + HALF_WORLD) / world * n), int((maxx + HALF_WORLD) / world * n)
+            y0, y1 = int((HALF_WORLD - maxy) / world * n), int((HALF_WORLD - miny) / world * n)
+            if (x1 - x0 + 1) * (y1 - y0 + 1) > 64:
+                continue
+            for x in range(x0, x1 + 1):
+                for y in range(y0, y1 + 1):
+                    self.tile("parcels", z, x, y)
+
     def tile(self, layer: str, z: int, x: int, y: int) -> bytes:
         key = (layer, z, x, y)
         with self._lock:
             if key in self._tiles:
                 self._tiles.move_to_end(key)
                 return self._tiles[key]
+            flight = self._flights.setdefault(key, threading.Lock())
+        with flight:                       # cut once when the warm-up and the browser ask at the same time
+            with self._lock:
+                if key in self._tiles:
+                    return self._tiles[key]
+            try:
+                data = self._cut(layer, z, x, y)
+                with self._lock:
+                    self._tiles[key] = data
+                    self._size += len(data)
+                    while self._size > self.max_bytes and len(self._tiles) > 1:
+                        _, old = self._tiles.popitem(last=False)
+                        self._size -= len(old)
+            finally:
+                with self._lock:
+                    self._flights.pop(key, None)
+        return data
+
+    def _cut(self, layer: str, z: int, x: int, y: int) -> bytes:
         index = self.index(layer)
         coarse = COARSE_ATTRIBUTES if layer == "parcels" and z < DETAIL_ZOOM else None
         raw = b"" if index is None or z < MIN_ZOOM.get(layer, 0) else index.cut(z, x, y, only=coarse)
-        data = gzip.compress(mvt.tile([raw] if raw else []), compresslevel=5, mtime=0)
-        with self._lock:
-            if key not in self._tiles:
-                self._tiles[key] = data
-                self._size += len(data)
-                while self._size > self.max_bytes and len(self._tiles) > 1:
-                    _, old = self._tiles.popitem(last=False)
-                    self._size -= len(old)
-        return data
+        return gzip.compress(mvt.tile([raw] if raw else []), compresslevel=5, mtime=0)
 
 
 class TileRegistry:
@@ -194,7 +229,8 @@ class TileRegistry:
 
     def register(self, key: tuple, make: Callable[[], TileSource], warm: bool = True) -> str:
         """The token of the source for ``key`` (e.g. the workspace version), made by ``make()`` the first time;
-        ``warm``: index the parcels in a background thread now, before the browser's first tile request."""
+        ``warm``: index the parcels and cut the first view's tiles in a background thread now, before the
+        browser's first tile request."""
         with self._lock:
             if key in self._by_key:
                 self._by_key.move_to_end(key)
@@ -206,8 +242,8 @@ class TileRegistry:
             while len(self._by_key) > self.max_sources:
                 _, (old, _) = self._by_key.popitem(last=False)
                 self._by_token.pop(old, None)
-        if warm and hasattr(source, "index"):
-            threading.Thread(target=source.index, args=("parcels",), daemon=True).start()
+        if warm and hasattr(source, "warm"):
+            threading.Thread(target=source.warm, daemon=True).start()
         return token
 
     def source(self, token: str) -> TileSource | None:

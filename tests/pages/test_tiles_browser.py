@@ -1,0 +1,139 @@
+"""Real browser, vector-tile map: the app as `run.py app` serves it (server.py: app.py and the /tiles route), with
+``[app] tile_threshold_parcels = 0`` so the sample county's parcels come as tiles drawn by MapLibre. The parcels
+appear, a click shows the parcel's record from the store, a drawn polygon's 亩 equal pyproj.Geod on the same
+polygon, and the map's status filter recolours with no new tile request; nothing leaves localhost."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+from pyproj import Geod
+
+from geo.vocab import PARCEL_STATUS_LABELS
+from tests.browser_util import CHROMIUM, browser, running_app, wait_for_tiles
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} 不存在（apt-get install chromium）")]
+FIND_MAP = "const m = Object.values(window).find(v => v instanceof L.Map);"
+GEOD = Geod(ellps="GRS80")          # CGCS2000's ellipsoid
+MU_M2 = 10000 / 15                 # 1 亩
+
+
+@pytest.fixture(scope="module")
+def session(sample_path, tmp_path_factory):
+    config = tmp_path_factory.mktemp("tiles-config") / "tiles.toml"
+    config.write_text("[app]\ntile_threshold_parcels = 0\n", encoding="utf-8")
+    with running_app(sample_path, {"LANDGAP_CONFIG": str(config)}, script="server.py") as url, \
+            browser(str(tmp_path_factory.mktemp("chromium-profile"))) as ctx:
+        yield url, ctx
+
+
+def open_map(session):
+    url, ctx = session
+    page = ctx.new_page()
+    tiles = []
+    page.on("request", lambda r: tiles.append(r.url) if "/tiles/" in r.url else None)
+    page.goto(url)
+    frame, counts = wait_for_tiles(page, timeout_s=90)
+    return page, frame, counts, tiles, ctx
+
+
+def _main_text(page) -> str:
+    return page.locator("section.main, [data-testid='stMain']").first.inner_text()
+
+
+def test_parcels_appear_from_tiles(session, sample_ws):
+    page, frame, counts, tiles, ctx = open_map(session)
+    assert counts["drawn"] > 0 and tiles and all("/tiles/parcels/" in u for u in tiles)
+    assert set(counts["statuses"]) <= set(PARCEL_STATUS_LABELS)
+    assert frame.evaluate("() => window.landgapLayers === undefined || !window.landgapLayers.parcels")  # no GeoJSON
+    assert ctx.outside == []
+
+
+def test_clicking_a_parcel_shows_its_record(session, sample_ws):
+    page, frame, _, _, ctx = open_map(session)
+    parcels = sample_ws.parcels.to_crs("EPSG:4490")
+    available = parcels[parcels["status"] == "available"]
+    pid = available.geometry.area.idxmax()                   # the largest available parcel: easy to hit
+    point = available.geometry.loc[pid].representative_point()
+    others = parcels.drop(index=pid)
+    assert not others.intersects(point).any()                # the point is in this parcel alone
+    target = frame.evaluate("""([lat, lng]) => { """ + FIND_MAP + """
+        m.setView([lat, lng], 17, {animate: false});
+        const p = m.latLngToContainerPoint([lat, lng]);
+        return {x: p.x, y: p.y}; }""", [point.y, point.x])
+    page.wait_for_timeout(500)
+    box = frame.frame_element().bounding_box()
+    page.mouse.click(box["x"] + target["x"], box["y"] + target["y"])
+    page.get_by_text(f"地块 {pid}").wait_for(timeout=30_000)
+    row = sample_ws.parcels.loc[pid]
+    body = _main_text(page)
+    assert f"面积：{row['area_mu']:,.1f} 亩" in body and "状态：可供" in body
+    assert sample_ws.zones.at[row["zone_id"], "name"] in body
+    assert re.search(r"所属连片：\S+-B\d{3}（\d+ 块，合计 [\d,]+\.\d 亩）", body)
+    assert ctx.outside == []
+
+
+def test_a_drawn_polygons_mu_equal_pyproj_geod(session, sample_ws):
+    """leaflet-draw's polygon tool over the tiled parcels: the 亩 the page shows (computed on the server from the
+    store, not from the tiles) equal pyproj.Geod on the same corners, and per status Geod on the parcels' parts
+    inside it."""
+    page, frame, _, _, ctx = open_map(session)
+    corners = frame.evaluate("""() => { """ + FIND_MAP + """
+        const s = m.getSize(), c = [Math.round(s.x / 2), Math.round(s.y / 2)], d = Math.round(Math.min(s.x, s.y) / 4);
+        return [[-d, -d], [d, -d], [d, d], [-d, d]].map(([dx, dy]) => {
+            const ll = m.containerPointToLatLng([c[0] + dx, c[1] + dy]);
+            return {x: c[0] + dx, y: c[1] + dy, lat: ll.lat, lng: ll.lng}; }); }""")
+    frame.locator(".leaflet-draw-draw-polygon").click()
+    box = frame.frame_element().bounding_box()
+    for pt in corners + corners[:1]:                 # back to the first corner closes the polygon
+        page.mouse.click(box["x"] + pt["x"], box["y"] + pt["y"])
+        page.wait_for_timeout(250)
+    page.get_by_text(re.compile(r"绘制范围")).first.wait_for(timeout=30_000)
+    body = _main_text(page)
+    lons, lats = [pt["lng"] for pt in corners], [pt["lat"] for pt in corners]
+    area_m2, _ = GEOD.polygon_area_perimeter(lons, lats)
+    expected = abs(area_m2) / MU_M2
+    got = float(re.search(r"绘制范围：([\d,]+\.\d) 亩", body).group(1).replace(",", ""))
+    assert expected > 0 and got == pytest.approx(expected, rel=0.001, abs=0.05)
+    # per status: Geod on each parcel's part inside the polygon (lon/lat), summed
+    drawn = shapely.Polygon(list(zip(lons, lats)))
+    parcels = gpd.GeoDataFrame(sample_ws.parcels[["status"]], geometry=sample_ws.parcels.geometry.values,
+                               crs=sample_ws.crs).to_crs("EPSG:4490")
+    inside = parcels[parcels.intersects(drawn)]
+    reference = {PARCEL_STATUS_LABELS[s]: 0.0 for s in PARCEL_STATUS_LABELS}
+    for status, geom in zip(inside["status"], shapely.intersection(inside.geometry.values, drawn)):
+        reference[PARCEL_STATUS_LABELS[status]] += abs(GEOD.geometry_area_perimeter(geom)[0]) / MU_M2
+    grid = page.locator("[data-testid='stDataFrame']").first
+    grid.wait_for(timeout=30_000)
+    page.wait_for_timeout(1000)
+    cells = [[c.text_content() for c in row.locator("td").all()] for row in grid.locator("tr").all()]
+    shown = {r[0]: float(r[1]) for r in cells if len(r) == 3}
+    assert set(shown) == set(reference)
+    assert sum(reference.values()) > 0
+    for label, mu in reference.items():               # parcels overlapping each other are counted once there
+        assert shown[label] == pytest.approx(mu, rel=0.01, abs=0.2), label
+    assert ctx.outside == []
+
+
+def test_the_status_filter_recolours_without_new_tile_requests(session):
+    page, frame, counts, tiles, ctx = open_map(session)
+    assert "supplied" in counts["statuses"]
+    page.wait_for_timeout(1000)                      # every tile of the view has come
+    before = len(tiles)
+    frame.locator(".landgap-status-filter input[data-status='supplied']").uncheck()
+    frame.wait_for_function("() => { const t = window.landgapTiles; return t.gl.queryRenderedFeatures("
+                            "{layers: ['parcels-fill']}).every(f => f.properties.status !== 'supplied'); }",
+                            timeout=10_000)
+    after = frame.evaluate("() => window.landgapTiles.gl.queryRenderedFeatures({layers: ['parcels-fill']})"
+                           ".map(f => f.properties.status)")
+    assert after and "supplied" not in after and "available" in after
+    frame.locator(".landgap-status-filter input[data-status='supplied']").check()
+    frame.wait_for_function("() => window.landgapTiles.gl.queryRenderedFeatures({layers: ['parcels-fill']})"
+                            ".some(f => f.properties.status === 'supplied')", timeout=10_000)
+    page.wait_for_timeout(500)
+    assert len(tiles) == before                      # recoloured from the tiles the browser holds
+    assert ctx.outside == []
