@@ -47,7 +47,9 @@ def _main_text(page) -> str:
 
 def test_parcels_appear_from_tiles(session, sample_ws):
     page, frame, counts, tiles, ctx = open_map(session)
-    assert counts["drawn"] > 0 and tiles and all("/tiles/parcels/" in u for u in tiles)
+    assert counts["drawn"] > 0 and any("/tiles/parcels/" in u for u in tiles)
+    layers = {n for n in ("farmland", "eco_redline", "flood", "dev_boundary") if sample_ws.constraint(n) is not None}
+    assert {u.split("/tiles/")[1].split("/")[0] for u in tiles} <= {"parcels"} | layers   # 三区三线 too
     assert set(counts["statuses"]) <= set(PARCEL_STATUS_LABELS)
     assert frame.evaluate("() => window.landgapLayers === undefined || !window.landgapLayers.parcels")  # no GeoJSON
     assert ctx.outside == []
@@ -57,7 +59,7 @@ def test_clicking_a_parcel_shows_its_record(session, sample_ws):
     page, frame, _, _, ctx = open_map(session)
     parcels = sample_ws.parcels.to_crs("EPSG:4490")
     available = parcels[parcels["status"] == "available"]
-    pid = available.geometry.area.idxmax()                   # the largest available parcel: easy to hit
+    pid = sample_ws.parcels.loc[available.index, "area_mu"].idxmax()   # the largest available parcel: easy to hit
     point = available.geometry.loc[pid].representative_point()
     others = parcels.drop(index=pid)
     assert not others.intersects(point).any()                # the point is in this parcel alone
