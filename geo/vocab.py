@@ -271,6 +271,9 @@ UPLOADER_TEXTS = {
 ROLE_LABELS = {"viewer": "查看", "editor": "编辑", "admin": "管理"}
 """Team-mode roles (team.accounts.ROLES): 查看 maps, fit, gap, briefings; 编辑 also edits and imports; 管理 also
 accounts and workspaces."""
+WAN_UNIT_LABELS = {"（亩）": "（万亩）", "（m²）": "（万m²）"}
+"""A headline label's unit and the same in 万 (geo.units.headline_figure: from 100,000 on)."""
+
 TILE_TEXTS = {"loading": "地块加载中……", "filter": "按状态显示"}
 """The vector-tile map's own texts: the note while tiles load, the title of its status filter."""
 

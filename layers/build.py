@@ -81,7 +81,8 @@ def legend_items(statuses: Iterable[str] | None = None) -> list[tuple[str, str, 
 
 
 def new_map(ws: Workspace, basemap: str = basemaps.HILLSHADE, height: int = 620, fetch_data: bool = False, *,
-            settings: Settings, cache: DerivedCache | None = None, tiles: TileRegistry | None = None) -> OfflineMap:
+            settings: Settings, cache: DerivedCache | None = None, tiles: TileRegistry | None = None,
+            tile_source: Callable[[], object] | None = None) -> OfflineMap:
     """A canvas-rendered map (fast with 10k polygons) with one basemap; vector layers are added by the caller.
 
     ``fetch_data``: the parcels layer is served from static/cache and fetched by the browser (the app); without
@@ -129,7 +130,8 @@ def new_map(ws: Workspace, basemap: str = basemaps.HILLSHADE, height: int = 620,
     if fetch_data and tiles is not None and tiles.mounted and \
             len(ws.parcels) >= settings.app.tile_threshold_parcels:
         from layers.tiles import WorkspaceTiles
-        m._landgap_tile_token = tiles.register(("workspace", ws.version), lambda: WorkspaceTiles(ws, settings))
+        m._landgap_tile_token = tiles.register(("workspace", ws.version),
+                                               tile_source or (lambda: WorkspaceTiles(ws, settings)))
     return m
 
 
@@ -156,8 +158,8 @@ def add_zones(m: OfflineMap, ws: Workspace, zone_ids: Iterable[str] | None = Non
     GeoJsonLayer(outline, "zones", "园区边界", styles={}, interactive=False,
                  default_style={"color": "#1d3557", "weight": 2, "dashArray": "8 4", "fill": False},
                  bounds=lonlat_bounds(zones, gcj)).add_to(m)
-    centres = zones.copy()
-    centres["geometry"] = zones.geometry.representative_point().buffer(1.0)   # tiny polygon carrying the label
+    centres = zones.iloc[(-zones.geometry.area).argsort(kind="stable")].copy()   # larger parks named first
+    centres["geometry"] = centres.geometry.representative_point().buffer(1.0)   # tiny polygon carrying the label
     labels = _cached(m, ws, ("zone_labels", gcj, ids), lambda: feature_collection(centres, {"n": "name"}, gcj, 0))
     GeoJsonLayer(labels, "zone_labels", "园区名称", interactive=False, label_key="n",
                  default_style={"stroke": False, "fill": False}).add_to(m)

@@ -13,8 +13,8 @@ import streamlit as st
 
 from formats.dem import with_steep_land
 from geo.supply import AvailableReport, available_report, known_industries
-from geo.units import fmt_mu
-from geo.vocab import FIELD_LABELS as F, GAP_ZONE_LABELS, PARCEL_STATUS_LABELS
+from geo.units import fmt_mu, headline_figure
+from geo.vocab import FIELD_LABELS as F, GAP_ZONE_LABELS, PARCEL_STATUS_LABELS, WAN_UNIT_LABELS
 from geo.workspace import Workspace
 from layers import basemaps, build, export, query
 from pages import auth
@@ -211,13 +211,14 @@ def headline(report: AvailableReport) -> None:
     zones = report.zones
     constrained = sum(z.constrained_mu for z in zones)
     c = st.columns(6 if constrained else 4)
-    c[0].metric(F["available_mu"], fmt_mu(report.total_available_mu))     # net: what may be offered
-    c[1].metric(F["pipeline_mu"], fmt_mu(sum(z.pipeline_mu for z in zones)))
-    c[2].metric(F["largest_block_mu"], fmt_mu(max([z.largest_block_mu for z in zones] or [0.0])))
-    c[3].metric(F["vacant_factory_m2"], f"{sum(z.vacant_factory_m2 for z in zones):,.0f}")
+    figures = [("available_mu", report.total_available_mu),       # net: what may be offered
+               ("pipeline_mu", sum(z.pipeline_mu for z in zones)),
+               ("largest_block_mu", max([z.largest_block_mu for z in zones] or [0.0])),
+               ("vacant_factory_m2", sum(z.vacant_factory_m2 for z in zones))]
     if constrained:         # gross beside net, and what 三区三线, flood and slope take
-        c[4].metric(F["gross_available_mu"], fmt_mu(sum(z.gross_available_mu for z in zones)))
-        c[5].metric(F["constrained_mu"], fmt_mu(constrained))
+        figures += [("gross_available_mu", sum(z.gross_available_mu for z in zones)), ("constrained_mu", constrained)]
+    for col, (key, value) in zip(c, figures):
+        col.metric(*headline_figure(F[key], value, WAN_UNIT_LABELS))     # 万亩 from 100,000 亩: a city's figures fit
 
 
 # ---------------------------------------------------------------------------------------------- the map
@@ -226,13 +227,25 @@ def base_map(ws: Workspace, f: Filters, height: int = MAP_HEIGHT, fetch_data: bo
     """Map with zones, parcels (status filter) and factories of the selected zones (parcels fetched by the browser
     in the app; embedded for downloads)."""
     from pages.tile_http import registry
-    m = build.new_map(ws, f.basemap, height, fetch_data, settings=settings(), cache=derived(), tiles=registry())
+    m = build.new_map(ws, f.basemap, height, fetch_data, settings=settings(), cache=derived(), tiles=registry(),
+                      tile_source=_database_tiles())
     scope = zone_scope(ws, f)
     build.add_zones(m, ws, scope)
     build.add_constraints(m, ws)
     build.add_parcels(m, ws, f.statuses, scope)
     build.add_factories(m, ws, scope)
     return m
+
+
+def _database_tiles():
+    """The team store's tiles, made by PostGIS, when the page shows the database as it is (not unsaved edits,
+    which only the workspace in memory holds); None: cut from the workspace in memory."""
+    from pages.targets import DatabaseTarget
+    path = workspace_path()
+    if not isinstance(path, DatabaseTarget) or "ws_edited" in st.session_state:
+        return None
+    from stores.pg_tiles import PostgisTiles
+    return lambda: PostgisTiles(str(path), settings())
 
 
 def show_map(ws: Workspace, content, make, key: str, height: int = MAP_HEIGHT) -> dict:
@@ -364,9 +377,9 @@ def gap_metrics(result: dict) -> None:
     G = GAP_ZONE_LABELS
     c = st.columns(6)
     c[0].metric(G["pending_count"], t["pending_count"])
-    c[1].metric(G["pending_mu"], fmt_mu(t["pending_mu"]))
+    c[1].metric(*headline_figure(G["pending_mu"], t["pending_mu"], WAN_UNIT_LABELS))
     c[2].metric(G["placed_count"], t["placed_count"])
     c[3].metric(G["unplaced_count"], t["unplaced_count"])
-    c[4].metric(G["unplaced_mu"], fmt_mu(t["unplaced_mu"]))
-    c[5].metric(G["unplaced_gap_mu"], fmt_mu(t["gap_mu"]))
+    c[4].metric(*headline_figure(G["unplaced_mu"], t["unplaced_mu"], WAN_UNIT_LABELS))
+    c[5].metric(*headline_figure(G["unplaced_gap_mu"], t["gap_mu"], WAN_UNIT_LABELS))
 

@@ -139,3 +139,31 @@ def test_the_status_filter_recolours_without_new_tile_requests(session):
     page.wait_for_timeout(500)
     assert len(tiles) == before                      # recoloured from the tiles the browser holds
     assert ctx.outside == []
+
+
+LABEL_RECTS = """() => Array.from(document.querySelectorAll('.leaflet-tooltip.landgap-label'))
+    .filter(el => el.style.visibility !== 'hidden')
+    .map(el => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })"""
+
+
+def _overlaps(rects) -> bool:
+    return any(a[0] < b[2] and a[2] > b[0] and a[1] < b[3] and a[3] > b[1]
+               for i, a in enumerate(rects) for b in rects[i + 1:])
+
+
+def test_park_names_are_shown_by_zoom_without_overlap_and_loading_shows_progress(session, sample_ws):
+    page, frame, _, _, ctx = open_map(session)
+    # the progress note: shown while tiles load, hidden once the view's tiles are drawn
+    assert frame.locator(".landgap-tiles-loading").count() == 1
+    frame.wait_for_function("() => getComputedStyle(document.querySelector('.landgap-tiles-loading')).display"
+                            " === 'none'", timeout=10_000)
+    fitted = frame.evaluate(LABEL_RECTS)
+    assert len(fitted) == len(sample_ws.zones) and not _overlaps(fitted)       # the fitted view names every park
+    frame.evaluate("() => { " + FIND_MAP + " m.setZoom(m.getZoom() - 4, {animate: false}); }")
+    page.wait_for_timeout(800)
+    far = frame.evaluate(LABEL_RECTS)
+    assert 1 <= len(far) < len(sample_ws.zones) and not _overlaps(far)          # zoomed out: fewer, apart
+    frame.evaluate("() => { " + FIND_MAP + " m.setZoom(m.getZoom() + 4, {animate: false}); }")
+    page.wait_for_timeout(800)
+    assert len(frame.evaluate(LABEL_RECTS)) == len(sample_ws.zones)
+    assert ctx.outside == []
