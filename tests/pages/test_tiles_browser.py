@@ -31,22 +31,32 @@ def session(sample_path, tmp_path_factory):
         yield url, ctx
 
 
+@pytest.fixture
 def open_map(session):
+    """A new tab on the map page once MapLibre has drawn the parcels: (page, map iframe, counts, tile URLs
+    requested, context); closed after the test (a WebGL context each)."""
     url, ctx = session
-    page = ctx.new_page()
-    tiles = []
-    page.on("request", lambda r: tiles.append(r.url) if "/tiles/" in r.url else None)
-    page.goto(url)
-    frame, counts = wait_for_tiles(page, timeout_s=90)
-    return page, frame, counts, tiles, ctx
+    pages = []
+
+    def open_tab():
+        page = ctx.new_page()
+        pages.append(page)
+        tiles = []
+        page.on("request", lambda r: tiles.append(r.url) if "/tiles/" in r.url else None)
+        page.goto(url)
+        frame, counts = wait_for_tiles(page, timeout_s=150)
+        return page, frame, counts, tiles, ctx
+    yield open_tab
+    for page in pages:
+        page.close()
 
 
 def _main_text(page) -> str:
     return page.locator("section.main, [data-testid='stMain']").first.inner_text()
 
 
-def test_parcels_appear_from_tiles(session, sample_ws):
-    page, frame, counts, tiles, ctx = open_map(session)
+def test_parcels_appear_from_tiles(open_map, sample_ws):
+    page, frame, counts, tiles, ctx = open_map()
     assert counts["drawn"] > 0 and any("/tiles/parcels/" in u for u in tiles)
     layers = {n for n in ("farmland", "eco_redline", "flood", "dev_boundary") if sample_ws.constraint(n) is not None}
     assert {u.split("/tiles/")[1].split("/")[0] for u in tiles} <= {"parcels"} | layers   # 三区三线 too
@@ -55,8 +65,8 @@ def test_parcels_appear_from_tiles(session, sample_ws):
     assert ctx.outside == []
 
 
-def test_clicking_a_parcel_shows_its_record(session, sample_ws):
-    page, frame, _, _, ctx = open_map(session)
+def test_clicking_a_parcel_shows_its_record(open_map, sample_ws):
+    page, frame, _, _, ctx = open_map()
     parcels = sample_ws.parcels.to_crs("EPSG:4490")
     available = parcels[parcels["status"] == "available"]
     pid = sample_ws.parcels.loc[available.index, "area_mu"].idxmax()   # the largest available parcel: easy to hit
@@ -79,11 +89,11 @@ def test_clicking_a_parcel_shows_its_record(session, sample_ws):
     assert ctx.outside == []
 
 
-def test_a_drawn_polygons_mu_equal_pyproj_geod(session, sample_ws):
+def test_a_drawn_polygons_mu_equal_pyproj_geod(open_map, sample_ws):
     """leaflet-draw's polygon tool over the tiled parcels: the 亩 the page shows (computed on the server from the
     store, not from the tiles) equal pyproj.Geod on the same corners, and per status Geod on the parcels' parts
     inside it."""
-    page, frame, _, _, ctx = open_map(session)
+    page, frame, _, _, ctx = open_map()
     corners = frame.evaluate("""() => { """ + FIND_MAP + """
         const s = m.getSize(), c = [Math.round(s.x / 2), Math.round(s.y / 2)], d = Math.round(Math.min(s.x, s.y) / 4);
         return [[-d, -d], [d, -d], [d, d], [-d, d]].map(([dx, dy]) => {
@@ -121,8 +131,8 @@ def test_a_drawn_polygons_mu_equal_pyproj_geod(session, sample_ws):
     assert ctx.outside == []
 
 
-def test_the_status_filter_recolours_without_new_tile_requests(session):
-    page, frame, counts, tiles, ctx = open_map(session)
+def test_the_status_filter_recolours_without_new_tile_requests(open_map):
+    page, frame, counts, tiles, ctx = open_map()
     assert "supplied" in counts["statuses"]
     page.wait_for_timeout(1000)                      # every tile of the view has come
     before = len(tiles)
@@ -151,8 +161,8 @@ def _overlaps(rects) -> bool:
                for i, a in enumerate(rects) for b in rects[i + 1:])
 
 
-def test_park_names_are_shown_by_zoom_without_overlap_and_loading_shows_progress(session, sample_ws):
-    page, frame, _, _, ctx = open_map(session)
+def test_park_names_are_shown_by_zoom_without_overlap_and_loading_shows_progress(open_map, sample_ws):
+    page, frame, _, _, ctx = open_map()
     # the progress note: shown while tiles load, hidden once the view's tiles are drawn
     assert frame.locator(".landgap-tiles-loading").count() == 1
     frame.wait_for_function("() => getComputedStyle(document.querySelector('.landgap-tiles-loading')).display"
