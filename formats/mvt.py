@@ -100,6 +100,8 @@ def polygon_geometry(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
     rings, ring_poly = shapely.get_rings(polys, return_index=True)
     exterior = np.r_[True, ring_poly[1:] != ring_poly[:-1]] if len(rings) else np.zeros(0, dtype=bool)
     coords, ring_of = shapely.get_coordinates(rings, return_index=True)
+    if not len(coords):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint8), np.zeros(0, dtype=np.int64)
     xy = np.round(coords).astype(np.int64)
     # drop each ring's closing point and points equal to the one before (on the grid)
     same_ring_prev = np.r_[False, ring_of[1:] == ring_of[:-1]]

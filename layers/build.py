@@ -126,12 +126,19 @@ def new_map(ws: Workspace, basemap: str = basemaps.HILLSHADE, height: int = 620,
     m._landgap_fetch = fetch_data
     m._landgap_settings = settings
     m._landgap_cache = own(cache)
-    m._landgap_tile_token = None
-    if fetch_data and tiles is not None and tiles.mounted and \
-            len(ws.parcels) >= settings.app.tile_threshold_parcels:
+    m._landgap_tile_token = m._landgap_embedded = None
+    if len(ws.parcels) >= settings.app.tile_threshold_parcels:
         from layers.tiles import WorkspaceTiles
-        m._landgap_tile_token = tiles.register(("workspace", ws.version),
-                                               tile_source or (lambda: WorkspaceTiles(ws, settings)))
+        if fetch_data and tiles is not None and tiles.mounted:
+            m._landgap_tile_token = tiles.register(("workspace", ws.version),
+                                                   tile_source or (lambda: WorkspaceTiles(ws, settings)))
+        elif not fetch_data:        # a download: the tiles of the view it covers, in the file
+            from layers.tile_embed import embedded_tiles
+            token = tiles.register(("workspace", ws.version), lambda: WorkspaceTiles(ws, settings), warm=False) \
+                if tiles is not None else None
+            source = tiles.source(token) if token else None
+            source = source if isinstance(source, WorkspaceTiles) else WorkspaceTiles(ws, settings)
+            m._landgap_embedded = m._landgap_cache.get(ws, ("embedded_tiles",), lambda: embedded_tiles(source))
     return m
 
 
@@ -144,8 +151,8 @@ def _image_url(overlay: folium.raster_layers.ImageOverlay, fetch_data: bool, set
 
 
 def tiled(m: OfflineMap) -> bool:
-    """Does this map draw parcels and constraint layers as vector tiles?"""
-    return getattr(m, "_landgap_tile_token", None) is not None
+    """Does this map draw parcels and constraint layers as vector tiles (served, or embedded in a download)?"""
+    return getattr(m, "_landgap_tile_token", None) is not None or getattr(m, "_landgap_embedded", None) is not None
 
 
 def add_zones(m: OfflineMap, ws: Workspace, zone_ids: Iterable[str] | None = None) -> None:
@@ -196,8 +203,10 @@ def add_parcels(m: OfflineMap, ws: Workspace, statuses: Iterable[str] | None = N
     zids = tuple(zone_ids) if zone_ids is not None else tuple(ws.zones.index)
     if tiled(m):
         from layers.tile_layer import VectorTileLayer
+        embedded, first, last = m._landgap_embedded or (None, None, None)
         VectorTileLayer(m._landgap_tile_token, sts, None if zone_ids is None else zids,
-                        getattr(m, "_landgap_constraints", ())).add_to(m)
+                        getattr(m, "_landgap_constraints", ()), embedded=embedded,
+                        zooms=(first, last) if embedded is not None else None).add_to(m)
         p = ws.parcels
         return int((p["status"].isin(sts) & p["zone_id"].isin(zids)).sum())
 

@@ -22,11 +22,12 @@ from layers.tiles import MAX_ZOOM, MIN_ZOOM
 CONSTRAINT_COLORS = {"farmland": "#e9c46a", "eco_redline": "#2a9d8f", "flood": "#4361ee", "dev_boundary": "#6d597a"}
 
 
-def tile_style(token: str, statuses: Iterable[str], zone_ids: Iterable[str] | None,
-               constraints: Iterable[str] = ()) -> dict:
+def tile_style(token: str | None, statuses: Iterable[str], zone_ids: Iterable[str] | None,
+               constraints: Iterable[str] = (), zooms: tuple[int, int] | None = None) -> dict:
     """The MapLibre style: the parcels source and its fill and outline layers (colour by status, the filter on
     status and park), and one fill + outline per constraint layer the workspace has. Tile URLs are completed
-    with the page's origin in the browser (MapLibre's workers need absolute URLs)."""
+    with the page's origin in the browser (MapLibre's workers need absolute URLs). ``token`` None: the tiles
+    embedded in the page (``landgap://`` URLs, zooms ``zooms`` — a download)."""
     colour = ["match", ["get", "status"]]
     for status, c in PARCEL_STATUS_COLORS.items():
         colour += [status, c]
@@ -36,6 +37,10 @@ def tile_style(token: str, statuses: Iterable[str], zone_ids: Iterable[str] | No
         where.append(["in", ["get", "zone_id"], ["literal", list(zone_ids)]])
 
     def source(layer: str) -> dict:
+        if token is None:
+            first, last = zooms or (MIN_ZOOM["parcels"], MAX_ZOOM)
+            return {"type": "vector", "tiles": [f"landgap://{layer}/{{z}}/{{x}}/{{y}}"], "minzoom": first,
+                    "maxzoom": last}
         return {"type": "vector", "tiles": [f"/tiles/{layer}/{{z}}/{{x}}/{{y}}.pbf?v={token}"],
                 "minzoom": MIN_ZOOM.get(layer, 0), "maxzoom": MAX_ZOOM}
     sources = {"parcels": source("parcels")}
@@ -64,10 +69,22 @@ class VectorTileLayer(JSCSSMixin, Layer):
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = (function () {
           var style = {{ this.style }}, texts = {{ this.texts }}, statuses = {{ this.statuses }};
-          var labels = {{ this.labels }}, colours = {{ this.colours }};
+          var labels = {{ this.labels }}, colours = {{ this.colours }}, embedded = {{ this.embedded }};
           Object.keys(style.sources).forEach(function (k) {
-            style.sources[k].tiles = style.sources[k].tiles.map(function (u) { return location.origin + u; });
+            style.sources[k].tiles = style.sources[k].tiles.map(function (u) {
+              return u.charAt(0) === '/' ? location.origin + u : u; });
           });
+          if (embedded && !window.landgapProtocol) {
+            // a downloaded map: the tiles are in the page (base64 of gzip MVT), no server
+            window.landgapProtocol = true;
+            maplibregl.addProtocol('landgap', function (params) {
+              var b64 = embedded[params.url.replace('landgap://', '')];
+              if (!b64) return Promise.resolve({data: new ArrayBuffer(0)});
+              var bin = Uint8Array.from(atob(b64), function (c) { return c.charCodeAt(0); });
+              var stream = new Blob([bin]).stream().pipeThrough(new DecompressionStream('gzip'));
+              return new Response(stream).arrayBuffer().then(function (buf) { return {data: buf}; });
+            });
+          }
           window.landgapPending = (window.landgapPending || 0) + 1;
           // its own pane above the hillshade image (overlayPane, 400) and below markers and the drawing tools
           var lmap = {{ this._parent.get_name() }};
@@ -124,12 +141,16 @@ class VectorTileLayer(JSCSSMixin, Layer):
         })();
         {% endmacro %}""")
 
-    def __init__(self, token: str, statuses: Iterable[str], zone_ids: Iterable[str] | None,
-                 constraints: Iterable[str] = (), name: str = "地块（矢量切片，按状态着色）"):
+    def __init__(self, token: str | None, statuses: Iterable[str], zone_ids: Iterable[str] | None,
+                 constraints: Iterable[str] = (), name: str = "地块（矢量切片，按状态着色）",
+                 embedded: dict[str, str] | None = None, zooms: tuple[int, int] | None = None):
+        """``token``: the registered source's (the app); or None with ``embedded`` tiles ("layer/z/x/y" →
+        base64 gzip MVT) of zooms ``zooms`` (a download)."""
         super().__init__(name=name, overlay=True, control=True, show=True)
         self._name = "VectorTileLayer"
         sts = list(statuses)
-        self.style = json.dumps(tile_style(token, sts, zone_ids, constraints), ensure_ascii=False)
+        self.style = json.dumps(tile_style(token, sts, zone_ids, constraints, zooms), ensure_ascii=False)
+        self.embedded = json.dumps(embedded) if embedded is not None else "null"
         self.statuses = json.dumps(sts)
         self.labels = json.dumps({s: PARCEL_STATUS_LABELS[s] for s in sts}, ensure_ascii=False)
         self.colours = json.dumps({s: PARCEL_STATUS_COLORS[s] for s in sts})

@@ -82,3 +82,5 @@ def test_slivers_that_vanish_on_the_grid_are_dropped_with_their_attributes():
     data = mvt.tile([mvt.layer("x", geoms, {"id": ["a", "b", "c", "d"]})])
     assert [f["properties"]["id"] for f in _decode(data)["x"]["features"]] == ["c"]
     assert mvt.tile([]) == b""
+    nothing = mvt.layer("x", np.array([shapely.box(0.1, 0.1, 0.2, 0.2), None]), {"id": ["a", "b"]})
+    assert _decode(mvt.tile([nothing]))["x"]["features"] == []
