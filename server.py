@@ -6,16 +6,17 @@
   login page at /auth/login, the HttpOnly session cookie set by the server, the logout POST — and the gate that
   sends a page request without a live session there; the tile route then answers only a live session.
 
-Thin on purpose.
+Both gzip the page's static scripts (``StaticGzip``: Streamlit sends its own uncompressed). Thin on purpose.
 """
 import streamlit as st
 from starlette.middleware import Middleware
 
 from pages.auth import team_mode
 from pages.login_http import LoginGate, login_routes
-from pages.tile_http import tile_routes
+from pages.tile_http import StaticGzip, tile_routes
 
 if team_mode():
-    app = st.App("app.py", routes=login_routes() + tile_routes(team=True), middleware=[Middleware(LoginGate)])
+    app = st.App("app.py", routes=login_routes() + tile_routes(team=True),
+                 middleware=[Middleware(StaticGzip), Middleware(LoginGate)])
 else:
-    app = st.App("app.py", routes=tile_routes())
+    app = st.App("app.py", routes=tile_routes(), middleware=[Middleware(StaticGzip)])

@@ -11,9 +11,11 @@ import time
 from typing import Callable
 
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from layers.tiles import LAYERS, TileRegistry, valid_tile
 from pages.login_http import COOKIE, OpenAccounts, default_accounts
@@ -56,3 +58,22 @@ def tile_routes(team: bool = False, open_accounts: OpenAccounts | None = None,
             "Content-Encoding": "gzip", "Cache-Control": "private, max-age=86400, immutable"})
 
     return [Route(TILE_PATH, tile, methods=["GET"])]
+
+
+STATIC_PREFIXES = ("/static/", "/app/static/vendor/")
+
+
+class StaticGzip:
+    """ASGI middleware: gzip for the page's static scripts — Streamlit's own bundle (/static/, ~4 MB that
+    Streamlit sends uncompressed) and the map's vendor files (MapLibre, 1 MB) — when the browser accepts it, so a
+    first visit over a slow office link moves a quarter of the bytes; everything else passes as it is."""
+
+    def __init__(self, app: ASGIApp, minimum_size: int = 1024) -> None:
+        self.app = app
+        self.gzip = GZipMiddleware(app, minimum_size=minimum_size, compresslevel=6)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(STATIC_PREFIXES):
+            await self.gzip(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
