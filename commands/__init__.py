@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from commands import available, brief, fit, kpi, layer, ledger, match, plan, seed, store, team, terrain, validate
+from commands import available, brief, fit, kpi, layer, ledger, match, plan, seed, stock, store, team, terrain, validate
 from commands.common import Parser, command_adder, error_message
 from geo.errors import LandGapError
 from geo.settings import load_settings
@@ -19,7 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="cli.py", description="LandGap 工业用地保障与“有项目、无选址”分析")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     command = command_adder(sub)
-    for module in (seed, validate, available, ledger, layer, fit, match, brief, plan, terrain, kpi):
+    for module in (seed, validate, available, ledger, layer, fit, match, brief, plan, terrain, kpi, stock):
         module.register(command)
     store.register(command, sub)        # also adds --user and database URLs to the commands that write
     team.register(command, sub)         # also adds brief --snapshot

@@ -51,11 +51,12 @@ def number_arg(text: str) -> float:
         raise argparse.ArgumentTypeError(f"“{text}”不是数值") from None
 
 
-def load_ws(args):
+def load_ws(args, *, terrain: bool = True):
     """The workspace for the engine, with its DEM's steep land read for the configured [terrain] max_slope_pct
-    (the engine does no I/O)."""
+    (the engine does no I/O); ``terrain=False`` for commands that never offer land (``stock``)."""
     path = args.workspace or default_workspace_path(args.settings.runtime)
-    return with_steep_land(load_workspace(path, args.settings), args.settings.terrain.max_slope_pct)
+    ws = load_workspace(path, args.settings)
+    return with_steep_land(ws, args.settings.terrain.max_slope_pct) if terrain else ws
 
 
 def emit(args, payload: dict, text: str) -> None:

@@ -1,4 +1,5 @@
-"""`import-projects` and `import-parcels`: the bureau's ledgers (台账) applied to the workspace through its store."""
+"""`import-projects`, `import-parcels` and `import-firms`: the bureau's ledgers (台账) applied to the workspace
+through its store."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,7 +33,7 @@ def import_into_workspace(args, apply, source: Path | None = None, row_label: st
     notes = [i.message for i in report.issues]
     path = safe_url(path)                      # a database URL without its password
     emit(args, {"imported": True, "workspace": str(path), **counts, "projects": len(new.projects),
-                 "parcels": len(new.parcels), "notes": notes},
+                 "parcels": len(new.parcels), "firms": len(new.firms), "notes": notes},
           f"已导入 {source.name} 到 {path}：{import_summary(counts, new)}" + "".join(f"\n提示：{n}" for n in notes))
     return 0
 
@@ -52,6 +53,11 @@ def cmd_import_parcels(args) -> int:
     return import_into_workspace(args, lambda ws, f: import_parcel_ledger(ws, f, sheet=args.sheet))
 
 
+def cmd_import_firms(args) -> int:
+    from formats.ledger_stock import import_firm_ledger
+    return import_into_workspace(args, lambda ws, f: import_firm_ledger(ws, f, replace=args.replace, sheet=args.sheet))
+
+
 def register(command) -> None:
     p = command("import-projects", cmd_import_projects, "导入招商项目台账（Excel/CSV）到工作空间的项目表（原子写回）")
     p.add_argument("--ledger", type=Path, required=True,
@@ -63,4 +69,13 @@ def register(command) -> None:
                 "按土地台账（Excel/CSV）更新地块的状态、可供日期、用地类型和台账面积（原子写回）")
     p.add_argument("--ledger", type=Path, required=True,
                    help="台账文件 .xlsx 或 .csv（表头如 地块编号/宗地号、供地状态、预计可供时间）")
+    p.add_argument("--sheet", help=SHEET_HELP)
+
+    p = command("import-firms", cmd_import_firms,
+                "导入亩均效益台账（Excel/CSV）到工作空间的企业表（原子写回）")
+    p.add_argument("--ledger", type=Path, required=True,
+                   help="台账文件 .xlsx 或 .csv（表头如 企业编号/统一社会信用代码、企业名称、地块编号、"
+                        "营业收入（万元）、税收、综合能耗（吨标煤）、从业人数、研发投入）")
+    p.add_argument("--replace", action="store_true",
+                   help="以台账替换整个企业表（默认：按企业编号或名称更新，其余新增）")
     p.add_argument("--sheet", help=SHEET_HELP)

@@ -1,4 +1,5 @@
-"""`plan`: the least-cost 用地保障方案 (demolition, leveling, standard factories) within a budget, verified."""
+"""`plan`: the least-cost 用地保障方案 (demolition, leveling, standard factories, and the stock actions — reclaim,
+negotiate, redevelop of stock land classified at --as-of, default today) within a budget, verified."""
 from __future__ import annotations
 
 import sys
@@ -6,7 +7,7 @@ import sys
 from commands.common import date_arg, emit, load_ws, number_arg
 from commands.table import format_table
 from geo.errors import InputError
-from geo.vocab import PLAN_LABELS
+from geo.vocab import PLAN_LABELS, STOCK_ACTION_LABELS
 
 
 def cmd_plan(args) -> int:
@@ -25,6 +26,9 @@ def cmd_plan(args) -> int:
         print(f"警告：按方案重新匹配的结果与方案不一致（方案有而匹配无：{'、'.join(v.claimed_only) or '无'}；"
               f"匹配有而方案无：{'、'.join(v.match_only) or '无'}）", file=sys.stderr)
     rows = plan_rows(ws, result)
+    for row, a in zip(rows, result.actions):
+        if a.action in STOCK_ACTION_LABELS:           # 无偿收回 / 协议收回/置换 / 低效用地再开发
+            row["action"] = STOCK_ACTION_LABELS[a.action]
     status = "最优" if d["status"] == "optimal" else f"可行解（距最优不超过 {d['gap']:.2%}）"
     budget = "不限" if d["budget_wan"] is None else f"{d['budget_wan']:,.2f} 万元"
     text = (f"{PLAN_LABELS['title']}（求解状态：{status}；预算 {budget}；估算费用 {d['cost_wan']:,.2f} 万元）\n"
@@ -44,8 +48,10 @@ def cmd_plan(args) -> int:
 
 
 def register(command) -> None:
-    p = command("plan", cmd_plan, "用地保障方案：在预算内选出拆迁、平整、标准厂房建设措施，使落地项目最多（已复核）")
+    p = command("plan", cmd_plan, "用地保障方案：在预算内选出拆迁、平整、标准厂房建设和存量盘活"
+                "（收回、置换、再开发）措施，使落地项目最多（已复核）")
     p.add_argument("--budget-wan", type=number_arg, help="预算（万元）；不给则不限")
     p.add_argument("--must", help="必须保障的项目编号，逗号分隔：求保障它们的最省方案")
-    p.add_argument("--as-of", type=date_arg, help="情景日期 YYYY-MM-DD：届时完成平整/拆迁的地块计入，也是措施的起算日")
+    p.add_argument("--as-of", type=date_arg, help="情景日期 YYYY-MM-DD：届时完成平整/拆迁的地块计入，也是措施的起算日和"
+                   "存量土地分类的日期（默认今天）")
     p.add_argument("--frontier", action="store_true", help="另列出从 0 到全部措施费用的每个预算拐点")

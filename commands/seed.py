@@ -10,9 +10,11 @@ def cmd_seed(args) -> int:
     from seeds.generator import write_county
     ws = write_county(args.out, parcels=args.parcels, projects=args.projects, seed=args.seed)
     payload = {"out": str(args.out), "zones": len(ws.zones), "parcels": len(ws.parcels),
-               "factories": len(ws.factories), "projects": len(ws.projects), "crs": ws.crs.to_string()}
+               "factories": len(ws.factories), "projects": len(ws.projects), "firms": len(ws.firms),
+               "crs": ws.crs.to_string()}
     emit(args, payload, f"已生成示例县（虚构数据）：{args.out}\n园区 {len(ws.zones)} 个，地块 {len(ws.parcels)} 块，"
-          f"标准厂房 {len(ws.factories)} 栋，招商项目 {len(ws.projects)} 个，坐标系 {ws.crs.to_string()}")
+          f"标准厂房 {len(ws.factories)} 栋，招商项目 {len(ws.projects)} 个，"
+          f"企业 {len(ws.firms)} 家，坐标系 {ws.crs.to_string()}")
     return 0
 
 

@@ -41,7 +41,7 @@ def cmd_migrate(args) -> int:
 def register(command, sub) -> None:
     """The store's commands (history, migrate) and, on the commands that write, --user and a --workspace that
     also takes a postgresql:// URL."""
-    for name in ("import-projects", "import-parcels", "import-layer", "import-parcel-layer"):
+    for name in ("import-projects", "import-parcels", "import-firms", "import-layer", "import-parcel-layer"):
         p = sub.choices[name]
         for action in p._actions:
             if action.dest == "workspace":
@@ -52,7 +52,7 @@ def register(command, sub) -> None:
     p = command("history", cmd_history, "修改记录：谁、何时、改了哪一行（新增/修改/删除前后的值）", workspace=False)
     p.add_argument("--workspace", type=target_arg, help="工作空间 GeoPackage 或 postgresql:// 数据库")
     p.add_argument("--since", type=date_arg, help="只列出该日期（YYYY-MM-DD，UTC）起的修改")
-    p.add_argument("--id", help="只列出该编号（项目、地块、园区、厂房）的修改")
+    p.add_argument("--id", help="只列出该编号（项目、地块、园区、厂房、企业）的修改")
 
     p = command("migrate", cmd_migrate, "把工作空间迁移到 PostgreSQL/PostGIS（逐层、逐字段、逐行比对，不丢数据）",
                 workspace=False)

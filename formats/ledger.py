@@ -17,6 +17,7 @@ import pandas as pd
 
 from formats.ledger_file import UncachedFormula
 from formats.ledger_sheet import YUAN_FIELDS, Ledger, header_field, ledger_sheets, read_ledger, unit_factors  # noqa: F401 (re-exported)
+from formats.ledger_stock_cells import parcel_stock_cells
 from geo.errors import InputError, LedgerError, ValidationError
 from geo.parse import is_missing, parse_date, parse_number, parsed_cells, text_cells  # noqa: F401 (re-exported)
 from geo.report import LoadReport
@@ -44,7 +45,7 @@ def zone_lookup(zones: pd.DataFrame):
     return find
 
 
-def _columns(ledger: Ledger, headers: dict[str, tuple[str, ...]], layer: str, key: str, report: LoadReport,
+def ledger_columns(ledger: Ledger, headers: dict[str, tuple[str, ...]], layer: str, key: str, report: LoadReport,
              cny_per_usd: float | None) -> tuple[pd.DataFrame, dict[str, str], dict[str, float]]:
     """The ledger's known columns renamed to fields (the first column naming a field wins), total rows dropped;
     with, per field, the ledger's header and the unit factor."""
@@ -120,7 +121,7 @@ def projects_from_ledger(ledger: Ledger, zones: pd.DataFrame,
     ledger's own column header. Total rows (合计/小计) are skipped with a note."""
     report = LoadReport(source=ledger.name)
     rate = cny_per_usd
-    out, where, factor = _columns(ledger, LEDGER_HEADERS, "projects", "name", report, rate)
+    out, where, factor = ledger_columns(ledger, LEDGER_HEADERS, "projects", "name", report, rate)
     missing = [f"缺少“{LEDGER_HEADERS[name][0]}”列（可用的列名：{'、'.join(LEDGER_HEADERS[name])}）"
                for name in ("name", "industry", "stage") if name not in out.columns]
     if "land_mu" not in out.columns and "floor_m2" not in out.columns:
@@ -222,17 +223,19 @@ def import_ledger(ws: Workspace, source: str | os.PathLike | bytes, name: str | 
 def import_parcel_ledger(ws: Workspace, source: str | os.PathLike | bytes, name: str | None = None,
                          sheet: str | None = None):
     """The workspace with a land ledger (土地台账) applied to the parcels it lists, by 地块编号: status, ready
-    date, land use and registered area; geometry and unlisted parcels are kept. Returns (workspace, counts
+    date, land use, registered area and the stock-land fields (受让单位, 交地/约定/实际 dates, 价款, shares, 政府原因,
+    批准日期: ``formats.ledger_stock_cells``); geometry and unlisted parcels are kept. Returns (workspace, counts
     {'updated', 'status_changed'}, report). Raises LedgerError / ValidationError (cells by Excel row) as
     ``import_ledger`` does; then nothing is applied. ``sheet`` as for ``import_ledger``."""
     ledger = read_ledger(source, name, PARCEL_LEDGER_HEADERS, key="parcel_id", sheet=sheet)
     report = LoadReport(source=ledger.name)
     rate = None               # a land ledger has no money columns: no exchange rate
-    out, where, factor = _columns(ledger, PARCEL_LEDGER_HEADERS, "parcels", "parcel_id", report, rate)
+    out, where, factor = ledger_columns(ledger, PARCEL_LEDGER_HEADERS, "parcels", "parcel_id", report, rate)
     if len(where) < 2:
         raise LedgerError(f"{ledger.name}：除“{where['parcel_id']}”外没有可更新的列（"
                           f"{'、'.join(v[0] for f, v in PARCEL_LEDGER_HEADERS.items() if f != 'parcel_id')}）")
     _numbers(out, ("registered_mu",), where, factor, "parcels", report, rate)
+    parcel_stock_cells(out, where, factor, report)
     text_cells(out, ("parcel_id", "status", "land_use"))
     if "ready_date" in out.columns:
         out["ready_date"] = pd.to_datetime(parsed_cells(out["ready_date"], parse_date, report, "parcels", "BAD_DATE",
@@ -270,6 +273,9 @@ def import_summary(counts: dict[str, int], new) -> str:
     if "parcels_added" in counts:
         return (f"新增 {counts['parcels_added']} 块、更新 {counts['parcels_updated']} 块地块（其中 "
                 f"{counts['zoned_by_location']} 块按位置归入园区），地块图层共 {len(new.parcels)} 块")
+    if "firms_added" in counts:
+        return (f"新增 {counts['firms_added']} 家、更新 {counts['firms_updated']} 家企业，"
+                f"企业表（亩均效益台账）共 {len(new.firms)} 家")
     if "added" in counts:
         return f"新增 {counts['added']} 个、更新 {counts['updated']} 个项目，项目表共 {len(new.projects)} 个"
     return f"更新 {counts['updated']} 块地块，其中 {counts['status_changed']} 块状态改变"

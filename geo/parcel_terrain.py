@@ -330,7 +330,7 @@ def parcel_terrain(grid: DemGrid, parcels: gpd.GeoDataFrame, terrain, *, design_
     table.insert(0, "parcel_id", idx.to_numpy())
     table["net_mu"] = (pd.to_numeric(net_mu.reindex(idx), errors="coerce").to_numpy(dtype=float)
                        if net_mu is not None else np.nan)
-    table.index.name = "parcel_id"
+    table.index = table.index.rename("parcel_id")     # a new Index: idx may be the workspace's own
     deg = pd.DataFrame({"mean_slope_deg": figures["mean_slope_deg"], "p90_slope_deg": figures["p90_slope_deg"]},
                        index=table.index)
     return ParcelTerrain(table=table[list(TERRAIN_COLUMNS)], slope_deg=deg,

@@ -29,12 +29,14 @@ class ZoneSupply:
     gross_available_mu: float
     constrained_mu: float
     constrained_by: dict[str, float]        # 亩 per layer of EXCLUSION_ORDER, in that order
+    stock_pipeline_mu: float = 0.0          # stock land (存量) an action could offer by ``by`` (not in pipeline_mu)
 
     def to_dict(self) -> dict:
         return {"zone_id": self.zone_id, "name": self.name, "available_mu": self.available_mu,
                 "pipeline_mu": self.pipeline_mu, "largest_block_mu": self.largest_block_mu,
                 "vacant_factory_m2": self.vacant_factory_m2, "gross_available_mu": self.gross_available_mu,
-                "constrained_mu": self.constrained_mu, "constrained_by": dict(self.constrained_by)}
+                "constrained_mu": self.constrained_mu, "constrained_by": dict(self.constrained_by),
+                "stock_pipeline_mu": self.stock_pipeline_mu}
 
 
 @dataclass(frozen=True)
@@ -51,15 +53,72 @@ class SupplyBlock:
 
 
 @dataclass(frozen=True)
+class StockSupply:
+    """A stock parcel (存量) whose action (``geo.stock.STOCK_ACTION_OF_CLASS``: reclaim, negotiate, redevelop) could
+    make it offerable by the report's date, if started at ``as_of``."""
+    parcel_id: str
+    zone_id: str
+    stock_class: str
+    action: str
+    area_mu: float
+    ready_by: pd.Timestamp
+
+    def to_dict(self) -> dict:
+        return {"parcel_id": self.parcel_id, "zone_id": self.zone_id, "class": self.stock_class,
+                "action": self.action, "area_mu": self.area_mu, "ready_by": self.ready_by.strftime("%Y-%m-%d")}
+
+
+def stock_lead_months(kind: str, plan_settings) -> float:
+    """Months from funding a stock action to the land offered (``[plan] lead_months_reclaim`` / ``_negotiate`` /
+    ``_redevelop``)."""
+    return float(getattr(plan_settings, f"lead_months_{kind}"))
+
+
+def stock_ready_by(as_of, kind: str, plan_settings) -> pd.Timestamp:
+    """The earliest date a stock action started at ``as_of`` makes its land offerable (whole months)."""
+    months = int(round(stock_lead_months(kind, plan_settings)))
+    return (pd.Timestamp(as_of) + pd.DateOffset(months=months)).normalize()
+
+
+def stock_supply(ws: Workspace, settings: Settings, as_of, by, zones=None) -> tuple[StockSupply, ...]:
+    """The supplied parcels (of ``zones``, else all) whose stock class at ``as_of`` has an action that would make
+    them offerable on or before ``by`` (``as_of`` + the action's lead time ≤ ``by``), by parcel id."""
+    parcels = ws.parcels
+    supplied = parcels["status"].eq("supplied")
+    if zones is not None:
+        supplied &= parcels["zone_id"].isin(list(zones))
+    if by is None or not supplied.any():
+        return ()
+    from geo.stock import STOCK_ACTION_OF_CLASS, classify_workspace
+    cls = classify_workspace(ws, as_of, settings)["stock_class"]
+    kind = cls.map(STOCK_ACTION_OF_CLASS)
+    rows = parcels[supplied & kind.notna()].sort_index()
+    out = []
+    for pid, z, mu in zip(rows.index, rows["zone_id"], pd.to_numeric(rows["net_mu"], errors="coerce")):
+        ready = stock_ready_by(as_of, kind[pid], settings.plan)
+        if ready <= pd.Timestamp(by):
+            out.append(StockSupply(str(pid), str(z), str(cls[pid]), str(kind[pid]), round(float(mu), 4), ready))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
 class AvailableReport:
     """The ``available`` answer; ``to_dict()`` is the JSON `cli.py available --json` prints."""
     total_available_mu: float
     zones: tuple[ZoneSupply, ...]
     blocks: tuple[SupplyBlock, ...]
+    stock: tuple[StockSupply, ...] = ()
+
+    @property
+    def total_stock_pipeline_mu(self) -> float:
+        return round(float(sum(z.stock_pipeline_mu for z in self.zones)), 4)
 
     def to_dict(self) -> dict:
+        """The existing keys, then ``total_stock_pipeline_mu`` and ``stock_parcels`` (存量 land ready by ``by``)."""
         return {"total_available_mu": self.total_available_mu, "zones": [z.to_dict() for z in self.zones],
-                "blocks": [b.to_dict() for b in self.blocks]}
+                "blocks": [b.to_dict() for b in self.blocks],
+                "total_stock_pipeline_mu": self.total_stock_pipeline_mu,
+                "stock_parcels": [p.to_dict() for p in self.stock]}
 
 
 def _ts(date) -> pd.Timestamp | None:
@@ -101,7 +160,7 @@ def known_industries(zones: pd.DataFrame, projects: pd.DataFrame | None = None) 
 
 
 def available_report(ws: Workspace, zone: str | None = None, industry: str | None = None, by: dt.date | None = None,
-                     min_mu: float | None = None, *, settings: "Settings", cache=None) -> AvailableReport:
+                     min_mu: float | None = None, *, settings: "Settings", cache=None, as_of=None) -> AvailableReport:
     """The ``available`` answer: per-zone available/pipeline acreage, largest block, vacant factory space, blocks.
 
     With ``min_mu``, only blocks of at least that many 亩 count as available (land a project of that size could use).
@@ -111,6 +170,9 @@ def available_report(ws: Workspace, zone: str | None = None, industry: str | Non
     ``EXCLUSION_ORDER``, each m² once); without constraint layers and DEM these are the gross figures and 0.
     ``settings``: geo.settings.Settings, loaded by the caller at the edge; ``cache``: the caller's
     ``geo.cache.DerivedCache`` for the net land (None: computed for this call).
+    With ``by``, stock land (存量: reclaimable, idle, government-delayed, low-efficiency at ``as_of``, default today)
+    whose action started at ``as_of`` would make it offerable by then is counted apart: ``stock_pipeline_mu`` per
+    zone and the ``stock`` parcels (``stock_supply``); ``pipeline_mu`` stays the 待平整/待拆迁 land.
     """
     zones = ws.zones
     if zone is not None and zone not in zones.index:
@@ -137,6 +199,10 @@ def available_report(ws: Workspace, zone: str | None = None, industry: str | Non
     factories = ws.factories[ws.factories["zone_id"].isin(selected.index) & ready_factories(ws.factories, by)]
     vacant = factories.groupby("zone_id")["vacant_m2"].sum()
     per_zone = blocks.groupby("zone_id")["area_mu"].agg(["sum", "max"])
+    stock = stock_supply(ws, settings, as_of if as_of is not None else pd.Timestamp.today().normalize(), by,
+                         selected.index)
+    stock_mu = pd.Series([s.area_mu for s in stock], index=[s.zone_id for s in stock], dtype=float)
+    stock_mu = stock_mu.groupby(level=0).sum()
     rows = tuple(ZoneSupply(
         zone_id=zid,
         name=selected.at[zid, "name"],
@@ -145,12 +211,14 @@ def available_report(ws: Workspace, zone: str | None = None, industry: str | Non
         largest_block_mu=round(float(per_zone["max"].get(zid, 0.0)), 4),
         vacant_factory_m2=round(float(vacant.get(zid, 0.0)), 2),
         **_constrained(sums, zid),
+        stock_pipeline_mu=round(float(stock_mu.get(zid, 0.0)), 4),
     ) for zid in selected.index)
     return AvailableReport(
         total_available_mu=round(float(sum(r.available_mu for r in rows)), 4),
         zones=rows,
         blocks=tuple(SupplyBlock(b.block_id, b.zone_id, tuple(b.parcel_ids), round(float(b.area_mu), 4))
                      for b in blocks.itertuples()),
+        stock=stock,
     )
 
 

@@ -14,6 +14,7 @@ from geo.geometry_checks import coordinate_problems
 from geo.parse import parse_date, parsed_cells
 from geo.report import LoadReport
 from geo.schema import Field, LayerSchema
+from geo.validate_stock import flag_cells
 from geo.vocab import (
     FACTORY_STATUS_ALIASES,
     FACTORY_STATUS_LABELS,
@@ -28,6 +29,7 @@ from geo.vocab import (
 
 _ALIASES = {("parcels", "status"): STATUS_ALIASES, ("projects", "stage"): STAGE_ALIASES,
             ("factories", "status"): FACTORY_STATUS_ALIASES}
+_FLAGS = {("parcels", "gov_delay")}          # 0/1 fields that accept 是/否, Y/N (geo.vocab.FLAG_ALIASES)
 _LABELS = {("parcels", "status"): PARCEL_STATUS_LABELS, ("projects", "stage"): PROJECT_STAGE_LABELS,
            ("factories", "status"): FACTORY_STATUS_LABELS}
 
@@ -60,6 +62,8 @@ def coerce_layer(df: pd.DataFrame, schema: LayerSchema, report: LoadReport) -> p
         if f.kind == "text":
             df[f.name] = _text(col)
         elif f.kind in ("real", "integer"):
+            if (layer, f.name) in _FLAGS:
+                col = flag_cells(col)
             num = pd.to_numeric(col, errors="coerce")
             bad = num.isna() & col.notna() & (_text(col).notna())
             label = FIELD_LABELS.get(f.name, f.name)

@@ -65,6 +65,25 @@ FIELD_LABELS: dict[str, str] = {
     "energy_tce": "综合能耗（吨标煤）", "employees": "从业人数", "rd_wan": "研发投入（万元）",
 }
 
+PARCEL_FIELD_LABELS: dict[str, str] = {**FIELD_LABELS, "agreed_start": "约定动工日期"}
+"""The parcel layer's labels: a parcel's agreed start is the 出让合同's 约定动工日期 (a project's: 合同约定开工日期)."""
+FIRM_FIELD_LABELS: dict[str, str] = {**FIELD_LABELS, "name": "企业名称", "parcel_ids": "所用地块编号"}
+"""The firms table's labels (亩均效益台账)."""
+STOCK_DATA_TEXTS: dict[str, str] = {
+    "firms_metric": "企业（亩均台账）", "parcels_title": "存量土地：已供地块的合同与进度、未供地块的批准日期",
+    "parcels_caption": "只列出填有这些字段的地块；在“从土地台账更新地块”中按受让单位、交地日期、约定/实际动工与"
+                       "竣工日期、价款、开发与投资比例、停工日期、政府原因、批准日期等列更新。",
+    "firms_title": "亩均效益台账（企业）", "firms_none": "尚无亩均效益台账：可在下方“导入亩均效益台账”导入。",
+    "firms_import": "导入亩均效益台账（Excel / CSV）", "firms_upload": "亩均效益台账", "firms_button": "导入企业",
+    "firms_caption": "表头如 企业编号/统一社会信用代码、企业名称/单位名称、地块编号/宗地号（多宗以 ; 、 ， 分隔）、"
+                     "年度、营业收入（万元/亿元/元）、税收/实缴税金、综合能耗（吨标煤）、从业人数、研发投入；按企业编号"
+                     "（无编号按名称）更新，其余新增；地块编号须在地块图层中。有任何错误则整表不导入。",
+    "firms_mode": "导入方式", "firms_update": "按企业编号或名称更新，其余新增", "firms_replace": "替换整个企业表",
+}
+"""The 数据管理 page's texts on stock land and the firms table (issue 19)."""
+FLAG_ALIASES: dict[str, int] = {"是": 1, "否": 0, "y": 1, "n": 0, "yes": 1, "no": 0, "true": 1, "false": 0,
+                                "有": 1, "√": 1, "×": 0}
+"""How ledgers write a yes/no field (政府原因 gov_delay), lower-cased, as 1/0."""
 STOCK_CLASS_LABELS: dict[str, str] = {
     "gov_delay": "政府原因闲置", "reclaimable": "可无偿收回", "idle": "闲置", "overdue": "逾期未动工",
     "due_soon": "临近约定动工", "completion_overdue": "逾期未竣工", "low_efficiency": "低效用地",
@@ -75,6 +94,29 @@ STOCK_ACTION_LABELS: dict[str, str] = {
     "reclaim": "无偿收回", "negotiate": "协议收回/置换", "redevelop": "低效用地再开发",
 }
 """The plan's stock actions (存量盘活), beside clearing and factory completion."""
+STOCK_NEXT_STEPS: dict[str, str] = {
+    "gov_delay": "政府原因：与受让人协商延长动工期限（不超过一年）、调整用途、协议有偿收回或置换，不征闲置费"
+                 "（《闲置土地处置办法》第十二条）",
+    "reclaimable": "满两年未动工：报县政府批准后下达《收回国有建设用地使用权决定书》，无偿收回（第十四条第二项）",
+    "idle": "满一年未动工：调查认定闲置，下达《征缴土地闲置费决定书》，按价款 20% 征缴闲置费；满两年可无偿收回"
+            "（第十四条第一项）",
+    "overdue": "逾期未动工：发函督促动工；满一年将认定为闲置土地（第二条）",
+    "due_soon": "临近约定动工日期：提醒受让人按期动工",
+    "completion_overdue": "逾期未竣工：督促竣工，按出让合同追究违约责任",
+    "low_efficiency": "D 档企业用地：纳入低效用地再开发（收购储备、兼并重组或企业自行改造，国土资发〔2016〕147号）",
+    "approved_unsupplied": "批而未供：尽快组织供地，或按增存挂钩规定处置（自然资规〔2018〕1号）",
+    "normal": "",
+}
+"""The next legal step (下一步处置) of each stock class, shown with its deadline (``stock --json`` next_step)."""
+STOCK_LABELS: dict[str, str] = {
+    "title": "存量土地盘活", "class": "分类", "days_overdue": "逾期天数", "fee_wan": "闲置费（万元）",
+    "next_step": "下一步处置", "deadline": "期限", "land_mu": "用地（亩）", "score": "综合得分", "grade": "评价档次",
+    "tax_per_mu": "亩均税收（万元/亩）", "revenue_per_mu": "亩均营收（万元/亩）",
+    "revenue_per_employee": "人均营收（万元/人）", "revenue_per_energy": "单位能耗营收（万元/吨标煤）",
+    "rd_intensity": "研发投入强度（%）", "fees_wan": "应征闲置费（万元）", "parcels": "存量地块",
+    "firms": "亩均效益评价", "totals": "按分类合计", "as_of": "截至", "not_graded": "不参评",
+}
+"""Headers and words of the stock report (``stock`` command, 存量盘活 page, briefing)."""
 FIRM_GRADES: tuple[str, ...] = ("A", "B", "C", "D")
 """亩均效益 grades, best first."""
 
@@ -119,6 +161,14 @@ LEDGER_UNITS: dict[str, dict[str, float]] = {
     "floor_m2": {**{m2: 1.0 for m2 in _M2}, "万平方米": 1e4},
     "funds_in_yi": {"亿元": 1.0, "亿": 1.0, "万元": 1e-4, "万": 1e-4, "元": 1e-8},
     "foreign_usd_wan": {"万美元": 1.0, "美元": 1e-4, "亿美元": 1e4},
+    "price_wan": {"万元": 1.0, "万": 1.0, "元": 1e-4, "亿元": 1e4, "亿": 1e4},
+    "developed_share": {"%": 0.01, "％": 0.01},
+    "invested_share": {"%": 0.01, "％": 0.01},
+    "revenue_wan": {"万元": 1.0, "万": 1.0, "元": 1e-4, "亿元": 1e4, "亿": 1e4},
+    "tax_wan": {"万元": 1.0, "万": 1.0, "元": 1e-4, "亿元": 1e4, "亿": 1e4},
+    "rd_wan": {"万元": 1.0, "万": 1.0, "元": 1e-4, "亿元": 1e4, "亿": 1e4},
+    "energy_tce": {"吨标煤": 1.0, "吨标准煤": 1.0, "tce": 1.0, "万吨标煤": 1e4, "万吨标准煤": 1e4},
+    "employees": {"人": 1.0},
 }
 """Units a ledger header may carry, as factors to the field's own unit (亿元, 亩, m²); no unit = the field's own."""
 PARCEL_LEDGER_HEADERS: dict[str, tuple[str, ...]] = {
@@ -127,8 +177,34 @@ PARCEL_LEDGER_HEADERS: dict[str, tuple[str, ...]] = {
     "ready_date": ("可供日期", "预计可供时间", "计划完成时间", "预计完成时间", "可供时间"),
     "land_use": ("用地类型", "地类", "土地用途", "用途"),
     "registered_mu": ("面积", "台账面积", "宗地面积", "地块面积"),
+    # 存量土地 (issue 19): the 出让合同/划拨决定书 and 动态监测 record of supplied land; approval of land not supplied
+    "holder": ("受让单位", "受让人", "用地单位", "土地使用权人", "竞得人", "受让单位名称"),
+    "supplied_date": ("交地日期", "实际交地日期", "交地时间", "实际交地时间"),
+    "agreed_start": ("约定动工日期", "合同约定开工日期", "约定开工日期", "约定动工时间", "合同约定动工日期",
+                     "约定开工时间"),
+    "agreed_completion": ("约定竣工日期", "合同约定竣工日期", "约定竣工时间"),
+    "actual_start": ("实际动工日期", "实际开工日期", "实际动工时间", "实际开工时间", "动工日期"),
+    "actual_completion": ("实际竣工日期", "实际竣工时间", "竣工日期"),
+    "price_wan": ("出让价款", "成交价款", "划拨价款", "出让/划拨价款", "土地价款", "出让金", "成交价"),
+    "developed_share": ("已动工开发面积占比", "已开发面积占比", "开发面积占比", "已动工面积占比"),
+    "invested_share": ("已投资额占比", "投资比例", "已投资额占总投资比例", "投资完成比例", "已投资比例"),
+    "halted_date": ("中止开发日期", "停工日期", "中止开发时间", "停工时间"),
+    "gov_delay": ("政府原因", "是否政府原因", "政府原因闲置", "是否政府原因造成"),
+    "approved_date": ("批准日期", "农转用批准日期", "征收批准日期", "批复日期", "农转用批复日期", "征收批复日期"),
 }
 """Headers of a land ledger (土地台账) for the parcel fields it may update (geometry stays the GIS layer's)."""
+FIRM_LEDGER_HEADERS: dict[str, tuple[str, ...]] = {
+    "firm_id": ("企业编号", "统一社会信用代码", "社会信用代码", "信用代码", "企业代码"),
+    "name": ("企业名称", "单位名称", "企业", "名称"),
+    "parcel_ids": ("地块编号", "宗地号", "用地地块", "宗地编号", "所用地块", "地块"),
+    "year": ("年度", "评价年度", "年份"),
+    "revenue_wan": ("营业收入", "主营业务收入", "营收", "销售收入"),
+    "tax_wan": ("税收", "实缴税金", "税收实际贡献", "实缴税收", "纳税额"),
+    "energy_tce": ("综合能耗", "能耗", "总能耗"),
+    "employees": ("从业人数", "年平均职工人数", "职工人数", "年均从业人数"),
+    "rd_wan": ("研发投入", "研发经费支出", "研发经费", "R&D经费支出"),
+}
+"""Headers of the 亩均效益台账 (firms ledger); a firm's parcels separated by ; 、 ， or ,."""
 PARCEL_LAYER_FIELDS: dict[str, tuple[str, ...]] = {
     "parcel_id": (*PARCEL_LEDGER_HEADERS["parcel_id"], "parcel_id", "DKBH", "ZDDM", "ZDBH", "ZDH"),
     "zone_id": ("所属园区", "园区", "园区编号", "园区名称", "片区", "所属片区", "zone_id", "YQ", "YQBH", "YQMC"),
@@ -136,6 +212,9 @@ PARCEL_LAYER_FIELDS: dict[str, tuple[str, ...]] = {
     "ready_date": (*PARCEL_LEDGER_HEADERS["ready_date"], "ready_date", "KGRQ", "KGSJ"),
     "land_use": (*PARCEL_LEDGER_HEADERS["land_use"], "land_use", "DLMC", "DLBM", "YDLX", "TDYT"),
     "registered_mu": (*PARCEL_LEDGER_HEADERS["registered_mu"], "registered_mu", "registered", "MJ", "DKMJ", "ZDMJ"),
+    **{name: (*PARCEL_LEDGER_HEADERS[name], name) for name in (
+        "holder", "supplied_date", "agreed_start", "agreed_completion", "actual_start", "actual_completion",
+        "price_wan", "developed_share", "invested_share", "halted_date", "gov_delay", "approved_date")},
 }
 """Field names of a parcel layer from other GIS (Shapefile): the land ledger's headers, our own names, and the
 pinyin initials of 国土 data (DKBH 地块编号, ZDDM 宗地代码, GDZT 供地状态, DLMC 地类名称, MJ 面积 …). A DBF name is
@@ -302,3 +381,23 @@ KPI_LABELS: dict[str, str] = {
     "month": "月份", "event": "签约平台/活动", "all_events": "全部",
 }
 """招商考核 (geo.kpi, cli.py kpi, the 招商考核 page): indicator names and their labels."""
+
+STOCK_ACTION_BASIS: dict[str, str] = {
+    "reclaim": "《闲置土地处置办法》（国土资源部令第53号）第十四条第二项：未动工开发满两年的，"
+               "无偿收回国有建设用地使用权",
+    "negotiate": "《闲置土地处置办法》第八条、第十二条：政府原因或闲置满一年的，协议有偿收回、置换或延长动工期限",
+    "redevelop": "《关于深入推进城镇低效用地再开发的指导意见（试行）》（国土资发〔2016〕147号）："
+                 "收购储备、兼并重组或自行改造",
+}
+"""The legal basis (依据) of each stock action of the plan (``plan --json`` actions' ``basis``)."""
+STOCK_ACTION_VERBS: dict[str, str] = {"reclaim": "无偿收回", "negotiate": "协议收回/置换", "redevelop": "再开发"}
+"""How reasons and unlocks say the action (「……可于 2027-03 前无偿收回」)."""
+STOCK_WORDS: dict[str, str] = {
+    "stock_hint": "另有{label}地块 {parcel}（{mu:.0f} 亩{days}）可于 {month} 前{verb}",
+    "stock_days": "，闲置 {days:.0f} 天",
+    "stock_unlock": "{verb}存量地块 {parcels}（共 {mu:.1f} 亩，{label}），估算费用 {cost:,.1f} 万元，"
+                    "最早 {date} 可供地",
+    "no_free_land": "{zone}没有可供土地",
+    "stock_pipeline": "可盘活存量",
+}
+"""Words of the stock actions in match's and fit's reasons and unlocks and in ``available``."""

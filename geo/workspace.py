@@ -26,6 +26,7 @@ from geo.schema import DERIVED_COLUMNS, LAYERS, REQUIRED_LAYERS
 from geo.settings import ValidationSettings
 from geo.terrain import SteepLand
 from geo.validate import check_factories, check_parcels, check_projects, check_zones, coerce_layer, repair_geometry
+from geo.validate_stock import check_firms, check_parcel_stock
 
 
 @dataclass
@@ -105,7 +106,7 @@ class Workspace:
         ws, report = build_workspace(layers, source=str(self.path or ""), rows="row", validation=self.validation,
                                      stage_priority=self.stage_priority)
         if ws is None:
-            what = "、".join({"projects": "项目表", "parcels": "地块表"}.get(n, n) for n in frames)
+            what = "、".join({"projects": "项目表", "parcels": "地块表", "firms": "企业表"}.get(n, n) for n in frames)
             raise ValidationError(f"{what}有误：{report.summary()}", report)
         return replace(ws, path=self.path, dem_path=self.dem_path, constraints=self.constraints, steep=self.steep)
 
@@ -205,6 +206,8 @@ def _build(layers: dict[str, pd.DataFrame], report: LoadReport, validation: Vali
                   outside_fraction=validation.outside_zone_fraction)
     check_factories(factories, zones["zone_id"], report)
     check_projects(projects, zones["zone_id"], report)
+    check_parcel_stock(parcels, report)
+    check_firms(out["firms"], parcels["parcel_id"], report)
     metric = working_crs(crs, center)
     parcels["net_mu"] = _net_area_mu(parcels, metric, center, report, validation.overlap_min_mu)
     if report.errors:

@@ -22,7 +22,7 @@ from matching.matcher import match_deadline, run_match, solve_scenario, with_act
 from matching.model import FitCandidate, FitResult, MatchResult, Placement, Prospect, Scenario
 from matching.options import FACTORY, LAND, Options, build_options
 from matching.problem import top_level
-from matching.reasons import Diagnoser
+from matching.reasons import Diagnoser, UnlockIdea
 from matching.scenario import scenario_workspace
 from matching.sites import Carver, carve_sites
 from matching.solve import HighsSolver, Solver
@@ -54,8 +54,24 @@ def match(ws: Workspace, scenario: Scenario | None = None, *, settings: Settings
         return least_cost_unlocks(ws, scenario, settings, found, placed_ids,
                                   dict(zip(prj["project_id"], prj["priority"])),
                                   dict(zip(prj["project_id"], prj["investment_yi"].fillna(0.0))), cache=cache)
-    return run_match(ws, scenario, settings, time_limit=time_limit, progress=progress, solver=solver,
-                     unlock_search=unlock_search if unlocks else None, cache=cache, deadline=deadline)
+    result = run_match(ws, scenario, settings, time_limit=time_limit, progress=progress, solver=solver,
+                       unlock_search=unlock_search if unlocks else None, cache=cache, deadline=deadline)
+    if unlocks and result.unplaced:
+        _name_stock(result.unplaced, ws, scenario, settings)
+    return result
+
+
+def _name_stock(unplaced, ws: Workspace, scenario: Scenario | None, settings: Settings) -> None:
+    """The reasons name the stock land of the unplaced projects' parks (matching.stock_supply)."""
+    from matching.stock_supply import name_stock_in_reasons, offers, zones_for
+    done = set(scenario.cleared_parcels) if scenario else set()       # taken back in this scenario already
+    acts = [a for a in offers(ws, settings, scenario.as_of if scenario else None) if a.parcel_id not in done]
+    if not acts:
+        return
+    prj = ws.projects.set_index("project_id", drop=False) if "project_id" in ws.projects.columns else ws.projects
+    names = {str(z): str(n) for z, n in ws.zones["name"].items()}
+    name_stock_in_reasons(unplaced, acts, lambda pid: zones_for(ws, str(prj.at[pid, "industry"]),
+                                                                prj.at[pid, "preferred_zone"]), names)
 
 
 # ------------------------------------------------------------------------------------------------- fit
@@ -153,8 +169,20 @@ def fit(prospect: Prospect, ws: Workspace, scenario: Scenario | None = None, *, 
         return result
     diag = Diagnoser(inst, committed)
     u, idea = diag.explain(0)
-    result.reason, result.gap_mu, result.detail = u.reason, u.gap_mu, u.detail
-    if idea is not None:
+    from matching.stock_supply import HINT_REASONS, hint, offers, restate, zones_for
+    stock = [a for a in offers(ws, settings, scenario.as_of if scenario else None)
+             if not scenario or a.parcel_id not in scenario.cleared_parcels] if prospect.need_mu else []
+    zones = zones_for(ws, prospect.industry, prospect.zone_id)[0] if stock else set()
+    text = hint(stock, zones, u.gap_mu, {str(z): str(n) for z, n in ws.zones["name"].items()}) \
+        if u.reason in HINT_REASONS else ""
+    result.reason, result.gap_mu = u.reason, u.gap_mu
+    result.detail = f"{u.detail.rstrip('。；;')}；{text}。" if text else u.detail
+    ideas = [idea] if idea is not None else []
+    # stock land of the prospect's parks (largest first): each verified by re-running fit, like the others
+    ideas += [UnlockIdea("__prospect__", (a.parcel_id,), None, a.area_mu, a.ready_by)
+              for a in sorted((a for a in stock if a.zone_id in zones), key=lambda a: (-a.area_mu, a.parcel_id))
+              ][:settings.matching.max_unlocks]
+    if ideas:
         def rerun(parcels, factories):
             if deadline.passed():
                 return set()
@@ -162,10 +190,10 @@ def fit(prospect: Prospect, ws: Workspace, scenario: Scenario | None = None, *, 
                         all_free_land=all_free_land, cache=cache, time_limit=deadline.left(0.0))
             deadline.hit = deadline.hit or again.status == "timeout"
             return {"__prospect__"} if again.fits else set()
-        found = verify_unlocks([idea], rerun, set(), {"__prospect__": prospect.priority},
-                               {"__prospect__": prospect.investment_yi or 0.0},
-                               dict(zip(ws2.parcels["parcel_id"], ws2.parcels["status"])),
-                               settings.matching.max_unlocks)
+        found = restate(verify_unlocks(ideas, rerun, set(), {"__prospect__": prospect.priority},
+                                       {"__prospect__": prospect.investment_yi or 0.0},
+                                       dict(zip(ws2.parcels["parcel_id"], ws2.parcels["status"])),
+                                       settings.matching.max_unlocks), stock)
         for un in found:
             un.places = [prospect.name]
         result.unlocks = found

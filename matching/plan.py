@@ -27,7 +27,7 @@ from geo.errors import InputError
 from geo.settings import Settings
 from geo.vocab import PIPELINE_STATUSES
 from geo.workspace import Workspace
-from matching.actions import CLEAR, COMPLETE_FACTORY, Action
+from matching.actions import COMPLETE_FACTORY, LAND_KINDS, STOCK_KINDS, Action
 from matching.matcher import run_match, solve_scenario
 from matching.model import Scenario
 from matching.plan_milp import PlanSolver, Solved
@@ -41,7 +41,8 @@ class Planner:
     """Plans on one workspace: the plan model, its MILP and the match re-runs that verify each plan."""
 
     def __init__(self, ws: Workspace, settings: Settings, *, as_of=None, dem=None, earthwork_cost_wan=None,
-                 time_limit: float | None = None, verify: bool = True, cache: DerivedCache | None = None):
+                 time_limit: float | None = None, verify: bool = True, cache: DerivedCache | None = None,
+                 stock=None):
         self.ws, self.settings, self.as_of = ws, settings, as_of
         self.cache = own(cache)         # the caller's, or one for this planner (its match re-runs share it)
         self.verify = verify
@@ -54,7 +55,7 @@ class Planner:
         zone_of = self._zone_of() if self.large else None
         self.pm = build_plan_model(ws, settings, as_of=as_of, dem=dem, earthwork_cost_wan=earthwork_cost_wan,
                                    zone_of=zone_of, fixed=self._base_placements if self.large else None,
-                                   cache=self.cache)
+                                   cache=self.cache, stock=stock)
         self.solver = PlanSolver(self.pm, time_limit or settings.plan.time_limit_s)
         self.total_cost = float(sum(a.cost_wan for a in self.pm.actions))
 
@@ -105,7 +106,7 @@ class Planner:
         """Large instances: no plan places more priority than match with every action applied (its bound)."""
         if self.bound is None:
             acts = self.pm.actions
-            res = self._match([a.parcel_id for a in acts if a.kind == CLEAR],
+            res = self._match([a.parcel_id for a in acts if a.kind in LAND_KINDS],
                               [a.factory_id for a in acts if a.kind == COMPLETE_FACTORY])
             self.bound = float(res.bound if res.bound is not None else res.placed_priority)
         return self.bound
@@ -118,10 +119,11 @@ class Planner:
         acts = [pm.actions[i] for i in np.flatnonzero(sol.y > 0.5)]
         # an action no chosen site needs is never funded (the cost objective drops it; guard anyway)
         needed = {a for j in chosen for a in pm.col_actions[j]} | \
-            {int(pm.cell_action[k]) for j in chosen for k in pm.col_ext[j]}
+            {int(a) for j in chosen for _, req in pm.col_ext[j] for a in req}
         y = np.array([1.0 if (i in needed and sol.y[i] > 0.5) else 0.0 for i in range(len(pm.actions))])
         acts = [pm.actions[i] for i in np.flatnonzero(y > 0.5)]
-        cleared = tuple(sorted(a.parcel_id for a in acts if a.kind == CLEAR))
+        cleared = tuple(sorted(a.parcel_id for a in acts if a.kind in LAND_KINDS))     # stock land too
+        stock = tuple(sorted(a.parcel_id for a in acts if a.kind in STOCK_KINDS))
         facs = tuple(sorted(a.factory_id for a in acts if a.kind == COMPLETE_FACTORY))
         prio = {str(k): float(v) for k, v in zip(inst.pid, inst.priority)}
         inv = {str(k): float(v) for k, v in zip(inst.pid, pm.investment)}
@@ -146,7 +148,7 @@ class Planner:
                     placed_added=sorted(set(placed) - self.baseline) if self.verify else [],
                     placed_priority=float(sum(prio[p] for p in placed)),
                     placed_investment_yi=float(sum(inv[p] for p in placed)),
-                    cleared_parcels=cleared, ready_factories=facs, verification=verification,
+                    cleared_parcels=cleared, ready_factories=facs, verification=verification, stock_parcels=stock,
                     truncated=list(pm.truncated))
         return plan
 
@@ -238,7 +240,7 @@ class Planner:
         if sol.status in ("infeasible", "timeout"):
             return None
         acts = [self.pm.actions[i] for i in np.flatnonzero(sol.y > 0.5)]
-        got = {pl.project_id for pl in self._placements([a.parcel_id for a in acts if a.kind == CLEAR],
+        got = {pl.project_id for pl in self._placements([a.parcel_id for a in acts if a.kind in LAND_KINDS],
                                                         [a.factory_id for a in acts if a.kind == COMPLETE_FACTORY])}
         return (acts, got) if set(project_ids) <= got else None
 
@@ -265,7 +267,7 @@ class Planner:
                 continue
             if everything is None:
                 acts = self.pm.actions
-                everything = self._match([a.parcel_id for a in acts if a.kind == CLEAR],
+                everything = self._match([a.parcel_id for a in acts if a.kind in LAND_KINDS],
                                          [a.factory_id for a in acts if a.kind == COMPLETE_FACTORY])
             u = everything.unplaced_project(pid)
             if u is not None:
@@ -324,17 +326,19 @@ class Planner:
 
 def plan(ws: Workspace, *, settings: Settings, budget_wan: float | None = None, must: list[str] | None = None,
          as_of=None, frontier: bool = False, dem=None, earthwork_cost_wan=None, time_limit: float | None = None,
-         verify: bool = True, cache: DerivedCache | None = None) -> Plan:
+         verify: bool = True, cache: DerivedCache | None = None, stock=None) -> Plan:
     """The plan (用地保障方案) for ``ws``: the best actions within ``budget_wan`` (None: no limit), or with ``must``
     the least-cost plan placing those projects; ``frontier`` adds every budget breakpoint. ``settings``:
     ``geo.settings.Settings`` (costs from its ``plan`` section); ``earthwork_cost_wan``: leveling costs per parcel
     computed elsewhere. Every plan is verified by re-running ``match`` on its scenario (``Plan.verification``).
-    ``cache``: the caller's derived-data cache (None: one for this call)."""
+    ``cache``: the caller's derived-data cache (None: one for this call). ``stock``: the stock classes at ``as_of``
+    (``geo.stock.classify_workspace``; None: classified here) — the stock actions (reclaim, negotiate, redevelop)
+    are chosen with the others."""
     if budget_wan is not None and not budget_wan >= 0:
         raise InputError(f"预算必须是非负数（现为 {budget_wan} 万元）")
     t0 = time.perf_counter()
     planner = Planner(ws, settings, as_of=as_of, dem=dem, earthwork_cost_wan=earthwork_cost_wan,
-                      time_limit=time_limit, verify=verify, cache=cache)
+                      time_limit=time_limit, verify=verify, cache=cache, stock=stock)
     result = planner.must(list(must), budget_wan) if must else planner.plan(budget_wan)
     if frontier:
         result.frontier = planner.frontier()

@@ -44,13 +44,14 @@ def build_rows(pm: PlanModel) -> Rows:
     u_of = []
     u_hi = []
     ext_rows = []          # (usage index, action, cell): an extension cell is usable only when cleared
-    ext_col: list[int] = []    # the column of each usage variable
+    ext_col: list[int] = []    # the column of each usage variable (several rows per cell: one per action needed)
     for j in range(n_x):
-        cells = pm.col_cells[j] + pm.col_ext[j]
+        cells = pm.col_cells[j] + tuple(k for k, _ in pm.col_ext[j])
         if len(cells) > 1:
             u_of.append([(k, len(u_hi) + i) for i, k in enumerate(cells)])
-            for i, k in enumerate(pm.col_ext[j]):
-                ext_rows.append((len(u_hi) + len(pm.col_cells[j]) + i, int(pm.cell_action[k]), k))
+            for i, (k, req) in enumerate(pm.col_ext[j]):
+                for a in req:
+                    ext_rows.append((len(u_hi) + len(pm.col_cells[j]) + i, int(a), k))
             ext_col += [j] * len(cells)
             u_hi += [float(pm.cell_area[k]) for k in cells]
         else:
@@ -97,7 +98,8 @@ def build_rows(pm: PlanModel) -> Rows:
         lo.append(-np.inf)
         hi.append(0.0)
         row += 1
-    # a touching cell is usable only when cleared: per (project, cell), Σ usage ≤ area × y
+    # land the site's block grows into is usable only when every action on the way is funded: per (project, cell,
+    # action), Σ usage ≤ area × y
     ext_of: dict[tuple, list] = {}
     for ui, a, k in ext_rows:
         ext_of.setdefault((int(pm.col_project[ext_col[ui]]), k, a), []).append(ui)

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geo.cache import DerivedCache
+from geo.cache import DerivedCache, own
 from geo.settings import Settings
 from geo.workspace import Workspace
-from matching.actions import CLEAR, COMPLETE_FACTORY, Action, plan_actions
+from matching.actions import COMPLETE_FACTORY, LAND_KINDS, STOCK_KINDS, Action, plan_actions
 from matching.instance import Instance, build_instance
 
 
@@ -33,7 +33,8 @@ class PlanModel:
     col_actions: list[tuple]
     truncated: list[str]                    # projects whose candidate sites were cut at the caps
     investment: np.ndarray
-    col_ext: list[tuple]                    # action cells touching the site: usable when cleared
+    col_ext: list[tuple]                    # (cell, actions) the site's block may grow into: usable when all are
+                                            # funded (a cell may come with several minimal sets)
     cell_action: np.ndarray                 # action index of each cell (-1: land available now)
 
     @property
@@ -55,7 +56,8 @@ def _connected(cells: tuple, adj: list[set]) -> bool:
 
 def _minimal_sites(starts, adj, area, allowed, need, max_cells, max_seen):
     """Connected sets of ``allowed`` cells with area ≥ need, minimal; each set is grown from its smallest cell
-    (no duplicates). Returns (sites, truncated)."""
+    (no duplicates). Returns (sites, truncated): truncated when ``max_cells`` or ``max_seen`` stopped a set that
+    could still grow (the plan is then never reported optimal)."""
     out, truncated, seen = [], False, 0
     for s in starts:
         stack = [((s,), float(area[s]), frozenset(u for u in adj[s] if u > s and u in allowed))]
@@ -68,6 +70,7 @@ def _minimal_sites(starts, adj, area, allowed, need, max_cells, max_seen):
                     out.append(tuple(sorted(cells)))
                 continue
             if len(cells) >= max_cells:
+                truncated = truncated or bool(frontier)      # a larger site was not enumerated: not exact
                 continue
             for u in sorted(frontier):
                 nxt = tuple(sorted(cells + (u,)))
@@ -80,6 +83,52 @@ def _minimal_sites(starts, adj, area, allowed, need, max_cells, max_seen):
                 grow = (frontier | {w for w in adj[u] if w > s and w in allowed}) - set(nxt)
                 stack.append((nxt, a + float(area[u]), frozenset(grow)))
     return out, truncated
+
+
+REACH_NODES_PER_CELL = 4      # a site reaches at most this × max_site_cells nodes of its park (else: truncated)
+REACH_PATHS = 4               # ... each by at most this many minimal sets of actions (else: truncated)
+
+
+def _reach(site: tuple, adj: list[set], act: np.ndarray, n_free: int, allowed: set, cap: int):
+    """The nodes a site's block may grow into once actions are funded (the pipeline or stock land around it and the
+    free land beyond), each with every minimal set of actions that joins it to the site: a label-correcting search
+    from the site's nodes through allowed nodes that are free land or have an action; a node's labels are the
+    inclusion-minimal action sets of the paths reaching it. Returns ([(node, actions)], unsure): one entry per
+    minimal set (the node is usable when any one of them is funded: exactly when it is connected to the site
+    through funded or free land); unsure when more than ``cap`` nodes or ``REACH_PATHS`` sets of one node were cut
+    (the model may then miss a plan: never reported optimal)."""
+    from collections import deque
+    site_set = {int(v) for v in site}
+    labels: dict[int, list[frozenset]] = {v: [frozenset()] for v in site_set}
+    tried: set[tuple] = set()
+    queue = deque(sorted(site_set))
+    unsure = False
+    while queue:
+        v = queue.popleft()
+        for w in sorted(adj[v]):
+            if w in site_set or w not in allowed or (act[w] < 0 and w >= n_free):
+                continue
+            if w not in labels and len(labels) - len(site_set) >= cap:
+                unsure = True
+                continue
+            own = frozenset((int(act[w]),)) if act[w] >= 0 else frozenset()
+            cur = labels.setdefault(w, [])
+            changed = False
+            for lab in list(labels[v]):
+                new = lab | own
+                if (w, new) in tried or any(k <= new for k in cur):
+                    continue
+                tried.add((w, new))
+                cur[:] = [k for k in cur if not new <= k] + [new]
+                changed = True
+            if len(cur) > REACH_PATHS:
+                unsure = True
+                cur.sort(key=lambda k: (len(k), sorted(k)))
+                del cur[REACH_PATHS:]
+            if changed:
+                queue.append(w)
+    out = [(w, tuple(sorted(lab))) for w in sorted(labels) if w not in site_set for lab in labels[w]]
+    return sorted(out), unsure
 
 
 def _fixed_use(m, node_cell: np.ndarray, n_cells: int, fixed) -> np.ndarray:
@@ -98,9 +147,26 @@ def _fixed_use(m, node_cell: np.ndarray, n_cells: int, fixed) -> np.ndarray:
     return use
 
 
+def _with_stock_nodes(ws: Workspace, actions: list[Action], settings: Settings, cache: DerivedCache):
+    """(the workspace the plan's land model is built on, its geometry base or None): with stock actions, a copy
+    where their parcels are land that is never ready unless funded — pipeline nodes of the model, like a
+    待拆迁 parcel with no date — so a funded stock parcel joins the blocks around it as a cleared one does (match
+    then sees it as ``Scenario.cleared_parcels`` made it: available now). The net land is derived from ``ws`` first,
+    as for match's scenario copies."""
+    ids = [a.parcel_id for a in actions if a.kind in STOCK_KINDS]
+    if not ids:
+        return ws, None
+    from geo.netland import workspace_net
+    workspace_net(ws, settings, cache)
+    parcels = ws.parcels.copy()
+    parcels.loc[ids, "status"] = "demolition"
+    parcels.loc[ids, "ready_date"] = pd.NaT
+    return dataclasses.replace(ws, parcels=parcels), ws
+
+
 def build_plan_model(ws: Workspace, settings: Settings, *, as_of=None, actions: list[Action] | None = None,
                      dem=None, earthwork_cost_wan=None, zone_of=None, fixed=None,
-                     cache: DerivedCache | None = None) -> PlanModel:
+                     cache: DerivedCache | None = None, stock: pd.DataFrame | None = None) -> PlanModel:
     """The candidate sites and factory places of every pending project, with the actions each needs.
 
     A project's site is a block as match would see it once some parcels are cleared: per date level the nodes are
@@ -110,12 +176,15 @@ def build_plan_model(ws: Workspace, settings: Settings, *, as_of=None, actions: 
     may also use when they are cleared for another site (they then join its block). ``zone_of``: project id →
     the one park its candidates are restricted to (large instances), else every admitting park. ``fixed``:
     placements kept as they are (large instances: match's placements today); their land and floor space is
-    taken and only the other projects get candidates. ``cache``: the caller's derived-data cache."""
+    taken and only the other projects get candidates. ``cache``: the caller's derived-data cache. ``stock``: the
+    stock classes at ``as_of`` (``geo.stock.classify_workspace``; None: classified here) for the stock actions."""
     ps = settings.plan
-    inst = build_instance(ws, ws.projects, settings, as_of, cache=cache)
+    cache = own(cache)
     actions = actions if actions is not None else plan_actions(ws, settings, start=as_of, dem=dem,
-                                                               earthwork_cost_wan=earthwork_cost_wan)
-    act_of_parcel = {a.parcel_id: i for i, a in enumerate(actions) if a.kind == CLEAR}
+                                                               earthwork_cost_wan=earthwork_cost_wan, stock=stock)
+    plan_ws, base = _with_stock_nodes(ws, actions, settings, cache)
+    inst = build_instance(plan_ws, ws.projects, settings, as_of, geometry_of=base, cache=cache)
+    act_of_parcel = {a.parcel_id: i for i, a in enumerate(actions) if a.kind in LAND_KINDS}
     act_of_factory = {a.factory_id: i for i, a in enumerate(actions) if a.kind == COMPLETE_FACTORY}
     m = inst.model
     n = len(m.pid)
@@ -179,6 +248,7 @@ def build_plan_model(ws: Workspace, settings: Settings, *, as_of=None, actions: 
                                                                                   for f in inst.fac_id]))
     cell_area = np.maximum(cell_area, 0.0)
     tol = inst.tol
+    reach_cap = REACH_NODES_PER_CELL * ps.max_site_cells
     col_p, col_kind, col_cells, col_fac, col_act, col_ext = [], [], [], [], [], []
     truncated = []
     cache: dict[tuple, tuple] = {}
@@ -203,9 +273,9 @@ def build_plan_model(ws: Workspace, settings: Settings, *, as_of=None, actions: 
                     if any(act[c] < 0 and c >= n_free for c in t):     # pipeline land with no action
                         continue
                     cells = tuple(sorted(x for c in t for x in members[c]))
-                    ext = tuple(sorted({int(k) for c in cells for k in cell_adj[c]
-                                        if cell_action[k] >= 0 and act[cnode[k]] >= 0 and k not in cells
-                                        and cell_zone[k] in zones}))
+                    reach, unsure = _reach(t, adj, act, n_free, allowed, reach_cap)
+                    cut = cut or unsure
+                    ext = tuple((int(k), req) for w, req in reach for k in members[w])
                     cost = sum(actions[a].cost_wan for a in acts)
                     rows.append((cost, float(area[list(t)].sum()) - need, cells, acts, ext))
                 # sparse candidates: the snuggest sites needing no action, the cheapest needing some

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from matching.actions import CLEAR, COMPLETE_FACTORY, Action
+from matching.actions import CLEAR, COMPLETE_FACTORY, STOCK_KINDS, Action
 from matching.model import Scenario, iso, r1
 from matching.plan_model import PlanModel
 
@@ -14,7 +14,8 @@ from matching.plan_model import PlanModel
 # ---------------------------------------------------------------------------------------------- the answer
 @dataclass
 class PlanAction:
-    """A group of actions on one connected piece of pipeline land (or one factory), as reported."""
+    """A group of actions on one connected piece of pipeline land, one stock parcel (reclaim / negotiate /
+    redevelop) or one factory, as reported."""
     action: str
     parcel_ids: list[str]
     factory_id: str | None
@@ -23,11 +24,19 @@ class PlanAction:
     cost_wan: float
     ready_by: object
     places: list[str] = field(default_factory=list)
+    basis: str | None = None            # stock actions (reclaim / negotiate / redevelop): the legal basis
+    stock_class: str | None = None      # ... the parcel's stock class (geo.stock)
+    days_overdue: float | None = None
 
     def to_dict(self) -> dict:
-        return {"action": self.action, "parcel_ids": list(self.parcel_ids), "factory_id": self.factory_id,
-                "area_mu": r1(self.area_mu), "cost_wan": round(self.cost_wan, 2), "ready_by": iso(self.ready_by),
-                "places": list(self.places)}
+        """The existing actions keep their keys; a stock action adds ``basis``, ``stock_class``, ``days_overdue``."""
+        d = {"action": self.action, "parcel_ids": list(self.parcel_ids), "factory_id": self.factory_id,
+             "area_mu": r1(self.area_mu), "cost_wan": round(self.cost_wan, 2), "ready_by": iso(self.ready_by),
+             "places": list(self.places)}
+        if self.action in STOCK_KINDS:
+            d.update({"basis": self.basis, "stock_class": self.stock_class,
+                      "days_overdue": None if self.days_overdue is None else int(self.days_overdue)})
+        return d
 
 
 @dataclass
@@ -59,13 +68,14 @@ class Plan:
     placed_added: list[str]
     placed_priority: float
     placed_investment_yi: float
-    cleared_parcels: tuple[str, ...]
+    cleared_parcels: tuple[str, ...]      # every parcel the plan makes offerable now (cleared, or stock land)
     ready_factories: tuple[str, ...]
     verification: Verification | None = None
     frontier: list["Plan"] | None = None
     must_failed: list[dict] = field(default_factory=list)
     truncated: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    stock_parcels: tuple[str, ...] = ()   # those of cleared_parcels taken back or redeveloped (存量盘活)
 
     @property
     def placed_count(self) -> int:
@@ -134,8 +144,13 @@ def group_actions(pm: PlanModel, y: np.ndarray, placements) -> list[PlanAction]:
                               sum(a.cost_wan for a in members), max(a.ready_by for a in members),
                               sorted(set().union(*(uses.get(q, set()) for q in ids)))))
     for a in chosen:
+        if a.kind in STOCK_KINDS:
+            out.append(PlanAction(a.kind, [a.parcel_id], None, a.zone_id, a.area_mu, a.cost_wan, a.ready_by,
+                                  sorted(uses.get(a.parcel_id, set())), a.basis, a.stock_class, a.days_overdue))
+    for a in chosen:
         if a.kind == COMPLETE_FACTORY:
             out.append(PlanAction(COMPLETE_FACTORY, [], a.factory_id, a.zone_id, 0.0, a.cost_wan, a.ready_by,
                                   sorted(uses.get(a.key, set()))))
-    out.sort(key=lambda g: (g.action != CLEAR, g.zone_id, g.parcel_ids, g.factory_id or ""))
+    rank = {CLEAR: 0, **{k: 1 for k in STOCK_KINDS}, COMPLETE_FACTORY: 2}
+    out.sort(key=lambda g: (rank[g.action], g.zone_id, g.parcel_ids, g.factory_id or ""))
     return out

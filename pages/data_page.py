@@ -5,13 +5,21 @@ from pathlib import Path
 import streamlit as st
 
 from formats.ledger import import_ledger, import_parcel_ledger, import_summary, ledger_sheets
+from formats.ledger_stock import import_firm_ledger
 from formats.shapefile import import_parcel_layer
 from geo.errors import LandGapError, ValidationError
 from geo.schema import PROJECTS
 from geo.supply import known_industries
-from geo.vocab import FIELD_LABELS, PARCEL_LEDGER_HEADERS, PROJECT_LEDGER_HELP, PROJECT_STAGE_LABELS
+from geo.vocab import (
+    FIELD_LABELS,
+    FIRM_LEDGER_HEADERS,
+    PARCEL_LEDGER_HEADERS,
+    PROJECT_LEDGER_HELP,
+    PROJECT_STAGE_LABELS,
+    STOCK_DATA_TEXTS,
+)
 from layers import tables
-from pages import auth, common, history_panel, targets, uploads
+from pages import auth, common, history_panel, stock_panel, targets, uploads
 from pages.context import settings
 from seeds.sample import default_workspace_path
 from stores import ConflictError
@@ -30,11 +38,12 @@ st.subheader("当前工作空间")
 edited = "ws_edited" in st.session_state
 st.markdown(f"文件：`{targets.display(path)}`" + ("（已修改，尚未保存）" if edited else ""))
 if ws is not None:
-    c = st.columns(4)
+    c = st.columns(5)
     c[0].metric("园区", len(ws.zones))
     c[1].metric("地块", len(ws.parcels))
     c[2].metric("标准厂房", len(ws.factories))
     c[3].metric("招商项目", len(ws.projects))
+    c[4].metric(STOCK_DATA_TEXTS["firms_metric"], len(ws.firms))
     st.caption(f"坐标系：{ws.crs.name}（EPSG:{ws.crs.to_epsg()}）；DEM：{ws.dem_path.name if ws.dem_path else '无'}")
 
 # ----------------------------------------------------------------------------------------- switch
@@ -227,8 +236,19 @@ if ws is not None and not viewer:
             ws, {f.name: f.getvalue() for f in files}, "、".join(f.name for f in files), encoding, replace),
         types=("shp", "shx", "dbf", "prj", "cpg", "zip"), multiple=True, noun="图层",
         row_hint="按要素 FID，与 QGIS/ArcGIS 属性表一致", row_column="要素 FID")
+    ledger_section(
+        STOCK_DATA_TEXTS["firms_import"], "firm_ledger", STOCK_DATA_TEXTS["firms_upload"],
+        STOCK_DATA_TEXTS["firms_button"], STOCK_DATA_TEXTS["firms_caption"],
+        options=lambda: {"replace": st.radio(STOCK_DATA_TEXTS["firms_mode"], [STOCK_DATA_TEXTS["firms_update"],
+                                             STOCK_DATA_TEXTS["firms_replace"]], horizontal=True,
+                                             key="firm_ledger_mode") == STOCK_DATA_TEXTS["firms_replace"]},
+        apply=lambda f, replace, sheet=None: import_firm_ledger(ws, f.getvalue(), f.name, replace=replace,
+                                                                sheet=sheet),
+        sheets=lambda data, name: ledger_sheets(data, name, FIRM_LEDGER_HEADERS, "name"))
     from pages import layer_import_panel
     layer_import_panel.render(ws, path, common.set_workspace)
+if ws is not None:
+    stock_panel.render(ws)
 history_panel.render(path)
 
 # ----------------------------------------------------------------------------------------- report

@@ -25,6 +25,7 @@ from geo.settings import shipped_settings
 from geo.workspace import Workspace, build_workspace
 from seeds import sample_data as sd
 from seeds.project_dates import with_dates
+from seeds.stock_seed import add_stock, firms_table
 from stores.gpkg_file import save_workspace
 
 SAMPLE_CRS = CRS.from_epsg(4544)
@@ -159,8 +160,10 @@ def _cap_available_blocks(parcels: pd.DataFrame, zone_id: str, cap_mu: float) ->
         parcels.loc[cand.groupby("label")["mu"].idxmax().to_numpy(), "status"] = "supplied"
 
 
-def generate_layers(parcels: int | None = None, projects: int | None = None, seed: int = 0) -> dict:
-    """The four layers (GeoDataFrames / DataFrame) and the DEM of a county; see module docstring."""
+def generate_layers(parcels: int | None = None, projects: int | None = None, seed: int = 0,
+                    stock: bool = True) -> dict:
+    """The five layers (GeoDataFrames / DataFrames) and the DEM of a county; see module docstring. ``stock``: the
+    supplied parcels' contracts and the firms table (``seeds.stock_seed``; drawn last, the rest unchanged)."""
     rng = np.random.default_rng(seed)
     specs = _zone_specs(parcels, rng)
     zone_rows, parcel_frames, block_base = [], [], 0
@@ -201,12 +204,18 @@ def generate_layers(parcels: int | None = None, projects: int | None = None, see
         supplied = pf.index[(pf["zone_id"] == zone_id) & (pf["status"] == "supplied")][:len(firms)]
         pf.loc[supplied, "occupant"] = firms[:len(supplied)]
     factories = _factories(pf, zones, parcels, rng)
+    firms = None
+    if stock:           # the sample county's own cases; any other county a random mix
+        own = parcels is None and seed == sd.SAMPLE_SEED
+        add_stock(pf, rng, sample=own)
+        firms = firms_table(pf, rng, sample=own)
     pf = pf.drop(columns=["area_mu", "road_block"])
     dem = _dem(zones, pf, rng)
     from seeds.constraint_layers import sample_constraints
     constraints = sample_constraints(zones, pf) if parcels is None else {}     # the sample county only
     return {"zones": zones.drop(columns=["floor_m"]), "parcels": pf, "factories": factories,
-            "projects": project_table, "dem": dem, "constraints": constraints}
+            "projects": project_table, "dem": dem, "constraints": constraints,
+            **({"firms": firms} if firms is not None else {})}
 
 
 def _shape_shortfall_cases(pf: gpd.GeoDataFrame, projects: pd.DataFrame) -> None:

@@ -7,11 +7,13 @@ import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from seeds.sample_data import SAMPLE_SEED
+
 if TYPE_CHECKING:
     from geo.settings import RuntimeSettings
 
-SAMPLE_SEED = 0
-SAMPLE_VERSION = 3   # bump when the generator's output changes, so caches are rebuilt
+__all__ = ["SAMPLE_SEED", "SAMPLE_VERSION", "default_workspace_path", "sample_workspace_path"]
+SAMPLE_VERSION = 4   # bump when the generator's output changes, so caches are rebuilt
 
 
 def cache_dir(configured: str = "") -> Path:

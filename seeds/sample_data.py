@@ -5,6 +5,7 @@ invented too: *溪工业园区 → 桐溪工业园区, *州产城新区 → 龙�
 """
 from __future__ import annotations
 
+SAMPLE_SEED = 0          # the sample county's seed (seeds.sample): its own stock cases apply to this seed only
 FICTIONAL_NOTE = "虚构示例数据，仅供演示（fictional sample data）"
 
 # zone_id, name, industries, grid spacing (m, along/across), rows, cols, rotation (deg), offset from the county
@@ -92,3 +93,64 @@ PROJECT_DATES = {
     "P-SP-08": ("2026-06-24", "2026-12-31", None, None, None, None),
 }
 SIGNING_EVENTS = ("西博会", "食博会", "广州行")
+
+# 存量土地 (issue 19). As of STOCK_AS_OF every stock class appears once or more; every other supplied parcel gets an
+# ordinary, completed contract (seeds.stock_seed), two old ones none at all (old land often has none: a warning).
+STOCK_AS_OF = "2026-12-01"
+# parcel_id: (受让单位, 交地日期, 约定动工, 约定竣工, 实际动工, 实际竣工, 价款 万元, 已开发占比, 已投资占比,
+#             中止开发日期, 政府原因) — the class it takes at STOCK_AS_OF in the comment
+STOCK_CASES = {
+    "RJB-005-9": ("冉家坝锂源材料科技有限公司", "2022-03-15", "2022-09-15", "2024-09-15", None, None, 1150.0, 0.0, 0.0,
+                  None, 0),                                                      # reclaimable (> 2 full years)
+    "TX-004-5": ("桐溪味源食品有限公司", "2022-11-20", "2023-05-20", "2025-05-20", None, None, 860.0, 0.0, 0.0,
+                 None, 0),                                                       # reclaimable
+    "QDB-015-2": ("青东坝步云鞋材有限公司", "2024-12-30", "2025-06-30", "2027-06-30", None, None, 980.0, 0.0, 0.0, None,
+                  0),                                                            # idle (1–2 full years)
+    "JKSP-008-1": ("云台康谷生物科技有限公司", "2022-04-01", "2022-10-01", "2024-10-01", "2022-11-20", None, 910.0, 0.2,
+                   0.15, "2025-08-01", 0),                 # idle: started, < 1/3 developed, halted a full year
+    "RJB-007-9": ("冉家坝储能科技有限公司", "2023-09-01", "2024-03-01", "2026-03-01", None, None, 1090.0, 0.0, 0.0,
+                  None, 1),                                 # gov_delay (征地拆迁 not finished around it)
+    "LZ-006-1": ("龙州智造装备有限公司", "2025-10-15", "2026-04-15", "2028-04-15", None, None, 1260.0, 0.0, 0.0, None,
+                 0),                                                             # overdue (< 1 year)
+    "TX-008-4": ("桐溪冷链物流有限公司", "2026-07-20", "2027-01-20", "2029-01-20", None, None, 1010.0, 0.0, 0.0, None,
+                 0),                                                             # due_soon (50 days)
+    "JKSP-002-2": ("云台山珍食品有限公司", "2026-08-10", "2027-02-10", "2029-02-10", None, None, 1180.0, 0.0, 0.0,
+                   None, 0),                                                     # due_soon (71 days)
+    "QDB-016-2": ("青东坝华履鞋业有限公司", "2022-06-01", "2022-12-01", "2025-12-01", "2022-11-25", None, 1130.0, 0.8,
+                  0.7, None, 0),                                                 # completion_overdue
+    "LZ-017-1": ("龙州云仓电商物流有限公司", "2025-01-10", "2025-07-10", "2027-07-10", "2025-07-01", None, 760.0, 0.5,
+                 0.45, None, 0),                                                 # normal (building, on time)
+    "LZ-017-2": ("龙州精工机械有限公司", "2026-09-01", "2027-06-01", "2029-06-01", None, None, 770.0, 0.0, 0.0,
+                 None, 0),                                                       # normal (start far off)
+}
+OLD_LAND_WITHOUT_DATES = ("TX-009-3", "LZ-008-1")          # supplied long ago, no contract recorded
+# 批而未供: parcel_id → 农转用/征收批准日期 (≥ 2 years before STOCK_AS_OF: approved_unsupplied; the last two recent)
+APPROVED_DATES = {"QDB-019-1": "2022-11-10", "QDB-009-2": "2023-06-20", "QDB-002-1": "2024-03-18",
+                  "QDB-012-1": "2025-10-09", "JKSP-004-1": "2025-04-30"}
+
+# 亩均效益台账 (fictional firms, 2025): firm_id, name, parcel_ids, revenue 万元, tax 万元, energy 吨标煤,
+# employees, R&D 万元.
+# The report's firms keep their parcels; LZ-014-1's 鑫达建材 yields least per 亩 by far (the D grade: 低效用地).
+STOCK_FIRMS_YEAR = 2025
+STOCK_FIRMS = [
+    ("QY-001", "鸿星尔克", "QDB-001-1", 21000, 760, 1500, 620, 420),
+    ("QY-002", "翰彬霖", "QDB-001-2", 9800, 330, 700, 310, 150),
+    ("QY-003", "安吉纳", "QDB-001-4", 16500, 540, 1300, 480, 260),
+    ("QY-004", "雄兴", "QDB-003-1", 12800, 410, 1100, 420, 160),
+    ("QY-005", "领旗", "JKSP-001-1", 15200, 620, 2300, 260, 230),
+    ("QY-006", "铁骑力士", "JKSP-001-2", 36500, 1250, 5200, 540, 610),
+    ("QY-007", "臻秦", "RJB-002-1", 11200, 450, 2600, 150, 480),
+    ("QY-008", "飞尚", "RJB-002-2", 17800, 690, 4100, 230, 720),
+    ("QY-009", "冉家坝锂电新材料有限公司", "RJB-002-3;RJB-002-4", 42000, 1580, 9800, 420, 1500),
+    ("QY-010", "青东坝织锦纺织有限公司", "QDB-010-1", 11400, 320, 1900, 380, 120),
+    ("QY-011", "青东坝云履鞋服有限公司", "QDB-010-2", 13600, 450, 1200, 460, 200),
+    ("QY-012", "云台山泉饮品有限公司", "JKSP-006-2", 14800, 520, 2100, 210, 180),
+    ("QY-013", "云台蜀味调味品有限公司", "JKSP-006-3", 9300, 360, 1400, 170, 110),
+    ("QY-014", "桐溪嘉禾食品有限公司", "TX-003-1", 8200, 240, 1600, 190, 70),
+    ("QY-015", "桐溪锦绣服饰有限公司", "TX-003-1", 5600, 150, 500, 260, 40),
+    ("QY-016", "桐溪永丰粮油有限公司", "TX-001-3", 9600, 130, 2400, 140, 20),
+    ("QY-017", "龙州鑫达建材有限公司", "LZ-014-1", 780, 6, 900, 22, 0),
+    ("QY-018", "龙州华瑞电子有限公司", "LZ-004-1", 19800, 610, 1700, 520, 680),
+    ("QY-019", "龙州同创包装有限公司", "LZ-004-2", 7400, 210, 800, 160, 60),
+    ("QY-020", "冉家坝新能电池回收有限公司", "RJB-009-3", 12600, 380, 3300, 180, 260),
+]

@@ -24,7 +24,7 @@ from geo.vocab import IMPORT_TARGET_LABELS
 BOOKKEEPING = STORE_COLUMNS
 """Columns every stored row carries; never part of a Workspace's frames."""
 ACTIONS = ("insert", "update", "delete")
-LAYER_LABELS = {"zones": "园区", "parcels": "地块", "factories": "标准厂房", "projects": "项目",
+LAYER_LABELS = {"zones": "园区", "parcels": "地块", "factories": "标准厂房", "projects": "项目", "firms": "企业",
                 **{n: IMPORT_TARGET_LABELS[n] for n in CONSTRAINT_LAYERS}}
 ACTION_LABELS = {"insert": "新增", "update": "修改", "delete": "删除", "replace": "整层替换"}
 

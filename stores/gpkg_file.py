@@ -131,11 +131,12 @@ def _field_arrays(frame: pd.DataFrame, name: str) -> tuple[list[str], list[np.nd
                 else pd.to_datetime(s).to_numpy()
             data.append(values)
             masks.append(None)
-        elif kind == "integer" or pd.api.types.is_integer_dtype(s) or pd.api.types.is_bool_dtype(s):
+        elif kind == "integer" or (kind != "text" and (pd.api.types.is_integer_dtype(s)
+                                                        or pd.api.types.is_bool_dtype(s))):
             num = pd.to_numeric(s, errors="coerce")
             data.append(num.fillna(0).astype(np.int64).to_numpy())
             masks.append(num.isna().to_numpy() if num.isna().any() else None)
-        elif kind == "real" or pd.api.types.is_float_dtype(s):
+        elif kind == "real" or (kind != "text" and pd.api.types.is_float_dtype(s)):    # an empty text column: TEXT
             data.append(pd.to_numeric(s, errors="coerce").astype(float).to_numpy())
             masks.append(None)
         else:

@@ -128,6 +128,18 @@ class PostgisStore(common.StoreCommon):
             c.cursor().executemany(f"INSERT INTO {t} ({', '.join(names)}) VALUES ({', '.join(marks)})", rows)
             c.execute(f"SELECT setval(pg_get_serial_sequence(%s, 'fid'), (SELECT max(fid) FROM {t}))", (raw.name,))
 
+    def _add_layers(self, layers: list[str], meta: dict[str, tuple]) -> dict[str, tuple]:
+        """Create, empty, the layers a database made before they existed lacks (the firms table, issue 19), inside
+        the caller's transaction; the metadata table locked so that two writers do not both create one."""
+        self.conn.execute(f"LOCK TABLE {META_TABLE} IN SHARE ROW EXCLUSIVE MODE")
+        meta = self._meta()
+        crs_wkt = meta.get("parcels", (None,))[0]
+        for name in layers:
+            if name not in meta:
+                self._create_layer(RawLayer(name, [(f.name, f.kind) for f in LAYERS[name].fields], [], crs_wkt,
+                                            "POLYGON" if LAYERS[name].geometry else None))
+        return self._meta()
+
     def _meta(self) -> dict[str, tuple]:
         return {r[0]: r[1:] for r in self.conn.execute(
             f"SELECT layer, crs_wkt, geometry_type, srid FROM {META_TABLE}").fetchall()}
@@ -254,6 +266,8 @@ class PostgisStore(common.StoreCommon):
             with self.conn.transaction():
                 c = self.conn
                 meta = self._meta()
+                if any(layer not in meta for layer in by_layer):
+                    meta = self._add_layers(list(by_layer), meta)
                 current: dict[tuple[str, str], tuple] = {}
                 for layer, chs in by_layer.items():
                     id_field = quote(LAYERS[layer].id_field)

@@ -23,9 +23,12 @@ def run(*args, check=True):
 
 def test_available_json_shape_and_totals(sample_path):
     out = json.loads(run("available", "--workspace", sample_path, "--json").stdout)
-    assert set(out) == {"total_available_mu", "zones", "blocks"}
+    # issue 19 added the stock land an action could offer by --by (存量盘活): new keys, the others unchanged
+    assert set(out) == {"total_available_mu", "zones", "blocks", "total_stock_pipeline_mu", "stock_parcels"}
     assert set(out["zones"][0]) == {"zone_id", "name", "available_mu", "pipeline_mu", "largest_block_mu",
-                                    "vacant_factory_m2", "gross_available_mu", "constrained_mu", "constrained_by"}
+                                    "vacant_factory_m2", "gross_available_mu", "constrained_mu", "constrained_by",
+                                    "stock_pipeline_mu"}
+    assert out["stock_parcels"] == [] and out["total_stock_pipeline_mu"] == 0      # without --by: none
     assert set(out["blocks"][0]) == {"block_id", "zone_id", "parcel_ids", "area_mu"}
     assert out["total_available_mu"] == pytest.approx(sum(z["available_mu"] for z in out["zones"]), abs=1e-3)
     assert out["total_available_mu"] == pytest.approx(sum(b["area_mu"] for b in out["blocks"]), abs=1e-3)
@@ -46,7 +49,7 @@ def test_seed_then_available_and_the_layers_read_back_by_gdal(tmp_path):
     layers = {name: count for name, count in ((n, pyogrio.read_info(path, layer=n)["features"])
                                               for n, _ in pyogrio.list_layers(path))}
     assert layers == {"zones": seeded["zones"], "parcels": seeded["parcels"], "factories": seeded["factories"],
-                      "projects": seeded["projects"]} and seeded["parcels"] >= 1500
+                      "projects": seeded["projects"], "firms": seeded["firms"]} and seeded["parcels"] >= 1500
     everything = json.loads(run("available", "--workspace", path, "--by", "2027-12-31", "--json").stdout)
     out = json.loads(run("available", "--workspace", path, "--by", "2027-12-31", "--min-mu", "50", "--json").stdout)
     big = sorted(b["area_mu"] for b in everything["blocks"] if b["area_mu"] >= 50)

@@ -8,6 +8,7 @@ import cli
 KEYS = ["status", "gap", "budget_wan", "cost_wan", "actions", "placed_added", "placed_priority",
         "placed_investment_yi", "placed_count"]
 ACTION_KEYS = {"action", "parcel_ids", "factory_id", "area_mu", "cost_wan", "ready_by", "places"}
+STOCK_KEYS = {"basis", "stock_class", "days_overdue"}          # the stock actions' (存量盘活) own keys
 POINT_KEYS = {"budget_wan", "cost_wan", "placed_priority", "placed_investment_yi", "placed_count", "actions"}
 
 
@@ -23,7 +24,9 @@ def test_plan_json_contract_and_frontier(sample_path, capsys):
     assert code == 0 and list(d) == KEYS + ["frontier"]
     assert d["status"] == "optimal" and d["gap"] == 0 and d["budget_wan"] == 3000
     assert 0 < d["cost_wan"] <= 3000 and {"P-RJB-01", "P-TX-01"} <= set(d["placed_added"])
-    assert all(set(a) == ACTION_KEYS and a["action"] in ("clear", "complete_factory") for a in d["actions"])
+    assert all(set(a) == ACTION_KEYS and a["action"] in ("clear", "complete_factory") or
+               set(a) == ACTION_KEYS | STOCK_KEYS and a["action"] in ("reclaim", "negotiate", "redevelop")
+               for a in d["actions"])
     assert round(sum(a["cost_wan"] for a in d["actions"]), 1) == round(d["cost_wan"], 1)
     fr = d["frontier"]
     assert fr[0]["budget_wan"] == 0 and all(set(p) == POINT_KEYS for p in fr)

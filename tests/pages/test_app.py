@@ -221,3 +221,21 @@ def test_installed_map_assets_raise_no_warning(app):
     at = app.run()
     ok(at)
     assert not any("layers.assets" in e.value for e in at.error)
+
+
+def test_data_page_shows_the_firms_and_the_parcels_stock_fields(app, sample_ws):
+    """Issue 19: the 亩均效益台账 and the parcels' contract fields are visible to a planner (read-only)."""
+    from geo.vocab import FIRM_FIELD_LABELS, PARCEL_FIELD_LABELS, STOCK_DATA_TEXTS
+    at = app.run()
+    at.switch_page("pages/data_page.py").run()
+    ok(at)
+    assert metrics(at)[STOCK_DATA_TEXTS["firms_metric"]] == str(len(sample_ws.firms))
+    grids = [el.value for el in at.dataframe if not el.proto.editing_mode]
+    firms = next(g for g in grids if FIRM_FIELD_LABELS["tax_wan"] in g.columns)
+    assert list(firms[FIRM_FIELD_LABELS["firm_id"]]) == list(sample_ws.firms["firm_id"])
+    stock = next(g for g in grids if PARCEL_FIELD_LABELS["agreed_start"] in g.columns)
+    p = sample_ws.parcels
+    recorded = p[["holder", "supplied_date", "agreed_start", "approved_date", "price_wan"]].notna().any(axis=1)
+    assert len(stock) == int(recorded.sum())
+    row = stock.set_index(PARCEL_FIELD_LABELS["parcel_id"]).loc["RJB-005-9"]
+    assert row[PARCEL_FIELD_LABELS["agreed_start"]] == "2022-09-15"
