@@ -350,11 +350,8 @@ UPLOADER_TEXTS = {
 ROLE_LABELS = {"viewer": "查看", "editor": "编辑", "admin": "管理"}
 """Team-mode roles (team.accounts.ROLES): 查看 maps, fit, gap, briefings; 编辑 also edits and imports; 管理 also
 accounts and workspaces."""
-WAN_UNIT_LABELS = {"（亩）": "（万亩）", "（m²）": "（万m²）"}
-"""A headline label's unit and the same in 万 (geo.units.headline_figure: from 100,000 on)."""
-
-TILE_TEXTS = {"loading": "地块加载中……", "filter": "按状态显示"}
-"""The vector-tile map's own texts: the note while tiles load, the title of its status filter."""
+WAN_UNIT_LABELS = {"（亩）": "（万亩）", "（m²）": "（万m²）"}      # a headline's unit in 万 (units.headline_figure)
+TILE_TEXTS = {"loading": "地块加载中……", "filter": "按状态显示"}    # the tile map's loading note, its status filter
 
 LOGIN_TEXTS = {"title": "LandGap 工业用地保障 · 登录", "name": "账号", "password": "密码", "submit": "登录",
                "logout": "退出登录", "expired": "登录已过期，请重新登录。", "who": "当前账号：{name}（{role}）",

@@ -51,8 +51,13 @@ def test_a_tile_holds_the_parcels_its_box_touches_with_their_attributes(sample_w
     assert len(inside) > 0
     assert set(inside.index) <= set(got) <= set(near.index)           # exhaustive: by intersection tests
     scale = 4096 / (maxx - minx)
+    import datetime as dt
+
+    from geo.stock import classify_workspace
+    stock = classify_workspace(sample_ws, dt.date.today(), source.settings)["stock_class"]
     for pid, f in got.items():
         row = sample_ws.parcels.loc[pid]
+        assert f["properties"]["stock_class"] == stock.loc[pid]                    # 存量 class, as classified
         assert f["properties"]["zone_id"] == row["zone_id"] and f["properties"]["status"] == row["status"]
         assert f["properties"]["area_mu"] == pytest.approx(round(float(row["area_mu"]), 1))
         # back to EPSG:3857: the part of the parcel within the buffered tile, to a couple of tile units
@@ -67,7 +72,7 @@ def test_below_the_detail_zoom_parcels_carry_only_status_and_park(sample_ws, sou
         *sample_ws.parcels.geometry.iloc[0].representative_point().coords[0])
     z = tiles.DETAIL_ZOOM - 1
     features = _decode(source.tile("parcels", z, *_tile_of(lon, lat, z)))["parcels"]["features"]
-    assert features and all(set(f["properties"]) == {"zone_id", "status"} for f in features)
+    assert features and all(set(f["properties"]) == {"zone_id", "status", "stock_class"} for f in features)
     assert _decode(source.tile("parcels", tiles.MIN_ZOOM["parcels"] - 1,
                                *_tile_of(lon, lat, tiles.MIN_ZOOM["parcels"] - 1))) == {}
 
