@@ -149,3 +149,39 @@ def test_in_the_team_mode_a_tile_needs_a_live_session(sample_ws, settings, tmp_p
     with Accounts(db, policy) as acc:
         acc.logout(session.token)
     assert _get(app, path, cookie=session.token)[0] == 401
+
+
+def test_static_scripts_are_gzipped_other_paths_untouched():
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    from pages.tile_http import StaticGzip
+    text = "var x = 1;\n" * 2000
+
+    async def body(request):
+        return PlainTextResponse(text)
+    app = Starlette(routes=[Route("/static/js/a.js", body), Route("/tiles/x", body)],
+                    middleware=[Middleware(StaticGzip)])
+
+    async def call(path):
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+                 "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+                 "server": ("testserver", 80), "client": ("127.0.0.1", 5000),
+                 "headers": [(b"host", b"testserver"), (b"accept-encoding", b"gzip")]}
+        messages = []
+
+        async def receive():
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message):
+            messages.append(message)
+        await app(scope, receive, send)
+        start = next(m for m in messages if m["type"] == "http.response.start")
+        data = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
+        return {k.decode(): v.decode() for k, v in start["headers"]}, data
+    headers, data = asyncio.run(call("/static/js/a.js"))
+    assert headers.get("content-encoding") == "gzip" and gzip.decompress(data).decode() == text
+    headers, data = asyncio.run(call("/tiles/x"))
+    assert "content-encoding" not in headers and data.decode() == text
