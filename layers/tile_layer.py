@@ -54,7 +54,8 @@ def tile_style(token: str | None, statuses: Iterable[str], zone_ids: Iterable[st
                        "paint": {"line-color": c, "line-width": 1.5,
                                  **({"line-dasharray": [4, 2]} if name == "dev_boundary" else {})}})
     layers.append({"id": "parcels-fill", "type": "fill", "source": "parcels", "source-layer": "parcels",
-                   "filter": where, "paint": {"fill-color": colour, "fill-opacity": 0.55}})
+                   "filter": where,     # no antialiased edge per polygon (100k in a county view); outlines from z12
+                   "paint": {"fill-color": colour, "fill-opacity": 0.55, "fill-antialias": False}})
     layers.append({"id": "parcels-line", "type": "line", "source": "parcels", "source-layer": "parcels",
                    "filter": where, "minzoom": 12, "paint": {"line-color": colour, "line-width": 0.8}})
     return {"version": 8, "sources": sources, "layers": layers}
@@ -74,6 +75,8 @@ class VectorTileLayer(JSCSSMixin, Layer):
             style.sources[k].tiles = style.sources[k].tiles.map(function (u) {
               return u.charAt(0) === '/' ? location.origin + u : u; });
           });
+          // two workers parse the tiles (MapLibre's default is half the cores: one on a 2-core office PC)
+          if (maplibregl.getWorkerCount && maplibregl.getWorkerCount() < 2) maplibregl.setWorkerCount(2);
           if (embedded && !window.landgapProtocol) {
             // a downloaded map: the tiles are in the page (base64 of gzip MVT), no server
             window.landgapProtocol = true;

@@ -179,7 +179,7 @@ def test_park_names_are_shown_by_zoom_without_overlap_and_loading_shows_progress
     assert ctx.outside == []
 
 
-def test_the_downloaded_map_draws_the_embedded_tiles_offline(sample_ws, settings, tmp_path):
+def test_the_downloaded_map_draws_the_embedded_tiles_offline(session, sample_ws, settings, tmp_path):
     """Above the threshold the downloadable HTML carries the tiles of the view it covers (no server, no GeoJSON
     layer of every parcel): opened from a file, MapLibre draws them, nothing is requested from anywhere."""
     import dataclasses
@@ -195,13 +195,18 @@ def test_the_downloaded_map_draws_the_embedded_tiles_offline(sample_ws, settings
     assert 'window.landgapLayers["parcels"]' not in html and 'window.landgapLayers["zones"]' in html  # zones: GeoJSON
     path = tmp_path / "map.html"
     path.write_text(html, encoding="utf-8")
-    with browser(str(tmp_path / "profile")) as ctx:
-        page = ctx.new_page()
-        requested = []
-        page.on("request", lambda r: requested.append(r.url))
-        page.goto(path.as_uri())
+    _, ctx = session                                 # the same browser (one Playwright per process)
+    seen = len(ctx.outside)
+    page = ctx.new_page()
+    requested = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto(path.as_uri())
+    try:
         _, counts = wait_for_tiles(page, timeout_s=90)
         assert counts["drawn"] > 0.9 * len(sample_ws.parcels)          # the fitted view: (nearly) every parcel
         assert set(counts["statuses"]) <= set(PARCEL_STATUS_LABELS)
         assert all(u.startswith(("file:", "data:", "blob:")) for u in requested), requested[:5]
-        assert [u for u in ctx.outside if not u.startswith("file:")] == []
+        assert all(u.startswith("file:") for u in ctx.outside[seen:])   # the file itself, nothing else
+    finally:
+        del ctx.outside[seen:]
+        page.close()
