@@ -21,6 +21,7 @@ PAGES = [
     st.Page("pages/fit_page.py", title="项目选址", icon=":material/add_location:", url_path="fit"),
     st.Page("pages/gap_page.py", title="缺口分析", icon=":material/bar_chart:", url_path="gap"),
     st.Page("pages/kpi_page.py", title="招商考核", icon=":material/trending_up:", url_path="kpi"),
+    st.Page("pages/stock_page.py", title="存量盘活", icon=":material/recycling:", url_path="stock"),
     st.Page("pages/briefing_page.py", title="简报", icon=":material/description:", url_path="briefing"),
     st.Page("pages/data_page.py", title="数据管理", icon=":material/folder_open:", url_path="data"),
     # the map is the home page ("/"; the default page reserves its url_path without answering to it); its own

@@ -17,7 +17,7 @@ from briefing.document import (
     fmt_yi,
     join_names,
 )
-from briefing.facts import Facts, zone_name
+from briefing.facts import Facts, stock_actions, zone_name
 from briefing.labels import action_label
 from briefing.plan_text import plan_advice
 from geo.units import fmt_mu
@@ -38,7 +38,8 @@ def advice_section(f: Facts, ws: Workspace) -> Section:
     factory_unlocks = [u for u in f.unlocks if u.factory_id]
     if f.plan is not None:      # the 用地保障方案 supersedes the one-at-a-time unlocks
         n += 1
-        blocks += plan_advice(f, ws, f"（{cn_index(n)}）统筹安排用地保障资金，按方案分步推进拆迁、平整和标准厂房建设。")
+        works = "拆迁、平整、存量土地盘活和标准厂房建设" if stock_actions(f.plan) else "拆迁、平整和标准厂房建设"
+        blocks += plan_advice(f, ws, f"（{cn_index(n)}）统筹安排用地保障资金，按方案分步推进{works}。")
         land_unlocks = factory_unlocks = []
     if land_unlocks:
         n += 1

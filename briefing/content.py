@@ -21,6 +21,7 @@ from briefing.document import (
     Section,
     Table,
     as_number,
+    cn_index,
     fmt_date,
     fmt_m2,
     fmt_pct,
@@ -30,6 +31,7 @@ from briefing.document import (
 from briefing.facts import Facts, compute_facts
 from briefing.kpi_text import kpi_sentence
 from briefing.labels import reason_label
+from briefing.stock_text import stock_paragraph
 from geo.constraints import EXCLUSION_ORDER
 from geo.units import fmt_mu
 from geo.vocab import (
@@ -75,7 +77,7 @@ def _reason_cell(u: Unplaced) -> str:
     return f"{label}（{'、'.join(layers)}）" if layers else label
 
 
-def _basic(f: Facts) -> Section:
+def _basic(f: Facts, ws: Workspace) -> Section:
     t = f.totals
     status_parts = "，".join(f"{label}{fmt_mu(t[f'{s}_mu'])}亩" for s, label in PARCEL_STATUS_LABELS.items())
     blocks: list[Block] = [Paragraph(
@@ -103,8 +105,13 @@ def _basic(f: Facts) -> Section:
             f"可供入驻的空置面积{fmt_m2(t['factory_vacant_m2'])}平方米{rate}。", lead="（二）标准厂房情况。"))
     else:
         blocks.append(Paragraph("全县暂无已建、在建或规划的标准厂房。", lead="（二）标准厂房情况。"))
+    sub = 2
     if f.kpi is not None:
-        blocks.append(Paragraph(kpi_sentence(f.kpi), lead="（三）招商考核情况。"))
+        sub += 1
+        blocks.append(Paragraph(kpi_sentence(f.kpi), lead=f"（{cn_index(sub)}）招商考核情况。"))
+    stock = stock_paragraph(f, ws)
+    if stock:
+        blocks.append(Paragraph(stock, lead=f"（{cn_index(sub + 1)}）存量土地情况。"))
     return Section("basic", "一、基本情况", blocks)
 
 
@@ -302,7 +309,7 @@ def build_document(ws: Workspace, result: MatchResult, settings: Settings, as_of
         f"为摸清全县工业用地底数，破解“有项目、无选址”难题，我局依据截至{fmt_date(f.data_date)}的园区地块、标准厂房"
         f"和招商项目台账，对全县{t['pending_count']:.0f}个待落地项目的用地需求与可供土地逐一进行了匹配测算。"
         "现将有关情况报告如下：")]
-    sections = [_basic(f), _demand(f), _match(f), _gap(f), advice_section(f, ws), _appendix(f, fonts_note)]
+    sections = [_basic(f, ws), _demand(f), _match(f), _gap(f), advice_section(f, ws), _appendix(f, fonts_note)]
     closing = [Paragraph("特此报告。"), Paragraph(issuer, kind="signature"), Paragraph(fmt_date(f.as_of), kind="date")]
     masthead = None
     if settings.briefing.masthead:

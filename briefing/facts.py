@@ -15,7 +15,14 @@ import pandas as pd
 from briefing.kpi_text import kpi_from_match, year_to_date
 from geo.constraints import EXCLUSION_ORDER
 from geo.netland import net_totals, workspace_net
-from geo.vocab import FACTORY_STATUS_LABELS, PARCEL_STATUS_LABELS, PIPELINE_STATUSES, UNZONED_LABEL
+from geo.stock import TOTAL_KEYS, StockReport, stock_report
+from geo.vocab import (
+    FACTORY_STATUS_LABELS,
+    PARCEL_STATUS_LABELS,
+    PIPELINE_STATUSES,
+    STOCK_ACTION_LABELS,
+    UNZONED_LABEL,
+)
 from matching.model import MatchResult, Placement, Unlock, Unplaced, r1
 from matching.summary import project_zone
 
@@ -54,6 +61,7 @@ class Facts:
     plan: object | None = None   # matching.plan_result.Plan: the 用地保障方案 the advice is built from, if any
     since: "SinceFacts | None" = None     # what changed since the previous snapshot (附), when one was given
     kpi: object | None = None    # geo.kpi.KpiReport of the year to date, when the project list has signing dates
+    stock: object | None = None  # geo.stock.StockReport at the report's date, when the workspace has stock land
 
 
 @dataclass(frozen=True)
@@ -186,12 +194,14 @@ def compute_facts(ws: Workspace, result: MatchResult, settings: Settings, as_of:
         **_plan_totals(plan, invest),
         **_net_facts(ws, settings, cache),
     }
+    stock = stock_facts(ws, as_of, settings)
+    totals.update(stock_totals(stock, plan, invest))
     return Facts(county=county, county_note=note, as_of=as_of, data_date=data_date or as_of,
                  scenario=scenario or result.scenario, status=result.status, gap=float(result.gap),
                  crs_name=ws.crs.name, zones=zones, projects=projects, placed=list(result.placed),
                  unplaced=list(result.unplaced), unlocks=list(result.unlocks), intensity=list(intensity or []),
                  intensity_source=settings.intensity.source, factories=factories, totals=totals, plan=plan,
-                 since=since_facts(since), kpi=_kpi(ws, result, settings, as_of))
+                 since=since_facts(since), kpi=_kpi(ws, result, settings, as_of), stock=stock)
 
 
 def _kpi(ws: Workspace, result: MatchResult, settings: Settings, as_of: dt.date):
@@ -208,6 +218,40 @@ def _plan_totals(plan, invest: pd.Series) -> dict[str, float]:
             "plan_action_count": float(len(plan.actions)), "plan_added_count": float(len(plan.placed_added)),
             "plan_added_investment_yi": float(invest.reindex(list(plan.placed_added)).fillna(0.0).sum()),
             "plan_budget_wan": float("nan") if plan.budget_wan is None else float(plan.budget_wan)}
+
+
+def stock_facts(ws, as_of: dt.date, settings) -> StockReport | None:
+    """The stock report at the briefing's date; None when the workspace has neither stock land at that date nor a
+    firms ledger (a county whose ledgers carry no contract dates: the briefing then says nothing of stock)."""
+    report = stock_report(ws, as_of, settings)
+    return report if len(report.parcels) or len(report.firms) else None
+
+
+def stock_actions(plan) -> list:
+    """The plan's stock actions (kind in ``STOCK_ACTION_LABELS``), in the plan's order."""
+    return [a for a in (plan.actions if plan is not None else []) if a.action in STOCK_ACTION_LABELS]
+
+
+def stock_totals(stock: StockReport | None, plan, invest: pd.Series) -> dict[str, float]:
+    """``stock_<total>`` for each of ``stock --json``'s totals (亩 per class, ``stock_fees_wan``), the stock parcels'
+    count and 亩, the D-grade firms, the 闲置费 share; with a plan, its stock actions' count, 亩, cost and the
+    projects they place (``stock_plan_*``)."""
+    if stock is None:
+        return {}
+    out = {f"stock_{k}": float(stock.totals[k]) for k in (*TOTAL_KEYS, "fees_wan")}
+    out["stock_parcel_count"] = float(len(stock.parcels))
+    out["stock_mu"] = float(stock.parcels["area_mu"].sum())
+    out["stock_firm_count"] = float(len(stock.firms))
+    out["stock_d_firm_count"] = float((stock.firms["grade"] == "D").sum()) if len(stock.firms) else 0.0
+    if plan is not None:
+        acts = stock_actions(plan)
+        places = sorted({pid for a in acts for pid in a.places})
+        out.update({"stock_plan_action_count": float(len(acts)),
+                    "stock_plan_area_mu": float(sum(a.area_mu for a in acts)),
+                    "stock_plan_cost_wan": float(sum(a.cost_wan for a in acts)),
+                    "stock_plan_places_count": float(len(places)),
+                    "stock_plan_places_investment_yi": float(invest.reindex(places).fillna(0.0).sum())})
+    return out
 
 
 def split_county(name: str) -> tuple[str, str]:

@@ -5,7 +5,7 @@ the noun forms a report needs for the work an unlock asks (土地平整, not the
 """
 from __future__ import annotations
 
-from geo.vocab import PARCEL_STATUS_LABELS
+from geo.vocab import PARCEL_STATUS_LABELS, STOCK_ACTION_LABELS
 
 # The work that turns a pipeline parcel into available land, named after the status it ends (待平整 → 土地平整).
 WORK_NOUNS: dict[str, str] = {"leveling": "土地平整", "demolition": "拆迁"}
@@ -25,5 +25,7 @@ def action_label(action: str | None, statuses: list[str] | tuple[str, ...] = ())
         return FACTORY_WORK
     if action in WORK_NOUNS:
         return WORK_NOUNS[action]
+    if action in STOCK_ACTION_LABELS:           # 存量盘活: 无偿收回, 协议收回/置换, 低效用地再开发
+        return STOCK_ACTION_LABELS[action]
     works = [WORK_NOUNS[s] for s in ("demolition", "leveling") if s in statuses]
     return "、".join(works) if works else PARCEL_STATUS_LABELS.get(action or "", action or "")

@@ -3,8 +3,9 @@ it can be done and which projects it secures. Pure phrasing: every number comes 
 from __future__ import annotations
 
 from briefing.document import Block, Figure, Paragraph, as_date, fmt_m2, fmt_yi, join_names
-from briefing.facts import Facts, zone_name
+from briefing.facts import Facts, stock_actions, zone_name
 from briefing.labels import action_label
+from briefing.stock_text import basis_citation
 from geo.units import fmt_mu
 from geo.vocab import PLAN_LABELS
 from geo.workspace import Workspace
@@ -32,7 +33,7 @@ def _action_text(f: Facts, ws: Workspace, a) -> str:
     ids = a.parcel_ids
     which = join_names(ids, limit=4, unit="宗") + (f"共{len(ids)}宗" if 1 < len(ids) <= 4 else "")
     return (f"完成{zone_name(ws, a.zone_id)}{which}地块（{fmt_mu(a.area_mu)}亩）的{action_label(a.action, statuses)}"
-            f"，{cost}{gain}。")
+            f"{basis_citation(a)}，{cost}{gain}。")
 
 
 def plan_advice(f: Facts, ws: Workspace, lead: str) -> list[Block]:
@@ -43,7 +44,8 @@ def plan_advice(f: Facts, ws: Workspace, lead: str) -> list[Block]:
         return [Paragraph(f"{budget}，现有在途土地和在建、规划厂房的清理、建设不能新增落地项目，需研究新增用地指标。",
                           lead=lead)]
     blocks: list[Block] = [Paragraph(
-        f"{budget}，经统筹测算（拆迁、平整、标准厂房建设与项目选址一并优化，并经重新匹配复核），建议优先实施以下"
+        f"{budget}，经统筹测算（拆迁、平整、{'存量土地盘活、' if stock_actions(plan) else ''}标准厂房建设与项目选址"
+        "一并优化，并经重新匹配复核），建议优先实施以下"
         f"{t['plan_action_count']:.0f}项工作，估算费用合计{t['plan_cost_wan']:,.0f}万元，清理土地"
         f"{fmt_mu(t['plan_area_mu'])}亩，可新增落地项目{t['plan_added_count']:.0f}个、总投资"
         f"{fmt_yi(t['plan_added_investment_yi'])}亿元：", lead=lead)]

@@ -20,9 +20,9 @@ INDICATORS: tuple[str, ...] = ("tax_per_mu", "revenue_per_mu", "revenue_per_empl
 
 
 def split_parcel_ids(text: pd.Series) -> pd.Series:
-    """A firm's ``parcel_ids`` (``;``-separated) as one row per (firm, parcel): the index repeated, values stripped,
-    empty pieces dropped."""
-    pieces = text.fillna("").astype(str).str.split(";").explode().str.strip()
+    """A firm's ``parcel_ids`` (``;``-separated; ；、，, as a ledger writes them are read too) as one row per
+    (firm, parcel): the index repeated, values stripped, empty pieces dropped."""
+    pieces = text.fillna("").astype(str).str.replace(r"[；、，,]", ";", regex=True).str.split(";").explode().str.strip()
     return pieces[pieces != ""]
 
 

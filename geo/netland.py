@@ -20,6 +20,7 @@ import pandas as pd
 from geo.cache import DerivedCache, own
 from geo.constraints import EXCLUSION_ORDER, NetLand, flood_exclusion, missing_return_period, net_land
 from geo.errors import WorkspaceError
+from geo.mujun import split_parcel_ids
 from geo.terrain import parcels_key
 from geo.units import M2_PER_MU
 from geo.vocab import FIELD_LABELS, IMPORT_TARGET_LABELS, PIPELINE_STATUSES
@@ -42,11 +43,32 @@ def has_constraints(ws: Workspace) -> bool:
 
 
 def candidates(ws: Workspace) -> gpd.GeoDataFrame:
-    """The parcels that can ever be offered (available and pipeline), metric CRS: what net land and the DEM's
-    steep land (``formats.dem.with_steep_land``) are derived for. A scenario only turns pipeline parcels
-    available, so its copy has the same."""
+    """The parcels that can ever be offered (available and pipeline, and supplied land a stock action could take
+    back: ``stock_reachable``), metric CRS: what net land and the DEM's steep land (``formats.dem.with_steep_land``)
+    are derived for. A scenario only turns such parcels available, so its copy has the same."""
     parcels = ws.metric("parcels")
-    return parcels[parcels["status"].isin(("available", *PIPELINE_STATUSES))]
+    offered = parcels["status"].isin(("available", *PIPELINE_STATUSES)).to_numpy()
+    return parcels[offered | stock_reachable(ws).to_numpy()]
+
+
+def stock_reachable(ws: Workspace) -> pd.Series:
+    """Supplied parcels some date's stock class could make offerable (the plan's reclaim / negotiate / redevelop,
+    geo.stock), whatever the date: not completed, with a contracted start or a halt recorded (闲置 or 可收回 one
+    day), or under a firm of the 亩均效益台账 (a D grade one day). A superset of the action classes at any date, so
+    the steep land read once at load serves every scenario."""
+    p = ws.parcels
+    supplied = p["status"] == "supplied"
+    if not supplied.any():
+        return supplied
+
+    def has(c: str) -> pd.Series:
+        return p[c].notna() if c in p.columns else pd.Series(False, index=p.index)
+    dated = (has("agreed_start") | has("halted_date")) & ~has("actual_completion")
+    held = pd.Series(False, index=p.index)
+    if len(ws.firms):
+        ids = pd.Index(split_parcel_ids(ws.firms["parcel_ids"]).unique())
+        held = pd.Series(ids.get_indexer(p.index) >= 0, index=p.index)
+    return supplied & (dated | held)
 
 
 def steep_land(ws: Workspace, parcels: gpd.GeoDataFrame, max_slope_pct: float) -> gpd.GeoSeries | None:

@@ -1,4 +1,4 @@
-"""The workspace schema: four layers with canonical English field names (values may be Chinese)."""
+"""The workspace schema: five layers (zones, parcels, factories, projects, firms), canonical English field names."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -31,7 +31,7 @@ from geo.validate_stock import check_firms, check_parcel_stock
 
 @dataclass
 class Workspace:
-    """All four layers, indexed by their id, in one CRS (``crs``, the parcels layer's).
+    """All five layers, indexed by their id, in one CRS (``crs``, the parcels layer's).
 
     Derived columns: ``area_mu`` (ellipsoidal area of the geometry) on zones and parcels, and ``net_mu`` on parcels
     (the area with overlaps with earlier parcels removed: what totals add up).

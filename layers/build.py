@@ -6,6 +6,7 @@ Workspace object.
 """
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
@@ -21,10 +22,11 @@ from geo.vocab import (
     PARCEL_STATUS_LABELS,
     POPUP_TERRAIN_LABEL,
     SLOPE_LAYER_LABEL,
+    STOCK_LABELS,
     TERRAIN_LABELS,
 )
 from geo.workspace import Workspace
-from layers import assets, basemaps
+from layers import assets, basemaps, stock
 from layers.elements import (
     LABEL_CSS,
     DrawLocale,
@@ -58,7 +60,9 @@ SITE_STYLES = {
     "unlock": {"color": "#ff7b00", "weight": 4, "dashArray": "2 4", "fillOpacity": 0.0},
 }
 SITE_LABELS = {"placed": "已安排选址", "candidate": "候选选址", "unlock": "建议优先整理的地块"}
-LOOKUPS = {"status": PARCEL_STATUS_LABELS, "fstatus": FACTORY_STATUS_LABELS}
+LOOKUPS = {"status": PARCEL_STATUS_LABELS, "fstatus": FACTORY_STATUS_LABELS, **stock.STOCK_LOOKUPS}
+STOCK_FIELD = ("k", STOCK_LABELS["class"], "lookup:stock")
+"""The parcels' popup row naming the stock class, when the workspace has stock land (``add_parcels``)."""
 
 
 def _cached(m: OfflineMap, ws: Workspace, key: tuple, make: Callable[[], object]):
@@ -194,9 +198,12 @@ def add_constraints(m: OfflineMap, ws: Workspace, settings: Settings | None = No
 
 
 def add_parcels(m: OfflineMap, ws: Workspace, statuses: Iterable[str] | None = None,
-                zone_ids: Iterable[str] | None = None, settings: Settings | None = None) -> int:
+                zone_ids: Iterable[str] | None = None, settings: Settings | None = None, *,
+                stock_as_of: dt.date | None = None, stock_classes: Iterable[str] = ()) -> int:
     """Parcels coloured by status with Chinese tooltip and popup (its net 亩 and what excludes the rest);
-    returns the number drawn. ``settings``: default the settings the map was built with."""
+    returns the number drawn. ``settings``: default the settings the map was built with. ``stock_as_of``: when the
+    workspace has stock land at that date, the popup names each parcel's stock class (存量分类, ``layers.stock``);
+    ``stock_classes``: only parcels of these classes (none: every class)."""
     settings = settings or m._landgap_settings
     gcj = m._landgap_gcj02
     sts = tuple(statuses) if statuses is not None else tuple(PARCEL_STATUS_LABELS)
@@ -206,29 +213,40 @@ def add_parcels(m: OfflineMap, ws: Workspace, statuses: Iterable[str] | None = N
         embedded, first, last = m._landgap_embedded or (None, None, None)
         VectorTileLayer(m._landgap_tile_token, sts, None if zone_ids is None else zids,
                         getattr(m, "_landgap_constraints", ()), embedded=embedded,
-                        zooms=(first, last) if embedded is not None else None).add_to(m)
+                        zooms=(first, last) if embedded is not None else None,
+                        stock_classes=tuple(stock_classes)).add_to(m)
         p = ws.parcels
         return int((p["status"].isin(sts) & p["zone_id"].isin(zids)).sum())
+    classes = stock.classes_for(ws, stock_as_of, settings, m._landgap_cache) if stock_as_of else None
+    if classes is not None and not stock.has_stock(classes) and not stock_classes:
+        classes = None                          # no stock land: the popup as it was
+    only = tuple(stock_classes)
+    day = stock_as_of.isoformat() if classes is not None else None
 
     def make() -> tuple[str, int, list]:
         p = ws.metric("parcels")
-        p = p[p["status"].isin(sts) & p["zone_id"].isin(zids)].copy()
+        keep = p["status"].isin(sts) & p["zone_id"].isin(zids)
+        if classes is not None:
+            p = p.assign(k=classes["stock_class"].reindex(p.index).where(lambda c: c != "normal"))
+            keep &= p["k"].isin(only) if only else True
+        p = p[keep].copy()
         p["zone_name"] = p["zone_id"].map(ws.zones["name"])
         from layers.constraints import parcel_net_columns, parcel_terrain_text
         p[["net_offered", "excluded_by"]] = parcel_net_columns(ws, p, settings, m._landgap_cache).to_numpy()
         p["terrain"] = parcel_terrain_text(ws, p, settings, m._landgap_cache)
         data = feature_collection(p, {"id": "parcel_id", "s": "status", "a": "area_mu", "z": "zone_name",
                                       "d": "ready_date", "u": "land_use", "n": "net_offered", "x": "excluded_by",
-                                      "t": "terrain"}, gcj)
+                                      "t": "terrain"} | ({"k": "k"} if classes is not None else {}), gcj)
         return data, len(p), lonlat_bounds(p, gcj)
-    data, n, bounds = _cached(m, ws, ("parcels", gcj, sts, zids), make)
-    url = _cached(m, ws, ("parcels_url", gcj, sts, zids),
+    data, n, bounds = _cached(m, ws, ("parcels", gcj, sts, zids, day, only), make)
+    url = _cached(m, ws, ("parcels_url", gcj, sts, zids, day, only),
                   lambda: assets.cached_json_url(data, m._landgap_settings.app.cache_max_mb)) if m._landgap_fetch \
         else None
     if url:
         prefetch_layer_data(m, url)
+    fields = PARCEL_FIELDS if classes is None else PARCEL_FIELDS[:2] + [STOCK_FIELD] + PARCEL_FIELDS[2:]
     GeoJsonLayer(data, "parcels", "地块（按状态着色）", styles={s: parcel_style(s) for s in PARCEL_STATUS_COLORS},
-                 fields=PARCEL_FIELDS, lookups=LOOKUPS, bounds=bounds, data_url=url).add_to(m)
+                 fields=fields, lookups=LOOKUPS, bounds=bounds, data_url=url).add_to(m)
     return n
 
 
@@ -257,9 +275,10 @@ def add_sites(m: OfflineMap, sites: gpd.GeoDataFrame, kind: str, fields: list[tu
 
 
 def finish(m: OfflineMap, draw: bool = False, legend_statuses: Iterable[str] | None = None,
-           fit: list | None = None) -> OfflineMap:
-    """Legend, layer control, optional Draw toolbar (polygon/rectangle) and fit to ``fit`` or all layers."""
-    LegendControl("图例", legend_items(legend_statuses)).add_to(m)
+           fit: list | None = None, legend: list[tuple[str, str, str]] | None = None) -> OfflineMap:
+    """Legend (``legend``'s items, default the parcel statuses'), layer control, optional Draw toolbar
+    (polygon/rectangle) and fit to ``fit`` or all layers."""
+    LegendControl("图例", legend if legend is not None else legend_items(legend_statuses)).add_to(m)
     if draw:
         DrawLocale().add_to(m)
         OfflineDraw(draw_options={"polyline": False, "circle": False, "marker": False, "circlemarker": False,

@@ -23,7 +23,8 @@ CONSTRAINT_COLORS = {"farmland": "#e9c46a", "eco_redline": "#2a9d8f", "flood": "
 
 
 def tile_style(token: str | None, statuses: Iterable[str], zone_ids: Iterable[str] | None,
-               constraints: Iterable[str] = (), zooms: tuple[int, int] | None = None) -> dict:
+               constraints: Iterable[str] = (), zooms: tuple[int, int] | None = None,
+               stock_classes: Iterable[str] = ()) -> dict:
     """The MapLibre style: the parcels source and its fill and outline layers (colour by status, the filter on
     status and park), and one fill + outline per constraint layer the workspace has. Tile URLs are completed
     with the page's origin in the browser (MapLibre's workers need absolute URLs). ``token`` None: the tiles
@@ -35,6 +36,8 @@ def tile_style(token: str | None, statuses: Iterable[str], zone_ids: Iterable[st
     where = ["all", ["in", ["get", "status"], ["literal", list(statuses)]]]
     if zone_ids is not None:
         where.append(["in", ["get", "zone_id"], ["literal", list(zone_ids)]])
+    if stock_classes:                    # only parcels of these 存量 classes (the tiles' stock_class)
+        where.append(["in", ["get", "stock_class"], ["literal", list(stock_classes)]])
 
     def source(layer: str) -> dict:
         if token is None:
@@ -146,13 +149,15 @@ class VectorTileLayer(JSCSSMixin, Layer):
 
     def __init__(self, token: str | None, statuses: Iterable[str], zone_ids: Iterable[str] | None,
                  constraints: Iterable[str] = (), name: str = "地块（矢量切片，按状态着色）",
-                 embedded: dict[str, str] | None = None, zooms: tuple[int, int] | None = None):
+                 embedded: dict[str, str] | None = None, zooms: tuple[int, int] | None = None,
+                 stock_classes: Iterable[str] = ()):
         """``token``: the registered source's (the app); or None with ``embedded`` tiles ("layer/z/x/y" →
         base64 gzip MVT) of zooms ``zooms`` (a download)."""
         super().__init__(name=name, overlay=True, control=True, show=True)
         self._name = "VectorTileLayer"
         sts = list(statuses)
-        self.style = json.dumps(tile_style(token, sts, zone_ids, constraints, zooms), ensure_ascii=False)
+        self.style = json.dumps(tile_style(token, sts, zone_ids, constraints, zooms, stock_classes),
+                                ensure_ascii=False)
         self.embedded = json.dumps(embedded) if embedded is not None else "null"
         self.statuses = json.dumps(sts)
         self.labels = json.dumps({s: PARCEL_STATUS_LABELS[s] for s in sts}, ensure_ascii=False)

@@ -14,9 +14,17 @@ import streamlit as st
 from formats.dem import with_steep_land
 from geo.supply import AvailableReport, available_report, known_industries
 from geo.units import fmt_mu, headline_figure
-from geo.vocab import FIELD_LABELS as F, GAP_ZONE_LABELS, PARCEL_STATUS_LABELS, WAN_UNIT_LABELS
+from geo.vocab import (
+    FIELD_LABELS as F,
+    GAP_ZONE_LABELS,
+    PARCEL_STATUS_LABELS,
+    STOCK_CLASS_LABELS,
+    STOCK_LABELS,
+    STOCK_PAGE_LABELS,
+    WAN_UNIT_LABELS,
+)
 from geo.workspace import Workspace
-from layers import basemaps, build, export, query
+from layers import basemaps, build, export, query, stock
 from pages import auth
 from pages.context import derived, settings
 from pages.targets import as_target
@@ -107,6 +115,8 @@ class Filters:
     by: dt.date | None
     min_mu: float | None
     basemap: str
+    stock_classes: tuple[str, ...] = ()     # 存量分类: only parcels of these classes (none: no such filter)
+    stock_as_of: dt.date | None = None      # the date parcels are classified at (the 截至日期, else today)
 
 
 def _persist(key: str) -> None:
@@ -124,7 +134,8 @@ def _defaults(ws: Workspace) -> dict:
     """Every sidebar filter's key → default value (the one place they are written down)."""
     return {"flt_zone": ALL, "flt_status": list(PARCEL_STATUS_LABELS), "flt_industry": ALL, "flt_use_by": False,
             "flt_by": dt.date.today() + dt.timedelta(days=365), "flt_min_mu": 0.0,
-            "flt_basemap": basemaps.available_basemaps(ws.dem_path is not None, settings().app.tianditu_key)[0]}
+            "flt_basemap": basemaps.available_basemaps(ws.dem_path is not None, settings().app.tianditu_key)[0],
+            "flt_stock": []}
 
 
 def filters(ws: Workspace) -> Filters:
@@ -138,8 +149,9 @@ def filters(ws: Workspace) -> Filters:
     industry = None if industry == ALL or industry not in known_industries(ws.zones, ws.projects) else industry
     choices = basemaps.available_basemaps(ws.dem_path is not None, settings().app.tianditu_key)
     basemap = state["flt_basemap"] if state["flt_basemap"] in choices else choices[0]
-    return Filters(zone, tuple(state["flt_status"]), industry, state["flt_by"] if state["flt_use_by"] else None,
-                   float(state["flt_min_mu"]) or None, basemap)
+    by = state["flt_by"] if state["flt_use_by"] else None
+    return Filters(zone, tuple(state["flt_status"]), industry, by, float(state["flt_min_mu"]) or None, basemap,
+                   tuple(c for c in stock.LISTED if c in state["flt_stock"]), by or dt.date.today())
 
 
 def sidebar(ws: Workspace) -> Filters:
@@ -159,6 +171,10 @@ def sidebar(ws: Workspace) -> Filters:
         use_by = _widget(st.checkbox, "计入届时完成平整/拆迁的地块", "flt_use_by", d["flt_use_by"])
         _widget(st.date_input, "截至日期", "flt_by", d["flt_by"], disabled=not use_by)
         _widget(st.number_input, F["min_block_mu"], "flt_min_mu", d["flt_min_mu"], min_value=0.0, step=10.0)
+        if stock.has_stock(stock.classes_for(ws, filters(ws).stock_as_of, settings(), derived())):
+            _widget(st.multiselect, STOCK_PAGE_LABELS["stock_class_filter"], "flt_stock", d["flt_stock"],
+                    options=list(stock.LISTED), format_func=STOCK_CLASS_LABELS.get,
+                    placeholder=STOCK_PAGE_LABELS["all_classes"])
         choices = basemaps.available_basemaps(ws.dem_path is not None, settings().app.tianditu_key)
         _widget(st.selectbox, "底图", "flt_basemap", d["flt_basemap"], options=choices,
                 format_func=basemaps.BASEMAP_LABELS.get)
@@ -226,26 +242,15 @@ def headline(report: AvailableReport) -> None:
 def base_map(ws: Workspace, f: Filters, height: int = MAP_HEIGHT, fetch_data: bool = True):
     """Map with zones, parcels (status filter) and factories of the selected zones (parcels fetched by the browser
     in the app; embedded for downloads)."""
-    from pages.tile_http import registry
+    from pages.tile_http import database_tiles, registry
     m = build.new_map(ws, f.basemap, height, fetch_data, settings=settings(), cache=derived(), tiles=registry(),
-                      tile_source=_database_tiles())
+                      tile_source=database_tiles(workspace_path(), "ws_edited" in st.session_state, settings()))
     scope = zone_scope(ws, f)
     build.add_zones(m, ws, scope)
     build.add_constraints(m, ws)
-    build.add_parcels(m, ws, f.statuses, scope)
+    build.add_parcels(m, ws, f.statuses, scope, stock_as_of=f.stock_as_of, stock_classes=f.stock_classes)
     build.add_factories(m, ws, scope)
     return m
-
-
-def _database_tiles():
-    """The team store's tiles, made by PostGIS, when the page shows the database as it is (not unsaved edits,
-    which only the workspace in memory holds); None: cut from the workspace in memory."""
-    from pages.targets import DatabaseTarget
-    path = workspace_path()
-    if not isinstance(path, DatabaseTarget) or "ws_edited" in st.session_state:
-        return None
-    from stores.pg_tiles import PostgisTiles
-    return lambda: PostgisTiles(str(path), settings())
 
 
 def show_map(ws: Workspace, content, make, key: str, height: int = MAP_HEIGHT) -> dict:
@@ -288,7 +293,10 @@ def interaction_panels(ws: Workspace, key: str, f: Filters, out: dict) -> None:
         pid = query.parcel_at(ws, clicked["lat"], clicked["lng"], gcj)
         if pid:
             blocks = query.block_index(available(ws, key, f.zone, f.industry, f.by, None))
-            parcel_panel(query.parcel_details(ws, pid, blocks))
+            d = query.parcel_details(ws, pid, blocks)
+            d["stock"] = stock.parcel_stock_text(stock.classes_for(ws, f.stock_as_of or dt.date.today(), settings(),
+                                                                   derived()), pid)
+            parcel_panel(d)
     drawing = out.get("last_active_drawing")
     # st_folium also reports a clicked feature here: a drawn shape is the one without our properties
     if drawing and not drawing.get("properties") and \
@@ -306,7 +314,8 @@ def parcel_panel(d: dict) -> None:
     with st.container(border=True):
         st.markdown(f"**地块 {d['parcel_id']}**  \n面积：{fmt_mu(d['area_mu'])} 亩  \n状态：{d['status_label']}  \n"
                     f"可供日期：{d['ready_date'] or '—'}  \n所属园区：{d['zone_name']}（{d['zone_id']}）  \n"
-                    f"所属连片：{block}  \n用地类型：{d['land_use'] or '—'}")
+                    f"所属连片：{block}  \n用地类型：{d['land_use'] or '—'}"
+                    + (f"  \n{STOCK_LABELS['class']}：{d['stock']}" if d.get("stock") else ""))
 
 
 def excel_download(label: str, sheets: dict[str, pd.DataFrame], file_stem: str) -> None:

@@ -1,6 +1,7 @@
 """用地一张图: parks, parcels and factories on one map; available acreage for the sidebar filters."""
 import streamlit as st
 
+from geo.vocab import STOCK_CLASS_LABELS
 from layers import build, tables
 from pages import common
 
@@ -11,6 +12,9 @@ f = common.filters(ws)
 st.title("用地一张图")
 when = f"截至 {f.by}（含届时完成平整/拆迁的地块）" if f.by else "当前"
 st.caption(f"{when}可供地：按园区、产业、最小连片面积筛选；与 `python cli.py available --json` 的结果一致。")
+if f.stock_classes:
+    st.caption(f"地图只显示存量分类为{'、'.join(STOCK_CLASS_LABELS[c] for c in f.stock_classes)}的地块"
+               f"（截至 {f.stock_as_of}）；可供地统计不受此筛选影响。")
 headline_slot = st.container()
 
 

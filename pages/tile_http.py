@@ -30,6 +30,16 @@ def registry() -> TileRegistry:
     return _REGISTRY
 
 
+def database_tiles(path, edited: bool, settings):
+    """The team store's tiles, made by PostGIS, for a page showing the database ``path`` as it is (not unsaved
+    edits, which only the workspace in memory holds); None: cut from the workspace in memory."""
+    from pages.targets import DatabaseTarget
+    if not isinstance(path, DatabaseTarget) or edited:
+        return None
+    from stores.pg_tiles import PostgisTiles
+    return lambda: PostgisTiles(str(path), settings)
+
+
 def tile_routes(team: bool = False, open_accounts: OpenAccounts | None = None,
                 clock: Callable[[], float] = time.time, tiles: TileRegistry | None = None) -> list[Route]:
     """The tile route; ``team``: only for a live session (``open_accounts`` opens the accounts file, default the

@@ -1,10 +1,10 @@
 """The store interface shared by the GeoPackage and the PostGIS store, and the records it speaks in.
 
-A store holds the four layers (zones, parcels, factories, projects) as tables with the schema's fields, any extra
-columns a bureau added, and three bookkeeping columns per row: ``version`` (int, 1 on insert, +1 on every update),
-``updated_at`` (UTC ISO 8601) and ``updated_by``. Every write goes through ``apply``: row-level changes, one
-transaction, each row checked against the version the writer read (optimistic concurrency), an ``audit`` row per
-change written in the same transaction.
+A store holds the layers of ``geo.schema.LAYERS`` (zones, parcels, factories, projects, firms) as tables with the
+schema's fields, any extra columns a bureau added, and three bookkeeping columns per row: ``version`` (int, 1 on
+insert, +1 on every update), ``updated_at`` (UTC ISO 8601) and ``updated_by``. Every write goes through ``apply``:
+row-level changes, one transaction, each row checked against the version the writer read (optimistic concurrency),
+an ``audit`` row per change written in the same transaction.
 """
 from __future__ import annotations
 

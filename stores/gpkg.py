@@ -1,6 +1,6 @@
 """The GeoPackage store: the workspace file itself, written row by row through SQLite transactions.
 
-Reads are one SQLite read transaction (a consistent snapshot of all four layers). Writes take ``BEGIN IMMEDIATE``
+Reads are one SQLite read transaction (a consistent snapshot of all the layers). Writes take ``BEGIN IMMEDIATE``
 (one writer at a time; others wait up to ``timeout`` seconds), check every row's version, write the rows
 (``UPDATE … WHERE id = ? AND version = ?``) with GeoPackageBinary geometry (header, xy envelope, little-endian
 WKB), their audit rows, and the ``gpkg_contents`` extent and ``last_change``, then commit: a crash at any moment
@@ -37,6 +37,7 @@ from stores.base import (
 )
 from stores.common import AUDIT_TABLE, quote
 from stores.gpkg_blob import blob_bounds, blob_empty, blob_wkb, bound, gpkg_blobs
+from stores.gpkg_create import create_attribute_table
 from stores.gpkg_schema import GpkgSchema
 
 
@@ -168,9 +169,18 @@ class GpkgStore(GpkgSchema, common.StoreCommon):
             return {}
         user = user or "unknown"
         tables = self.tables()
-        if any(ch.layer not in tables for ch in changes):
+        if any(ch.layer not in tables and LAYERS[ch.layer].geometry for ch in changes):
             self.ensure_layers(self._parcels_crs())
         with self.write_transaction() as conn:
+            # an attribute table the file was made without (firms, issue 19): created inside this transaction, so
+            # that two first writers do not both create it and a refused write leaves the file as it was
+            for layer in {ch.layer for ch in changes} - set(self.tables()):
+                if not LAYERS[layer].geometry:
+                    create_attribute_table(conn, layer, utc_now(), [
+                        *((f.name, common.KIND_SQL_GPKG[f.kind]) for f in LAYERS[layer].fields),
+                        ("version", "INTEGER NOT NULL DEFAULT 1"), ("updated_at", "TEXT"), ("updated_by", "TEXT")])
+                    conn.execute(f"CREATE INDEX {quote('idx_' + layer + '_' + LAYERS[layer].id_field)} "
+                                 f"ON {quote(layer)} ({quote(LAYERS[layer].id_field)})")
             tables = self.tables()
             current: dict[tuple[str, str], tuple] = {}
             by_layer: dict[str, list[RowChange]] = {}

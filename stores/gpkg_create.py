@@ -45,6 +45,23 @@ def create_feature_table(conn, name: str, geometry_type: str, srs_id: int, now: 
                  "'write-only')", (name,))
     for suffix, body in _RTREE_TRIGGERS:
         conn.execute(f"CREATE TRIGGER {quote(f'rtree_{name}_geom_{suffix}')} " + body.format(t=t, g=g, r=r))
+    _feature_count(conn, name)
+
+
+def create_attribute_table(conn, name: str, now: str, columns: list[tuple[str, str]] = ()) -> None:
+    """Create the empty attribute table ``name`` (no geometry; ``columns`` as (name, declared SQL type), the store's
+    bookkeeping among them) inside the caller's transaction, registered as GDAL registers one (gpkg_contents
+    'attributes', gpkg_ogr_contents and its feature-count triggers)."""
+    t = quote(name)
+    attrs = "".join(f", {quote(c)} {d}" for c, d in columns)
+    conn.execute(f'CREATE TABLE {t} ( "fid" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL{attrs})')
+    conn.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change) "
+                 "VALUES (?, 'attributes', ?, '', ?)", (name, name, now))
+    _feature_count(conn, name)
+
+
+def _feature_count(conn, name: str) -> None:
+    t = quote(name)
     if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'gpkg_ogr_contents'").fetchone():
         conn.execute("INSERT INTO gpkg_ogr_contents (table_name, feature_count) VALUES (?, 0)", (name,))
         lit = "'" + name.replace("'", "''") + "'"

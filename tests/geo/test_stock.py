@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from geo.settings import load_settings
-from geo.stock import CLASSES, TOTAL_KEYS, classify_parcels, stock_report
+from geo.stock import CLASSES, TOTAL_KEYS, classify_parcels, classify_workspace, stock_report
 from geo.vocab import STOCK_CLASS_LABELS
 
 SETTINGS = load_settings()
@@ -170,7 +170,8 @@ def test_report_totals_are_per_class_and_keys_are_the_issues(sample_ws):
         assert list(row) == ["parcel_id", "zone_id", "class", "area_mu", "days_overdue", "fee_wan", "holder",
                              "next_step", "deadline"]
         assert row["class"] != "normal"
-    classes = classify_parcels(ws.parcels, AS_OF, STOCK)
+    classes = classify_workspace(ws, AS_OF, SETTINGS)          # the sample's firms: its D grade's land too
+    assert (classes["stock_class"] == "low_efficiency").any()
     for key in TOTAL_KEYS:        # each parcel in one class: idle_mu holds no reclaimable land
         want = ws.parcels["area_mu"][classes["stock_class"] == key[:-3]].sum()
         assert d["totals"][key] == pytest.approx(want, abs=0.01)

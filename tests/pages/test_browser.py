@@ -12,8 +12,8 @@ from tests.browser_util import CHROMIUM, browser, running_app, wait_for_map, wai
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} 不存在（apt-get install chromium）")]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
-PAGES = {"": "用地一张图", "fit": "项目选址", "gap": "缺口分析", "kpi": "招商考核", "briefing": "简报",
-         "data": "数据管理"}
+PAGES = {"": "用地一张图", "fit": "项目选址", "gap": "缺口分析", "kpi": "招商考核", "stock": "存量土地盘活",
+         "briefing": "简报", "data": "数据管理"}
 
 
 @pytest.fixture(scope="module")

@@ -40,3 +40,34 @@ def test_several_ledger_sheets_offer_a_choice(team, settings, uploads):  # noqa:
     assert not at.exception, [e.value for e in at.exception]
     names = set(at.session_state["ws_edited"].projects["name"])
     assert "外资项目" in names and not {"内资项目", "旧表项目"} & names
+
+
+def test_the_firms_ledger_is_imported_on_the_data_page_and_saved_through_the_store(team, settings,  # noqa: F811
+                                                                                    uploads):  # noqa: F811
+    """Issue 19: 数据管理 → 导入亩均效益台账: the firms table gains the ledger's firm, a bad ledger is listed by Excel
+    row and nothing changes, and 保存到文件 writes the firm through the store (audited under the account)."""
+    from stores import open_store
+    path, db = team
+    _, give = uploads
+    good = "企业编号,企业名称,宗地号,营业收入（亿元）,税收（万元）\nQY-777,页面导入企业,QDB-003-2、QDB-003-3,1.5,60\n"
+    give("firm_ledger_upload", [("亩均.csv", good.encode("gbk"))])
+    at = AppTest.from_file(DATA, default_timeout=120)
+    at.session_state["auth_token"] = login_token(db, settings, "编辑员")
+    at.run()
+    at.button(key="firm_ledger_import").click().run()
+    assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]
+    firms = at.session_state["ws_edited"].firms
+    assert firms.at["QY-777", "revenue_wan"] == 15000 and firms.at["QY-777", "parcel_ids"] == "QDB-003-2;QDB-003-3"
+    save = next(b for b in at.button if b.label == "保存到文件")
+    save.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    with open_store(path, settings) as store:
+        assert store.load().firms.at["QY-777", "tax_wan"] == 60
+        assert [(e.layer, e.id, e.by) for e in store.history()] == [("firms", "QY-777", "编辑员")]
+    give("firm_ledger_upload", [("坏.csv", "企业编号,企业名称,宗地号\nQY-778,坏企业,NOPE-1\n".encode())])
+    at.button(key="firm_ledger_import").click().run()
+    assert at.error and "未导入" in at.error[0].value
+    with open_store(path, settings) as store:
+        assert "QY-778" not in store.load().firms.index
+    if "ws_edited" in at.session_state:
+        assert "QY-778" not in at.session_state["ws_edited"].firms.index

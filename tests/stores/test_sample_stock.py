@@ -98,3 +98,22 @@ def test_a_generated_county_has_every_stock_class_too():
             "approved_unsupplied", "normal"} <= set(classes)
     assert len(ws.firms) > 100 and ws.firms["parcel_ids"].isin(ws.parcels.index).all()
     assert not ws.report.errors
+
+
+def test_the_steep_land_read_at_load_covers_every_parcel_a_stock_action_could_offer(sample_ws, settings):
+    """geo.netland.candidates holds the supplied land a stock action could take back at any date, so a scenario
+    that clears a stock parcel finds its steep land already read (no 坡度超限用地未按当前地块读取)."""
+    import dataclasses
+
+    from geo.netland import candidates, workspace_net
+    from geo.stock import classify_workspace
+    actionable = {"reclaimable", "idle", "gov_delay", "low_efficiency"}
+    for day in ("2024-06-01", sd.STOCK_AS_OF, "2029-01-01"):
+        cls = classify_workspace(sample_ws, pd.Timestamp(day), settings)["stock_class"]
+        assert set(cls.index[cls.isin(actionable)]) <= set(candidates(sample_ws).index), day
+    cleared = sample_ws.parcels.copy()
+    cleared.loc[["RJB-005-9", "LZ-014-1"], "status"] = "available"        # as a plan's scenario clears them
+    scenario = dataclasses.replace(sample_ws, parcels=cleared)
+    net = workspace_net(scenario, settings)                                # raises if the steep land were stale
+    assert {"RJB-005-9", "LZ-014-1"} <= set(net.net_mu.index)
+    assert (net.net_mu[["RJB-005-9", "LZ-014-1"]] <= net.gross_mu[["RJB-005-9", "LZ-014-1"]] + 1e-9).all()

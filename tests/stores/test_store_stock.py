@@ -121,26 +121,43 @@ def test_migrate_keeps_the_firms_and_an_older_geopackage_gains_them(pg, sample_p
         assert b.load().firms.empty and "firms" in b.raw_layers()
 
 
-def test_concurrent_cli_firm_imports_all_land(small_target, tmp_path):  # noqa: F811
+def _concurrent_imports(where, parcels) -> None:
     """Two people import two firms ledgers at once: both land, each audited under its own name."""
     import os
     import subprocess
     import sys
 
     from tests.stores.test_store import ROOT
-    with open_store(small_target, SETTINGS) as store:
-        parcels = list(store.load().parcels.index[:2])
-    ledgers = [_firms_csv(tmp_path / f"亩均{i}.csv", [f"BF-{i},并发企业{i},{parcels[i]},2025,{100 + i},1,5"])
+    tmp = Path(where) if isinstance(where, Path) else None
+    ledgers = [_firms_csv((tmp.parent if tmp else Path(os.environ.get("TMPDIR", "/tmp"))) /
+                          f"亩均并发{os.getpid()}_{i}.csv", [f"BF-{i},并发企业{i},{parcels[i]},2025,{100 + i},1,5"])
                for i in range(2)]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     env.pop("LANDGAP_DATABASE_URL", None)
-    procs = [subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "import-firms", "--workspace", str(small_target),
+    procs = [subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "import-firms", "--workspace", str(where),
                                "--ledger", str(p), "--json", "--user", f"user{i}"], cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for i, p in enumerate(ledgers)]
     outs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [o[1] for o in outs]
-    with open_store(small_target, SETTINGS) as store:
+    with open_store(where, SETTINGS) as store:
         firms = store.load().firms
         assert {"BF-0", "BF-1"} <= set(firms.index) and firms.at["BF-1", "revenue_wan"] == 101
         assert sorted(e.by for e in store.history() if e.layer == "firms") == ["user0", "user1"]
+
+
+def test_concurrent_cli_firm_imports_all_land(small_target):  # noqa: F811
+    with open_store(small_target, SETTINGS) as store:
+        parcels = list(store.load().parcels.index[:2])
+    _concurrent_imports(small_target, parcels)
+
+
+def test_concurrent_first_firm_imports_into_an_older_store_both_land(target):  # noqa: F811
+    """The first two writes of firms into a store made before the table existed: it is created once, inside a
+    write transaction, and neither import's rows are lost."""
+    _make_older(target)
+    _concurrent_imports(target, ["QDB-001-1", "QDB-001-2"])
+    if isinstance(target, Path):            # GDAL reads the table the store created, with its feature count
+        import pyogrio
+        assert sorted(pyogrio.read_dataframe(target, layer="firms")["firm_id"]) == ["BF-0", "BF-1"]
+        assert pyogrio.read_info(target, layer="firms")["features"] == 2
