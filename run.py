@@ -124,8 +124,8 @@ def main(argv: list[str]) -> int:
         ensure_system_packages()
         check_fonts()
         return 0
-    if command == "app":          # desktop: this machine only, no login (pages/auth.py)
-        return subprocess.call([str(PY), "-m", "streamlit", "run", str(ROOT / "app.py"),
+    if command == "app":          # desktop: this machine only, no login (pages/auth.py); server.py: app.py + tiles
+        return subprocess.call([str(PY), "-m", "streamlit", "run", str(ROOT / "server.py"),
                                 "--server.address", "127.0.0.1", *rest], cwd=ROOT, env=env)
     if command == "serve":        # team: every interface, login required (server.py: the HTTP login), roles enforced
         env["LANDGAP_MODE"] = "team"

@@ -314,6 +314,9 @@ UPLOADER_TEXTS = {
 ROLE_LABELS = {"viewer": "查看", "editor": "编辑", "admin": "管理"}
 """Team-mode roles (team.accounts.ROLES): 查看 maps, fit, gap, briefings; 编辑 also edits and imports; 管理 also
 accounts and workspaces."""
+WAN_UNIT_LABELS = {"（亩）": "（万亩）", "（m²）": "（万m²）"}      # a headline's unit in 万 (units.headline_figure)
+TILE_TEXTS = {"loading": "地块加载中……", "filter": "按状态显示"}    # the tile map's loading note, its status filter
+
 LOGIN_TEXTS = {"title": "LandGap 工业用地保障 · 登录", "name": "账号", "password": "密码", "submit": "登录",
                "logout": "退出登录", "expired": "登录已过期，请重新登录。", "who": "当前账号：{name}（{role}）",
                "denied": "当前账号（{role}）无权{action}，请联系管理员。",

@@ -28,10 +28,15 @@ URL_PREFIX = "/app/static/vendor/"
 JS: list[tuple[str, str, str]] = [
     ("leaflet", "leaflet/dist/leaflet.js", "leaflet/leaflet.js"),
     ("leaflet_draw_js", "leaflet-draw/dist/leaflet.draw.js", "leaflet-draw/leaflet.draw.js"),
+    # vector tiles (layers/tile_layer.py): MapLibre GL draws them (WebGL) inside a Leaflet layer
+    ("maplibre_gl_js", "maplibre-gl/dist/maplibre-gl.js", "maplibre-gl/maplibre-gl.js"),
+    ("maplibre_gl_leaflet_js", "@maplibre/maplibre-gl-leaflet/leaflet-maplibre-gl.js",
+     "maplibre-gl-leaflet/leaflet-maplibre-gl.js"),
 ]
 CSS: list[tuple[str, str, str]] = [
     ("leaflet_css", "leaflet/dist/leaflet.css", "leaflet/leaflet.css"),
     ("leaflet_draw_css", "leaflet-draw/dist/leaflet.draw.css", "leaflet-draw/leaflet.draw.css"),
+    ("maplibre_gl_css", "maplibre-gl/dist/maplibre-gl.css", "maplibre-gl/maplibre-gl.css"),
 ]
 IMAGE_DIRS: list[tuple[str, str]] = [("leaflet/dist/images", "leaflet/images"),
                                      ("leaflet-draw/dist/images", "leaflet-draw/images")]
@@ -48,8 +53,22 @@ def cached_json_url(text: str, max_mb: float) -> str:
     A large layer fetched by the map (JSON.parse, in parallel) opens much faster than the same data embedded in
     the component's script, which Streamlit ships over its websocket and the browser must parse as JavaScript.
     """
+    return cached_url(text.encode("utf-8"), ".json", max_mb)
+
+
+def cached_data_url(data_url: str, max_mb: float) -> str:
+    """A ``data:image/…;base64,…`` URI (the hillshade, the slope overlay: megabytes at a large county) as a file
+    under static/cache/: the browser fetches and caches it instead of receiving it with every map."""
+    import base64 as b64
+    head, _, body = data_url.partition(",")
+    suffix = ".png" if "png" in head else ".jpg"
+    return cached_url(b64.b64decode(body), suffix, max_mb)
+
+
+def cached_url(content: bytes, suffix: str, max_mb: float) -> str:
+    """``content`` once under static/cache/ as ``<hash><suffix>``; its URL. A new file prunes the cache."""
     import hashlib
-    name = hashlib.sha1(text.encode("utf-8")).hexdigest()[:20] + ".json"
+    name = hashlib.sha1(content).hexdigest()[:20] + suffix
     path = CACHE / name
     if path.exists():
         os.utime(path)                      # recently used: pruned last
@@ -57,7 +76,7 @@ def cached_json_url(text: str, max_mb: float) -> str:
         CACHE.mkdir(parents=True, exist_ok=True)
         # per process and thread: sessions (and test workers) may write the same layer at once
         tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_bytes(content)
         tmp.replace(path)
         prune_cache(max_mb * 1e6, keep=path)
     return CACHE_PREFIX + name
@@ -66,7 +85,8 @@ def cached_json_url(text: str, max_mb: float) -> str:
 def prune_cache(max_bytes: float, keep: Path | None = None) -> list[Path]:
     """Delete the least recently used layer files until static/cache/ holds at most ``max_bytes`` (never ``keep``,
     the file just served). Returns what was deleted."""
-    files = sorted(((f.stat().st_mtime, f) for f in CACHE.glob("*.json") if f != keep), reverse=True)
+    files = sorted(((f.stat().st_mtime, f) for f in CACHE.iterdir()
+                    if f.suffix in (".json", ".png", ".jpg") and f != keep), reverse=True)
     total = sum(f.stat().st_size for _, f in files) + (keep.stat().st_size if keep and keep.exists() else 0)
     gone = []
     while files and total > max_bytes:

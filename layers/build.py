@@ -44,6 +44,7 @@ from layers.features import feature_collection, lonlat_bounds
 
 if TYPE_CHECKING:
     from geo.settings import Settings
+    from layers.tiles import TileRegistry
 
 F = FIELD_LABELS
 PARCEL_FIELDS = [("id", F["parcel_id"], "text"), ("s", F["status"], "lookup:status"), ("a", F["area_mu"], "mu"),
@@ -84,13 +85,17 @@ def legend_items(statuses: Iterable[str] | None = None) -> list[tuple[str, str, 
 
 
 def new_map(ws: Workspace, basemap: str = basemaps.HILLSHADE, height: int = 620, fetch_data: bool = False, *,
-            settings: Settings, cache: DerivedCache | None = None) -> OfflineMap:
+            settings: Settings, cache: DerivedCache | None = None, tiles: TileRegistry | None = None,
+            tile_source: Callable[[], object] | None = None) -> OfflineMap:
     """A canvas-rendered map (fast with 10k polygons) with one basemap; vector layers are added by the caller.
 
     ``fetch_data``: the parcels layer is served from static/cache and fetched by the browser (the app); without
     it every layer is embedded (standalone downloads). ``settings``: the caller's configuration (天地图 key, slope
     threshold, layer cache size, map assets), kept on the map for what is added to it and its download;
-    ``cache``: where the layers' data is derived (the app's, shared by its sessions; None: this map's own).
+    ``cache``: where the layers' data is derived (the app's, shared by its sessions; None: this map's own);
+    ``tiles``: the server's tile registry — with it, a fetched map of at least ``[app] tile_threshold_parcels``
+    parcels draws parcels and constraint layers as vector tiles (layers/tile_layer.py) when the tile route is
+    mounted (desktop.py, server.py).
     """
     m = OfflineMap(location=list(reversed(ws.center)), zoom_start=13, tiles=None, prefer_canvas=True,
                    zoom_control=False, control_scale=False, height=height)
@@ -99,8 +104,9 @@ def new_map(ws: Workspace, basemap: str = basemaps.HILLSHADE, height: int = 620,
     label = basemaps.BASEMAP_LABELS[basemap]
     if basemap == basemaps.HILLSHADE and ws.dem_path is not None:
         shade = basemaps.hillshade_overlay(ws.dem_path)
-        folium.raster_layers.ImageOverlay(shade.data_url, bounds=[list(b) for b in shade.bounds], name=label,
-                                          overlay=False, pixelated=False, interactive=False).add_to(m)
+        _image_url(folium.raster_layers.ImageOverlay(shade.data_url, bounds=[list(b) for b in shade.bounds],
+                                                     name=label, overlay=False, pixelated=False, interactive=False),
+                   fetch_data, settings).add_to(m)
     elif basemap == basemaps.TIANDITU:
         key = settings.app.tianditu_key
         folium.TileLayer(basemaps.tianditu_url("vec", key), attr="天地图", name=label, subdomains="01234567",
@@ -117,14 +123,40 @@ def new_map(ws: Workspace, basemap: str = basemaps.HILLSHADE, height: int = 620,
     if ws.dem_path is not None and Path(ws.dem_path).exists():     # slope from the DEM, drawn locally, off by default
         max_pct = settings.terrain.max_slope_pct
         slope = basemaps.slope_overlay(ws.dem_path, max_pct)
-        folium.raster_layers.ImageOverlay(slope.data_url, bounds=[list(b) for b in slope.bounds],
-                                          name=SLOPE_LAYER_LABEL.format(max=f"{max_pct:g}"), overlay=True, show=False,
-                                          pixelated=False, interactive=False).add_to(m)
+        _image_url(folium.raster_layers.ImageOverlay(
+            slope.data_url, bounds=[list(b) for b in slope.bounds], name=SLOPE_LAYER_LABEL.format(max=f"{max_pct:g}"),
+            overlay=True, show=False, pixelated=False, interactive=False), fetch_data, settings).add_to(m)
     m._landgap_gcj02 = basemaps.needs_gcj02(basemap)
     m._landgap_fetch = fetch_data
     m._landgap_settings = settings
     m._landgap_cache = own(cache)
+    m._landgap_tile_token = m._landgap_embedded = None
+    if len(ws.parcels) >= settings.app.tile_threshold_parcels:
+        from layers.tiles import WorkspaceTiles
+        if fetch_data and tiles is not None and tiles.mounted:
+            m._landgap_tile_token = tiles.register(("workspace", ws.version),
+                                                   tile_source or (lambda: WorkspaceTiles(ws, settings)))
+        elif not fetch_data:        # a download: the tiles of the view it covers, in the file
+            from layers.tile_embed import embedded_tiles
+            token = tiles.register(("workspace", ws.version), lambda: WorkspaceTiles(ws, settings), warm=False) \
+                if tiles is not None else None
+            source = tiles.source(token) if token else None
+            source = source if isinstance(source, WorkspaceTiles) else WorkspaceTiles(ws, settings)
+            m._landgap_embedded = m._landgap_cache.get(ws, ("embedded_tiles",), lambda: embedded_tiles(source))
     return m
+
+
+def _image_url(overlay: folium.raster_layers.ImageOverlay, fetch_data: bool, settings: Settings):
+    """An overlay's image: embedded (a data: URI) in downloads, a cached file the browser fetches (and keeps) in
+    the app — megabytes at a large county, otherwise sent with every map."""
+    if fetch_data:
+        overlay.url = assets.cached_data_url(overlay.url, settings.app.cache_max_mb)
+    return overlay
+
+
+def tiled(m: OfflineMap) -> bool:
+    """Does this map draw parcels and constraint layers as vector tiles (served, or embedded in a download)?"""
+    return getattr(m, "_landgap_tile_token", None) is not None or getattr(m, "_landgap_embedded", None) is not None
 
 
 def add_zones(m: OfflineMap, ws: Workspace, zone_ids: Iterable[str] | None = None) -> None:
@@ -137,8 +169,8 @@ def add_zones(m: OfflineMap, ws: Workspace, zone_ids: Iterable[str] | None = Non
     GeoJsonLayer(outline, "zones", "园区边界", styles={}, interactive=False,
                  default_style={"color": "#1d3557", "weight": 2, "dashArray": "8 4", "fill": False},
                  bounds=lonlat_bounds(zones, gcj)).add_to(m)
-    centres = zones.copy()
-    centres["geometry"] = zones.geometry.representative_point().buffer(1.0)   # tiny polygon carrying the label
+    centres = zones.iloc[(-zones.geometry.area).argsort(kind="stable")].copy()   # larger parks named first
+    centres["geometry"] = centres.geometry.representative_point().buffer(1.0)   # tiny polygon carrying the label
     labels = _cached(m, ws, ("zone_labels", gcj, ids), lambda: feature_collection(centres, {"n": "name"}, gcj, 0))
     GeoJsonLayer(labels, "zone_labels", "园区名称", interactive=False, label_key="n",
                  default_style={"stroke": False, "fill": False}).add_to(m)
@@ -151,6 +183,9 @@ def add_constraints(m: OfflineMap, ws: Workspace, settings: Settings | None = No
     gcj = m._landgap_gcj02
     settings = settings or m._landgap_settings              # default: the settings the map was built with
     frames = _cached(m, ws, ("constraints_frames",), lambda: constraint_frames(ws, settings))
+    if tiled(m):        # drawn from tiles with the parcels (add_parcels)
+        m._landgap_constraints = tuple(frames)
+        return len(frames)
     for name, frame in frames.items():
         colour = CONSTRAINT_COLORS[name]
         data = _cached(m, ws, ("constraint", name, gcj), lambda: feature_collection(frame, {"s": "s"}, gcj))
@@ -173,6 +208,15 @@ def add_parcels(m: OfflineMap, ws: Workspace, statuses: Iterable[str] | None = N
     gcj = m._landgap_gcj02
     sts = tuple(statuses) if statuses is not None else tuple(PARCEL_STATUS_LABELS)
     zids = tuple(zone_ids) if zone_ids is not None else tuple(ws.zones.index)
+    if tiled(m):
+        from layers.tile_layer import VectorTileLayer
+        embedded, first, last = m._landgap_embedded or (None, None, None)
+        VectorTileLayer(m._landgap_tile_token, sts, None if zone_ids is None else zids,
+                        getattr(m, "_landgap_constraints", ()), embedded=embedded,
+                        zooms=(first, last) if embedded is not None else None,
+                        stock_classes=tuple(stock_classes)).add_to(m)
+        p = ws.parcels
+        return int((p["status"].isin(sts) & p["zone_id"].isin(zids)).sum())
     classes = stock.classes_for(ws, stock_as_of, settings, m._landgap_cache) if stock_as_of else None
     if classes is not None and not stock.has_stock(classes) and not stock_classes:
         classes = None                          # no stock land: the popup as it was

@@ -141,6 +141,28 @@ class GeoJsonLayer(Layer):
               }).join('') + '</table>';
             });
           }
+          if (label) {
+            // park names shown by zoom, never on top of each other: after each zoom or pan, in the layer's order
+            // (the larger parks first), a name that would overlap one already shown is hidden
+            var declutter = function () {
+              var shown = [];
+              layer.eachLayer(function (l) {
+                var t = l.getTooltip && l.getTooltip(), el = t && t.getElement();
+                if (!el) return;
+                el.style.visibility = '';
+                var r = el.getBoundingClientRect();
+                var hit = shown.some(function (s) {
+                  return r.left < s.right && r.right > s.left && r.top < s.bottom && r.bottom > s.top; });
+                if (hit) el.style.visibility = 'hidden'; else shown.push(r);
+              });
+            };
+            layer.on('add', function () {
+              var map = this._map;
+              map.on('zoomend moveend', declutter);
+              map.whenReady(function () { setTimeout(declutter, 0); });
+            });
+            layer.on('remove', function () { this._map && this._map.off('zoomend moveend', declutter); });
+          }
           {%- if this.data_url %}
           // Fetched, not embedded: clicks still reach Streamlit through the layer group (events propagate).
           window.landgapPending = (window.landgapPending || 0) + 1;

@@ -14,7 +14,7 @@ import streamlit as st
 from formats.dem import with_steep_land
 from geo.county import counties, county_workspace
 from geo.supply import AvailableReport, available_report, known_industries
-from geo.units import fmt_mu
+from geo.units import fmt_mu, headline_figure
 from geo.vocab import (
     FIELD_LABELS as F,
     GAP_ZONE_LABELS,
@@ -22,6 +22,7 @@ from geo.vocab import (
     STOCK_CLASS_LABELS,
     STOCK_LABELS,
     STOCK_PAGE_LABELS,
+    WAN_UNIT_LABELS,
 )
 from geo.workspace import Workspace
 from layers import basemaps, build, export, query, stock
@@ -34,7 +35,7 @@ from stores import open_store
 ALL = "全部"
 MAP_HEIGHT = 600
 # Only these make the app rerun: panning and zooming stay in the browser.
-MAP_RETURNS = ["last_object_clicked", "last_active_drawing"]
+MAP_RETURNS = ["last_object_clicked", "last_active_drawing", "last_clicked"]
 
 
 # ------------------------------------------------------------------------------------------------- workspace
@@ -249,13 +250,14 @@ def headline(report: AvailableReport) -> None:
     zones = report.zones
     constrained = sum(z.constrained_mu for z in zones)
     c = st.columns(6 if constrained else 4)
-    c[0].metric(F["available_mu"], fmt_mu(report.total_available_mu))     # net: what may be offered
-    c[1].metric(F["pipeline_mu"], fmt_mu(sum(z.pipeline_mu for z in zones)))
-    c[2].metric(F["largest_block_mu"], fmt_mu(max([z.largest_block_mu for z in zones] or [0.0])))
-    c[3].metric(F["vacant_factory_m2"], f"{sum(z.vacant_factory_m2 for z in zones):,.0f}")
+    figures = [("available_mu", report.total_available_mu),       # net: what may be offered
+               ("pipeline_mu", sum(z.pipeline_mu for z in zones)),
+               ("largest_block_mu", max([z.largest_block_mu for z in zones] or [0.0])),
+               ("vacant_factory_m2", sum(z.vacant_factory_m2 for z in zones))]
     if constrained:         # gross beside net, and what 三区三线, flood and slope take
-        c[4].metric(F["gross_available_mu"], fmt_mu(sum(z.gross_available_mu for z in zones)))
-        c[5].metric(F["constrained_mu"], fmt_mu(constrained))
+        figures += [("gross_available_mu", sum(z.gross_available_mu for z in zones)), ("constrained_mu", constrained)]
+    for col, (key, value) in zip(c, figures):
+        col.metric(*headline_figure(F[key], value, WAN_UNIT_LABELS))     # 万亩 from 100,000 亩: a city's figures fit
 
 
 # ---------------------------------------------------------------------------------------------- the map
@@ -263,7 +265,9 @@ def headline(report: AvailableReport) -> None:
 def base_map(ws: Workspace, f: Filters, height: int = MAP_HEIGHT, fetch_data: bool = True):
     """Map with zones, parcels (status filter) and factories of the selected zones (parcels fetched by the browser
     in the app; embedded for downloads)."""
-    m = build.new_map(ws, f.basemap, height, fetch_data, settings=settings(), cache=derived())
+    from pages.tile_http import database_tiles, registry
+    m = build.new_map(ws, f.basemap, height, fetch_data, settings=settings(), cache=derived(), tiles=registry(),
+                      tile_source=database_tiles(workspace_path(), "ws_edited" in st.session_state, settings()))
     scope = zone_scope(ws, f)
     build.add_zones(m, ws, scope)
     build.add_constraints(m, ws)
@@ -305,7 +309,9 @@ def offline_filters(f: Filters, ws: Workspace) -> Filters:
 def interaction_panels(ws: Workspace, key: str, f: Filters, out: dict) -> None:
     """Details of the clicked parcel and the acreage inside the last drawn polygon."""
     gcj = basemaps.needs_gcj02(f.basemap)
-    clicked = out.get("last_object_clicked")
+    # a parcel of the GeoJSON layer, or a click on the map (vector tiles are drawn by MapLibre, not clickable
+    # Leaflet features): either way the parcel is found on the server, at the clicked point
+    clicked = out.get("last_object_clicked") or out.get("last_clicked")
     if clicked:
         pid = query.parcel_at(ws, clicked["lat"], clicked["lng"], gcj)
         if pid:
@@ -403,9 +409,9 @@ def gap_metrics(result: dict) -> None:
     G = GAP_ZONE_LABELS
     c = st.columns(6)
     c[0].metric(G["pending_count"], t["pending_count"])
-    c[1].metric(G["pending_mu"], fmt_mu(t["pending_mu"]))
+    c[1].metric(*headline_figure(G["pending_mu"], t["pending_mu"], WAN_UNIT_LABELS))
     c[2].metric(G["placed_count"], t["placed_count"])
     c[3].metric(G["unplaced_count"], t["unplaced_count"])
-    c[4].metric(G["unplaced_mu"], fmt_mu(t["unplaced_mu"]))
-    c[5].metric(G["unplaced_gap_mu"], fmt_mu(t["gap_mu"]))
+    c[4].metric(*headline_figure(G["unplaced_mu"], t["unplaced_mu"], WAN_UNIT_LABELS))
+    c[5].metric(*headline_figure(G["unplaced_gap_mu"], t["gap_mu"], WAN_UNIT_LABELS))
 

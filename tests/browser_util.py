@@ -27,6 +27,14 @@ DRAWN_JS = """() => { const l = window.landgapLayers && window.landgapLayers.par
           drawnAt: window.landgapDrawnAt || null}; }"""
 
 
+# Parcels MapLibre drew from vector tiles in the map iframe (layers/tile_layer.py): rendered features of the view.
+TILES_JS = """() => { const t = window.landgapTiles;
+  if (!t || !t.gl || !t.drawnAt) return null;
+  const f = t.gl.queryRenderedFeatures({layers: ['parcels-fill']});
+  return {drawn: f.length, ids: f.slice(0, 50).map(x => x.properties.parcel_id || null),
+          statuses: Array.from(new Set(f.map(x => x.properties.status))), drawnAt: t.drawnAt}; }"""
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -35,8 +43,8 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running_app(workspace: Path, extra_env: dict | None = None, script: str = "app.py"):
-    """Streamlit serving ``script`` (app.py; server.py: the team mode's st.App) on a free localhost port; yields
-    the base URL."""
+    """Streamlit serving ``script`` (app.py; server.py: the st.App with the tile route, and the login in the team
+    mode) on a free localhost port; yields the base URL."""
     from layers import assets
     if assets.missing():
         assets.install()
@@ -119,6 +127,19 @@ def wait_for_map(page, timeout_s: float = 60.0, min_total: int = 1):
                     return frame, counts
         time.sleep(0.05)
     raise AssertionError("地图未在限定时间内绘出地块")
+
+
+def wait_for_tiles(page, timeout_s: float = 60.0):
+    """(frame, counts) once MapLibre has drawn parcels from vector tiles in a map iframe."""
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        for frame in page.frames:
+            with contextlib.suppress(Exception):
+                counts = frame.evaluate(TILES_JS)
+                if counts and counts["drawn"] > 0:
+                    return frame, counts
+        time.sleep(0.05)
+    raise AssertionError("地图未在限定时间内从矢量切片绘出地块")
 
 
 def wait_until_idle(page, timeout_ms: int = 90_000) -> None:

@@ -1,5 +1,6 @@
-"""run.py: `app` is the desktop mode bound to 127.0.0.1 (no team mode, app.py itself); `serve` binds every
-interface at the configured port with the team mode on, through server.py (the app plus the HTTP login)."""
+"""run.py: `app` is the desktop mode bound to 127.0.0.1 (no team mode: server.py serves app.py and the tile route);
+`serve` binds every interface at the configured port with the team mode on, through server.py (the app plus the
+HTTP login)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,7 +27,7 @@ def test_app_is_desktop_on_localhost(monkeypatch):
     monkeypatch.delenv("LANDGAP_MODE", raising=False)
     cmd, env = _started(monkeypatch, "app")
     assert _option(cmd, "--server.address") == "127.0.0.1" and env.get("LANDGAP_MODE") is None
-    assert Path(_option(cmd, "run")).name == "app.py"
+    assert Path(_option(cmd, "run")).name == "server.py"          # app.py and the map's tile route, no login
 
 
 def test_serve_is_team_mode_on_the_network(monkeypatch):
@@ -41,6 +42,7 @@ def test_server_py_defines_the_st_app_that_streamlit_run_serves():
     from streamlit.web.server.app_discovery import discover_asgi_app
     found = discover_asgi_app(run.ROOT / "server.py")
     assert found.is_asgi_app and found.import_string == "server:app"
+
 
 
 def test_serve_settings_read_the_port_and_the_upload_limit_from_the_configuration(tmp_path, monkeypatch):

@@ -1,0 +1,256 @@
+"""Vector tiles of a workspace's parcels and constraint layers (地块、三区三线、洪水淹没区), cut on request.
+
+A county of 100k parcels is 32 MB of GeoJSON: the map instead draws the tiles of its view (MapLibre in a Leaflet
+layer, layers/tile_layer.py). For the embedded store the tiles are cut from the workspace the app already holds:
+once per workspace version the layer is projected to Web Mercator (EPSG:3857) and indexed (shapely STRtree); a
+tile is then the parcels its box hits, clipped to the box plus a margin, simplified to under one tile unit at that
+zoom and MVT-encoded (formats/mvt.py); encoded tiles are kept gzip-compressed in a memory LRU keyed by the
+workspace version (a new version — an edit, an import — gets new tiles). The team store (PostGIS) has its tiles
+made by the database (stores/pg_tiles.py) behind the same registry.
+
+Attributes of a parcel feature: parcel_id, zone_id, status, area_mu (亩, 0.1) and, once the stock classification
+exists (geo.stock.classify_workspace), stock_class.
+"""
+from __future__ import annotations
+
+import gzip
+import math
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+
+from formats import mvt
+from geo.workspace import Workspace
+
+if TYPE_CHECKING:
+    from geo.settings import Settings
+
+WEB_MERCATOR = "EPSG:3857"
+HALF_WORLD = 20037508.342789244
+BUFFER_UNITS = 64                     # margin around a tile (tile units of 4096): no seams where polygons are cut
+MIN_ZOOM = {"parcels": 8}             # below this a parcels tile is empty (the map shows the parks' outlines)
+DETAIL_ZOOM = 12                      # below this parcels carry only what colours and filters them (status, zone)
+COARSE_ATTRIBUTES = ("zone_id", "status", "stock_class")
+MAX_ZOOM = 16                         # deeper views over-zoom this level's tiles
+CONSTRAINT_LAYERS = ("farmland", "eco_redline", "flood", "dev_boundary")
+LAYERS = ("parcels", *CONSTRAINT_LAYERS)
+
+
+def tile_bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:
+    """(minx, miny, maxx, maxy) of XYZ tile z/x/y in EPSG:3857 metres (y counted from the north)."""
+    size = 2 * HALF_WORLD / (1 << z)
+    minx = -HALF_WORLD + x * size
+    maxy = HALF_WORLD - y * size
+    return minx, maxy - size, minx + size, maxy
+
+
+def valid_tile(z: int, x: int, y: int) -> bool:
+    return 0 <= z <= 24 and 0 <= x < (1 << z) and 0 <= y < (1 << z)
+
+
+class LayerIndex:
+    """One layer in Web Mercator with an STRtree and its tile attributes; ``cut`` makes one encoded MVT layer."""
+
+    def __init__(self, name: str, geoms: np.ndarray, properties: dict[str, np.ndarray]):
+        self.name = name
+        self.geoms = geoms
+        self.properties = properties
+        self.tree = shapely.STRtree(geoms)
+        self.bounds = shapely.total_bounds(geoms) if len(geoms) else None
+
+    @classmethod
+    def from_frame(cls, name: str, frame, columns: dict[str, pd.Series]) -> "LayerIndex":
+        """``frame``: a GeoDataFrame (any projected or geographic CRS); ``columns``: attribute name → values."""
+        geoms = np.asarray(frame.geometry.values, dtype=object)
+        to_merc = Transformer.from_crs(frame.crs, WEB_MERCATOR, always_xy=True)
+
+        def convert(xy: np.ndarray) -> np.ndarray:
+            x, y = to_merc.transform(xy[:, 0], xy[:, 1])
+            return np.column_stack([x, y])
+        merc = shapely.transform(geoms, convert) if len(geoms) else geoms
+        ok = ~(shapely.is_missing(merc) | shapely.is_empty(merc))
+        props = {k: np.asarray(pd.Series(v).to_numpy(dtype=object))[ok] for k, v in columns.items()}
+        return cls(name, merc[ok], props)
+
+    def cut(self, z: int, x: int, y: int, extent: int = mvt.EXTENT, only: tuple[str, ...] | None = None) -> bytes:
+        """The encoded MVT layer of tile z/x/y (b"" when nothing is in it); ``only``: these attributes alone."""
+        minx, miny, maxx, maxy = tile_bounds(z, x, y)
+        unit = (maxx - minx) / extent
+        pad = BUFFER_UNITS * unit
+        hit = self.tree.query(shapely.box(minx - pad, miny - pad, maxx + pad, maxy + pad))
+        if not len(hit):
+            return b""
+        hit.sort()
+        geoms = shapely.clip_by_rect(self.geoms[hit], minx - pad, miny - pad, maxx + pad, maxy + pad)
+        geoms = shapely.simplify(geoms, unit * 0.5, preserve_topology=False)
+        scale = extent / (maxx - minx)
+
+        def to_tile(xy: np.ndarray) -> np.ndarray:
+            return np.column_stack([(xy[:, 0] - minx) * scale, (maxy - xy[:, 1]) * scale])
+        geoms = shapely.transform(geoms, to_tile)
+        props = {k: v[hit] for k, v in self.properties.items() if only is None or k in only}
+        return mvt.layer(self.name, geoms, props, extent)
+
+
+def parcel_attributes(ws: Workspace, settings: Settings | None = None) -> dict[str, pd.Series]:
+    """The attributes a parcel feature carries in the tiles."""
+    p = ws.parcels
+    out = {"parcel_id": p["parcel_id"].astype(str), "zone_id": p["zone_id"].astype(str),
+           "status": p["status"].astype(str), "area_mu": p["area_mu"].astype(float).round(1)}
+    stock = stock_classes(ws, settings)
+    if stock is not None:
+        out["stock_class"] = stock.reindex(p.index)
+    return out
+
+
+def stock_classes(ws: Workspace, settings: Settings | None) -> pd.Series | None:
+    """Each parcel's 存量 class (``geo.stock.classify_workspace(ws, as_of, settings)["stock_class"]``) — the hook
+    for the stock issue's classification: None until that module exists (or without settings)."""
+    if settings is None:
+        return None
+    try:
+        from geo import stock  # lands with the stock issue
+    except ImportError:
+        return None
+    import datetime as dt
+    frame = stock.classify_workspace(ws, dt.date.today(), settings)
+    return frame["stock_class"].astype(object).where(frame["stock_class"].notna(), None)
+
+
+class TileSource(Protocol):
+    """Whatever makes the tiles of one workspace version: ``tile(layer, z, x, y)`` → gzip-compressed MVT bytes."""
+
+    def tile(self, layer: str, z: int, x: int, y: int) -> bytes: ...
+
+
+class WorkspaceTiles:
+    """Tiles of an in-memory workspace (the embedded store's), layers indexed on first use, tiles kept in an LRU
+    of at most ``max_bytes`` (compressed)."""
+
+    def __init__(self, ws: Workspace, settings: Settings | None = None, max_bytes: float = 128e6):
+        self.ws, self.settings, self.max_bytes = ws, settings, max_bytes
+        self._indexes: dict[str, LayerIndex | None] = {}
+        self._lock = threading.Lock()
+        self._tiles: OrderedDict[tuple, bytes] = OrderedDict()
+        self._flights: dict[tuple, threading.Lock] = {}
+        self._size = 0
+
+    def index(self, layer: str) -> LayerIndex | None:
+        with self._lock:                   # built once even when the browser asks for six tiles at once
+            if layer not in self._indexes:
+                self._indexes[layer] = self._build(layer)
+            return self._indexes[layer]
+
+    def _build(self, layer: str) -> LayerIndex | None:
+        if layer == "parcels":
+            return LayerIndex.from_frame("parcels", self.ws.parcels, parcel_attributes(self.ws, self.settings))
+        if self.settings is None:
+            return None
+        from layers.constraints import constraint_frames
+        frames = constraint_frames(self.ws, self.settings)
+        frame = frames.get(layer)
+        if frame is None:
+            return None
+        area = frame[frame["s"] == "area"]
+        return LayerIndex.from_frame(layer, area, {"layer": pd.Series([layer] * len(area))})
+
+    def warm(self, view_px: tuple[int, int] = (700, 600)) -> None:
+        """Index the parcels and cut the tiles a map fitted to them first asks for (MapLibre in Leaflet asks for
+        512-px tiles one zoom below Leaflet's), then those one zoom in: run in the background when a page
+        registers the workspace, so the browser's first requests find them made."""
+        index = self.index("parcels")
+        if index is None or index.bounds is None:
+            return
+        minx, miny, maxx, maxy = index.bounds
+        world = 2 * HALF_WORLD
+        fit = min(math.log2(view_px[0] * world / 256 / max(maxx - minx, 1.0)),
+                  math.log2(view_px[1] * world / 256 / max(maxy - miny, 1.0)))
+        for z in (int(fit) - 1, int(fit)):
+            if z < MIN_ZOOM["parcels"] or z > MAX_ZOOM:
+                continue
+            n = 1 << z
+            x0, x1 = int((minx + HALF_WORLD) / world * n), int((maxx + HALF_WORLD) / world * n)
+            y0, y1 = int((HALF_WORLD - maxy) / world * n), int((HALF_WORLD - miny) / world * n)
+            if (x1 - x0 + 1) * (y1 - y0 + 1) > 64:
+                continue
+            for x in range(x0, x1 + 1):
+                for y in range(y0, y1 + 1):
+                    self.tile("parcels", z, x, y)
+
+    def tile(self, layer: str, z: int, x: int, y: int) -> bytes:
+        key = (layer, z, x, y)
+        with self._lock:
+            if key in self._tiles:
+                self._tiles.move_to_end(key)
+                return self._tiles[key]
+            flight = self._flights.setdefault(key, threading.Lock())
+        with flight:                       # cut once when the warm-up and the browser ask at the same time
+            with self._lock:
+                if key in self._tiles:
+                    return self._tiles[key]
+            try:
+                data = self._cut(layer, z, x, y)
+                with self._lock:
+                    self._tiles[key] = data
+                    self._size += len(data)
+                    while self._size > self.max_bytes and len(self._tiles) > 1:
+                        _, old = self._tiles.popitem(last=False)
+                        self._size -= len(old)
+            finally:
+                with self._lock:
+                    self._flights.pop(key, None)
+        return data
+
+    def _cut(self, layer: str, z: int, x: int, y: int) -> bytes:
+        index = self.index(layer)
+        coarse = COARSE_ATTRIBUTES if layer == "parcels" and z < DETAIL_ZOOM else None
+        raw = b"" if index is None or z < MIN_ZOOM.get(layer, 0) else index.cut(z, x, y, only=coarse)
+        return gzip.compress(mvt.tile([raw] if raw else []), compresslevel=5, mtime=0)
+
+
+class TileRegistry:
+    """The tile sources the server's pages registered, by an unguessable token (in the tile URLs): one per
+    workspace version, the least recently registered dropped past ``max_sources``. ``mounted``: the tile route
+    is served by this process (server.py, desktop.py); without it the map keeps GeoJSON."""
+
+    def __init__(self, max_sources: int = 6):
+        self.max_sources = max_sources
+        self.mounted = False
+        self._lock = threading.Lock()
+        self._by_key: OrderedDict[tuple, tuple[str, TileSource]] = OrderedDict()
+        self._by_token: dict[str, TileSource] = {}
+
+    def register(self, key: tuple, make: Callable[[], TileSource], warm: bool = True) -> str:
+        """The token of the source for ``key`` (e.g. the workspace version), made by ``make()`` the first time;
+        ``warm``: index the parcels and cut the first view's tiles in a background thread now, before the
+        browser's first tile request."""
+        with self._lock:
+            if key in self._by_key:
+                self._by_key.move_to_end(key)
+                return self._by_key[key][0]
+            token = secrets.token_urlsafe(12)
+            source = make()
+            self._by_key[key] = (token, source)
+            self._by_token[token] = source
+            while len(self._by_key) > self.max_sources:
+                _, (old, _) = self._by_key.popitem(last=False)
+                self._by_token.pop(old, None)
+        if warm and hasattr(source, "warm"):
+            threading.Thread(target=source.warm, daemon=True).start()
+        return token
+
+    def source(self, token: str) -> TileSource | None:
+        with self._lock:
+            return self._by_token.get(token)
+
+
+def zoom_for_width(width_m: float, pixels: int = 900) -> int:
+    """The Leaflet zoom at which ``width_m`` metres (at the equator) span about ``pixels`` screen pixels."""
+    return max(0, min(MAX_ZOOM, int(math.log2(2 * HALF_WORLD * pixels / 256 / max(width_m, 1.0)))))
