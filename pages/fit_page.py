@@ -11,7 +11,7 @@ from geo.supply import known_industries
 from geo.units import fmt_mu
 from geo.vocab import FIELD_LABELS as F, PLACEMENT_KIND_LABELS
 from layers import build, tables
-from pages import common, map_component
+from pages import common, map_component, map_panels
 from pages.context import derived, settings
 
 ws, key = common.require_workspace()
@@ -73,7 +73,7 @@ unlocks = tables.unlock_table(ws, fit_result.unlocks)
 
 
 def make_map(filters: common.Filters = f, fetch: bool = True):
-    m = common.base_map(ws, filters, fetch_data=fetch)
+    m = map_panels.base_map(ws, filters, fetch_data=fetch)
     build.add_sites(m, tables.sites_frame(ws, rows), "candidate",
                     [("rank", "候选序号", "text"), ("zone", "园区", "text"), ("area_mu", "面积", "mu")],
                     {"rank": "rank", "zone": "zone", "area_mu": "area_mu"})
@@ -85,7 +85,7 @@ def make_map(filters: common.Filters = f, fetch: bool = True):
 
 
 drawn = map_component.content_key(f, rows, sorted({p for u in res["unlocks"] for p in u["parcel_ids"]}))
-common.map_with_details(ws, key, f, drawn, make_map, "map_fit", "紫色虚线为候选选址，橙色虚线为可解决缺口的地块。")
+map_panels.map_with_details(ws, key, f, drawn, make_map, "map_fit", "紫色虚线为候选选址，橙色虚线为可解决缺口的地块。")
 if not cand.empty:
     st.subheader("候选选址")
     common.grid(cand)
@@ -112,4 +112,4 @@ c1, c2 = st.columns(2)
 with c1:
     common.excel_download("下载候选表（Excel）", {"候选选址": cand, "措施": unlocks}, "项目选址")
 with c2:
-    common.map_download(lambda: make_map(common.offline_filters(f, ws), fetch=False), "项目选址地图")
+    map_panels.map_download(lambda: make_map(map_panels.offline_filters(f, ws), fetch=False), "项目选址地图")

@@ -6,7 +6,7 @@ import streamlit as st
 import matching
 from geo.vocab import GAP_ZONE_LABELS, PLAN_LABELS
 from layers import build, export, tables
-from pages import common, map_component, plan_panel
+from pages import common, map_component, map_panels, plan_panel
 
 ws, key = common.require_workspace()
 f = common.sidebar(ws)
@@ -50,7 +50,7 @@ zone_gap = tables.zone_gap_table(a)
 
 
 def make_map(filters: common.Filters = f, fetch: bool = True):
-    m = common.base_map(ws, filters, fetch_data=fetch)
+    m = map_panels.base_map(ws, filters, fetch_data=fetch)
     sites = tables.sites_frame(ws, [dict(p.to_dict(), zone=tables.zone_name(ws, p.zone_id)) for p in a.placed])
     build.add_sites(m, sites, "placed", [("project_id", "项目编号", "text"), ("name", "项目名称", "text"),
                                          ("site_mu", "选址面积", "mu"), ("zone", "园区", "text")],
@@ -71,7 +71,7 @@ st.subheader("选址分布")
 drawn = map_component.content_key(f, [p.to_dict() for p in a.placed],
                                   sorted({p for u in a.unlocks for p in u.parcel_ids}),
                                   None if the_plan is None else [a_.parcel_ids for a_ in the_plan.actions])
-common.map_with_details(ws, key, f, drawn, make_map, "map_gap",
+map_panels.map_with_details(ws, key, f, drawn, make_map, "map_gap",
                         "红色为已安排的选址，橙色虚线为建议优先平整/拆迁的地块。")
 
 st.subheader(f"有项目、无选址（{len(unplaced)} 个）")
@@ -95,7 +95,7 @@ with c1:
     common.excel_download("下载全部表格（Excel）", {"无选址项目": unplaced, "各园区缺口": zone_gap, "建议措施": unlocks,
                                             "已安排项目": placed}, "缺口分析")
 with c2:
-    common.map_download(lambda: make_map(common.offline_filters(f, ws), fetch=False), "缺口分析地图")
+    map_panels.map_download(lambda: make_map(map_panels.offline_filters(f, ws), fetch=False), "缺口分析地图")
 with c3:
     st.download_button("下载选址图层（Shapefile，.zip）", lambda: export.sites_shapefile_zip(a, ws), "选址方案.zip",
                        "application/zip", on_click="ignore",

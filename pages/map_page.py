@@ -3,7 +3,7 @@ import streamlit as st
 
 from geo.vocab import STOCK_CLASS_LABELS
 from layers import build, tables
-from pages import common
+from pages import common, map_panels
 
 ws, key = common.require_workspace()
 # The map is what the user waits for: its element goes to the browser first (filters read from the session state
@@ -19,12 +19,12 @@ headline_slot = st.container()
 
 
 def make_map(filters: common.Filters = f, fetch: bool = True):
-    return build.finish(common.base_map(ws, filters, fetch_data=fetch), draw=True)
+    return build.finish(map_panels.base_map(ws, filters, fetch_data=fetch), draw=True)
 
 
 left, right = st.columns([3, 1])
 with left:
-    out = common.show_map(ws, f, make_map, key="map_main")
+    out = map_panels.show_map(ws, f, make_map, key="map_main")
 if common.sidebar(ws) != f:      # same session state, so equal by construction; if not, draw again with the widgets'
     st.rerun()
 report = common.report_for(ws, key, f)
@@ -32,7 +32,7 @@ with headline_slot:
     common.headline(report)
 with right:
     st.markdown("单击地块查看详情；用左侧工具画多边形统计范围内各状态面积。")
-    common.interaction_panels(ws, key, f, out)
+    map_panels.interaction_panels(ws, key, f, out)
 
 zones, blocks = tables.available_tables(report)
 st.subheader("各园区可供地")
@@ -46,4 +46,4 @@ c1, c2 = st.columns(2)
 with c1:
     common.excel_download("下载表格（Excel）", {"各园区可供地": zones, "连片地块": blocks}, "可供地")
 with c2:
-    common.map_download(lambda: make_map(common.offline_filters(f, ws), fetch=False), "用地一张图")
+    map_panels.map_download(lambda: make_map(map_panels.offline_filters(f, ws), fetch=False), "用地一张图")

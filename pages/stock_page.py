@@ -11,7 +11,7 @@ from geo.parse import parse_date
 from geo.units import fmt_mu
 from geo.vocab import STOCK_CLASS_LABELS, STOCK_LABELS as S, STOCK_PAGE_LABELS as P
 from layers import build, stock
-from pages import common
+from pages import common, map_panels
 from pages.context import derived, settings
 
 ws, key = common.require_workspace()
@@ -51,14 +51,14 @@ day = as_of.isoformat()
 
 
 def make_map(filters: common.Filters = f, fetch: bool = True):
-    mp = build.new_map(ws, filters.basemap, common.MAP_HEIGHT, fetch, settings=settings(), cache=derived())
+    mp = build.new_map(ws, filters.basemap, map_panels.MAP_HEIGHT, fetch, settings=settings(), cache=derived())
     build.add_zones(mp, ws, scope)
     stock.add_stock_parcels(mp, ws, classes, scope, only=filters.stock_classes, key=day)
     return build.finish(mp, legend=stock.legend_items())
 
 
 st.subheader(f"{S['parcels']}分布图（{S['as_of']} {day}）")
-common.show_map(ws, ("stock", day, f, scope), make_map, key="map_stock")
+map_panels.show_map(ws, ("stock", day, f, scope), make_map, key="map_stock")
 
 table = stock.parcel_table(ws, report)
 st.subheader(f"{S['parcels']} {len(table)} 宗、{fmt_mu(float(report.parcels['area_mu'].sum()))} 亩")
@@ -70,7 +70,7 @@ with c1:
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_stock_sheet",
                        on_click="ignore")
 with c2:
-    common.map_download(lambda: make_map(common.offline_filters(f, ws), fetch=False), P["file_stem"])
+    map_panels.map_download(lambda: make_map(map_panels.offline_filters(f, ws), fetch=False), P["file_stem"])
 
 st.subheader(P["by_class_zone"])
 chart = stock.mu_by_class_zone(ws, report)

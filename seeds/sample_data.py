@@ -130,7 +130,8 @@ APPROVED_DATES = {"QDB-019-1": "2022-11-10", "QDB-009-2": "2023-06-20", "QDB-002
 
 # 亩均效益台账 (fictional firms, 2025): firm_id, name, parcel_ids, revenue 万元, tax 万元, energy 吨标煤,
 # employees, R&D 万元.
-# The report's firms' parcels are held by fictional firms here (no real firm gets made-up figures); LZ-014-1's 鑫达建材 yields least per 亩 by far (the D grade: 低效用地).
+# The report's firms' parcels are held by fictional firms here (no real firm gets made-up figures); LZ-014-1's
+# 鑫达建材 yields least per 亩 by far (the D grade: 低效用地).
 STOCK_FIRMS_YEAR = 2025
 STOCK_FIRMS = [
     ("QY-001", "青东坝星驰鞋服有限公司", "QDB-001-1", 21000, 760, 1500, 620, 420),

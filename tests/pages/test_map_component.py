@@ -8,9 +8,9 @@ import pytest
 import streamlit_folium
 
 from layers import build
-from pages import common, map_component
+from pages import common, map_component, map_panels
 
-RETURNS = common.MAP_RETURNS
+RETURNS = map_panels.MAP_RETURNS
 
 
 def filters(ws, statuses=("available", "leveling", "demolition", "supplied")) -> common.Filters:
@@ -30,7 +30,7 @@ def sent(monkeypatch):
 
 def test_the_captured_arguments_are_what_st_folium_sends(sample_ws, sent):
     f = filters(sample_ws)
-    make = lambda: build.finish(common.base_map(sample_ws, f), draw=True)      # noqa: E731
+    make = lambda: build.finish(map_panels.base_map(sample_ws, f), draw=True)      # noqa: E731
     streamlit_folium.st_folium(make(), key="m", height=500, use_container_width=True, returned_objects=RETURNS)
     direct = sent.pop()
     captured = map_component.rendered_args(make(), "m", 500, RETURNS)
@@ -45,7 +45,7 @@ def test_built_once_per_content_and_workspace_version(sample_ws, sent):
     def maker(f):
         def make():
             built.append(f)
-            return build.finish(common.base_map(sample_ws, f), draw=True)
+            return build.finish(map_panels.base_map(sample_ws, f), draw=True)
         return make
 
     all_, few = filters(sample_ws), filters(sample_ws, ("available",))
