@@ -71,3 +71,39 @@ class DerivedCache:
 def own(cache: DerivedCache | None) -> DerivedCache:
     """``cache``, or a fresh one for this call when the caller passes none (the CLI runs one command)."""
     return cache if cache is not None else DerivedCache()
+
+
+class BytesLRU:
+    """Bytes by key, the least recently used dropped beyond ``max_bytes`` (the newest always kept); thread-safe, and
+    a key being made is made once however many threads ask for it at the same time (the map's tiles: the warm-up and
+    the browser's six requests)."""
+
+    def __init__(self, max_bytes: float):
+        self.max_bytes = max_bytes
+        self._lock = threading.Lock()
+        self._items: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._flights: dict[Hashable, threading.Lock] = {}
+        self._size = 0
+
+    def get(self, key: Hashable, make: Callable[[], bytes]) -> bytes:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+            flight = self._flights.setdefault(key, threading.Lock())
+        with flight:
+            with self._lock:
+                if key in self._items:
+                    return self._items[key]
+            try:
+                data = make()
+                with self._lock:
+                    self._items[key] = data
+                    self._size += len(data)
+                    while self._size > self.max_bytes and len(self._items) > 1:
+                        _, old = self._items.popitem(last=False)
+                        self._size -= len(old)
+            finally:
+                with self._lock:
+                    self._flights.pop(key, None)
+        return data

@@ -27,6 +27,7 @@ import shapely
 from pyproj import Transformer
 
 from formats import mvt
+from geo.cache import BytesLRU
 from geo.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -138,9 +139,7 @@ class WorkspaceTiles:
         self.ws, self.settings, self.max_bytes = ws, settings, max_bytes
         self._indexes: dict[str, LayerIndex | None] = {}
         self._lock = threading.Lock()
-        self._tiles: OrderedDict[tuple, bytes] = OrderedDict()
-        self._flights: dict[tuple, threading.Lock] = {}
-        self._size = 0
+        self._tiles = BytesLRU(max_bytes)
 
     def index(self, layer: str) -> LayerIndex | None:
         with self._lock:                   # built once even when the browser asks for six tiles at once
@@ -185,28 +184,7 @@ class WorkspaceTiles:
                     self.tile("parcels", z, x, y)
 
     def tile(self, layer: str, z: int, x: int, y: int) -> bytes:
-        key = (layer, z, x, y)
-        with self._lock:
-            if key in self._tiles:
-                self._tiles.move_to_end(key)
-                return self._tiles[key]
-            flight = self._flights.setdefault(key, threading.Lock())
-        with flight:                       # cut once when the warm-up and the browser ask at the same time
-            with self._lock:
-                if key in self._tiles:
-                    return self._tiles[key]
-            try:
-                data = self._cut(layer, z, x, y)
-                with self._lock:
-                    self._tiles[key] = data
-                    self._size += len(data)
-                    while self._size > self.max_bytes and len(self._tiles) > 1:
-                        _, old = self._tiles.popitem(last=False)
-                        self._size -= len(old)
-            finally:
-                with self._lock:
-                    self._flights.pop(key, None)
-        return data
+        return self._tiles.get((layer, z, x, y), lambda: self._cut(layer, z, x, y))
 
     def _cut(self, layer: str, z: int, x: int, y: int) -> bytes:
         index = self.index(layer)

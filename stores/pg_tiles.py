@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import gzip
 import threading
-from collections import OrderedDict
 
+from geo.cache import BytesLRU
 from geo.settings import Settings
 from stores import mask_password
 from stores.base import StoreIOError
@@ -51,8 +51,7 @@ class PostgisTiles:
         self._psycopg = psycopg
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._tiles: OrderedDict[tuple, bytes] = OrderedDict()
-        self._size = 0
+        self._tiles = BytesLRU(max_bytes)
         conn = self._conn()
         self.srids = {layer: int(srid) for layer, srid in conn.execute(
             "SELECT layer, srid FROM landgap_layers WHERE srid IS NOT NULL").fetchall()}
@@ -95,17 +94,5 @@ class PostgisTiles:
         return bytes(row[0] or b"")
 
     def tile(self, layer: str, z: int, x: int, y: int) -> bytes:
-        key = (layer, z, x, y)
-        with self._lock:
-            if key in self._tiles:
-                self._tiles.move_to_end(key)
-                return self._tiles[key]
-        data = gzip.compress(self.raw_tile(layer, z, x, y), compresslevel=5, mtime=0)
-        with self._lock:
-            if key not in self._tiles:
-                self._tiles[key] = data
-                self._size += len(data)
-                while self._size > self.max_bytes and len(self._tiles) > 1:
-                    _, old = self._tiles.popitem(last=False)
-                    self._size -= len(old)
-        return data
+        return self._tiles.get((layer, z, x, y),
+                               lambda: gzip.compress(self.raw_tile(layer, z, x, y), compresslevel=5, mtime=0))

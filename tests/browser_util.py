@@ -146,3 +146,26 @@ def wait_until_idle(page, timeout_ms: int = 90_000) -> None:
     """Until the app's script run has finished: while it runs, the elements of the last run are inert."""
     page.wait_for_function("() => document.querySelector(\"[data-testid='stApp']\")?.dataset.testScriptState"
                            " === 'notRunning'", timeout=timeout_ms)
+
+
+FIND_MAP = "const m = Object.values(window).find(v => v instanceof L.Map);"
+"""JavaScript that finds the page's Leaflet map as ``m`` (folium keeps it in a global)."""
+
+
+def draw_square(page, frame) -> list[dict]:
+    """Draw a square (half the map's smaller side, centred) with leaflet-draw's polygon tool, clicked as a planner
+    would, closing it on the first corner; wait for the page's 绘制范围. Returns the corners: pixel x, y and the
+    lat, lng the map gives them."""
+    import re
+    corners = frame.evaluate("""() => { """ + FIND_MAP + """
+        const s = m.getSize(), c = [Math.round(s.x / 2), Math.round(s.y / 2)], d = Math.round(Math.min(s.x, s.y) / 4);
+        return [[-d, -d], [d, -d], [d, d], [-d, d]].map(([dx, dy]) => {
+            const ll = m.containerPointToLatLng([c[0] + dx, c[1] + dy]);
+            return {x: c[0] + dx, y: c[1] + dy, lat: ll.lat, lng: ll.lng}; }); }""")
+    frame.locator(".leaflet-draw-draw-polygon").click()
+    box = frame.frame_element().bounding_box()
+    for pt in corners + corners[:1]:                 # back to the first corner closes the polygon
+        page.mouse.click(box["x"] + pt["x"], box["y"] + pt["y"])
+        page.wait_for_timeout(250)
+    page.get_by_text(re.compile(r"绘制范围")).first.wait_for(timeout=30_000)
+    return corners

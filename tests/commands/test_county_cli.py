@@ -1,8 +1,6 @@
 """A workspace of several counties: `available`/`match`/`plan` by county (--county) or for the whole city with a
 per-county table; a county's read filters its rows in GDAL, not after reading everything."""
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pyogrio
@@ -14,17 +12,9 @@ from geo.settings import load_settings
 from seeds.province import county_codes, write_province
 from stores import gpkg_file
 from stores.gpkg_file import load_workspace
+from tests.commands.test_cli import run
 
-ROOT = Path(__file__).resolve().parents[2]
 CODES = county_codes(3)
-
-
-def run(*args, check=True):
-    proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), *map(str, args)], capture_output=True, text=True,
-                          cwd=ROOT)
-    if check:
-        assert proc.returncode == 0, proc.stderr
-    return proc
 
 
 @pytest.fixture(scope="module")

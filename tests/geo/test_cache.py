@@ -65,3 +65,31 @@ def test_least_recently_used_entries_go_first():
     cache.get(ws, "a", lambda: 1), cache.get(ws, "b", lambda: 2), cache.get(ws, "a", lambda: 0)
     cache.get(ws, "c", lambda: 3)
     assert cache.peek(ws, "a") == 1 and cache.peek(ws, "b") is None and cache.peek(ws, "c") == 3
+
+
+def test_bytes_lru_drops_the_oldest_beyond_its_budget_and_makes_a_key_once():
+    from geo.cache import BytesLRU
+    lru, made = BytesLRU(max_bytes=10), []
+
+    def make(k: str, n: int):
+        def run() -> bytes:
+            made.append(k)
+            return b"x" * n
+        return run
+    lru.get("a", make("a", 4)), lru.get("b", make("b", 4)), lru.get("a", make("a", 4))   # a is the newest now
+    lru.get("c", make("c", 4))                                                           # 12 > 10: b goes
+    lru.get("a", make("a", 4)), lru.get("b", make("b", 4))
+    assert made == ["a", "b", "c", "b"]
+    assert lru.get("big", make("big", 50)) == b"x" * 50                                  # the newest is kept
+    gate, calls = threading.Event(), []
+
+    def slow() -> bytes:
+        calls.append(1)
+        gate.wait(5)
+        return b"tile"
+    threads = [threading.Thread(target=lru.get, args=("t", slow)) for _ in range(6)]
+    [t.start() for t in threads]
+    time.sleep(0.2)
+    gate.set()
+    [t.join() for t in threads]
+    assert calls == [1] and lru.get("t", lambda: b"other") == b"tile"

@@ -8,6 +8,7 @@ import dataclasses
 import geopandas as gpd
 import pytest
 import shapely
+import shapely.affinity
 from pyproj import Geod
 from shapely.geometry import box
 
@@ -261,3 +262,19 @@ def test_land_a_scenario_levels_is_spared_the_slope_rule_a_ledger_change_is_not(
     assert cleared.parcels.at[pid, "status"] == "available" and net.constrained_by.at[pid, "slope"] == 0
     assert offered_mu(cleared.metric("parcels"), net).at[pid] == pytest.approx(
         offered_mu(sample_ws.metric("parcels"), base).at[pid])        # what it offered while being leveled
+
+
+def test_steep_land_read_for_other_parcels_is_refused_and_read_again_at_the_edge(sample_ws, settings):
+    """The engine does no I/O: an edited parcel geometry makes the steep land the load read stale; net land refuses
+    it with a clear error, and the edge's with_steep_land reads it again."""
+    from formats.dem import with_steep_land
+    from geo.errors import WorkspaceError
+    from geo.netland import workspace_net
+    parcels = sample_ws.parcels.copy()
+    pid = parcels.index[parcels["status"] == "available"][0]
+    parcels.loc[pid, "geometry"] = shapely.affinity.translate(parcels.at[pid, "geometry"], 1.0, 0.0)
+    edited = sample_ws.with_layers(parcels=parcels.drop(columns=["area_mu", "net_mu"]))
+    with pytest.raises(WorkspaceError, match="坡度超限"):
+        workspace_net(edited, settings)
+    again = with_steep_land(edited, settings.terrain.max_slope_pct)
+    assert again is not edited and workspace_net(again, settings) is not None

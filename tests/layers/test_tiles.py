@@ -88,9 +88,10 @@ def test_constraint_layers_are_tiles_too(sample_ws, source):
     assert decoded[names[0]]["features"]
 
 
-async def _call(app, path: str, cookie: str | None = None):
+async def _call(app, path: str, cookie: str | None = None, extra_headers: tuple = ()):
     path, _, query = path.partition("?")
-    headers = [(b"host", b"testserver")] + ([(b"cookie", f"{COOKIE}={cookie}".encode())] if cookie else [])
+    headers = [(b"host", b"testserver"), *extra_headers] + \
+        ([(b"cookie", f"{COOKIE}={cookie}".encode())] if cookie else [])
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
              "path": path, "raw_path": path.encode(), "query_string": query.encode(), "root_path": "",
              "server": ("testserver", 80), "client": ("127.0.0.1", 5000), "headers": headers}
@@ -166,21 +167,8 @@ def test_static_scripts_are_gzipped_other_paths_untouched():
                     middleware=[Middleware(StaticGzip)])
 
     async def call(path):
-        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
-                 "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
-                 "server": ("testserver", 80), "client": ("127.0.0.1", 5000),
-                 "headers": [(b"host", b"testserver"), (b"accept-encoding", b"gzip")]}
-        messages = []
-
-        async def receive():
-            return {"type": "http.request", "body": b"", "more_body": False}
-
-        async def send(message):
-            messages.append(message)
-        await app(scope, receive, send)
-        start = next(m for m in messages if m["type"] == "http.response.start")
-        data = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
-        return {k.decode(): v.decode() for k, v in start["headers"]}, data
+        status, headers, data = await _call(app, path, extra_headers=((b"accept-encoding", b"gzip"),))
+        return headers, data
     headers, data = asyncio.run(call("/static/js/a.js"))
     assert headers.get("content-encoding") == "gzip" and gzip.decompress(data).decode() == text
     headers, data = asyncio.run(call("/tiles/x"))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from geo.vocab import FIELD_LABELS
-from tests.browser_util import CHROMIUM, browser, running_app, wait_for_map, wait_until_idle
+from tests.browser_util import CHROMIUM, FIND_MAP, browser, draw_square, running_app, wait_for_map, wait_until_idle
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} 不存在（apt-get install chromium）")]
@@ -75,7 +75,6 @@ def open_map(session):
     return page, frame, ctx
 
 
-FIND_MAP = "const m = Object.values(window).find(v => v instanceof L.Map);"
 
 
 def test_clicking_a_parcel_shows_its_details(session, sample_ws):
@@ -109,19 +108,7 @@ def test_drawing_a_polygon_shows_its_acreage(session, sample_ws):
     from geo.units import fmt_mu
     from layers import query
     page, frame, ctx = open_map(session)
-    corners = frame.evaluate("""() => {
-        """ + FIND_MAP + """
-        const s = m.getSize(), c = [Math.round(s.x / 2), Math.round(s.y / 2)], d = Math.round(Math.min(s.x, s.y) / 4);
-        return [[-d, -d], [d, -d], [d, d], [-d, d]].map(([dx, dy]) => {
-            const ll = m.containerPointToLatLng([c[0] + dx, c[1] + dy]);
-            return {x: c[0] + dx, y: c[1] + dy, lat: ll.lat, lng: ll.lng}; }); }""")
-    frame.locator(".leaflet-draw-draw-polygon").click()
-    box = frame.frame_element().bounding_box()
-    for pt in corners + corners[:1]:                 # back to the first corner closes the polygon
-        page.mouse.click(box["x"] + pt["x"], box["y"] + pt["y"])
-        page.wait_for_timeout(250)
-    shown = page.get_by_text(re.compile(r"绘制范围"))
-    shown.first.wait_for(timeout=30_000)
+    corners = draw_square(page, frame)
     body = page.locator("section.main, [data-testid='stMain']").first.inner_text()
     ring = [[pt["lng"], pt["lat"]] for pt in corners + corners[:1]]
     drawing = {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ring]}}

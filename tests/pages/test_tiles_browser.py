@@ -13,11 +13,10 @@ import shapely
 from pyproj import Geod
 
 from geo.vocab import PARCEL_STATUS_LABELS
-from tests.browser_util import CHROMIUM, browser, running_app, wait_for_tiles
+from tests.browser_util import CHROMIUM, FIND_MAP, browser, draw_square, running_app, wait_for_tiles
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} 不存在（apt-get install chromium）")]
-FIND_MAP = "const m = Object.values(window).find(v => v instanceof L.Map);"
 GEOD = Geod(ellps="GRS80")          # CGCS2000's ellipsoid
 MU_M2 = 10000 / 15                 # 1 亩
 
@@ -94,17 +93,7 @@ def test_a_drawn_polygons_mu_equal_pyproj_geod(open_map, sample_ws):
     store, not from the tiles) equal pyproj.Geod on the same corners, and per status Geod on the parcels' parts
     inside it."""
     page, frame, _, _, ctx = open_map()
-    corners = frame.evaluate("""() => { """ + FIND_MAP + """
-        const s = m.getSize(), c = [Math.round(s.x / 2), Math.round(s.y / 2)], d = Math.round(Math.min(s.x, s.y) / 4);
-        return [[-d, -d], [d, -d], [d, d], [-d, d]].map(([dx, dy]) => {
-            const ll = m.containerPointToLatLng([c[0] + dx, c[1] + dy]);
-            return {x: c[0] + dx, y: c[1] + dy, lat: ll.lat, lng: ll.lng}; }); }""")
-    frame.locator(".leaflet-draw-draw-polygon").click()
-    box = frame.frame_element().bounding_box()
-    for pt in corners + corners[:1]:                 # back to the first corner closes the polygon
-        page.mouse.click(box["x"] + pt["x"], box["y"] + pt["y"])
-        page.wait_for_timeout(250)
-    page.get_by_text(re.compile(r"绘制范围")).first.wait_for(timeout=30_000)
+    corners = draw_square(page, frame)
     body = _main_text(page)
     lons, lats = [pt["lng"] for pt in corners], [pt["lat"] for pt in corners]
     area_m2, _ = GEOD.polygon_area_perimeter(lons, lats)
