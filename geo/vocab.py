@@ -360,5 +360,7 @@ STOCK_WORDS: dict[str, str] = {
                     "最早 {date} 可供地",
     "no_free_land": "{zone}没有可供土地",
     "stock_pipeline": "可盘活存量",
+    "with_clearing": "并完成平整/拆迁地块 {count} 块（{mu:.1f} 亩，估算 {cost:,.1f} 万元）",
+    "places": "，可安排 {count} 个项目",
 }
 """Words of the stock actions in match's and fit's reasons and unlocks and in ``available``."""

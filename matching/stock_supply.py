@@ -75,9 +75,9 @@ def stock_unlock(acts: list[Action], places: list[str], priority: float, investm
                 mu=sum(a.area_mu for a in group), label=labels, cost=sum(a.cost_wan for a in group),
                 date=iso(max(a.ready_by for a in group))))
     if clear:
-        parts.append(f"并完成平整/拆迁地块 {len(clear)} 块（{sum(a.area_mu for a in clear):.1f} 亩，估算 "
-                     f"{sum(a.cost_wan for a in clear):,.1f} 万元）")
-    detail = "；".join(parts) + f"，可安排 {len(places)} 个项目"
+        parts.append(STOCK_WORDS["with_clearing"].format(count=len(clear), mu=sum(a.area_mu for a in clear),
+                                                         cost=sum(a.cost_wan for a in clear)))
+    detail = "；".join(parts) + STOCK_WORDS["places"].format(count=len(places))
     return Unlock(stock[0].kind if stock else "clear", sorted(a.parcel_id for a in acts), None,
                   float(sum(a.area_mu for a in acts)), list(places), priority, investment, detail)
 
