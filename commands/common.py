@@ -65,9 +65,11 @@ def load_ws(args, *, terrain: bool = True):
     return with_steep_land(ws, args.settings.terrain.max_slope_pct) if terrain else ws
 
 
-def county_option(p: argparse.ArgumentParser) -> None:
-    """``--county CODE``: one county of a city or province workspace (geo.county)."""
-    p.add_argument("--county", help="县级行政区划代码（GB/T 2260，6 位）：只计该县；不给则全部，并分县列表")
+def county_option(p: argparse.ArgumentParser, *, per_county_table: bool = True) -> None:
+    """``--county CODE``: one county of a city or province workspace (geo.county); without it the whole workspace
+    (and, where the command has one, its per-county table)."""
+    rest = "不给则全部，并分县列表" if per_county_table else "不给则全部"
+    p.add_argument("--county", help=f"县级行政区划代码（GB/T 2260，6 位）：只计该县；{rest}")
 
 
 def emit(args, payload: dict, text: str) -> None:

@@ -1,7 +1,7 @@
 """`fit`: can one prospective project be placed — its candidate sites, or why not and what would unblock it."""
 from __future__ import annotations
 
-from commands.common import date_arg, emit, load_ws, number_arg, with_progress
+from commands.common import county_option, date_arg, emit, load_ws, number_arg, with_progress
 from commands.table import format_table
 from geo.vocab import FIELD_LABELS
 
@@ -39,6 +39,7 @@ def register(command) -> None:
     need = p.add_mutually_exclusive_group(required=True)
     need.add_argument("--need-mu", type=number_arg, help=FIELD_LABELS["land_mu"])
     need.add_argument("--floor-m2", type=number_arg, help=FIELD_LABELS["floor_m2"])
+    county_option(p, per_county_table=False)    # one county's rows read: its parks only
     p.add_argument("--zone", help="只在该园区内查找（园区编号）")
     p.add_argument("--by", type=date_arg, help="需用地时间 YYYY-MM-DD：计入届时完成平整/拆迁的地块")
     p.add_argument("--investment-yi", type=number_arg, help=FIELD_LABELS["investment_yi"])

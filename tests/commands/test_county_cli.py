@@ -1,4 +1,4 @@
-"""A workspace of several counties: `available`/`match`/`plan` by county (--county) or for the whole city with a
+"""A workspace of several counties: `available`/`match`/`plan`/`fit` by county (--county) or for the whole city with a
 per-county table; a county's read filters its rows in GDAL, not after reading everything."""
 import json
 from pathlib import Path
@@ -54,6 +54,16 @@ def test_match_by_county_keeps_projects_home(city):
     county_row = next(z for z in one["zones"] if z.get("total"))
     assert rows[code]["pending_count"] == county_row["pending_count"]     # every project names its park here
     assert {p["project_id"].split("-")[0] for p in one["placed"]} == {code}
+
+
+def test_fit_by_county_looks_in_that_county_only(city):
+    whole = json.loads(run("fit", "--workspace", city, "--industry", "纺织鞋服", "--need-mu", "20", "--json").stdout)
+    parks = lambda out: {c["zone_id"].split("-")[0] for c in out["candidates"]}      # noqa: E731
+    assert len(parks(whole)) > 1
+    for code in CODES:
+        one = json.loads(run("fit", "--workspace", city, "--county", code, "--industry", "纺织鞋服", "--need-mu",
+                             "20", "--json").stdout)
+        assert parks(one) <= {code}
 
 
 def test_a_county_read_is_filtered_in_gdal(city, monkeypatch):
