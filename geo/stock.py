@@ -99,11 +99,14 @@ def classify_parcels(parcels: pd.DataFrame, as_of: date | pd.Timestamp, settings
 def classify_workspace(ws, as_of: date | pd.Timestamp, settings) -> pd.DataFrame:
     """``classify_parcels`` of a workspace, the low-efficiency class from its firms' grades. ``settings``: the whole
     ``geo.settings.Settings`` (``stock`` and ``mujun``)."""
-    low = None
-    if len(ws.firms):
-        grades = grade_firms(ws.firms, ws.parcels["area_mu"], settings.mujun)
-        low = parcels_of_grade(ws.firms, grades["grade"])
-    return classify_parcels(ws.parcels, as_of, settings.stock, low_efficiency=low)
+    return _classified(ws, as_of, settings)[0]
+
+
+def _classified(ws, as_of, settings) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(``classify_parcels`` of the workspace, ``grade_firms`` of its firms): the D grade's land is low-efficiency."""
+    graded = grade_firms(ws.firms, ws.parcels["area_mu"], settings.mujun)
+    low = parcels_of_grade(ws.firms, graded["grade"]) if len(ws.firms) else None
+    return classify_parcels(ws.parcels, as_of, settings.stock, low_efficiency=low), graded
 
 
 @dataclass
@@ -137,9 +140,7 @@ def stock_report(ws, as_of: date | pd.Timestamp, settings) -> StockReport:
     """The stock land of a workspace at ``as_of``: parcels by class (those not normal, most urgent class first,
     then most days overdue), the firms graded (best score first, ungraded last) and the totals."""
     firms = ws.firms
-    graded = grade_firms(firms, ws.parcels["area_mu"], settings.mujun)
-    low = parcels_of_grade(firms, graded["grade"]) if len(firms) else None
-    cls = classify_parcels(ws.parcels, as_of, settings.stock, low_efficiency=low)
+    cls, graded = _classified(ws, as_of, settings)
     holder = ws.parcels["holder"] if "holder" in ws.parcels.columns else pd.Series(None, index=ws.parcels.index)
     table = pd.concat([ws.parcels[["parcel_id", "zone_id", "area_mu"]], holder.rename("holder"), cls], axis=1)
     listed = table[table["stock_class"] != "normal"].copy()

@@ -28,6 +28,27 @@ STOCK_ACTION_LABELS: dict[str, str] = {
     "reclaim": "无偿收回", "negotiate": "协议收回/置换", "redevelop": "低效用地再开发",
 }
 """The plan's stock actions (存量盘活), beside clearing and factory completion."""
+STOCK_ACTION_BASIS: dict[str, str] = {
+    "reclaim": "《闲置土地处置办法》（国土资源部令第53号）第十四条第二项：未动工开发满两年的，"
+               "无偿收回国有建设用地使用权",
+    "negotiate": "《闲置土地处置办法》第八条、第十二条：政府原因或闲置满一年的，协议有偿收回、置换或延长动工期限",
+    "redevelop": "《关于深入推进城镇低效用地再开发的指导意见（试行）》（国土资发〔2016〕147号）："
+                 "收购储备、兼并重组或自行改造",
+}
+"""The legal basis (依据) of each stock action of the plan (``plan --json`` actions' ``basis``)."""
+STOCK_ACTION_VERBS: dict[str, str] = {"reclaim": "无偿收回", "negotiate": "协议收回/置换", "redevelop": "再开发"}
+"""How reasons and unlocks say the action (「……可于 2027-03 前无偿收回」)."""
+STOCK_WORDS: dict[str, str] = {
+    "stock_hint": "另有{label}地块 {parcel}（{mu:.0f} 亩{days}）可于 {month} 前{verb}",
+    "stock_days": "，闲置 {days:.0f} 天",
+    "stock_unlock": "{verb}存量地块 {parcels}（共 {mu:.1f} 亩，{label}），估算费用 {cost:,.1f} 万元，"
+                    "最早 {date} 可供地",
+    "no_free_land": "{zone}没有可供土地",
+    "stock_pipeline": "可盘活存量",
+    "with_clearing": "并完成平整/拆迁地块 {count} 块（{mu:.1f} 亩，估算 {cost:,.1f} 万元）",
+    "places": "，可安排 {count} 个项目",
+}
+"""Words of the stock actions in match's and fit's reasons and unlocks and in ``available``."""
 STOCK_NEXT_STEPS: dict[str, str] = {
     "gov_delay": "政府原因：与受让人协商延长动工期限（不超过一年）、调整用途、协议有偿收回或置换，不征闲置费"
                  "（《闲置土地处置办法》第十二条）",
