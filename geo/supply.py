@@ -92,13 +92,11 @@ def stock_supply(ws: Workspace, settings: Settings, as_of, by, zones=None) -> tu
     from geo.stock import STOCK_ACTION_OF_CLASS, classify_workspace
     cls = classify_workspace(ws, as_of, settings)["stock_class"]
     kind = cls.map(STOCK_ACTION_OF_CLASS)
-    rows = parcels[supplied & kind.notna()].sort_index()
-    out = []
-    for pid, z, mu in zip(rows.index, rows["zone_id"], pd.to_numeric(rows["net_mu"], errors="coerce")):
-        ready = stock_ready_by(as_of, kind[pid], settings.plan)
-        if ready <= pd.Timestamp(by):
-            out.append(StockSupply(str(pid), str(z), str(cls[pid]), str(kind[pid]), round(float(mu), 4), ready))
-    return tuple(out)
+    ready = kind.map({k: stock_ready_by(as_of, k, settings.plan) for k in set(STOCK_ACTION_OF_CLASS.values())})
+    rows = parcels[supplied & kind.notna() & (ready <= pd.Timestamp(by))].sort_index()
+    mu = pd.to_numeric(rows["net_mu"], errors="coerce").round(4)
+    return tuple(StockSupply(str(pid), str(z), str(c), str(k), float(m), r) for pid, z, c, k, m, r in zip(
+        rows.index, rows["zone_id"], cls[rows.index], kind[rows.index], mu, ready[rows.index]))
 
 
 @dataclass(frozen=True)
