@@ -68,8 +68,9 @@ BlockSettings = _section_class(
     touch_gap_m=float, min_shared_edge_m=float)
 AppSettings = _section_class(
     "AppSettings", "[app]: the county's name, the 天地图 key (never written into downloads), the map cache size, "
-    "the parcel count from which the map draws vector tiles.",
-    county_name=str, tianditu_key=str, cache_max_mb=float, tile_threshold_parcels=int)
+    "the parcel (and factory) counts from which the map draws vector tiles, the parks listed without asking.",
+    county_name=str, tianditu_key=str, cache_max_mb=float, tile_threshold_parcels=int, tile_threshold_factories=int,
+    park_table_rows=int)
 LedgerSettings = _section_class(
     "LedgerSettings", "[ledger]: the exchange rate for foreign-currency investments.", cny_per_usd=float)
 BriefingSettings = _section_class(

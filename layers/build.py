@@ -134,15 +134,17 @@ def new_map(ws: Workspace, basemap: str = basemaps.HILLSHADE, height: int = 620,
     if len(ws.parcels) >= settings.app.tile_threshold_parcels:
         from layers.tiles import WorkspaceTiles
         if fetch_data and tiles is not None and tiles.mounted:
-            m._landgap_tile_token = tiles.register(("workspace", ws.version),
-                                                   tile_source or (lambda: WorkspaceTiles(ws, settings)))
+            m._landgap_tile_token = tiles.register(("workspace", ws.version), lambda: WorkspaceTiles(
+                ws, settings, detail=tile_source() if tile_source is not None else None))
         elif not fetch_data:        # a download: the tiles of the view it covers, in the file
             from layers.tile_embed import embedded_tiles
             token = tiles.register(("workspace", ws.version), lambda: WorkspaceTiles(ws, settings), warm=False) \
                 if tiles is not None else None
             source = tiles.source(token) if token else None
             source = source if isinstance(source, WorkspaceTiles) else WorkspaceTiles(ws, settings)
-            m._landgap_embedded = m._landgap_cache.get(ws, ("embedded_tiles",), lambda: embedded_tiles(source))
+            factories = len(ws.factories) >= settings.app.tile_threshold_factories
+            m._landgap_embedded = m._landgap_cache.get(ws, ("embedded_tiles", factories),
+                                                       lambda: embedded_tiles(source, factories=factories))
     return m
 
 
@@ -159,6 +161,11 @@ def tiled(m: OfflineMap) -> bool:
     return getattr(m, "_landgap_tile_token", None) is not None or getattr(m, "_landgap_embedded", None) is not None
 
 
+def factories_tiled(m: OfflineMap, ws: Workspace) -> bool:
+    """Are this map's factories tiles (a tiled map, ``[app] tile_threshold_factories`` of them or more)?"""
+    return tiled(m) and len(ws.factories) >= m._landgap_settings.app.tile_threshold_factories
+
+
 def add_zones(m: OfflineMap, ws: Workspace, zone_ids: Iterable[str] | None = None) -> None:
     """Zone outlines (not clickable, so clicks reach the parcels) and their names as labels."""
     gcj = m._landgap_gcj02
@@ -170,7 +177,8 @@ def add_zones(m: OfflineMap, ws: Workspace, zone_ids: Iterable[str] | None = Non
                  default_style={"color": "#1d3557", "weight": 2, "dashArray": "8 4", "fill": False},
                  bounds=lonlat_bounds(zones, gcj)).add_to(m)
     centres = zones.iloc[(-zones.geometry.area).argsort(kind="stable")].copy()   # larger parks named first
-    centres["geometry"] = centres.geometry.representative_point().buffer(1.0)   # tiny polygon carrying the label
+    # a tiny square carrying the label (a point has no polygon label position): 5 coordinates, not a 33-gon
+    centres["geometry"] = centres.geometry.representative_point().buffer(1.0, quad_segs=1)
     labels = _cached(m, ws, ("zone_labels", gcj, ids), lambda: feature_collection(centres, {"n": "name"}, gcj, 0))
     GeoJsonLayer(labels, "zone_labels", "园区名称", interactive=False, label_key="n",
                  default_style={"stroke": False, "fill": False}).add_to(m)
@@ -251,8 +259,16 @@ def add_parcels(m: OfflineMap, ws: Workspace, statuses: Iterable[str] | None = N
 
 
 def add_factories(m: OfflineMap, ws: Workspace, zone_ids: Iterable[str] | None = None) -> None:
+    """The standard factories of the zones (all: None), with their popup; on a tiled map with at least ``[app]
+    tile_threshold_factories`` of them, as tiles drawn with the parcels (``add_parcels`` first; a click is then
+    looked up on the server, ``layers.query.factory_at``)."""
     gcj = m._landgap_gcj02
     zids = tuple(zone_ids) if zone_ids is not None else tuple(ws.zones.index)
+    if factories_tiled(m, ws):
+        from layers.tile_layer import VectorTileLayer
+        layer = next(c for c in m._children.values() if isinstance(c, VectorTileLayer))
+        layer.style_args |= {"factories": FACTORY_STYLE}
+        return
 
     def make() -> str:
         f = ws.metric("factories")

@@ -46,6 +46,22 @@ def available_tables(report: AvailableReport) -> tuple[pd.DataFrame, pd.DataFram
     return zones, blocks.rename(columns={**F, "area_mu": F["block_area_mu"]})
 
 
+def county_table(report: AvailableReport, zones: pd.DataFrame) -> pd.DataFrame:
+    """Per-county table of an ``available_report`` answer (``geo.county.county_rows``; empty without county
+    codes), headers Chinese."""
+    from geo.county import county_rows
+    rows = county_rows([z.to_dict() for z in report.zones], zones)
+    frame = pd.DataFrame(rows, columns=["county_code", "zone_count", "available_mu", "pipeline_mu",
+                                        "largest_block_mu", "vacant_factory_m2"])
+    return frame.rename(columns=F)
+
+
+def styled(frame: pd.DataFrame):
+    """A table as st.table shows it: no index, 亩 to 0.1 and m² to 1 with thousands separators."""
+    return frame.style.hide(axis="index").format({c: "{:,.1f}" for c in frame.columns if "亩" in c}
+                                                 | {c: "{:,.0f}" for c in frame.columns if "m²" in c})
+
+
 def zone_name(ws: Workspace, zone_id) -> str:
     return ws.zones.at[zone_id, "name"] if zone_id in ws.zones.index else (zone_id or "")
 

@@ -25,10 +25,10 @@ def _covering(bounds: tuple[float, float, float, float], z: int) -> list[tuple[i
 
 
 def embedded_tiles(source: WorkspaceTiles, view_px: tuple[int, int] = (1000, 600),
-                   budget: int = BUDGET_BYTES) -> tuple[dict[str, str], int, int]:
+                   budget: int = BUDGET_BYTES, factories: bool = False) -> tuple[dict[str, str], int, int]:
     """{"layer/z/x/y": base64 of the gzip MVT}, the first and the last zoom embedded: the parcels' tiles from
     the zoom MapLibre asks for when the map is fitted to them, level after level while the budget lasts (always
-    the first), then the constraint layers' tiles of the same levels."""
+    the first), then the constraint layers' (and with ``factories`` the factories') tiles of the same levels."""
     index = source.index("parcels")
     if index is None or index.bounds is None:
         return {}, 0, 0
@@ -54,7 +54,7 @@ def embedded_tiles(source: WorkspaceTiles, view_px: tuple[int, int] = (1000, 600
         out.update({k: base64.b64encode(v).decode("ascii") for k, v in level.items()})
         size, last = size + level_size, z
     from layers.tiles import CONSTRAINT_LAYERS
-    for name in CONSTRAINT_LAYERS:
+    for name in CONSTRAINT_LAYERS + (("factories",) if factories else ()):
         for z in range(first, last + 1):
             for x, y in _covering(index.bounds, z):
                 data = source.tile(name, z, x, y)

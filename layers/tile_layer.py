@@ -24,11 +24,12 @@ CONSTRAINT_COLORS = {"farmland": "#e9c46a", "eco_redline": "#2a9d8f", "flood": "
 
 def tile_style(token: str | None, statuses: Iterable[str], zone_ids: Iterable[str] | None,
                constraints: Iterable[str] = (), zooms: tuple[int, int] | None = None,
-               stock_classes: Iterable[str] = ()) -> dict:
+               stock_classes: Iterable[str] = (), factories: dict | None = None) -> dict:
     """The MapLibre style: the parcels source and its fill and outline layers (colour by status, the filter on
     status and park), and one fill + outline per constraint layer the workspace has. Tile URLs are completed
     with the page's origin in the browser (MapLibre's workers need absolute URLs). ``token`` None: the tiles
-    embedded in the page (``landgap://`` URLs, zooms ``zooms`` — a download)."""
+    embedded in the page (``landgap://`` URLs, zooms ``zooms`` — a download). ``factories``: the standard
+    factories are tiles too, drawn above the parcels in this Leaflet style (``color``, ``fillColor``, …)."""
     colour = ["match", ["get", "status"]]
     for status, c in PARCEL_STATUS_COLORS.items():
         colour += [status, c]
@@ -61,6 +62,14 @@ def tile_style(token: str | None, statuses: Iterable[str], zone_ids: Iterable[st
                    "paint": {"fill-color": colour, "fill-opacity": 0.55, "fill-antialias": False}})
     layers.append({"id": "parcels-line", "type": "line", "source": "parcels", "source-layer": "parcels",
                    "filter": where, "minzoom": 12, "paint": {"line-color": colour, "line-width": 0.8}})
+    if factories is not None:
+        sources["factories"] = source("factories")
+        parks = {} if zone_ids is None else {"filter": ["in", ["get", "zone_id"], ["literal", list(zone_ids)]]}
+        layers.append({"id": "factories-fill", "type": "fill", "source": "factories", "source-layer": "factories",
+                       **parks, "paint": {"fill-color": factories["fillColor"],
+                                          "fill-opacity": factories["fillOpacity"]}})
+        layers.append({"id": "factories-line", "type": "line", "source": "factories", "source-layer": "factories",
+                       **parks, "paint": {"line-color": factories["color"], "line-width": 1.5}})
     return {"version": 8, "sources": sources, "layers": layers}
 
 
@@ -101,6 +110,13 @@ class VectorTileLayer(JSCSSMixin, Layer):
           }
           var layer = L.maplibreGL({style: style, interactive: false, attributionControl: false,
                                     pane: 'landgapTiles'});
+          // added once the page's script has run: the map's fitBounds comes after this layer in it, and tiles
+          // of the initial view (zoom_start) would be fetched and parsed for nothing
+          layer.addTo = function (m) {
+            var self = this;
+            setTimeout(function () { L.Layer.prototype.addTo.call(self, m); }, 0);
+            return this;
+          };
           var state = {layer: layer, drawnAt: null, requests: 0, shown: statuses.slice()};
           window.landgapTiles = state;
           var note = L.DomUtil.create('div', 'landgap-tiles-loading');
@@ -150,17 +166,22 @@ class VectorTileLayer(JSCSSMixin, Layer):
     def __init__(self, token: str | None, statuses: Iterable[str], zone_ids: Iterable[str] | None,
                  constraints: Iterable[str] = (), name: str = "地块（矢量切片，按状态着色）",
                  embedded: dict[str, str] | None = None, zooms: tuple[int, int] | None = None,
-                 stock_classes: Iterable[str] = ()):
+                 stock_classes: Iterable[str] = (), factories: dict | None = None):
         """``token``: the registered source's (the app); or None with ``embedded`` tiles ("layer/z/x/y" →
         base64 gzip MVT) of zooms ``zooms`` (a download)."""
         super().__init__(name=name, overlay=True, control=True, show=True)
         self._name = "VectorTileLayer"
         sts = list(statuses)
-        self.style = json.dumps(tile_style(token, sts, zone_ids, constraints, zooms, stock_classes),
-                                ensure_ascii=False)
+        self.style_args = {"token": token, "statuses": sts, "zone_ids": zone_ids, "constraints": constraints,
+                           "zooms": zooms, "stock_classes": stock_classes, "factories": factories}
         self.embedded = json.dumps(embedded) if embedded is not None else "null"
         self.statuses = json.dumps(sts)
         self.labels = json.dumps({s: PARCEL_STATUS_LABELS[s] for s in sts}, ensure_ascii=False)
         self.colours = json.dumps({s: PARCEL_STATUS_COLORS[s] for s in sts})
         self.texts = json.dumps(TILE_TEXTS | {"constraints": {k: EXCLUSION_LABELS.get(k, k) for k in constraints}},
                                 ensure_ascii=False)
+
+    @property
+    def style(self) -> str:
+        """The MapLibre style as the page's script needs it (built when rendered: ``add_factories`` may join)."""
+        return json.dumps(tile_style(**self.style_args), ensure_ascii=False)

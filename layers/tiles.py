@@ -29,6 +29,7 @@ from pyproj import Transformer
 from formats import mvt
 from geo.cache import BytesLRU
 from geo.workspace import Workspace
+from layers.tile_overview import OVERVIEW_BELOW, OverviewIndex
 
 if TYPE_CHECKING:
     from geo.settings import Settings
@@ -36,12 +37,12 @@ if TYPE_CHECKING:
 WEB_MERCATOR = "EPSG:3857"
 HALF_WORLD = 20037508.342789244
 BUFFER_UNITS = 64                     # margin around a tile (tile units of 4096): no seams where polygons are cut
-MIN_ZOOM = {"parcels": 8}             # below this a parcels tile is empty (the map shows the parks' outlines)
+MIN_ZOOM = {"parcels": 3, "factories": 10}   # below this a tile of the layer is empty (factories: under a pixel)
 DETAIL_ZOOM = 12                      # below this parcels carry only what colours and filters them (status, zone)
 COARSE_ATTRIBUTES = ("zone_id", "status", "stock_class")
 MAX_ZOOM = 16                         # deeper views over-zoom this level's tiles
 CONSTRAINT_LAYERS = ("farmland", "eco_redline", "flood", "dev_boundary")
-LAYERS = ("parcels", *CONSTRAINT_LAYERS)
+LAYERS = ("parcels", "factories", *CONSTRAINT_LAYERS)
 
 
 def tile_bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:
@@ -133,11 +134,14 @@ class TileSource(Protocol):
 
 class WorkspaceTiles:
     """Tiles of an in-memory workspace (the embedded store's), layers indexed on first use, tiles kept in an LRU
-    of at most ``max_bytes`` (compressed)."""
+    of at most ``max_bytes`` (compressed). ``detail``: another source for every tile but the parcels' overview
+    (the team store's PostGIS tiles; the overview is cut from the workspace the page holds, same version)."""
 
-    def __init__(self, ws: Workspace, settings: Settings | None = None, max_bytes: float = 128e6):
-        self.ws, self.settings, self.max_bytes = ws, settings, max_bytes
+    def __init__(self, ws: Workspace, settings: Settings | None = None, max_bytes: float = 128e6,
+                 detail: TileSource | None = None):
+        self.ws, self.settings, self.max_bytes, self.detail = ws, settings, max_bytes, detail
         self._indexes: dict[str, LayerIndex | None] = {}
+        self._overview: OverviewIndex | None = None
         self._lock = threading.Lock()
         self._tiles = BytesLRU(max_bytes)
 
@@ -147,9 +151,22 @@ class WorkspaceTiles:
                 self._indexes[layer] = self._build(layer)
             return self._indexes[layer]
 
+    def overview(self) -> OverviewIndex | None:
+        """The parcels' overview arrays (layers/tile_overview.py), made once from the parcels' index."""
+        index = self.index("parcels")
+        with self._lock:
+            if self._overview is None and index is not None:
+                self._overview = OverviewIndex(index.geoms, index.properties, index.properties["area_mu"])
+            return self._overview
+
     def _build(self, layer: str) -> LayerIndex | None:
         if layer == "parcels":
             return LayerIndex.from_frame("parcels", self.ws.parcels, parcel_attributes(self.ws, self.settings))
+        if layer == "factories":
+            f = self.ws.factories
+            return LayerIndex.from_frame("factories", f, {"factory_id": f["factory_id"].astype(str),
+                                                          "zone_id": f["zone_id"].astype(str),
+                                                          "status": f["status"].astype(str)})
         if self.settings is None:
             return None
         from layers.constraints import constraint_frames
@@ -184,9 +201,15 @@ class WorkspaceTiles:
                     self.tile("parcels", z, x, y)
 
     def tile(self, layer: str, z: int, x: int, y: int) -> bytes:
+        if layer in getattr(self.detail, "layers", ()) and not (layer == "parcels" and z < OVERVIEW_BELOW):
+            return self.detail.tile(layer, z, x, y)
         return self._tiles.get((layer, z, x, y), lambda: self._cut(layer, z, x, y))
 
     def _cut(self, layer: str, z: int, x: int, y: int) -> bytes:
+        if layer == "parcels" and MIN_ZOOM["parcels"] <= z < OVERVIEW_BELOW:
+            overview = self.overview()
+            raw = overview.cut("parcels", tile_bounds(z, x, y)) if overview is not None else b""
+            return gzip.compress(mvt.tile([raw] if raw else []), compresslevel=5, mtime=0)
         index = self.index(layer)
         coarse = COARSE_ATTRIBUTES if layer == "parcels" and z < DETAIL_ZOOM else None
         raw = b"" if index is None or z < MIN_ZOOM.get(layer, 0) else index.cut(z, x, y, only=coarse)

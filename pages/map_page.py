@@ -4,6 +4,7 @@ import streamlit as st
 from geo.vocab import STOCK_CLASS_LABELS
 from layers import build, tables
 from pages import common, map_panels
+from pages.context import settings
 
 ws, key = common.require_workspace()
 # The map is what the user waits for: its element goes to the browser first (filters read from the session state
@@ -35,11 +36,17 @@ with right:
     map_panels.interaction_panels(ws, key, f, out)
 
 zones, blocks = tables.available_tables(report)
+by_county = tables.county_table(report, ws.zones)
+if not by_county.empty:
+    st.subheader("各县可供地")
+    st.table(tables.styled(by_county))
 st.subheader("各园区可供地")
 # A static table (one row per park): st.dataframe's grid (its script chunk, canvas and layout) shares the browser's
-# main thread with the map iframe and cost ~0.5 s of the map's first drawing.
-st.table(zones.style.hide(axis="index").format({c: "{:,.1f}" for c in zones.columns if "亩" in c} |
-                                               {c: "{:,.0f}" for c in zones.columns if "m²" in c}))
+# main thread with the map iframe and cost ~0.5 s of the map's first drawing; a city's or a province's hundreds of
+# parks (their rows rendered on that thread too) are shown on demand.
+few_parks = len(zones) <= settings().app.park_table_rows
+if few_parks or st.toggle(f"显示各园区明细（{len(zones)} 个园区）", key="show_parks"):
+    st.table(tables.styled(zones))
 if st.toggle(f"显示连片地块明细（{len(blocks)} 片）", key="show_blocks"):   # not built unless asked: large counties
     common.grid(blocks)
 c1, c2 = st.columns(2)

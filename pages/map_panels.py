@@ -63,7 +63,7 @@ def offline_filters(f: Filters, ws: Workspace) -> Filters:
 
 
 def interaction_panels(ws: Workspace, key: str, f: Filters, out: dict) -> None:
-    """Details of the clicked parcel and the acreage inside the last drawn polygon."""
+    """Details of the clicked parcel (and standard factory) and the acreage inside the last drawn polygon."""
     gcj = basemaps.needs_gcj02(f.basemap)
     # a parcel of the GeoJSON layer, or a click on the map (vector tiles are drawn by MapLibre, not clickable
     # Leaflet features): either way the parcel is found on the server, at the clicked point
@@ -76,6 +76,9 @@ def interaction_panels(ws: Workspace, key: str, f: Filters, out: dict) -> None:
             d["stock"] = stock.parcel_stock_text(stock.classes_for(ws, f.stock_as_of or dt.date.today(), settings(),
                                                                    derived()), pid)
             parcel_panel(d)
+        factory = query.factory_at(ws, clicked["lat"], clicked["lng"], gcj)
+        if factory:
+            factory_panel(factory)
     drawing = out.get("last_active_drawing")
     # st_folium also reports a clicked feature here: a drawn shape is the one without our properties
     if drawing and not drawing.get("properties") and \
@@ -95,3 +98,12 @@ def parcel_panel(d: dict) -> None:
                     f"可供日期：{d['ready_date'] or '—'}  \n所属园区：{d['zone_name']}（{d['zone_id']}）  \n"
                     f"所属连片：{block}  \n用地类型：{d['land_use'] or '—'}"
                     + (f"  \n{STOCK_LABELS['class']}：{d['stock']}" if d.get("stock") else ""))
+
+
+def factory_panel(d: dict) -> None:
+    with st.container(border=True):
+        st.markdown(f"**标准厂房 {d['name'] or d['factory_id']}**（{d['factory_id']}）  \n状态：{d['status_label']}  \n"
+                    f"{F['floors']}：{d['floors'] if d['floors'] is not None else '—'}  \n"
+                    f"{F['floor_area_m2']}：{d['floor_area_m2']:,.0f}  \n{F['vacant_m2']}：{d['vacant_m2']:,.0f}  \n"
+                    f"可入驻日期：{d['ready_date'] or '—'}  \n所属园区：{d['zone_name']}（{d['zone_id']}）")
+

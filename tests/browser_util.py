@@ -27,11 +27,13 @@ DRAWN_JS = """() => { const l = window.landgapLayers && window.landgapLayers.par
           drawnAt: window.landgapDrawnAt || null}; }"""
 
 
-# Parcels MapLibre drew from vector tiles in the map iframe (layers/tile_layer.py): rendered features of the view.
+# Parcels MapLibre drew from vector tiles in the map iframe (layers/tile_layer.py): rendered features of the view;
+# ``parcels``: the parcels they stand for (an overview feature counts its ``parcels``, layers/tile_overview.py).
 TILES_JS = """() => { const t = window.landgapTiles;
   if (!t || !t.gl || !t.drawnAt) return null;
   const f = t.gl.queryRenderedFeatures({layers: ['parcels-fill']});
   return {drawn: f.length, ids: f.slice(0, 50).map(x => x.properties.parcel_id || null),
+          parcels: f.reduce((n, x) => n + (x.properties.parcels === undefined ? 1 : x.properties.parcels), 0),
           statuses: Array.from(new Set(f.map(x => x.properties.status))), drawnAt: t.drawnAt}; }"""
 
 

@@ -73,6 +73,21 @@ def test_parcel_click_and_block_details(sample_ws):
     assert d["status_label"] == "可供"
 
 
+def test_factory_click_finds_the_factory_it_falls_in(sample_ws):
+    """A tiled map's factories are drawn by MapLibre: a click is looked up on the server, like a parcel's."""
+    factories = sample_ws.metric("factories")
+    fid = factories.index[0]
+    pt = factories.loc[fid].geometry.representative_point()
+    to_lonlat = Transformer.from_crs(sample_ws.metric_crs, CGCS2000, always_xy=True)
+    lon, lat = to_lonlat.transform(pt.x, pt.y)
+    d = query.factory_at(sample_ws, lat, lon)
+    assert d["factory_id"] == fid and d["zone_id"] == factories.at[fid, "zone_id"]
+    assert d["vacant_m2"] == pytest.approx(float(factories.at[fid, "vacant_m2"]))
+    away = factories.union_all().centroid
+    x, y = away.x, factories.total_bounds[3] + 5000                          # north of every factory
+    assert query.factory_at(sample_ws, *reversed(to_lonlat.transform(x, y))) is None
+
+
 def test_drawn_polygon_acreage_by_status(sample_ws):
     """A polygon around one zone holds exactly that zone's parcels, by status, ellipsoidal 亩."""
     zone = sample_ws.zones.index[0]

@@ -173,3 +173,42 @@ def test_static_scripts_are_gzipped_other_paths_untouched():
     assert headers.get("content-encoding") == "gzip" and gzip.decompress(data).decode() == text
     headers, data = asyncio.run(call("/tiles/x"))
     assert "content-encoding" not in headers and data.decode() == text
+
+
+def test_factories_are_a_tile_layer_from_their_minimum_zoom(sample_ws, source):
+    factories = sample_ws.factories.to_crs("EPSG:3857")
+    lon, lat = Transformer.from_crs(sample_ws.crs, "EPSG:4326", always_xy=True).transform(
+        *sample_ws.factories.geometry.iloc[0].representative_point().coords[0])
+    z = 15
+    x, y = _tile_of(lon, lat, z)
+    minx, miny, maxx, maxy = tiles.tile_bounds(z, x, y)
+    got = {f["properties"]["factory_id"]: f for f in _decode(source.tile("factories", z, x, y))["factories"]["features"]}
+    inside = factories[factories.intersects(shapely.box(minx, miny, maxx, maxy))]
+    assert len(inside) and set(inside.index) <= set(got)
+    for fid, f in got.items():
+        assert f["properties"]["status"] == sample_ws.factories.at[fid, "status"]
+    low = tiles.MIN_ZOOM["factories"] - 1
+    assert _decode(source.tile("factories", low, *_tile_of(lon, lat, low))) == {}
+
+
+def test_a_detail_source_makes_every_tile_but_the_parcels_overview(sample_ws, settings):
+    """The team store: PostGIS makes the tiles of the layers it has; the overview zooms are cut from the workspace
+    the page holds (the database has no overview)."""
+    class Detail:
+        layers = {"parcels", "farmland"}
+        asked = []
+
+        def tile(self, layer, z, x, y):
+            self.asked.append((layer, z))
+            return b"from-detail"
+    both = tiles.WorkspaceTiles(sample_ws, settings, detail=Detail())
+    lon, lat = Transformer.from_crs(sample_ws.crs, "EPSG:4326", always_xy=True).transform(
+        *sample_ws.factories.geometry.iloc[0].representative_point().coords[0])
+    from layers.tile_overview import OVERVIEW_BELOW
+    assert both.tile("parcels", 14, *_tile_of(lon, lat, 14)) == b"from-detail"
+    assert both.tile("farmland", 12, *_tile_of(lon, lat, 12)) == b"from-detail"
+    overview = both.tile("parcels", OVERVIEW_BELOW - 1, *_tile_of(lon, lat, OVERVIEW_BELOW - 1))
+    assert _decode(overview)["parcels"]["features"]
+    factories = both.tile("factories", 15, *_tile_of(lon, lat, 15))           # not in the database's tile set
+    assert factories != b"from-detail"
+    assert Detail.asked == [("parcels", 14), ("farmland", 12)]

@@ -41,3 +41,27 @@ def test_county_is_the_first_filter_and_scopes_the_figures(city, monkeypatch):
     assert {m.label: m.value for m in at.metric}[F["available_mu"]] == fmt_mu(one.total_available_mu)
     zones = at.sidebar.selectbox(key="_flt_zone").options
     assert zones[1:] and all(f"（{code}-" in z for z in zones[1:])       # the park filter lists its parks only
+
+
+def test_a_city_lists_its_counties_and_its_parks_on_demand(city, monkeypatch, tmp_path):
+    """The 各县可供地 table sums the engine's park rows by county; above ``[app] park_table_rows`` parks the parks'
+    table waits for its toggle (its rows would delay the map in the browser)."""
+    config = tmp_path / "few.toml"
+    config.write_text("[app]\npark_table_rows = 2\n", encoding="utf-8")
+    monkeypatch.setenv("LANDGAP_WORKSPACE", str(city))
+    monkeypatch.setenv("LANDGAP_CONFIG", str(config))
+    monkeypatch.delenv("LANDGAP_TIANDITU_KEY", raising=False)
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception, [e.value for e in at.exception]
+    whole = available_report(load_workspace(city, SETTINGS), settings=SETTINGS)
+    counties = at.table[0].value
+    assert list(counties[F["county_code"]]) == county_codes(3)
+    for code, row in counties.set_index(F["county_code"]).iterrows():
+        parks = [z for z in whole.zones if z.zone_id.startswith(f"{code}-")]
+        assert row[F["zone_count"]] == len(parks)
+        assert row[F["available_mu"]] == pytest.approx(sum(z.available_mu for z in parks), abs=1e-3)
+    assert len(at.table) == 1
+    toggle = at.toggle(key="show_parks")
+    at = toggle.set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.table) == 2 and len(at.table[1].value) == len(whole.zones)

@@ -1,6 +1,7 @@
 """Real browser, vector-tile map: the app as `run.py app` serves it (server.py: app.py and the /tiles route), with
-``[app] tile_threshold_parcels = 0`` so the sample county's parcels come as tiles drawn by MapLibre. The parcels
-appear, a click shows the parcel's record from the store, a drawn polygon's 亩 equal pyproj.Geod on the same
+``[app] tile_threshold_parcels = 0`` (and factories) so the sample county's parcels and factories come as tiles
+drawn by MapLibre. The parcels appear, zoomed out the overview stands for every parcel, a click shows the parcel's
+(or the factory's) record from the store, a drawn polygon's 亩 equal pyproj.Geod on the same
 polygon, and the map's status filter recolours with no new tile request; nothing leaves localhost."""
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ MU_M2 = 10000 / 15                 # 1 亩
 @pytest.fixture(scope="module")
 def session(sample_path, tmp_path_factory):
     config = tmp_path_factory.mktemp("tiles-config") / "tiles.toml"
-    config.write_text("[app]\ntile_threshold_parcels = 0\n", encoding="utf-8")
+    config.write_text("[app]\ntile_threshold_parcels = 0\ntile_threshold_factories = 0\n", encoding="utf-8")
     with running_app(sample_path, {"LANDGAP_CONFIG": str(config)}, script="server.py") as url, \
             browser(str(tmp_path_factory.mktemp("chromium-profile"))) as ctx:
         yield url, ctx
@@ -58,7 +59,7 @@ def test_parcels_appear_from_tiles(open_map, sample_ws):
     page, frame, counts, tiles, ctx = open_map()
     assert counts["drawn"] > 0 and any("/tiles/parcels/" in u for u in tiles)
     layers = {n for n in ("farmland", "eco_redline", "flood", "dev_boundary") if sample_ws.constraint(n) is not None}
-    assert {u.split("/tiles/")[1].split("/")[0] for u in tiles} <= {"parcels"} | layers   # 三区三线 too
+    assert {u.split("/tiles/")[1].split("/")[0] for u in tiles} <= {"parcels", "factories"} | layers   # 三区三线 too
     assert set(counts["statuses"]) <= set(PARCEL_STATUS_LABELS)
     assert frame.evaluate("() => window.landgapLayers === undefined || !window.landgapLayers.parcels")  # no GeoJSON
     assert ctx.outside == []
@@ -85,6 +86,42 @@ def test_clicking_a_parcel_shows_its_record(open_map, sample_ws):
     assert f"面积：{row['area_mu']:,.1f} 亩" in body and "状态：可供" in body
     assert sample_ws.zones.at[row["zone_id"], "name"] in body
     assert re.search(r"所属连片：\S+-B\d{3}（\d+ 块，合计 [\d,]+\.\d 亩）", body)
+    assert ctx.outside == []
+
+
+def test_clicking_a_factory_shows_its_record(open_map, sample_ws):
+    page, frame, _, tiles, ctx = open_map()
+    factories = sample_ws.factories.to_crs("EPSG:4490")
+    fid = sample_ws.factories["floor_area_m2"].idxmax()
+    point = factories.geometry.loc[fid].representative_point()
+    target = frame.evaluate("""([lat, lng]) => { """ + FIND_MAP + """
+        m.setView([lat, lng], 17, {animate: false});
+        const p = m.latLngToContainerPoint([lat, lng]);
+        return {x: p.x, y: p.y}; }""", [point.y, point.x])
+    frame.wait_for_function("() => window.landgapTiles.gl.queryRenderedFeatures({layers: ['factories-fill']})"
+                            ".length > 0", timeout=20_000)          # drawn from the factories' tiles
+    assert any("/tiles/factories/" in u for u in tiles)
+    box = frame.frame_element().bounding_box()
+    page.mouse.click(box["x"] + target["x"], box["y"] + target["y"])
+    row = sample_ws.factories.loc[fid]
+    page.get_by_text(f"标准厂房 {row['name'] or fid}").wait_for(timeout=30_000)
+    assert f"{row['vacant_m2']:,.0f}" in _main_text(page)
+    assert ctx.outside == []
+
+
+def test_zoomed_out_the_overview_stands_for_every_parcel(open_map, sample_ws):
+    """Below the overview zoom a parcels tile is a grid of cells (layers/tile_overview.py): with the whole county
+    in view, the features drawn count every parcel once."""
+    from layers.tile_overview import OVERVIEW_BELOW
+    page, frame, _, tiles, ctx = open_map()
+    frame.evaluate("() => { " + FIND_MAP + " m.setZoom(%d, {animate: false}); }" % (OVERVIEW_BELOW - 1))
+    frame.wait_for_function("() => { const f = window.landgapTiles.gl.queryRenderedFeatures({layers: ['parcels-fill']});"
+                            " return f.length > 0 && f.every(x => x.properties.parcels !== undefined); }",
+                            timeout=20_000)
+    page.wait_for_timeout(1000)
+    counted = frame.evaluate("() => window.landgapTiles.gl.queryRenderedFeatures({layers: ['parcels-fill']})"
+                             ".reduce((n, f) => n + f.properties.parcels, 0)")
+    assert counted == len(sample_ws.parcels)
     assert ctx.outside == []
 
 
@@ -174,13 +211,16 @@ def test_the_downloaded_map_draws_the_embedded_tiles_offline(session, sample_ws,
     import dataclasses
 
     from layers import build, export
-    tiled = dataclasses.replace(settings, app=dataclasses.replace(settings.app, tile_threshold_parcels=0))
+    tiled = dataclasses.replace(settings, app=dataclasses.replace(settings.app, tile_threshold_parcels=0,
+                                                                  tile_threshold_factories=0))
     m = build.new_map(sample_ws, settings=tiled, fetch_data=False)
     build.add_zones(m, sample_ws)
     build.add_constraints(m, sample_ws)
     build.add_parcels(m, sample_ws)
+    build.add_factories(m, sample_ws)
     html = export.standalone_html(build.finish(m, draw=True)).decode("utf-8")
     assert build.tiled(m) and "/tiles/" not in html and "landgap://parcels" in html
+    assert '"factories/1' in html and 'window.landgapLayers["factories"]' not in html     # factories: tiles too
     assert 'window.landgapLayers["parcels"]' not in html and 'window.landgapLayers["zones"]' in html  # zones: GeoJSON
     path = tmp_path / "map.html"
     path.write_text(html, encoding="utf-8")
@@ -192,7 +232,7 @@ def test_the_downloaded_map_draws_the_embedded_tiles_offline(session, sample_ws,
     page.goto(path.as_uri())
     try:
         _, counts = wait_for_tiles(page, timeout_s=90)
-        assert counts["drawn"] > 0.9 * len(sample_ws.parcels)          # the fitted view: (nearly) every parcel
+        assert counts["parcels"] > 0.9 * len(sample_ws.parcels)        # the fitted view: (nearly) every parcel
         assert set(counts["statuses"]) <= set(PARCEL_STATUS_LABELS)
         assert all(u.startswith(("file:", "data:", "blob:")) for u in requested), requested[:5]
         assert all(u.startswith("file:") for u in ctx.outside[seen:])   # the file itself, nothing else

@@ -1,0 +1,94 @@
+"""The parcels' overview tiles (概览): below ``OVERVIEW_BELOW`` a parcels tile is a grid, not the parcels.
+
+At a county's or a province's zoom a parcel is under a pixel (100 m at z8 is 0.4 px): drawing 100k or 1M
+polygons there costs seconds of WebGL per view and shows nothing more than where land of each status lies. An
+overview tile divides its box into ``CELLS`` × ``CELLS`` cells (one screen pixel each, tiles being drawn 512 px
+wide) and marks, for every (park, status, 存量 class) present, the cells its parcels cover (their bounding boxes,
+so a large parcel still covers its cells); the marked cells of one kind are merged along each row into rectangles
+and sent as one multipolygon feature with that kind's attributes — the colour expression and the status, park and
+class filters of the detailed tiles apply unchanged. Each feature also carries ``parcels`` and ``area_mu``: the
+number and 亩 of its kind's parcels whose centroid is in this tile (so the tiles of a zoom count every parcel
+once). Pure numpy over arrays computed once per workspace version (``OverviewIndex``).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from formats import mvt
+
+OVERVIEW_BELOW = 10            # tile zooms below this draw the overview (MapLibre's zoom: 512-px tiles)
+CELLS = 512                    # cells per tile side: one screen pixel each
+KIND_ATTRIBUTES = ("zone_id", "status", "stock_class")
+
+
+class OverviewIndex:
+    """Parcels as arrays in Web Mercator: bounding boxes, centroids, areas and a kind code (one per distinct
+    combination of ``KIND_ATTRIBUTES``), sorted by the boxes' west edge so a tile takes a contiguous slice."""
+
+    def __init__(self, geoms: np.ndarray, properties: Mapping[str, np.ndarray], area_mu: np.ndarray):
+        bounds = shapely.bounds(geoms) if len(geoms) else np.zeros((0, 4))
+        order = np.argsort(bounds[:, 0], kind="stable")
+        self.bounds = bounds[order]
+        centre = shapely.get_coordinates(shapely.centroid(geoms[order])) if len(geoms) else np.zeros((0, 2))
+        self.cx, self.cy = centre[:, 0], centre[:, 1]
+        self.area_mu = np.asarray(area_mu, dtype=float)[order]
+        kinds = pd.DataFrame({k: pd.Series(np.asarray(properties[k], dtype=object)[order])
+                              for k in KIND_ATTRIBUTES if k in properties})
+        codes, table = (pd.MultiIndex.from_frame(kinds.fillna("\0")).factorize() if len(kinds.columns)
+                        else (np.zeros(len(order), dtype=np.int64), None))
+        self.kind = np.asarray(codes, dtype=np.int64)
+        self.kinds = {k: np.array([None if v == "\0" else v for v in table.get_level_values(i)], dtype=object)
+                      for i, k in enumerate(kinds.columns)} if table is not None else {}
+        self.widest = float((self.bounds[:, 2] - self.bounds[:, 0]).max()) if len(geoms) else 0.0
+
+    def cut(self, name: str, box: tuple[float, float, float, float], cells: int = CELLS,
+            extent: int = mvt.EXTENT) -> bytes:
+        """The encoded overview layer of the tile with EPSG:3857 box ``box`` (b"" when no parcel is in it)."""
+        minx, miny, maxx, maxy = box
+        lo = np.searchsorted(self.bounds[:, 0], minx - self.widest, side="left")
+        hi = np.searchsorted(self.bounds[:, 0], maxx, side="right")
+        b = self.bounds[lo:hi]
+        hit = (b[:, 2] >= minx) & (b[:, 1] <= maxy) & (b[:, 3] >= miny)
+        if not hit.any():
+            return b""
+        idx = lo + np.flatnonzero(hit)
+        b = self.bounds[idx]
+        size = (maxx - minx) / cells
+        c0 = np.clip(((b[:, 0] - minx) / size).astype(np.int64), 0, cells - 1)
+        c1 = np.clip(((b[:, 2] - minx) / size).astype(np.int64), 0, cells - 1)
+        r0 = np.clip(((maxy - b[:, 3]) / size).astype(np.int64), 0, cells - 1)
+        r1 = np.clip(((maxy - b[:, 1]) / size).astype(np.int64), 0, cells - 1)
+        # every cell of every parcel's box (most parcels: one cell)
+        w, h = c1 - c0 + 1, r1 - r0 + 1
+        n = w * h
+        owner = np.repeat(np.arange(len(idx)), n)
+        k = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+        col = c0[owner] + k % w[owner]
+        row = r0[owner] + k // w[owner]
+        kind = self.kind[idx][owner]
+        key = np.unique((kind * cells + row) * cells + col)
+        kind_of, rest = np.divmod(key, cells * cells)
+        row_of, col_of = np.divmod(rest, cells)
+        # runs of consecutive cells of one kind in one row → one rectangle each
+        start = np.r_[True, (kind_of[1:] != kind_of[:-1]) | (row_of[1:] != row_of[:-1])
+                      | (col_of[1:] != col_of[:-1] + 1)]
+        first = np.flatnonzero(start)
+        last = np.r_[first[1:] - 1, len(key) - 1]
+        unit = extent / cells
+        rects = shapely.box(col_of[first] * unit, row_of[first] * unit, (col_of[last] + 1) * unit,
+                            (row_of[first] + 1) * unit)
+        present, part_of = np.unique(kind_of[first], return_inverse=True)
+        geoms = shapely.multipolygons(rects, indices=part_of)
+        # parcels counted in the tile holding their centroid
+        cx, cy = self.cx[idx], self.cy[idx]
+        own = (cx >= minx) & (cx < maxx) & (cy > miny) & (cy <= maxy)
+        slot = np.searchsorted(present, self.kind[idx][own])
+        count = np.bincount(slot, minlength=len(present))
+        area = np.bincount(slot, weights=self.area_mu[idx][own], minlength=len(present))
+        props = {k: v[present] for k, v in self.kinds.items()}
+        props |= {"parcels": count.astype(np.int64), "area_mu": np.round(area, 1)}
+        return mvt.layer(name, geoms, props, extent)
