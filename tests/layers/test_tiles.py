@@ -182,7 +182,8 @@ def test_factories_are_a_tile_layer_from_their_minimum_zoom(sample_ws, source):
     z = 15
     x, y = _tile_of(lon, lat, z)
     minx, miny, maxx, maxy = tiles.tile_bounds(z, x, y)
-    got = {f["properties"]["factory_id"]: f for f in _decode(source.tile("factories", z, x, y))["factories"]["features"]}
+    decoded = _decode(source.tile("factories", z, x, y))["factories"]["features"]
+    got = {f["properties"]["factory_id"]: f for f in decoded}
     inside = factories[factories.intersects(shapely.box(minx, miny, maxx, maxy))]
     assert len(inside) and set(inside.index) <= set(got)
     for fid, f in got.items():

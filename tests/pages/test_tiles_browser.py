@@ -115,7 +115,8 @@ def test_zoomed_out_the_overview_stands_for_every_parcel(open_map, sample_ws):
     from layers.tile_overview import OVERVIEW_BELOW
     page, frame, _, tiles, ctx = open_map()
     frame.evaluate("() => { " + FIND_MAP + " m.setZoom(%d, {animate: false}); }" % (OVERVIEW_BELOW - 1))
-    frame.wait_for_function("() => { const f = window.landgapTiles.gl.queryRenderedFeatures({layers: ['parcels-fill']});"
+    frame.wait_for_function("() => { const f = window.landgapTiles.gl.queryRenderedFeatures("
+                            "{layers: ['parcels-fill']});"
                             " return f.length > 0 && f.every(x => x.properties.parcels !== undefined); }",
                             timeout=20_000)
     page.wait_for_timeout(1000)
