@@ -177,8 +177,7 @@ def add_zones(m: OfflineMap, ws: Workspace, zone_ids: Iterable[str] | None = Non
                  default_style={"color": "#1d3557", "weight": 2, "dashArray": "8 4", "fill": False},
                  bounds=lonlat_bounds(zones, gcj)).add_to(m)
     centres = zones.iloc[(-zones.geometry.area).argsort(kind="stable")].copy()   # larger parks named first
-    # a tiny square carrying the label (a point has no polygon label position): 5 coordinates, not a 33-gon
-    centres["geometry"] = centres.geometry.representative_point().buffer(1.0, quad_segs=1)
+    centres["geometry"] = centres.geometry.representative_point()     # the name is drawn centred on it
     labels = _cached(m, ws, ("zone_labels", gcj, ids), lambda: feature_collection(centres, {"n": "name"}, gcj, 0))
     GeoJsonLayer(labels, "zone_labels", "园区名称", interactive=False, label_key="n",
                  default_style={"stroke": False, "fill": False}).add_to(m)

@@ -123,10 +123,13 @@ class GeoJsonLayer(Layer):
           var layer = L.geoJson({{ 'null' if this.data_url else this.data }}, {
             interactive: {{ this.interactive|tojson }},
             style: function (f) { return styles[f.properties[key]] || fallback; },
-            onEachFeature: label ? function (f, l) {
-              l.bindTooltip(esc(String(f.properties[label])),
-                            {permanent: true, direction: 'center', className: 'landgap-label'});
-            } : null
+            // a label: a point drawn as a name centred on it (a div marker: placed by a transform alone, where a
+            // permanent tooltip measures itself on every zoom — seconds with a province's 1,000 parks)
+            pointToLayer: label ? function (f, latlng) {
+              return L.marker(latlng, {interactive: false, keyboard: false, icon: L.divIcon({
+                className: 'landgap-label', iconSize: null,
+                html: '<span>' + esc(String(f.properties[label])) + '</span>'})});
+            } : undefined
           });
           // One tooltip and one popup for the whole layer, filled from the feature under the pointer: binding
           // them per feature costs seconds with 10k parcels.
@@ -143,18 +146,28 @@ class GeoJsonLayer(Layer):
           }
           if (label) {
             // park names shown by zoom, never on top of each other: after each zoom or pan, in the layer's order
-            // (the larger parks first), a name that would overlap one already shown is hidden
+            // (the larger parks first), a name that would overlap one already shown is hidden. All boxes are read
+            // in one layout, then written (reading after each write re-lays the page out: n² with 1,000 parks);
+            // names outside the map are hidden; shown boxes are kept in 64-px buckets.
             var declutter = function () {
-              var shown = [];
+              var els = [], size = layer._map.getSize(), box = layer._map.getContainer().getBoundingClientRect();
               layer.eachLayer(function (l) {
-                var t = l.getTooltip && l.getTooltip(), el = t && t.getElement();
-                if (!el) return;
-                el.style.visibility = '';
-                var r = el.getBoundingClientRect();
-                var hit = shown.some(function (s) {
-                  return r.left < s.right && r.right > s.left && r.top < s.bottom && r.bottom > s.top; });
-                if (hit) el.style.visibility = 'hidden'; else shown.push(r);
+                var el = l.getElement && l.getElement();
+                if (el) els.push(el.firstChild || el);
               });
+              var rects = els.map(function (el) { return el.getBoundingClientRect(); });
+              var buckets = {}, show = rects.map(function (r) {
+                if (r.right < box.left || r.left > box.left + size.x || r.bottom < box.top ||
+                    r.top > box.top + size.y) return false;
+                var keys = [];
+                for (var i = Math.floor(r.left / 64); i <= Math.floor(r.right / 64); i++)
+                  for (var j = Math.floor(r.top / 64); j <= Math.floor(r.bottom / 64); j++) keys.push(i + ':' + j);
+                var hit = keys.some(function (k) { return (buckets[k] || []).some(function (s) {
+                  return r.left < s.right && r.right > s.left && r.top < s.bottom && r.bottom > s.top; }); });
+                if (!hit) keys.forEach(function (k) { (buckets[k] = buckets[k] || []).push(r); });
+                return !hit;
+              });
+              els.forEach(function (el, i) { el.style.visibility = show[i] ? '' : 'hidden'; });
             };
             layer.on('add', function () {
               var map = this._map;
@@ -276,6 +289,6 @@ class DrawnStamp(folium.MacroElement):
         {% endmacro %}""")
 
 
-LABEL_CSS = """<style>.leaflet-tooltip.landgap-label{background:transparent;border:none;box-shadow:none;
-font-weight:bold;color:#1d3557;font-size:13px;text-shadow:0 0 3px #fff,0 0 3px #fff}
-.leaflet-tooltip.landgap-label:before{display:none}</style>"""
+LABEL_CSS = """<style>.landgap-label{width:0;height:0;pointer-events:none}
+.landgap-label span{position:absolute;transform:translate(-50%,-50%);white-space:nowrap;
+font-weight:bold;color:#1d3557;font-size:13px;text-shadow:0 0 3px #fff,0 0 3px #fff}</style>"""

@@ -12,7 +12,7 @@ once). Pure numpy over arrays computed once per workspace version (``OverviewInd
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -27,14 +27,15 @@ KIND_ATTRIBUTES = ("zone_id", "status", "stock_class")
 
 class OverviewIndex:
     """Parcels as arrays in Web Mercator: bounding boxes, centroids, areas and a kind code (one per distinct
-    combination of ``KIND_ATTRIBUTES``), sorted by the boxes' west edge so a tile takes a contiguous slice."""
+    combination of ``KIND_ATTRIBUTES``), sorted by the boxes' west edge so a tile takes a contiguous slice.
+    ``boxes`` (n × 4) and ``centres`` (n × 2): Web Mercator, NaN for a parcel without geometry (left out)."""
 
-    def __init__(self, geoms: np.ndarray, properties: Mapping[str, np.ndarray], area_mu: np.ndarray):
-        bounds = shapely.bounds(geoms) if len(geoms) else np.zeros((0, 4))
-        order = np.argsort(bounds[:, 0], kind="stable")
-        self.bounds = bounds[order]
-        centre = shapely.get_coordinates(shapely.centroid(geoms[order])) if len(geoms) else np.zeros((0, 2))
-        self.cx, self.cy = centre[:, 0], centre[:, 1]
+    def __init__(self, boxes: np.ndarray, centres: np.ndarray, properties: Mapping[str, Sequence],
+                 area_mu: Sequence):
+        keep = np.flatnonzero(np.isfinite(boxes).all(axis=1) & np.isfinite(centres).all(axis=1))
+        order = keep[np.argsort(boxes[keep, 0], kind="stable")]
+        self.bounds = boxes[order]
+        self.cx, self.cy = centres[order, 0], centres[order, 1]
         self.area_mu = np.asarray(area_mu, dtype=float)[order]
         kinds = pd.DataFrame({k: pd.Series(np.asarray(properties[k], dtype=object)[order])
                               for k in KIND_ATTRIBUTES if k in properties})
@@ -43,7 +44,7 @@ class OverviewIndex:
         self.kind = np.asarray(codes, dtype=np.int64)
         self.kinds = {k: np.array([None if v == "\0" else v for v in table.get_level_values(i)], dtype=object)
                       for i, k in enumerate(kinds.columns)} if table is not None else {}
-        self.widest = float((self.bounds[:, 2] - self.bounds[:, 0]).max()) if len(geoms) else 0.0
+        self.widest = float((self.bounds[:, 2] - self.bounds[:, 0]).max()) if len(order) else 0.0
 
     def cut(self, name: str, box: tuple[float, float, float, float], cells: int = CELLS,
             extent: int = mvt.EXTENT) -> bytes:

@@ -58,46 +58,73 @@ def valid_tile(z: int, x: int, y: int) -> bool:
 
 
 class LayerIndex:
-    """One layer in Web Mercator with an STRtree and its tile attributes; ``cut`` makes one encoded MVT layer."""
+    """One layer as the workspace holds it (its own CRS: no second copy of a province's million polygons) with its
+    spatial index and tile attributes; ``cut`` projects only the geometries a tile hits to Web Mercator and makes
+    one encoded MVT layer."""
 
-    def __init__(self, name: str, geoms: np.ndarray, properties: dict[str, np.ndarray]):
+    def __init__(self, name: str, geoms: np.ndarray, crs, properties: dict[str, pd.Series],
+                 query: Callable | None = None):
         self.name = name
         self.geoms = geoms
-        self.properties = properties
-        self.tree = shapely.STRtree(geoms)
-        self.bounds = shapely.total_bounds(geoms) if len(geoms) else None
+        self.properties = {k: pd.Series(v).reset_index(drop=True) for k, v in properties.items()}
+        self._query = query or shapely.STRtree(geoms).query
+        self._to_merc = Transformer.from_crs(crs, WEB_MERCATOR, always_xy=True)
+        self._from_merc = Transformer.from_crs(WEB_MERCATOR, crs, always_xy=True)
+        present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) if len(geoms) else np.zeros(0, bool)
+        self.bounds = (self._to_merc.transform_bounds(*shapely.total_bounds(geoms[present]), densify_pts=21)
+                       if present.any() else None)
 
     @classmethod
     def from_frame(cls, name: str, frame, columns: dict[str, pd.Series]) -> "LayerIndex":
-        """``frame``: a GeoDataFrame (any projected or geographic CRS); ``columns``: attribute name → values."""
+        """``frame``: a GeoDataFrame (any projected or geographic CRS), its spatial index shared (geopandas keeps
+        it with the frame: the click look-up uses it too); ``columns``: attribute name → values."""
         geoms = np.asarray(frame.geometry.values, dtype=object)
-        to_merc = Transformer.from_crs(frame.crs, WEB_MERCATOR, always_xy=True)
+        return cls(name, geoms, frame.crs, columns, query=frame.sindex.query if len(frame) else None)
 
+    def to_mercator(self, geoms: np.ndarray) -> np.ndarray:
         def convert(xy: np.ndarray) -> np.ndarray:
-            x, y = to_merc.transform(xy[:, 0], xy[:, 1])
+            x, y = self._to_merc.transform(xy[:, 0], xy[:, 1])
             return np.column_stack([x, y])
-        merc = shapely.transform(geoms, convert) if len(geoms) else geoms
-        ok = ~(shapely.is_missing(merc) | shapely.is_empty(merc))
-        props = {k: np.asarray(pd.Series(v).to_numpy(dtype=object))[ok] for k, v in columns.items()}
-        return cls(name, merc[ok], props)
+        return shapely.transform(geoms, convert)
+
+    def mercator_boxes(self, chunk: int = 100_000) -> tuple[np.ndarray, np.ndarray]:
+        """Every feature's bounding box (n × 4, of its vertices projected) and centroid (n × 2) in Web Mercator;
+        NaN: no geometry. Projected ``chunk`` features at a time (a province's vertices are never all copied)."""
+        n = len(self.geoms)
+        boxes, centres = np.full((n, 4), np.nan), np.full((n, 2), np.nan)
+        for lo in range(0, n, chunk):
+            part = self.geoms[lo:lo + chunk]
+            xy, owner = shapely.get_coordinates(part, return_index=True)
+            if not len(xy):
+                continue
+            x, y = self._to_merc.transform(xy[:, 0], xy[:, 1])
+            first = np.r_[0, np.flatnonzero(np.diff(owner)) + 1]
+            rows = lo + owner[first]
+            boxes[rows] = np.column_stack([np.minimum.reduceat(x, first), np.minimum.reduceat(y, first),
+                                           np.maximum.reduceat(x, first), np.maximum.reduceat(y, first)])
+            c = shapely.get_coordinates(shapely.centroid(part[owner[first]]))
+            centres[rows] = np.column_stack(self._to_merc.transform(c[:, 0], c[:, 1]))
+        return boxes, centres
 
     def cut(self, z: int, x: int, y: int, extent: int = mvt.EXTENT, only: tuple[str, ...] | None = None) -> bytes:
         """The encoded MVT layer of tile z/x/y (b"" when nothing is in it); ``only``: these attributes alone."""
         minx, miny, maxx, maxy = tile_bounds(z, x, y)
         unit = (maxx - minx) / extent
         pad = BUFFER_UNITS * unit
-        hit = self.tree.query(shapely.box(minx - pad, miny - pad, maxx + pad, maxy + pad))
+        box = (minx - pad, miny - pad, maxx + pad, maxy + pad)
+        hit = np.asarray(self._query(shapely.box(*self._from_merc.transform_bounds(*box, densify_pts=21))))
         if not len(hit):
             return b""
         hit.sort()
-        geoms = shapely.clip_by_rect(self.geoms[hit], minx - pad, miny - pad, maxx + pad, maxy + pad)
+        geoms = shapely.clip_by_rect(self.to_mercator(self.geoms[hit]), *box)
         geoms = shapely.simplify(geoms, unit * 0.5, preserve_topology=False)
         scale = extent / (maxx - minx)
 
         def to_tile(xy: np.ndarray) -> np.ndarray:
             return np.column_stack([(xy[:, 0] - minx) * scale, (maxy - xy[:, 1]) * scale])
         geoms = shapely.transform(geoms, to_tile)
-        props = {k: v[hit] for k, v in self.properties.items() if only is None or k in only}
+        props = {k: v.iloc[hit].to_numpy(dtype=object) for k, v in self.properties.items()
+                 if only is None or k in only}
         return mvt.layer(self.name, geoms, props, extent)
 
 
@@ -156,7 +183,8 @@ class WorkspaceTiles:
         index = self.index("parcels")
         with self._lock:
             if self._overview is None and index is not None:
-                self._overview = OverviewIndex(index.geoms, index.properties, index.properties["area_mu"])
+                boxes, centres = index.mercator_boxes()
+                self._overview = OverviewIndex(boxes, centres, index.properties, index.properties["area_mu"])
             return self._overview
 
     def _build(self, layer: str) -> LayerIndex | None:
@@ -175,7 +203,7 @@ class WorkspaceTiles:
         if frame is None:
             return None
         area = frame[frame["s"] == "area"]
-        return LayerIndex.from_frame(layer, area, {"layer": pd.Series([layer] * len(area))})
+        return LayerIndex.from_frame(layer, area.reset_index(drop=True), {"layer": pd.Series([layer] * len(area))})
 
     def warm(self, view_px: tuple[int, int] = (700, 600)) -> None:
         """Index the parcels and cut the tiles a map fitted to them first asks for (MapLibre in Leaflet asks for

@@ -178,7 +178,7 @@ def test_the_status_filter_recolours_without_new_tile_requests(open_map):
     assert ctx.outside == []
 
 
-LABEL_RECTS = """() => Array.from(document.querySelectorAll('.leaflet-tooltip.landgap-label'))
+LABEL_RECTS = """() => Array.from(document.querySelectorAll('.landgap-label span'))
     .filter(el => el.style.visibility !== 'hidden')
     .map(el => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })"""
 
