@@ -7,6 +7,11 @@ and zone_id below the detail zoom, nothing below the minimum zoom. ``ST_AsMVTGeo
 64-unit margin and snaps to the 4096 grid (which simplifies to under a unit per zoom). Constraint layers come from
 the tables of the same names. Tiles are gzip-compressed and kept in an LRU for the store's revision; each thread
 of the server uses its own connection (psycopg connections are not shared between threads).
+
+The tile connections run without parallel query (``max_parallel_workers_per_gather = 0``): summed over the ~100
+county partitions the GiST probes of one tile cost enough for the planner to start two workers, whose start-up
+(tens of ms on a busy 2-core server) dwarfs the work (~2 ms for a z14 tile of a 1M-parcel province;
+bench/bench_pg_tiles.py) — and a tile server already runs many tiles at once.
 """
 from __future__ import annotations
 
@@ -67,6 +72,10 @@ class PostgisTiles:
                 conn = self._psycopg.connect(self.url, autocommit=True, connect_timeout=10)
             except self._psycopg.Error as exc:
                 raise StoreIOError(f"无法连接数据库 {mask_password(self.url)}：{exc}") from exc
+            try:
+                conn.execute("SET max_parallel_workers_per_gather = 0")     # see the module doc
+            except self._psycopg.Error:
+                pass                                                # a server without the setting: its default
             self._local.conn = conn
         return conn
 

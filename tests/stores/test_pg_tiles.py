@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import math
+import re
 
 import mapbox_vector_tile
 import pytest
@@ -63,3 +64,17 @@ def test_below_the_detail_zoom_only_status_and_park_and_constraints_come_too(sam
         p = layer.geometry.iloc[0].representative_point()
         lon, lat = Transformer.from_crs(layer.crs, "EPSG:4326", always_xy=True).transform(p.x, p.y)
         assert _features(pg_source.tile(names[0], 14, *_tile_of(lon, lat, 14)), names[0])
+
+
+def test_a_tile_query_probes_the_gist_index_without_parallel_workers(sample_ws, pg_source):
+    """The plan of a z14 tile: the parcels' GiST index does the spatial filter; no Gather (the tile connection turns
+    parallel query off: starting workers costs more than a tile's work)."""
+    to_ll = Transformer.from_crs(sample_ws.crs, "EPSG:4326", always_xy=True)
+    point = sample_ws.parcels.geometry.iloc[0].representative_point()
+    x, y = _tile_of(*to_ll.transform(point.x, point.y), 14)
+    conn = pg_source._conn()
+    assert conn.execute("SHOW max_parallel_workers_per_gather").fetchone()[0] == "0"
+    plan = "\n".join(r[0] for r in conn.execute("EXPLAIN " + pg_source.sql("parcels", 14),
+                                                 {"z": 14, "x": x, "y": y, "layer": "parcels"}).fetchall())
+    assert re.search(r"Index Scan (using|on) \w*(gix_parcels|_geom_idx)\b", plan), plan
+    assert "Gather" not in plan, plan
