@@ -39,14 +39,14 @@ zones, blocks = tables.available_tables(report)
 by_county = tables.county_table(report, ws.zones)
 if not by_county.empty:
     st.subheader("各县可供地")
-    st.table(tables.styled(by_county))
+    st.html(tables.html_table(by_county))
 st.subheader("各园区可供地")
-# A static table (one row per park): st.dataframe's grid (its script chunk, canvas and layout) shares the browser's
-# main thread with the map iframe and cost ~0.5 s of the map's first drawing; a city's or a province's hundreds of
-# parks (their rows rendered on that thread too) are shown on demand.
+# A static HTML table (one row per park): st.dataframe's grid (its script chunk, canvas and layout) and st.table's
+# Markdown cells share the browser's main thread with the map iframe (~0.5 s and ~0.3 s of the map's drawing at 100
+# parks); a city's or a province's hundreds of parks are shown on demand.
 few_parks = len(zones) <= settings().app.park_table_rows
 if few_parks or st.toggle(f"显示各园区明细（{len(zones)} 个园区）", key="show_parks"):
-    st.table(tables.styled(zones))
+    st.html(tables.html_table(zones))
 if st.toggle(f"显示连片地块明细（{len(blocks)} 片）", key="show_blocks"):   # not built unless asked: large counties
     common.grid(blocks)
 c1, c2 = st.columns(2)

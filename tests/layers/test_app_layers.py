@@ -203,3 +203,18 @@ def test_vendor_dir_is_injectable(tmp_path, monkeypatch):
     assert assets.missing(where) == [v for _, _, v in assets.JS + assets.CSS]
     monkeypatch.delenv("LANDGAP_VENDOR_DIR")
     assert assets.vendor_dir(load_settings().runtime.vendor_dir) == assets.VENDOR
+
+
+def test_html_tables_escape_names_and_keep_the_figures():
+    """The map page's tables are one HTML text each (st.html): a park named like markup stays text, the figures
+    read back equal to 0.1 亩."""
+    import io
+
+    import pandas as pd
+    frame = pd.DataFrame({FIELD_LABELS["zone_name"]: ['<img src=x onerror="alert(1)">', None],
+                          FIELD_LABELS["available_mu"]: [1234.56, 2.0]})
+    html = tables.html_table(frame)
+    assert "<img" not in html and "&lt;img" in html
+    back = pd.read_html(io.StringIO(html), thousands=",")[0]
+    assert back[FIELD_LABELS["zone_name"]].tolist() == ['<img src=x onerror="alert(1)">', "—"]
+    assert back[FIELD_LABELS["available_mu"]].tolist() == [1234.6, 2.0]
