@@ -112,6 +112,12 @@ def serve_settings() -> tuple[int, int]:
     return (int(values[0]), int(values[1])) if ok else (8501, 200)
 
 
+# The app server's own environment: glibc gives each thread its own heap arena (up to 8 per core), and what one
+# arena freed another cannot reuse; Streamlit's and the tile route's threads kept a province's (1M parcels)
+# server ~50 MB higher. Two arenas, as Python web servers commonly run.
+SERVER_ENV = {"MALLOC_ARENA_MAX": "2"}
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("app", "serve", "test", "setup"):
         print(__doc__)
@@ -124,6 +130,8 @@ def main(argv: list[str]) -> int:
         ensure_system_packages()
         check_fonts()
         return 0
+    if command in ("app", "serve"):
+        env.update(SERVER_ENV)
     if command == "app":          # desktop: this machine only, no login (pages/auth.py); server.py: app.py + tiles
         return subprocess.call([str(PY), "-m", "streamlit", "run", str(ROOT / "server.py"),
                                 "--server.address", "127.0.0.1", *rest], cwd=ROOT, env=env)

@@ -145,6 +145,9 @@ def new_map(ws: Workspace, basemap: str = basemaps.HILLSHADE, height: int = 620,
             factories = len(ws.factories) >= settings.app.tile_threshold_factories
             m._landgap_embedded = m._landgap_cache.get(ws, ("embedded_tiles", factories),
                                                        lambda: embedded_tiles(source, factories=factories))
+        if tiled(m):
+            from layers.tile_layer import TileWorkers
+            TileWorkers().add_to(m)
     return m
 
 

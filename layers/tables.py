@@ -37,13 +37,22 @@ def _labels():
 
 def available_tables(report: AvailableReport) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-zone and per-block tables of an ``available_report`` answer (numbers unchanged, headers Chinese)."""
+    return zone_table(report), block_table(report)
+
+
+def zone_table(report: AvailableReport) -> pd.DataFrame:
+    """The per-zone table of an ``available_report`` answer, headers Chinese."""
     zones = pd.DataFrame([z.to_dict() for z in report.zones], columns=["zone_id", "name", "available_mu", "pipeline_mu",
                                                    "largest_block_mu", "vacant_factory_m2"])
-    zones = zones.rename(columns={**F, "name": F["zone_name"]})
+    return zones.rename(columns={**F, "name": F["zone_name"]})
+
+
+def block_table(report: AvailableReport) -> pd.DataFrame:
+    """The per-block table (连片地块) of an ``available_report`` answer, headers Chinese."""
     blocks = pd.DataFrame([b.to_dict() for b in report.blocks],
                           columns=["block_id", "zone_id", "parcel_ids", "area_mu"])
     blocks["parcel_ids"] = blocks["parcel_ids"].map("、".join)
-    return zones, blocks.rename(columns={**F, "area_mu": F["block_area_mu"]})
+    return blocks.rename(columns={**F, "area_mu": F["block_area_mu"]})
 
 
 def county_table(report: AvailableReport, zones: pd.DataFrame) -> pd.DataFrame:

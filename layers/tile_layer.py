@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
+from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 from folium.map import Layer
 from folium.template import Template
@@ -73,6 +74,20 @@ def tile_style(token: str | None, statuses: Iterable[str], zone_ids: Iterable[st
     return {"version": 8, "sources": sources, "layers": layers}
 
 
+class TileWorkers(MacroElement):
+    """Starts MapLibre's workers first thing in the map's script (``maplibregl.prewarm``), so that they load while
+    Leaflet builds the other layers, before the tile layer asks for its first tiles: two of them (MapLibre's default
+    is half the cores, one on a 2-core office PC). Added to a tiled map before any layer."""
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        if (window.maplibregl && !window.landgapWorkers) {
+          window.landgapWorkers = true;
+          if (maplibregl.getWorkerCount() < 2) maplibregl.setWorkerCount(2);
+          maplibregl.prewarm();
+        }
+        {% endmacro %}""")
+
+
 class VectorTileLayer(JSCSSMixin, Layer):
     """A Leaflet layer (``L.maplibreGL``) drawing the workspace's tiles; not interactive (Leaflet gets the clicks,
     the page finds the parcel on the server). Registers ``window.landgapTiles``."""
@@ -87,8 +102,6 @@ class VectorTileLayer(JSCSSMixin, Layer):
             style.sources[k].tiles = style.sources[k].tiles.map(function (u) {
               return u.charAt(0) === '/' ? location.origin + u : u; });
           });
-          // two workers parse the tiles (MapLibre's default is half the cores: one on a 2-core office PC)
-          if (maplibregl.getWorkerCount && maplibregl.getWorkerCount() < 2) maplibregl.setWorkerCount(2);
           if (embedded && !window.landgapProtocol) {
             // a downloaded map: the tiles are in the page (base64 of gzip MVT), no server
             window.landgapProtocol = true;

@@ -169,6 +169,7 @@ class WorkspaceTiles:
         self.ws, self.settings, self.max_bytes, self.detail = ws, settings, max_bytes, detail
         self._indexes: dict[str, LayerIndex | None] = {}
         self._overview: OverviewIndex | None = None
+        self._overview_lock = threading.Lock()
         self._lock = threading.Lock()
         self._tiles = BytesLRU(max_bytes)
 
@@ -236,7 +237,8 @@ class WorkspaceTiles:
     def _cut(self, layer: str, z: int, x: int, y: int) -> bytes:
         if layer == "parcels" and MIN_ZOOM["parcels"] <= z < OVERVIEW_BELOW:
             overview = self.overview()
-            raw = overview.cut("parcels", tile_bounds(z, x, y)) if overview is not None else b""
+            with self._overview_lock:       # one at a time: a province-wide tile's arrays are ~150 MB while cut
+                raw = overview.cut("parcels", tile_bounds(z, x, y)) if overview is not None else b""
             return gzip.compress(mvt.tile([raw] if raw else []), compresslevel=5, mtime=0)
         index = self.index(layer)
         coarse = COARSE_ATTRIBUTES if layer == "parcels" and z < DETAIL_ZOOM else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from geo.vocab import (
 from geo.workspace import Workspace
 from layers import basemaps, build, export, stock
 from pages import auth
-from pages.context import derived, settings
+from pages.context import derived, release_memory, settings
 from pages.targets import as_target
 from seeds.sample import default_workspace_path
 from stores import open_store
@@ -43,7 +44,9 @@ def _read(path: str, mtime_ns: int):
     engine (``formats.dem.with_steep_land``)."""
     with open_store(path, settings()) as store:
         ws, report, _ = store.read()
-    return with_steep_land(ws, settings().terrain.max_slope_pct), report
+    ws = with_steep_land(ws, settings().terrain.max_slope_pct)
+    release_memory()
+    return ws, report
 
 
 def workspace_path() -> Path:
@@ -221,12 +224,16 @@ def grid(frame: pd.DataFrame, **kw):
 
 # ------------------------------------------------------------------------------------------ cached facts
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=64)
 def available(_ws, ws_key: str, zone: str | None, industry: str | None, by: dt.date | None,
               min_mu: float | None) -> AvailableReport:
-    """geo.supply.available_report: the very numbers `cli.py available --json` prints."""
-    return available_report(_ws, zone=zone, industry=industry, by=by, min_mu=min_mu, settings=settings(),
-                            cache=derived())
+    """geo.supply.available_report: the very numbers `cli.py available --json` prints. One shared (frozen)
+    report per filter, not a pickled copy per run (a province's blocks: ~100 MB each); memory its computation
+    freed is handed back."""
+    report = available_report(_ws, zone=zone, industry=industry, by=by, min_mu=min_mu, settings=settings(),
+                              cache=derived())
+    release_memory()
+    return report
 
 
 def report_for(ws: Workspace, key: str, f: Filters) -> AvailableReport:
@@ -256,8 +263,10 @@ def headline(report: AvailableReport) -> None:
         col.metric(*headline_figure(F[key], value, WAN_UNIT_LABELS))     # 万亩 from 100,000 亩: a city's figures fit
 
 
-def excel_download(label: str, sheets: dict[str, pd.DataFrame], file_stem: str) -> None:
-    st.download_button(label, lambda: export.excel_bytes(sheets), f"{file_stem}.xlsx",
+def excel_download(label: str, sheets: dict[str, pd.DataFrame] | Callable[[], dict[str, pd.DataFrame]],
+                   file_stem: str) -> None:
+    """An Excel download of ``sheets`` (or of what ``sheets()`` returns: built only when clicked)."""
+    st.download_button(label, lambda: export.excel_bytes(sheets() if callable(sheets) else sheets), f"{file_stem}.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"dl_x_{file_stem}",
                        on_click="ignore")
 

@@ -11,6 +11,7 @@ import shapely
 
 from geo.errors import ValidationError, WorkspaceError
 from geo.schema import LAYERS
+from geo.workspace import shared_text
 from stores.base import BOOKKEEPING, AuditEntry, ConflictError, RawLayer, RowChange, Versions, diff
 
 AUDIT_TABLE = "audit"
@@ -64,7 +65,7 @@ def frame_from_raw(raw: RawLayer, crs) -> pd.DataFrame:
             s = pd.Series(values, dtype=object)
         data[name] = s.to_numpy() if len(values) else pd.Series([], dtype=s.dtype).to_numpy()
     index = pd.Index(fids, name="fid")
-    frame = pd.DataFrame(data, index=index) if n_cols else pd.DataFrame(index=index)
+    frame = shared_text(pd.DataFrame(data, index=index) if n_cols else pd.DataFrame(index=index))
     if LAYERS[raw.name].geometry:
         geoms = shapely.from_wkb(np.array([r[1] for r in raw.rows], dtype=object)) if raw.rows \
             else np.array([], dtype=object)

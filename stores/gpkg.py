@@ -1,6 +1,7 @@
 """The GeoPackage store: the workspace file itself, written row by row through SQLite transactions.
 
-Reads are one SQLite read transaction (a consistent snapshot of all the layers). Writes take ``BEGIN IMMEDIATE``
+Reads are one consistent snapshot of all the layers (stores/gpkg_read.py: columnar, between two equal
+``PRAGMA data_version``; else one SQLite read transaction). Writes take ``BEGIN IMMEDIATE``
 (one writer at a time; others wait up to ``timeout`` seconds), check every row's version, write the rows
 (``UPDATE … WHERE id = ? AND version = ?``) with GeoPackageBinary geometry (header, xy envelope, little-endian
 WKB), their audit rows, and the ``gpkg_contents`` extent and ``last_change``, then commit: a crash at any moment
@@ -124,6 +125,12 @@ class GpkgStore(GpkgSchema, common.StoreCommon):
             raise StoreIOError(f"读取工作空间 {self.path} 失败：{exc}") from exc
 
     def read(self):
+        """(Workspace | None, LoadReport, versions): columnar, checked to be one snapshot (stores.gpkg_read);
+        in one SQLite read transaction of rows when writers kept committing meanwhile."""
+        from stores.gpkg_read import read_snapshot
+        snapshot = read_snapshot(self)
+        if snapshot is not None:
+            return snapshot
         raws = self.raw_layers()
         ws, report, versions = common.workspace_from_raw(raws, str(self.path), self.settings)
         if ws is not None:

@@ -27,7 +27,7 @@ from geo.errors import ValidationError, WorkspaceError
 from geo.report import LoadReport
 from geo.schema import CONSTRAINT_LAYERS, DERIVED_COLUMNS, LAYERS, REQUIRED_LAYERS, STORE_COLUMNS
 from geo.settings import Settings
-from geo.workspace import Workspace, build_workspace
+from geo.workspace import Workspace, build_workspace, shared_text
 
 
 def read_layers(path: Path, report: LoadReport, county: str | None = None) -> dict[str, pd.DataFrame]:
@@ -52,7 +52,7 @@ def read_layers(path: Path, report: LoadReport, county: str | None = None) -> di
             except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:   # a damaged layer
                 raise WorkspaceError(f"工作空间文件 {path} 的图层 {name} 无法读取：{exc}") from exc
         # a file the team store has written carries its bookkeeping columns: not layer data
-        layers[name] = frame.drop(columns=[c for c in STORE_COLUMNS if c in frame.columns])
+        layers[name] = shared_text(frame.drop(columns=[c for c in STORE_COLUMNS if c in frame.columns]))
         if county is not None and name == "zones":
             layers[name], where = county_filter(layers[name], county)
     if county is not None and "projects" in layers:

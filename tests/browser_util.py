@@ -51,8 +51,9 @@ def running_app(workspace: Path, extra_env: dict | None = None, script: str = "a
     if assets.missing():
         assets.install()
     port = free_port()
+    from run import SERVER_ENV  # as `run.py app` starts it
     env = dict(os.environ, LANDGAP_WORKSPACE=str(workspace), PYTHONPATH=str(ROOT),
-               STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", **(extra_env or {}))
+               STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", **SERVER_ENV, **(extra_env or {}))
     env.pop("LANDGAP_TIANDITU_KEY", None)
     log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / script), "--server.port",
