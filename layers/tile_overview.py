@@ -2,7 +2,7 @@
 
 At a county's or a province's zoom a parcel is under a pixel (100 m at z8 is 0.4 px): drawing 100k or 1M
 polygons there costs seconds of WebGL per view and shows nothing more than where land of each status lies. An
-overview tile divides its box into ``CELLS`` × ``CELLS`` cells (one screen pixel each, tiles being drawn 512 px
+overview tile divides its box into ``CELLS`` × ``CELLS`` cells (two screen pixels each, tiles being drawn 512 px
 wide) and marks, for every (park, status, 存量 class) present, the cells its parcels cover (their bounding boxes,
 so a large parcel still covers its cells); the marked cells of one kind are merged into rectangles (runs along a
 row, then equal runs of consecutive rows) and sent as one multipolygon feature with that kind's attributes — the
@@ -21,7 +21,7 @@ import shapely
 from formats import mvt
 
 OVERVIEW_BELOW = 11            # below this zoom the overview (MapLibre's, 512-px tiles: at z10 100 m is 1.5 px)
-CELLS = 512                    # cells per tile side: one screen pixel each
+CELLS = 256                    # cells per tile side: two screen pixels each (512-px tiles)
 KIND_ATTRIBUTES = ("zone_id", "status", "stock_class")
 CHUNK = 200_000                # parcels whose cells are found at once
 
