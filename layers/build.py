@@ -142,7 +142,7 @@ def new_map(ws: Workspace, basemap: str = basemaps.HILLSHADE, height: int = 620,
                 if tiles is not None else None
             source = tiles.source(token) if token else None
             source = source if isinstance(source, WorkspaceTiles) else WorkspaceTiles(ws, settings)
-            factories = len(ws.factories) >= settings.app.tile_threshold_factories
+            factories = _many_factories(ws, settings)
             m._landgap_embedded = m._landgap_cache.get(ws, ("embedded_tiles", factories),
                                                        lambda: embedded_tiles(source, factories=factories))
         if tiled(m):
@@ -166,7 +166,11 @@ def tiled(m: OfflineMap) -> bool:
 
 def factories_tiled(m: OfflineMap, ws: Workspace) -> bool:
     """Are this map's factories tiles (a tiled map, ``[app] tile_threshold_factories`` of them or more)?"""
-    return tiled(m) and len(ws.factories) >= m._landgap_settings.app.tile_threshold_factories
+    return tiled(m) and _many_factories(ws, m._landgap_settings)
+
+
+def _many_factories(ws: Workspace, settings: Settings) -> bool:
+    return len(ws.factories) >= settings.app.tile_threshold_factories
 
 
 def add_zones(m: OfflineMap, ws: Workspace, zone_ids: Iterable[str] | None = None) -> None:

@@ -8,20 +8,11 @@ server, no request), over-zooming the deepest level embedded; the tiles are thos
 from __future__ import annotations
 
 import base64
-import math
 
-from layers.tiles import HALF_WORLD, MAX_ZOOM, MIN_ZOOM, WorkspaceTiles
+from layers.tiles import MAX_ZOOM, MIN_ZOOM, WorkspaceTiles, covering, fit_zoom
 
 BUDGET_BYTES = 6_000_000          # compressed tiles at most (a file still e-mailed and opened on an office PC)
 MAX_TILES_PER_LEVEL = 256
-
-
-def _covering(bounds: tuple[float, float, float, float], z: int) -> list[tuple[int, int]]:
-    minx, miny, maxx, maxy = bounds
-    world, n = 2 * HALF_WORLD, 1 << z
-    x0, x1 = int((minx + HALF_WORLD) / world * n), int((maxx + HALF_WORLD) / world * n)
-    y0, y1 = int((HALF_WORLD - maxy) / world * n), int((HALF_WORLD - miny) / world * n)
-    return [(x, y) for x in range(max(x0, 0), min(x1, n - 1) + 1) for y in range(max(y0, 0), min(y1, n - 1) + 1)]
 
 
 def embedded_tiles(source: WorkspaceTiles, view_px: tuple[int, int] = (1000, 600),
@@ -32,15 +23,11 @@ def embedded_tiles(source: WorkspaceTiles, view_px: tuple[int, int] = (1000, 600
     index = source.index("parcels")
     if index is None or index.bounds is None:
         return {}, 0, 0
-    minx, miny, maxx, maxy = index.bounds
-    world = 2 * HALF_WORLD
-    fit = min(math.log2(view_px[0] * world / 256 / max(maxx - minx, 1.0)),
-              math.log2(view_px[1] * world / 256 / max(maxy - miny, 1.0)))
-    first = max(MIN_ZOOM["parcels"], int(fit) - 1)
+    first = max(MIN_ZOOM["parcels"], int(fit_zoom(index.bounds, view_px)) - 1)
     out: dict[str, str] = {}
     size, last = 0, first
     for z in range(first, MAX_ZOOM + 1):
-        cells = _covering(index.bounds, z)
+        cells = covering(index.bounds, z)
         if len(cells) > MAX_TILES_PER_LEVEL and z > first:
             break
         level = {}
@@ -56,7 +43,7 @@ def embedded_tiles(source: WorkspaceTiles, view_px: tuple[int, int] = (1000, 600
     from layers.tiles import CONSTRAINT_LAYERS
     for name in CONSTRAINT_LAYERS + (("factories",) if factories else ()):
         for z in range(first, last + 1):
-            for x, y in _covering(index.bounds, z):
+            for x, y in covering(index.bounds, z):
                 data = source.tile(name, z, x, y)
                 if len(data) > 40:
                     out[f"{name}/{z}/{x}/{y}"] = base64.b64encode(data).decode("ascii")

@@ -29,15 +29,15 @@ CHUNK = 200_000                # parcels whose cells are found at once
 class OverviewIndex:
     """Parcels as arrays in Web Mercator: bounding boxes, centroids, areas and a kind code (one per distinct
     combination of ``KIND_ATTRIBUTES``), sorted by the boxes' west edge so a tile takes a contiguous slice.
-    ``boxes`` (n × 4) and ``centres`` (n × 2): Web Mercator, NaN for a parcel without geometry (left out)."""
+    ``boxes`` (n × 4) and ``centres`` (n × 2): Web Mercator, NaN for a parcel without geometry (left out);
+    ``properties``: the parcels' tile attributes, ``area_mu`` and the ``KIND_ATTRIBUTES`` among them."""
 
-    def __init__(self, boxes: np.ndarray, centres: np.ndarray, properties: Mapping[str, Sequence],
-                 area_mu: Sequence):
+    def __init__(self, boxes: np.ndarray, centres: np.ndarray, properties: Mapping[str, Sequence]):
         keep = np.flatnonzero(np.isfinite(boxes).all(axis=1) & np.isfinite(centres).all(axis=1))
         order = keep[np.argsort(boxes[keep, 0], kind="stable")]
         self.bounds = boxes[order]
         self.cx, self.cy = centres[order, 0], centres[order, 1]
-        self.area_mu = np.asarray(area_mu, dtype=float)[order]
+        self.area_mu = np.asarray(properties["area_mu"], dtype=float)[order]
         # one code per distinct combination, from each attribute's own codes (integers only: a province's million
         # rows are never a frame of Python tuples)
         combined = np.zeros(len(order), dtype=np.int64)

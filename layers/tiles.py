@@ -13,6 +13,7 @@ exists (geo.stock.classify_workspace), stock_class.
 """
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import math
 import secrets
@@ -28,6 +29,7 @@ from pyproj import Transformer
 
 from formats import mvt
 from geo.cache import BytesLRU
+from geo.stock import classify_workspace
 from geo.workspace import Workspace
 from layers.tile_overview import OVERVIEW_BELOW, OverviewIndex
 
@@ -55,6 +57,23 @@ def tile_bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:
 
 def valid_tile(z: int, x: int, y: int) -> bool:
     return 0 <= z <= 24 and 0 <= x < (1 << z) and 0 <= y < (1 << z)
+
+
+def fit_zoom(bounds: tuple[float, float, float, float], view_px: tuple[int, int]) -> float:
+    """The (fractional) Leaflet zoom at which EPSG:3857 ``bounds`` fill a ``view_px`` map."""
+    minx, miny, maxx, maxy = bounds
+    world = 2 * HALF_WORLD
+    return min(math.log2(view_px[0] * world / 256 / max(maxx - minx, 1.0)),
+               math.log2(view_px[1] * world / 256 / max(maxy - miny, 1.0)))
+
+
+def covering(bounds: tuple[float, float, float, float], z: int) -> list[tuple[int, int]]:
+    """The (x, y) of the zoom-``z`` tiles that EPSG:3857 ``bounds`` meet."""
+    minx, miny, maxx, maxy = bounds
+    world, n = 2 * HALF_WORLD, 1 << z
+    x0, x1 = int((minx + HALF_WORLD) / world * n), int((maxx + HALF_WORLD) / world * n)
+    y0, y1 = int((HALF_WORLD - maxy) / world * n), int((HALF_WORLD - miny) / world * n)
+    return [(x, y) for x in range(max(x0, 0), min(x1, n - 1) + 1) for y in range(max(y0, 0), min(y1, n - 1) + 1)]
 
 
 class LayerIndex:
@@ -140,16 +159,10 @@ def parcel_attributes(ws: Workspace, settings: Settings | None = None) -> dict[s
 
 
 def stock_classes(ws: Workspace, settings: Settings | None) -> pd.Series | None:
-    """Each parcel's 存量 class (``geo.stock.classify_workspace(ws, as_of, settings)["stock_class"]``) — the hook
-    for the stock issue's classification: None until that module exists (or without settings)."""
+    """Each parcel's 存量 class today (``geo.stock.classify_workspace``); None without settings."""
     if settings is None:
         return None
-    try:
-        from geo import stock  # lands with the stock issue
-    except ImportError:
-        return None
-    import datetime as dt
-    frame = stock.classify_workspace(ws, dt.date.today(), settings)
+    frame = classify_workspace(ws, dt.date.today(), settings)
     return frame["stock_class"].astype(object).where(frame["stock_class"].notna(), None)
 
 
@@ -185,7 +198,7 @@ class WorkspaceTiles:
         with self._lock:
             if self._overview is None and index is not None:
                 boxes, centres = index.mercator_boxes()
-                self._overview = OverviewIndex(boxes, centres, index.properties, index.properties["area_mu"])
+                self._overview = OverviewIndex(boxes, centres, index.properties)
             return self._overview
 
     def _build(self, layer: str) -> LayerIndex | None:
@@ -213,21 +226,15 @@ class WorkspaceTiles:
         index = self.index("parcels")
         if index is None or index.bounds is None:
             return
-        minx, miny, maxx, maxy = index.bounds
-        world = 2 * HALF_WORLD
-        fit = min(math.log2(view_px[0] * world / 256 / max(maxx - minx, 1.0)),
-                  math.log2(view_px[1] * world / 256 / max(maxy - miny, 1.0)))
+        fit = fit_zoom(index.bounds, view_px)
         for z in (int(fit) - 1, int(fit)):
             if z < MIN_ZOOM["parcels"] or z > MAX_ZOOM:
                 continue
-            n = 1 << z
-            x0, x1 = int((minx + HALF_WORLD) / world * n), int((maxx + HALF_WORLD) / world * n)
-            y0, y1 = int((HALF_WORLD - maxy) / world * n), int((HALF_WORLD - miny) / world * n)
-            if (x1 - x0 + 1) * (y1 - y0 + 1) > 64:
+            cells = covering(index.bounds, z)
+            if len(cells) > 64:
                 continue
-            for x in range(x0, x1 + 1):
-                for y in range(y0, y1 + 1):
-                    self.tile("parcels", z, x, y)
+            for x, y in cells:
+                self.tile("parcels", z, x, y)
 
     def tile(self, layer: str, z: int, x: int, y: int) -> bytes:
         if layer in getattr(self.detail, "layers", ()) and not (layer == "parcels" and z < OVERVIEW_BELOW):

@@ -15,14 +15,14 @@ from dataclasses import replace
 from geo.schema import LAYERS
 from stores.base import Versions
 from stores.common import quote
-from stores.gpkg_schema import GpkgSchema as GpkgStore  # the store's tables, columns, connection, path
+from stores.gpkg_schema import GpkgSchema  # the store: its tables, columns, connection, path and settings
 
 
-def _data_version(store: GpkgStore) -> int:
+def _data_version(store: GpkgSchema) -> int:
     return int(store.conn.execute("PRAGMA data_version").fetchone()[0])
 
 
-def row_versions(store: GpkgStore) -> Versions:
+def row_versions(store: GpkgSchema) -> Versions:
     """Each layer's {id: version} (1 for a row, or a file, the store has not written yet)."""
     out: Versions = {}
     for table in store.tables():
@@ -38,7 +38,7 @@ def row_versions(store: GpkgStore) -> Versions:
     return out
 
 
-def read_snapshot(store: GpkgStore, attempts: int = 5):
+def read_snapshot(store: GpkgSchema, attempts: int = 5):
     """(Workspace | None, LoadReport, versions) of the store's file, or None when other writers kept committing
     during ``attempts`` reads (the caller then reads in one SQLite transaction)."""
     from stores.gpkg_file import read_workspace
