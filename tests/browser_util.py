@@ -160,6 +160,8 @@ def draw_square(page, frame) -> list[dict]:
     would, closing it on the first corner; wait for the page's 绘制范围. Returns the corners: pixel x, y and the
     lat, lng the map gives them."""
     import re
+
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     corners = frame.evaluate("""() => { """ + FIND_MAP + """
         const s = m.getSize(), c = [Math.round(s.x / 2), Math.round(s.y / 2)], d = Math.round(Math.min(s.x, s.y) / 4);
         return [[-d, -d], [d, -d], [d, d], [-d, d]].map(([dx, dy]) => {
@@ -167,8 +169,19 @@ def draw_square(page, frame) -> list[dict]:
             return {x: c[0] + dx, y: c[1] + dy, lat: ll.lat, lng: ll.lng}; }); }""")
     frame.locator(".leaflet-draw-draw-polygon").click()
     box = frame.frame_element().bounding_box()
-    for pt in corners + corners[:1]:                 # back to the first corner closes the polygon
-        page.mouse.click(box["x"] + pt["x"], box["y"] + pt["y"])
-        page.wait_for_timeout(250)
+    vertices = frame.locator(".leaflet-editing-icon")
+    for i, pt in enumerate(corners):
+        # leaflet-draw ignores a mousedown within 50 ms (a timer) of the last vertex; on a busy page the browser
+        # runs queued input before that timer, so a click can be dropped: click again as a planner would
+        for _ in range(3):
+            page.mouse.click(box["x"] + pt["x"], box["y"] + pt["y"])
+            try:
+                frame.wait_for_function("n => document.querySelectorAll('.leaflet-editing-icon').length >= n",
+                                        arg=i + 1, timeout=5_000)
+                break
+            except PlaywrightTimeout:
+                continue
+        assert vertices.count() == i + 1, f"第 {i + 1} 个角点未落下"
+    page.mouse.click(box["x"] + corners[0]["x"], box["y"] + corners[0]["y"])   # the first corner closes it
     page.get_by_text(re.compile(r"绘制范围")).first.wait_for(timeout=30_000)
     return corners
