@@ -9,7 +9,10 @@ it): migration wall time and this process's peak RSS. ``--url``: a database alre
 (no migration). Then ``--tiles`` z14 tiles around random parcels are made one by one (``raw_tile``: no cache), and
 the same for z12 and z10 views: median and p95 in ms. Last, the plan of one z14 tile (EXPLAIN ANALYZE): planning and
 execution time, how many partitions of the parcels table it scans, and whether the GiST index on the parcels'
-geometry is used (it must be). A first line describes the machine (the numbers mean little without it).
+geometry is used (it must be). ``--stock``: the workspace is also loaded and classified (geo.stock, today) and its
+存量 classes handed over (``use_stock_classes``: a temporary table per connection, joined by parcel id): the time
+to fill it, and every zoom again with the join, in the same run. A first line describes the machine (the numbers
+mean little without it).
 Not part of the test suite.
 """
 from __future__ import annotations
@@ -82,7 +85,9 @@ def main() -> int:
     ap.add_argument("--workspace", type=Path, required=True)
     ap.add_argument("--tiles", type=int, default=100)
     ap.add_argument("--url", help="a PostGIS database already holding the workspace (no migration)")
+    ap.add_argument("--stock", action="store_true", help="also with the 存量 classes joined (see the doc)")
     args = ap.parse_args()
+    import pandas as pd
     import pyogrio
     from pg_cluster import PgCluster, missing_reason
     from pyproj import Transformer
@@ -115,23 +120,41 @@ def main() -> int:
                                                                                           pts.y.values)
         print(machine_line(source._conn(), len(frame)))
         print(f"{len(frame)} parcels, {migrated}")
-        rng = random.Random(0)
-        print(f"{'zoom':>5}{'tiles':>7}{'median ms':>11}{'p95 ms':>9}{'median KB':>11}")
+        classes = None
+        if args.stock:
+            from layers.tiles import stock_classes
+            from stores.gpkg_file import load_workspace
+            ws = load_workspace(args.workspace, settings)
+            classes = stock_classes(ws, settings)
+            ids = ws.parcels["parcel_id"].astype(str)
+            del ws
+            if not (classes != "normal").any():     # a seeded province has no stock dates: the worst case instead
+                print("no stock parcels in the workspace: every parcel listed as idle (the join's worst case)")
+                classes = pd.Series("idle", index=classes.index)
+        print(f"{'存量':>6}{'zoom':>5}{'tiles':>7}{'median ms':>11}{'p95 ms':>9}{'median KB':>11}")
         probe = None
-        for z in ZOOMS:
-            times, sizes = [], []
-            for _ in range(args.tiles):
-                i = rng.randrange(len(lon))
-                x, y = tile_of(lon[i], lat[i], z)
-                probe = probe or (z, x, y)
+        for joined in ((False, True) if classes is not None else (False,)):
+            if joined:
+                source.use_stock_classes(ids, classes)
                 t = time.perf_counter()
-                data = source.raw_tile("parcels", z, x, y)
-                times.append(time.perf_counter() - t)
-                sizes.append(len(data))
-            s = sorted(times)
-            print(f"{z:>5}{len(times):>7}{statistics.median(times) * 1000:>11.1f}"
-                  f"{s[min(len(s) - 1, math.ceil(0.95 * len(s)) - 1)] * 1000:>9.1f}"
-                  f"{statistics.median(sizes) / 1000:>11.1f}")
+                source._stock_conn()
+                print(f"{(classes != 'normal').sum()} stock parcels handed over: temporary table filled in "
+                      f"{time.perf_counter() - t:.2f} s")
+            rng = random.Random(0)                   # the same tiles with and without the join
+            for z in ZOOMS:
+                times, sizes = [], []
+                for _ in range(args.tiles):
+                    i = rng.randrange(len(lon))
+                    x, y = tile_of(lon[i], lat[i], z)
+                    probe = probe or (z, x, y)
+                    t = time.perf_counter()
+                    data = source.raw_tile("parcels", z, x, y)
+                    times.append(time.perf_counter() - t)
+                    sizes.append(len(data))
+                s = sorted(times)
+                print(f"{'joined' if joined else '-':>6}{z:>5}{len(times):>7}{statistics.median(times) * 1000:>11.1f}"
+                      f"{s[min(len(s) - 1, math.ceil(0.95 * len(s)) - 1)] * 1000:>9.1f}"
+                      f"{statistics.median(sizes) / 1000:>11.1f}")
         plan = explain(source, *probe)
         print(f"z{probe[0]} plan (EXPLAIN ANALYZE, shortened):\n  " + "\n  ".join(short_plan(plan)))
         print(f"z{probe[0]} tile: " + plan_summary(plan))

@@ -9,7 +9,7 @@ workspace version (a new version — an edit, an import — gets new tiles). The
 made by the database (stores/pg_tiles.py) behind the same registry.
 
 Attributes of a parcel feature: parcel_id, zone_id, status, area_mu (亩, 0.1) and, once the stock classification
-exists (geo.stock.classify_workspace), stock_class.
+exists (geo.stock.classify_workspace), stock_class — handed over to the PostGIS tiles too, which join it.
 """
 from __future__ import annotations
 
@@ -184,6 +184,8 @@ class WorkspaceTiles:
         self._overview: OverviewIndex | None = None
         self._overview_lock = threading.Lock()
         self._lock = threading.Lock()
+        self._stock_lock = threading.Lock()
+        self._stock_handed = False
         self._tiles = BytesLRU(max_bytes)
 
     def index(self, layer: str) -> LayerIndex | None:
@@ -238,8 +240,20 @@ class WorkspaceTiles:
 
     def tile(self, layer: str, z: int, x: int, y: int) -> bytes:
         if layer in getattr(self.detail, "layers", ()) and not (layer == "parcels" and z < OVERVIEW_BELOW):
+            if layer == "parcels":
+                self._hand_over_stock()
             return self.detail.tile(layer, z, x, y)
         return self._tiles.get((layer, z, x, y), lambda: self._cut(layer, z, x, y))
+
+    def _hand_over_stock(self) -> None:
+        """Give the detail source the parcels' 存量 classes of the index (once): its tiles then carry them too."""
+        with self._stock_lock:
+            if self._stock_handed or not hasattr(self.detail, "use_stock_classes"):
+                return
+            index = self.index("parcels")
+            if index is not None and "stock_class" in index.properties:
+                self.detail.use_stock_classes(index.properties["parcel_id"], index.properties["stock_class"])
+            self._stock_handed = True
 
     def _cut(self, layer: str, z: int, x: int, y: int) -> bytes:
         if layer == "parcels" and MIN_ZOOM["parcels"] <= z < OVERVIEW_BELOW:

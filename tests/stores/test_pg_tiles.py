@@ -13,6 +13,7 @@ import shapely
 from pyproj import Transformer
 
 from layers import tiles
+from layers.tile_overview import OVERVIEW_BELOW
 from stores.pg_tiles import DETAIL_ZOOM, PostgisTiles
 from tests.stores.test_store import fresh_pg_db, pg, pg_template  # noqa: F401 (fixtures)
 
@@ -78,3 +79,33 @@ def test_a_tile_query_probes_the_gist_index_without_parallel_workers(sample_ws, 
                                                  {"z": 14, "x": x, "y": y, "layer": "parcels"}).fetchall())
     assert re.search(r"Index Scan (using|on) \w*(gix_parcels|_geom_idx)\b", plan), plan
     assert "Gather" not in plan, plan
+
+
+@pytest.mark.parametrize("z", [OVERVIEW_BELOW, DETAIL_ZOOM + 1])
+def test_team_tiles_carry_the_stock_classes_the_app_classified(sample_ws, settings, pg, pg_template, z):  # noqa: F811
+    """In the team mode the tiles from the overview zoom in are PostGIS's: handed the 存量 classes of the workspace
+    the page holds, each parcel of them carries the class geo.stock gives it ("normal" included), as the embedded
+    store's tiles do — so the stock view's filter keeps them when zoomed in."""
+    expected = tiles.stock_classes(sample_ws, settings)
+    listed = expected[expected != "normal"]
+    assert len(listed) >= 3                                   # the sample county has stock land of several classes
+    team = tiles.WorkspaceTiles(sample_ws, settings, detail=PostgisTiles(fresh_pg_db(pg, pg_template), settings))
+    embedded = tiles.WorkspaceTiles(sample_ws, settings)
+    to_ll = Transformer.from_crs(sample_ws.crs, "EPSG:4326", always_xy=True)
+    seen = {}
+    for pid in listed.index:
+        point = sample_ws.parcels.geometry.loc[pid].representative_point()
+        x, y = _tile_of(*to_ll.transform(point.x, point.y), z)
+        got, ours = _properties(team.tile("parcels", z, x, y)), _properties(embedded.tile("parcels", z, x, y))
+        classes = sorted(f["stock_class"] for f in got)
+        assert classes == sorted(f["stock_class"] for f in ours)
+        assert {"normal", expected[pid]} <= set(classes)
+        if z >= DETAIL_ZOOM:
+            seen.update({f["parcel_id"]: f["stock_class"] for f in got})
+    if z >= DETAIL_ZOOM:
+        assert seen == {k: expected[k] for k in seen} and set(listed.index) <= set(seen)
+
+
+def _properties(data: bytes) -> list[dict]:
+    decoded = mapbox_vector_tile.decode(gzip.decompress(data), default_options={"y_coord_down": True})
+    return [f["properties"] for f in decoded.get("parcels", {}).get("features", [])]
