@@ -170,18 +170,21 @@ def draw_square(page, frame) -> list[dict]:
     frame.locator(".leaflet-draw-draw-polygon").click()
     box = frame.frame_element().bounding_box()
     vertices = frame.locator(".leaflet-editing-icon")
-    for i, pt in enumerate(corners):
+
+    def click_until(pt: dict, count: str, n: int) -> None:
         # leaflet-draw ignores a mousedown within 50 ms (a timer) of the last vertex; on a busy page the browser
         # runs queued input before that timer, so a click can be dropped: click again as a planner would
         for _ in range(3):
             page.mouse.click(box["x"] + pt["x"], box["y"] + pt["y"])
             try:
-                frame.wait_for_function("n => document.querySelectorAll('.leaflet-editing-icon').length >= n",
-                                        arg=i + 1, timeout=5_000)
-                break
+                frame.wait_for_function(f"n => document.querySelectorAll('.leaflet-editing-icon').length {count} n",
+                                        arg=n, timeout=5_000)
+                return
             except PlaywrightTimeout:
                 continue
+    for i, pt in enumerate(corners):
+        click_until(pt, ">=", i + 1)
         assert vertices.count() == i + 1, f"第 {i + 1} 个角点未落下"
-    page.mouse.click(box["x"] + corners[0]["x"], box["y"] + corners[0]["y"])   # the first corner closes it
+    click_until(corners[0], "===", 0)                # the first corner closes it: the vertex markers go
     page.get_by_text(re.compile(r"绘制范围")).first.wait_for(timeout=30_000)
     return corners
