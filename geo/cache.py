@@ -18,54 +18,82 @@ from geo.workspace import Workspace
 T = TypeVar("T")
 
 
-class DerivedCache:
-    """``get(ws, key, compute)``: the value derived from workspace ``ws`` under ``key``, computed once."""
+class LRU:
+    """Values by key, the least recently used dropped once their total ``weight`` passes ``limit`` (the newest always
+    kept); thread-safe, and a key being made is made once however many threads ask for it at the same time: the
+    others wait for the first instead of each making it."""
 
-    def __init__(self, max_entries: int = 256):
-        self.max_entries = max_entries
-        self._data: OrderedDict[tuple, Any] = OrderedDict()
-        self._lock = threading.RLock()     # Streamlit sessions share one process
-        self._flights: dict[tuple, threading.Lock] = {}     # key → held while one thread computes it
+    def __init__(self, limit: float, weight: Callable[[Any], float] = lambda value: 1):
+        self.limit, self.weight = limit, weight
+        self._lock = threading.Lock()     # Streamlit sessions and the tile server's threads share one process
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._flights: dict[Hashable, threading.Lock] = {}     # key → held while one thread makes it
+        self._total = 0.0
 
-    def get(self, ws: Workspace, key: Hashable, compute: Callable[[], T]) -> T:
-        """Computed once even when several threads ask at once (sessions after an import all want the new
-        workspace's layers): the others wait for the first instead of each computing it."""
-        full = (ws.version, key)
+    def _hit(self, key: Hashable) -> tuple[bool, Any]:
         with self._lock:
-            if full in self._data:
-                self._data.move_to_end(full)
-                return self._data[full]
-            flight = self._flights.setdefault(full, threading.Lock())
+            if key in self._items:
+                self._items.move_to_end(key)
+                return True, self._items[key]
+            return False, None
+
+    def get(self, key: Hashable, make: Callable[[], T]) -> T:
+        found, value = self._hit(key)
+        if found:
+            return value
+        with self._lock:
+            flight = self._flights.setdefault(key, threading.Lock())
         with flight:
-            with self._lock:
-                if full in self._data:          # computed by the thread we waited for
-                    self._data.move_to_end(full)
-                    return self._data[full]
+            found, value = self._hit(key)       # made by the thread we waited for
+            if found:
+                return value
             try:
-                value = compute()
+                value = make()
                 with self._lock:
-                    self._data[full] = value
-                    self._data.move_to_end(full)
-                    while len(self._data) > self.max_entries:
-                        self._data.popitem(last=False)
+                    self._items[key] = value
+                    self._total += self.weight(value)
+                    while self._total > self.limit and len(self._items) > 1:
+                        _, old = self._items.popitem(last=False)
+                        self._total -= self.weight(old)
             finally:
                 with self._lock:
-                    self._flights.pop(full, None)
+                    self._flights.pop(key, None)
         return value
 
-    def peek(self, ws: Workspace, key: Hashable) -> Any | None:
+    def peek(self, key: Hashable) -> Any | None:
         with self._lock:
-            return self._data.get((ws.version, key))
+            return self._items.get(key)
 
-    def entries_for(self, ws: Workspace) -> dict[Hashable, Any]:
-        """Every entry derived from ``ws`` (e.g. to carry the scenario-independent ones over to a copy)."""
+    def items(self) -> list[tuple[Hashable, Any]]:
         with self._lock:
-            return {k: v for (ver, k), v in self._data.items() if ver == ws.version}
+            return list(self._items.items())
 
     def clear(self) -> None:
         with self._lock:
-            self._data.clear()
+            self._items.clear()
             self._flights.clear()
+            self._total = 0.0
+
+
+class DerivedCache:
+    """``get(ws, key, compute)``: the value derived from workspace ``ws`` under ``key``, computed once (sessions after
+    an import all want the new workspace's layers); at most ``max_entries`` kept."""
+
+    def __init__(self, max_entries: int = 256):
+        self._lru = LRU(max_entries)
+
+    def get(self, ws: Workspace, key: Hashable, compute: Callable[[], T]) -> T:
+        return self._lru.get((ws.version, key), compute)
+
+    def peek(self, ws: Workspace, key: Hashable) -> Any | None:
+        return self._lru.peek((ws.version, key))
+
+    def entries_for(self, ws: Workspace) -> dict[Hashable, Any]:
+        """Every entry derived from ``ws`` (e.g. to carry the scenario-independent ones over to a copy)."""
+        return {k: v for (ver, k), v in self._lru.items() if ver == ws.version}
+
+    def clear(self) -> None:
+        self._lru.clear()
 
 
 def own(cache: DerivedCache | None) -> DerivedCache:
@@ -73,37 +101,9 @@ def own(cache: DerivedCache | None) -> DerivedCache:
     return cache if cache is not None else DerivedCache()
 
 
-class BytesLRU:
-    """Bytes by key, the least recently used dropped beyond ``max_bytes`` (the newest always kept); thread-safe, and
-    a key being made is made once however many threads ask for it at the same time (the map's tiles: the warm-up and
-    the browser's six requests)."""
+class BytesLRU(LRU):
+    """Bytes by key, the least recently used dropped beyond ``max_bytes`` (the map's tiles: the warm-up and the
+    browser's six requests make a tile once)."""
 
     def __init__(self, max_bytes: float):
-        self.max_bytes = max_bytes
-        self._lock = threading.Lock()
-        self._items: OrderedDict[Hashable, bytes] = OrderedDict()
-        self._flights: dict[Hashable, threading.Lock] = {}
-        self._size = 0
-
-    def get(self, key: Hashable, make: Callable[[], bytes]) -> bytes:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-            flight = self._flights.setdefault(key, threading.Lock())
-        with flight:
-            with self._lock:
-                if key in self._items:
-                    return self._items[key]
-            try:
-                data = make()
-                with self._lock:
-                    self._items[key] = data
-                    self._size += len(data)
-                    while self._size > self.max_bytes and len(self._items) > 1:
-                        _, old = self._items.popitem(last=False)
-                        self._size -= len(old)
-            finally:
-                with self._lock:
-                    self._flights.pop(key, None)
-        return data
+        super().__init__(max_bytes, weight=len)

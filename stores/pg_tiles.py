@@ -94,7 +94,7 @@ class PostgisTiles:
         rows = [(str(p), str(c)) for p, c in zip(parcel_ids, classes) if c is not None and c != "normal"]
         with self._lock:
             self._stock, self._stock_version = rows, self._stock_version + 1
-            self._tiles = BytesLRU(self.max_bytes)
+            self._tiles.clear()
 
     def _stock_conn(self):
         """This thread's connection, its temporary stock table filled with the classes last handed over."""
